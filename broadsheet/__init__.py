@@ -1,0 +1,3 @@
+"""Broadsheet: a self-hosted AI news desk."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,235 @@
+"""The `broadsheet` command: one Typer app. Every error reaches the user as one sentence."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichBar
+from rich.table import Table
+
+from broadsheet.config import Config, load_config
+from broadsheet.errors import BroadsheetError, InputError
+from broadsheet.pipeline.progress import Progress
+
+app = typer.Typer(help="Broadsheet: a self-hosted AI news desk.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+sources_app = typer.Typer(help="Manage the feeds Broadsheet follows.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+console = Console(stderr=True)
+out = Console()
+
+
+class RichProgress(Progress):
+    """Pipeline progress shown as rich bars on stderr."""
+
+    def __init__(self, bar: RichBar):
+        self.bar = bar
+        self.tasks: dict[str, int] = {}
+
+    def start(self, stage: str, total: int | None) -> None:
+        self.tasks[stage] = self.bar.add_task(stage, total=total)
+
+    def advance(self, stage: str, count: int = 1) -> None:
+        if stage in self.tasks:
+            self.bar.advance(self.tasks[stage], count)
+
+    def note(self, message: str) -> None:
+        self.bar.console.print(f"[yellow]•[/yellow] {message}", markup=True, highlight=False)
+
+
+def progress_bar() -> RichBar:
+    """A rich progress display for pipeline stages."""
+    return RichBar(TextColumn("{task.description:<9}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=console, transient=False)
+
+
+class State:
+    """Options shared by every command."""
+
+    database: str | None = None
+    data_dir: str | None = None
+
+    def config(self, **overrides: object) -> Config:
+        return load_config(database_url=self.database, data_dir=self.data_dir, **overrides)
+
+    def engine(self, config: Config | None = None):
+        from broadsheet.store.db import open_database
+        return open_database((config or self.config()).resolved_database_url)
+
+
+state = State()
+
+
+@app.callback()
+def main_options(
+    database: Annotated[Optional[str], typer.Option("--database", envvar="BROADSHEET_DATABASE_URL",
+                                                    help="Database URL (default: SQLite in the data folder).")] = None,
+    data_dir: Annotated[Optional[str], typer.Option("--data-dir", envvar="BROADSHEET_DATA_DIR",
+                                                    help="Folder for local state.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what the pipeline does.")] = False,
+) -> None:
+    """Options that apply to every command."""
+    state.database, state.data_dir = database, data_dir
+    logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    from broadsheet.store.db import current_revision, make_engine, migrate as run_migrations
+    engine = make_engine(state.config().resolved_database_url)
+    run_migrations(engine)
+    out.print(f"Database is at schema revision {current_revision(engine)}.")
+
+
+@app.command()
+def refresh() -> None:
+    """Poll every due source once and fetch new articles."""
+    from broadsheet.pipeline.runner import refresh as run_refresh
+    config = state.config()
+    engine = state.engine(config)
+    with progress_bar() as bar:
+        report = asyncio.run(run_refresh(engine, config, RichProgress(bar)))
+    out.print(f"Polled {report.sources_polled} sources ({report.sources_failed} failed); "
+              f"{report.articles_saved} new articles, {report.articles_failed} could not be read.")
+
+
+@app.command()
+def serve(
+    port: Annotated[Optional[int], typer.Option(help="Port for the web site.")] = None,
+    host: Annotated[Optional[str], typer.Option(help="Address to listen on.")] = None,
+    refresh_interval: Annotated[Optional[int], typer.Option(help="Seconds between refreshes (0: never).")] = None,
+) -> None:
+    """Serve the web site and refresh sources periodically, in one process."""
+    from broadsheet.service import serve as run_site
+    config = state.config(port=port, host=host)
+    engine = state.engine(config)
+    out.print(f"Serving on http://{config.host}:{config.port}  (Ctrl-C stops)")
+    run_site(engine, config, refresh_interval)
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port for the Broadsheet site.")] = 8000,
+    newsroom_port: Annotated[int, typer.Option(help="First port of the demo publishers (0: any free ports).")] = 0,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Ingest the newsroom, then stop.")] = False,
+) -> None:
+    """Start the fictional demo newsroom, ingest it through the real pipeline and serve the site."""
+    from broadsheet.demo.run import run_demo
+    run_demo(state, port=port, newsroom_port=newsroom_port, serve_site=not no_serve)
+
+
+@app.command("extract")
+def extract_cmd(
+    files: Annotated[list[Path], typer.Argument(help="HTML files (plain or .gz).")],
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON object per file.")] = False,
+    url: Annotated[Optional[str], typer.Option("--url", help="The page URL (only with one file).")] = None,
+) -> None:
+    """Extract article text and metadata from saved HTML pages."""
+    from broadsheet.extract.files import extract_file
+    if url and len(files) != 1:
+        raise InputError("extract: --url can only be given with a single file")
+    for path in files:
+        record = extract_file(path, url)
+        if jsonl:
+            sys.stdout.write(json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n")
+        else:
+            out.rule(str(path))
+            out.print(f"[bold]{record['title']}[/bold]\n{record['byline']} {record['published'] or ''}\n",
+                      highlight=False)
+            out.print(record["text"] or record.get("error", ""), highlight=False, markup=False)
+
+
+@app.command("import")
+def import_cmd(file: Annotated[Path, typer.Argument(help="JSONL file (or .jsonl.gz) of articles.")]) -> None:
+    """Import articles from JSONL (fields: id, url, title, text or html, published, source)."""
+    from broadsheet.pipeline.bulk import import_jsonl
+    engine = state.engine()
+    with progress_bar() as bar:
+        report = import_jsonl(engine, file, RichProgress(bar))
+    out.print(f"Imported {report.imported} of {report.lines} records; {len(report.errors)} lines skipped.")
+
+
+@app.command("export")
+def export_cmd(file: Annotated[Path, typer.Argument(help="Output JSONL file ('-' for stdout).")]) -> None:
+    """Export every article with everything known about it, as JSONL in arrival order."""
+    from broadsheet.pipeline.bulk import export_jsonl
+    engine = state.engine()
+    if str(file) == "-":
+        export_jsonl(engine, sys.stdout)
+        return
+    with file.open("w", encoding="utf-8") as handle:
+        count = export_jsonl(engine, handle)
+    console.print(f"Exported {count} articles to {file}.")
+
+
+@sources_app.command("add")
+def sources_add(url: Annotated[str, typer.Argument(help="A feed URL, or a site URL that links to its feed.")]) -> None:
+    """Add a source; a site URL is searched for its feed."""
+    from broadsheet.pipeline.runner import add_source_url
+    config = state.config()
+    source, created = asyncio.run(add_source_url(state.engine(config), config, url))
+    verb = "Added" if created else "Already following"
+    out.print(f"{verb} {source.title or source.feed_url} ({source.feed_url}), id {source.id}.")
+
+
+@sources_app.command("import")
+def sources_import(file: Annotated[Path, typer.Argument(help="OPML file.")]) -> None:
+    """Add every feed listed in an OPML file."""
+    from broadsheet.ingest.feeds import parse_opml
+    from broadsheet.store.sources import add_source
+    if not file.is_file():
+        raise InputError(f"sources: {file} does not exist")
+    engine = state.engine()
+    listed = parse_opml(file.read_bytes())
+    added = sum(add_source(engine, s.feed_url, s.title, s.site_url)[1] for s in listed)
+    out.print(f"{added} new sources added, {len(listed) - added} already followed.")
+
+
+@sources_app.command("export")
+def sources_export() -> None:
+    """Print all sources as OPML."""
+    from broadsheet.ingest.feeds import export_opml
+    from broadsheet.store.sources import list_sources
+    sys.stdout.write(export_opml(list_sources(state.engine())))
+
+
+@sources_app.command("list")
+def sources_list() -> None:
+    """List sources with their health."""
+    from broadsheet.store.sources import list_sources
+    from broadsheet.web.timefmt import relative_time
+    table = Table("id", "title", "articles", "last fetch", "HTTP", "errors", "last error", "next check")
+    for s in list_sources(state.engine()):
+        table.add_row(str(s.id), s.title or s.feed_url, str(s.article_count), relative_time(s.last_fetched_at) or "never",
+                      str(s.last_status or ""), str(s.error_count), s.last_error or "",
+                      relative_time(s.next_check_at) or "due now")
+    out.print(table)
+
+
+@sources_app.command("remove")
+def sources_remove(source_id: Annotated[int, typer.Argument(help="Source id (see `sources list`).")]) -> None:
+    """Stop following a source (its articles stay)."""
+    from broadsheet.store.sources import delete_source
+    delete_source(state.engine(), source_id)
+    out.print(f"Removed source {source_id}.")
+
+
+def main() -> None:
+    """Entry point: run the app, turning Broadsheet errors into one clear sentence."""
+    try:
+        app()
+    except BroadsheetError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        console.print("stopped.")
+        sys.exit(130)

@@ -1,0 +1,1 @@
+"""Extraction: article body and metadata from publisher HTML. Pure: text in, dataclasses out."""

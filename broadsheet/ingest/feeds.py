@@ -1,0 +1,143 @@
+"""RSS, Atom, RDF and JSON Feed parsing (feedparser), feed discovery and OPML."""
+
+from __future__ import annotations
+
+import calendar
+import json
+from datetime import datetime, timezone
+from urllib.parse import urljoin
+from xml.etree import ElementTree as ET
+
+import feedparser
+from lxml import html as lxml_html
+
+from broadsheet.errors import FeedError
+from broadsheet.model import FeedEntry, ParsedFeed, Source
+
+_FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/feed+json", "application/json",
+               "application/rdf+xml", "application/xml", "text/xml"}
+
+
+def _entry_time(entry: dict) -> datetime | None:
+    """The entry's publication (else update) time as aware UTC."""
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if value:
+            return datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)
+    return None
+
+
+def _entry_content(entry: dict) -> str:
+    """The longest full-content block an entry carries (content:encoded, atom content)."""
+    contents = [c.get("value", "") for c in entry.get("content", []) if c.get("value")]
+    return max(contents, key=len) if contents else ""
+
+
+def _entry_from(raw: dict, base_url: str) -> FeedEntry | None:
+    """A FeedEntry from a feedparser entry, or None when it has no usable link."""
+    link = (raw.get("link") or "").strip()
+    if not link:
+        guid = (raw.get("id") or "").strip()
+        link = guid if guid.startswith(("http://", "https://")) else ""
+    if not link:
+        return None
+    return FeedEntry(
+        url=urljoin(base_url, link),
+        title=" ".join((raw.get("title") or "").split()),
+        published=_entry_time(raw),
+        author=(raw.get("author") or "").strip(),
+        summary=raw.get("summary") or "",
+        content_html=_entry_content(raw),
+        guid=(raw.get("id") or link).strip(),
+    )
+
+
+def _looks_like_html(data: bytes) -> bool:
+    head = data[:1024].lstrip().lower()
+    return head.startswith(b"<!doctype html") or head.startswith(b"<html")
+
+
+def parse_feed(data: bytes, url: str = "", content_type: str | None = None) -> ParsedFeed:
+    """Parse a feed document; raise FeedError when it is not a usable feed."""
+    if not data.strip():
+        raise FeedError("feed: the document is empty")
+    headers = {"content-type": content_type} if content_type else None
+    parsed = feedparser.parse(data, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+    if not parsed.version and not parsed.entries:
+        if _looks_like_html(data):
+            raise FeedError("feed: got an HTML page, not a feed")
+        reason = getattr(parsed.get("bozo_exception"), "getMessage", lambda: parsed.get("bozo_exception"))()
+        raise FeedError(f"feed: not a valid RSS, Atom or JSON feed ({reason or 'unknown format'})")
+    entries: list[FeedEntry] = []
+    skipped: list[str] = []
+    for index, raw in enumerate(parsed.entries):
+        entry = _entry_from(raw, url)
+        if entry is None:
+            skipped.append(f"entry {index + 1} ({raw.get('title', 'untitled')!s:.60}) has no link")
+        else:
+            entries.append(entry)
+    return ParsedFeed(title=" ".join((parsed.feed.get("title") or "").split()), site_url=parsed.feed.get("link", ""),
+                      entries=entries, skipped=skipped, format=parsed.version or "unknown")
+
+
+def discover_feeds(html: str, base_url: str) -> list[str]:
+    """Feed URLs a page advertises with <link rel="alternate">, in page order."""
+    try:
+        tree = lxml_html.document_fromstring(html)
+    except (ValueError, Exception):  # lxml raises ParserError on empty documents
+        return []
+    found: list[str] = []
+    for link in tree.xpath("//link[@href]"):
+        rels = (link.get("rel") or "").lower().split()
+        kind = (link.get("type") or "").lower().split(";")[0].strip()
+        if "alternate" in rels and kind in _FEED_TYPES:
+            href = urljoin(base_url, link.get("href").strip())
+            if href not in found:
+                found.append(href)
+    return found
+
+
+def looks_like_feed(data: bytes) -> bool:
+    """Quick check on a document's start: XML feed or JSON Feed, not an HTML page."""
+    head = data[:2048].lstrip().lower()
+    if head.startswith(b"{"):
+        try:
+            return "jsonfeed.org" in str(json.loads(data).get("version", ""))
+        except (ValueError, AttributeError):
+            return False
+    return any(tag in head for tag in (b"<rss", b"<feed", b"<rdf:rdf")) or (
+        head.startswith(b"<?xml") and not _looks_like_html(data))
+
+
+def parse_opml(data: bytes) -> list[Source]:
+    """Sources listed in an OPML file (every outline with an xmlUrl, at any depth)."""
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise FeedError(f"opml: not valid XML ({exc})") from exc
+    if root.tag.lower() != "opml":
+        raise FeedError(f"opml: root element is <{root.tag}>, not <opml>")
+    sources = []
+    for outline in root.iter("outline"):
+        url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
+        if url:
+            sources.append(Source(id=None, feed_url=url, title=outline.get("title") or outline.get("text") or "",
+                                  site_url=outline.get("htmlUrl") or ""))
+    return sources
+
+
+def export_opml(sources: list[Source], title: str = "Broadsheet sources") -> str:
+    """An OPML 2.0 document listing the sources."""
+    root = ET.Element("opml", version="2.0")
+    head = ET.SubElement(root, "head")
+    ET.SubElement(head, "title").text = title
+    ET.SubElement(head, "dateCreated").text = datetime.now(timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    body = ET.SubElement(root, "body")
+    for source in sources:
+        attrs = {"type": "rss", "text": source.title or source.feed_url, "title": source.title or source.feed_url,
+                 "xmlUrl": source.feed_url}
+        if source.site_url:
+            attrs["htmlUrl"] = source.site_url
+        ET.SubElement(body, "outline", attrs)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

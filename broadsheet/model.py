@@ -1,0 +1,103 @@
+"""Plain dataclasses that flow between the stages. No behaviour beyond small helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class Source:
+    """A feed we poll, with its health as last observed."""
+
+    id: int | None
+    feed_url: str
+    title: str = ""
+    site_url: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    last_fetched_at: datetime | None = None
+    last_status: int | None = None
+    error_count: int = 0
+    last_error: str | None = None
+    next_check_at: datetime | None = None
+    created_at: datetime | None = None
+    article_count: int = 0
+
+    @property
+    def healthy(self) -> bool:
+        """A source is healthy while its last fetch did not fail."""
+        return self.error_count == 0
+
+
+@dataclass
+class FeedEntry:
+    """One item of a feed, before its page is fetched."""
+
+    url: str
+    title: str = ""
+    published: datetime | None = None
+    author: str = ""
+    summary: str = ""
+    content_html: str = ""  # full body when the feed carries one
+    guid: str = ""
+
+
+@dataclass
+class ParsedFeed:
+    """A parsed feed: its own metadata, usable entries, and what had to be skipped."""
+
+    title: str
+    site_url: str
+    entries: list[FeedEntry]
+    skipped: list[str] = field(default_factory=list)  # why entries were dropped (e.g. no link)
+    format: str = ""
+
+
+@dataclass
+class ExtractedArticle:
+    """What extraction found in one HTML page."""
+
+    title: str = ""
+    byline: str = ""
+    published: datetime | None = None
+    language: str = ""
+    site_name: str = ""
+    image: str = ""
+    url: str = ""
+    paragraphs: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """Body text, paragraphs separated by blank lines."""
+        return "\n\n".join(self.paragraphs)
+
+
+@dataclass
+class Article:
+    """A stored article: identity (canonical URL hash), provenance and clean body."""
+
+    id: str
+    url: str
+    title: str = ""
+    text: str = ""
+    source_id: int | None = None
+    source_name: str = ""
+    byline: str = ""
+    published_at: datetime | None = None
+    fetched_at: datetime | None = None
+    language: str = ""
+    site_name: str = ""
+    image: str = ""
+    import_id: str | None = None
+    status: str = "ok"  # ok | pending | error
+    error_count: int = 0
+    last_error: str | None = None
+    next_try_at: datetime | None = None
+    meta: dict = field(default_factory=dict)
+    arrival: int | None = None  # order first seen, assigned by the store
+
+    @property
+    def paragraphs(self) -> list[str]:
+        """The body split into paragraphs."""
+        return [p for p in self.text.split("\n\n") if p.strip()]

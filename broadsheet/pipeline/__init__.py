@@ -1,0 +1,1 @@
+"""The pipeline joins the pure stages to the store."""

@@ -1,0 +1,93 @@
+"""Bulk import and export of articles as JSONL, through the same stages as fetched articles."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from sqlalchemy import Engine
+
+from broadsheet.errors import BroadsheetError, InputError
+from broadsheet.model import Article
+from broadsheet.pipeline import stages
+from broadsheet.pipeline.progress import Progress
+from broadsheet.store import articles as article_store
+
+log = logging.getLogger(__name__)
+IMPORT_BATCH = 1000  # rows per transaction: no per-article commits
+
+
+@dataclass
+class ImportReport:
+    """What an import did: counts and every line that was skipped, with its reason."""
+
+    imported: int = 0
+    lines: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def open_text(path: Path) -> IO[str]:
+    """Open a text file, transparently gunzipping `.gz`."""
+    if not path.exists():
+        raise InputError(f"import: {path} does not exist")
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8")
+    return path.open("r", encoding="utf-8")
+
+
+def _records(handle: IO[str]) -> Iterator[tuple[int, str]]:
+    for number, line in enumerate(handle, start=1):
+        if line.strip():
+            yield number, line
+
+
+def _count_lines(path: Path) -> int:
+    with open_text(path) as handle:
+        return sum(1 for line in handle if line.strip())
+
+
+def import_jsonl(engine: Engine, path: Path, progress: Progress | None = None) -> ImportReport:
+    """Import articles from a JSONL file; bad lines are reported by number and skipped."""
+    progress = progress or Progress()
+    report = ImportReport()
+    progress.start("import", _count_lines(path))
+    batch: list[Article] = []
+    try:
+        with open_text(path) as handle:
+            for number, line in _records(handle):
+                report.lines += 1
+                try:
+                    batch.append(stages.article_from_record(line, number))
+                except BroadsheetError as exc:
+                    report.errors.append(str(exc))
+                    progress.note(str(exc))
+                if len(batch) >= IMPORT_BATCH:
+                    report.imported += _write(engine, batch)
+                progress.advance("import")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"import: {path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    report.imported += _write(engine, batch)
+    return report
+
+
+def _write(engine: Engine, batch: list[Article]) -> int:
+    """Store a batch in one transaction and empty it."""
+    items, batch[:] = list(batch), []
+    if items:
+        with engine.begin() as conn:
+            article_store.save_articles(conn, items)
+    return len(items)
+
+
+def export_jsonl(engine: Engine, handle: IO[str]) -> int:
+    """Write every article as one JSON object per line, in arrival order; returns the count."""
+    count = 0
+    for article in article_store.iter_articles(engine):
+        handle.write(json.dumps(stages.export_record(article), ensure_ascii=False) + "\n")
+        count += 1
+    return count

@@ -1,0 +1,172 @@
+"""The in-process pipeline: source → fetch → parse → extract → store, one pass at a time.
+
+One item failing never aborts the pass: the failure is recorded on its source or article
+row (error, count, next try) and the rest goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import Engine
+
+from broadsheet.config import Config
+from broadsheet.errors import BroadsheetError, FeedError, FetchError
+from broadsheet.ingest.feeds import discover_feeds, looks_like_feed, parse_feed
+from broadsheet.ingest.fetch import Fetcher, FetchPolicy
+from broadsheet.model import Article, Source
+from broadsheet.pipeline import stages
+from broadsheet.pipeline.progress import Progress
+from broadsheet.store import articles as article_store
+from broadsheet.store import sources as source_store
+
+log = logging.getLogger(__name__)
+SAVE_BATCH = 50
+ARTICLE_RETRY_BASE = 600.0  # seconds before a failed article page is tried again
+
+
+@dataclass
+class RefreshReport:
+    """What one refresh pass did."""
+
+    sources_polled: int = 0
+    sources_failed: int = 0
+    new_entries: int = 0
+    articles_saved: int = 0
+    articles_failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def fetch_policy(config: Config) -> FetchPolicy:
+    """The fetch limits from settings."""
+    agent = config.user_agent + (f" (+{config.contact_url})" if config.contact_url else "")
+    return FetchPolicy(user_agent=agent, total_timeout=config.fetch_timeout, connect_timeout=config.connect_timeout,
+                       max_body_bytes=config.max_body_bytes, per_host=config.per_host_concurrency,
+                       global_limit=config.global_concurrency, allow_private=config.allow_private_addresses)
+
+
+async def resolve_feed_url(fetcher: Fetcher, url: str) -> tuple[str, str]:
+    """The feed URL and title for a feed URL or a site URL that advertises its feed."""
+    result = await fetcher.fetch(url)
+    if looks_like_feed(result.content):
+        return result.url, parse_feed(result.content, result.url, result.content_type).title
+    for candidate in discover_feeds(result.text, result.url):
+        try:
+            feed = await fetcher.fetch(candidate)
+            return feed.url, parse_feed(feed.content, feed.url, feed.content_type).title
+        except BroadsheetError as exc:
+            log.info("discovery: %s is not usable (%s)", candidate, exc)
+    raise FeedError(f"sources: {url} is neither a feed nor a page that links to one")
+
+
+async def add_source_url(engine: Engine, config: Config, url: str) -> tuple[Source, bool]:
+    """Add a source from a feed or site URL, checking that a feed is really there."""
+    async with Fetcher(fetch_policy(config)) as fetcher:
+        feed_url, title = await resolve_feed_url(fetcher, url)
+    return source_store.add_source(engine, feed_url, title=title)
+
+
+async def poll_source(engine: Engine, config: Config, fetcher: Fetcher, source: Source) -> list[Article]:
+    """Fetch and parse one feed, record its health, and return placeholders for new entries."""
+    now = stages.now_utc()
+    try:
+        result = await fetcher.fetch(source.feed_url, etag=source.etag, last_modified=source.last_modified)
+        if result.not_modified:
+            source_store.record_success(engine, source.id, 304, now + timedelta(seconds=config.min_poll_interval))
+            return []
+        feed = parse_feed(result.content, result.url, result.content_type)
+    except BroadsheetError as exc:
+        status = exc.http_status if isinstance(exc, FetchError) else None
+        retry_after = exc.retry_after if isinstance(exc, FetchError) else None
+        delay = stages.backoff(config.min_poll_interval, source.error_count + 1, retry_after)
+        source_store.record_failure(engine, source.id, str(exc), now + delay, status=status)
+        log.warning("source %s (%s): %s", source.id, source.feed_url, exc)
+        raise
+    warning = f"{len(feed.skipped)} entries skipped: {feed.skipped[0]}" if feed.skipped else None
+    source_store.record_success(engine, source.id, result.status, now + timedelta(seconds=config.min_poll_interval),
+                                etag=result.etag, last_modified=result.last_modified,
+                                title=source.title or feed.title, site_url=source.site_url or feed.site_url,
+                                warning=warning)
+    source.title = source.title or feed.title
+    pending = [stages.pending_from_entry(entry, source) for entry in feed.entries]
+    known = article_store.known_ids(engine, [p.id for p in pending])
+    return [p for p in pending if p.id not in known]
+
+
+async def fetch_article(fetcher: Fetcher, pending: Article) -> Article:
+    """Fetch an entry's page and extract its article (extraction runs off the event loop)."""
+    result = await fetcher.fetch(pending.meta.get("entry_url") or pending.url)
+    return await asyncio.to_thread(stages.article_from_page, pending, result.text, result.url)
+
+
+async def _poll_all(engine: Engine, config: Config, fetcher: Fetcher, progress: Progress,
+                    report: RefreshReport) -> None:
+    due = source_store.due_sources(engine)
+    progress.start("feeds", len(due))
+
+    async def one(source: Source) -> None:
+        try:
+            new = await poll_source(engine, config, fetcher, source)
+            with engine.begin() as conn:
+                article_store.add_pending(conn, new)
+            report.new_entries += len(new)
+        except BroadsheetError as exc:
+            report.sources_failed += 1
+            report.errors.append(f"{source.feed_url}: {exc}")
+            progress.note(f"{source.title or source.feed_url}: {exc}")
+        finally:
+            report.sources_polled += 1
+            progress.advance("feeds")
+
+    await asyncio.gather(*(one(s) for s in due))
+
+
+async def _fetch_all(engine: Engine, fetcher: Fetcher, progress: Progress, report: RefreshReport) -> None:
+    pending = article_store.due_pending(engine)
+    progress.start("articles", len(pending))
+    ready: list[Article] = []
+
+    async def one(item: Article) -> None:
+        try:
+            ready.append(await fetch_article(fetcher, item))
+        except BroadsheetError as exc:
+            report.articles_failed += 1
+            report.errors.append(f"{item.url}: {exc}")
+            delay = stages.backoff(ARTICLE_RETRY_BASE, item.error_count + 1)
+            article_store.record_article_failure(engine, item.id, str(exc), stages.now_utc() + delay)
+            log.warning("article %s (%s): %s", item.id, item.url, exc)
+        finally:
+            progress.advance("articles")
+        if len(ready) >= SAVE_BATCH:
+            _save(engine, ready, report)
+
+    await asyncio.gather(*(one(p) for p in pending))
+    _save(engine, ready, report)
+
+
+def _save(engine: Engine, ready: list[Article], report: RefreshReport) -> None:
+    """Write a batch in one transaction and empty the list."""
+    batch, ready[:] = list(ready), []
+    if batch:
+        with engine.begin() as conn:
+            article_store.save_articles(conn, batch)
+        report.articles_saved += len(batch)
+
+
+async def refresh(engine: Engine, config: Config, progress: Progress | None = None,
+                  fetcher: Fetcher | None = None) -> RefreshReport:
+    """One pass: poll every due source, then fetch and extract every due article page."""
+    progress = progress or Progress()
+    report = RefreshReport()
+    own = fetcher is None
+    fetcher = fetcher or Fetcher(fetch_policy(config))
+    try:
+        await _poll_all(engine, config, fetcher, progress, report)
+        await _fetch_all(engine, fetcher, progress, report)
+    finally:
+        if own:
+            await fetcher.__aexit__(None, None, None)
+    return report

@@ -1,0 +1,116 @@
+"""Stage functions: pure transformations from one stage's output to the next's input.
+
+Each is idempotent and keyed by the article id (hash of the canonical URL), so running a
+stage twice, or on two workers, yields the same rows.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime, timedelta, timezone
+
+from broadsheet.errors import ExtractError, InputError
+from broadsheet.extract.article import extract_article
+from broadsheet.extract.dates import parse_date
+from broadsheet.extract.urls import canonical_url, content_id, url_id
+from broadsheet.model import Article, FeedEntry, Source
+
+MAX_BACKOFF = timedelta(hours=24)
+IMPORT_FIELDS = {"id", "url", "title", "text", "html", "published", "source", "byline", "language", "image"}
+
+
+def now_utc() -> datetime:
+    """The current time, aware UTC."""
+    return datetime.now(timezone.utc)
+
+
+def backoff(base_seconds: float, failures: int, retry_after: float | None = None) -> timedelta:
+    """Exponential backoff with jitter, capped at a day; a server's Retry-After wins if longer."""
+    delay = min(base_seconds * (2 ** max(0, failures - 1)), MAX_BACKOFF.total_seconds())
+    delay *= random.uniform(0.9, 1.1)  # jitter: many feeds failing together must not retry together
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return timedelta(seconds=min(delay, MAX_BACKOFF.total_seconds() * 1.1))
+
+
+def pending_from_entry(entry: FeedEntry, source: Source) -> Article:
+    """A placeholder article for a feed entry whose page is still to be fetched."""
+    return Article(
+        id=url_id(entry.url), url=canonical_url(entry.url), title=entry.title, source_id=source.id,
+        source_name=source.title, byline=entry.author, published_at=entry.published, fetched_at=now_utc(),
+        status="pending", meta={"entry_url": entry.url, "guid": entry.guid},
+    )
+
+
+def article_from_page(pending: Article, html: str, final_url: str) -> Article:
+    """The readable article extracted from its fetched page; feed values fill the gaps."""
+    extracted = extract_article(html, final_url)
+    if not extracted.paragraphs:
+        raise ExtractError(f"extract: no article text found on {final_url}")
+    url = canonical_url(extracted.url) if extracted.url.startswith(("http://", "https://")) else pending.url
+    return Article(
+        id=pending.id, url=url, title=extracted.title or pending.title, text=extracted.text,
+        source_id=pending.source_id, source_name=pending.source_name or extracted.site_name,
+        byline=extracted.byline or pending.byline, published_at=extracted.published or pending.published_at,
+        fetched_at=now_utc(), language=extracted.language, site_name=extracted.site_name, image=extracted.image,
+        status="ok", meta=pending.meta, arrival=pending.arrival, import_id=pending.import_id,
+    )
+
+
+def _text_of(record: dict, line_no: int) -> tuple[str, dict]:
+    """Body text of an import record, extracting it from `html` when no `text` is given."""
+    text = record.get("text")
+    if isinstance(text, str) and text.strip():
+        return text.strip(), {}
+    html = record.get("html")
+    if isinstance(html, str) and html.strip():
+        extracted = extract_article(html, record.get("url") or None)
+        if extracted.paragraphs:
+            return extracted.text, {"title": extracted.title, "byline": extracted.byline,
+                                    "published": extracted.published, "language": extracted.language,
+                                    "image": extracted.image, "site_name": extracted.site_name}
+        raise InputError(f"import: line {line_no}: no article text could be extracted from its html")
+    raise InputError(f"import: line {line_no}: needs a non-empty `text` or `html` field")
+
+
+def _article_id(record: dict, text: str) -> str:
+    """Stable id: the URL when there is one, else the record's id, else the content."""
+    if isinstance(record.get("url"), str) and record["url"].startswith(("http://", "https://")):
+        return url_id(record["url"])
+    if record.get("id") not in (None, ""):
+        return content_id(f"import-id:{record['id']}")
+    return content_id(text)
+
+
+def article_from_record(line: str, line_no: int) -> Article:
+    """An article from one JSONL import line; InputError names the line when it is unusable."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"import: line {line_no}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
+    if not isinstance(record, dict):
+        raise InputError(f"import: line {line_no}: expected a JSON object, got {type(record).__name__}")
+    text, found = _text_of(record, line_no)
+    published = record.get("published")
+    published_at = parse_date(str(published)) if published not in (None, "") else found.get("published")
+    url = record.get("url") if isinstance(record.get("url"), str) else ""
+    return Article(
+        id=_article_id(record, text), url=canonical_url(url) if url else "", title=str(record.get("title") or found.get("title") or ""),
+        text=text, source_name=str(record.get("source") or found.get("site_name") or ""),
+        byline=str(record.get("byline") or found.get("byline") or ""), published_at=published_at,
+        fetched_at=now_utc(), language=str(record.get("language") or found.get("language") or ""),
+        image=str(record.get("image") or found.get("image") or ""),
+        import_id=None if record.get("id") in (None, "") else str(record["id"]), status="ok",
+        meta={k: v for k, v in record.items() if k not in IMPORT_FIELDS},
+    )
+
+
+def export_record(article: Article) -> dict:
+    """Everything known about an article, as one JSON-ready dict (the export format)."""
+    return {
+        "id": article.import_id if article.import_id is not None else article.id,
+        "article_id": article.id, "url": article.url, "source": article.source_name, "title": article.title,
+        "byline": article.byline, "published": article.published_at.isoformat() if article.published_at else None,
+        "language": article.language, "image": article.image, "text": article.text, "meta": article.meta,
+    }

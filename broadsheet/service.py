@@ -1,0 +1,55 @@
+"""One process serving the site while a background thread refreshes the sources."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+
+import uvicorn
+from sqlalchemy import Engine
+
+from broadsheet.config import Config
+from broadsheet.pipeline.progress import Progress
+from broadsheet.pipeline.runner import refresh
+from broadsheet.web.app import create_app
+
+log = logging.getLogger(__name__)
+
+
+class RefreshLoop(threading.Thread):
+    """Runs a refresh pass every `interval` seconds until stopped.
+
+    A thread with its own event loop, so slow publishers never delay a reader's page."""
+
+    def __init__(self, engine: Engine, config: Config, interval: float, progress: Progress | None = None):
+        super().__init__(name="broadsheet-refresh", daemon=True)
+        self.engine, self.config, self.interval = engine, config, interval
+        self.progress = progress or Progress()
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.interval):
+            try:
+                report = asyncio.run(refresh(self.engine, self.config, self.progress))
+                log.info("refresh: %d feeds, %d new articles, %d failures", report.sources_polled,
+                         report.articles_saved, report.sources_failed + report.articles_failed)
+            except Exception:  # the loop must outlive any single bad pass; the error is logged
+                log.exception("refresh: pass failed")
+
+    def stop(self) -> None:
+        """Ask the loop to finish after the current pass."""
+        self._stop_event.set()
+
+
+def serve(engine: Engine, config: Config, refresh_interval: float | None = None) -> None:
+    """Serve the site on config.host:config.port, refreshing sources in the background."""
+    interval = config.refresh_interval if refresh_interval is None else refresh_interval
+    loop = RefreshLoop(engine, config, interval) if interval > 0 else None
+    if loop:
+        loop.start()
+    try:
+        uvicorn.run(create_app(engine, config), host=config.host, port=config.port, log_level="warning")
+    finally:
+        if loop:
+            loop.stop()

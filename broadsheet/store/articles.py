@@ -1,0 +1,141 @@
+"""Articles: idempotent writes keyed by id, and the reads the site and export need."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, fields
+from datetime import datetime, timezone
+
+from sqlalchemy import Connection, Engine, func, select, update
+
+from broadsheet.errors import NotFound
+from broadsheet.model import Article
+from broadsheet.store.schema import articles, sources
+from broadsheet.store.upsert import upsert
+
+_COLUMNS = [f.name for f in fields(Article)]
+
+
+def _article(row: object) -> Article:
+    data = {k: v for k, v in row._mapping.items() if k in _COLUMNS}
+    data["meta"] = data.get("meta") or {}
+    return Article(**data)
+
+
+def _row(article: Article) -> dict:
+    row = asdict(article)
+    row["fetched_at"] = row["fetched_at"] or datetime.now(timezone.utc)
+    return row
+
+
+def _numbered(conn: Connection, batch: Iterable[Article]) -> list[dict]:
+    """Rows with arrival numbers continuing the stored sequence (kept for rows that exist)."""
+    # One row per id: PostgreSQL refuses to upsert the same key twice in one statement.
+    rows = list({a.id: _row(a) for a in batch}.values())
+    next_arrival = conn.execute(select(func.coalesce(func.max(articles.c.arrival), 0))).scalar_one() + 1
+    for row in rows:
+        if row["arrival"] is None:
+            row["arrival"], next_arrival = next_arrival, next_arrival + 1
+    return rows
+
+
+def save_articles(conn: Connection, batch: Iterable[Article]) -> None:
+    """Insert or replace articles by id inside the caller's transaction (one commit per batch).
+
+    A replaced row keeps its arrival number: it is the same article, seen again."""
+    rows = _numbered(conn, batch)
+    if rows:
+        upsert(conn, articles, rows, key="id", update=[c for c in rows[0] if c not in ("id", "arrival")])
+
+
+def add_pending(conn: Connection, batch: Iterable[Article]) -> None:
+    """Insert placeholder rows for entries whose page is not fetched yet; existing rows are kept."""
+    upsert(conn, articles, _numbered(conn, batch), key="id", update=[])
+
+
+def known_ids(engine: Engine, ids: Iterable[str]) -> set[str]:
+    """Which of these ids are already stored (any status)."""
+    wanted = list(set(ids))
+    found: set[str] = set()
+    with engine.connect() as conn:
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            found.update(conn.execute(select(articles.c.id).where(articles.c.id.in_(chunk))).scalars())
+    return found
+
+
+def get_article(engine: Engine, article_id: str) -> Article:
+    """One article by id, or NotFound."""
+    with engine.connect() as conn:
+        row = conn.execute(select(articles).where(articles.c.id == article_id)).first()
+    if row is None:
+        raise NotFound(f"store: no article with id {article_id}")
+    return _article(row)
+
+
+def _sort_key():
+    return func.coalesce(articles.c.published_at, articles.c.fetched_at)
+
+
+def latest_articles(engine: Engine, limit: int = 20, offset: int = 0, source_id: int | None = None) -> list[Article]:
+    """Readable articles, newest first."""
+    query = select(articles).where(articles.c.status == "ok")
+    if source_id is not None:
+        query = query.where(articles.c.source_id == source_id)
+    query = query.order_by(_sort_key().desc(), articles.c.id).limit(limit).offset(offset)
+    with engine.connect() as conn:
+        return [_article(r) for r in conn.execute(query)]
+
+
+def count_articles(engine: Engine, source_id: int | None = None, status: str = "ok") -> int:
+    """How many articles have this status (optionally from one source)."""
+    query = select(func.count()).select_from(articles).where(articles.c.status == status)
+    if source_id is not None:
+        query = query.where(articles.c.source_id == source_id)
+    with engine.connect() as conn:
+        return conn.execute(query).scalar_one()
+
+
+def due_pending(engine: Engine, now: datetime | None = None, limit: int = 1000) -> list[Article]:
+    """Articles whose page still has to be fetched (new, or failed and due for a retry)."""
+    now = now or datetime.now(timezone.utc)
+    query = (select(articles).where(articles.c.status.in_(["pending", "error"]))
+             .where((articles.c.next_try_at.is_(None)) | (articles.c.next_try_at <= now))
+             .order_by(articles.c.arrival).limit(limit))
+    with engine.connect() as conn:
+        return [_article(r) for r in conn.execute(query)]
+
+
+def record_article_failure(engine: Engine, article_id: str, error: str, next_try: datetime) -> None:
+    """Keep the failure on the row; the entry is retried later, never lost."""
+    with engine.begin() as conn:
+        conn.execute(update(articles).where(articles.c.id == article_id).values(
+            status="error", error_count=articles.c.error_count + 1, last_error=error, next_try_at=next_try))
+
+
+def failing_articles(engine: Engine, source_id: int | None = None) -> list[Article]:
+    """Articles whose page could not be fetched or extracted."""
+    query = select(articles).where(articles.c.status == "error")
+    if source_id is not None:
+        query = query.where(articles.c.source_id == source_id)
+    with engine.connect() as conn:
+        return [_article(r) for r in conn.execute(query.order_by(articles.c.fetched_at))]
+
+
+def iter_articles(engine: Engine, batch_size: int = 1000) -> Iterator[Article]:
+    """Every readable article in arrival order, streamed in batches (for export)."""
+    last = 0
+    while True:
+        query = (select(articles, sources.c.title.label("source_title"))
+                 .outerjoin(sources, sources.c.id == articles.c.source_id)
+                 .where(articles.c.status == "ok").where(articles.c.arrival > last)
+                 .order_by(articles.c.arrival).limit(batch_size))
+        with engine.connect() as conn:
+            rows = conn.execute(query).all()
+        if not rows:
+            return
+        for row in rows:
+            article = _article(row)
+            article.source_name = article.source_name or row.source_title or ""
+            yield article
+        last = rows[-1].arrival

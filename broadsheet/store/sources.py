@@ -1,0 +1,98 @@
+"""Sources (feeds) and their health."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Engine, func, or_, select, update
+
+from broadsheet.errors import NotFound
+from broadsheet.model import Source
+from broadsheet.store.schema import articles, sources
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _source(row: object, article_count: int = 0) -> Source:
+    data = dict(row._mapping)
+    data.pop("article_count", None)
+    return Source(**data, article_count=article_count)
+
+
+def add_source(engine: Engine, feed_url: str, title: str = "", site_url: str = "") -> tuple[Source, bool]:
+    """Add a feed (idempotent). Returns the source and whether it was new."""
+    with engine.begin() as conn:
+        row = conn.execute(select(sources).where(sources.c.feed_url == feed_url)).first()
+        if row is not None:
+            return _source(row), False
+        conn.execute(sources.insert().values(feed_url=feed_url, title=title, site_url=site_url,
+                                             created_at=_now(), error_count=0))
+        row = conn.execute(select(sources).where(sources.c.feed_url == feed_url)).one()
+        return _source(row), True
+
+
+def _with_counts():
+    counts = (select(articles.c.source_id, func.count().label("n")).where(articles.c.status == "ok")
+              .group_by(articles.c.source_id).subquery())
+    return select(sources, func.coalesce(counts.c.n, 0).label("article_count")).outerjoin(
+        counts, counts.c.source_id == sources.c.id)
+
+
+def list_sources(engine: Engine) -> list[Source]:
+    """All sources with their article counts, by title."""
+    with engine.connect() as conn:
+        rows = conn.execute(_with_counts().order_by(sources.c.title, sources.c.id)).all()
+    return [_source(r, r.article_count) for r in rows]
+
+
+def get_source(engine: Engine, source_id: int) -> Source:
+    """One source by id, or NotFound."""
+    with engine.connect() as conn:
+        row = conn.execute(_with_counts().where(sources.c.id == source_id)).first()
+    if row is None:
+        raise NotFound(f"store: no source with id {source_id}")
+    return _source(row, row.article_count)
+
+
+def due_sources(engine: Engine, now: datetime | None = None) -> list[Source]:
+    """Sources whose next check time has come (or was never set)."""
+    now = now or _now()
+    with engine.connect() as conn:
+        rows = conn.execute(select(sources).where(or_(sources.c.next_check_at.is_(None),
+                                                      sources.c.next_check_at <= now))
+                            .order_by(sources.c.next_check_at.is_(None).desc(), sources.c.next_check_at)).all()
+    return [_source(r) for r in rows]
+
+
+def record_success(engine: Engine, source_id: int, status: int, next_check: datetime, *, etag: str | None = None,
+                   last_modified: str | None = None, title: str = "", site_url: str = "",
+                   warning: str | None = None) -> None:
+    """Store a successful poll: health reset, validators and next check kept."""
+    values: dict = {"last_fetched_at": _now(), "last_status": status, "error_count": 0, "last_error": warning,
+                    "next_check_at": next_check}
+    if status != 304:
+        values.update(etag=etag, last_modified=last_modified)
+    if title:
+        values["title"] = title
+    if site_url:
+        values["site_url"] = site_url
+    with engine.begin() as conn:
+        conn.execute(update(sources).where(sources.c.id == source_id).values(**values))
+
+
+def record_failure(engine: Engine, source_id: int, error: str, next_check: datetime, status: int | None = None) -> None:
+    """Store a failed poll: the error is kept on the source, never dropped silently."""
+    with engine.begin() as conn:
+        conn.execute(update(sources).where(sources.c.id == source_id).values(
+            last_fetched_at=_now(), last_status=status, error_count=sources.c.error_count + 1,
+            last_error=error, next_check_at=next_check))
+
+
+def delete_source(engine: Engine, source_id: int) -> None:
+    """Remove a source; its articles stay, detached."""
+    with engine.begin() as conn:
+        result = conn.execute(sources.delete().where(sources.c.id == source_id))
+    if result.rowcount == 0:
+        raise NotFound(f"store: no source with id {source_id}")

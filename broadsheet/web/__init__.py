@@ -1,0 +1,1 @@
+"""The reader's web site: server-rendered HTML that works without JavaScript."""

@@ -78,7 +78,7 @@ def main_options(
 ) -> None:
     """Options that apply to every command."""
     state.database, state.data_dir = database, data_dir
-    logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
 
 
 @app.command()
@@ -233,3 +233,8 @@ def main() -> None:
     except KeyboardInterrupt:
         console.print("stopped.")
         sys.exit(130)
+    except Exception as exc:  # a bug: still one sentence for the user, the traceback only with -v
+        logging.getLogger("broadsheet").debug("unexpected error", exc_info=True)
+        console.print(f"[red]error:[/red] unexpected {type(exc).__name__}: {exc} (run with --verbose for details)",
+                      highlight=False)
+        sys.exit(2)

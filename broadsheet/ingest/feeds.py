@@ -12,6 +12,7 @@ import feedparser
 from lxml import html as lxml_html
 
 from broadsheet.errors import FeedError
+from broadsheet.extract.dates import parse_date
 from broadsheet.model import FeedEntry, ParsedFeed, Source
 
 _FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/feed+json", "application/json",
@@ -35,14 +36,14 @@ def _entry_content(entry: dict) -> str:
 
 def _entry_from(raw: dict, base_url: str) -> FeedEntry | None:
     """A FeedEntry from a feedparser entry, or None when it has no usable link."""
-    link = (raw.get("link") or "").strip()
-    if not link:
-        guid = (raw.get("id") or "").strip()
-        link = guid if guid.startswith(("http://", "https://")) else ""
+    candidates = [(raw.get("link") or "").strip(), (raw.get("id") or "").strip()]
+    # feedparser copies a guid into `link`; only http(s) URLs are pages we can fetch.
+    links = [urljoin(base_url, c) for c in candidates if c]
+    link = next((u for u in links if u.startswith(("http://", "https://"))), "")
     if not link:
         return None
     return FeedEntry(
-        url=urljoin(base_url, link),
+        url=link,
         title=" ".join((raw.get("title") or "").split()),
         published=_entry_time(raw),
         author=(raw.get("author") or "").strip(),
@@ -50,6 +51,18 @@ def _entry_from(raw: dict, base_url: str) -> FeedEntry | None:
         content_html=_entry_content(raw),
         guid=(raw.get("id") or link).strip(),
     )
+
+
+def _bozo_reason(parsed: dict) -> str:
+    """Why feedparser found the document ill-formed, or "" when it is fine.
+
+    An encoding override (a declared charset that was wrong) is harmless and not reported."""
+    if not parsed.get("bozo"):
+        return ""
+    exc = parsed.get("bozo_exception")
+    if isinstance(exc, (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)):
+        return ""
+    return str(getattr(exc, "getMessage", lambda: exc)())
 
 
 def _looks_like_html(data: bytes) -> bool:
@@ -61,15 +74,18 @@ def parse_feed(data: bytes, url: str = "", content_type: str | None = None) -> P
     """Parse a feed document; raise FeedError when it is not a usable feed."""
     if not data.strip():
         raise FeedError("feed: the document is empty")
-    headers = {"content-type": content_type} if content_type else None
+    if data.lstrip()[:1] == b"{":
+        return parse_json_feed(data, url)  # feedparser 6 does not read JSON Feed
+    headers = {"content-type": content_type, "content-location": url} if content_type else {"content-location": url}
     parsed = feedparser.parse(data, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
-    if not parsed.version and not parsed.entries:
+    reason = _bozo_reason(parsed)
+    if not parsed.entries and (not parsed.version or reason):
         if _looks_like_html(data):
             raise FeedError("feed: got an HTML page, not a feed")
-        reason = getattr(parsed.get("bozo_exception"), "getMessage", lambda: parsed.get("bozo_exception"))()
         raise FeedError(f"feed: not a valid RSS, Atom or JSON feed ({reason or 'unknown format'})")
     entries: list[FeedEntry] = []
-    skipped: list[str] = []
+    # A malformed feed that still yields entries is used, with the problem noted on the source.
+    skipped: list[str] = [f"feed is malformed ({reason}); read what could be read"] if reason else []
     for index, raw in enumerate(parsed.entries):
         entry = _entry_from(raw, url)
         if entry is None:
@@ -78,6 +94,37 @@ def parse_feed(data: bytes, url: str = "", content_type: str | None = None) -> P
             entries.append(entry)
     return ParsedFeed(title=" ".join((parsed.feed.get("title") or "").split()), site_url=parsed.feed.get("link", ""),
                       entries=entries, skipped=skipped, format=parsed.version or "unknown")
+
+
+def _json_author(item: dict) -> str:
+    authors = item.get("authors") or ([item["author"]] if isinstance(item.get("author"), dict) else [])
+    return ", ".join(a.get("name", "") for a in authors if isinstance(a, dict) and a.get("name"))
+
+
+def parse_json_feed(data: bytes, url: str = "") -> ParsedFeed:
+    """Parse a JSON Feed (versions 1.0 and 1.1)."""
+    try:
+        document = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise FeedError(f"feed: not valid JSON ({exc})") from exc
+    if not isinstance(document, dict) or "jsonfeed.org" not in str(document.get("version", "")):
+        raise FeedError("feed: JSON document is not a JSON Feed (no jsonfeed.org version)")
+    items = document.get("items") if isinstance(document.get("items"), list) else []
+    entries, skipped = [], []
+    for index, item in enumerate(items):
+        item = item if isinstance(item, dict) else {}
+        link = next((urljoin(url, str(c)) for c in (item.get("url"), item.get("external_url"), item.get("id"))
+                     if c and urljoin(url, str(c)).startswith(("http://", "https://"))), "")
+        if not link:
+            skipped.append(f"entry {index + 1} ({str(item.get('title', 'untitled')):.60}) has no link")
+            continue
+        entries.append(FeedEntry(
+            url=link, title=" ".join(str(item.get("title") or "").split()),
+            published=parse_date(str(item.get("date_published") or item.get("date_modified") or "")),
+            author=_json_author(item), summary=str(item.get("summary") or ""),
+            content_html=str(item.get("content_html") or ""), guid=str(item.get("id") or link)))
+    return ParsedFeed(title=str(document.get("title") or ""), site_url=str(document.get("home_page_url") or ""),
+                      entries=entries, skipped=skipped, format="json" + str(document.get("version", "")).rsplit("/", 1)[-1])
 
 
 def discover_feeds(html: str, base_url: str) -> list[str]:

@@ -85,7 +85,8 @@ async def poll_source(engine: Engine, config: Config, fetcher: Fetcher, source: 
         source_store.record_failure(engine, source.id, str(exc), now + delay, status=status)
         log.warning("source %s (%s): %s", source.id, source.feed_url, exc)
         raise
-    warning = f"{len(feed.skipped)} entries skipped: {feed.skipped[0]}" if feed.skipped else None
+    warning = "; ".join(feed.skipped[:3]) + (f" (and {len(feed.skipped) - 3} more)" if len(feed.skipped) > 3 else "") \
+        if feed.skipped else None
     source_store.record_success(engine, source.id, result.status, now + timedelta(seconds=config.min_poll_interval),
                                 etag=result.etag, last_modified=result.last_modified,
                                 title=source.title or feed.title, site_url=source.site_url or feed.site_url,

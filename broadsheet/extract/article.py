@@ -17,6 +17,8 @@ from readability import Document
 
 from broadsheet.errors import ExtractError
 from broadsheet.extract import metadata
+from broadsheet.extract.furniture import strip_furniture
+from broadsheet.extract.prepare import unwrap_layout_tables
 from broadsheet.model import ExtractedArticle
 
 log = logging.getLogger(__name__)
@@ -70,14 +72,6 @@ def choose_body(primary: list[str], second: list[str]) -> list[str]:
     return primary
 
 
-def _drop_repeated_headline(paragraphs: list[str], title: str) -> list[str]:
-    """The headline repeated as the first body line is not body."""
-    norm = " ".join(title.split()).lower()
-    while paragraphs and norm and " ".join(paragraphs[0].split()).lower() == norm:
-        paragraphs = paragraphs[1:]
-    return paragraphs
-
-
 def extract_article(html: str, url: str | None = None) -> ExtractedArticle:
     """Extract the clean body and metadata of the article on one page."""
     if not html or not html.strip():
@@ -85,6 +79,8 @@ def extract_article(html: str, url: str | None = None) -> ExtractedArticle:
     tree = _parse(html)
     ld = metadata.article_ld(tree)
     title = metadata.find_title(tree, ld)
+    if unwrap_layout_tables(tree):
+        html = lxml_html.tostring(tree, encoding="unicode")
     body = choose_body(_trafilatura_paragraphs(html, url), _readability_paragraphs(html))
     return ExtractedArticle(
         title=title,
@@ -94,5 +90,5 @@ def extract_article(html: str, url: str | None = None) -> ExtractedArticle:
         site_name=metadata.find_site_name(tree, ld),
         image=metadata.find_image(tree, ld, url or ""),
         url=metadata.find_canonical(tree, url or "") or (url or ""),
-        paragraphs=_drop_repeated_headline(body, title),
+        paragraphs=strip_furniture(body, title),
     )

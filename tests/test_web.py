@@ -1,0 +1,78 @@
+from datetime import datetime, timedelta, timezone
+
+import html5lib
+import httpx
+import pytest
+from httpserver import AppServer
+
+from broadsheet.model import Article
+from broadsheet.store import articles as article_store
+from broadsheet.store import sources as source_store
+from broadsheet.web.app import create_app
+from broadsheet.web.timefmt import relative_time
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("delta, text", [
+    (timedelta(seconds=20), "just now"), (timedelta(minutes=14), "14 minutes ago"), (timedelta(minutes=61), "1 hour ago"),
+    (timedelta(days=3, hours=2), "3 days ago"), (timedelta(days=400), "1 year ago"), (-timedelta(minutes=5), "in 5 minutes"),
+])
+def test_relative_time(delta, text):
+    assert relative_time(NOW - delta, now=NOW) == text
+
+
+def assert_valid_html(page: str) -> None:
+    """Parse strictly as HTML5: any parse error fails."""
+    html5lib.HTMLParser(strict=True).parse(page)
+
+
+@pytest.fixture
+def client(engine, config):
+    source, _ = source_store.add_source(engine, "http://pub.invalid/feed", title="Pub & Co")
+    now = datetime.now(timezone.utc)
+    with engine.begin() as conn:
+        article_store.save_articles(conn, [
+            Article(id="a1", url="http://pub.invalid/a1", title="Harbour <wall> repaired", source_id=source.id,
+                    source_name="Pub & Co", byline="Ines Vale", published_at=now - timedelta(minutes=14),
+                    image="http://pub.invalid/a1.jpg", text="First paragraph.\n\nSecond <b>paragraph</b>."),
+            Article(id="a2", url="http://pub.invalid/a2", title="Pending", source_id=source.id, status="pending"),
+        ])
+    article_store.record_article_failure(engine, "a2", "fetch: 503 from pub.invalid", now + timedelta(minutes=10))
+    source_store.record_failure(engine, source.id, "fetch: 500 from pub.invalid", now + timedelta(minutes=5), status=500)
+    with AppServer(create_app(engine, config)) as base, httpx.Client(base_url=base) as http:
+        yield http
+
+
+def test_article_page(client):
+    response = client.get("/articles/a1")
+    assert response.status_code == 200
+    page = response.text
+    assert_valid_html(page)
+    assert "<h1 id=\"headline\">Harbour &lt;wall&gt; repaired</h1>" in page
+    assert '<a class="source" href="http://pub.invalid/a1" rel="noopener">Pub &amp; Co</a>' in page
+    assert ">14 minutes ago</time>" in page and "By Ines Vale" in page
+    assert "<p>Second &lt;b&gt;paragraph&lt;/b&gt;.</p>" in page  # body text is escaped, never trusted as HTML
+    assert '<img src="http://pub.invalid/a1.jpg"' in page
+    assert 'id="comments-heading"' in page and 'id="related-heading"' in page
+
+
+def test_pages_are_valid_and_errors_are_pages(client):
+    for path in ("/", "/sources", "/sources/1"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert_valid_html(response.text)
+    missing = client.get("/articles/nope")
+    assert missing.status_code == 404 and "That page does not exist." in missing.text
+    assert client.get("/articles/a2").status_code == 404  # not readable yet
+    assert client.get("/sources/999").status_code == 404
+    assert client.get("/?page=abc").status_code == 200
+
+
+def test_source_page_shows_health_and_failures(client):
+    page = client.get("/sources/1").text
+    assert "Failing (1 in a row)" in page and "fetch: 500 from pub.invalid" in page and "HTTP 500" in page
+    assert "fetch: 503 from pub.invalid" in page  # the article that could not be read is listed
+    opml = client.get("/sources.opml")
+    assert 'xmlUrl="http://pub.invalid/feed"' in opml.text and opml.headers["content-type"].startswith("text/x-opml")
+    assert client.get("/healthz").json()["status"] == "ok"

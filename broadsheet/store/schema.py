@@ -69,3 +69,19 @@ articles = Table(
     Index("ix_articles_import_id", "import_id"),
     Index("ix_articles_arrival", "arrival"),
 )
+
+# Site-level boilerplate: how many of a site's pages carried each paragraph fingerprint.
+site_paragraphs = Table(
+    "site_paragraphs", metadata,
+    Column("site", Text, primary_key=True),
+    Column("fingerprint", String(32), primary_key=True),
+    Column("sample", Text, nullable=False),
+    Column("pages", Integer, nullable=False, default=0),
+    Column("last_seen", UTCDateTime, nullable=False),
+)
+
+site_pages = Table(
+    "site_pages", metadata,
+    Column("site", Text, primary_key=True),
+    Column("pages", Integer, nullable=False, default=0),
+)

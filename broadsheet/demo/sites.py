@@ -32,6 +32,8 @@ FURNITURE_PHRASES: tuple[str, ...] = (
     "join the conversation",
     "comments (",
     "community guidelines",
+    "readers' cooperative",
+    "supporting member",
     "comment policy",
     "about the author",
     "contact us",

@@ -305,7 +305,10 @@ class Courier(Skin):
         blocks = ['<div class="text-block">' + "".join(r) + "</div>" for r in chunks(paras(v.paragraphs), 2)]
         box = ('<div class="newsletter-inline"><h3>Get the Valley Morning newsletter</h3><p>Sign up for the stories that matter in the Halvern valley, free every weekday.</p>'
                '<form><input type="email" placeholder="Email address"><button>Subscribe</button></form></div>')
-        body = interleave(blocks, 1, [box])
+        # A reader appeal in the article flow, as plain <p>: only site-level learning can tell it is furniture.
+        appeal = ('<p>Independent local journalism needs you: the Valley Courier is published by a readers\' '
+                  'cooperative, and membership starts at three crowns a month.</p>')
+        body = interleave(blocks, 1, [box]) + appeal
         credit = f'<p class="syndication">Distributed by {esc(v.wire_credit)}</p>' if v.wire_credit else ""
         author = f'<div class="author-card"><h4>About the author</h4><p>{esc(v.author)} reports for the Valley Courier.</p></div>' if v.author else ""
         return f"""<div class="col-8">
@@ -388,7 +391,9 @@ class Ledger(Skin):
     def article(self, v: ArticleView) -> str:
         ad = '<div class="ad-slot" data-ad-unit="mpu"><small>Advertisement</small></div>'
         more = f'<aside class="inline-related"><h3>More from The Civic Ledger</h3>{link_list(v.related)}</aside>'
-        body = interleave(paras(v.paragraphs), 2, [ad, more, ad])
+        appeal = ('<p>The Civic Ledger is independent and funded by its readers. If you value reporting on power '
+                  'and money, become a supporting member today.</p>')  # site-level boilerplate in the flow
+        body = interleave(paras(v.paragraphs), 2, [ad, more, ad]) + appeal
         byline = f'<address class="article-byline">By <span class="author">{esc(v.author)}</span></address>' if v.author else ""
         credit = f'<p class="credit-line">Reporting by {esc(v.wire_credit)}.</p>' if v.wire_credit else ""
         bio = f'<section class="author-bio"><h2>About the author</h2><p>{esc(v.author)} covers politics and money for The Civic Ledger.</p></section>' if v.author else ""

@@ -18,7 +18,7 @@ from broadsheet.errors import BroadsheetError, FeedError, FetchError
 from broadsheet.ingest.feeds import discover_feeds, looks_like_feed, parse_feed
 from broadsheet.ingest.fetch import Fetcher, FetchPolicy
 from broadsheet.model import Article, Source
-from broadsheet.pipeline import stages
+from broadsheet.pipeline import sitelearn, stages
 from broadsheet.pipeline.progress import Progress
 from broadsheet.store import articles as article_store
 from broadsheet.store import sources as source_store
@@ -153,7 +153,9 @@ def _save(engine: Engine, ready: list[Article], report: RefreshReport) -> None:
     batch, ready[:] = list(ready), []
     if batch:
         with engine.begin() as conn:
+            learned = sitelearn.clean_batch(conn, batch)
             article_store.save_articles(conn, batch)
+            sitelearn.reclean_sites(conn, learned)
         report.articles_saved += len(batch)
 
 

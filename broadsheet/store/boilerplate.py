@@ -1,0 +1,52 @@
+"""Per-site paragraph counts for site-level boilerplate learning."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timezone
+
+from sqlalchemy import Connection, select, update
+
+from broadsheet.extract.boilerplate import SiteProfile
+from broadsheet.store.schema import site_pages, site_paragraphs
+from broadsheet.store.upsert import upsert
+
+
+def load_profile(conn: Connection, site: str, fingerprints: Iterable[str] | None = None) -> SiteProfile:
+    """A site's page count and the counts of the given fingerprints (all of them if None)."""
+    pages = conn.execute(select(site_pages.c.pages).where(site_pages.c.site == site)).scalar() or 0
+    query = select(site_paragraphs.c.fingerprint, site_paragraphs.c.pages).where(site_paragraphs.c.site == site)
+    if fingerprints is not None:
+        wanted = list(fingerprints)
+        if not wanted:
+            return SiteProfile(site, pages)
+        query = query.where(site_paragraphs.c.fingerprint.in_(wanted))
+    return SiteProfile(site, pages, {fp: n for fp, n in conn.execute(query)})
+
+
+def record_page(conn: Connection, site: str, samples: dict[str, str]) -> None:
+    """Count one more page of `site` carrying these fingerprints (fingerprint -> sample text)."""
+    now = datetime.now(timezone.utc)
+    upsert(conn, site_pages, [{"site": site, "pages": 0}], key="site", update=[])
+    conn.execute(update(site_pages).where(site_pages.c.site == site).values(pages=site_pages.c.pages + 1))
+    if not samples:
+        return
+    existing = set(conn.execute(select(site_paragraphs.c.fingerprint).where(site_paragraphs.c.site == site)
+                                .where(site_paragraphs.c.fingerprint.in_(list(samples)))).scalars())
+    new = [{"site": site, "fingerprint": fp, "sample": text[:500], "pages": 1, "last_seen": now}
+           for fp, text in samples.items() if fp not in existing]
+    if new:
+        conn.execute(site_paragraphs.insert(), new)
+    if existing:
+        conn.execute(update(site_paragraphs).where(site_paragraphs.c.site == site)
+                     .where(site_paragraphs.c.fingerprint.in_(list(existing)))
+                     .values(pages=site_paragraphs.c.pages + 1, last_seen=now))
+
+
+def boilerplate_samples(conn: Connection, site: str) -> list[tuple[str, int]]:
+    """The paragraphs currently treated as a site's boilerplate, with their page counts."""
+    profile = load_profile(conn, site)
+    rows = conn.execute(select(site_paragraphs.c.fingerprint, site_paragraphs.c.sample)
+                        .where(site_paragraphs.c.site == site)).all()
+    return sorted(((sample, profile.counts[fp]) for fp, sample in rows if profile.is_boilerplate_fingerprint(fp)),
+                  key=lambda item: -item[1])

@@ -1,0 +1,70 @@
+"""Site-level boilerplate: learned from repeats across a site's pages, stored, and re-applied."""
+
+import asyncio
+
+from fixtures_html import article_page, rss_feed
+from httpserver import Reply
+
+from broadsheet.extract.boilerplate import SiteProfile, fingerprint, remove_boilerplate, site_key
+from broadsheet.extract.urls import url_id
+from broadsheet.pipeline.runner import refresh
+from broadsheet.store import articles as article_store
+from broadsheet.store import sources as source_store
+from broadsheet.store.boilerplate import boilerplate_samples
+
+APPEAL = ("The Quay Gazette is owned by the people of the harbour; a membership costs less than "
+          "a coffee a week and keeps our reporters on the waterfront.")
+BACKGROUND = "The harbour authority was created in 1931 to manage the port's three basins."
+
+
+BERTHS = ["Anchor", "Beacon", "Cormorant", "Driftwood", "Eelgrass"]
+
+
+def _story(n: int) -> list[str]:
+    # Stories differ in words, not only numbers: fingerprints deliberately ignore numbers.
+    name = BERTHS[n - 1]
+    return [f"The {name} berth reopened on the morning tide after weeks of dredging work by the harbour crews.",
+            f"Officials expect more ships a month once the work at {name} is finished, the port office said.",
+            APPEAL]
+
+
+def test_fingerprint_ignores_numbers_case_and_punctuation():
+    assert fingerprint("Comments (12) - join us!") == fingerprint("comments (58) join us")
+    assert fingerprint("A different line") != fingerprint("Comments (12)")
+    assert site_key("https://www.Example.org/a/b") == "example.org"
+    assert site_key("http://127.0.0.1:8041/x") == "127.0.0.1:8041"
+
+
+def test_profile_needs_repeats_on_enough_pages():
+    fp = fingerprint(APPEAL)
+    assert not SiteProfile("s", pages=2, counts={fp: 2}).is_boilerplate(APPEAL)  # too few pages yet
+    assert SiteProfile("s", pages=4, counts={fp: 3}).is_boilerplate(APPEAL)
+    assert not SiteProfile("s", pages=40, counts={fp: 3}).is_boilerplate(APPEAL)  # a minority: kept
+    only = [APPEAL]
+    assert remove_boilerplate(only, SiteProfile("s", pages=4, counts={fp: 4})) == only  # never empties a page
+
+
+def test_refresh_learns_site_boilerplate_and_cleans_earlier_articles(server, engine, config):
+    links = []
+    for n in range(1, 6):
+        paragraphs = _story(n) + ([BACKGROUND] if n == 2 else [])
+        server.routes[f"/story/{n}"] = Reply(200, article_page(f"Berth {n} reopens", paragraphs).encode(),
+                                             {"Content-Type": "text/html; charset=utf-8"})
+        links.append((f"Berth {n} reopens", server.url(f"/story/{n}")))
+    server.routes["/feed"] = Reply(200, rss_feed(links[:2]))
+    source_store.add_source(engine, server.url("/feed"))
+    asyncio.run(refresh(engine, config))
+    first = article_store.get_article(engine, url_id(links[0][1]))
+    assert APPEAL in first.text  # two pages are not yet evidence
+
+    server.routes["/feed"] = Reply(200, rss_feed(links))
+    for source in source_store.list_sources(engine):
+        source_store.record_success(engine, source.id, 200, source.last_fetched_at)
+    asyncio.run(refresh(engine, config))
+    texts = {n: article_store.get_article(engine, url_id(link)).text for n, (_, link) in enumerate(links, 1)}
+    assert [n for n, text in texts.items() if APPEAL in text] == [], "learned and removed everywhere, earlier pages too"
+    assert all(BERTHS[n - 1] in texts[n] for n in texts)
+    assert BACKGROUND in texts[2]  # seen once: real content stays
+    with engine.connect() as conn:
+        learned = boilerplate_samples(conn, site_key(server.base))
+    assert [sample for sample, _ in learned] == [APPEAL]

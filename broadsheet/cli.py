@@ -24,7 +24,8 @@ app = typer.Typer(help="Broadsheet: a self-hosted AI news desk.", no_args_is_hel
 sources_app = typer.Typer(help="Manage the feeds Broadsheet follows.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 console = Console(stderr=True)
-out = Console()
+# Piped output (scripts, tests) gets wide tables instead of rich's default 80 columns, so cells don't wrap.
+out = Console() if sys.stdout.isatty() else Console(width=240)
 
 
 class RichProgress(Progress):
@@ -207,12 +208,21 @@ def sources_list() -> None:
     """List sources with their health."""
     from broadsheet.store.sources import list_sources
     from broadsheet.web.timefmt import relative_time
+    from broadsheet.store.articles import failing_articles
+    engine = state.engine()
     table = Table("id", "title", "articles", "last fetch", "HTTP", "errors", "last error", "next check")
-    for s in list_sources(state.engine()):
+    for s in list_sources(engine):
         table.add_row(str(s.id), s.title or s.feed_url, str(s.article_count), relative_time(s.last_fetched_at) or "never",
                       str(s.last_status or ""), str(s.error_count), s.last_error or "",
                       relative_time(s.next_check_at) or "due now")
     out.print(table)
+    failing = failing_articles(engine)
+    if failing:
+        entries = Table("source", "article", "tries", "last error", "next try", title="Articles that could not be read")
+        for a in failing:
+            entries.add_row(str(a.source_id or ""), a.url, str(a.error_count), a.last_error or "",
+                            relative_time(a.next_try_at) or "due now")
+        out.print(entries)
 
 
 @sources_app.command("remove")

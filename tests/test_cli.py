@@ -71,3 +71,62 @@ def test_database_option_selects_the_database(tmp_path):
     other = tmp_path / "elsewhere" / "other.db"
     run("--database", f"sqlite:///{other}", "migrate", data_dir=tmp_path)
     assert other.exists() and not (tmp_path / "broadsheet.db").exists()
+
+
+def test_demo_ingests_the_newsroom_through_the_command(tmp_path):
+    result = run("demo", "--no-serve", data_dir=tmp_path)
+    assert "Demo newsroom: 7 publishers" in result.stderr
+    assert "Ingested" in result.stderr and "(0 failures)" in result.stderr
+    listing = run("--database", f"sqlite:///{tmp_path / 'demo.db'}", "sources", "list", data_dir=tmp_path).stdout
+    assert "Meridian Wire" in listing and "could not be read" not in listing
+
+
+def test_serve_answers_over_http_and_sources_list_shows_failing_articles(tmp_path, server):
+    import socket
+    import time
+
+    import httpx
+    from httpserver import Reply
+    server.routes["/feed"] = Reply(200, b'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>'
+                                        b"<item><title>Gone</title><link>" + server.url("/gone").encode() +
+                                        b"</link></item></channel></rss>")
+    env_dir = tmp_path
+    subprocess.run([sys.executable, "-m", "broadsheet", "--data-dir", str(env_dir), "sources", "import",
+                    str(_opml(tmp_path, server.url("/feed")))], check=True, capture_output=True)
+    refresh = subprocess.run([sys.executable, "-m", "broadsheet", "--data-dir", str(env_dir), "refresh"],
+                             capture_output=True, text=True, env=_env(allow=True), timeout=60)
+    assert "1 could not be read" in refresh.stdout, refresh.stderr
+    listing = run("sources", "list", data_dir=env_dir).stdout
+    assert "Articles that could not be read" in listing and "404" in listing
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "broadsheet", "--data-dir", str(env_dir), "serve", "--port",
+                             str(port), "--refresh-interval", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                assert httpx.get(f"http://127.0.0.1:{port}/healthz").json()["status"] == "ok"
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and proc.poll() is None, "serve did not start"
+                time.sleep(0.1)
+        assert "F" in httpx.get(f"http://127.0.0.1:{port}/sources").text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _opml(tmp_path, url):
+    path = tmp_path / "one.opml"
+    path.write_text(f'<opml version="2.0"><body><outline text="F" xmlUrl="{url}"/></body></opml>')
+    return path
+
+
+def _env(allow: bool):
+    import os
+    env = dict(os.environ)
+    if allow:
+        env["BROADSHEET_ALLOW_PRIVATE_ADDRESSES"] = "true"
+    return env

@@ -115,7 +115,7 @@ def test_serve_answers_over_http_and_sources_list_shows_failing_articles(tmp_pat
         assert "F" in httpx.get(f"http://127.0.0.1:{port}/sources").text
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        proc.communicate(timeout=10)  # also closes the pipes
 
 
 def _opml(tmp_path, url):

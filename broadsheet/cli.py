@@ -210,9 +210,10 @@ def sources_list() -> None:
     from broadsheet.web.timefmt import relative_time
     from broadsheet.store.articles import failing_articles
     engine = state.engine()
-    table = Table("id", "title", "articles", "last fetch", "HTTP", "errors", "last error", "next check")
+    table = Table("id", "title", "state", "articles", "last fetch", "HTTP", "errors", "last error", "next check")
     for s in list_sources(engine):
-        table.add_row(str(s.id), s.title or s.feed_url, str(s.article_count), relative_time(s.last_fetched_at) or "never",
+        table.add_row(str(s.id), s.title or s.feed_url, s.state, str(s.article_count),
+                      relative_time(s.last_fetched_at) or "never",
                       str(s.last_status or ""), str(s.error_count), s.last_error or "",
                       relative_time(s.next_check_at) or "due now")
     out.print(table)

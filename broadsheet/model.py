@@ -29,6 +29,12 @@ class Source:
         """A source is healthy while its last fetch did not fail."""
         return self.error_count == 0
 
+    @property
+    def state(self) -> str:
+        """healthy, failing, unhealthy (retried daily) or gone (410; retried monthly)."""
+        from broadsheet.ingest.schedule import health_state  # the thresholds live with the scheduler
+        return health_state(self.error_count, self.last_status)
+
 
 @dataclass
 class FeedEntry:

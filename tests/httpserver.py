@@ -17,6 +17,7 @@ class Reply:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering (a slow server)
+    drip: float = 0.0  # seconds between single bytes of the body (a slow-drip server)
 
 
 Route = Reply | Callable[[BaseHTTPRequestHandler], Reply]
@@ -43,7 +44,13 @@ class TestServer:
                 self.send_header("Content-Length", str(len(reply.body)))
                 self.end_headers()
                 try:
-                    self.wfile.write(reply.body)
+                    if reply.drip:
+                        for index in range(len(reply.body)):
+                            self.wfile.write(reply.body[index:index + 1])
+                            self.wfile.flush()
+                            time.sleep(reply.drip)
+                    else:
+                        self.wfile.write(reply.body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 

@@ -13,6 +13,7 @@ from lxml import html as lxml_html
 
 from broadsheet.errors import FeedError
 from broadsheet.extract.dates import parse_date
+from broadsheet.extract.sanitize import sanitize_html
 from broadsheet.model import FeedEntry, ParsedFeed, Source
 
 _FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/feed+json", "application/json",
@@ -47,8 +48,8 @@ def _entry_from(raw: dict, base_url: str) -> FeedEntry | None:
         title=" ".join((raw.get("title") or "").split()),
         published=_entry_time(raw),
         author=(raw.get("author") or "").strip(),
-        summary=raw.get("summary") or "",
-        content_html=_entry_content(raw),
+        summary=sanitize_html(raw.get("summary") or ""),  # feedparser's sanitizer keeps comments
+        content_html=sanitize_html(_entry_content(raw)),
         guid=(raw.get("id") or link).strip(),
     )
 
@@ -92,6 +93,8 @@ def parse_feed(data: bytes, url: str = "", content_type: str | None = None) -> P
             skipped.append(f"entry {index + 1} ({raw.get('title', 'untitled')!s:.60}) has no link")
         else:
             entries.append(entry)
+    if reason and not entries:
+        raise FeedError(f"feed: not a valid RSS, Atom or JSON feed ({reason}); no usable entries")
     return ParsedFeed(title=" ".join((parsed.feed.get("title") or "").split()), site_url=parsed.feed.get("link", ""),
                       entries=entries, skipped=skipped, format=parsed.version or "unknown")
 
@@ -121,8 +124,8 @@ def parse_json_feed(data: bytes, url: str = "") -> ParsedFeed:
         entries.append(FeedEntry(
             url=link, title=" ".join(str(item.get("title") or "").split()),
             published=parse_date(str(item.get("date_published") or item.get("date_modified") or "")),
-            author=_json_author(item), summary=str(item.get("summary") or ""),
-            content_html=str(item.get("content_html") or ""), guid=str(item.get("id") or link)))
+            author=_json_author(item), summary=sanitize_html(str(item.get("summary") or "")),
+            content_html=sanitize_html(str(item.get("content_html") or "")), guid=str(item.get("id") or link)))
     return ParsedFeed(title=str(document.get("title") or ""), site_url=str(document.get("home_page_url") or ""),
                       entries=entries, skipped=skipped, format="json" + str(document.get("version", "")).rsplit("/", 1)[-1])
 

@@ -1,15 +1,18 @@
-"""Polite HTTP fetching: per-host and global limits, timeouts, size caps, conditional GET,
-robots.txt, manual redirects (loop detection) and an SSRF guard checked on every hop."""
+"""Polite HTTP fetching: per-host and global limits with a minimum delay per host, timeouts,
+size caps (also after decompression), conditional GET, robots.txt, manual redirects with loop
+detection, and an SSRF guard checked on every hop against the address actually connected to."""
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
 import socket
+import time
+import zlib
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
-from urllib.parse import urljoin, urlsplit
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 from protego import Protego
@@ -18,6 +21,7 @@ from broadsheet.errors import FetchError
 from broadsheet.ingest.charset import decode_bytes
 
 MAX_REDIRECTS = 5
+ROBOTS_TTL = 24 * 3600.0  # seconds a host's robots.txt is trusted before it is fetched again
 
 
 @dataclass
@@ -30,6 +34,7 @@ class FetchResult:
     content_type: str = ""
     etag: str | None = None
     last_modified: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def not_modified(self) -> bool:
@@ -49,8 +54,10 @@ class FetchPolicy:
     user_agent: str = "Broadsheet/0.1 (self-hosted news reader)"
     total_timeout: float = 15.0
     connect_timeout: float = 5.0
+    read_timeout: float = 10.0  # longest silence between two chunks
     max_body_bytes: int = 10_000_000
     per_host: int = 2
+    per_host_delay: float = 0.0  # seconds between the starts of two requests to one host
     global_limit: int = 16
     allow_private: bool = False
     obey_robots: bool = True
@@ -72,31 +79,90 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     return max(0.0, (when - now).total_seconds())
 
 
-def _is_public(address: str) -> bool:
+def is_public_address(address: str) -> bool:
+    """True for globally routable unicast addresses (not loopback, private, link-local or metadata)."""
     ip = ipaddress.ip_address(address.split("%")[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
     return ip.is_global and not ip.is_multicast
 
 
-async def check_address(url: str, policy: FetchPolicy) -> None:
-    """Refuse URLs whose host resolves to loopback, private, link-local or metadata addresses."""
+async def resolve_checked(url: str, policy: FetchPolicy) -> str | None:
+    """Resolve the URL's host and refuse non-public addresses; returns the address to connect to
+    (None when the host is explicitly allowed and left to the HTTP client)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise FetchError(f"fetch: only http and https URLs can be fetched, not {url!r}")
     host = parts.hostname or ""
     if not host:
         raise FetchError(f"fetch: {url!r} has no host")
-    if policy.allow_private or host in policy.allowed_hosts:
-        return
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 80, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise FetchError(f"fetch: cannot resolve {host} ({exc.strerror})") from exc
-    for info in infos:
-        if not _is_public(info[4][0]):
-            raise FetchError(f"fetch: {host} resolves to the non-public address {info[4][0]}; refused "
-                             "(set BROADSHEET_ALLOW_PRIVATE_ADDRESSES=true to allow)")
+    addresses = [info[4][0] for info in infos]
+    if not (policy.allow_private or host in policy.allowed_hosts):
+        for address in addresses:
+            if not is_public_address(address):
+                raise FetchError(f"fetch: {host} resolves to the non-public address {address}; refused "
+                                 "(set BROADSHEET_ALLOW_PRIVATE_ADDRESSES=true to allow)")
+    return addresses[0]
+
+
+def _pinned(url: str, address: str | None) -> tuple[str, dict[str, str], dict]:
+    """Rewrite the URL to the checked address so a second DNS answer cannot redirect the request
+    (DNS rebinding); Host header and TLS SNI keep the original name."""
+    parts = urlsplit(url)
+    if address is None or parts.hostname == address:
+        return url, {}, {}
+    ip = f"[{address}]" if ":" in address else address
+    netloc = f"{ip}:{parts.port}" if parts.port else ip
+    host_header = parts.netloc.rsplit("@", 1)[-1]
+    extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
+    return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, "")), {"Host": host_header}, extensions
+
+
+class _Decoder:
+    """Content-Encoding decoding with a hard output cap, so a gzip bomb is cut off early."""
+
+    def __init__(self, encoding: str, limit: int, url: str):
+        encoding = encoding.lower().strip()
+        if encoding in ("", "identity"):
+            self._zlib = None
+        elif encoding in ("gzip", "x-gzip"):
+            self._wbits = 16 + zlib.MAX_WBITS
+            self._zlib = zlib.decompressobj(self._wbits)
+        elif encoding == "deflate":
+            self._wbits = zlib.MAX_WBITS
+            self._zlib = zlib.decompressobj(self._wbits)
+        else:
+            raise FetchError(f"fetch: {url} uses the unsupported content encoding {encoding!r}")
+        self.limit, self.url, self.size, self.chunks = limit, url, 0, []
+
+    def _keep(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise FetchError(f"fetch: {self.url} is larger than {self.limit:,} bytes; cut off")
+        self.chunks.append(data)
+
+    def feed(self, raw: bytes) -> None:
+        if self._zlib is None:
+            self._keep(raw)
+            return
+        try:
+            pending = raw
+            while pending:
+                self._keep(self._zlib.decompress(pending, self.limit - self.size + 1))
+                pending = self._zlib.unconsumed_tail  # more output waits: keep pulling, capped each time
+                if not pending and self._zlib.eof and self._zlib.unused_data:
+                    # A gzip stream may hold several members back to back: continue with the next.
+                    pending = self._zlib.unused_data
+                    self._zlib = zlib.decompressobj(self._wbits)
+        except zlib.error as exc:
+            raise FetchError(f"fetch: {self.url} sent a corrupt compressed body ({exc})") from exc
+
+    def result(self) -> bytes:
+        return b"".join(self.chunks)
 
 
 class Fetcher:
@@ -104,12 +170,14 @@ class Fetcher:
 
     def __init__(self, policy: FetchPolicy | None = None, transport: httpx.AsyncBaseTransport | None = None):
         self.policy = policy or FetchPolicy()
-        timeout = httpx.Timeout(self.policy.total_timeout, connect=self.policy.connect_timeout)
+        timeout = httpx.Timeout(self.policy.read_timeout, connect=self.policy.connect_timeout)
         self._client = httpx.AsyncClient(timeout=timeout, follow_redirects=False, transport=transport,
-                                         headers={"User-Agent": self.policy.user_agent})
+                                         headers={"User-Agent": self.policy.user_agent,
+                                                  "Accept-Encoding": "gzip, deflate"})
         self._global = asyncio.Semaphore(self.policy.global_limit)
         self._hosts: dict[str, asyncio.Semaphore] = {}
-        self._robots: dict[str, Protego | None] = {}
+        self._next_start: dict[str, float] = {}
+        self._robots: dict[str, tuple[float, Protego | None]] = {}
 
     async def __aenter__(self) -> "Fetcher":
         return self
@@ -117,33 +185,50 @@ class Fetcher:
     async def __aexit__(self, *exc: object) -> None:
         await self._client.aclose()
 
-    def _host_slot(self, url: str) -> asyncio.Semaphore:
-        host = urlsplit(url).netloc.lower()
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._client.aclose()
+
+    def _host_slot(self, host: str) -> asyncio.Semaphore:
         if host not in self._hosts:
             self._hosts[host] = asyncio.Semaphore(self.policy.per_host)
         return self._hosts[host]
 
-    async def _read_capped(self, response: httpx.Response, url: str) -> bytes:
-        """Read the (decompressed) body, stopping at the size cap."""
-        chunks, size = [], 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > self.policy.max_body_bytes:
-                raise FetchError(f"fetch: {url} is larger than {self.policy.max_body_bytes:,} bytes; cut off")
-            chunks.append(chunk)
-        return b"".join(chunks)
+    async def _wait_turn(self, host: str) -> None:
+        """Keep at least per_host_delay between request starts to one host."""
+        if self.policy.per_host_delay <= 0:
+            return
+        now = time.monotonic()
+        start = max(now, self._next_start.get(host, 0.0))
+        self._next_start[host] = start + self.policy.per_host_delay
+        if start > now:
+            await asyncio.sleep(start - now)
 
     async def _get_once(self, url: str, headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
-        async with self._global, self._host_slot(url):
-            async with self._client.stream("GET", url, headers=headers) as response:
-                body = b"" if response.is_redirect else await self._read_capped(response, url)
-                return response, body
+        address = await resolve_checked(url, self.policy)
+        target, extra_headers, extensions = _pinned(url, address)
+        host = urlsplit(url).netloc.lower()
+        async with self._global, self._host_slot(host):
+            await self._wait_turn(host)
+            request = self._client.build_request("GET", target, headers={**headers, **extra_headers},
+                                                 extensions=extensions)
+            response = await self._client.send(request, stream=True)
+            try:
+                if response.is_redirect or response.status_code == 304:
+                    return response, b""
+                decoder = _Decoder(response.headers.get("content-encoding", ""), self.policy.max_body_bytes, url)
+                async for raw in response.aiter_raw():
+                    decoder.feed(raw)
+                return response, decoder.result()
+            finally:
+                await response.aclose()
 
     async def _allowed_by_robots(self, url: str) -> bool:
-        """Consult (and cache) the host's robots.txt; unreachable robots.txt allows all."""
+        """Consult (and cache for a day) the host's robots.txt; an unreachable robots.txt allows all."""
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
-        if origin not in self._robots:
+        cached = self._robots.get(origin)
+        if cached is None or time.monotonic() - cached[0] > ROBOTS_TTL:
             rules = None
             try:
                 response, body = await self._get_once(origin + "/robots.txt", {})
@@ -151,8 +236,8 @@ class Fetcher:
                     rules = Protego.parse(decode_bytes(body, response.headers.get("content-type")))
             except (httpx.HTTPError, FetchError):
                 rules = None
-            self._robots[origin] = rules
-        rules = self._robots[origin]
+            self._robots[origin] = cached = (time.monotonic(), rules)
+        rules = cached[1]
         return rules is None or rules.can_fetch(url, self.policy.user_agent)
 
     async def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
@@ -172,7 +257,6 @@ class Fetcher:
         seen: list[str] = []
         current = url
         while True:
-            await check_address(current, self.policy)
             if self.policy.obey_robots and not await self._allowed_by_robots(current):
                 raise FetchError(f"fetch: robots.txt of {urlsplit(current).netloc} disallows {current}")
             try:
@@ -198,4 +282,5 @@ class Fetcher:
             hint = f", retry after {retry:g} s" if retry is not None else ""
             raise FetchError(f"fetch: {status} from {urlsplit(url).netloc}{hint}", http_status=status, retry_after=retry)
         return FetchResult(url=url, status=status, content=body, content_type=response.headers.get("content-type", ""),
-                           etag=response.headers.get("etag"), last_modified=response.headers.get("last-modified"))
+                           etag=response.headers.get("etag"), last_modified=response.headers.get("last-modified"),
+                           headers=dict(response.headers))

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from broadsheet.config import Config
 from broadsheet.errors import BroadsheetError, FeedError, FetchError
 from broadsheet.ingest.feeds import discover_feeds, looks_like_feed, parse_feed
+from broadsheet.ingest import schedule
 from broadsheet.ingest.fetch import Fetcher, FetchPolicy
 from broadsheet.model import Article, Source
 from broadsheet.pipeline import sitelearn, stages
@@ -25,7 +26,7 @@ from broadsheet.store import sources as source_store
 
 log = logging.getLogger(__name__)
 SAVE_BATCH = 50
-ARTICLE_RETRY_BASE = 600.0  # seconds before a failed article page is tried again
+ARTICLE_RETRY_BASE = timedelta(minutes=10)  # first wait before a failed article page is tried again
 
 
 @dataclass
@@ -44,7 +45,8 @@ def fetch_policy(config: Config) -> FetchPolicy:
     """The fetch limits from settings."""
     agent = config.user_agent + (f" (+{config.contact_url})" if config.contact_url else "")
     return FetchPolicy(user_agent=agent, total_timeout=config.fetch_timeout, connect_timeout=config.connect_timeout,
-                       max_body_bytes=config.max_body_bytes, per_host=config.per_host_concurrency,
+                       read_timeout=config.read_timeout, max_body_bytes=config.max_body_bytes,
+                       per_host=config.per_host_concurrency, per_host_delay=config.per_host_delay,
                        global_limit=config.global_concurrency, allow_private=config.allow_private_addresses)
 
 
@@ -69,25 +71,38 @@ async def add_source_url(engine: Engine, config: Config, url: str) -> tuple[Sour
     return source_store.add_source(engine, feed_url, title=title)
 
 
+def _poll_bounds(config: Config) -> tuple[timedelta, timedelta]:
+    low = timedelta(seconds=config.min_poll_interval)
+    return low, max(low, timedelta(seconds=config.max_poll_interval))
+
+
+def _record_poll_failure(engine: Engine, config: Config, source: Source, exc: BroadsheetError) -> None:
+    """Keep the failure on the source and schedule the retry (backoff, unhealthy, gone)."""
+    status = exc.http_status if isinstance(exc, FetchError) else None
+    retry_after = exc.retry_after if isinstance(exc, FetchError) else None
+    delay = schedule.failure_delay(source.error_count + 1, _poll_bounds(config)[0], status, retry_after)
+    source_store.record_failure(engine, source.id, str(exc), stages.now_utc() + delay, status=status)
+    log.warning("source %s (%s): %s", source.id, source.feed_url, exc)
+
+
 async def poll_source(engine: Engine, config: Config, fetcher: Fetcher, source: Source) -> list[Article]:
     """Fetch and parse one feed, record its health, and return placeholders for new entries."""
     now = stages.now_utc()
+    low, high = _poll_bounds(config)
     try:
         result = await fetcher.fetch(source.feed_url, etag=source.etag, last_modified=source.last_modified)
         if result.not_modified:
-            source_store.record_success(engine, source.id, 304, now + timedelta(seconds=config.min_poll_interval))
+            times = article_store.recent_publish_times(engine, source.id)
+            source_store.record_success(engine, source.id, 304, now + schedule.adaptive_interval(times, now, low, high))
             return []
         feed = parse_feed(result.content, result.url, result.content_type)
     except BroadsheetError as exc:
-        status = exc.http_status if isinstance(exc, FetchError) else None
-        retry_after = exc.retry_after if isinstance(exc, FetchError) else None
-        delay = stages.backoff(config.min_poll_interval, source.error_count + 1, retry_after)
-        source_store.record_failure(engine, source.id, str(exc), now + delay, status=status)
-        log.warning("source %s (%s): %s", source.id, source.feed_url, exc)
+        _record_poll_failure(engine, config, source, exc)
         raise
     warning = "; ".join(feed.skipped[:3]) + (f" (and {len(feed.skipped) - 3} more)" if len(feed.skipped) > 3 else "") \
         if feed.skipped else None
-    source_store.record_success(engine, source.id, result.status, now + timedelta(seconds=config.min_poll_interval),
+    interval = schedule.adaptive_interval([e.published for e in feed.entries], now, low, high)
+    source_store.record_success(engine, source.id, result.status, now + interval,
                                 etag=result.etag, last_modified=result.last_modified,
                                 title=source.title or feed.title, site_url=source.site_url or feed.site_url,
                                 warning=warning)
@@ -103,7 +118,7 @@ async def fetch_article(fetcher: Fetcher, pending: Article) -> Article:
     return await asyncio.to_thread(stages.article_from_page, pending, result.text, result.url)
 
 
-async def _poll_all(engine: Engine, config: Config, fetcher: Fetcher, progress: Progress,
+async def poll_due_sources(engine: Engine, config: Config, fetcher: Fetcher, progress: Progress,
                     report: RefreshReport) -> None:
     due = source_store.due_sources(engine)
     progress.start("feeds", len(due))
@@ -136,7 +151,9 @@ async def _fetch_all(engine: Engine, fetcher: Fetcher, progress: Progress, repor
         except BroadsheetError as exc:
             report.articles_failed += 1
             report.errors.append(f"{item.url}: {exc}")
-            delay = stages.backoff(ARTICLE_RETRY_BASE, item.error_count + 1)
+            status = exc.http_status if isinstance(exc, FetchError) else None
+            retry_after = exc.retry_after if isinstance(exc, FetchError) else None
+            delay = schedule.failure_delay(item.error_count + 1, ARTICLE_RETRY_BASE, status, retry_after)
             article_store.record_article_failure(engine, item.id, str(exc), stages.now_utc() + delay)
             log.warning("article %s (%s): %s", item.id, item.url, exc)
         finally:
@@ -167,7 +184,7 @@ async def refresh(engine: Engine, config: Config, progress: Progress | None = No
     own = fetcher is None
     fetcher = fetcher or Fetcher(fetch_policy(config))
     try:
-        await _poll_all(engine, config, fetcher, progress, report)
+        await poll_due_sources(engine, config, fetcher, progress, report)
         await _fetch_all(engine, fetcher, progress, report)
     finally:
         if own:

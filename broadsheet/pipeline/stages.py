@@ -7,8 +7,7 @@ stage twice, or on two workers, yields the same rows.
 from __future__ import annotations
 
 import json
-import random
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from broadsheet.errors import ExtractError, InputError
 from broadsheet.extract.article import extract_article
@@ -16,22 +15,12 @@ from broadsheet.extract.dates import parse_date
 from broadsheet.extract.urls import canonical_url, content_id, url_id
 from broadsheet.model import Article, FeedEntry, Source
 
-MAX_BACKOFF = timedelta(hours=24)
 IMPORT_FIELDS = {"id", "url", "title", "text", "html", "published", "source", "byline", "language", "image"}
 
 
 def now_utc() -> datetime:
     """The current time, aware UTC."""
     return datetime.now(timezone.utc)
-
-
-def backoff(base_seconds: float, failures: int, retry_after: float | None = None) -> timedelta:
-    """Exponential backoff with jitter, capped at a day; a server's Retry-After wins if longer."""
-    delay = min(base_seconds * (2 ** max(0, failures - 1)), MAX_BACKOFF.total_seconds())
-    delay *= random.uniform(0.9, 1.1)  # jitter: many feeds failing together must not retry together
-    if retry_after is not None:
-        delay = max(delay, retry_after)
-    return timedelta(seconds=min(delay, MAX_BACKOFF.total_seconds() * 1.1))
 
 
 def pending_from_entry(entry: FeedEntry, source: Source) -> Article:

@@ -96,6 +96,14 @@ def count_articles(engine: Engine, source_id: int | None = None, status: str = "
         return conn.execute(query).scalar_one()
 
 
+def recent_publish_times(engine: Engine, source_id: int, limit: int = 50) -> list[datetime]:
+    """Publication times of a source's latest articles (its publishing rate)."""
+    query = (select(articles.c.published_at).where(articles.c.source_id == source_id)
+             .where(articles.c.published_at.isnot(None)).order_by(articles.c.published_at.desc()).limit(limit))
+    with engine.connect() as conn:
+        return list(conn.execute(query).scalars())
+
+
 def due_pending(engine: Engine, now: datetime | None = None, limit: int = 1000) -> list[Article]:
     """Articles whose page still has to be fetched (new, or failed and due for a retry)."""
     now = now or datetime.now(timezone.utc)

@@ -1,0 +1,21 @@
+"""Safe HTML for display: only harmless tags and attributes survive (nh3, Rust's ammonia)."""
+
+from __future__ import annotations
+
+import nh3
+
+_TAGS = {"a", "p", "br", "b", "strong", "i", "em", "u", "blockquote", "ul", "ol", "li", "h2", "h3", "h4",
+         "figure", "figcaption", "img", "pre", "code", "sub", "sup", "table", "thead", "tbody", "tr", "td", "th"}
+_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"}, "td": {"colspan", "rowspan"},
+               "th": {"colspan", "rowspan"}}
+
+
+def sanitize_html(html: str) -> str:
+    """HTML with scripts, styles, event handlers and unsafe URLs removed; links get rel="nofollow ugc noopener"."""
+    return nh3.clean(html or "", tags=_TAGS, attributes=_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
+                     link_rel="nofollow ugc noopener")
+
+
+def html_to_text(html: str) -> str:
+    """Visible text of an HTML fragment, whitespace collapsed (for summaries and excerpts)."""
+    return " ".join(nh3.clean(html or "", tags=set()).split())

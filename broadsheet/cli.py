@@ -150,12 +150,13 @@ def extract_cmd(
 
 
 @app.command("import")
-def import_cmd(file: Annotated[Path, typer.Argument(help="JSONL file (or .jsonl.gz) of articles.")]) -> None:
-    """Import articles from JSONL (fields: id, url, title, text or html, published, source)."""
-    from broadsheet.pipeline.bulk import import_jsonl
+def import_cmd(file: Annotated[Path, typer.Argument(help="JSONL (.jsonl, .jsonl.gz) or WARC (.warc, .warc.gz) file.")]) -> None:
+    """Import articles from JSONL (fields: id, url, title, text or html, published, source) or a WARC archive."""
+    from broadsheet.pipeline.bulk import import_jsonl, import_warc
     engine = state.engine()
+    importer = import_warc if file.name.endswith((".warc", ".warc.gz")) else import_jsonl
     with progress_bar() as bar:
-        report = import_jsonl(engine, file, RichProgress(bar))
+        report = importer(engine, file, RichProgress(bar))
     out.print(f"Imported {report.imported} of {report.lines} records; {len(report.errors)} lines skipped.")
 
 

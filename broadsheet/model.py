@@ -58,6 +58,8 @@ class ParsedFeed:
     entries: list[FeedEntry]
     skipped: list[str] = field(default_factory=list)  # why entries were dropped (e.g. no link)
     format: str = ""
+    sitemaps: list[str] = field(default_factory=list)  # child sitemaps of a sitemap index
+    hub: str = ""  # WebSub hub the feed advertises
 
 
 @dataclass

@@ -95,8 +95,9 @@ def parse_feed(data: bytes, url: str = "", content_type: str | None = None) -> P
             entries.append(entry)
     if reason and not entries:
         raise FeedError(f"feed: not a valid RSS, Atom or JSON feed ({reason}); no usable entries")
+    hub = next((link.get("href", "") for link in parsed.feed.get("links", []) if link.get("rel") == "hub"), "")
     return ParsedFeed(title=" ".join((parsed.feed.get("title") or "").split()), site_url=parsed.feed.get("link", ""),
-                      entries=entries, skipped=skipped, format=parsed.version or "unknown")
+                      entries=entries, skipped=skipped, format=parsed.version or "unknown", hub=hub)
 
 
 def _json_author(item: dict) -> str:
@@ -130,6 +131,14 @@ def parse_json_feed(data: bytes, url: str = "") -> ParsedFeed:
                       entries=entries, skipped=skipped, format="json" + str(document.get("version", "")).rsplit("/", 1)[-1])
 
 
+def parse_source_document(data: bytes, url: str = "", content_type: str | None = None) -> ParsedFeed:
+    """Parse whatever a source URL serves: a sitemap or a feed."""
+    from broadsheet.ingest.sitemaps import is_sitemap, parse_sitemap
+    if is_sitemap(data):
+        return parse_sitemap(data, url)
+    return parse_feed(data, url, content_type)
+
+
 def discover_feeds(html: str, base_url: str) -> list[str]:
     """Feed URLs a page advertises with <link rel="alternate">, in page order."""
     try:
@@ -147,9 +156,15 @@ def discover_feeds(html: str, base_url: str) -> list[str]:
     return found
 
 
+COMMON_FEED_PATHS = ("/feed", "/rss", "/rss.xml", "/feed.xml", "/atom.xml", "/index.xml", "/feeds/all.atom.xml",
+                     "/news-sitemap.xml", "/sitemap_news.xml")
+
+
 def looks_like_feed(data: bytes) -> bool:
-    """Quick check on a document's start: XML feed or JSON Feed, not an HTML page."""
+    """Quick check on a document's start: XML feed, JSON Feed or sitemap, not an HTML page."""
     head = data[:2048].lstrip().lower()
+    if b"<urlset" in head or b"<sitemapindex" in head:
+        return True
     if head.startswith(b"{"):
         try:
             return "jsonfeed.org" in str(json.loads(data).get("version", ""))

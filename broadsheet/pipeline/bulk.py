@@ -75,13 +75,42 @@ def import_jsonl(engine: Engine, path: Path, progress: Progress | None = None) -
     return report
 
 
-def _write(engine: Engine, batch: list[Article]) -> int:
-    """Store a batch in one transaction and empty it."""
+def _write(engine: Engine, batch: list[Article], learn=None) -> int:
+    """Store a batch in one transaction and empty it; `learn` (the sitelearn stage) cleans
+    site-level boilerplate from fetched or archived pages first."""
     items, batch[:] = list(batch), []
     if items:
         with engine.begin() as conn:
+            learned = learn.clean_batch(conn, items) if learn else set()
             article_store.save_articles(conn, items)
+            if learn:
+                learn.reclean_sites(conn, learned)
     return len(items)
+
+
+def import_warc(engine: Engine, path: Path, progress: Progress | None = None) -> ImportReport:
+    """Import the article pages archived in a WARC file through the extract stage."""
+    from broadsheet.ingest.warc import iter_warc_pages
+    from broadsheet.pipeline import sitelearn
+    progress = progress or Progress()
+    report = ImportReport()
+    progress.start("warc", None)
+    batch: list[Article] = []
+    if not path.exists():
+        raise InputError(f"import: {path} does not exist")
+    with path.open("rb") as stream:
+        for page in iter_warc_pages(stream):
+            report.lines += 1
+            try:
+                batch.append(stages.article_from_archive(page.url, page.html, page.captured))
+            except BroadsheetError as exc:
+                report.errors.append(f"warc: {page.url}: {exc}")
+                progress.note(report.errors[-1])
+            progress.advance("warc")
+            if len(batch) >= IMPORT_BATCH:
+                report.imported += _write(engine, batch, learn=sitelearn)
+    report.imported += _write(engine, batch, learn=sitelearn)
+    return report
 
 
 def export_jsonl(engine: Engine, handle: IO[str]) -> int:

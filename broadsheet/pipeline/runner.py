@@ -10,15 +10,16 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import urljoin
 
 from sqlalchemy import Engine
 
 from broadsheet.config import Config
 from broadsheet.errors import BroadsheetError, FeedError, FetchError
-from broadsheet.ingest.feeds import discover_feeds, looks_like_feed, parse_feed
+from broadsheet.ingest.feeds import COMMON_FEED_PATHS, discover_feeds, looks_like_feed, parse_source_document
 from broadsheet.ingest import schedule
 from broadsheet.ingest.fetch import Fetcher, FetchPolicy
-from broadsheet.model import Article, Source
+from broadsheet.model import Article, ParsedFeed, Source
 from broadsheet.pipeline import sitelearn, stages
 from broadsheet.pipeline.progress import Progress
 from broadsheet.store import articles as article_store
@@ -50,17 +51,29 @@ def fetch_policy(config: Config) -> FetchPolicy:
                        global_limit=config.global_concurrency, allow_private=config.allow_private_addresses)
 
 
+async def _usable_feed(fetcher: Fetcher, url: str) -> tuple[str, str] | None:
+    """(feed url, title) when the URL serves a parseable feed or sitemap, else None."""
+    try:
+        result = await fetcher.fetch(url)
+        if looks_like_feed(result.content):
+            return result.url, parse_source_document(result.content, result.url, result.content_type).title
+    except BroadsheetError as exc:
+        log.info("discovery: %s is not usable (%s)", url, exc)
+    return None
+
+
 async def resolve_feed_url(fetcher: Fetcher, url: str) -> tuple[str, str]:
-    """The feed URL and title for a feed URL or a site URL that advertises its feed."""
+    """The feed URL and title for a feed URL, or for a site URL that advertises its feed
+    (<link rel="alternate">) or serves one at a common path."""
     result = await fetcher.fetch(url)
     if looks_like_feed(result.content):
-        return result.url, parse_feed(result.content, result.url, result.content_type).title
-    for candidate in discover_feeds(result.text, result.url):
-        try:
-            feed = await fetcher.fetch(candidate)
-            return feed.url, parse_feed(feed.content, feed.url, feed.content_type).title
-        except BroadsheetError as exc:
-            log.info("discovery: %s is not usable (%s)", candidate, exc)
+        return result.url, parse_source_document(result.content, result.url, result.content_type).title
+    candidates = discover_feeds(result.text, result.url)
+    candidates += [urljoin(result.url, path) for path in COMMON_FEED_PATHS]
+    for candidate in dict.fromkeys(candidates):
+        found = await _usable_feed(fetcher, candidate)
+        if found:
+            return found
     raise FeedError(f"sources: {url} is neither a feed nor a page that links to one")
 
 
@@ -85,6 +98,19 @@ def _record_poll_failure(engine: Engine, config: Config, source: Source, exc: Br
     log.warning("source %s (%s): %s", source.id, source.feed_url, exc)
 
 
+async def _with_child_sitemaps(fetcher: Fetcher, feed: ParsedFeed) -> ParsedFeed:
+    """For a sitemap index, gather the entries of its newest child sitemaps."""
+    for child_url in feed.sitemaps:
+        try:
+            child = await fetcher.fetch(child_url)
+            parsed = parse_source_document(child.content, child.url, child.content_type)
+            feed.entries.extend(parsed.entries)
+            feed.skipped.extend(parsed.skipped)
+        except BroadsheetError as exc:
+            feed.skipped.append(f"child sitemap {child_url}: {exc}")
+    return feed
+
+
 async def poll_source(engine: Engine, config: Config, fetcher: Fetcher, source: Source) -> list[Article]:
     """Fetch and parse one feed, record its health, and return placeholders for new entries."""
     now = stages.now_utc()
@@ -95,7 +121,8 @@ async def poll_source(engine: Engine, config: Config, fetcher: Fetcher, source: 
             times = article_store.recent_publish_times(engine, source.id)
             source_store.record_success(engine, source.id, 304, now + schedule.adaptive_interval(times, now, low, high))
             return []
-        feed = parse_feed(result.content, result.url, result.content_type)
+        feed = parse_source_document(result.content, result.url, result.content_type)
+        feed = await _with_child_sitemaps(fetcher, feed)
     except BroadsheetError as exc:
         _record_poll_failure(engine, config, source, exc)
         raise

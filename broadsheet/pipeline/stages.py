@@ -47,6 +47,15 @@ def article_from_page(pending: Article, html: str, final_url: str) -> Article:
     )
 
 
+def article_from_archive(url: str, html: str, captured: datetime | None) -> Article:
+    """An article from an archived page (WARC); the capture time stands in for a missing date."""
+    if not url.startswith(("http://", "https://")):
+        raise InputError("warc: record has no http(s) target URI")
+    pending = Article(id=url_id(url), url=canonical_url(url), published_at=captured, fetched_at=now_utc(),
+                      status="pending", meta={"archived": captured.isoformat() if captured else None})
+    return article_from_page(pending, html, url)
+
+
 def _text_of(record: dict, line_no: int) -> tuple[str, dict]:
     """Body text of an import record, extracting it from `html` when no `text` is given."""
     text = record.get("text")

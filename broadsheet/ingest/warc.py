@@ -1,0 +1,61 @@
+"""WARC files (web archives) as a source of article pages, for back-filling history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+import zlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import BinaryIO
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+
+from broadsheet.errors import InputError
+from broadsheet.extract.dates import parse_date
+from broadsheet.ingest.charset import decode_bytes
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+@dataclass
+class ArchivedPage:
+    """One archived HTML response."""
+
+    url: str
+    captured: datetime | None
+    html: str
+
+
+def _check_magic(stream: BinaryIO) -> None:
+    """Refuse files that are not WARC: warcio would read some of them as old ARC files."""
+    head = stream.read(4096)
+    stream.seek(0)
+    if head[:2] == b"\x1f\x8b":
+        try:
+            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 16)
+        except zlib.error as exc:
+            raise InputError(f"warc: not a readable WARC file (corrupt gzip: {exc})") from exc
+    if not head.startswith(b"WARC/"):
+        raise InputError("warc: not a readable WARC file (it does not start with a WARC/1.x record)")
+
+
+def iter_warc_pages(stream: BinaryIO, max_bytes: int = 10_000_000) -> Iterator[ArchivedPage]:
+    """HTML pages with status 200 from a WARC (plain or gzip); other records are skipped."""
+    _check_magic(stream)
+    try:
+        for record in ArchiveIterator(stream):
+            if record.rec_type != "response" or record.http_headers is None:
+                continue
+            status = record.http_headers.get_statuscode()
+            content_type = record.http_headers.get_header("Content-Type") or ""
+            if status != "200" or not content_type.lower().startswith(_HTML_TYPES):
+                continue
+            body = record.content_stream().read(max_bytes + 1)
+            if len(body) > max_bytes:
+                continue  # an oversized page is no article; skip it rather than hold it in memory
+            yield ArchivedPage(url=record.rec_headers.get_header("WARC-Target-URI") or "",
+                               captured=parse_date(record.rec_headers.get_header("WARC-Date")),
+                               html=decode_bytes(body, content_type))
+    except ArchiveLoadFailed as exc:
+        raise InputError(f"warc: not a readable WARC file ({exc})") from exc

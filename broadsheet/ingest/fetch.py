@@ -178,6 +178,7 @@ class Fetcher:
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._next_start: dict[str, float] = {}
         self._robots: dict[str, tuple[float, Protego | None]] = {}
+        self._robots_locks: dict[str, asyncio.Lock] = {}
 
     async def __aenter__(self) -> "Fetcher":
         return self
@@ -208,45 +209,56 @@ class Fetcher:
         address = await resolve_checked(url, self.policy)
         target, extra_headers, extensions = _pinned(url, address)
         host = urlsplit(url).netloc.lower()
-        async with self._global, self._host_slot(host):
+        # Host slot and politeness delay first, global slot last: a request waiting for its host
+        # must not hold one of the global slots that requests to idle hosts could use.
+        async with self._host_slot(host):
             await self._wait_turn(host)
-            request = self._client.build_request("GET", target, headers={**headers, **extra_headers},
-                                                 extensions=extensions)
-            response = await self._client.send(request, stream=True)
-            try:
-                if response.is_redirect or response.status_code == 304:
-                    return response, b""
-                decoder = _Decoder(response.headers.get("content-encoding", ""), self.policy.max_body_bytes, url)
-                async for raw in response.aiter_raw():
-                    decoder.feed(raw)
-                return response, decoder.result()
-            finally:
-                await response.aclose()
+            async with self._global:
+                # The budget starts once the request may go: queueing is not the host's fault.
+                try:
+                    async with asyncio.timeout(self.policy.total_timeout):
+                        return await self._send(target, {**headers, **extra_headers}, extensions, url)
+                except TimeoutError as exc:
+                    raise FetchError(f"fetch: {url} took longer than {self.policy.total_timeout:g} s; gave up") from exc
+
+    async def _send(self, target: str, headers: dict[str, str], extensions: dict, url: str) -> tuple[httpx.Response, bytes]:
+        request = self._client.build_request("GET", target, headers=headers, extensions=extensions)
+        response = await self._client.send(request, stream=True)
+        try:
+            if response.is_redirect or response.status_code == 304:
+                return response, b""
+            decoder = _Decoder(response.headers.get("content-encoding", ""), self.policy.max_body_bytes, url)
+            async for raw in response.aiter_raw():
+                decoder.feed(raw)
+            return response, decoder.result()
+        finally:
+            await response.aclose()
 
     async def _allowed_by_robots(self, url: str) -> bool:
         """Consult (and cache for a day) the host's robots.txt; an unreachable robots.txt allows all."""
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
-        cached = self._robots.get(origin)
-        if cached is None or time.monotonic() - cached[0] > ROBOTS_TTL:
-            rules = None
-            try:
-                response, body = await self._get_once(origin + "/robots.txt", {})
-                if response.status_code == 200:
-                    rules = Protego.parse(decode_bytes(body, response.headers.get("content-type")))
-            except (httpx.HTTPError, FetchError):
+        lock = self._robots_locks.setdefault(origin, asyncio.Lock())
+        async with lock:  # one robots.txt request per host, however many URLs wait for it
+            cached = self._robots.get(origin)
+            if cached is None or time.monotonic() - cached[0] > ROBOTS_TTL:
                 rules = None
-            self._robots[origin] = cached = (time.monotonic(), rules)
+                try:
+                    response, body = await self._get_once(origin + "/robots.txt", {})
+                    if response.status_code == 200:
+                        rules = Protego.parse(decode_bytes(body, response.headers.get("content-type")))
+                except (httpx.HTTPError, FetchError):
+                    rules = None
+                self._robots[origin] = cached = (time.monotonic(), rules)
         rules = cached[1]
         return rules is None or rules.can_fetch(url, self.policy.user_agent)
 
     async def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
-        """GET a URL within the policy; raise FetchError on failure, return 304s as results."""
-        try:
-            async with asyncio.timeout(self.policy.total_timeout):
-                return await self._fetch(url, etag, last_modified)
-        except TimeoutError as exc:
-            raise FetchError(f"fetch: {url} took longer than {self.policy.total_timeout:g} s; gave up") from exc
+        """GET a URL within the policy; raise FetchError on failure, return 304s as results.
+
+        Each request gets `total_timeout` once it holds its host slot, so a slow-drip server is cut
+        off while a long queue of polite waits is not."""
+        return await self._fetch(url, etag, last_modified)
 
     async def _fetch(self, url: str, etag: str | None, last_modified: str | None) -> FetchResult:
         headers = {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urljoin
@@ -22,6 +23,7 @@ from broadsheet.ingest.fetch import Fetcher, FetchPolicy
 from broadsheet.model import Article, ParsedFeed, Source
 from broadsheet.pipeline import sitelearn, stages
 from broadsheet.pipeline.progress import Progress
+from broadsheet.pipeline.workers import POOL_THRESHOLD, run_cpu, worker_count
 from broadsheet.store import articles as article_store
 from broadsheet.store import sources as source_store
 
@@ -40,6 +42,11 @@ class RefreshReport:
     articles_saved: int = 0
     articles_failed: int = 0
     errors: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # time per stage (summed over items)
+
+    def add_time(self, stage: str, seconds: float) -> None:
+        """Account time spent in a stage."""
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
 
 
 def fetch_policy(config: Config) -> FetchPolicy:
@@ -139,10 +146,15 @@ async def poll_source(engine: Engine, config: Config, fetcher: Fetcher, source: 
     return [p for p in pending if p.id not in known]
 
 
-async def fetch_article(fetcher: Fetcher, pending: Article) -> Article:
+async def fetch_article(fetcher: Fetcher, pending: Article, report: RefreshReport | None = None,
+                        use_pool: bool = False, workers: int = 1) -> Article:
     """Fetch an entry's page and extract its article (extraction runs off the event loop)."""
     result = await fetcher.fetch(pending.meta.get("entry_url") or pending.url)
-    return await asyncio.to_thread(stages.article_from_page, pending, result.text, result.url)
+    article, seconds = await run_cpu(stages.timed_article_from_page, pending, result.text, result.url,
+                                     use_pool=use_pool, workers=workers)
+    if report is not None:
+        report.add_time("extract (CPU in workers)", seconds)
+    return article
 
 
 async def poll_due_sources(engine: Engine, config: Config, fetcher: Fetcher, progress: Progress,
@@ -167,14 +179,27 @@ async def poll_due_sources(engine: Engine, config: Config, fetcher: Fetcher, pro
     await asyncio.gather(*(one(s) for s in due))
 
 
-async def _fetch_all(engine: Engine, fetcher: Fetcher, progress: Progress, report: RefreshReport) -> None:
-    pending = article_store.due_pending(engine)
-    progress.start("articles", len(pending))
+async def _fetch_all(engine: Engine, config: Config, fetcher: Fetcher, progress: Progress,
+                     report: RefreshReport) -> None:
+    """Fetch and extract every due article page, in chunks, until none is left for this pass."""
+    tried: set[str] = set()
+    workers = worker_count(config.extract_workers)
+    while True:
+        pending = [p for p in article_store.due_pending(engine, limit=2000) if p.id not in tried]
+        if not pending:
+            return
+        tried.update(p.id for p in pending)
+        progress.start("articles", len(pending))
+        await _fetch_chunk(engine, fetcher, pending, progress, report, len(pending) >= POOL_THRESHOLD, workers)
+
+
+async def _fetch_chunk(engine: Engine, fetcher: Fetcher, pending: list[Article], progress: Progress,
+                       report: RefreshReport, use_pool: bool, workers: int) -> None:
     ready: list[Article] = []
 
     async def one(item: Article) -> None:
         try:
-            ready.append(await fetch_article(fetcher, item))
+            ready.append(await fetch_article(fetcher, item, report, use_pool, workers))
         except BroadsheetError as exc:
             report.articles_failed += 1
             report.errors.append(f"{item.url}: {exc}")
@@ -196,11 +221,13 @@ def _save(engine: Engine, ready: list[Article], report: RefreshReport) -> None:
     """Write a batch in one transaction and empty the list."""
     batch, ready[:] = list(ready), []
     if batch:
+        started = time.perf_counter()
         with engine.begin() as conn:
             learned = sitelearn.clean_batch(conn, batch)
             article_store.save_articles(conn, batch)
             sitelearn.reclean_sites(conn, learned)
         report.articles_saved += len(batch)
+        report.add_time("store (site learning + writes)", time.perf_counter() - started)
 
 
 async def refresh(engine: Engine, config: Config, progress: Progress | None = None,
@@ -211,8 +238,12 @@ async def refresh(engine: Engine, config: Config, progress: Progress | None = No
     own = fetcher is None
     fetcher = fetcher or Fetcher(fetch_policy(config))
     try:
+        started = time.perf_counter()
         await poll_due_sources(engine, config, fetcher, progress, report)
-        await _fetch_all(engine, fetcher, progress, report)
+        report.add_time("phase 1: poll feeds (wall)", time.perf_counter() - started)
+        started = time.perf_counter()
+        await _fetch_all(engine, config, fetcher, progress, report)
+        report.add_time("phase 2: articles (wall)", time.perf_counter() - started)
     finally:
         if own:
             await fetcher.__aexit__(None, None, None)

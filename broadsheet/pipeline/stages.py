@@ -7,6 +7,7 @@ stage twice, or on two workers, yields the same rows.
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime, timezone
 
 from broadsheet.errors import ExtractError, InputError
@@ -45,6 +46,12 @@ def article_from_page(pending: Article, html: str, final_url: str) -> Article:
         fetched_at=now_utc(), language=extracted.language, site_name=extracted.site_name, image=extracted.image,
         status="ok", meta=pending.meta, arrival=pending.arrival, import_id=pending.import_id,
     )
+
+
+def timed_article_from_page(pending: Article, html: str, final_url: str) -> tuple[Article, float]:
+    """article_from_page plus the seconds it took (measured where it ran, e.g. in a worker)."""
+    started = time.perf_counter()
+    return article_from_page(pending, html, final_url), time.perf_counter() - started
 
 
 def article_from_archive(url: str, html: str, captured: datetime | None) -> Article:

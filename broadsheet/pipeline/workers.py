@@ -1,0 +1,55 @@
+"""CPU-bound extraction on all cores: a process pool shared by every refresh of the process.
+
+Fetching is I/O and lives on the event loop; extraction is pure Python and lxml, so threads
+would queue on the GIL. Small passes stay in a thread: starting workers costs more than it saves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+POOL_THRESHOLD = 16  # pages in a pass below which a thread is cheaper than the pool
+_pool: ProcessPoolExecutor | None = None
+_pool_size = 0
+
+
+def _warm() -> None:
+    """Import the extraction stack once per worker, not on its first page."""
+    import broadsheet.pipeline.stages  # noqa: F401
+
+
+def worker_count(setting: int) -> int:
+    """Workers to use: the setting, or one per core when it is 0."""
+    return setting if setting > 0 else (os.cpu_count() or 1)
+
+
+def get_pool(workers: int) -> ProcessPoolExecutor:
+    """The shared extraction pool (created on first use; forkserver, so no thread state is copied)."""
+    global _pool, _pool_size
+    if _pool is None or _pool_size != workers:
+        if _pool is not None:
+            _pool.shutdown(wait=False, cancel_futures=True)
+        context = multiprocessing.get_context("forkserver")
+        _pool, _pool_size = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_warm), workers
+    return _pool
+
+
+def shutdown_pool() -> None:
+    """Stop the workers (tests and a clean exit)."""
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=True, cancel_futures=True)
+        _pool = None
+
+
+async def run_cpu(function: Callable[..., T], *args: object, use_pool: bool, workers: int) -> T:
+    """Run a pure CPU-bound function off the event loop: in the pool when asked, else in a thread."""
+    if use_pool and workers > 1:
+        return await asyncio.get_running_loop().run_in_executor(get_pool(workers), function, *args)
+    return await asyncio.to_thread(function, *args)

@@ -18,11 +18,13 @@ from rich.table import Table
 from broadsheet.config import Config, load_config
 from broadsheet.errors import BroadsheetError, InputError
 from broadsheet.pipeline.progress import Progress
+from broadsheet.cli_users import users_app
 
 app = typer.Typer(help="Broadsheet: a self-hosted AI news desk.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
 sources_app = typer.Typer(help="Manage the feeds Broadsheet follows.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
+app.add_typer(users_app, name="users")
 console = Console(stderr=True)
 # Piped output (scripts, tests) gets wide tables instead of rich's default 80 columns, so cells don't wrap.
 out = Console() if sys.stdout.isatty() else Console(width=240)

@@ -42,11 +42,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("per_host_delay", 0.25, float, "Minimum seconds between the starts of two requests to one host."),
     Setting("global_concurrency", 64, int, "Simultaneous requests overall."),
     Setting("extract_workers", 0, int, "Processes extracting articles in parallel (0: one per core)."),
+    Setting("public_url", "", str, "URL where hubs can reach this site (enables WebSub push); empty: poll only."),
     Setting("allow_private_addresses", False, bool, "Allow fetching loopback and private addresses (SSRF guard off)."),
     Setting("refresh_interval", 300, int, "Seconds between refresh passes while serving."),
     Setting("min_poll_interval", 300, int, "Shortest interval between two fetches of one feed, seconds."),
     Setting("max_poll_interval", 86400, int, "Longest interval between two fetches of a healthy feed, seconds."),
     Setting("page_size", 20, int, "Articles per page on the web site."),
+    Setting("embeddings", "minilm", str, "Sentence embeddings for stories and related articles: minilm or off "
+            "(lexical signals only, much faster)."),
     Setting("llm_url", "", str, "OpenAI-compatible endpoint for optional generative features."),
     Setting("llm_key", "", str, "API key for the generative endpoint.", secret=True),
 )

@@ -22,6 +22,13 @@ class Source:
     last_error: str | None = None
     next_check_at: datetime | None = None
     created_at: datetime | None = None
+    websub_hub: str | None = None
+    websub_secret: str | None = None
+    websub_state: str | None = None  # requested | active | failed | ended
+    websub_requested_at: datetime | None = None
+    websub_expires_at: datetime | None = None
+    websub_pushed_at: datetime | None = None
+    websub_error: str | None = None
     article_count: int = 0
 
     @property

@@ -27,9 +27,20 @@ class RefreshLoop(threading.Thread):
         self.engine, self.config, self.interval = engine, config, interval
         self.progress = progress or Progress()
         self._stop_event = threading.Event()
+        self._wake_event = threading.Event()
+
+    def wake(self) -> None:
+        """Run a pass now (a hub pushed new entries), without waiting for the interval."""
+        self._wake_event.set()
+
+    def _sleep(self) -> bool:
+        """Wait for the interval or a wake-up; False once stopped."""
+        self._wake_event.wait(self.interval)
+        self._wake_event.clear()
+        return not self._stop_event.is_set()
 
     def run(self) -> None:
-        while not self._stop_event.wait(self.interval):
+        while self._sleep():
             try:
                 report = asyncio.run(refresh(self.engine, self.config, self.progress))
                 log.info("refresh: %d feeds, %d new articles, %d failures", report.sources_polled,
@@ -40,6 +51,7 @@ class RefreshLoop(threading.Thread):
     def stop(self) -> None:
         """Ask the loop to finish after the current pass."""
         self._stop_event.set()
+        self._wake_event.set()
 
 
 def serve(engine: Engine, config: Config, refresh_interval: float | None = None) -> None:
@@ -49,7 +61,8 @@ def serve(engine: Engine, config: Config, refresh_interval: float | None = None)
     if loop:
         loop.start()
     try:
-        uvicorn.run(create_app(engine, config), host=config.host, port=config.port, log_level="warning")
+        app = create_app(engine, config, on_new_entries=loop.wake if loop else None)
+        uvicorn.run(app, host=config.host, port=config.port, log_level="warning")
     finally:
         if loop:
             loop.stop()

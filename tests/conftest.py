@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+# The suite runs the understand stage on its cheap route (lexical signals); tests that need MiniLM
+# install it themselves (understand.configure), so most tests never load torch.
+os.environ.setdefault("BROADSHEET_EMBEDDINGS", "off")
 
 from httpserver import TestServer  # noqa: E402
 

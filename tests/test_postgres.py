@@ -47,3 +47,24 @@ def test_migrate_import_export_on_postgres(pg_url, tmp_path):
     source, created = source_store.add_source(engine, "http://pg.invalid/feed")
     assert created and source_store.list_sources(engine)[0].feed_url == "http://pg.invalid/feed"
     engine.dispose()
+
+
+def test_search_on_postgres(pg_url):
+    from datetime import datetime, timedelta, timezone
+
+    from broadsheet.model import Article
+    from broadsheet.store import articles as article_store
+    from broadsheet.store.search import search_articles
+    engine = open_database(pg_url)
+    now = datetime.now(timezone.utc)
+    with engine.begin() as conn:
+        article_store.save_articles(conn, [
+            Article(id="p1", url="http://pg.invalid/1", title="Ferries return", text="The ferry sails again.",
+                    published_at=now),
+            Article(id="p2", url="http://pg.invalid/2", title="Budget", text="A ferry subsidy was debated.",
+                    published_at=now - timedelta(days=1)),
+            Article(id="p3", url="http://pg.invalid/3", title="Harbour", text="Masons repaired the wall.", published_at=now),
+        ])
+    hits = search_articles(engine, "ferries")
+    assert [h.article.id for h in hits] == ["p1", "p2"] and "ferry" in hits[0].snippet.lower()
+    engine.dispose()

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from broadsheet.errors import BroadsheetError, InputError
 from broadsheet.model import Article
-from broadsheet.pipeline import stages
+from broadsheet.pipeline import related, stages, understand
 from broadsheet.pipeline.progress import Progress
 from broadsheet.store import articles as article_store
 
@@ -85,6 +85,7 @@ def _write(engine: Engine, batch: list[Article], learn=None) -> int:
             article_store.save_articles(conn, items)
             if learn:
                 learn.reclean_sites(conn, learned)
+            understand.understand_batch(engine, conn, items)
     return len(items)
 
 
@@ -116,7 +117,20 @@ def import_warc(engine: Engine, path: Path, progress: Progress | None = None) ->
 def export_jsonl(engine: Engine, handle: IO[str]) -> int:
     """Write every article as one JSON object per line, in arrival order; returns the count."""
     count = 0
+    chunk: list[Article] = []
     for article in article_store.iter_articles(engine):
-        handle.write(json.dumps(stages.export_record(article), ensure_ascii=False) + "\n")
-        count += 1
-    return count
+        chunk.append(article)
+        if len(chunk) >= IMPORT_BATCH:
+            count += _export_chunk(engine, chunk, handle)
+    return count + _export_chunk(engine, chunk, handle)
+
+
+def _export_chunk(engine: Engine, chunk: list[Article], handle: IO[str]) -> int:
+    """Write a chunk of articles with their story, first copy and related ids; empty it."""
+    items, chunk[:] = list(chunk), []
+    if not items:
+        return 0
+    extra = related.export_fields(engine, items)
+    for article in items:
+        handle.write(json.dumps(stages.export_record(article, extra.get(article.id)), ensure_ascii=False) + "\n")
+    return len(items)

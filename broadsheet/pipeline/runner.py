@@ -21,7 +21,7 @@ from broadsheet.ingest.feeds import COMMON_FEED_PATHS, discover_feeds, looks_lik
 from broadsheet.ingest import schedule
 from broadsheet.ingest.fetch import Fetcher, FetchPolicy
 from broadsheet.model import Article, ParsedFeed, Source
-from broadsheet.pipeline import sitelearn, stages
+from broadsheet.pipeline import push, sitelearn, stages, understand
 from broadsheet.pipeline.progress import Progress
 from broadsheet.pipeline.workers import POOL_THRESHOLD, run_cpu, worker_count
 from broadsheet.store import articles as article_store
@@ -141,6 +141,8 @@ async def poll_source(engine: Engine, config: Config, fetcher: Fetcher, source: 
                                 title=source.title or feed.title, site_url=source.site_url or feed.site_url,
                                 warning=warning)
     source.title = source.title or feed.title
+    if push.needs_subscription(source, feed, config):
+        await push.subscribe(engine, config, fetcher.policy, source, feed.hub)
     pending = [stages.pending_from_entry(entry, source) for entry in feed.entries]
     known = article_store.known_ids(engine, [p.id for p in pending])
     return [p for p in pending if p.id not in known]
@@ -226,6 +228,7 @@ def _save(engine: Engine, ready: list[Article], report: RefreshReport) -> None:
             learned = sitelearn.clean_batch(conn, batch)
             article_store.save_articles(conn, batch)
             sitelearn.reclean_sites(conn, learned)
+            understand.understand_batch(engine, conn, batch)
         report.articles_saved += len(batch)
         report.add_time("store (site learning + writes)", time.perf_counter() - started)
 

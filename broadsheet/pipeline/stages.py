@@ -111,11 +111,16 @@ def article_from_record(line: str, line_no: int) -> Article:
     )
 
 
-def export_record(article: Article) -> dict:
-    """Everything known about an article, as one JSON-ready dict (the export format)."""
+def export_record(article: Article, understood: dict | None = None) -> dict:
+    """Everything known about an article, as one JSON-ready dict (the export format).
+
+    `understood` carries the understand stage's story_id, duplicate_of and related ids."""
+    understood = understood or {}
     return {
         "id": article.import_id if article.import_id is not None else article.id,
         "article_id": article.id, "url": article.url, "source": article.source_name, "title": article.title,
         "byline": article.byline, "published": article.published_at.isoformat() if article.published_at else None,
         "language": article.language, "image": article.image, "text": article.text, "meta": article.meta,
+        "story_id": understood.get("story_id"), "duplicate_of": understood.get("duplicate_of"),
+        "related": understood.get("related", []),
     }

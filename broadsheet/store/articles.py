@@ -77,9 +77,12 @@ def _sort_key():
     return func.coalesce(articles.c.published_at, articles.c.fetched_at)
 
 
-def latest_articles(engine: Engine, limit: int = 20, offset: int = 0, source_id: int | None = None) -> list[Article]:
-    """Readable articles, newest first."""
+def latest_articles(engine: Engine, limit: int = 20, offset: int = 0, source_id: int | None = None,
+                    originals_only: bool = False) -> list[Article]:
+    """Readable articles, newest first; `originals_only` leaves out syndicated copies."""
     query = select(articles).where(articles.c.status == "ok")
+    if originals_only:
+        query = query.where(articles.c.duplicate_of.is_(None))
     if source_id is not None:
         query = query.where(articles.c.source_id == source_id)
     query = query.order_by(_sort_key().desc(), articles.c.id).limit(limit).offset(offset)
@@ -87,9 +90,12 @@ def latest_articles(engine: Engine, limit: int = 20, offset: int = 0, source_id:
         return [_article(r) for r in conn.execute(query)]
 
 
-def count_articles(engine: Engine, source_id: int | None = None, status: str = "ok") -> int:
-    """How many articles have this status (optionally from one source)."""
+def count_articles(engine: Engine, source_id: int | None = None, status: str = "ok",
+                   originals_only: bool = False) -> int:
+    """How many articles have this status (optionally from one source, optionally no copies)."""
     query = select(func.count()).select_from(articles).where(articles.c.status == status)
+    if originals_only:
+        query = query.where(articles.c.duplicate_of.is_(None))
     if source_id is not None:
         query = query.where(articles.c.source_id == source_id)
     with engine.connect() as conn:

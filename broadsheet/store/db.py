@@ -58,14 +58,17 @@ def _alembic_config() -> AlembicConfig:
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The schema revision the database is at (None when empty)."""
+    """The schema revision(s) the database is at, comma-separated (None when empty)."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        heads = MigrationContext.configure(conn).get_current_heads()
+    return ",".join(sorted(heads)) or None
 
 
 def head_revision() -> str:
-    """The newest schema revision this code knows."""
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head() or ""
+    """The newest schema revision(s) this code knows, comma-separated.
+
+    Independent features may add migrations on parallel branches; all heads are applied."""
+    return ",".join(sorted(ScriptDirectory.from_config(_alembic_config()).get_heads()))
 
 
 def migrate(engine: Engine) -> None:
@@ -74,7 +77,7 @@ def migrate(engine: Engine) -> None:
     try:
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, "heads")
     except OperationalError as exc:
         raise ConfigError(f"store: cannot open the database at {engine.url!r} ({exc.orig})") from exc
 

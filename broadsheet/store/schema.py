@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import (JSON, Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
-                        TypeDecorator)
+from sqlalchemy import (JSON, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table,
+                        Text, TypeDecorator)
 
 metadata = MetaData()
 
@@ -41,6 +41,14 @@ sources = Table(
     Column("last_error", Text),
     Column("next_check_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
+    # WebSub (migration 0004): the hub the feed advertises and our subscription to it.
+    Column("websub_hub", Text),
+    Column("websub_secret", Text),
+    Column("websub_state", String(16)),  # requested | active | failed | ended
+    Column("websub_requested_at", UTCDateTime),
+    Column("websub_expires_at", UTCDateTime),
+    Column("websub_pushed_at", UTCDateTime),
+    Column("websub_error", Text),
 )
 
 articles = Table(
@@ -64,10 +72,19 @@ articles = Table(
     Column("last_error", Text),
     Column("next_try_at", UTCDateTime),
     Column("meta", JSON, nullable=False, default=dict),
+    # Written by the understand stage (migration 0003); NULL until it has seen the article.
+    Column("story_id", String(32)),
+    Column("duplicate_of", String(32)),  # the first copy of the same (or nearly the same) text
+    Column("content_hash", String(32)),
+    Column("terms", JSON),  # heaviest TF-IDF terms and capitalised names, to rebuild vectors
+    Column("vector", LargeBinary),  # sentence embedding, float16
     Index("ix_articles_status_published", "status", "published_at"),
     Index("ix_articles_source_published", "source_id", "published_at"),
     Index("ix_articles_import_id", "import_id"),
     Index("ix_articles_arrival", "arrival"),
+    Index("ix_articles_story", "story_id"),
+    Index("ix_articles_duplicate_of", "duplicate_of"),
+    Index("ix_articles_content_hash", "content_hash"),
 )
 
 # Site-level boilerplate: how many of a site's pages carried each paragraph fingerprint.
@@ -84,4 +101,110 @@ site_pages = Table(
     "site_pages", metadata,
     Column("site", Text, primary_key=True),
     Column("pages", Integer, nullable=False, default=0),
+)
+
+stories = Table(
+    "stories", metadata,
+    Column("id", String(32), primary_key=True),  # the id of the story's first article
+    Column("title", Text, nullable=False, default=""),  # headline of its most representative article
+    Column("article_id", String(32)),  # that representative article
+    Column("first_seen", UTCDateTime),
+    Column("last_seen", UTCDateTime),
+    Column("article_count", Integer, nullable=False, default=0),
+    Column("source_count", Integer, nullable=False, default=0),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_stories_last_seen", "last_seen"),
+    Index("ix_stories_updated_at", "updated_at"),
+)
+
+# A merged story's old id keeps resolving to the story that absorbed it.
+story_redirects = Table(
+    "story_redirects", metadata,
+    Column("old_id", String(32), primary_key=True),
+    Column("new_id", String(32), nullable=False),
+)
+
+# Online document frequencies for TF-IDF ("documents" is kept under the empty term).
+term_stats = Table(
+    "term_stats", metadata,
+    Column("term", Text, primary_key=True),
+    Column("df", Integer, nullable=False, default=0),
+)
+
+# Small key/value state of the understand stage (its batch counter detects other writers).
+understand_state = Table(
+    "understand_state", metadata,
+    Column("key", String(32), primary_key=True),
+    Column("value", Float, nullable=False),
+)
+
+# --- Accounts and comments (migration 0006_accounts) ----------------------------------------------
+# Imported here rather than at the top so this block stays self-contained next to parallel edits.
+from sqlalchemy import CheckConstraint, UniqueConstraint  # noqa: E402
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(32), nullable=False),  # as the user typed it
+    Column("username_key", String(32), nullable=False, unique=True),  # lower-cased: unique ignoring case
+    Column("email", Text),
+    Column("password_hash", Text, nullable=False),  # argon2id, never the password
+    Column("role", String(16), nullable=False, default="reader"),  # reader | moderator | admin
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_login_at", UTCDateTime),
+)
+
+# Server-side sessions; the cookie holds a random token, the row only its SHA-256.
+user_sessions = Table(
+    "user_sessions", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_user_sessions_user", "user_id"),
+    Index("ix_user_sessions_expires", "expires_at"),
+)
+
+# Site secrets generated on first use (the key signing anonymous CSRF cookies).
+site_secrets = Table(
+    "site_secrets", metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# A comment targets exactly one article or one story; replies point at their parent.
+comments = Table(
+    "comments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("article_id", String(32), ForeignKey("articles.id", ondelete="CASCADE")),
+    Column("story_id", String(32)),  # no foreign key: merged stories keep their old ids as redirects
+    Column("parent_id", Integer, ForeignKey("comments.id", ondelete="CASCADE")),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("body", Text, nullable=False, default=""),  # plain text as typed; rendered safely on display
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("edited_at", UTCDateTime),
+    Column("deleted_at", UTCDateTime),  # deleted by its author: body emptied, shown as "[deleted]"
+    Column("hidden_at", UTCDateTime),  # hidden by a moderator: body kept so it can be restored
+    Column("hidden_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    CheckConstraint("(article_id IS NULL) <> (story_id IS NULL)", name="ck_comments_one_target"),
+    Index("ix_comments_article", "article_id", "created_at"),
+    Index("ix_comments_story", "story_id", "created_at"),
+    Index("ix_comments_parent", "parent_id"),
+    Index("ix_comments_user", "user_id"),
+)
+
+comment_reports = Table(
+    "comment_reports", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("comment_id", Integer, ForeignKey("comments.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("reason", String(32), nullable=False),  # spam | abuse | off-topic | other
+    Column("note", Text, nullable=False, default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime),
+    Column("resolved_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("resolution", String(16)),  # hidden | dismissed
+    UniqueConstraint("comment_id", "user_id", name="uq_comment_reports_once"),
+    Index("ix_comment_reports_open", "resolved_at", "comment_id"),
 )

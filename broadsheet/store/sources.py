@@ -50,7 +50,9 @@ def list_sources(engine: Engine) -> list[Source]:
 def get_source(engine: Engine, source_id: int) -> Source:
     """One source by id, or NotFound."""
     with engine.connect() as conn:
-        row = conn.execute(_with_counts().where(sources.c.id == source_id)).first()
+        count = (select(func.count()).select_from(articles).where(articles.c.source_id == source_id)
+                 .where(articles.c.status == "ok").scalar_subquery())
+        row = conn.execute(select(sources, count.label("article_count")).where(sources.c.id == source_id)).first()
     if row is None:
         raise NotFound(f"store: no source with id {source_id}")
     return _source(row, row.article_count)
@@ -88,6 +90,23 @@ def record_failure(engine: Engine, source_id: int, error: str, next_check: datet
         conn.execute(update(sources).where(sources.c.id == source_id).values(
             last_fetched_at=_now(), last_status=status, error_count=sources.c.error_count + 1,
             last_error=error, next_check_at=next_check))
+
+
+_UNSET = object()
+
+
+def record_websub(engine: Engine, source_id: int, *, hub: str | None = None, secret: str | None = None,
+                  state: str | None = None, expires_at: datetime | None = None, requested_at: datetime | None = None,
+                  pushed_at: datetime | None = None, error: object = _UNSET) -> None:
+    """Update a source's WebSub subscription; only the given fields change (error=None clears it)."""
+    values = {k: v for k, v in {"websub_hub": hub, "websub_secret": secret, "websub_state": state,
+                                "websub_expires_at": expires_at, "websub_requested_at": requested_at,
+                                "websub_pushed_at": pushed_at}.items() if v is not None}
+    if error is not _UNSET:
+        values["websub_error"] = error
+    if values:
+        with engine.begin() as conn:
+            conn.execute(update(sources).where(sources.c.id == source_id).values(**values))
 
 
 def delete_source(engine: Engine, source_id: int) -> None:

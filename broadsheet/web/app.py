@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
+from datetime import datetime, timedelta, timezone
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
@@ -17,7 +19,14 @@ from broadsheet.errors import BroadsheetError, NotFound
 from broadsheet.ingest.feeds import export_opml
 from broadsheet.store import articles as article_store
 from broadsheet.store import sources as source_store
+from broadsheet.web import stories as story_pages
 from broadsheet.web.timefmt import absolute_time, iso_time, relative_time
+from broadsheet.web.websub import websub_router
+from broadsheet.web.accounts import Accounts, SessionMiddleware, accounts_router
+from broadsheet.web.comments import comments_router, section_renderer
+from broadsheet.api.routes import api_error, api_router
+from broadsheet.store.search import SearchFilters, search_articles
+from broadsheet.web.atom import atom_feed
 
 HERE = Path(__file__).parent
 
@@ -38,18 +47,37 @@ def _page_number(raw: str | None) -> int:
         return 1
 
 
-def create_app(engine: Engine, config: Config) -> FastAPI:
-    """Build the site for one database."""
-    app = FastAPI(title="Broadsheet", version=__version__, docs_url=None, redoc_url=None)
+_SINCE = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=31)}
+
+
+def _since(value: str | None) -> datetime | None:
+    """The start of a date filter: "day", "week" or "month" back from now."""
+    delta = _SINCE.get(value or "")
+    return datetime.now(timezone.utc) - delta if delta else None
+
+
+def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None] | None = None) -> FastAPI:
+    """Build the site for one database; `on_new_entries` is called when a hub pushes news."""
+    app = FastAPI(title="Broadsheet", version=__version__, docs_url=None, redoc_url=None,
+                  openapi_url="/api/openapi.json", description="The JSON API of a Broadsheet news desk.")
+    app.include_router(websub_router(engine, on_new_entries))
+    app.include_router(api_router(engine))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     templates = _templates()
+    accounts = Accounts(engine, config)
+    app.add_middleware(SessionMiddleware, accounts=accounts)
+    app.include_router(accounts_router(accounts, templates))
+    app.include_router(comments_router(accounts, templates))
+    comments_section = section_renderer(accounts, templates)
     page_size = config.page_size
 
     def render(request: Request, name: str, status: int = 200, **context: object) -> HTMLResponse:
         return templates.TemplateResponse(request, name, context, status_code=status)
 
     @app.exception_handler(BroadsheetError)
-    async def on_error(request: Request, exc: BroadsheetError) -> HTMLResponse:
+    async def on_error(request: Request, exc: BroadsheetError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return api_error(exc.status, str(exc))
         message = "That page does not exist." if isinstance(exc, NotFound) else str(exc)
         return render(request, "error.html", status=exc.status, title="Not found" if exc.status == 404 else "Error",
                       message=message)
@@ -57,11 +85,12 @@ def create_app(engine: Engine, config: Config) -> FastAPI:
     @app.get("/", response_class=HTMLResponse)
     def front(request: Request, page: str | None = None) -> HTMLResponse:
         number = _page_number(page)
-        total = article_store.count_articles(engine)
-        items = article_store.latest_articles(engine, limit=page_size, offset=(number - 1) * page_size)
+        total = article_store.count_articles(engine, originals_only=True)
+        items = article_store.latest_articles(engine, limit=page_size, offset=(number - 1) * page_size,
+                                              originals_only=True)
         if not items and number > 1:
             raise NotFound(f"web: page {number} is past the end")
-        return render(request, "front.html", articles=items, page=number,
+        return render(request, "front.html", articles=items, page=number, copies=story_pages.copy_sources(engine, items),
                       has_next=number * page_size < total, total=total)
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse)
@@ -69,9 +98,9 @@ def create_app(engine: Engine, config: Config) -> FastAPI:
         item = article_store.get_article(engine, article_id)
         if item.status != "ok":
             raise NotFound(f"web: article {article_id} is not readable yet")
-        more = [a for a in article_store.latest_articles(engine, limit=6, source_id=item.source_id)
-                if a.id != item.id][:5] if item.source_id is not None else []
-        return render(request, "article.html", article=item, more=more)
+        return render(request, "article.html", article=item, related=story_pages.related_items(engine, item),
+                      also=story_pages.also_published_by(engine, item),
+                      comments=comments_section(request, "article", item.id))
 
     @app.get("/sources", response_class=HTMLResponse)
     def sources(request: Request) -> HTMLResponse:
@@ -90,6 +119,40 @@ def create_app(engine: Engine, config: Config) -> FastAPI:
         failing = article_store.failing_articles(engine, source_id)
         return render(request, "source.html", source=item, articles=items, page=number, failing=failing,
                       has_next=number * page_size < item.article_count)
+
+    def atom(request: Request, title: str, items: list, site_path: str) -> Response:
+        base = str(request.base_url).rstrip("/")
+        body = atom_feed(title, str(request.url), base + site_path, items, base)
+        return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+    @app.get("/feed.atom", include_in_schema=False)
+    def front_feed(request: Request) -> Response:
+        return atom(request, "Broadsheet: latest news", article_store.latest_articles(engine, limit=50), "/")
+
+    @app.get("/sources/{source_id}/feed.atom", include_in_schema=False)
+    def source_feed(request: Request, source_id: int) -> Response:
+        item = source_store.get_source(engine, source_id)
+        items = article_store.latest_articles(engine, limit=50, source_id=source_id)
+        return atom(request, f"Broadsheet: {item.title or item.feed_url}", items, f"/sources/{source_id}")
+
+    @app.get("/search.atom", include_in_schema=False)
+    def search_feed(request: Request, q: str = "") -> Response:
+        hits = search_articles(engine, q, limit=50)
+        return atom(request, f"Broadsheet: search for {q}", [h.article for h in hits], f"/search?q={quote(q)}")
+
+    @app.get("/search", response_class=HTMLResponse)
+    def search_page(request: Request, q: str = "", page: str | None = None, source: str | None = None,
+                    since: str | None = None) -> HTMLResponse:
+        number = _page_number(page)
+        filters = SearchFilters(source_id=int(source) if source and source.isdigit() else None,
+                                since=_since(since))
+        hits = search_articles(engine, q, filters, limit=page_size + 1, offset=(number - 1) * page_size) if q else []
+        return render(request, "search.html", q=q, hits=hits[:page_size], page=number, has_next=len(hits) > page_size,
+                      sources=source_store.list_sources(engine), source=filters.source_id, since=since or "")
+
+    @app.get("/api/docs", response_class=HTMLResponse, include_in_schema=False)
+    def api_docs(request: Request) -> HTMLResponse:
+        return render(request, "api_docs.html", spec=app.openapi())
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:

@@ -1,0 +1,311 @@
+"""Stories, related articles and duplicates, side by side with a TF-IDF single-pass baseline.
+
+Reads ../shared/data/clustering (skips a set with a message when it is absent). Each set is
+written as an import JSONL in arrival order (giveme5w1h by date, ecbplus in file order as it has
+no dates, uci-news-head by timestamp), imported through `broadsheet import`'s code path into a
+fresh SQLite file, and read back through `broadsheet export`'s code path. The event label rides
+along as an unknown import field (kept in `meta`, which the algorithm never reads).
+
+Printed in one run:
+- BCubed precision/recall/F1 and pairwise F1 of `story_id`, ours against a TF-IDF single-pass
+  baseline (online IDF, centroid cosine, one fixed threshold, no time, names or embeddings);
+- related articles: precision@5 (share of the listed items, at most 5, that carry the article's
+  label), the strict variant (same-label items / 5) and how many articles list any, against the
+  baseline's five nearest TF-IDF neighbours;
+- near-duplicates on the project's own test set (tests/fixtures_duplicates.py): precision/recall;
+- articles per second of the whole understand stage on real text, and the scale check: mean time
+  to place an article in the story and duplicate indexes around the 1,000th, 10,000th and
+  100,000th article of a synthetic stream.
+
+    .venv/bin/python bench/stories.py [--sets giveme5w1h,ecbplus,uci-news-head] [--embeddings minilm|off]
+                                      [--cache DIR] [--scale 100000] [--json PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DATA = ROOT.parent / "shared" / "data" / "clustering"
+SETS = ("giveme5w1h", "ecbplus", "uci-news-head")
+BASELINE_THRESHOLD = 0.25  # the TF-IDF baseline's one threshold (its best single value on these sets)
+
+
+# --- data ------------------------------------------------------------------------------------------
+
+def load_set(name: str, root: Path = DATA) -> list[dict]:
+    """Import records (id, url, title, text, published, source, label) in arrival order."""
+    if name == "giveme5w1h":
+        rows = [json.loads(line) for line in (root / name / "articles.jsonl").open(encoding="utf-8")]
+        rows.sort(key=lambda r: (r.get("date_publish") or "", r["id"]))
+        return [{"id": r["id"], "url": r.get("url") or "", "title": r.get("title") or "", "text": r.get("text") or "",
+                 "published": r.get("date_publish"), "source": r.get("source_domain") or "",
+                 "label": r["event_id"]} for r in rows]
+    if name == "ecbplus":
+        rows = [json.loads(line) for line in (root / name / "ecbplus_docs.jsonl").open(encoding="utf-8")]
+        return [{"id": r["doc_id"], "url": r.get("url") or "", "title": "", "text": r["text"], "published": None,
+                 "source": (r.get("url") or "").split("/")[2] if r.get("url") else "",
+                 "label": r["event_cluster"]} for r in rows]
+    if name == "uci-news-head":
+        with (root / name / "uci_news_head.csv").open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        rows.sort(key=lambda r: (int(r["TIMESTAMP"]), int(r["ID"])))
+        return [{"id": r["ID"], "url": r["URL"], "title": r["TITLE"], "text": r["TITLE"],
+                 "published": _iso_ms(int(r["TIMESTAMP"])), "source": r["PUBLISHER"], "label": r["STORY"]}
+                for r in rows]
+    raise KeyError(name)
+
+
+def _iso_ms(ms: int) -> str:
+    from datetime import datetime, timezone
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat()
+
+
+# --- metrics ---------------------------------------------------------------------------------------
+
+def bcubed(labels: list, clusters: list) -> tuple[float, float, float]:
+    """BCubed precision, recall and F1."""
+    pairs, by_label, by_cluster = Counter(zip(labels, clusters)), Counter(labels), Counter(clusters)
+    n = len(labels)
+    precision = sum(v * v / by_cluster[c] for (_, c), v in pairs.items()) / n
+    recall = sum(v * v / by_label[lab] for (lab, _), v in pairs.items()) / n
+    return precision, recall, 2 * precision * recall / (precision + recall)
+
+
+def pairwise_f1(labels: list, clusters: list) -> float:
+    """F1 over pairs of items put together."""
+    pairs, by_label, by_cluster = Counter(zip(labels, clusters)), Counter(labels), Counter(clusters)
+    both = sum(v * (v - 1) / 2 for v in pairs.values())
+    predicted = sum(v * (v - 1) / 2 for v in by_cluster.values())
+    actual = sum(v * (v - 1) / 2 for v in by_label.values())
+    p, r = (both / predicted if predicted else 1.0), (both / actual if actual else 1.0)
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def precision_at_k(related: dict[str, list[str]], label: dict[str, object], k: int = 5) -> dict[str, float]:
+    """precision@k over listed items, the strict variant (hits / k), and the share of articles listing any."""
+    shown = {i: r[:k] for i, r in related.items() if r}
+    if not shown:
+        return {"p": 0.0, "strict": 0.0, "listed": 0.0}
+    p = sum(sum(label[j] == label[i] for j in r) / len(r) for i, r in shown.items()) / len(shown)
+    strict = sum(sum(label[j] == label[i] for j in r) / k for i, r in related.items()) / len(related)
+    return {"p": p, "strict": strict, "listed": len(shown) / len(related)}
+
+
+# --- ours: through import and export ---------------------------------------------------------------
+
+def run_ours(records: list[dict], embedder) -> dict:
+    """Import the records through the real path, export, and score story_id and related."""
+    from broadsheet.pipeline import understand
+    from broadsheet.pipeline.bulk import export_jsonl, import_jsonl
+    from broadsheet.store.db import open_database
+    with tempfile.TemporaryDirectory() as folder:
+        engine = open_database(f"sqlite:///{folder}/bench.db")
+        stage = understand.configure(engine, embedder)
+        path = Path(folder) / "in.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+        started = time.perf_counter()
+        report = import_jsonl(engine, path)
+        import_seconds = time.perf_counter() - started
+        buffer = io.StringIO()
+        started = time.perf_counter()
+        export_jsonl(engine, buffer)
+        export_seconds = time.perf_counter() - started
+        engine.dispose()
+    exported = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    # Records sharing a canonical URL are one article by design (ecbplus has three such): scored once.
+    assert not report.errors, report.errors[:3]
+    labels = [r["meta"]["label"] for r in exported]
+    clusters = [r["story_id"] for r in exported]
+    label = {r["id"]: r["meta"]["label"] for r in exported}
+    related = {r["id"]: r["related"] for r in exported}
+    return {"bcubed": bcubed(labels, clusters), "pairwise": pairwise_f1(labels, clusters), "stories": len(set(clusters)),
+            "related": precision_at_k(related, label), "duplicates": sum(1 for r in exported if r["duplicate_of"]),
+            "understand_seconds": stage.seconds, "import_seconds": import_seconds, "export_seconds": export_seconds,
+            "articles": len(exported), "records": len(records)}
+
+
+# --- baseline: TF-IDF single pass ------------------------------------------------------------------
+
+def _tf(text: str) -> Counter:
+    """The same tokens as ours (content words), so the comparison is about the method."""
+    from broadsheet.nlp.terms import content_words
+    return Counter(content_words(text))
+
+
+def _weights(tf: Counter, df: Counter, n: int) -> dict[str, float]:
+    w = {t: (1 + math.log(c)) * (math.log((n + 1) / (df[t] + 1)) + 1) for t, c in tf.items()}
+    norm = math.sqrt(sum(x * x for x in w.values())) or 1.0
+    return {t: x / norm for t, x in w.items()}
+
+
+def run_baseline(records: list[dict], threshold: float = BASELINE_THRESHOLD) -> dict:
+    """Classic single-pass clustering: online IDF, cosine to centroids, one threshold."""
+    df: Counter = Counter()
+    centroids: list[Counter] = []
+    norms: list[float] = []
+    clusters, vectors = [], []
+    for n, record in enumerate(records, start=1):
+        tf = _tf(f"{record['title']} {record['text']}")
+        df.update(tf.keys())
+        vector = _weights(tf, df, n)
+        vectors.append(vector)
+        best, best_score = -1, threshold
+        for c, (centroid, norm) in enumerate(zip(centroids, norms)):
+            score = sum(w * centroid.get(t, 0.0) for t, w in vector.items()) / norm
+            if score >= best_score:
+                best, best_score = c, score
+        if best < 0:
+            centroids.append(Counter())
+            norms.append(1.0)
+            best = len(centroids) - 1
+        centroids[best].update(vector)
+        norms[best] = math.sqrt(sum(x * x for x in centroids[best].values())) or 1.0
+        clusters.append(best)
+    labels = [r["label"] for r in records]
+    # related: the five nearest neighbours by final TF-IDF cosine (postings make it affordable)
+    postings: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
+    for i, vector in enumerate(vectors):
+        for t, w in vector.items():
+            postings[t].append((i, w))
+    related, label = {}, {}
+    for i, vector in enumerate(vectors):
+        scores: Counter = Counter()
+        for t, w in vector.items():
+            if len(postings[t]) <= 2000:
+                for j, wj in postings[t]:
+                    scores[j] += w * wj
+        scores.pop(i, None)
+        related[i] = [j for j, _ in scores.most_common(5)]
+        label[i] = records[i]["label"]
+    return {"bcubed": bcubed(labels, clusters), "pairwise": pairwise_f1(labels, clusters),
+            "stories": len(set(clusters)), "related": precision_at_k(related, label)}
+
+
+# --- duplicates on the project's own test set ------------------------------------------------------
+
+def run_duplicates() -> dict[str, float]:
+    """Near-duplicate precision and recall on tests/fixtures_duplicates.py."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from fixtures_duplicates import duplicate_cases
+    from broadsheet.nlp.dedup import DuplicateIndex, fingerprint
+    index = DuplicateIndex()
+    tp = fp = fn = 0
+    for key, title, text, original in duplicate_cases():
+        found = index.find(fingerprint(title, text))
+        predicted = found[0] if found else None
+        if predicted is not None and predicted == original:
+            tp += 1
+        else:
+            fp += predicted is not None
+            fn += original is not None
+        if predicted is None:
+            index.add(key, fingerprint(title, text))
+    return {"precision": tp / (tp + fp) if tp + fp else 1.0, "recall": tp / (tp + fn) if tp + fn else 1.0,
+            "pairs": tp + fn}
+
+
+# --- scale -----------------------------------------------------------------------------------------
+
+def run_scale(total: int = 100_000, marks: tuple[int, ...] = (1_000, 10_000, 100_000), sample: int = 300) -> dict:
+    """Mean milliseconds to place one article (story index + duplicate index) around each mark."""
+    import numpy as np
+    from broadsheet.nlp import terms as lexical
+    from broadsheet.nlp.dedup import DuplicateIndex, Fingerprint, minhash
+    from broadsheet.nlp.stories import Doc, StoryIndex
+    rng = np.random.default_rng(7)
+    index, duplicates = StoryIndex(embedding_dim=384), DuplicateIndex()
+    topics = 20_000
+    topic_emb = rng.standard_normal((topics, 384)).astype(np.float32)
+    vocabulary = [f"w{i}" for i in range(50_000)]
+    timings: dict[int, list[float]] = {m: [] for m in marks if m <= total}
+    for n in range(1, total + 1):
+        topic = int(rng.integers(max(0, n // 5 - 400), n // 5 + 1)) % topics  # new topics keep arriving
+        words = {vocabulary[(topic * 7 + int(k)) % len(vocabulary)]: float(w)
+                 for k, w in zip(rng.integers(0, 40, 30), rng.random(30))}
+        embedding = topic_emb[topic] + 0.6 * rng.standard_normal(384).astype(np.float32)
+        embedding /= np.linalg.norm(embedding)
+        shingles = np.unique(rng.integers(0, 2**32, 300, dtype=np.uint64).astype(np.uint32))
+        doc = Doc(str(n), lexical.hashed(words), np.zeros(lexical.ENTITY_DIM, np.float32), embedding,
+                  n * 60.0, words)
+        started = time.perf_counter()
+        print_ = Fingerprint(str(n), shingles, minhash(shingles))
+        if duplicates.find(print_) is None:
+            duplicates.add(str(n), print_)
+        index.place(doc)
+        elapsed = time.perf_counter() - started
+        for mark in timings:
+            if mark - sample < n <= mark:
+                timings[mark].append(elapsed)
+    return {mark: 1000 * sum(t) / len(t) for mark, t in timings.items()}
+
+
+# --- report ----------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sets", default=",".join(SETS))
+    parser.add_argument("--embeddings", default="minilm", choices=("minilm", "off"))
+    parser.add_argument("--cache", type=Path, default=None, help="folder caching MiniLM vectors between runs")
+    parser.add_argument("--scale", type=int, default=100_000, help="length of the synthetic stream (0: skip)")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args(argv)
+    from broadsheet.nlp.embed import CachedEmbedder, load_embedder
+    embedder = load_embedder(args.embeddings)
+    if args.cache and embedder.dim:
+        embedder = CachedEmbedder(embedder, args.cache)
+    figures: dict = {"sets": {}}
+    print(f"{'set':<14} {'system':<9} {'B3 P':>6} {'B3 R':>6} {'B3 F1':>6} {'pair F1':>7} {'stories':>7} "
+          f"{'p@5':>6} {'strict':>6} {'listed':>6}")
+    real_seconds = real_articles = 0.0
+    for name in args.sets.split(","):
+        if not (DATA / name).is_dir():
+            print(f"{name}: skipped, {DATA / name} not found")
+            continue
+        records = load_set(name)
+        ours, base = run_ours(records, embedder), run_baseline(records)
+        figures["sets"][name] = {"ours": ours, "baseline": base}
+        for system, r in (("ours", ours), ("tfidf-1p", base)):
+            p, rc, f = r["bcubed"]
+            rel = r["related"]
+            print(f"{name:<14} {system:<9} {p:6.3f} {rc:6.3f} {f:6.3f} {r['pairwise']:7.3f} {r['stories']:7d} "
+                  f"{rel['p']:6.3f} {rel['strict']:6.3f} {rel['listed']:6.3f}")
+        print(f"{'':<14} understand {ours['articles'] / ours['understand_seconds']:.1f} articles/s "
+              f"({ours['articles']} in {ours['understand_seconds']:.1f} s; whole import {ours['import_seconds']:.1f} s, "
+              f"export {ours['export_seconds']:.1f} s; {ours['duplicates']} marked duplicate; "
+              f"{ours['records'] - ours['articles']} records merged by URL)")
+        if name != "uci-news-head":
+            real_seconds += ours["understand_seconds"]
+            real_articles += ours["articles"]
+    if real_seconds:
+        figures["articles_per_second"] = real_articles / real_seconds
+        print(f"understand stage on full-text articles ({args.embeddings}): {real_articles / real_seconds:.1f} articles/s")
+    dup = run_duplicates()
+    figures["duplicates"] = dup
+    print(f"near-duplicates (tests/fixtures_duplicates.py, {dup['pairs']} copies): precision {dup['precision']:.3f} "
+          f"recall {dup['recall']:.3f}")
+    if args.scale:
+        scale = run_scale(args.scale)
+        figures["scale_ms"] = scale
+        first = scale[min(scale)]
+        print("placement ms per article (synthetic): " + ", ".join(
+            f"{mark:,}th {ms:.3f} ({ms / first:.2f}x)" for mark, ms in sorted(scale.items())))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1, default=str), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,195 @@
+"""Web serving speed with 100,000 articles in SQLite: front page, article page and search,
+against the same server's /healthz as the baseline, at 50 concurrent clients.
+
+Usage: .venv/bin/python bench/web.py [--articles 100000] [--seconds 15] [--keep DIR]
+Load comes from wrk (Debian package `wrk`) when installed, else from a Python client (which
+competes with the server for the two cores and so understates the server).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import httpx
+
+WORDS = ("harbour council ferry budget minister election strike port bank merger satellite launch hospital "
+         "outbreak vaccine trial cup final festival film fossil quarry breach telecom energy cyberattack "
+         "weather storm flood bridge rail tram school university research court ruling inquiry tariff "
+         "dairy farmers exports union wages shipping container market shares profit loss parliament vote").split()
+
+
+def vocabulary(size: int = 20_000, seed: int = 1) -> tuple[list[str], list[float]]:
+    """Pseudo-words with Zipf-like frequencies, so term statistics look like real text
+    (a few words everywhere, most words rare), plus the topic words above."""
+    rng = random.Random(seed)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words = WORDS + ["".join(rng.choice(letters) for _ in range(rng.randint(3, 10))) for _ in range(size)]
+    weights, total = [], 0.0
+    for rank in range(len(words)):
+        total += 1.0 / (rank + 1)
+        weights.append(total)  # cumulative: random.choices is O(log n) per pick with cum_weights
+    return words, weights
+
+
+VOCAB, WEIGHTS = vocabulary()
+
+
+def sentence(rng: random.Random) -> str:
+    words = rng.choices(VOCAB, cum_weights=WEIGHTS, k=rng.randint(12, 24))
+    return " ".join(words).capitalize() + "."
+
+
+def generate(engine, count: int, seed: int = 3) -> list[str]:
+    """Insert `count` articles from 50 sources over the last 60 days; returns their ids."""
+    from broadsheet.model import Article
+    from broadsheet.store import articles as article_store
+    from broadsheet.store import sources as source_store
+    rng = random.Random(seed)
+    now = datetime.now(timezone.utc)
+    sources = [source_store.add_source(engine, f"http://pub{i}.invalid/feed", title=f"Publisher {i}")[0]
+               for i in range(50)]
+    ids = []
+    for start in range(0, count, 5000):
+        batch = []
+        for n in range(start, min(count, start + 5000)):
+            source = sources[n % len(sources)]
+            text = "\n\n".join(" ".join(sentence(rng) for _ in range(3)) for _ in range(5))
+            batch.append(Article(id=f"b{n:07d}", url=f"http://pub{source.id}.invalid/a/{n}",
+                                 title=" ".join(rng.choices(VOCAB, cum_weights=WEIGHTS, k=8)).capitalize(),
+                                 text=text, source_id=source.id, source_name=source.title, byline="Bench Writer",
+                                 published_at=now - timedelta(minutes=rng.randint(0, 60 * 24 * 60))))
+            ids.append(batch[-1].id)
+        with engine.begin() as conn:
+            article_store.save_articles(conn, batch)
+    return ids
+
+
+def start_server(database: str, port: int) -> subprocess.Popen:
+    server = subprocess.Popen([sys.executable, "-m", "broadsheet", "--database", database, "serve", "--port",
+                               str(port), "--refresh-interval", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("bench: the server did not start: " + server.stderr.read().decode()[-2000:])
+
+
+def wrk(url: str, seconds: int, script: str | None = None) -> dict:
+    """Run wrk with 50 connections; parse requests/s and latency percentiles."""
+    command = ["wrk", "-t2", "-c50", f"-d{seconds}s", "--latency", url]
+    if script:
+        command[1:1] = ["-s", script]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60).stdout
+    def ms(label: str) -> float:
+        match = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out)
+        if not match:
+            return float("nan")
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50": ms("50%"), "p99": ms("99%"), "errors": int(errors.group(1)) if errors else 0}
+
+
+async def python_load(urls: list[str], seconds: int, clients: int = 50) -> dict:
+    """Fallback load generator: `clients` loops over the URLs for `seconds`."""
+    latencies, errors = [], 0
+    deadline = time.monotonic() + seconds
+    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=clients)) as client:
+        async def loop(offset: int) -> None:
+            nonlocal errors
+            i = offset
+            while time.monotonic() < deadline:
+                started = time.perf_counter()
+                response = await client.get(urls[i % len(urls)])
+                latencies.append((time.perf_counter() - started) * 1000)
+                errors += response.status_code >= 400
+                i += clients
+        await asyncio.gather(*(loop(n) for n in range(clients)))
+    latencies.sort()
+    return {"rps": len(latencies) / seconds, "p50": latencies[len(latencies) // 2],
+            "p99": latencies[int(len(latencies) * 0.99)], "errors": errors}
+
+
+def search_median(base: str, queries: list[str]) -> float:
+    times = []
+    with httpx.Client(timeout=60) as client:
+        for q in queries:
+            started = time.perf_counter()
+            assert client.get(f"{base}/search", params={"q": q}).status_code == 200
+            times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--keep", help="reuse/keep the generated database in this folder")
+    parser.add_argument("--port", type=int, default=18765)
+    args = parser.parse_args()
+    from broadsheet.store.db import open_database
+    folder = Path(args.keep or tempfile.mkdtemp(prefix="bench-web-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    database = f"sqlite:///{folder / 'web.db'}"
+    engine = open_database(database)
+    ids_file = folder / "ids.json"
+    if ids_file.exists():
+        ids = json.loads(ids_file.read_text())
+    else:
+        started = time.perf_counter()
+        ids = generate(engine, args.articles)
+        ids_file.write_text(json.dumps(ids))
+        print(f"generated {len(ids)} articles in {time.perf_counter() - started:.0f} s")
+    engine.dispose()
+    base = f"http://127.0.0.1:{args.port}"
+    server = start_server(database, args.port)
+    rng = random.Random(5)
+    sample = [rng.choice(ids) for _ in range(2000)]
+    try:
+        use_wrk = shutil.which("wrk") is not None
+        script = folder / "articles.lua"
+        script.write_text("ids = {" + ",".join(f'"{i}"' for i in sample) + "}\n"
+                          "request = function() return wrk.format('GET', '/articles/' .. ids[math.random(#ids)]) end\n")
+        results = {}
+        for name, path in (("/healthz (baseline)", "/healthz"), ("front page /", "/"), ("article page", None)):
+            if use_wrk:
+                results[name] = wrk(base + (path or "/"), args.seconds, None if path else str(script))
+            else:
+                urls = [base + path] if path else [f"{base}/articles/{i}" for i in sample]
+                results[name] = asyncio.run(python_load(urls, args.seconds))
+        queries = [" ".join(rng.choices(VOCAB[:2000], cum_weights=WEIGHTS[:2000], k=2)) for _ in range(100)]
+        search_ms = search_median(base, queries)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    print(f"{len(ids)} articles in SQLite, 50 concurrent clients, {args.seconds} s each, load from "
+          f"{'wrk' if use_wrk else 'a Python client'}, server: one uvicorn process")
+    print(f"{'target':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'vs healthz':>12}")
+    baseline = results["/healthz (baseline)"]["rps"]
+    for name, r in results.items():
+        print(f"{name:<22}{r['rps']:>9.0f}{r['p50']:>9.1f}{r['p99']:>9.1f}{r['errors']:>8}{r['rps'] / baseline:>11.0%}")
+    print(f"search (100 two-word queries, one client): median {search_ms:.1f} ms")
+    if not args.keep:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

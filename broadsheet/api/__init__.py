@@ -1,0 +1,1 @@
+"""The JSON API under /api, described by OpenAPI at /api/openapi.json."""

@@ -1,0 +1,1 @@
+"""Language features: pure functions and in-memory indexes (text and vectors in, dataclasses out)."""

@@ -1,0 +1,348 @@
+"""Online story assignment: each article joins the best recent story or starts one, as it arrives.
+
+Stories are centroids (sums of unit vectors, kept normalised) in dense matrices over a bounded
+window of recent stories. Candidates come from a cheap lexical route: an inverted index from each
+story's heaviest terms, plus the stories touched last; only those are scored, so placing an
+article costs the same at the hundred-thousandth as at the first. The score mixes lexical
+(hashed TF-IDF), name and embedding cosines and a soft time penalty.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, OrderedDict, defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from broadsheet.nlp.terms import ENTITY_DIM, LEXICAL_DIM
+
+DAY = 86400.0
+
+
+@dataclass(frozen=True)
+class StoryParams:
+    """One configuration for every stream (no per-set tuning)."""
+
+    lexical_weight: float = 1.0
+    embedding_weight: float = 0.5
+    name_weight: float = 0.2
+    threshold: float = 0.5  # with an embedding in the score
+    lexical_threshold: float = 0.25  # the cheap route: no embedding for this article or index
+    time_scale_days: float = 3.0  # gaps shorter than this cost almost nothing
+    time_penalty: float = 0.03  # per e-fold of the gap beyond the scale: long stories stay possible
+    window_days: float = 90.0  # stories quiet for longer are not candidates
+    max_stories: int = 4000  # hard cap on the window, the newest stories win
+    merge_margin: float = 0.35  # two stories this far above the placing threshold become one
+    split_margin: float = 0.3  # a story whose two halves score below threshold + this is split
+    split_sizes: tuple[int, ...] = (6, 12, 24, 48, 96, 192)  # sizes at which a story is re-examined
+    candidates: int = 64  # stories scored per article, found through shared heavy terms (0: all)
+    recent: int = 32  # the stories touched last are always candidates
+    index_terms: int = 24  # heaviest centroid terms a story is found by
+    query_terms: int = 12  # heaviest terms of the article used to look stories up
+
+
+@dataclass
+class Doc:
+    """What the index needs about one article."""
+
+    key: str
+    lexical: np.ndarray
+    names: np.ndarray
+    embedding: np.ndarray | None = None
+    when: float | None = None  # epoch seconds
+    terms: dict[str, float] = field(default_factory=dict)  # TF-IDF weights, for the candidate route
+
+
+@dataclass
+class Placement:
+    """Where an article went: its story, how well it fitted, and any stories merged into it."""
+
+    story: str
+    score: float
+    created: bool
+    merged: list[str] = field(default_factory=list)
+    title_changed: bool = False
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else vector
+
+
+class StoryIndex:
+    """Recent stories' centroids, scored by brute force (numpy) over a bounded window."""
+
+    def __init__(self, params: StoryParams | None = None, embedding_dim: int = 0):
+        self.params = params or StoryParams()
+        self.embedding_dim = embedding_dim
+        self.keys: list[str] = []
+        self.slot: dict[str, int] = {}
+        capacity = 64
+        self.lex_sum = np.zeros((capacity, LEXICAL_DIM), np.float32)
+        self.name_sum = np.zeros((capacity, ENTITY_DIM), np.float32)
+        self.emb_sum = np.zeros((capacity, max(1, embedding_dim)), np.float32)
+        self.lex = np.zeros_like(self.lex_sum)
+        self.name = np.zeros_like(self.name_sum)
+        self.emb = np.zeros_like(self.emb_sum)
+        self.rep = np.zeros_like(self.lex_sum)  # lexical vector of the representative article
+        self.size = np.zeros(capacity, np.int64)
+        self.first = np.full(capacity, np.nan)
+        self.last = np.full(capacity, np.nan)
+        self.touched = np.zeros(capacity, np.int64)  # arrival tick of the last update, for the count cap
+        self.tick = 0
+        self.term_weight: dict[str, Counter] = {}
+        self.indexed: dict[str, set[str]] = {}
+        self.postings: defaultdict[str, set[str]] = defaultdict(set)
+        self.recent: OrderedDict[str, None] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def _grow(self) -> None:
+        for name in ("lex_sum", "name_sum", "emb_sum", "lex", "name", "emb", "rep"):
+            old = getattr(self, name)
+            setattr(self, name, np.concatenate([old, np.zeros_like(old)]))
+        self.size = np.concatenate([self.size, np.zeros_like(self.size)])
+        self.first = np.concatenate([self.first, np.full(len(self.first), np.nan)])
+        self.last = np.concatenate([self.last, np.full(len(self.last), np.nan)])
+        self.touched = np.concatenate([self.touched, np.zeros_like(self.touched)])
+
+    def candidate_slots(self, doc: Doc) -> np.ndarray:
+        """Rows worth scoring: stories sharing the doc's heaviest terms, and the latest touched."""
+        n, p = len(self.keys), self.params
+        if not p.candidates or n <= p.candidates + p.recent:
+            return np.arange(n)
+        votes: Counter = Counter()
+        for term, weight in sorted(doc.terms.items(), key=lambda kv: -kv[1])[:p.query_terms]:
+            for key in self.postings.get(term, ()):
+                votes[key] += weight
+        keys = {key for key, _ in votes.most_common(p.candidates)} | set(self.recent)
+        return np.fromiter((self.slot[k] for k in keys), dtype=np.int64, count=len(keys))
+
+    def scores(self, doc: Doc, slots: np.ndarray | None = None) -> np.ndarray:
+        """The doc's score against the stories in `slots` (all by default); -inf outside the window."""
+        p = self.params
+        slots = np.arange(len(self.keys)) if slots is None else slots
+        if len(slots) == 0:
+            return np.zeros(0)
+        score = p.lexical_weight * (self.lex[slots] @ doc.lexical)
+        if p.name_weight and doc.names.any():
+            score += p.name_weight * (self.name[slots] @ doc.names)
+        if p.embedding_weight and doc.embedding is not None and self.embedding_dim:
+            score += p.embedding_weight * (self.emb[slots] @ doc.embedding)
+        if doc.when is not None:
+            first, last = self.first[slots], self.last[slots]
+            gap = np.nan_to_num(np.maximum(doc.when - last, first - doc.when), nan=0.0)
+            gap = np.maximum(gap, 0.0) / DAY
+            score -= p.time_penalty * np.log1p(np.maximum(gap - p.time_scale_days, 0.0) / p.time_scale_days)
+            score[gap > p.window_days] = -np.inf
+        return score
+
+    def place(self, doc: Doc) -> Placement:
+        """Put the doc in its best story (or a new one named after it), merging stories it bridges."""
+        self.tick += 1
+        slots = self.candidate_slots(doc)
+        scores = self.scores(doc, slots)
+        threshold = self.threshold_for(doc)
+        best = int(np.argmax(scores)) if len(scores) else -1
+        if best >= 0 and scores[best] >= threshold:
+            key, created, score = self.keys[slots[best]], False, float(scores[best])
+        else:
+            key, created, score = self.open_story(doc.key), True, 1.0
+        bridged = [self.keys[slots[j]] for j in np.flatnonzero(scores >= threshold)] if not created else []
+        title_changed = self.add_member(key, doc)
+        merged = self._merge_bridged(key, bridged, threshold + self.params.merge_margin)
+        return Placement(story=key, score=score, created=created, merged=merged, title_changed=title_changed or created)
+
+    def open_story(self, key: str) -> str:
+        """An empty story in the window (evicting the stalest when full, or a stale copy of the key)."""
+        if key in self.slot:
+            self.evict(key)
+        if len(self.keys) >= self.params.max_stories:
+            self.evict(self.keys[int(np.argmin(self.touched[:len(self.keys)]))])
+        if len(self.keys) == len(self.size):
+            self._grow()
+        i = len(self.keys)
+        self.keys.append(key)
+        self.slot[key] = i
+        for name in ("lex_sum", "name_sum", "emb_sum", "lex", "name", "emb", "rep"):
+            getattr(self, name)[i] = 0
+        self.size[i], self.first[i], self.last[i], self.touched[i] = 0, np.nan, np.nan, self.tick
+        self.term_weight[key], self.indexed[key] = Counter(), set()
+        return key
+
+    def _touch(self, key: str) -> None:
+        self.recent[key] = None
+        self.recent.move_to_end(key)
+        while len(self.recent) > self.params.recent:
+            self.recent.popitem(last=False)
+
+    def _reindex(self, key: str) -> None:
+        """Point the inverted index at the story's current heaviest terms."""
+        weights = self.term_weight[key]
+        keep = self.params.index_terms
+        if len(weights) > 8 * keep:  # bounded memory: light terms never come back into the top
+            self.term_weight[key] = weights = Counter(dict(weights.most_common(4 * keep)))
+        top = {t for t, _ in weights.most_common(keep)}
+        old = self.indexed[key]
+        for term in old - top:
+            self.postings[term].discard(key)
+            if not self.postings[term]:
+                del self.postings[term]
+        for term in top - old:
+            self.postings[term].add(key)
+        self.indexed[key] = top
+
+    def add_member(self, key: str, doc: Doc) -> bool:
+        """Fold a doc into a story's centroids; True when it becomes the representative headline."""
+        i = self.slot[key]
+        self.lex_sum[i] += doc.lexical
+        self.name_sum[i] += doc.names
+        if doc.embedding is not None and self.embedding_dim:
+            self.emb_sum[i] += doc.embedding
+            self.emb[i] = _unit(self.emb_sum[i])
+        self.lex[i], self.name[i] = _unit(self.lex_sum[i]), _unit(self.name_sum[i])
+        self.size[i] += 1
+        self.touched[i] = self.tick
+        self.term_weight[key].update(doc.terms)
+        self._reindex(key)
+        self._touch(key)
+        if doc.when is not None:
+            self.first[i] = doc.when if math.isnan(self.first[i]) else min(self.first[i], doc.when)
+            self.last[i] = doc.when if math.isnan(self.last[i]) else max(self.last[i], doc.when)
+        if self.size[i] == 1 or float(doc.lexical @ self.lex[i]) > float(self.rep[i] @ self.lex[i]):
+            self.rep[i] = doc.lexical
+            return True
+        return False
+
+    def centroid_score(self, a: str, b: str) -> float:
+        """How alike two stories are, on the same scale as an article's score."""
+        i, j, p = self.slot[a], self.slot[b], self.params
+        score = p.lexical_weight * float(self.lex[i] @ self.lex[j])
+        if p.name_weight:
+            score += p.name_weight * float(self.name[i] @ self.name[j])
+        if p.embedding_weight and self.embedding_dim:
+            score += p.embedding_weight * float(self.emb[i] @ self.emb[j])
+        return score
+
+    def threshold_for(self, doc: Doc) -> float:
+        """The placing threshold: lower on the cheap route, where the embedding term is missing."""
+        with_embedding = doc.embedding is not None and self.embedding_dim and self.params.embedding_weight
+        return self.params.threshold if with_embedding else self.params.lexical_threshold
+
+    def _merge_bridged(self, key: str, bridged: list[str], threshold: float) -> list[str]:
+        """Stories the new article also fits, and that now look like the same story, are folded in."""
+        merged = [other for other in bridged if other != key and other in self.slot
+                  and self.centroid_score(key, other) >= threshold]
+        for other in merged:
+            self.absorb(key, other)
+        return merged
+
+    def absorb(self, key: str, other: str) -> None:
+        """Fold story `other` into `key` and drop it from the window."""
+        i, j = self.slot[key], self.slot[other]
+        for name in ("lex_sum", "name_sum", "emb_sum"):
+            getattr(self, name)[i] += getattr(self, name)[j]
+        self.lex[i], self.name[i], self.emb[i] = (_unit(self.lex_sum[i]), _unit(self.name_sum[i]),
+                                                  _unit(self.emb_sum[i]))
+        self.size[i] += self.size[j]
+        self.first[i] = np.fmin(self.first[i], self.first[j])
+        self.last[i] = np.fmax(self.last[i], self.last[j])
+        self.term_weight[key].update(self.term_weight[other])
+        self.evict(other)
+        self._reindex(key)
+
+    def evict(self, key: str) -> None:
+        """Drop a story from the window (swap-remove keeps the matrices dense)."""
+        i = self.slot.pop(key)
+        for term in self.indexed.pop(key, set()):
+            self.postings[term].discard(key)
+            if not self.postings[term]:
+                del self.postings[term]
+        self.term_weight.pop(key, None)
+        self.recent.pop(key, None)
+        last = len(self.keys) - 1
+        if i != last:
+            moved = self.keys[last]
+            for name in ("lex_sum", "name_sum", "emb_sum", "lex", "name", "emb", "rep", "size", "first", "last",
+                         "touched"):
+                array = getattr(self, name)
+                array[i] = array[last]
+            self.keys[i] = moved
+            self.slot[moved] = i
+        self.keys.pop()
+
+    def restore(self, key: str, members: list[Doc]) -> str:
+        """Rebuild one story from its members; returns its representative article's key."""
+        self.open_story(key)
+        representative = members[0].key
+        for doc in members:
+            if self.add_member(key, doc):
+                representative = doc.key
+        return representative
+
+    def due_for_split(self, key: str, before: int) -> bool:
+        """True when a story grew past one of the sizes at which it is re-examined."""
+        size = int(self.size[self.slot[key]]) if key in self.slot else 0
+        return any(before < mark <= size for mark in self.params.split_sizes)
+
+    def split(self, key: str, members: list[Doc]) -> tuple[list[Doc], list[Doc]] | None:
+        """Split a story that has become two (members oldest first): the part holding the article the
+        story is named after keeps the key; the other part is returned second (the caller opens it
+        under the id of its oldest member)."""
+        if not members or key not in self.slot:
+            return None
+        threshold = self.threshold_for(members[-1]) + self.params.split_margin
+        groups = split_groups(members, self.params, self.embedding_dim, threshold)
+        if groups is None:
+            return None
+        first, second = ([members[i] for i in g] for g in groups)
+        anchor = next((d for d in members if d.key == key), members[0])  # the story is named after it
+        if any(d is anchor for d in second):
+            first, second = second, first
+        self.evict(key)
+        return first, second
+
+
+def _combined(docs: list[Doc], params: StoryParams, embedding_dim: int) -> list[np.ndarray]:
+    """Per-signal matrices of the docs (rows), the embedding one only when every doc has one."""
+    parts = [np.stack([d.lexical for d in docs]), np.stack([d.names for d in docs])]
+    if embedding_dim and params.embedding_weight and all(d.embedding is not None for d in docs):
+        parts.append(np.stack([d.embedding for d in docs]))
+    return parts
+
+
+def _group_score(parts: list[np.ndarray], a: np.ndarray, b: np.ndarray, params: StoryParams) -> float:
+    """Centroid score between two groups of rows, on the scale of an article's score."""
+    weights = (params.lexical_weight, params.name_weight, params.embedding_weight)
+    return float(sum(w * (_unit(m[a].sum(0)) @ _unit(m[b].sum(0))) for w, m in zip(weights, parts)))
+
+
+def split_groups(docs: list[Doc], params: StoryParams, embedding_dim: int, threshold: float,
+                 smallest: int = 3) -> tuple[list[int], list[int]] | None:
+    """Two groups of members when a story has grown into two different stories, else None.
+
+    2-means on the combined signals, seeded by the two least alike members; the split stands
+    only when both groups are substantial and their centroids score below the placing threshold
+    (as groups, they would not have been put together)."""
+    if len(docs) < 2 * smallest:
+        return None
+    parts = _combined(docs, params, embedding_dim)
+    weights = (params.lexical_weight, params.name_weight, params.embedding_weight)
+    sim = sum(w * (m @ m.T) for w, m in zip(weights, parts))
+    a, b = np.unravel_index(int(np.argmin(sim)), sim.shape)
+    label = (sim[:, b] > sim[:, a]).astype(int)
+    for _ in range(10):
+        if label.min() == label.max():
+            return None
+        to_a = sim[:, label == 0].mean(1)
+        to_b = sim[:, label == 1].mean(1)
+        new = (to_b > to_a).astype(int)
+        if (new == label).all():
+            break
+        label = new
+    first, second = np.flatnonzero(label == 0), np.flatnonzero(label == 1)
+    if min(len(first), len(second)) < smallest or _group_score(parts, first, second, params) >= threshold:
+        return None
+    return first.tolist(), second.tolist()

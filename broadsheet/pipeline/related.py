@@ -1,0 +1,75 @@
+"""Related articles from the store: candidates near in arrival order plus the article's story.
+
+Shared by the article page (one article) and export (a batch at a time, one query per batch),
+so the cost per article stays flat however large the store grows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlalchemy import Engine
+
+from broadsheet.nlp.related import Candidate, RelatedPool
+from broadsheet.pipeline.understand import vectors_of
+from broadsheet.store import stories as story_store
+from broadsheet.model import Article
+from broadsheet.store.stories import Understood
+
+SPAN = 1000  # articles arriving this many places before or after are candidates
+
+
+def candidate(item: Understood, originals: dict[str, Understood]) -> Candidate:
+    """An article as ranking sees it; a copy borrows its original's vectors."""
+    source = originals.get(item.duplicate_of, item) if item.duplicate_of else item
+    lex, _, embedding = vectors_of(source.terms, source.vector)
+    return Candidate(key=item.id, story=item.story_id, group=item.duplicate_of or item.id,
+                     source=item.source_name, lexical=lex, embedding=embedding)
+
+
+def related_for_batch(engine: Engine, low: int, high: int, limit: int = 5) -> dict[str, list[str]]:
+    """Related article ids for every placed article with arrival in [low, high]."""
+    with engine.connect() as conn:
+        pool = story_store.understood_range(conn, low - SPAN, high + SPAN)
+        by_id = {u.id: u for u in pool}
+        stories = {u.story_id for u in pool if low <= u.arrival <= high}
+        extra = story_store.originals_of_stories(conn, stories, exclude=set(by_id))
+    members = pool + extra
+    by_id.update({u.id: u for u in extra})
+    ranking = RelatedPool([candidate(u, by_id) for u in members])
+    arrivals = np.array([u.arrival for u in members])
+    codes: dict[str | None, int] = {}
+    stories_of = np.array([codes.setdefault(u.story_id, len(codes)) for u in members])
+    targets = [u for u in pool if low <= u.arrival <= high]
+    allowed = ((np.abs(arrivals[None, :] - np.array([u.arrival for u in targets])[:, None]) <= SPAN)
+               | (stories_of[None, :] == np.array([codes[u.story_id] for u in targets])[:, None]))
+    return ranking.rank_many([u.id for u in targets], allowed, limit)
+
+
+def related_for(engine: Engine, article_id: str, limit: int = 5) -> list[str]:
+    """Related article ids for one article (empty until the understand stage has placed it)."""
+    item = story_store.understood(engine, article_id)
+    if item is None:
+        return []
+    return related_for_batch(engine, item.arrival, item.arrival, limit).get(article_id, [])
+
+
+def export_fields(engine: Engine, chunk: list[Article]) -> dict[str, dict]:
+    """story_id, duplicate_of and related (export ids, in order) for a chunk of articles."""
+    arrivals = [a.arrival for a in chunk if a.arrival is not None]
+    if not arrivals:
+        return {}
+    related = related_for_batch(engine, min(arrivals), max(arrivals))
+    with engine.connect() as conn:
+        placed = {u.id: u for u in story_store.understood_range(conn, min(arrivals), max(arrivals))}
+        redirects = story_store.redirect_map(conn, {u.story_id for u in placed.values()})
+        wanted = {i for ids in related.values() for i in ids} | {u.duplicate_of for u in placed.values() if u.duplicate_of}
+        public = story_store.export_ids(conn, wanted)
+    out = {}
+    for article in chunk:
+        item = placed.get(article.id)
+        if item is None:
+            continue
+        out[article.id] = {"story_id": redirects.get(item.story_id, item.story_id),
+                           "duplicate_of": public.get(item.duplicate_of) if item.duplicate_of else None,
+                           "related": [public.get(i, i) for i in related.get(article.id, [])]}
+    return out

@@ -1,0 +1,270 @@
+"""The understand stage: duplicates, stories and the vectors behind related articles.
+
+Runs on each newly stored batch, in arrival order, inside the batch's own transaction, so a
+batch is stored and understood together or not at all. Idempotent: an article that already
+has a story is left alone. The online state (document frequencies, recent story centroids,
+recent fingerprints) lives in memory per database and is rebuilt from the store when another
+writer moved it on, so placing an article never re-clusters anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy import Connection, Engine, select
+
+from broadsheet.config import load_config
+from broadsheet.model import Article
+from broadsheet.nlp import terms as lexical
+from broadsheet.nlp.dedup import DuplicateIndex, fingerprint
+from broadsheet.nlp.embed import Embedder, embedding_text, load_embedder
+from broadsheet.nlp.stories import Doc, StoryIndex, StoryParams
+from broadsheet.store import stories as story_store
+from broadsheet.store.schema import articles
+
+log = logging.getLogger(__name__)
+REBUILD_ARTICLES = 20_000  # newest placed articles read back to rebuild story centroids
+REBUILD_TEXTS = 5_000  # newest originals re-fingerprinted for near-duplicate search
+NAME_PREFIX = "@"  # names share the term_stats table with words
+
+
+@dataclass
+class UnderstandReport:
+    """What one run of the stage did."""
+
+    placed: int = 0
+    duplicates: int = 0
+    new_stories: int = 0
+    merged: int = 0
+    split: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def vectors_of(terms: dict, vector: bytes | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Dense lexical, name and embedding vectors from what is stored per article."""
+    lex = lexical.hashed(terms.get("w", {}))
+    names = lexical.hashed(terms.get("n", {}), lexical.ENTITY_DIM)
+    embedding = np.frombuffer(vector, dtype=np.float16).astype(np.float32) if vector else None
+    return lex, names, embedding
+
+
+def _epoch(when) -> float | None:
+    return when.timestamp() if when is not None else None
+
+
+class Understander:
+    """Online state for one database: document frequencies, story index, duplicate index."""
+
+    def __init__(self, embedder: Embedder, params: StoryParams | None = None):
+        self.embedder, self.params = embedder, params or StoryParams()
+        self.batches = -1.0  # the store's batch counter this state matches (-1: rebuild first)
+        self.lock = threading.Lock()
+        self.seconds = 0.0  # time spent in the stage by this process (benchmarks read it)
+
+    # --- rebuilding from the store ------------------------------------------------------------
+    def rebuild(self, conn: Connection) -> None:
+        """Load the state back from the store (at start, or after another writer)."""
+        state = story_store.read_state(conn)
+        self.documents = int(state.get("documents", 0))
+        self.df: Counter = Counter(story_store.read_term_stats(conn))
+        self.index = StoryIndex(self.params, self.embedder.dim)
+        self.rep_of: dict[str, str] = {}
+        self.duplicates = DuplicateIndex()
+        placed = [item for item in story_store.recent_understood(conn, REBUILD_ARTICLES) if item.duplicate_of is None]
+        last_seen = {item.story_id: item.arrival for item in placed}
+        kept = set(sorted(last_seen, key=last_seen.get)[-self.params.max_stories:])
+        for item in placed:  # arrival order, so "recently touched" means what it meant before
+            if item.story_id not in kept:
+                continue
+            if item.story_id not in self.index.slot:
+                self.index.open_story(item.story_id)
+            self.index.tick += 1
+            if self.index.add_member(item.story_id, self._doc(item)):
+                self.rep_of[item.story_id] = item.id
+        for article_id, title, text in story_store.recent_texts(conn, REBUILD_TEXTS):
+            self.duplicates.add(article_id, fingerprint(title, text))
+        self.batches = state.get("batches", 0.0)
+
+    def ensure_current(self, conn: Connection) -> None:
+        """Rebuild when the store's batch counter is not the one this state last wrote."""
+        if story_store.read_state(conn).get("batches", 0.0) != self.batches:
+            self.rebuild(conn)
+
+    # --- one batch ------------------------------------------------------------------------------
+    def understand(self, conn: Connection, batch: list[Article]) -> UnderstandReport:
+        """Place every unplaced article of the batch, in arrival order, inside the caller's transaction."""
+        with self.lock:
+            started = time.perf_counter()
+            try:
+                self.ensure_current(conn)
+                return self._understand(conn, story_store.unplaced(conn, [a.id for a in batch]))
+            except Exception:
+                self.batches = -1.0  # the transaction will roll back: memory must not keep its effects
+                raise
+            finally:
+                self.seconds += time.perf_counter() - started
+
+    def _embed(self, items: list[Article], report: UnderstandReport) -> list[np.ndarray | None]:
+        if not self.embedder.dim or not items:
+            return [None] * len(items)
+        try:
+            return list(self.embedder.encode([embedding_text(a.title, a.text) for a in items]))
+        except Exception as exc:  # the model failing must not lose the batch: lexical signals remain
+            report.errors.append(f"understand: embeddings failed for a batch ({exc})")
+            log.warning("understand: embeddings failed for %d articles: %s", len(items), exc)
+            return [None] * len(items)
+
+    def _understand(self, conn: Connection, items: list[Article]) -> UnderstandReport:
+        report = UnderstandReport()
+        if not items:
+            return report
+        prints = {a.id: fingerprint(a.title, a.text) for a in items}
+        original_of: dict[str, str] = {}
+        for article in items:
+            found = self.duplicates.find(prints[article.id])
+            if found is None:
+                self.duplicates.add(article.id, prints[article.id])
+            else:
+                original_of[article.id] = found[0]
+        originals = [a for a in items if a.id not in original_of]
+        embeddings = dict(zip((a.id for a in originals), self._embed(originals, report)))
+        story_of = self._stories_of_originals(conn, set(original_of.values()) - set(embeddings))
+        df_added: Counter = Counter()
+        redirect: dict[str, str] = {}
+        rows, touched, merges = [], set(), []
+        sizes_before: dict[str, int] = {}
+        for article in items:
+            try:
+                row = self._place(article, original_of, story_of, embeddings.get(article.id), df_added, report,
+                                  merges, redirect)
+            except Exception as exc:  # one article failing never aborts the batch; it is retried later
+                report.errors.append(f"understand: article {article.id}: {exc}")
+                log.warning("understand: article %s: %s", article.id, exc)
+                continue
+            row["content_hash"] = prints[article.id].content_hash
+            rows.append(row)
+            sizes_before.setdefault(row["story_id"], row.pop("size_before"))
+            touched.add(row["story_id"])
+        for row in rows:
+            row["story_id"] = _resolve(redirect, row["story_id"])
+        story_store.save_understanding(conn, rows)
+        for into, other in merges:
+            story_store.merge_story(conn, _resolve(redirect, into), other)
+        touched = {_resolve(redirect, s) for s in touched}
+        touched |= self._split_grown(conn, touched, sizes_before, report)
+        story_store.refresh_stories(conn, touched, {s: self.rep_of[s] for s in touched if s in self.rep_of})
+        story_store.add_term_stats(conn, dict(df_added))
+        self.batches += 1
+        story_store.write_state(conn, {"documents": float(self.documents), "batches": self.batches})
+        return report
+
+    def _stories_of_originals(self, conn: Connection, ids: set[str]) -> dict[str, str]:
+        if not ids:
+            return {}
+        rows = conn.execute(select(articles.c.id, articles.c.story_id).where(articles.c.id.in_(list(ids)))).all()
+        return {r.id: r.story_id for r in rows if r.story_id}
+
+    def _place(self, article: Article, original_of: dict[str, str], story_of: dict[str, str],
+               embedding: np.ndarray | None, df_added: Counter, report: UnderstandReport,
+               merges: list[tuple[str, str]], redirect: dict[str, str]) -> dict:
+        """Decide one article: a copy follows its original's story, an original is placed online."""
+        counts = lexical.term_counts(article.title, article.text)
+        found_names = lexical.names(f"{article.title}\n{article.text}")
+        if article.id in original_of:
+            original = original_of[article.id]
+            story = _resolve(redirect, story_of.get(original, original))
+            story_of[article.id] = story
+            report.duplicates += 1
+            return {"id": article.id, "story_id": story, "duplicate_of": original, "terms": {}, "vector": None,
+                    "size_before": self._size(story)}
+        self.documents += 1
+        new_terms = list(counts) + [NAME_PREFIX + n for n in found_names]
+        lexical.update_counts(self.df, new_terms)
+        df_added.update(new_terms)
+        weights = lexical.tfidf(counts, self.df, self.documents)
+        name_weights = lexical.tfidf({NAME_PREFIX + n: 1 for n in found_names}, self.df, self.documents)
+        name_weights = {k[len(NAME_PREFIX):]: v for k, v in name_weights.items()}
+        doc = Doc(article.id, lexical.hashed(weights), lexical.hashed(name_weights, lexical.ENTITY_DIM), embedding,
+                  _epoch(article.published_at or article.fetched_at), weights)
+        placement = self.index.place(doc)
+        if placement.title_changed:
+            self.rep_of[placement.story] = article.id
+        for other in placement.merged:
+            redirect[other] = placement.story
+            merges.append((placement.story, other))
+            self.rep_of.pop(other, None)
+            report.merged += 1
+        story_of[article.id] = placement.story
+        report.placed += 1
+        report.new_stories += placement.created
+        return {"id": article.id, "story_id": placement.story, "duplicate_of": None,
+                "size_before": self._size(placement.story) - 1,
+                "terms": {"w": lexical.top_terms(weights), "n": lexical.top_terms(name_weights, 24)},
+                "vector": embedding.astype(np.float16).tobytes() if embedding is not None else None}
+
+
+    def _size(self, story: str) -> int:
+        return int(self.index.size[self.index.slot[story]]) if story in self.index.slot else 0
+
+    def _split_grown(self, conn: Connection, touched: set[str], sizes_before: dict[str, int],
+                     report: UnderstandReport) -> set[str]:
+        """Re-examine stories that grew past a checkpoint; split those that became two. Returns new ids."""
+        created: set[str] = set()
+        for story in sorted(touched):
+            if not self.index.due_for_split(story, sizes_before.get(story, 0)):
+                continue
+            members = [self._doc(u) for u in story_store.story_members(conn, story)]
+            parts = self.index.split(story, members)
+            if parts is None:
+                continue
+            kept, moved = parts
+            self.rep_of[story] = self.index.restore(story, kept)
+            new_id = moved[0].key
+            self.rep_of[new_id] = self.index.restore(new_id, moved)
+            story_store.move_articles(conn, [d.key for d in moved], new_id)
+            created.add(new_id)
+            report.split += 1
+        return created
+
+    def _doc(self, item: story_store.Understood) -> Doc:
+        lex, names, embedding = vectors_of(item.terms, item.vector)
+        if self.embedder.dim and (embedding is None or len(embedding) != self.embedder.dim):
+            embedding = None
+        return Doc(item.id, lex, names, embedding, _epoch(item.when), item.terms.get("w", {}))
+
+
+def _resolve(redirect: dict[str, str], story: str) -> str:
+    seen = set()
+    while story in redirect and story not in seen:
+        seen.add(story)
+        story = redirect[story]
+    return story
+
+
+_understanders: dict[str, Understander] = {}
+_registry_lock = threading.Lock()
+
+
+def configure(engine: Engine, embedder: Embedder | None = None, params: StoryParams | None = None) -> Understander:
+    """Install the stage's state for a database with a chosen embedder (tests, benchmarks, CLI)."""
+    with _registry_lock:
+        understander = Understander(embedder or load_embedder(load_config().embeddings), params)
+        _understanders[str(engine.url)] = understander
+        return understander
+
+
+def understander_for(engine: Engine) -> Understander:
+    """The stage's state for a database, created on first use with the configured embedder."""
+    with _registry_lock:
+        found = _understanders.get(str(engine.url))
+    return found or configure(engine)
+
+
+def understand_batch(engine: Engine, conn: Connection, batch: list[Article]) -> UnderstandReport:
+    """Run the stage on a freshly stored batch inside its transaction (the pipeline's hook)."""
+    return understander_for(engine).understand(conn, batch)

@@ -1,0 +1,141 @@
+"""Full-text search over readable articles, ranked by relevance and recency, with filters.
+
+SQLite uses FTS5 (bm25, title weighted above body); PostgreSQL uses its text search
+(ts_rank_cd over a weighted tsvector). Both are combined with a recency decay so that
+today's coverage of a subject outranks last year's.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import Engine, select, text
+
+from broadsheet.model import Article
+from broadsheet.store.articles import _article
+from broadsheet.store.schema import articles
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+HALF_LIFE_DAYS = 7.0  # a week-old article counts half as much as today's at equal relevance
+CANDIDATES = 200  # best text matches re-ranked by recency
+
+
+@dataclass
+class Hit:
+    """One search result: the article, its score and the matched snippet."""
+
+    article: Article
+    score: float
+    snippet: str = ""
+
+
+@dataclass
+class SearchFilters:
+    """Optional filters on a search."""
+
+    source_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    section: str | None = None
+
+
+def query_terms(query: str) -> list[str]:
+    """The words of a user's query (operators and punctuation dropped, so any input is safe)."""
+    return [w.lower() for w in _WORD.findall(query or "")][:32]
+
+
+STOPWORDS = frozenset("""a about after all also an and any are as at be been but by can could did do does for
+from had has have he her his how i if in into is it its may more most no not of on or our she should so than that the
+their them then there these they this to was we were what when where which who why will with would you your""".split())
+
+
+def fts5_expression(terms: list[str], mode: str = "AND") -> str:
+    """An FTS5 MATCH expression: every term quoted (so no user input is syntax), the last one
+    as a prefix (search-as-you-type). AND first; OR (without stop words) for long questions."""
+    if mode == "OR":
+        terms = [t for t in terms if t not in STOPWORDS] or terms
+    quoted = [f'"{t}"' for t in terms]
+    if quoted:
+        quoted[-1] += "*"
+    return f" {mode} ".join(quoted)
+
+
+def recency_weight(published: datetime | None, now: datetime) -> float:
+    """Exponential decay with a one-week half-life; undated articles count as a month old."""
+    age_days = (now - published).total_seconds() / 86400 if published else 30.0
+    return math.pow(0.5, max(0.0, age_days) / HALF_LIFE_DAYS)
+
+
+def _filters_sql(filters: SearchFilters, params: dict) -> str:
+    clauses = ["a.status = 'ok'"]
+    if filters.source_id is not None:
+        clauses.append("a.source_id = :source_id")
+        params["source_id"] = filters.source_id
+    if filters.since is not None:
+        clauses.append("a.published_at >= :since")
+        params["since"] = filters.since.astimezone(timezone.utc).replace(tzinfo=None)
+    if filters.until is not None:
+        clauses.append("a.published_at < :until")
+        params["until"] = filters.until.astimezone(timezone.utc).replace(tzinfo=None)
+    if filters.section:
+        clauses.append("a.section = :section")
+        params["section"] = filters.section
+    return " AND ".join(clauses)
+
+
+def _sqlite_candidates(engine: Engine, terms: list[str], filters: SearchFilters) -> list[tuple[object, float, str]]:
+    """Articles matching all terms; when fewer than a page do, those matching any term."""
+    found = _sqlite_match(engine, fts5_expression(terms, "AND"), filters)
+    if len(found) < 20 and len(terms) > 1:
+        seen = {row[0] for row in found}
+        found += [row for row in _sqlite_match(engine, fts5_expression(terms, "OR"), filters) if row[0] not in seen]
+    return found
+
+
+def _sqlite_match(engine: Engine, match: str, filters: SearchFilters) -> list[tuple[object, float, str]]:
+    params: dict = {"match": match, "limit": CANDIDATES}
+    where = _filters_sql(filters, params)
+    sql = text(f"""SELECT a.id, -bm25(articles_fts, 4.0, 1.0) AS relevance,
+                          snippet(articles_fts, 1, '', '', ' … ', 24) AS snippet
+                   FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid
+                   WHERE articles_fts MATCH :match AND {where}
+                   ORDER BY bm25(articles_fts, 4.0, 1.0) LIMIT :limit""")
+    with engine.connect() as conn:
+        return [(row.id, float(row.relevance), row.snippet or "") for row in conn.execute(sql, params)]
+
+
+def _postgres_candidates(engine: Engine, terms: list[str], filters: SearchFilters) -> list[tuple[object, float, str]]:
+    params: dict = {"query": " | ".join(terms), "limit": CANDIDATES}
+    where = _filters_sql(filters, params)
+    vector = ("(setweight(to_tsvector('english', coalesce(a.title, '')), 'A') || "
+              "setweight(to_tsvector('english', coalesce(a.text, '')), 'B'))")
+    sql = text(f"""SELECT a.id, ts_rank_cd({vector}, q) AS relevance,
+                          ts_headline('english', a.text, q, 'MaxWords=30, MinWords=15, StartSel="", StopSel=""') AS snippet
+                   FROM articles a, to_tsquery('english', :query) q
+                   WHERE {vector} @@ q AND {where}
+                   ORDER BY relevance DESC LIMIT :limit""")
+    with engine.connect() as conn:
+        return [(row.id, float(row.relevance), row.snippet or "") for row in conn.execute(sql, params)]
+
+
+def search_articles(engine: Engine, query: str, filters: SearchFilters | None = None, limit: int = 20,
+                    offset: int = 0, now: datetime | None = None) -> list[Hit]:
+    """Articles matching the query, best first (relevance × recency)."""
+    terms = query_terms(query)
+    if not terms:
+        return []
+    filters = filters or SearchFilters()
+    now = now or datetime.now(timezone.utc)
+    fetch = _postgres_candidates if engine.dialect.name == "postgresql" else _sqlite_candidates
+    candidates = fetch(engine, terms, filters)
+    with engine.connect() as conn:  # typed rows (aware datetimes, JSON) through the Core table
+        rows = {r.id: _article(r) for r in conn.execute(select(articles).where(articles.c.id.in_([c[0] for c in candidates])))}
+    hits = []
+    for article_id, relevance, snippet in candidates:
+        article = rows[article_id]
+        hits.append(Hit(article, relevance * recency_weight(article.published_at, now), " ".join(snippet.split())))
+    hits.sort(key=lambda h: (-h.score, h.article.id))
+    return hits[offset:offset + limit]

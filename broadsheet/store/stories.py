@@ -1,0 +1,294 @@
+"""Stories, duplicates and the per-article state of the understand stage: writes and reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from broadsheet.errors import NotFound
+from broadsheet.model import Article
+from broadsheet.store.articles import _article
+from broadsheet.store.schema import articles, stories, story_redirects, term_stats, understand_state
+from broadsheet.store.upsert import upsert
+
+
+@dataclass
+class Story:
+    """A story as readers see it."""
+
+    id: str
+    title: str
+    article_id: str | None
+    first_seen: datetime | None
+    last_seen: datetime | None
+    article_count: int
+    source_count: int
+
+
+@dataclass
+class Understood:
+    """What the understand stage stored about one article."""
+
+    id: str
+    arrival: int
+    story_id: str | None
+    duplicate_of: str | None
+    terms: dict
+    vector: bytes | None
+    source_name: str
+    when: datetime | None
+    title: str = ""
+    import_id: str | None = None
+
+
+def _when():
+    return func.coalesce(articles.c.published_at, articles.c.fetched_at)
+
+
+def _understood(row: object) -> Understood:
+    return Understood(id=row.id, arrival=row.arrival, story_id=row.story_id, duplicate_of=row.duplicate_of,
+                      terms=row.terms or {}, vector=row.vector, source_name=row.source_name or "", when=row.when,
+                      title=row.title or "", import_id=row.import_id)
+
+
+_UNDERSTOOD_COLUMNS = (articles.c.id, articles.c.arrival, articles.c.story_id, articles.c.duplicate_of,
+                       articles.c.terms, articles.c.vector, articles.c.source_name, articles.c.title,
+                       articles.c.import_id, _when().label("when"))
+
+
+# --- state of the stage --------------------------------------------------------------------------
+
+def read_state(conn: Connection) -> dict[str, float]:
+    """The stage's small key/value state (documents seen, batch counter)."""
+    return dict(conn.execute(select(understand_state.c.key, understand_state.c.value)).all())
+
+
+def write_state(conn: Connection, values: dict[str, float]) -> None:
+    """Store the stage's key/value state."""
+    upsert(conn, understand_state, [{"key": k, "value": v} for k, v in values.items()], key="key")
+
+
+def read_term_stats(conn: Connection) -> dict[str, int]:
+    """Every document frequency."""
+    return dict(conn.execute(select(term_stats.c.term, term_stats.c.df)).all())
+
+
+def add_term_stats(conn: Connection, increments: dict[str, int]) -> None:
+    """Add to document frequencies: one INSERT ... ON CONFLICT DO UPDATE df = df + new per batch."""
+    if not increments:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(term_stats)
+    statement = statement.on_conflict_do_update(index_elements=["term"],
+                                                set_={"df": term_stats.c.df + statement.excluded.df})
+    conn.execute(statement, [{"term": t, "df": n} for t, n in increments.items()])
+
+
+def unplaced(conn: Connection, ids: Sequence[str]) -> list[Article]:
+    """Readable articles among these ids that the stage has not placed yet, in arrival order."""
+    found: list[Article] = []
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start:start + 500])
+        query = (select(articles).where(articles.c.id.in_(chunk)).where(articles.c.status == "ok")
+                 .where(articles.c.story_id.is_(None)))
+        found.extend(_article(r) for r in conn.execute(query))
+    return sorted(found, key=lambda a: a.arrival or 0)
+
+
+def save_understanding(conn: Connection, rows: list[dict]) -> None:
+    """Write story_id, duplicate_of, content_hash, terms and vector for placed articles."""
+    if not rows:
+        return
+    statement = (update(articles).where(articles.c.id == bindparam("_id"))
+                 .values({k: bindparam(k) for k in rows[0] if k != "id"}))
+    conn.execute(statement, [{**{k: v for k, v in row.items() if k != "id"}, "_id": row["id"]} for row in rows])
+
+
+def recent_understood(conn: Connection, limit: int) -> list[Understood]:
+    """The newest placed articles (at most `limit`), oldest first: the window to rebuild from."""
+    query = (select(*_UNDERSTOOD_COLUMNS).where(articles.c.story_id.is_not(None))
+             .order_by(articles.c.arrival.desc()).limit(limit))
+    return sorted((_understood(r) for r in conn.execute(query)), key=lambda u: u.arrival)
+
+
+def recent_texts(conn: Connection, limit: int) -> list[tuple[str, str, str]]:
+    """(id, title, text) of the newest originals (not duplicates), oldest first."""
+    query = (select(articles.c.id, articles.c.title, articles.c.text, articles.c.arrival)
+             .where(articles.c.story_id.is_not(None)).where(articles.c.duplicate_of.is_(None))
+             .order_by(articles.c.arrival.desc()).limit(limit))
+    return [(r.id, r.title, r.text) for r in sorted(conn.execute(query), key=lambda r: r.arrival)]
+
+
+# --- stories -------------------------------------------------------------------------------------
+
+def refresh_stories(conn: Connection, ids: Iterable[str], titles: dict[str, str]) -> None:
+    """Recount touched stories from their articles; `titles` maps a story to its representative article."""
+    wanted = list(set(ids))
+    now = datetime.now(timezone.utc)
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        query = (select(articles.c.story_id, func.count().label("n"),
+                        func.count(func.distinct(func.nullif(articles.c.source_name, ""))).label("sources"),
+                        func.min(_when()).label("first"), func.max(_when()).label("last"))
+                 .where(articles.c.story_id.in_(chunk)).group_by(articles.c.story_id))
+        counts = {r.story_id: r for r in conn.execute(query)}
+        reps = {s: a for s, a in titles.items() if s in counts}
+        rep_titles = dict(conn.execute(select(articles.c.id, articles.c.title)
+                                       .where(articles.c.id.in_(list(reps.values())))).all()) if reps else {}
+        existing = set(conn.execute(select(stories.c.id).where(stories.c.id.in_(chunk))).scalars())
+        for story_id, row in counts.items():
+            values = {"first_seen": row.first, "last_seen": row.last, "article_count": row.n,
+                      "source_count": row.sources, "updated_at": now}
+            if story_id in reps:
+                values.update(article_id=reps[story_id], title=rep_titles.get(reps[story_id], ""))
+            if story_id in existing:
+                conn.execute(update(stories).where(stories.c.id == story_id).values(values))
+            else:
+                values.setdefault("article_id", reps.get(story_id, story_id))
+                values.setdefault("title", rep_titles.get(values["article_id"], ""))
+                conn.execute(stories.insert().values(id=story_id, **values))
+
+
+def merge_story(conn: Connection, into: str, other: str) -> None:
+    """Move every article of `other` into `into`; `other` keeps resolving through a redirect."""
+    conn.execute(update(articles).where(articles.c.story_id == other).values(story_id=into))
+    conn.execute(update(story_redirects).where(story_redirects.c.new_id == other).values(new_id=into))
+    upsert(conn, story_redirects, [{"old_id": other, "new_id": into}], key="old_id")
+    conn.execute(stories.delete().where(stories.c.id == other))
+
+
+def move_articles(conn: Connection, article_ids: Sequence[str], story_id: str) -> None:
+    """Re-home some articles (and their duplicates) in another story (a split)."""
+    ids = list(article_ids)
+    # A story id can come back (the first article of a story merged away, split off again).
+    conn.execute(story_redirects.delete().where(story_redirects.c.old_id == story_id))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        conn.execute(update(articles).where(or_(articles.c.id.in_(chunk), articles.c.duplicate_of.in_(chunk)))
+                     .values(story_id=story_id))
+
+
+def story_members(conn: Connection, story_id: str, limit: int = 256) -> list[Understood]:
+    """The newest original (non-duplicate) articles of a story, oldest first."""
+    query = (select(*_UNDERSTOOD_COLUMNS).where(articles.c.story_id == story_id)
+             .where(articles.c.duplicate_of.is_(None)).order_by(articles.c.arrival.desc()).limit(limit))
+    return sorted((_understood(r) for r in conn.execute(query)), key=lambda u: u.arrival)
+
+
+def resolve_story_id(engine: Engine, story_id: str) -> str:
+    """The current id of a story, following merge redirects."""
+    with engine.connect() as conn:
+        target = conn.execute(select(story_redirects.c.new_id).where(story_redirects.c.old_id == story_id)).scalar()
+    return target or story_id
+
+
+def get_story(engine: Engine, story_id: str) -> Story:
+    """One story by id (old ids of merged stories resolve), or NotFound."""
+    resolved = resolve_story_id(engine, story_id)
+    with engine.connect() as conn:
+        row = conn.execute(select(stories).where(stories.c.id == resolved)).first()
+    if row is None:
+        raise NotFound(f"store: no story with id {story_id}")
+    return Story(**{k: row._mapping[k] for k in Story.__dataclass_fields__})
+
+
+def latest_stories(engine: Engine, limit: int = 20) -> list[Story]:
+    """Stories seen most recently."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(stories).order_by(stories.c.last_seen.desc()).limit(limit)).all()
+    return [Story(**{k: r._mapping[k] for k in Story.__dataclass_fields__}) for r in rows]
+
+
+# --- reads for pages and export ------------------------------------------------------------------
+
+def understood(engine: Engine, article_id: str) -> Understood | None:
+    """The stage's record of one article (None when not placed yet)."""
+    with engine.connect() as conn:
+        row = conn.execute(select(*_UNDERSTOOD_COLUMNS).where(articles.c.id == article_id)).first()
+    return _understood(row) if row is not None and row.story_id is not None else None
+
+
+def copies_of(engine: Engine, article_id: str) -> list[Article]:
+    """Other copies of the same text: the first copy and every duplicate of it, in arrival order."""
+    with engine.connect() as conn:
+        root = conn.execute(select(articles.c.duplicate_of).where(articles.c.id == article_id)).scalar() or article_id
+        rows = conn.execute(select(articles).where(or_(articles.c.id == root, articles.c.duplicate_of == root))
+                            .where(articles.c.id != article_id).where(articles.c.status == "ok")
+                            .order_by(articles.c.arrival)).all()
+    return [_article(r) for r in rows]
+
+
+def candidates_near(conn: Connection, arrival: int, story_id: str | None, span: int, story_limit: int = 200
+                    ) -> list[Understood]:
+    """Related-article candidates: the story's originals plus articles that arrived near this one."""
+    near = (select(*_UNDERSTOOD_COLUMNS).where(articles.c.story_id.is_not(None)).where(articles.c.status == "ok")
+            .where(and_(articles.c.arrival >= arrival - span, articles.c.arrival <= arrival + span)))
+    found = {u.id: u for u in map(_understood, conn.execute(near))}
+    if story_id is not None:
+        for member in story_members(conn, story_id, limit=story_limit):
+            found.setdefault(member.id, member)
+    return list(found.values())
+
+
+def originals_of_stories(conn: Connection, story_ids: Iterable[str], exclude: set[str], per_story: int = 200
+                         ) -> list[Understood]:
+    """Original articles of these stories not already in `exclude` (the newest per story)."""
+    found: list[Understood] = []
+    for story_id in story_ids:
+        found.extend(u for u in story_members(conn, story_id, limit=per_story) if u.id not in exclude)
+    return found
+
+
+def articles_by_id(engine: Engine, ids: Sequence[str]) -> dict[str, Article]:
+    """Articles for a list of ids."""
+    if not ids:
+        return {}
+    with engine.connect() as conn:
+        rows = conn.execute(select(articles).where(articles.c.id.in_(list(ids)))).all()
+    return {r.id: _article(r) for r in rows}
+
+
+def understood_range(conn: Connection, low: int, high: int) -> list[Understood]:
+    """Placed articles with arrival in [low, high], in arrival order (export windows)."""
+    query = (select(*_UNDERSTOOD_COLUMNS).where(articles.c.story_id.is_not(None)).where(articles.c.status == "ok")
+             .where(articles.c.arrival >= low).where(articles.c.arrival <= high).order_by(articles.c.arrival))
+    return [_understood(r) for r in conn.execute(query)]
+
+
+def export_ids(conn: Connection, ids: Iterable[str]) -> dict[str, str]:
+    """The id export shows for each article: its import id when it has one."""
+    wanted, found = list(ids), {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        rows = conn.execute(select(articles.c.id, articles.c.import_id).where(articles.c.id.in_(chunk))).all()
+        found.update({r.id: r.import_id if r.import_id is not None else r.id for r in rows})
+    return found
+
+
+def redirect_map(conn: Connection, ids: Iterable[str]) -> dict[str, str]:
+    """Current ids for story ids that were merged away (normally none: rows move with merges)."""
+    wanted = [i for i in ids if i]
+    if not wanted:
+        return {}
+    return dict(conn.execute(select(story_redirects.c.old_id, story_redirects.c.new_id)
+                             .where(story_redirects.c.old_id.in_(wanted))).all())
+
+
+def duplicate_sources(engine: Engine, original_ids: Sequence[str]) -> dict[str, list[str]]:
+    """Outlet names of the copies of each original, in arrival order."""
+    if not original_ids:
+        return {}
+    with engine.connect() as conn:
+        rows = conn.execute(select(articles.c.duplicate_of, articles.c.source_name, articles.c.site_name)
+                            .where(articles.c.duplicate_of.in_(list(original_ids))).where(articles.c.status == "ok")
+                            .order_by(articles.c.arrival)).all()
+    out: dict[str, list[str]] = {}
+    for row in rows:
+        name = row.source_name or row.site_name
+        if name and name not in out.setdefault(row.duplicate_of, []):
+            out[row.duplicate_of].append(name)
+    return out

@@ -1,0 +1,344 @@
+"""Accounts on the reader's site: register, log in, log out, and what every form relies on:
+server-side sessions, CSRF tokens and per-user and per-address rate limits.
+
+CSRF: a logged-in browser echoes its session's random token in a hidden field. Forms shown before
+login (log in, register) use a signed double-submit cookie: the cookie and the hidden field carry the
+same value, which is signed with a site secret so another site cannot plant one of its own."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from broadsheet.config import Config
+from broadsheet.errors import BroadsheetError
+from broadsheet.store import users as user_store
+from broadsheet.store.users import AccountError, Session
+
+SESSION_COOKIE = "broadsheet_session"
+CSRF_COOKIE = "broadsheet_csrf"
+CSRF_FIELD = "csrf_token"
+ANON_CSRF_LIFETIME = 12 * 3600  # seconds a login or register form stays usable
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A token bucket: `burst` actions at once, then one more every `every` seconds."""
+
+    burst: int
+    every: float
+    message: str
+
+
+LIMITS: dict[str, Limit] = {
+    "login-ip": Limit(10, 30, "Too many login attempts from your address"),
+    "login-user": Limit(5, 60, "Too many login attempts for this account"),
+    "register-ip": Limit(5, 720, "Too many new accounts from your address"),
+    "comment-user": Limit(5, 20, "You are commenting faster than this site allows"),
+    "comment-ip": Limit(20, 5, "Too many comments from your address"),
+    "report-user": Limit(10, 60, "You have sent many reports in a short time"),
+}
+
+
+class RateLimited(BroadsheetError):
+    """An action was refused because it came too often."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: float):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Forbidden(BroadsheetError):
+    """The request is not allowed for this visitor (bad CSRF token, someone else's comment...)."""
+
+    status = 403
+
+
+def _wait_words(seconds: float) -> str:
+    if seconds < 60:
+        return f"{max(1, math.ceil(seconds))} seconds"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+class RateLimiter:
+    """In-memory token buckets keyed by (action, who). One per process: fine for one web process;
+    several processes each allow the full rate (move the buckets to Redis to share them)."""
+
+    def __init__(self, limits: dict[str, Limit], clock=time.monotonic):
+        self.limits, self.clock = limits, clock
+        self.buckets: dict[tuple[str, str], tuple[float, float]] = {}
+        self.lock = threading.Lock()
+
+    def hit(self, action: str, who: str) -> None:
+        """Spend one token of `who`'s bucket for `action`, or raise RateLimited."""
+        limit, now = self.limits[action], self.clock()
+        with self.lock:
+            tokens, stamp = self.buckets.get((action, who), (float(limit.burst), now))
+            tokens = min(float(limit.burst), tokens + (now - stamp) / limit.every)
+            if tokens < 1:
+                self.buckets[(action, who)] = (tokens, now)
+                wait = (1 - tokens) * limit.every
+                raise RateLimited(f"{limit.message}. Please wait {_wait_words(wait)} and try again.", wait)
+            self.buckets[(action, who)] = (tokens - 1, now)
+            if len(self.buckets) > 50_000:
+                self._prune(now)
+
+    def _prune(self, now: float) -> None:
+        """Forget buckets that have refilled completely (they behave like new ones)."""
+        full = [key for key, (tokens, stamp) in self.buckets.items()
+                if tokens + (now - stamp) / self.limits[key[0]].every >= self.limits[key[0]].burst]
+        for key in full:
+            del self.buckets[key]
+
+
+def safe_next(value: str | None) -> str:
+    """A local path to return to after a form; anything else (another site, //host) becomes "/"."""
+    if not value or not value.startswith("/") or value.startswith(("//", "/\\")):
+        return "/"
+    if any(ord(ch) < 32 or ch == "\\" for ch in value):
+        return "/"
+    return value
+
+
+def login_url(next_path: str) -> str:
+    """The login page, returning to `next_path` afterwards."""
+    return "/login?next=" + quote(safe_next(next_path), safe="/")
+
+
+class Accounts:
+    """What the account and comment routes share: the database, the limits and the signing key."""
+
+    def __init__(self, engine: Engine, config: Config, limits: dict[str, Limit] | None = None):
+        self.engine, self.config = engine, config
+        self.limiter = RateLimiter(limits or LIMITS)
+        self._secret: bytes | None = None
+
+    def secure(self, request: Request) -> bool:
+        """Cookies get the Secure flag (and the __Host- prefix) when the site is served over https."""
+        return request.url.scheme == "https" or self.config.public_url.lower().startswith("https://")
+
+    def _cookie(self, request: Request, base: str) -> str | None:
+        return request.cookies.get(f"__Host-{base}") or request.cookies.get(base)
+
+    def _set_cookie(self, request: Request, response: Response, base: str, value: str, max_age: int) -> None:
+        secure = self.secure(request)
+        response.set_cookie(f"__Host-{base}" if secure else base, value, max_age=max_age, path="/",
+                            secure=secure, httponly=True, samesite="lax")
+
+    def _clear_cookie(self, request: Request, response: Response, base: str) -> None:
+        for name in (f"__Host-{base}", base):
+            if name in request.cookies:
+                response.delete_cookie(name, path="/", secure=name.startswith("__Host-"), httponly=True,
+                                       samesite="lax")
+
+    def session_token(self, request: Request) -> str | None:
+        """The session token the browser sent, if any."""
+        return self._cookie(request, SESSION_COOKIE)
+
+    def load_session(self, token: str | None) -> Session | None:
+        """The live session for a cookie token."""
+        return user_store.session_for_token(self.engine, token) if token else None
+
+    def log_in(self, request: Request, response: Response, user_id: int) -> None:
+        """Start a fresh session (a new token: no fixation) and drop the visitor's previous one."""
+        old = self.session_token(request)
+        if old:
+            user_store.end_session(self.engine, old)
+        token, _ = user_store.start_session(self.engine, user_id)
+        self._set_cookie(request, response, SESSION_COOKIE, token, int(user_store.SESSION_LIFETIME.total_seconds()))
+        self._clear_cookie(request, response, CSRF_COOKIE)
+
+    def log_out(self, request: Request, response: Response) -> None:
+        """Delete the session row and the cookie."""
+        token = self.session_token(request)
+        if token:
+            user_store.end_session(self.engine, token)
+        self._clear_cookie(request, response, SESSION_COOKIE)
+
+    # --- CSRF --------------------------------------------------------------------------------
+
+    def _sign(self, nonce: str) -> str:
+        if self._secret is None:
+            self._secret = user_store.site_secret(self.engine, "csrf")
+        return hmac.new(self._secret, f"csrf:{nonce}".encode(), hashlib.sha256).hexdigest()
+
+    def _signed_ok(self, value: str) -> bool:
+        nonce, _, signature = value.partition(".")
+        return bool(nonce and signature) and hmac.compare_digest(signature, self._sign(nonce))
+
+    def anonymous_token(self, request: Request) -> tuple[str, bool]:
+        """The double-submit value for a form shown before login, and whether it is new."""
+        current = self._cookie(request, CSRF_COOKIE)
+        if current and self._signed_ok(current):
+            return current, False
+        nonce = secrets.token_urlsafe(24)
+        return f"{nonce}.{self._sign(nonce)}", True
+
+    def remember_anonymous_token(self, request: Request, response: Response, token: str, new: bool) -> None:
+        """Send the double-submit cookie with a page that shows an anonymous form."""
+        if new:
+            self._set_cookie(request, response, CSRF_COOKIE, token, ANON_CSRF_LIFETIME)
+
+    async def require_csrf(self, request: Request) -> None:
+        """Dependency: every POST must echo the session's token, or the signed double-submit cookie."""
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return
+        sent = str((await request.form()).get(CSRF_FIELD) or "")
+        viewer: Session | None = getattr(request.state, "viewer", None)
+        if sent and viewer and hmac.compare_digest(sent, viewer.csrf_token):
+            return
+        cookie = self._cookie(request, CSRF_COOKIE)
+        if sent and cookie and hmac.compare_digest(sent, cookie) and self._signed_ok(cookie):
+            return
+        raise Forbidden("forms: this form has expired or did not come from this site. "
+                        "Go back, reload the page and try again.")
+
+    # --- rate limits -------------------------------------------------------------------------
+
+    def limit(self, action: str, who: str) -> None:
+        """Spend one token for `action` by `who` (an address, a user id or a username)."""
+        self.limiter.hit(action, who)
+
+
+def client_address(request: Request) -> str:
+    """The visitor's address (uvicorn resolves X-Forwarded-For from trusted proxies)."""
+    return request.client.host if request.client else "unknown"
+
+
+def viewer_of(request: Request) -> Session | None:
+    """The logged-in session of this request, if any."""
+    return getattr(request.state, "viewer", None)
+
+
+class SessionMiddleware:
+    """Looks the session cookie up once per request and leaves it in request.state.viewer,
+    so every page (and the base template's nav) knows who is reading."""
+
+    def __init__(self, app: ASGIApp, accounts: Accounts):
+        self.app, self.accounts = app, accounts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            state = scope.setdefault("state", {})
+            state["viewer"] = None
+            if not scope["path"].startswith("/static/"):
+                token = self.accounts.session_token(Request(scope))
+                if token:
+                    state["viewer"] = await run_in_threadpool(self.accounts.load_session, token)
+        await self.app(scope, receive, send)
+
+
+def accounts_router(accounts: Accounts, templates: Jinja2Templates) -> APIRouter:
+    """Routes for /register, /login and /logout."""
+    router = APIRouter(dependencies=[Depends(accounts.require_csrf)])
+
+    def form_page(request: Request, name: str, status: int = 200, headers: dict | None = None,
+                  **context: object) -> HTMLResponse:
+        token, new = accounts.anonymous_token(request)
+        if viewer_of(request):
+            token, new = viewer_of(request).csrf_token, False
+        response = templates.TemplateResponse(request, name, {"csrf": token, **context}, status_code=status,
+                                              headers=headers)
+        accounts.remember_anonymous_token(request, response, token, new)
+        return response
+
+    def limited(request: Request, name: str, exc: RateLimited, **context: object) -> HTMLResponse:
+        return form_page(request, name, status=429, headers={"Retry-After": str(math.ceil(exc.retry_after))},
+                         errors={}, form_error=str(exc), **context)
+
+    @router.get("/register", response_class=HTMLResponse)
+    def register_form(request: Request, next: str = "/") -> Response:
+        if viewer_of(request):
+            return RedirectResponse(safe_next(next), status_code=303)
+        return form_page(request, "accounts/register.html", next=safe_next(next), values={}, errors={})
+
+    @router.post("/register", response_class=HTMLResponse)
+    def register(request: Request, username: str = Form(""), email: str = Form(""), password: str = Form(""),
+                 password_confirm: str = Form(""), next: str = Form("/")) -> Response:
+        values = {"username": username, "email": email}
+        try:
+            accounts.limit("register-ip", client_address(request))
+        except RateLimited as exc:
+            return limited(request, "accounts/register.html", exc, next=safe_next(next), values=values)
+        errors, status = _registration_errors(username, email, password, password_confirm), 400
+        if not errors:
+            try:
+                user = user_store.create_user(accounts.engine, username, password, email)
+            except AccountError as exc:  # the username is taken (409)
+                errors[exc.field or "username"], status = exc.sentence, exc.status
+        if errors:
+            return form_page(request, "accounts/register.html", status=status, next=safe_next(next),
+                             values=values, errors=errors)
+        response = RedirectResponse(safe_next(next), status_code=303)
+        accounts.log_in(request, response, user.id)
+        return response
+
+    @router.get("/login", response_class=HTMLResponse)
+    def login_form(request: Request, next: str = "/") -> Response:
+        if viewer_of(request):
+            return RedirectResponse(safe_next(next), status_code=303)
+        return form_page(request, "accounts/login.html", next=safe_next(next), values={}, errors={})
+
+    @router.post("/login", response_class=HTMLResponse)
+    def login(request: Request, username: str = Form(""), password: str = Form(""),
+              next: str = Form("/")) -> Response:
+        values = {"username": username}
+        try:
+            accounts.limit("login-ip", client_address(request))
+            accounts.limit("login-user", user_store.username_key(username))
+        except RateLimited as exc:
+            return limited(request, "accounts/login.html", exc, next=safe_next(next), values=values)
+        try:
+            user = user_store.authenticate(accounts.engine, username, password)
+        except AccountError as exc:
+            return form_page(request, "accounts/login.html", status=exc.status, next=safe_next(next),
+                             values=values, errors={}, form_error=exc.sentence)
+        response = RedirectResponse(safe_next(next), status_code=303)
+        accounts.log_in(request, response, user.id)
+        return response
+
+    @router.get("/logout", response_class=HTMLResponse)
+    def logout_form(request: Request) -> Response:
+        if not viewer_of(request):
+            return RedirectResponse("/", status_code=303)
+        return form_page(request, "accounts/logout.html")
+
+    @router.post("/logout")
+    def logout(request: Request) -> Response:
+        response = RedirectResponse("/", status_code=303)
+        accounts.log_out(request, response)
+        return response
+
+    return router
+
+
+def _registration_errors(username: str, email: str, password: str, confirm: str) -> dict[str, str]:
+    """Every problem with a registration form at once, keyed by field."""
+    errors: dict[str, str] = {}
+    checks = (("username", lambda: user_store.validate_username(username)),
+              ("email", lambda: user_store.validate_email(email)),
+              ("password", lambda: user_store.validate_password(password, username)))
+    for name, check in checks:
+        try:
+            check()
+        except AccountError as exc:
+            errors[name] = exc.sentence
+    if "password" not in errors and password != confirm:
+        errors["password_confirm"] = "The two passwords are different; type the same password twice."
+    return errors

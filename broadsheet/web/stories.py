@@ -1,0 +1,42 @@
+"""What the article page shows about an article's story: other copies and related articles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from broadsheet.model import Article
+from broadsheet.nlp.related import excerpt
+from broadsheet.pipeline.related import related_for
+from broadsheet.store import stories as story_store
+
+
+@dataclass
+class RelatedItem:
+    """One related article as listed: the article and a clean excerpt of its lead."""
+
+    article: Article
+    excerpt: str
+
+
+def related_items(engine: Engine, article: Article, limit: int = 5) -> list[RelatedItem]:
+    """Related articles for the page, in ranking order, each with its excerpt."""
+    ids = related_for(engine, article.id, limit)
+    found = story_store.articles_by_id(engine, ids)
+    return [RelatedItem(found[i], excerpt(found[i].title, found[i].text)) for i in ids if i in found]
+
+
+def also_published_by(engine: Engine, article: Article) -> list[str]:
+    """Names of the other outlets that ran the same text (first copy and syndicated copies)."""
+    names: list[str] = []
+    for copy in story_store.copies_of(engine, article.id):
+        name = copy.source_name or copy.site_name
+        if name and name != (article.source_name or article.site_name) and name not in names:
+            names.append(name)
+    return names
+
+
+def copy_sources(engine: Engine, articles: list[Article]) -> dict[str, list[str]]:
+    """For a list of originals, the outlets that syndicated each (front page cards)."""
+    return story_store.duplicate_sources(engine, [a.id for a in articles])

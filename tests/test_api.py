@@ -1,0 +1,69 @@
+from datetime import datetime, timedelta, timezone
+
+import html5lib
+import httpx
+import pytest
+from httpserver import AppServer
+
+from broadsheet.model import Article
+from broadsheet.store import articles as article_store
+from broadsheet.store import sources as source_store
+from broadsheet.web.app import create_app
+
+
+@pytest.fixture
+def api(engine, config):
+    source, _ = source_store.add_source(engine, "http://pub.invalid/feed", title="Pub")
+    now = datetime.now(timezone.utc)
+    with engine.begin() as conn:
+        article_store.save_articles(conn, [
+            Article(id=f"a{i}", url=f"http://pub.invalid/{i}", title=f"Ferry news {i}", source_id=source.id,
+                    source_name="Pub", published_at=now - timedelta(hours=i), text=f"Ferry paragraph {i}.\n\nMore.")
+            for i in range(5)])
+    with AppServer(create_app(engine, config)) as base, httpx.Client(base_url=base) as client:
+        yield client
+
+
+def test_articles_paginate_and_etags(api):
+    first = api.get("/api/articles", params={"limit": 2})
+    body = first.json()
+    assert [a["id"] for a in body["items"]] == ["a0", "a1"] and body["page"] == {
+        "limit": 2, "offset": 0, "total": 5, "next_offset": 2}
+    assert api.get("/api/articles", params={"limit": 2, "offset": 4}).json()["page"]["next_offset"] is None
+    etag = first.headers["etag"]
+    assert api.get("/api/articles", params={"limit": 2}, headers={"If-None-Match": etag}).status_code == 304
+    one = api.get("/api/articles/a3").json()
+    assert one["paragraphs"] == ["Ferry paragraph 3.", "More."] and one["source"] == "Pub"
+
+
+def test_errors_are_json_sentences(api):
+    missing = api.get("/api/articles/nope")
+    assert missing.status_code == 404 and missing.json() == {"error": "store: no article with id nope"}
+    assert api.get("/api/articles", params={"limit": 1000}).status_code == 422
+
+
+def test_sources_search_and_openapi(api):
+    [source] = api.get("/api/sources").json()["items"]
+    assert source["state"] == "healthy" and source["article_count"] == 5
+    hits = api.get("/api/search", params={"q": "ferry", "limit": 2}).json()
+    assert [h["article"]["id"] for h in hits["items"]] == ["a0", "a1"] and hits["page"]["next_offset"] == 2
+    spec = api.get("/api/openapi.json").json()
+    assert {"/api/articles", "/api/articles/{article_id}", "/api/sources", "/api/search"} <= set(spec["paths"])
+    docs = api.get("/api/docs")
+    assert docs.status_code == 200 and "/api/search" in docs.text
+    html5lib.HTMLParser(strict=True).parse(docs.text)
+
+
+def test_atom_feeds_and_search_page(api):
+    from xml.etree import ElementTree as ET
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    front = ET.fromstring(api.get("/feed.atom").content)
+    assert [e.find("a:title", ns).text for e in front.findall("a:entry", ns)][:2] == ["Ferry news 0", "Ferry news 1"]
+    found = ET.fromstring(api.get("/search.atom", params={"q": "paragraph 3"}).content)
+    assert found.find("a:entry/a:title", ns).text == "Ferry news 3"
+    assert ET.fromstring(api.get("/sources/1/feed.atom").content).find("a:title", ns).text == "Broadsheet: Pub"
+    page = api.get("/search", params={"q": "ferry", "since": "week"})
+    assert page.status_code == 200 and "Ferry news 0" in page.text and 'href="/search.atom?q=ferry"' in page.text
+    html5lib.HTMLParser(strict=True).parse(page.text)
+    empty = api.get("/search", params={"q": "zeppelin"})
+    assert "Nothing matches" in empty.text

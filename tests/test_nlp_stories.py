@@ -1,0 +1,140 @@
+"""Stories: online assignment, merges with redirects, splits, restarts and the story table."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+from fixtures_duplicates import EVENTS, FOLLOW_UPS
+
+from broadsheet.nlp import terms as lexical
+from broadsheet.nlp.stories import Doc, StoryIndex, StoryParams, split_groups
+from broadsheet.pipeline import understand
+from broadsheet.pipeline.bulk import export_jsonl, import_jsonl
+from broadsheet.store import stories as story_store
+
+START = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+
+
+def _doc(key: str, words: dict[str, float], when: float | None = None, embedding=None) -> Doc:
+    return Doc(key, lexical.hashed(words), np.zeros(lexical.ENTITY_DIM, np.float32), embedding, when, words)
+
+
+def _topic(name: str, n: int = 6) -> dict[str, float]:
+    return {f"{name}{i}": 1.0 for i in range(n)}
+
+
+def test_articles_on_one_topic_share_a_story_and_others_do_not():
+    index = StoryIndex()
+    a = index.place(_doc("a", _topic("dam")))
+    b = index.place(_doc("b", {**_topic("dam", 5), "spillway": 1.0}))
+    c = index.place(_doc("c", _topic("ferry")))
+    assert a.created and not b.created and b.story == "a"
+    assert c.created and c.story == "c" and len(index) == 2
+
+
+def test_time_keeps_old_stories_out_of_reach():
+    index = StoryIndex(StoryParams(window_days=30))
+    index.place(_doc("a", _topic("quake"), when=0.0))
+    later = index.place(_doc("b", _topic("quake"), when=400 * 86400.0))
+    assert later.created  # the same words a year later are a new story
+
+
+def test_a_bridging_article_merges_two_stories():
+    index = StoryIndex(StoryParams(merge_margin=0.1))
+    index.place(_doc("a", _topic("strike", 4)))
+    index.place(_doc("b", _topic("walkout", 4)))
+    bridge = index.place(_doc("c", {**_topic("strike", 4), **_topic("walkout", 4)}))
+    assert bridge.merged == ["b"] and bridge.story == "a" and len(index) == 1
+
+
+def test_window_is_capped_and_cost_does_not_grow_with_history():
+    index = StoryIndex(StoryParams(max_stories=50, candidates=8, recent=4))
+    for n in range(400):
+        index.place(_doc(str(n), _topic(f"t{n}-", 3)))
+    assert len(index) == 50 and len(index.recent) == 4
+    assert len(index.candidate_slots(_doc("x", _topic("t399-", 3)))) <= 12
+
+
+def test_split_finds_two_stories_grown_into_one():
+    params = StoryParams()
+    members = [_doc(f"q{i}", {**_topic("quake", 5), f"q{i}": 0.3}) for i in range(4)]
+    members += [_doc(f"r{i}", {**_topic("rehab", 5), f"r{i}": 0.3}) for i in range(4)]
+    first, second = split_groups(members, params, 0, threshold=0.8)
+    assert sorted(first) == [0, 1, 2, 3] and sorted(second) == [4, 5, 6, 7]
+    alike = [_doc(f"q{i}", {**_topic("quake", 5), f"q{i}": 0.3}) for i in range(8)]
+    assert split_groups(alike, params, 0, threshold=0.8) is None
+    index = StoryIndex()
+    for doc in members:
+        index.open_story("q0") if "q0" not in index.slot else None
+        index.add_member("q0", doc)
+    kept, moved = index.split("q0", members)
+    assert {d.key for d in kept} == {"q0", "q1", "q2", "q3"} and moved[0].key == "r0"
+
+
+def _records() -> list[dict]:
+    """Three fictional events: wire story, two reports and a follow-up each, in arrival order."""
+    records, minute = [], 0
+    for event in EVENTS[:3]:
+        texts = [(event["title"], "\n\n".join(event["wire"]))] + list(event["reports"])
+        title, top, tail = FOLLOW_UPS[event["key"]]
+        texts.append((title, "\n\n".join([top, *event["wire"][3:5], tail])))  # a second-day story
+        for n, (title, text) in enumerate(texts):
+            minute += 37
+            records.append({"id": f"{event['key']}-{n}", "url": f"http://{event['key']}.invalid/{n}", "title": title,
+                            "text": text, "published": (START + timedelta(minutes=minute)).isoformat(),
+                            "source": f"Outlet {n}", "event": event["key"]})
+    return records
+
+
+def _import(tmp_path, engine, records, name="in.jsonl") -> dict[str, dict]:
+    path = tmp_path / name
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    import_jsonl(engine, path)
+    buffer = io.StringIO()
+    export_jsonl(engine, buffer)
+    return {r["id"]: r for r in map(json.loads, buffer.getvalue().splitlines())}
+
+
+def test_import_assigns_stories_with_titles_times_and_counts(tmp_path, engine):
+    exported = _import(tmp_path, engine, _records())
+    by_event: dict[str, set] = {}
+    for record in exported.values():
+        by_event.setdefault(record["meta"]["event"], set()).add(record["story_id"])
+    assert all(len(ids) == 1 for ids in by_event.values()), by_event
+    assert len({next(iter(ids)) for ids in by_event.values()}) == 3
+    story = story_store.get_story(engine, exported["dam-0"]["story_id"])
+    assert story.article_count == 4 and story.source_count == 4
+    assert story.first_seen == START + timedelta(minutes=37) and story.last_seen == START + timedelta(minutes=4 * 37)
+    assert story.title in {r["title"] for r in exported.values() if r["meta"]["event"] == "dam"}
+    for record in exported.values():  # related: other articles, mostly of the same event, never itself
+        assert record["id"] not in record["related"] and len(record["related"]) <= 5
+        assert exported[record["related"][0]]["meta"]["event"] == record["meta"]["event"]
+
+
+def test_reimport_and_restart_keep_stories(tmp_path, engine):
+    records = _records()
+    first = _import(tmp_path, engine, records[:6])
+    again = _import(tmp_path, engine, records[:6], "again.jsonl")
+    assert {k: r["story_id"] for k, r in first.items()} == {k: r["story_id"] for k, r in again.items()}
+    understand.configure(engine)  # a new process: state is rebuilt from the store
+    after = _import(tmp_path, engine, records, "all.jsonl")
+    assert after["dam-3"]["story_id"] == after["dam-0"]["story_id"]
+    assert after["orchestra-3"]["story_id"] == after["orchestra-0"]["story_id"]
+    assert story_store.get_story(engine, after["dam-0"]["story_id"]).article_count == 4
+
+
+def test_merged_story_ids_keep_resolving(tmp_path, engine):
+    exported = _import(tmp_path, engine, _records())
+    dam, ferry = exported["dam-0"]["story_id"], exported["ferry-0"]["story_id"]
+    with engine.begin() as conn:
+        story_store.merge_story(conn, dam, ferry)
+        story_store.refresh_stories(conn, [dam], {})
+    assert story_store.resolve_story_id(engine, ferry) == dam
+    assert story_store.get_story(engine, ferry).id == dam
+    assert story_store.get_story(engine, dam).article_count == 8
+    understand.configure(engine)
+    after = _import(tmp_path, engine, [], "none.jsonl")
+    assert after["ferry-2"]["story_id"] == dam

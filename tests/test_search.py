@@ -1,0 +1,60 @@
+import io
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from broadsheet.model import Article
+from broadsheet.store import articles as article_store
+from broadsheet.store.search import SearchFilters, fts5_expression, query_terms, search_articles
+
+NOW = datetime.now(timezone.utc)
+
+
+def _add(engine, items):
+    with engine.begin() as conn:
+        article_store.save_articles(conn, items)
+
+
+def _article(n, title, text, days_old, source_id=None):
+    return Article(id=f"s{n}", url=f"http://s.invalid/{n}", title=title, text=text,
+                   published_at=NOW - timedelta(days=days_old), source_id=source_id)
+
+
+@pytest.fixture
+def corpus(engine):
+    _add(engine, [
+        _article(1, "Ferry service returns to Tollbridge", "The river ferry sails again after eleven years.", 1),
+        _article(2, "Council budget vote", "Councillors argued about the ferry subsidy among other items.", 0),
+        _article(3, "Ferry crossing history", "In 1950 the ferry carried twelve thousand passengers.", 400),
+        _article(4, "Harbour wall repaired", "Masons finished the harbour wall on Tuesday.", 2),
+    ])
+    return engine
+
+
+def test_any_input_is_safe():
+    assert query_terms('ferry" OR (x* AND -y) NEAR/3 "') == ["ferry", "or", "x", "and", "y", "near", "3"]
+    assert fts5_expression(["ferry", "tol"]) == '"ferry" AND "tol"*'
+    assert fts5_expression(["when", "do", "ferries", "sail"], "OR") == '"ferries" OR "sail"*'
+    assert query_terms("   ") == []
+
+
+def test_title_matches_and_recent_rank_first(corpus):
+    hits = search_articles(corpus, "ferry")
+    assert [h.article.id for h in hits] == ["s1", "s2", "s3"]  # title match, then body; old history last
+    assert "ferry" in hits[0].snippet.lower()
+    assert search_articles(corpus, "") == []
+    assert search_articles(corpus, 'ferry" AND (') != []  # FTS syntax in user input is not an error
+
+
+def test_prefix_stemming_and_natural_questions(corpus):
+    assert [h.article.id for h in search_articles(corpus, "harb")] == ["s4"]
+    assert "s1" in [h.article.id for h in search_articles(corpus, "when do ferries sail again?")]
+
+
+def test_filters_and_updates_stay_in_sync(corpus):
+    since = NOW - timedelta(days=30)
+    assert [h.article.id for h in search_articles(corpus, "ferry", SearchFilters(since=since))] == ["s1", "s2"]
+    _add(corpus, [_article(4, "Harbour wall repaired", "Now with a ferry landing stage as well.", 2)])
+    assert "s4" in [h.article.id for h in search_articles(corpus, "ferry")]
+    assert search_articles(corpus, "masons") == []  # the old text left the index

@@ -85,7 +85,7 @@ def latest_articles(engine: Engine, limit: int = 20, offset: int = 0, source_id:
         query = query.where(articles.c.duplicate_of.is_(None))
     if source_id is not None:
         query = query.where(articles.c.source_id == source_id)
-    query = query.order_by(_sort_key().desc(), articles.c.id).limit(limit).offset(offset)
+    query = query.order_by(_sort_key().desc(), articles.c.id.desc()).limit(limit).offset(offset)
     with engine.connect() as conn:
         return [_article(r) for r in conn.execute(query)]
 

@@ -138,3 +138,18 @@ def test_merged_story_ids_keep_resolving(tmp_path, engine):
     understand.configure(engine)
     after = _import(tmp_path, engine, [], "none.jsonl")
     assert after["ferry-2"]["story_id"] == dam
+
+
+
+def test_a_story_that_grew_into_two_is_split(tmp_path, engine):
+    # Everything joins at first (threshold 0); at six articles the story is re-examined and split.
+    stage = understand.configure(engine, params=StoryParams(lexical_threshold=-1.0, split_margin=1.6))
+    records = [r for r in _records() if r["event"] in ("dam", "ferry")]
+    records = [records[i] for i in (0, 4, 1, 5, 2, 6)]  # interleaved: dam, ferry, dam, ferry, ...
+    exported = _import(tmp_path, engine, records)
+    assert stage.totals.split == 1
+    dam = {exported[r["id"]]["story_id"] for r in records if r["event"] == "dam"}
+    ferry = {exported[r["id"]]["story_id"] for r in records if r["event"] == "ferry"}
+    assert len(dam) == 1 and len(ferry) == 1 and dam != ferry
+    assert story_store.get_story(engine, next(iter(ferry))).article_count == 3
+    assert story_store.get_story(engine, next(iter(dam))).article_count == 3

@@ -98,6 +98,7 @@ class DuplicateIndex:
         self.items: OrderedDict[str, Fingerprint] = OrderedDict()
         self.exact: dict[str, str] = {}
         self.buckets: defaultdict[tuple[int, bytes], set[str]] = defaultdict(set)
+        self.when: dict[str, float | None] = {}  # publication time of each kept original
 
     def __len__(self) -> int:
         return len(self.items)
@@ -122,18 +123,26 @@ class DuplicateIndex:
                 best = (key, share)
         return best
 
-    def add(self, key: str, print_: Fingerprint) -> None:
+    def add(self, key: str, print_: Fingerprint, when: float | None = None) -> None:
         """Keep an original (never a duplicate) for later comparisons, forgetting the oldest."""
         if key in self.items:
             return
         self.items[key] = print_
+        self.when[key] = when
         self.exact.setdefault(print_.content_hash, key)
         for band in self._bands(print_.signature):
             self.buckets[band].add(key)
         while len(self.items) > self.window:
             self._forget(next(iter(self.items)))
 
+    def replace(self, old: str, new: str, print_: Fingerprint, when: float | None) -> None:
+        """An earlier-published copy arrived late: it becomes the original copies are linked to."""
+        if old in self.items:
+            self._forget(old)
+        self.add(new, print_, when)
+
     def _forget(self, key: str) -> None:
+        self.when.pop(key, None)
         print_ = self.items.pop(key)
         if self.exact.get(print_.content_hash) == key:
             del self.exact[print_.content_hash]

@@ -65,6 +65,7 @@ class Understander:
         self.batches = -1.0  # the store's batch counter this state matches (-1: rebuild first)
         self.lock = threading.Lock()
         self.seconds = 0.0  # time spent in the stage by this process (benchmarks read it)
+        self.totals = UnderstandReport()  # what this process's runs did, added up
 
     # --- rebuilding from the store ------------------------------------------------------------
     def rebuild(self, conn: Connection) -> None:
@@ -86,8 +87,8 @@ class Understander:
             self.index.tick += 1
             if self.index.add_member(item.story_id, self._doc(item)):
                 self.rep_of[item.story_id] = item.id
-        for article_id, title, text in story_store.recent_texts(conn, REBUILD_TEXTS):
-            self.duplicates.add(article_id, fingerprint(title, text))
+        for article_id, title, text, published in story_store.recent_texts(conn, REBUILD_TEXTS):
+            self.duplicates.add(article_id, fingerprint(title, text), _epoch(published))
         self.batches = state.get("batches", 0.0)
 
     def ensure_current(self, conn: Connection) -> None:
@@ -123,25 +124,37 @@ class Understander:
         report = UnderstandReport()
         if not items:
             return report
+        # Within a batch the earliest published copy comes first, so it is the one copies link to.
+        items = sorted(items, key=lambda a: (_epoch(a.published_at or a.fetched_at) or 0.0, a.arrival or 0))
         prints = {a.id: fingerprint(a.title, a.text) for a in items}
         original_of: dict[str, str] = {}
+        replaces: dict[str, str] = {}  # a late-arriving earlier copy -> the stored copy it replaces as first
+        batch_ids = {a.id for a in items}
         for article in items:
             found = self.duplicates.find(prints[article.id])
+            when = _epoch(article.published_at)
             if found is None:
-                self.duplicates.add(article.id, prints[article.id])
+                self.duplicates.add(article.id, prints[article.id], when)
+            elif found[0] not in batch_ids and _earlier(when, self.duplicates.when.get(found[0])):
+                replaces[article.id] = found[0]
+                self.duplicates.replace(found[0], article.id, prints[article.id], when)
             else:
                 original_of[article.id] = found[0]
-        originals = [a for a in items if a.id not in original_of]
+        originals = [a for a in items if a.id not in original_of and a.id not in replaces]
         embeddings = dict(zip((a.id for a in originals), self._embed(originals, report)))
-        story_of = self._stories_of_originals(conn, set(original_of.values()) - set(embeddings))
+        stored = self._stored_originals(conn, (set(original_of.values()) | set(replaces.values())) - batch_ids)
+        story_of = {key: row.story_id for key, row in stored.items()}
         df_added: Counter = Counter()
         redirect: dict[str, str] = {}
         rows, touched, merges = [], set(), []
         sizes_before: dict[str, int] = {}
         for article in items:
             try:
-                row = self._place(article, original_of, story_of, embeddings.get(article.id), df_added, report,
-                                  merges, redirect)
+                if article.id in replaces:
+                    row = self._take_over(article, stored[replaces[article.id]], story_of, report)
+                else:
+                    row = self._place(article, original_of, story_of, embeddings.get(article.id), df_added, report,
+                                      merges, redirect)
             except Exception as exc:  # one article failing never aborts the batch; it is retried later
                 report.errors.append(f"understand: article {article.id}: {exc}")
                 log.warning("understand: article %s: %s", article.id, exc)
@@ -153,6 +166,8 @@ class Understander:
         for row in rows:
             row["story_id"] = _resolve(redirect, row["story_id"])
         story_store.save_understanding(conn, rows)
+        for new, old in replaces.items():
+            story_store.relink_copies(conn, old, new)
         for into, other in merges:
             story_store.merge_story(conn, _resolve(redirect, into), other)
         touched = {_resolve(redirect, s) for s in touched}
@@ -161,13 +176,24 @@ class Understander:
         story_store.add_term_stats(conn, dict(df_added))
         self.batches += 1
         story_store.write_state(conn, {"documents": float(self.documents), "batches": self.batches})
+        for name in ("placed", "duplicates", "new_stories", "merged", "split"):
+            setattr(self.totals, name, getattr(self.totals, name) + getattr(report, name))
         return report
 
-    def _stories_of_originals(self, conn: Connection, ids: set[str]) -> dict[str, str]:
+    def _stored_originals(self, conn: Connection, ids: set[str]) -> dict:
+        """Story, terms and vector of first copies stored by earlier batches."""
         if not ids:
             return {}
-        rows = conn.execute(select(articles.c.id, articles.c.story_id).where(articles.c.id.in_(list(ids)))).all()
-        return {r.id: r.story_id for r in rows if r.story_id}
+        rows = conn.execute(select(articles.c.id, articles.c.story_id, articles.c.terms, articles.c.vector)
+                            .where(articles.c.id.in_(list(ids)))).all()
+        return {r.id: r for r in rows if r.story_id}
+
+    def _take_over(self, article: Article, old: object, story_of: dict[str, str], report: UnderstandReport) -> dict:
+        """An earlier-published copy arriving late takes the stored first copy's place in its story."""
+        story_of[article.id] = old.story_id
+        report.duplicates += 1  # the stored copy becomes a duplicate
+        return {"id": article.id, "story_id": old.story_id, "duplicate_of": None, "terms": old.terms,
+                "vector": old.vector, "size_before": self._size(old.story_id)}
 
     def _place(self, article: Article, original_of: dict[str, str], story_of: dict[str, str],
                embedding: np.ndarray | None, df_added: Counter, report: UnderstandReport,
@@ -236,6 +262,11 @@ class Understander:
         if self.embedder.dim and (embedding is None or len(embedding) != self.embedder.dim):
             embedding = None
         return Doc(item.id, lex, names, embedding, _epoch(item.when), item.terms.get("w", {}))
+
+
+def _earlier(when: float | None, other: float | None) -> bool:
+    """Published clearly (a minute or more) before the other copy."""
+    return when is not None and other is not None and when < other - 60.0
 
 
 def _resolve(redirect: dict[str, str], story: str) -> str:

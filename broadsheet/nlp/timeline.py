@@ -1,0 +1,45 @@
+"""A story's developments in time order: one line per article that brought something new.
+
+Articles are read oldest first. Each contributes the first of its lead sentences that is not
+already said by an earlier source (word overlap below a threshold); an article that only repeats
+what came before (a wire copy, a rewrite) adds no line.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from broadsheet.nlp.summarize import SourceText, candidates, cosine, distinct_sources
+
+LEAD_SENTENCES = 3  # where a news article states its development
+ALREADY_SAID = 0.45  # cosine to anything earlier above which a sentence is not new
+
+
+@dataclass(frozen=True)
+class Development:
+    """One line of a timeline: what happened, who reported it and when."""
+
+    text: str
+    article_id: str
+    source: str
+    published: datetime | None
+    start: int
+    end: int
+
+
+def build_timeline(docs: Sequence[SourceText]) -> list[Development]:
+    """The story's developments, oldest first."""
+    earlier: list[Counter] = []
+    lines: list[Development] = []
+    for doc in distinct_sources(docs):
+        pool = candidates(doc.text)
+        for candidate in pool[:LEAD_SENTENCES]:
+            if all(cosine(candidate.words, seen) <= ALREADY_SAID for seen in earlier):
+                lines.append(Development(candidate.text, doc.id, doc.source, doc.published, candidate.start,
+                                         candidate.end))
+                break
+        earlier.extend(c.words for c in pool)
+    return lines

@@ -1,0 +1,85 @@
+"""Related articles: ranking, diversity, clean excerpts, and the article page that shows them."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import numpy as np
+from fixtures_duplicates import EVENTS
+from httpserver import AppServer
+
+from broadsheet.nlp import terms as lexical
+from broadsheet.nlp.related import Candidate, excerpt, rank_related
+from broadsheet.pipeline.bulk import import_jsonl
+from broadsheet.web.app import create_app
+
+
+def _candidate(key: str, words: dict[str, float], story: str, source: str, group: str | None = None) -> Candidate:
+    return Candidate(key=key, story=story, group=group or key, source=source, lexical=lexical.hashed(words))
+
+
+def test_ranking_prefers_the_story_caps_each_outlet_and_skips_copies():
+    topic = {f"w{i}": 1.0 for i in range(8)}
+    part = {f"w{i}": 1.0 for i in range(6)}
+    target = _candidate("t", topic, "s1", "Herald")
+    others = [
+        _candidate("copy", topic, "s1", "Courier", group="t"),  # a copy of the target itself
+        _candidate("a", {**part, "x": 1.0, "x2": 1.0}, "s1", "Wire"),
+        _candidate("b", {**part, "y": 1.0, "y2": 1.0}, "s1", "Wire"),
+        _candidate("c", {**part, "z": 1.0, "z2": 1.0}, "s1", "Wire"),  # a third item from one outlet: left out
+        _candidate("d", {**{f"w{i}": 1.0 for i in range(4)}, "q": 1.0, "r": 1.0}, "s2", "Ledger"),
+        _candidate("e", {"unrelated": 1.0, "words": 1.0}, "s3", "Times"),  # below the floor
+        _candidate("f", {**part, "x": 1.0, "x2": 1.0}, "s1", "Sentinel", group="a"),  # a copy of "a": one per group
+    ]
+    ranked = rank_related(target, others)
+    assert "copy" not in ranked and "e" not in ranked and "f" not in ranked
+    assert sum(1 for key in ranked if key in "abc") == 2 and "d" in ranked
+
+
+def test_embeddings_count_when_both_sides_have_them():
+    words = {"alpha": 1.0, "beta": 1.0}
+    close, far = np.array([1.0, 0.0], np.float32), np.array([0.0, 1.0], np.float32)
+    target = Candidate("t", None, "t", "A", lexical.hashed(words), close)
+    near = Candidate("n", None, "n", "B", lexical.hashed({"alpha": 1.0, "gamma": 1.0}), close)
+    away = Candidate("w", None, "w", "C", lexical.hashed({"alpha": 1.0, "gamma": 1.0}), far)
+    assert rank_related(target, [away, near]) == ["n"]
+
+
+def test_excerpt_is_clean_prose():
+    text = ("Harbour wall repaired\nXinhua | Updated: 2026-11-15 17:52\nYour web browser is no longer supported.\n"
+            "Masons finished repairing the harbour wall on Tuesday, two months after the storm breached it "
+            "and flooded the fish market, the port authority said.\nTags: harbour, storms")
+    lead = excerpt("Harbour wall repaired", text, limit=90)
+    assert lead.startswith("Masons finished repairing") and lead.endswith("…") and len(lead) <= 91
+    assert "Xinhua" not in lead and "browser" not in lead and "Tags" not in lead
+    assert excerpt("", "Short line.") == ""
+
+
+def test_article_page_shows_copies_and_related_articles(tmp_path, engine, config):
+    now = datetime.now(timezone.utc)
+    records = []
+    for n, event in enumerate(EVENTS[:2]):
+        wire = "\n\n".join(event["wire"])
+        records.append({"id": f"{event['key']}-wire", "url": f"http://wire.invalid/{n}", "title": event["title"],
+                        "text": wire, "source": "Meridian Wire", "published": (now - timedelta(hours=5)).isoformat()})
+        records.append({"id": f"{event['key']}-copy", "url": f"http://courier.invalid/{n}", "title": event["title"],
+                        "text": wire + "\n\nReporting by the desk.", "source": "Valley Courier",
+                        "published": (now - timedelta(hours=4)).isoformat()})
+        for m, (title, text) in enumerate(event["reports"]):
+            records.append({"id": f"{event['key']}-r{m}", "url": f"http://paper{m}.invalid/{n}", "title": title,
+                            "text": text, "source": f"Paper {m}", "published": (now - timedelta(hours=3 - m)).isoformat()})
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    import_jsonl(engine, path)
+    from broadsheet.extract.urls import url_id
+    with AppServer(create_app(engine, config)) as base, httpx.Client(base_url=base) as client:
+        wire_page = client.get(f"/articles/{url_id('http://wire.invalid/0')}").text
+        related = wire_page.split('id="related-heading"', 1)[1]
+        assert "Also published by Valley Courier" in wire_page
+        assert EVENTS[0]["reports"][0][0].replace("'", "&#39;") in related  # a report on the same event
+        assert "Paper 0" in related and "hours ago</time>" in related and 'class="excerpt"' in related
+        assert EVENTS[0]["title"] not in related  # never the article itself or its copy
+        front = client.get("/").text
+        assert front.count(EVENTS[0]["title"]) == 1 and "Also published by Valley Courier" in front

@@ -175,6 +175,22 @@ def export_cmd(file: Annotated[Path, typer.Argument(help="Output JSONL file ('-'
     console.print(f"Exported {count} articles to {file}.")
 
 
+@app.command("summarize")
+def summarize_cmd(
+    file: Annotated[Path, typer.Argument(help="JSONL file in the import format (.jsonl or .jsonl.gz).")],
+    words: Annotated[int, typer.Option("--words", min=20, max=1000, help="Length of the story summary.")] = 120,
+    per_article: Annotated[bool, typer.Option("--per-article", help="Print each article's key points as JSONL.")] = False,
+) -> None:
+    """Summarise the articles of a file taken as one story (JSON), or give each article's key points
+    (JSONL), without storing anything."""
+    from broadsheet.pipeline.summarize_file import key_points_lines, story_summary_json
+    if per_article:
+        for line in key_points_lines(file):
+            sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+        return
+    sys.stdout.write(json.dumps(story_summary_json(file, words, state.config()), ensure_ascii=False) + "\n")
+
+
 @sources_app.command("add")
 def sources_add(url: Annotated[str, typer.Argument(help="A feed URL, or a site URL that links to its feed.")]) -> None:
     """Add a source; a site URL is searched for its feed."""

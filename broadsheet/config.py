@@ -52,6 +52,9 @@ SETTINGS: tuple[Setting, ...] = (
             "(lexical signals only, much faster)."),
     Setting("llm_url", "", str, "OpenAI-compatible endpoint for optional generative features."),
     Setting("llm_key", "", str, "API key for the generative endpoint.", secret=True),
+    Setting("llm_model", "", str, "Model name sent to the generative endpoint."),
+    Setting("llm_timeout", 2.0, float, "Seconds a reader waits for the generative endpoint before the "
+            "extractive result is shown (a late answer is kept for the next reader)."),
 )
 
 

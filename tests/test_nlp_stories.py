@@ -153,3 +153,15 @@ def test_a_story_that_grew_into_two_is_split(tmp_path, engine):
     assert len(dam) == 1 and len(ferry) == 1 and dam != ferry
     assert story_store.get_story(engine, next(iter(ferry))).article_count == 3
     assert story_store.get_story(engine, next(iter(dam))).article_count == 3
+
+
+def test_articles_stored_before_the_stage_are_placed_with_the_next_batch(tmp_path, engine):
+    from broadsheet.pipeline import stages
+    from broadsheet.store import articles as article_store
+    records = _records()
+    with engine.begin() as conn:  # as a database upgraded from before stories existed holds them
+        article_store.save_articles(conn, [stages.article_from_record(json.dumps(r), n)
+                                           for n, r in enumerate(records[:4], start=1)])
+    exported = _import(tmp_path, engine, records[4:])
+    assert all(r["story_id"] for r in exported.values())
+    assert exported["dam-0"]["story_id"] == exported["dam-3"]["story_id"]

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from broadsheet.nlp.summarize import Cited, SourceText, distinct_sources
+from broadsheet.nlp.summarize import Cited, SourceText, displayed, distinct_sources
 from broadsheet.nlp.sentences import split_sentences
 from broadsheet.nlp.terms import content_words
 
@@ -110,12 +110,13 @@ def passages_of(docs: Sequence[SourceText]) -> list[_Passage]:
     seen: set[str] = set()
     for doc in distinct_sources(docs):
         for s in split_sentences(doc.text):
-            key = " ".join(s.text.lower().split())
+            start, shown = displayed(s)  # without a leading dateline
+            key = " ".join(shown.lower().split())
             if key in seen:
                 continue  # the same sentence in a lightly edited copy: cite the first
             seen.add(key)
-            found.append(_Passage(Cited(s.text, doc.id, doc.source, s.start, s.end, s.index),
-                                  Counter(words_of(f"{doc.title} {s.text}" if s.index == 0 else s.text)), s.text))
+            found.append(_Passage(Cited(shown, doc.id, doc.source, start, s.end, s.index),
+                                  Counter(words_of(f"{doc.title} {shown}" if s.index == 0 else shown)), shown))
     return found
 
 

@@ -29,7 +29,10 @@ chancellor secretary senator sen governor gov rep representative judge justice g
 captain capt lieutenant lt sergeant sgt inspector detective officer chief coach manager king queen prince
 princess pope cardinal archbishop bishop rev father sister brother mayor deputy leader chairman chairwoman
 ceo founder director spokesman spokeswoman commissioner ambassador envoy finance foreign defence defense
-interior health home justice education opposition former late st""".split())
+interior health home justice education opposition former late st official striker midfielder defender goalkeeper
+winger forward actor actress singer rapper columnist editor reporter journalist writer author engineer scientist
+economist analyst lawyer palaeontologist paleontologist researcher spokesperson""".split())
+_CLUB_WORDS = ["united", "rovers", "athletic", "wanderers", "fc", "albion", "hotspur", "rangers"]
 _CONNECTORS = frozenset({"of", "and", "the", "for", "de", "la", "du", "&"})
 _OUTLET_WORDS = ["news", "tv", "television", "radio", "broadcasting", "broadcast", "channel", "network", "fm"]
 _PAPER_WORDS = ["times", "post", "herald", "journal", "gazette", "tribune", "telegraph", "courier", "chronicle",
@@ -85,6 +88,8 @@ def _outlet_patterns() -> list[dict]:
                                                  "nine", "ten"]}, "IS_TITLE": True}, {"LOWER": "news", "OP": "?"}],
         [{"TEXT": {"REGEX": r"^[A-Z][A-Z0-9]{0,4}TV$"}}],
         [{"LOWER": "daily"}, {"IS_TITLE": True}],
+        [{"LOWER": {"IN": ["radio", "tv"]}, "IS_TITLE": True}, name],
+        [name, {"LOWER": {"IN": _CLUB_WORDS}, "IS_TITLE": True}],
         [{"LOWER": "the"}, name, {"LOWER": {"IN": _PAPER_WORDS}, "IS_TITLE": True}],
     ]
     return [{"label": "ORG", "pattern": shape} for shape in shapes]
@@ -147,12 +152,33 @@ def mentions_of(doc) -> list[tuple[str, str]]:
         kind = KINDS.get(ent.label_)
         if kind is None:
             continue
-        name = _clean(ent.text, kind)
+        before = doc[ent.start - 1].text if ent.start > 0 else ""
+        titled = before[:1].isupper() or before.lower() in _TITLES
+        kind = _person_by_title(f"{before} {ent.text}" if titled else ent.text, kind)
+        text = ent.text.title() if ent.text.isupper() and len(ent.text) > 5 else ent.text  # "KESSFORD —" datelines
+        name = _clean(text, kind)
         if kind == PLACE and name.lower() in _COUNTRY_ALIASES:
             name = _COUNTRY_ALIASES[name.lower()]
         if _plausible(name):
             found.append((name, kind))
     return found
+
+
+_ORG_WORDS = frozenset("""office ministry department council party bank group company corporation agency
+committee commission court house hall university school hospital association union league club fund
+authority service services board trust institute foundation centre center""".split())
+
+
+def _person_by_title(text: str, kind: str) -> str:
+    """"Mayor Ilse Varga" tagged as an organisation is a person: a title before two or three names."""
+    words = text.replace("’", "'").split()
+    if kind == PERSON or len(words) < 2 or words[0].lower().rstrip(".") not in _TITLES:
+        return kind
+    rest = [w for w in words if w.lower().rstrip(".") not in _TITLES]
+    if 1 <= len(rest) <= 3 and all(w[:1].isupper() and w.lower().strip("'s") not in _ORG_WORDS for w in rest) \
+            and not any("'" in w for w in words):
+        return PERSON
+    return kind
 
 
 def _initials(name: str) -> str:
@@ -163,7 +189,7 @@ def _longer_form(short: str, kind: str, names: Sequence[str], counts: Counter) -
     """The fuller name a short mention refers to within the article, when exactly one fits best."""
     short_key = entity_key(short)
     short_words = short_key.split()
-    fits = []
+    fits, tails = [], []
     for other in names:
         other_key = entity_key(other)
         words = other_key.split()
@@ -174,6 +200,10 @@ def _longer_form(short: str, kind: str, names: Sequence[str], counts: Counter) -
         elif kind != PERSON and (words[:len(short_words)] == short_words
                                  or (short.isupper() and len(short) >= 2 and _initials(other) == short_key)):
             fits.append(other)
+        elif kind == ORGANISATION and len(short_words) == 1 and words[-1] == short_key:
+            tails.append(other)  # "the League" after "the Agrarian League"
+    if not fits and len(tails) == 1:
+        return tails[0]
     if not fits:
         return None
     return max(fits, key=lambda n: (counts[n], len(n)))
@@ -207,8 +237,15 @@ def _kind_vote(counter: Counter) -> str:
 
 
 def _cross_kind(name: str, key: str, display: Mapping[str, str], kind_of: Mapping[str, str]) -> str | None:
-    """A one-word "person" or "place" that is the first word of an organisation's name is that organisation."""
-    if " " in key or kind_of[key] == ORGANISATION:
+    """A one-word name tagged with another kind: the surname of a person named in full in the
+    article is that person; a first word of an organisation's name is that organisation."""
+    if " " in key:
+        return None
+    for other_key, other in display.items():
+        if kind_of[other_key] == PERSON and kind_of[key] != PERSON and other_key.split()[-1] == key \
+                and other_key != key:
+            return other
+    if kind_of[key] == ORGANISATION:
         return None
     for other_key, other in display.items():
         if kind_of[other_key] == ORGANISATION and other_key.split()[0] == key and other_key != key:

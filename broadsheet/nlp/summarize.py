@@ -253,6 +253,7 @@ def summarize_story(docs: Sequence[SourceText], words: int = DEFAULT_WORDS) -> S
         return total >= words * 0.9
 
     chosen = _pick(pool, enough, source_of=lambda c: kept[c.doc].source or kept[c.doc].id)
-    chosen.sort(key=lambda c: (_when(kept[c.doc]), c.start))
+    # The most central sentence opens the summary (it states the story); the rest follow in time order.
+    chosen = chosen[:1] + sorted(chosen[1:], key=lambda c: (_when(kept[c.doc]), c.start))
     return StorySummary([Cited(c.text, kept[c.doc].id, kept[c.doc].source, c.start, c.end, c.sentence.index)
                          for c in chosen])

@@ -1,8 +1,8 @@
 """A story's developments in time order: one line per article that brought something new.
 
-Articles are read oldest first. Each contributes the first of its lead sentences that is not
-already said by an earlier source (word overlap below a threshold); an article that only repeats
-what came before (a wire copy, a rewrite) adds no line.
+Articles are read oldest first. Each contributes its lead sentence (news states its development
+first) when no earlier source already said it (word overlap below a threshold); an article whose
+lead repeats what came before (a wire copy, a rewrite, a reaction piece) adds no line.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import datetime
 
 from broadsheet.nlp.summarize import SourceText, candidates, cosine, distinct_sources
 
-LEAD_SENTENCES = 3  # where a news article states its development
+LEAD_SENTENCES = 1  # where a news article states its development
 ALREADY_SAID = 0.45  # cosine to anything earlier above which a sentence is not new
 
 

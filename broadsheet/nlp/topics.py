@@ -144,8 +144,9 @@ def choose_tags(entity_counts: list[tuple[str, int]], title: str, limit: int = 5
                                                      item[0]))
     tags: list[str] = []
     for name, _count in ranked:
-        if name.lower() not in {t.lower() for t in tags}:
-            tags.append(name)
+        words = set(name.lower().split())
+        if not any(words <= set(t.lower().split()) or set(t.lower().split()) <= words for t in tags):
+            tags.append(name)  # "Kessford council" after "Kessford city council" adds nothing
         if len(tags) == limit:
             break
     return tags

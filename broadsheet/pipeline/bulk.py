@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from broadsheet.errors import BroadsheetError, InputError
 from broadsheet.model import Article
-from broadsheet.pipeline import related, stages, understand
+from broadsheet.pipeline import enrich, related, stages, understand
 from broadsheet.pipeline.progress import Progress
 from broadsheet.store import articles as article_store
 
@@ -86,6 +86,7 @@ def _write(engine: Engine, batch: list[Article], learn=None) -> int:
             if learn:
                 learn.reclean_sites(conn, learned)
             understand.understand_batch(engine, conn, items)
+            enrich.enrich_batch(engine, conn, items)
     return len(items)
 
 
@@ -131,6 +132,8 @@ def _export_chunk(engine: Engine, chunk: list[Article], handle: IO[str]) -> int:
     if not items:
         return 0
     extra = related.export_fields(engine, items)
+    ai = enrich.export_fields(engine, items, extra)
     for article in items:
-        handle.write(json.dumps(stages.export_record(article, extra.get(article.id)), ensure_ascii=False) + "\n")
+        record = stages.export_record(article, extra.get(article.id), ai.get(article.id))
+        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     return len(items)

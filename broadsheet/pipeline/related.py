@@ -15,7 +15,8 @@ from broadsheet.store import stories as story_store
 from broadsheet.model import Article
 from broadsheet.store.stories import Understood
 
-SPAN = 1000  # articles arriving this many places before or after are candidates
+SPAN = 1000  # articles arriving this many places before or after are candidates (export)
+PAGE_SPAN = 400  # the same for one article page: a quicker read, the story's own articles still all in
 
 
 def candidate(item: Understood, originals: dict[str, Understood]) -> Candidate:
@@ -26,10 +27,10 @@ def candidate(item: Understood, originals: dict[str, Understood]) -> Candidate:
                      source=item.source_name, lexical=lex, embedding=embedding)
 
 
-def related_for_batch(engine: Engine, low: int, high: int, limit: int = 5) -> dict[str, list[str]]:
+def related_for_batch(engine: Engine, low: int, high: int, limit: int = 5, span: int = SPAN) -> dict[str, list[str]]:
     """Related article ids for every placed article with arrival in [low, high]."""
     with engine.connect() as conn:
-        pool = story_store.understood_range(conn, low - SPAN, high + SPAN)
+        pool = story_store.understood_range(conn, low - span, high + span)
         by_id = {u.id: u for u in pool}
         stories = {u.story_id for u in pool if low <= u.arrival <= high}
         extra = story_store.originals_of_stories(conn, stories, exclude=set(by_id))
@@ -40,7 +41,7 @@ def related_for_batch(engine: Engine, low: int, high: int, limit: int = 5) -> di
     codes: dict[str | None, int] = {}
     stories_of = np.array([codes.setdefault(u.story_id, len(codes)) for u in members])
     targets = [u for u in pool if low <= u.arrival <= high]
-    allowed = ((np.abs(arrivals[None, :] - np.array([u.arrival for u in targets])[:, None]) <= SPAN)
+    allowed = ((np.abs(arrivals[None, :] - np.array([u.arrival for u in targets])[:, None]) <= span)
                | (stories_of[None, :] == np.array([codes[u.story_id] for u in targets])[:, None]))
     return ranking.rank_many([u.id for u in targets], allowed, limit)
 
@@ -50,7 +51,7 @@ def related_for(engine: Engine, article_id: str, limit: int = 5) -> list[str]:
     item = story_store.understood(engine, article_id)
     if item is None:
         return []
-    return related_for_batch(engine, item.arrival, item.arrival, limit).get(article_id, [])
+    return related_for_batch(engine, item.arrival, item.arrival, limit, PAGE_SPAN).get(article_id, [])
 
 
 def export_fields(engine: Engine, chunk: list[Article]) -> dict[str, dict]:
@@ -62,7 +63,8 @@ def export_fields(engine: Engine, chunk: list[Article]) -> dict[str, dict]:
     with engine.connect() as conn:
         placed = {u.id: u for u in story_store.understood_range(conn, min(arrivals), max(arrivals))}
         redirects = story_store.redirect_map(conn, {u.story_id for u in placed.values()})
-        wanted = {i for ids in related.values() for i in ids} | {u.duplicate_of for u in placed.values() if u.duplicate_of}
+        wanted = {i for ids in related.values() for i in ids}
+        wanted |= {u.duplicate_of for u in placed.values() if u.duplicate_of}
         public = story_store.export_ids(conn, wanted)
     out = {}
     for article in chunk:

@@ -21,7 +21,7 @@ from broadsheet.ingest.feeds import COMMON_FEED_PATHS, discover_feeds, looks_lik
 from broadsheet.ingest import schedule
 from broadsheet.ingest.fetch import Fetcher, FetchPolicy
 from broadsheet.model import Article, ParsedFeed, Source
-from broadsheet.pipeline import push, sitelearn, stages, understand
+from broadsheet.pipeline import enrich, push, sitelearn, stages, understand
 from broadsheet.pipeline.progress import Progress
 from broadsheet.pipeline.workers import POOL_THRESHOLD, run_cpu, worker_count
 from broadsheet.store import articles as article_store
@@ -229,6 +229,7 @@ def _save(engine: Engine, ready: list[Article], report: RefreshReport) -> None:
             article_store.save_articles(conn, batch)
             sitelearn.reclean_sites(conn, learned)
             understand.understand_batch(engine, conn, batch)
+            enrich.enrich_batch(engine, conn, batch)
         report.articles_saved += len(batch)
         report.add_time("store (site learning + writes)", time.perf_counter() - started)
 

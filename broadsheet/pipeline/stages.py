@@ -111,11 +111,12 @@ def article_from_record(line: str, line_no: int) -> Article:
     )
 
 
-def export_record(article: Article, understood: dict | None = None) -> dict:
+def export_record(article: Article, understood: dict | None = None, enriched: dict | None = None) -> dict:
     """Everything known about an article, as one JSON-ready dict (the export format).
 
-    `understood` carries the understand stage's story_id, duplicate_of and related ids."""
-    understood = understood or {}
+    `understood` carries the understand stage's story_id, duplicate_of and related ids; `enriched`
+    the enrich stage's entities, section, tags and key points and the story's summary."""
+    understood, enriched = understood or {}, enriched or {}
     return {
         "id": article.import_id if article.import_id is not None else article.id,
         "article_id": article.id, "url": article.url, "source": article.source_name, "title": article.title,
@@ -123,4 +124,7 @@ def export_record(article: Article, understood: dict | None = None) -> dict:
         "language": article.language, "image": article.image, "text": article.text, "meta": article.meta,
         "story_id": understood.get("story_id"), "duplicate_of": understood.get("duplicate_of"),
         "related": understood.get("related", []),
+        "section": enriched.get("section"), "topics": enriched.get("topics", []),
+        "entities": enriched.get("entities", []), "key_points": enriched.get("key_points", []),
+        "story_summary": enriched.get("story_summary"),
     }

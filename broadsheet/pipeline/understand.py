@@ -30,6 +30,7 @@ from broadsheet.store.schema import articles
 log = logging.getLogger(__name__)
 REBUILD_ARTICLES = 20_000  # newest placed articles read back to rebuild story centroids
 REBUILD_TEXTS = 5_000  # newest originals re-fingerprinted for near-duplicate search
+BACKLOG = 500  # unplaced older articles (stored before this stage existed) taken along with each batch
 NAME_PREFIX = "@"  # names share the term_stats table with words
 
 
@@ -103,7 +104,9 @@ class Understander:
             started = time.perf_counter()
             try:
                 self.ensure_current(conn)
-                return self._understand(conn, story_store.unplaced(conn, [a.id for a in batch]))
+                items = {a.id: a for a in story_store.unplaced_backlog(conn, BACKLOG)}
+                items.update((a.id, a) for a in story_store.unplaced(conn, [a.id for a in batch]))
+                return self._understand(conn, sorted(items.values(), key=lambda a: a.arrival or 0))
             except Exception:
                 self.batches = -1.0  # the transaction will roll back: memory must not keep its effects
                 raise
@@ -124,8 +127,6 @@ class Understander:
         report = UnderstandReport()
         if not items:
             return report
-        # Within a batch the earliest published copy comes first, so it is the one copies link to.
-        items = sorted(items, key=lambda a: (_epoch(a.published_at or a.fetched_at) or 0.0, a.arrival or 0))
         prints = {a.id: fingerprint(a.title, a.text) for a in items}
         original_of: dict[str, str] = {}
         replaces: dict[str, str] = {}  # a late-arriving earlier copy -> the stored copy it replaces as first
@@ -135,11 +136,19 @@ class Understander:
             when = _epoch(article.published_at)
             if found is None:
                 self.duplicates.add(article.id, prints[article.id], when)
-            elif found[0] not in batch_ids and _earlier(when, self.duplicates.when.get(found[0])):
-                replaces[article.id] = found[0]
-                self.duplicates.replace(found[0], article.id, prints[article.id], when)
-            else:
+            elif not _earlier(when, self.duplicates.when.get(found[0])):
                 original_of[article.id] = found[0]
+            else:  # an earlier-published copy arrived later: it becomes the first copy
+                self.duplicates.replace(found[0], article.id, prints[article.id], when)
+                if found[0] in batch_ids:
+                    for copy, first in list(original_of.items()):
+                        if first == found[0]:
+                            original_of[copy] = article.id
+                    original_of[found[0]] = article.id
+                    if found[0] in replaces:  # it had itself displaced a stored copy: that passes on too
+                        replaces[article.id] = replaces.pop(found[0])
+                else:
+                    replaces[article.id] = found[0]
         originals = [a for a in items if a.id not in original_of and a.id not in replaces]
         embeddings = dict(zip((a.id for a in originals), self._embed(originals, report)))
         stored = self._stored_originals(conn, (set(original_of.values()) | set(replaces.values())) - batch_ids)
@@ -148,7 +157,9 @@ class Understander:
         redirect: dict[str, str] = {}
         rows, touched, merges = [], set(), []
         sizes_before: dict[str, int] = {}
-        for article in items:
+        # First copies before copies; a batch's first copies in publication order (fetches finish in any order).
+        order = sorted(items, key=lambda a: (a.id in original_of, _epoch(a.published_at or a.fetched_at) or 0.0))
+        for article in order:
             try:
                 if article.id in replaces:
                     row = self._take_over(article, stored[replaces[article.id]], story_of, report)
@@ -265,8 +276,15 @@ class Understander:
 
 
 def _earlier(when: float | None, other: float | None) -> bool:
-    """Published clearly (a minute or more) before the other copy."""
-    return when is not None and other is not None and when < other - 60.0
+    """Published clearly before the other copy: a minute or more, or a day when either time is a bare
+    date (midnight exactly), since many pages state only the day (a bare date loses a same-day tie)."""
+    if when is None or other is None:
+        return False
+    if when % 86400 == 0 or other % 86400 == 0:
+        if when // 86400 == other // 86400:  # same day: the copy with a real time is taken as first
+            return other % 86400 == 0 and when % 86400 != 0
+        return when // 86400 < other // 86400
+    return when < other - 60.0
 
 
 def _resolve(redirect: dict[str, str], story: str) -> str:

@@ -78,6 +78,12 @@ articles = Table(
     Column("content_hash", String(32)),
     Column("terms", JSON),  # heaviest TF-IDF terms and capitalised names, to rebuild vectors
     Column("vector", LargeBinary),  # sentence embedding, float16
+    # Written by the enrich stage (migration 0005); NULL until it has seen the article.
+    Column("section", String(32)),
+    Column("tags", JSON),
+    Column("key_points", JSON),  # [{text, start, end, sentence}]: offsets into `text`
+    Column("entities", JSON),  # [{id, name, kind, count}]
+    Column("enriched", Integer),  # version of the enrich stage that wrote the fields above
     Index("ix_articles_status_published", "status", "published_at"),
     Index("ix_articles_source_published", "source_id", "published_at"),
     Index("ix_articles_import_id", "import_id"),
@@ -85,6 +91,7 @@ articles = Table(
     Index("ix_articles_story", "story_id"),
     Index("ix_articles_duplicate_of", "duplicate_of"),
     Index("ix_articles_content_hash", "content_hash"),
+    Index("ix_articles_section", "section"),
 )
 
 # Site-level boilerplate: how many of a site's pages carried each paragraph fingerprint.
@@ -207,4 +214,50 @@ comment_reports = Table(
     Column("resolution", String(16)),  # hidden | dismissed
     UniqueConstraint("comment_id", "user_id", name="uq_comment_reports_once"),
     Index("ix_comment_reports_open", "resolved_at", "comment_id"),
+)
+
+# --- AI features (migration 0005) ---------------------------------------------------------------
+
+# People, organisations and places, one row per normalised name ("person:vladimir putin").
+entities = Table(
+    "entities", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ref", Text, nullable=False, unique=True),  # kind:key
+    Column("kind", String(16), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("surname", Text, nullable=False, default=""),  # last word of the key: links "Putin" to the full name
+    Column("article_count", Integer, nullable=False, default=0),
+    Column("last_seen", UTCDateTime),
+    Index("ix_entities_kind_surname", "kind", "surname"),
+)
+
+article_entities = Table(
+    "article_entities", metadata,
+    Column("article_id", String(32), ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("entity_id", Integer, ForeignKey("entities.id", ondelete="CASCADE"), primary_key=True),
+    Column("mentions", Integer, nullable=False, default=1),
+    Index("ix_article_entities_entity", "entity_id"),
+)
+
+# Cached story-level results (summary of N words, timeline, what each source adds), keyed
+# "story:kind" and valid while the story's membership signature is unchanged.
+story_digests = Table(
+    "story_digests", metadata,
+    Column("key", Text, primary_key=True),
+    Column("story_id", String(32), nullable=False),
+    Column("signature", String(32), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_story_digests_story", "story_id"),
+)
+
+# Answers to readers' questions, keyed by scope (story or article), its signature and the question.
+answers = Table(
+    "answers", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("scope", String(32), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_answers_scope", "scope"),
 )

@@ -99,6 +99,13 @@ def unplaced(conn: Connection, ids: Sequence[str]) -> list[Article]:
     return sorted(found, key=lambda a: a.arrival or 0)
 
 
+def unplaced_backlog(conn: Connection, limit: int) -> list[Article]:
+    """The oldest readable articles never placed (stored before the stage existed, or by a failed run)."""
+    query = (select(articles).where(articles.c.story_id.is_(None)).where(articles.c.status == "ok")
+             .order_by(articles.c.arrival).limit(limit))
+    return [_article(r) for r in conn.execute(query)]
+
+
 def save_understanding(conn: Connection, rows: list[dict]) -> None:
     """Write story_id, duplicate_of, content_hash, terms and vector for placed articles."""
     if not rows:

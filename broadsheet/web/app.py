@@ -20,6 +20,7 @@ from broadsheet.ingest.feeds import export_opml
 from broadsheet.store import articles as article_store
 from broadsheet.store import sources as source_store
 from broadsheet.web import stories as story_pages
+from broadsheet.web.ai import ai_router, article_panel
 from broadsheet.web.timefmt import absolute_time, iso_time, relative_time
 from broadsheet.web.websub import websub_router
 from broadsheet.web.accounts import Accounts, SessionMiddleware, accounts_router
@@ -74,6 +75,8 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
     def render(request: Request, name: str, status: int = 200, **context: object) -> HTMLResponse:
         return templates.TemplateResponse(request, name, context, status_code=status)
 
+    app.include_router(ai_router(engine, config, render))
+
     @app.exception_handler(BroadsheetError)
     async def on_error(request: Request, exc: BroadsheetError) -> Response:
         if request.url.path.startswith("/api/"):
@@ -94,13 +97,14 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
                       has_next=number * page_size < total, total=total)
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse)
-    def article(request: Request, article_id: str) -> HTMLResponse:
+    def article(request: Request, article_id: str, q: str | None = None) -> HTMLResponse:
         item = article_store.get_article(engine, article_id)
         if item.status != "ok":
             raise NotFound(f"web: article {article_id} is not readable yet")
         return render(request, "article.html", article=item, related=story_pages.related_items(engine, item),
                       also=story_pages.also_published_by(engine, item),
-                      comments=comments_section(request, "article", item.id))
+                      comments=comments_section(request, "article", item.id),
+                      ai=article_panel(engine, config, item, q))
 
     @app.get("/sources", response_class=HTMLResponse)
     def sources(request: Request) -> HTMLResponse:

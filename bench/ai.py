@@ -1,0 +1,379 @@
+"""The AI features, measured with their baselines in the same run.
+
+    .venv/bin/python bench/ai.py [--sample N] [--no-embeddings] [--json PATH]
+
+Prints:
+- key points on ../shared/data/summarization/bbc-news-summary: ROUGE-1/2/L F1 (rouge-score, stemmed)
+  against the reference summaries, for our key points (3 to 5 by length), our key points cut to 3, and
+  the lead-3 baseline (the article's first three sentences; the headline line is not body);
+- sections: accuracy and confusion matrix on the BBC categories (business, entertainment, politics,
+  sport, tech -> Business, Entertainment, Politics, Sports, Technology) and the uci-news-head
+  categories (b, e, m -> Business, Entertainment, Health; t "science and technology" -> Technology or
+  Science), for the vocabulary alone and vocabulary + MiniLM prototypes (the default configuration),
+  plus the same restricted to each set's own labels (zero-shot with the set's candidate labels);
+- entities: precision/recall per kind on tests/fixtures/entities_gold.jsonl (written by the project);
+- story summaries on the demo newsroom's 14 stories: sources cited / sources available, redundancy
+  (largest word-overlap cosine between two summary sentences), citation validity (offsets give back the
+  sentence), words, and ROUGE against the stories' own standfirsts next to a round-robin lead baseline;
+- ask latency on the demo newsroom (imported into a fresh SQLite store): cold and cached, per question;
+- CPU milliseconds per newly ingested article for the enrich stage (NER, key points, section, tags,
+  entity filing) on the demo newsroom and on BBC articles, and per story for summary + timeline + adds.
+Figures that need ../shared/data are skipped with a message when it is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DATA = ROOT.parent / "shared" / "data"
+BBC = DATA / "summarization" / "bbc-news-summary" / "bbc_news_summary.jsonl"
+UCI = DATA / "clustering" / "uci-news-head" / "uci_news_head.csv"
+ENTITY_GOLD = ROOT / "tests" / "fixtures" / "entities_gold.jsonl"
+BBC_SECTIONS = {"business": "Business", "entertainment": "Entertainment", "politics": "Politics", "sport": "Sports",
+                "tech": "Technology"}
+UCI_SECTIONS = {"b": ("Business",), "e": ("Entertainment",), "m": ("Health",), "t": ("Technology", "Science")}
+
+from broadsheet.nlp.section_lexicon import SECTIONS  # noqa: E402
+
+
+# --- data -------------------------------------------------------------------------------------------
+
+def bbc_rows(sample: int | None = None) -> list[dict]:
+    """The BBC summary set (every k-th row for a sample, deterministic)."""
+    with BBC.open(encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle]
+    return rows[::max(1, len(rows) // sample)] if sample else rows
+
+
+def bbc_body(row: dict) -> str:
+    """The article without its first line when that line is the headline."""
+    first, _, rest = row["article"].partition("\n")
+    return rest.strip() if first.strip() == row["title"].strip() else row["article"]
+
+
+def uci_rows() -> list[dict]:
+    with UCI.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+# --- key points -------------------------------------------------------------------------------------
+
+def rouge_key_points(rows: list[dict]) -> dict[str, tuple[float, float, float]]:
+    """Mean ROUGE-1/2/L F1 of key points, key points cut to 3, and lead-3, against the references."""
+    from rouge_score import rouge_scorer
+    from broadsheet.nlp.summarize import key_points, lead_sentences
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
+    systems = {"key points": lambda t, b: key_points(t, b), "key points (3)": lambda t, b: key_points(t, b, 3),
+               "lead-3": lambda t, b: lead_sentences(b, 3)}
+    totals = {name: [0.0, 0.0, 0.0] for name in systems}
+    for row in rows:
+        body = bbc_body(row)
+        for name, system in systems.items():
+            scores = scorer.score(row["extractive_summary"], " ".join(p.text for p in system(row["title"], body)))
+            for i, key in enumerate(("rouge1", "rouge2", "rougeL")):
+                totals[name][i] += scores[key].fmeasure
+    return {name: tuple(round(v / len(rows), 4) for v in values) for name, values in totals.items()}
+
+
+# --- sections ---------------------------------------------------------------------------------------
+
+def section_accuracy(items: list[tuple[str, str, tuple[str, ...]]], vectors=None, prototypes=None,
+                     allowed: list[str] | None = None) -> tuple[float, Counter]:
+    """Accuracy and confusion (gold, predicted) of the section classifier on (title, text, gold) items."""
+    from broadsheet.nlp.topics import classify_section
+    correct, confusion = 0, Counter()
+    for i, (title, text, gold) in enumerate(items):
+        result = classify_section(title, text, None if vectors is None else vectors[i], prototypes)
+        predicted = result.section if allowed is None else max(allowed, key=lambda s: result.scores.get(s, 0.0))
+        correct += predicted in gold
+        confusion[(gold[0], predicted)] += 1
+    return correct / len(items), confusion
+
+
+def print_confusion(confusion: Counter) -> None:
+    golds = sorted({g for g, _ in confusion})
+    print("      gold \\ predicted " + " ".join(f"{s[:6]:>7}" for s in SECTIONS))
+    for gold in golds:
+        print(f"  {gold:>20} " + " ".join(f"{confusion[(gold, s)]:>7}" for s in SECTIONS))
+
+
+def section_items() -> dict[str, list]:
+    bbc = [(r["title"], bbc_body(r), (BBC_SECTIONS[r["category"]],)) for r in bbc_rows()]
+    uci = [(r["TITLE"], "", UCI_SECTIONS[r["CATEGORY"]]) for r in uci_rows()]
+    return {"bbc": bbc, "uci-news-head": uci}
+
+
+def embed_items(items: list, embedder) -> list:
+    from broadsheet.nlp.embed import embedding_text
+    return list(embedder.encode([embedding_text(title, text) for title, text, _ in items]))
+
+
+def cached_minilm():
+    from broadsheet.nlp.embed import CachedEmbedder, load_embedder
+    return CachedEmbedder(load_embedder("minilm"), ROOT / "bench" / "out" / "embeddings")
+
+
+def prototypes_of(embedder):
+    import numpy as np
+    from broadsheet.nlp.topics import Prototypes, prototype_texts
+    texts, labels = prototype_texts()
+    return Prototypes(embedder.encode(texts), np.array(labels))
+
+
+# --- entities -----------------------------------------------------------------------------------------
+
+def entity_scores() -> dict[str, tuple[float, float]]:
+    """Precision and recall per kind (and all) of (kind, name) pairs per document on our test set."""
+    from broadsheet.nlp.entities import entity_key, extract_entities_batch
+    rows = [json.loads(line) for line in ENTITY_GOLD.read_text(encoding="utf-8").splitlines()]
+    fields = (("person", "people"), ("organisation", "organisations"), ("place", "places"))
+    key = lambda n: entity_key(n[4:] if n.lower().startswith("the ") else n)  # noqa: E731
+    counts = {kind: [0, 0, 0] for kind, _ in fields}
+    for row, found in zip(rows, extract_entities_batch([r["text"] for r in rows])):
+        for kind, field in fields:
+            gold = {key(n) for n in row[field]}
+            got = {e.key for e in found if e.kind == kind}
+            counts[kind][0] += len(gold & got)
+            counts[kind][1] += len(got - gold)
+            counts[kind][2] += len(gold - got)
+    counts["all"] = [sum(c[i] for c in counts.values()) for i in range(3)]
+    return {k: (tp / max(tp + fp, 1), tp / max(tp + fn, 1)) for k, (tp, fp, fn) in counts.items()}
+
+
+# --- the demo newsroom ----------------------------------------------------------------------------------
+
+def demo_stories() -> dict[str, list]:
+    """The demo newsroom's stories as summarizer input, plus each article's standfirst."""
+    from broadsheet.demo.content import load_articles, publisher
+    from broadsheet.nlp.summarize import SourceText
+    now = datetime.now(timezone.utc)
+    stories: dict[str, list] = {}
+    for a in load_articles():
+        doc = SourceText(a.slug, publisher(a.publisher).name, a.title, "\n\n".join(a.paragraphs),
+                         now - timedelta(minutes=a.minutes_ago))
+        stories.setdefault(a.story, []).append((doc, a.summary))
+    return stories
+
+
+def round_robin_leads(docs: list, words: int) -> str:
+    """Baseline: each source's sentences in turn (first sentences first) until the word budget."""
+    from broadsheet.nlp.summarize import candidates, distinct_sources
+    pools = [candidates(d.text) for d in distinct_sources(docs)]
+    chosen, total, depth = [], 0, 0
+    while total < words and any(depth < len(p) for p in pools):
+        for pool in pools:
+            if depth < len(pool) and total < words:
+                chosen.append(pool[depth].text)
+                total += pool[depth].length
+        depth += 1
+    return " ".join(chosen)
+
+
+def story_summary_figures(words: int = 120) -> dict[str, float]:
+    from collections import Counter as Bag
+    from rouge_score import rouge_scorer
+    from broadsheet.nlp.summarize import cosine, distinct_sources, summarize_story
+    from broadsheet.nlp.terms import content_words
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2"], use_stemmer=True)
+    rows = []
+    for story, pairs in demo_stories().items():
+        docs = [d for d, _ in pairs]
+        reference = " ".join(dict.fromkeys(s for _, s in pairs if s))
+        by_id = {d.id: d for d in docs}
+        summary = summarize_story(docs, words)
+        bags = [Bag(content_words(s.text)) for s in summary.sentences]
+        overlap = max((cosine(a, b) for i, a in enumerate(bags) for b in bags[i + 1:]), default=0.0)
+        available = {d.source for d in distinct_sources(docs)}
+        ours = scorer.score(reference, summary.text)
+        base = scorer.score(reference, round_robin_leads(docs, words))
+        rows.append({"sources": len({s.source for s in summary.sentences}) / len(available),
+                     "redundancy": overlap, "words": len(summary.text.split()),
+                     "valid": sum(by_id[s.article_id].text[s.start:s.end] == s.text for s in summary.sentences)
+                     / max(len(summary.sentences), 1),
+                     "r1": ours["rouge1"].fmeasure, "r2": ours["rouge2"].fmeasure,
+                     "base_r1": base["rouge1"].fmeasure, "base_r2": base["rouge2"].fmeasure})
+    return {k: round(statistics.mean(r[k] for r in rows), 4) for k in rows[0]} | {"stories": len(rows)}
+
+
+def demo_store(embeddings: str = "off"):
+    """The demo newsroom imported (as JSONL, no HTTP) into a fresh SQLite store through the real stages."""
+    from broadsheet.config import load_config
+    from broadsheet.pipeline import bulk, understand
+    from broadsheet.nlp.embed import load_embedder
+    from broadsheet.store.db import open_database
+    folder = Path(tempfile.mkdtemp(prefix="bench-ai-"))
+    path = folder / "demo.jsonl"
+    with path.open("w", encoding="utf-8") as handle:
+        for pairs in demo_stories().values():
+            for doc, _ in pairs:
+                handle.write(json.dumps({"id": doc.id, "url": f"https://{doc.source.lower().replace(' ', '-')}"
+                                         f".example/{doc.id}", "title": doc.title, "text": doc.text,
+                                         "source": doc.source, "published": doc.published.isoformat()}) + "\n")
+    config = load_config(environ={}, data_dir=str(folder), embeddings=embeddings)
+    engine = open_database(config.resolved_database_url)
+    understand.configure(engine, load_embedder(embeddings))
+    bulk.import_jsonl(engine, path)
+    return engine, config
+
+
+QUESTIONS = ("What happened?", "Who said what about it?", "How much will it cost?", "When is the vote?",
+             "How many people were affected?", "What did the minister say about football?",
+             "Where did it happen?", "Why did the talks fail?")
+
+
+def ask_latency(engine, config) -> dict[str, float]:
+    """Milliseconds per question through the store (scope, index, answer, cache write), cold then cached."""
+    from broadsheet.pipeline import insight
+    from broadsheet.store import articles as article_store
+    cold, warm, supported = [], [], 0
+    seen_stories = set()
+    for article in article_store.iter_articles(engine):
+        scope = insight.scope_of(engine, article)
+        if scope.key in seen_stories:
+            continue
+        seen_stories.add(scope.key)
+        questions = list(QUESTIONS) + [f"Why {article.title[0].lower()}{article.title[1:]}?"]
+        for question in questions:
+            started = time.perf_counter()
+            scope = insight.scope_of(engine, article)
+            answer = insight.ask(engine, config, scope, question)
+            cold.append((time.perf_counter() - started) * 1000)
+            supported += answer["supported"]
+            started = time.perf_counter()
+            insight.ask(engine, config, insight.scope_of(engine, article), question)
+            warm.append((time.perf_counter() - started) * 1000)
+    q = lambda xs, p: sorted(xs)[min(len(xs) - 1, int(p * len(xs)))]  # noqa: E731
+    return {"questions": len(cold), "supported": supported, "cold_p50": q(cold, .5), "cold_p95": q(cold, .95),
+            "cold_max": max(cold), "cached_p50": q(warm, .5), "cached_max": max(warm)}
+
+
+def enrich_cpu(engine, articles: list) -> dict[str, float]:
+    """CPU ms per article of the enrich stage, in total and by part, on already stored articles."""
+    from broadsheet.nlp import entities as ner
+    from broadsheet.nlp.summarize import key_points
+    from broadsheet.nlp.topics import classify_section
+    from broadsheet.pipeline import enrich
+    ner.load_model()
+    n = len(articles)
+    started = time.process_time()
+    with engine.begin() as conn:
+        enrich.enrich_articles(engine, conn, articles)
+    total = (time.process_time() - started) * 1000 / n
+    started = time.process_time()
+    ner.extract_entities_batch([f"{a.title}\n\n{a.text}" for a in articles])
+    ner_ms = (time.process_time() - started) * 1000 / n
+    started = time.process_time()
+    for a in articles:
+        key_points(a.title, a.text)
+    kp_ms = (time.process_time() - started) * 1000 / n
+    started = time.process_time()
+    for a in articles:
+        classify_section(a.title, a.text)
+    section_ms = (time.process_time() - started) * 1000 / n
+    return {"articles": n, "total": total, "ner": ner_ms, "key_points": kp_ms, "section": section_ms,
+            "words": statistics.mean(len(a.text.split()) for a in articles)}
+
+
+def story_cpu() -> float:
+    """CPU ms per demo story for summary + timeline + what each source adds (uncached)."""
+    from broadsheet.nlp.novelty import source_additions
+    from broadsheet.nlp.summarize import summarize_story
+    from broadsheet.nlp.timeline import build_timeline
+    stories = [[d for d, _ in pairs] for pairs in demo_stories().values()]
+    started = time.process_time()
+    for docs in stories:
+        summarize_story(docs)
+        build_timeline(docs)
+        source_additions(docs)
+    return (time.process_time() - started) * 1000 / len(stories)
+
+
+# --- the run ------------------------------------------------------------------------------------------
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sample", type=int, default=0, help="BBC rows for ROUGE (0: all)")
+    parser.add_argument("--no-embeddings", action="store_true", help="skip the MiniLM section figures")
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+    args = parser.parse_args()
+    figures: dict = {}
+    have_data = BBC.is_file() and UCI.is_file()
+    if not have_data:
+        print(f"(evaluation data not found under {DATA}: BBC and uci figures skipped)")
+    else:
+        rows = bbc_rows(args.sample or None)
+        print(f"== Key points vs lead-3 on bbc-news-summary ({len(rows)} articles), ROUGE F1 ==")
+        rouge = figures["rouge"] = rouge_key_points(rows)
+        print(f"  {'system':<16} {'R-1':>7} {'R-2':>7} {'R-L':>7}")
+        for name, (r1, r2, rl) in rouge.items():
+            print(f"  {name:<16} {r1:>7.4f} {r2:>7.4f} {rl:>7.4f}")
+        print(f"  bar: key points R-2 {rouge['key points'][1]:.4f} > lead-3 {rouge['lead-3'][1]:.4f}: "
+              f"{'met' if rouge['key points'][1] > rouge['lead-3'][1] else 'NOT met'}")
+        figures["sections"] = sections = {}
+        embedder = None if args.no_embeddings else cached_minilm()
+        prototypes = prototypes_of(embedder) if embedder else None
+        allowed = {"bbc": sorted(set(BBC_SECTIONS.values())), "uci-news-head": ["Business", "Entertainment", "Health",
+                                                                                  "Technology", "Science"]}
+        for name, items in section_items().items():
+            vectors = embed_items(items, embedder) if embedder else None
+            runs = [("vocabulary", None, None)] + ([("vocabulary+MiniLM", vectors, prototypes)] if embedder else [])
+            for label, vecs, protos in runs:
+                accuracy, confusion = section_accuracy(items, vecs, protos)
+                restricted, _ = section_accuracy(items, vecs, protos, allowed[name])
+                sections[f"{name} {label}"] = {"accuracy": round(accuracy, 4), "set labels only": round(restricted, 4)}
+                print(f"== Sections on {name} ({len(items)}), {label}: accuracy {accuracy:.4f} "
+                      f"(bar 0.85: {'met' if accuracy >= 0.85 else 'NOT met'}); restricted to the set's labels "
+                      f"{restricted:.4f} ==")
+                print_confusion(confusion)
+    print("== Entities on tests/fixtures/entities_gold.jsonl (written by the project) ==")
+    figures["entities"] = entities = entity_scores()
+    for kind, (p, r) in entities.items():
+        print(f"  {kind:<13} precision {p:.3f} recall {r:.3f}")
+    print("== Story summaries on the demo newsroom (120 words) ==")
+    summary = figures["story_summaries"] = story_summary_figures()
+    print(f"  stories {summary['stories']}; sources cited/available {summary['sources']:.3f}; "
+          f"max sentence overlap {summary['redundancy']:.3f}; citations valid {summary['valid']:.3f}; "
+          f"words {summary['words']:.1f}")
+    print(f"  vs the stories' standfirsts: ours R-1 {summary['r1']:.4f} R-2 {summary['r2']:.4f}; "
+          f"round-robin leads R-1 {summary['base_r1']:.4f} R-2 {summary['base_r2']:.4f}")
+    engine, config = demo_store()
+    latency = figures["ask"] = ask_latency(engine, config)
+    print(f"== Ask on the demo newsroom: {latency['questions']} questions, {latency['supported']} answered ==")
+    print(f"  cold p50 {latency['cold_p50']:.1f} ms, p95 {latency['cold_p95']:.1f} ms, max {latency['cold_max']:.1f} ms"
+          f" (bar 300 ms); cached p50 {latency['cached_p50']:.1f} ms, max {latency['cached_max']:.1f} ms")
+    from broadsheet.store import articles as article_store
+    cpu = figures["cpu_demo"] = enrich_cpu(engine, list(article_store.iter_articles(engine)))
+    print(f"== CPU per new article (enrich stage), demo newsroom: {cpu['total']:.1f} ms (bar 50) over "
+          f"{cpu['articles']} articles of {cpu['words']:.0f} words; NER {cpu['ner']:.1f}, key points "
+          f"{cpu['key_points']:.1f}, section {cpu['section']:.2f} ==")
+    if have_data:
+        bbc_engine, _ = demo_store()
+        from broadsheet.model import Article
+        sample = [Article(id=f"bbc{i}", url="", title=r["title"], text=bbc_body(r))
+                  for i, r in enumerate(bbc_rows(300))]
+        with bbc_engine.begin() as conn:
+            article_store.save_articles(conn, sample)
+        cpu = figures["cpu_bbc"] = enrich_cpu(bbc_engine, sample)
+        print(f"== CPU per new article (enrich stage), {cpu['articles']} BBC articles of {cpu['words']:.0f} words: "
+              f"{cpu['total']:.1f} ms (bar 50); NER {cpu['ner']:.1f}, key points {cpu['key_points']:.1f}, "
+              f"section {cpu['section']:.2f} ==")
+    figures["story_cpu"] = story_ms = story_cpu()
+    print(f"== CPU per story for summary + timeline + what each source adds (on demand, cached): {story_ms:.1f} ms ==")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(figures, indent=2, default=str), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Optional generative backend: an OpenAI-compatible chat endpoint, with every sentence checked."""

@@ -1,0 +1,154 @@
+"""The enrich stage: key points, section, tags and entities of each newly stored article.
+
+Runs on each stored batch after the understand stage, inside the batch's transaction, so the
+article's sentence embedding (when the embedder is on) is there to help choose its section. One
+article failing is logged and left unenriched (it is retried when read); the batch goes on.
+Idempotent: an article already enriched by this version of the stage is left alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import asdict
+
+import numpy as np
+from sqlalchemy import Connection, Engine
+
+from broadsheet.model import Article
+from broadsheet.nlp import entities as ner
+from broadsheet.nlp.summarize import key_points
+from broadsheet.nlp.topics import Prototypes, choose_tags, classify_section, prototype_texts
+from broadsheet.store import enrichment as store
+
+log = logging.getLogger(__name__)
+VERSION = 1  # bump when the stage's output changes: older rows are enriched again when read
+
+_prototypes: dict[str, Prototypes] = {}
+_prototype_lock = threading.Lock()
+
+
+def prototypes_for(engine: Engine) -> Prototypes | None:
+    """Section prototypes embedded with the database's embedder (None when embeddings are off)."""
+    from broadsheet.pipeline.understand import understander_for  # the embedder the stories stage uses
+    embedder = understander_for(engine).embedder
+    if not embedder.dim:
+        return None
+    with _prototype_lock:
+        if embedder.name not in _prototypes:
+            texts, labels = prototype_texts()
+            _prototypes[embedder.name] = Prototypes(embedder.encode(texts), np.array(labels))
+        return _prototypes[embedder.name]
+
+
+def _entity_rows(found: list[ner.Entity]) -> list[dict]:
+    return [{"ref": f"{e.kind}:{e.key}", "kind": e.kind, "name": e.name, "surname": e.surname, "count": e.count}
+            for e in found]
+
+
+def _enrich_one(article: Article, found: list[ner.Entity], vector: bytes | None,
+                prototypes: Prototypes | None) -> tuple[dict, list[dict]]:
+    """The stored fields of one article, and its entity rows."""
+    embedding = np.frombuffer(vector, dtype=np.float16).astype(np.float32) if vector else None
+    section = classify_section(article.title, article.text, embedding, prototypes)
+    points = [asdict(p) for p in key_points(article.title, article.text)]
+    entity_rows = _entity_rows(found)
+    return {"id": article.id, "section": section.section, "key_points": points,
+            "tags": choose_tags([(e.name, e.count) for e in found], article.title),
+            "entities": [{"name": e.name, "kind": e.kind, "count": e.count, "ref": r["ref"]}
+                         for e, r in zip(found, entity_rows)],
+            "enriched": VERSION}, entity_rows
+
+
+def enrich_articles(engine: Engine, conn: Connection, items: list[Article]) -> int:
+    """Enrich these articles inside the caller's transaction; returns how many were enriched."""
+    if not items:
+        return 0
+    found_all = ner.extract_entities_batch([f"{a.title}\n\n{a.text}" for a in items])
+    surnames = {e.key for found in found_all for e in found if e.kind == ner.PERSON and " " not in e.key}
+    known = store.known_full_names(conn, surnames) if surnames else {}
+    vectors = store.vectors_for(conn, [a.id for a in items])
+    prototypes = prototypes_for(engine) if vectors else None
+    rows, links = [], {}
+    for article, found in zip(items, found_all):
+        try:
+            found = ner.link_short_names(found, known)
+            row, entity_rows = _enrich_one(article, found, vectors.get(article.id), prototypes)
+        except Exception as exc:  # one article failing never aborts the batch
+            log.warning("enrich: article %s: %s", article.id, exc)
+            continue
+        rows.append(row)
+        links[article.id] = entity_rows
+    ids = store.link_entities(conn, links, {a.id: a.published_at or a.fetched_at for a in items})
+    for row in rows:
+        for item in row["entities"]:
+            item["id"] = ids.get(item.pop("ref"))
+    store.save_enrichment(conn, rows)
+    return len(rows)
+
+
+def enrich_batch(engine: Engine, conn: Connection, batch: list[Article]) -> int:
+    """Run the stage on a freshly stored batch inside its transaction (the pipeline's hook).
+
+    Every readable article of the batch is (re)enriched: a stored-again article may have new text."""
+    return enrich_articles(engine, conn, store.unenriched(conn, [a.id for a in batch], None))
+
+
+def ensure_enriched(engine: Engine, ids: list[str]) -> None:
+    """Enrich any of these articles the current stage has not seen (older rows, failures)."""
+    with engine.begin() as conn:
+        enrich_articles(engine, conn, store.unenriched(conn, ids, VERSION))
+
+
+def export_fields(engine: Engine, chunk: list[Article], understood: dict[str, dict]) -> dict[str, dict]:
+    """Per article of an export chunk: section, topics (section first, then tags), entities, key
+    points, and the summary of its story (the same object on every article of the story)."""
+    from broadsheet.pipeline import insight
+    from broadsheet.store.stories import export_ids
+    ids = [a.id for a in chunk]
+    ensure_enriched(engine, ids)
+    with engine.connect() as conn:
+        stored = store.enrichment_of(conn, ids)
+    summaries: dict[str, dict | None] = {}
+    for article in chunk:
+        story_id = (understood.get(article.id) or {}).get("story_id")
+        if story_id and story_id not in summaries:
+            summaries[story_id] = _story_summary(engine, insight, story_id)
+    public_ids = {i for s in summaries.values() if s for i in s["article_ids"]}
+    with engine.connect() as conn:
+        public = export_ids(conn, public_ids)
+    out = {}
+    for article in chunk:
+        fields = stored.get(article.id) or {}
+        story_id = (understood.get(article.id) or {}).get("story_id")
+        out[article.id] = {
+            "section": fields.get("section"),
+            "topics": ([fields["section"]] if fields.get("section") else []) + list(fields.get("tags") or []),
+            "entities": [{k: e[k] for k in ("id", "name", "kind", "count")} for e in fields.get("entities") or []],
+            "key_points": [{k: p[k] for k in ("text", "start", "end")} for p in fields.get("key_points") or []],
+            "story_summary": _public(summaries.get(story_id), public) if story_id else None,
+        }
+    return out
+
+
+def _story_summary(engine: Engine, insight, story_id: str) -> dict | None:
+    """A story's cached summary as export shows it (internal article ids, mapped later)."""
+    from broadsheet.store import digests
+    members = digests.story_articles(engine, story_id)
+    if not members:
+        return None
+    scope = insight.Scope(story_id, members, digests.signature(members))
+    sentences = insight.digest(engine, scope).summary
+    return {"story_id": story_id, "sentences": sentences,
+            "article_ids": list(dict.fromkeys(s["article_id"] for s in sentences))}
+
+
+def _public(summary: dict | None, public: dict[str, str]) -> dict | None:
+    """A summary with export ids (import ids where articles have them)."""
+    if not summary:
+        return None
+    sentences = [{"text": s["text"], "article_id": public.get(s["article_id"], s["article_id"]),
+                  "source": s["source"], "start": s["start"], "end": s["end"]} for s in summary["sentences"]]
+    return {"story_id": summary["story_id"], "text": " ".join(s["text"] for s in sentences),
+            "words": sum(len(s["text"].split()) for s in sentences), "sentences": sentences,
+            "article_ids": list(dict.fromkeys(s["article_id"] for s in sentences))}

@@ -1,0 +1,162 @@
+"""On-demand AI features of a story, read through the store and cached there: summary, timeline,
+what each source adds, and answers to readers' questions (optionally phrased by the generative
+backend, shown only when every sentence checks out against its cited source)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import asdict, dataclass, field
+
+from sqlalchemy import Engine
+
+from broadsheet.config import Config
+from broadsheet.llm.client import LLMSettings, generator_for
+from broadsheet.llm.grounding import Grounded, phrase_answer, phrase_summary
+from broadsheet.model import Article
+from broadsheet.nlp.answer import Answer, PassageIndex
+from broadsheet.nlp.novelty import source_additions
+from broadsheet.nlp.summarize import DEFAULT_WORDS, Cited, SourceText, StorySummary, summarize_story
+from broadsheet.nlp.timeline import build_timeline
+from broadsheet.store import digests
+
+log = logging.getLogger(__name__)
+ANSWER_CACHE = 256  # in-process answers kept besides the store table (per scope signature)
+
+
+def source_text(article: Article) -> SourceText:
+    """An article as the summarizer reads it."""
+    return SourceText(article.id, article.source_name or article.site_name, article.title, article.text,
+                      article.published_at or article.fetched_at)
+
+
+def llm_settings(config: Config) -> LLMSettings:
+    """The generative backend's settings."""
+    return LLMSettings(config.llm_url, config.llm_model, config.llm_key, config.llm_timeout)
+
+
+@dataclass
+class Scope:
+    """What a feature reads: a story's articles (or one article not yet placed in a story)."""
+
+    key: str
+    articles: list[Article]
+    signature: str
+    is_story: bool = True
+
+    @property
+    def docs(self) -> list[SourceText]:
+        return [source_text(a) for a in self.articles]
+
+
+def scope_of(engine: Engine, article: Article) -> Scope:
+    """The article's story as a scope, or the article alone when it has no story yet."""
+    story_id = _story_id(engine, article)
+    members = digests.story_articles(engine, story_id) if story_id else []
+    if article.id not in {a.id for a in members} and not _is_copy(engine, article):
+        members.append(article)
+    members = members or [article]
+    return Scope(story_id or article.id, members, digests.signature(members), is_story=story_id is not None)
+
+
+def _story_id(engine: Engine, article: Article) -> str | None:
+    from broadsheet.store.stories import understood
+    placed = understood(engine, article.id)
+    return placed.story_id if placed else None
+
+
+def _is_copy(engine: Engine, article: Article) -> bool:
+    from broadsheet.store.stories import understood
+    placed = understood(engine, article.id)
+    return bool(placed and placed.duplicate_of)
+
+
+def _cited(data: dict) -> Cited:
+    return Cited(**{k: data[k] for k in Cited.__dataclass_fields__})
+
+
+@dataclass
+class Digest:
+    """A story's summary, timeline and per-source additions, ready for a page or export."""
+
+    summary: list[dict] = field(default_factory=list)  # cited sentences
+    timeline: list[dict] = field(default_factory=list)
+    adds: list[dict] = field(default_factory=list)
+    generated: dict | None = None  # the checked generative summary, when there is one
+
+
+def story_summary(scope: Scope, words: int = DEFAULT_WORDS) -> StorySummary:
+    """The extractive summary of a scope (uncached)."""
+    return summarize_story(scope.docs, words)
+
+
+def digest(engine: Engine, scope: Scope, words: int = DEFAULT_WORDS) -> Digest:
+    """Summary, timeline and additions for a scope, from the cache when its signature still matches."""
+    kind = f"digest:{words}"
+    cached = digests.read_digest(engine, scope.key, kind, scope.signature)
+    if cached is None:
+        docs = scope.docs
+        cached = {"summary": [asdict(c) for c in summarize_story(docs, words).sentences],
+                  "timeline": [{**asdict(d), "published": d.published.isoformat() if d.published else None}
+                               for d in build_timeline(docs)],
+                  "adds": [{"source": s.source, "additions": [asdict(a) for a in s.additions]}
+                           for s in source_additions(docs)]}
+        digests.write_digest(engine, scope.key, kind, scope.signature, cached)
+    return Digest(cached["summary"], cached["timeline"], cached["adds"])
+
+
+def phrased_summary(config: Config, scope: Scope, summary: list[dict], words: int = DEFAULT_WORDS,
+                    wait: float | None = None) -> Grounded | None:
+    """The summary phrased by the generative backend, when configured, in time and grounded."""
+    generator = generator_for(llm_settings(config))
+    if generator is None or not summary:
+        return None
+    pool = [_cited(c) for c in summary]
+    return phrase_summary(generator, pool, words, wait)
+
+
+def ask(engine: Engine, config: Config, scope: Scope, question: str, wait: float | None = None) -> dict:
+    """Answer a question from a scope's sources: cached extractive answer, optionally phrased."""
+    question = " ".join(question.split())[:300]
+    key = digests.answer_key(scope.key, scope.signature, question)
+    data = digests.read_answer(engine, key)
+    if data is None:
+        data = answer_of(_index(scope).answer(question))
+        digests.write_answer(engine, key, scope.key, question, data)
+    data = dict(data)
+    generator = generator_for(llm_settings(config))
+    if generator is not None and data["passages"]:
+        grounded = phrase_answer(generator, question, [_cited(p) for p in data["passages"]], wait)
+        if grounded is not None:
+            data["generated"] = grounded_dict(grounded)
+    return data
+
+
+_indexes: dict[str, PassageIndex] = {}
+_indexes_lock = threading.Lock()
+
+
+def _index(scope: Scope) -> PassageIndex:
+    """The passage index of a scope, kept in memory while its signature is current."""
+    key = f"{scope.key}:{scope.signature}"
+    with _indexes_lock:
+        index = _indexes.get(key)
+    if index is None:
+        index = PassageIndex(scope.docs)
+        with _indexes_lock:
+            while len(_indexes) >= ANSWER_CACHE:
+                _indexes.pop(next(iter(_indexes)))
+            _indexes[key] = index
+    return index
+
+
+def grounded_dict(grounded: Grounded) -> dict:
+    """A checked generated text as JSON: sentences with the articles they cite."""
+    return {"text": grounded.text,
+            "sentences": [{"text": s.text, "citations": [asdict(c) for c in s.citations]} for s in grounded.sentences]}
+
+
+def answer_of(answer: Answer) -> dict:
+    """An nlp Answer as JSON."""
+    return {"question": answer.question, "supported": answer.supported, "text": answer.text,
+            "support": answer.support, "passages": [asdict(p) for p in answer.passages]}

@@ -1,0 +1,67 @@
+"""Cached story-level results (summaries, timelines, what each source adds) and readers' answers.
+
+A digest is valid while its story's signature (a hash of its member articles) is unchanged, so a
+story that grows gets a fresh summary on the next read; answers are keyed by the same signature.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+
+from sqlalchemy import Engine, select
+
+from broadsheet.model import Article
+from broadsheet.store.articles import _article
+from broadsheet.store.schema import answers, articles, story_digests
+from broadsheet.store.upsert import upsert
+
+STORY_LIMIT = 60  # newest originals of a story that feed its summary, timeline and answers
+
+
+def story_articles(engine: Engine, story_id: str, limit: int = STORY_LIMIT) -> list[Article]:
+    """A story's readable original articles (copies left out), oldest first."""
+    query = (select(articles).where(articles.c.story_id == story_id).where(articles.c.status == "ok")
+             .where(articles.c.duplicate_of.is_(None)).order_by(articles.c.arrival.desc()).limit(limit))
+    with engine.connect() as conn:
+        return sorted((_article(r) for r in conn.execute(query)), key=lambda a: a.arrival or 0)
+
+
+def signature(items: list[Article]) -> str:
+    """A short hash of a set of articles (ids and text lengths): changes when the story grows or is edited."""
+    parts = sorted(f"{a.id}:{len(a.text)}" for a in items)
+    return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def read_digest(engine: Engine, story_id: str, kind: str, sig: str) -> dict | list | None:
+    """A cached digest when it was made for this signature."""
+    with engine.connect() as conn:
+        row = conn.execute(select(story_digests.c.signature, story_digests.c.data)
+                           .where(story_digests.c.key == f"{story_id}:{kind}")).first()
+    return row.data if row is not None and row.signature == sig else None
+
+
+def write_digest(engine: Engine, story_id: str, kind: str, sig: str, data: dict | list) -> None:
+    """Cache a digest for a story (replacing an older one)."""
+    with engine.begin() as conn:
+        upsert(conn, story_digests, [{"key": f"{story_id}:{kind}", "story_id": story_id, "signature": sig,
+                                      "data": data, "updated_at": datetime.now(timezone.utc)}], key="key")
+
+
+def answer_key(scope: str, sig: str, question: str) -> str:
+    """The cache key of a question asked of a scope (a story or an article) in a given state."""
+    normal = " ".join(question.lower().split()).rstrip("?. ")
+    return hashlib.sha256(f"{scope}|{sig}|{normal}".encode("utf-8")).hexdigest()
+
+
+def read_answer(engine: Engine, key: str) -> dict | None:
+    """A cached answer."""
+    with engine.connect() as conn:
+        return conn.execute(select(answers.c.data).where(answers.c.key == key)).scalar()
+
+
+def write_answer(engine: Engine, key: str, scope: str, question: str, data: dict) -> None:
+    """Cache an answer."""
+    with engine.begin() as conn:
+        upsert(conn, answers, [{"key": key, "scope": scope, "question": question[:500], "data": data,
+                                "created_at": datetime.now(timezone.utc)}], key="key")

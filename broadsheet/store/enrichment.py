@@ -1,0 +1,171 @@
+"""What the enrich stage keeps per article (section, tags, key points, entities) and the entity
+table behind entity pages: writes inside the batch's transaction, and the reads pages need."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy.sql import bindparam
+
+from broadsheet.errors import NotFound
+from broadsheet.model import Article
+from broadsheet.store.articles import _article
+from broadsheet.store.schema import article_entities, articles, entities
+from broadsheet.store.upsert import upsert
+
+ENRICHED_COLUMNS = ("section", "tags", "key_points", "entities", "enriched")
+
+
+@dataclass
+class StoredEntity:
+    """An entity as its page shows it."""
+
+    id: int
+    kind: str
+    name: str
+    article_count: int
+    last_seen: datetime | None
+
+
+def save_enrichment(conn: Connection, rows: list[dict]) -> None:
+    """Write section, tags, key points, entities and the stage version for articles (by id)."""
+    if not rows:
+        return
+    statement = (update(articles).where(articles.c.id == bindparam("_id"))
+                 .values({k: bindparam(k) for k in ENRICHED_COLUMNS}))
+    conn.execute(statement, [{**{k: row.get(k) for k in ENRICHED_COLUMNS}, "_id": row["id"]} for row in rows])
+
+
+def known_full_names(conn: Connection, surnames: Iterable[str]) -> dict[tuple[str, str], str]:
+    """(person, surname) -> key of the best-known multi-word person with that surname."""
+    wanted = sorted(set(surnames))
+    found: dict[tuple[str, str], str] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        rows = conn.execute(select(entities.c.ref, entities.c.surname, entities.c.article_count)
+                            .where(entities.c.kind == "person").where(entities.c.surname.in_(chunk))
+                            .order_by(entities.c.article_count.desc(), entities.c.ref)).all()
+        for row in rows:
+            key = row.ref.split(":", 1)[1]
+            if " " in key:
+                found.setdefault(("person", row.surname), key)
+    return found
+
+
+def link_entities(conn: Connection, links: dict[str, list[dict]], when: dict[str, datetime | None]) -> dict[str, int]:
+    """Replace each article's entity links; returns ref -> entity id. `links`: article id ->
+    [{ref, kind, name, surname, count}]. Counts of every touched entity are recomputed."""
+    rows = {}
+    for article_id, items in links.items():
+        for item in items:
+            rows[item["ref"]] = {"ref": item["ref"], "kind": item["kind"], "name": item["name"],
+                                 "surname": item["surname"], "last_seen": when.get(article_id)}
+    ids: dict[str, int] = {}
+    if rows:
+        upsert(conn, entities, [{**r, "article_count": 0} for r in rows.values()], key="ref", update=[])
+        refs = list(rows)
+        for start in range(0, len(refs), 500):
+            ids.update(conn.execute(select(entities.c.ref, entities.c.id)
+                                    .where(entities.c.ref.in_(refs[start:start + 500]))).all())
+    touched = set(ids.values())
+    article_ids = list(links)
+    for start in range(0, len(article_ids), 500):
+        chunk = article_ids[start:start + 500]
+        touched.update(conn.execute(select(article_entities.c.entity_id)
+                                    .where(article_entities.c.article_id.in_(chunk))).scalars())
+        conn.execute(article_entities.delete().where(article_entities.c.article_id.in_(chunk)))
+    fresh = [{"article_id": a, "entity_id": ids[i["ref"]], "mentions": i["count"]}
+             for a, items in links.items() for i in {x["ref"]: x for x in items}.values()]
+    if fresh:
+        conn.execute(article_entities.insert(), fresh)
+    _recount(conn, touched, rows, ids, when)
+    return ids
+
+
+def _recount(conn: Connection, touched: set[int], rows: dict, ids: dict[str, int], when: dict) -> None:
+    """Article counts (and latest sighting) of the touched entities, from their links."""
+    latest = max((w for w in when.values() if w is not None), default=None)
+    wanted = sorted(touched)
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        counts = dict(conn.execute(select(article_entities.c.entity_id, func.count())
+                                   .where(article_entities.c.entity_id.in_(chunk))
+                                   .group_by(article_entities.c.entity_id)).all())
+        for entity_id in chunk:
+            values = {"article_count": counts.get(entity_id, 0)}
+            if latest is not None and entity_id in ids.values():
+                values["last_seen"] = latest
+            conn.execute(update(entities).where(entities.c.id == entity_id).values(values))
+
+
+def enrichment_of(conn: Connection, ids: Sequence[str]) -> dict[str, dict]:
+    """The enrich stage's fields for these articles (only those it has seen)."""
+    found: dict[str, dict] = {}
+    wanted = list(ids)
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        rows = conn.execute(select(articles.c.id, *(articles.c[k] for k in ENRICHED_COLUMNS))
+                            .where(articles.c.id.in_(chunk))).all()
+        found.update({r.id: dict(r._mapping) for r in rows if r.enriched is not None})
+    return found
+
+
+def get_entity(engine: Engine, entity_id: int) -> StoredEntity:
+    """One entity by id, or NotFound."""
+    with engine.connect() as conn:
+        row = conn.execute(select(entities).where(entities.c.id == entity_id)).first()
+    if row is None:
+        raise NotFound(f"store: no entity with id {entity_id}")
+    return StoredEntity(row.id, row.kind, row.name, row.article_count, row.last_seen)
+
+
+def entity_articles(engine: Engine, entity_id: int, limit: int = 100) -> list[tuple[Article, int, str]]:
+    """The readable articles naming an entity, newest first, with mentions and story id (else its own id)."""
+    when = func.coalesce(articles.c.published_at, articles.c.fetched_at)
+    query = (select(articles, article_entities.c.mentions)
+             .join(article_entities, article_entities.c.article_id == articles.c.id)
+             .where(article_entities.c.entity_id == entity_id).where(articles.c.status == "ok")
+             .order_by(when.desc(), articles.c.id).limit(limit))
+    with engine.connect() as conn:
+        return [(_article(r), r.mentions, r.story_id or r.id) for r in conn.execute(query)]
+
+
+def top_entities(engine: Engine, limit: int = 30) -> list[StoredEntity]:
+    """The most-covered entities."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(entities).where(entities.c.article_count > 0)
+                            .order_by(entities.c.article_count.desc(), entities.c.name).limit(limit)).all()
+    return [StoredEntity(r.id, r.kind, r.name, r.article_count, r.last_seen) for r in rows]
+
+
+def unenriched(conn: Connection, ids: Sequence[str], version: int | None) -> list[Article]:
+    """Readable articles among these ids that the current enrich stage has not seen (all when version is None)."""
+    found: list[Article] = []
+    wanted = list(ids)
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        query = select(articles).where(articles.c.id.in_(chunk)).where(articles.c.status == "ok")
+        if version is not None:
+            query = query.where((articles.c.enriched.is_(None)) | (articles.c.enriched < version))
+        found.extend(_article(r) for r in conn.execute(query))
+    return sorted(found, key=lambda a: a.arrival or 0)
+
+
+def vectors_for(conn: Connection, ids: Sequence[str]) -> dict[str, bytes]:
+    """Stored sentence embeddings of these articles; a copy borrows its original's."""
+    wanted = list(ids)
+    rows = []
+    for start in range(0, len(wanted), 500):
+        rows += conn.execute(select(articles.c.id, articles.c.vector, articles.c.duplicate_of)
+                             .where(articles.c.id.in_(wanted[start:start + 500]))).all()
+    found = {r.id: r.vector for r in rows if r.vector}
+    originals = {r.duplicate_of for r in rows if not r.vector and r.duplicate_of}
+    if originals:
+        borrowed = dict(conn.execute(select(articles.c.id, articles.c.vector)
+                                     .where(articles.c.id.in_(list(originals)))).all())
+        found.update({r.id: borrowed[r.duplicate_of] for r in rows
+                      if not r.vector and r.duplicate_of and borrowed.get(r.duplicate_of)})
+    return found

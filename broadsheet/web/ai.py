@@ -1,0 +1,145 @@
+"""The article page's "AI features" panel and the entity pages.
+
+Everything here is read through the store and the pipeline's cached on-demand features; a failure
+in any of them leaves the panel partly empty, never the article page broken.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import Engine
+
+from broadsheet.config import Config
+from broadsheet.model import Article
+from broadsheet.pipeline import enrich, insight
+from broadsheet.store import digests
+from broadsheet.store import enrichment as enrichment_store
+from broadsheet.store.stories import get_story
+
+log = logging.getLogger(__name__)
+MAX_QUESTION = 300
+
+
+def text_fragment(sentence: str) -> str:
+    """A URL text fragment (#:~:text=start,end) that makes the browser scroll to and mark a sentence."""
+    words = sentence.split()
+    enc = lambda part: quote(" ".join(part), safe="")  # noqa: E731 (a tiny local helper)
+    if len(words) <= 10:
+        return f"#:~:text={enc(words)}"
+    return f"#:~:text={enc(words[:5])},{enc(words[-4:])}"
+
+
+def _paragraph_of(text: str, start: int) -> int:
+    """1-based paragraph number of an offset (paragraphs are separated by blank lines)."""
+    return sum(1 for p in text[:start].split("\n\n") if p.strip()) or 1
+
+
+def _key_points(article: Article, fields: dict) -> list[dict]:
+    return [{**p, "paragraph": _paragraph_of(article.text, p["start"]), "fragment": text_fragment(p["text"])}
+            for p in fields.get("key_points") or []]
+
+
+def _linked(items: list[dict]) -> list[dict]:
+    """Cited sentences with a link to the exact sentence in their article."""
+    return [{**item, "href": f"/articles/{quote(item['article_id'])}{text_fragment(item['text'])}"} for item in items]
+
+
+def _linked_generated(generated: dict) -> dict:
+    return {**generated, "sentences": [{**s, "citations": _linked(s["citations"])} for s in generated["sentences"]]}
+
+
+def _timeline(lines: list[dict]) -> list[dict]:
+    """Timeline lines with links and real datetimes (for relative times)."""
+    out = []
+    for line in _linked(lines):
+        when = line.get("published")
+        out.append({**line, "published": datetime.fromisoformat(when) if isinstance(when, str) else when})
+    return out
+
+
+def article_panel(engine: Engine, config: Config, article: Article, question: str | None = None) -> dict:
+    """Everything the panel shows for one article; parts that fail are left empty (and logged)."""
+    panel: dict = {"question": (question or "").strip()[:MAX_QUESTION]}
+    try:
+        enrich.ensure_enriched(engine, [article.id])
+        with engine.connect() as conn:
+            fields = enrichment_store.enrichment_of(conn, [article.id]).get(article.id, {})
+        panel.update(section=fields.get("section"), tags=fields.get("tags") or [],
+                     entities=[e for e in fields.get("entities") or [] if e.get("id")],
+                     key_points=_key_points(article, fields))
+    except Exception:  # the article itself must always be readable
+        log.exception("web: enrichment of %s failed", article.id)
+    try:
+        _story_features(panel, engine, config, insight.scope_of(engine, article))
+    except Exception:
+        log.exception("web: story features for %s failed", article.id)
+    return panel
+
+
+def story_panel(engine: Engine, config: Config, story_id: str, question: str | None = None) -> dict:
+    """The panel of a story page: summary, ask, timeline and what each source adds."""
+    panel: dict = {"question": (question or "").strip()[:MAX_QUESTION]}
+    members = digests.story_articles(engine, story_id)
+    if members:
+        try:
+            _story_features(panel, engine, config, insight.Scope(story_id, members, digests.signature(members)))
+        except Exception:
+            log.exception("web: story features for story %s failed", story_id)
+    return panel
+
+
+def _story_features(panel: dict, engine: Engine, config: Config, scope: insight.Scope) -> None:
+    """Fill the story-level parts of a panel (cached digest, optional phrasing, the answer)."""
+    digest = insight.digest(engine, scope)
+    panel["story_id"] = scope.key if scope.is_story else None
+    titles = {a.id: a.title for a in scope.articles}
+    panel.update(summary=_linked(digest.summary), timeline=_timeline(digest.timeline), titles=titles,
+                 adds=[{**s, "additions": _linked(s["additions"])} for s in digest.adds],
+                 sources=len({a.source_name or a.id for a in scope.articles}), story_size=len(scope.articles))
+    generated = insight.phrased_summary(config, scope, digest.summary)
+    panel["generated"] = _linked_generated(insight.grounded_dict(generated)) if generated else None
+    if panel["question"]:
+        answer = insight.ask(engine, config, scope, panel["question"])
+        answer["passages"] = _linked(answer["passages"])
+        if answer.get("generated"):
+            answer["generated"] = _linked_generated(answer["generated"])
+        panel["answer"] = answer
+
+
+def ai_router(engine: Engine, config: Config, render: Callable[..., HTMLResponse]) -> APIRouter:
+    """Routes: the ask form's POST (redirects to the article page with the answer) and entity pages."""
+    router = APIRouter()
+
+    @router.post("/articles/{article_id}/ask")
+    def ask(article_id: str, q: str = Form("")) -> RedirectResponse:
+        query = urlencode({"q": q.strip()[:MAX_QUESTION]})
+        return RedirectResponse(f"/articles/{quote(article_id)}?{query}#answer", status_code=303)
+
+    @router.get("/entities/{entity_id}", response_class=HTMLResponse)
+    def entity(request: Request, entity_id: int) -> HTMLResponse:
+        item = enrichment_store.get_entity(engine, entity_id)
+        stories: dict[str, list] = {}
+        for article, mentions, story_id in enrichment_store.entity_articles(engine, entity_id):
+            stories.setdefault(story_id, []).append((article, mentions))
+        return render(request, "entity.html", entity=item, stories=list(stories.values()))
+
+    @router.get("/stories/{story_id}", response_class=HTMLResponse)
+    def story(request: Request, story_id: str, q: str | None = None) -> HTMLResponse:
+        item = get_story(engine, story_id)
+        if item.id != story_id:  # a story merged into another keeps working
+            return RedirectResponse(f"/stories/{quote(item.id)}", status_code=301)
+        members = digests.story_articles(engine, item.id)
+        return render(request, "story.html", story=item, articles=members,
+                      ai=story_panel(engine, config, item.id, q))
+
+    @router.get("/entities", response_class=HTMLResponse)
+    def entities(request: Request) -> HTMLResponse:
+        return render(request, "entities.html", entities=enrichment_store.top_entities(engine, limit=100))
+
+    return router

@@ -1,0 +1,133 @@
+"""The AI features through the store, the export, the `summarize` command and the web pages."""
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import html5lib
+import httpx
+import pytest
+from httpserver import AppServer
+from test_llm import ChatServer
+
+from broadsheet.pipeline import bulk, insight
+from broadsheet.pipeline.enrich import VERSION
+from broadsheet.store import articles as article_store
+from broadsheet.store import enrichment as enrichment_store
+from broadsheet.web.app import create_app
+
+FIXTURE = Path(__file__).parent / "fixtures" / "ai_story.jsonl"
+
+
+@pytest.fixture
+def imported(engine):
+    report = bulk.import_jsonl(engine, FIXTURE)
+    assert report.imported == 4
+    return engine
+
+
+def exported(engine) -> dict[str, dict]:
+    lines = []
+
+    class Sink:
+        def write(self, text: str) -> None:
+            lines.append(text)
+
+    bulk.export_jsonl(engine, Sink())
+    return {r["id"]: r for r in map(json.loads, "".join(lines).splitlines())}
+
+
+def test_import_enriches_and_export_carries_the_fields(imported):
+    records = exported(imported)
+    first = records["br-1"]
+    assert first["section"] and first["topics"][0] == first["section"]
+    assert {"name": "Freya Lindahl", "kind": "person"}.items() <= next(
+        e for e in first["entities"] if e["name"] == "Freya Lindahl").items()
+    assert 3 <= len(first["key_points"]) <= 5
+    for point in first["key_points"]:
+        assert first["text"][point["start"]:point["end"]] == point["text"]
+    summary = first["story_summary"]
+    assert summary and summary["story_id"] == first["story_id"]
+    assert set(summary["article_ids"]) <= set(records) and len(summary["article_ids"]) >= 2
+    assert all(records[s["article_id"]]["text"][s["start"]:s["end"]] == s["text"] for s in summary["sentences"])
+    same_story = [r for r in records.values() if r["story_id"] == first["story_id"]]
+    assert all(r["story_summary"] == summary for r in same_story)
+
+
+def test_entities_are_filed_once_across_articles(imported):
+    with imported.connect() as conn:
+        fields = enrichment_store.enrichment_of(conn, [a.id for a in article_store.iter_articles(imported)])
+    assert all(f["enriched"] == VERSION for f in fields.values())
+    ids = {e["id"] for f in fields.values() for e in f["entities"] if e["name"] == "Freya Lindahl"}
+    assert len(ids) == 1
+    entity = enrichment_store.get_entity(imported, ids.pop())
+    assert entity.kind == "person" and entity.article_count >= 2
+
+
+def test_answers_are_cached(imported, config):
+    article = next(a for a in article_store.iter_articles(imported) if a.import_id == "br-3")
+    scope = insight.scope_of(imported, article)
+    first = insight.ask(imported, config, scope, "How much will the repairs cost?")
+    assert first["supported"] and "9 million" in first["text"]
+    started = time.perf_counter()
+    again = insight.ask(imported, config, scope, "how much will the repairs cost")
+    assert again == first and time.perf_counter() - started < 0.3
+    assert not insight.ask(imported, config, scope, "Who won the football match?")["supported"]
+
+
+def test_summarize_command(tmp_path):
+    def run(*args):
+        result = subprocess.run([sys.executable, "-m", "broadsheet", "--data-dir", str(tmp_path), "summarize", *args],
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    story = json.loads(run(str(FIXTURE), "--words", "60"))
+    assert set(story) >= {"summary", "words", "article_ids", "sentences"}
+    assert 30 <= story["words"] <= 80 and set(story["article_ids"]) <= {"br-1", "br-2", "br-3", "br-4"}
+    assert story["summary"] == " ".join(s["text"] for s in story["sentences"])
+    lines = [json.loads(line) for line in run("--per-article", str(FIXTURE)).splitlines()]
+    assert [line["id"] for line in lines] == ["br-1", "br-2", "br-3", "br-4"]
+    assert all(1 <= len(line["key_points"]) <= 5 for line in lines)
+    assert not (tmp_path / "broadsheet.db").exists()  # nothing stored
+
+
+def test_article_page_panel_ask_and_entity_page(imported, config):
+    article = next(a for a in article_store.iter_articles(imported) if a.import_id == "br-1")
+    with AppServer(create_app(imported, config)) as base, httpx.Client(base_url=base) as client:
+        page = client.get(f"/articles/{article.id}").text
+        html5lib.HTMLParser(strict=True).parse(page)
+        body = page.split('<div class="body">', 1)[1].split("</div>", 1)[0]
+        assert "AI features" not in body and "Key points" in page and "Story summary" in page
+        assert "Section:" in page and "/entities/" in page and "Timeline" in page
+        answered = client.get(f"/articles/{article.id}", params={"q": "When will the bridge reopen?"}).text
+        assert "September" in answered.split('id="answer"', 1)[1]
+        posted = client.post(f"/articles/{article.id}/ask", data={"q": "Who won the football match?"},
+                             follow_redirects=True).text
+        assert "The sources do not say." in posted
+        entity_link = page.split('href="/entities/', 1)[1].split('"', 1)[0]
+        entity = client.get(f"/entities/{entity_link}")
+        assert entity.status_code == 200 and article.title in entity.text
+        html5lib.HTMLParser(strict=True).parse(entity.text)
+        assert client.get("/entities/999999").status_code == 404
+        story_link = page.split('href="/stories/', 1)[1].split('"', 1)[0]
+        story = client.get(f"/stories/{story_link}", params={"q": "How much will the repairs cost?"})
+        assert story.status_code == 200 and "Story summary" in story.text and "9 million" in story.text
+        html5lib.HTMLParser(strict=True).parse(story.text)
+
+
+def test_generative_backend_phrases_the_answer_when_grounded(imported, config):
+    chat = ChatServer()
+    try:
+        llm = config.replace(llm_url=chat.url, llm_model="tiny", llm_timeout=5.0)
+        article = next(a for a in article_store.iter_articles(imported) if a.import_id == "br-3")
+        scope = insight.scope_of(imported, article)
+        answer = insight.ask(imported, llm, scope, "How much will the repairs cost?")
+        assert answer["generated"]["sentences"][0]["citations"]
+        chat.mode = "invented"
+        other = insight.ask(imported, llm, scope, "How long will the repairs take?")
+        assert "generated" not in other and other["supported"]  # rejected: the extractive answer stands
+    finally:
+        chat.close()

@@ -1,6 +1,7 @@
 """The AI features through the store, the export, the `summarize` command and the web pages."""
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -112,6 +113,10 @@ def test_article_page_panel_ask_and_entity_page(imported, config):
         assert entity.status_code == 200 and article.title in entity.text
         html5lib.HTMLParser(strict=True).parse(entity.text)
         assert client.get("/entities/999999").status_code == 404
+        short = client.get(f"/articles/{article.id}", params={"length": "short"}).text
+        long = client.get(f"/articles/{article.id}", params={"length": "long"}).text
+        summary_words = lambda page: len(page.split('class="summary"', 1)[1].split("</p>", 1)[0].split())  # noqa: E731
+        assert summary_words(short) < summary_words(long)
         story_link = page.split('href="/stories/', 1)[1].split('"', 1)[0]
         story = client.get(f"/stories/{story_link}", params={"q": "How much will the repairs cost?"})
         assert story.status_code == 200 and "Story summary" in story.text and "9 million" in story.text
@@ -129,5 +134,26 @@ def test_generative_backend_phrases_the_answer_when_grounded(imported, config):
         chat.mode = "invented"
         other = insight.ask(imported, llm, scope, "How long will the repairs take?")
         assert "generated" not in other and other["supported"]  # rejected: the extractive answer stands
+    finally:
+        chat.close()
+
+
+@pytest.mark.parametrize("mode", ["grounded", "slow"])
+def test_summarize_command_with_a_generative_endpoint(tmp_path, mode):
+    chat = ChatServer()
+    chat.delay = 30.0 if mode == "slow" else 0.0
+    try:
+        env = {**os.environ, "BROADSHEET_LLM_URL": chat.url, "BROADSHEET_LLM_TIMEOUT": "1.0"}
+        started = time.monotonic()
+        result = subprocess.run([sys.executable, "-m", "broadsheet", "--data-dir", str(tmp_path), "summarize",
+                                 str(FIXTURE)], capture_output=True, text=True, timeout=60, env=env)
+        elapsed = time.monotonic() - started
+        assert result.returncode == 0, result.stderr
+        story = json.loads(result.stdout)
+        assert story["summary"] and story["sentences"]
+        if mode == "grounded":
+            assert story["generated"]["text"].startswith("In short,")
+        else:
+            assert story["generated"] is None and elapsed < 20  # never waits for the 30 s endpoint
     finally:
         chat.close()

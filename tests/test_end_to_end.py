@@ -67,11 +67,53 @@ def test_future_articles_are_not_shown_and_front_page_is_newest_first(site):
         future = [a for a in newsroom.articles if not newsroom.is_live(a)]
         assert future, "the demo should hold news that arrives later"
         assert client.get(f"/articles/{url_id(newsroom.article_url(future[0].slug))}").status_code == 404
-        front = client.get("/").text
+        front = client.get("/latest").text
         times = re.findall(r'<time datetime="([^"]+)"', front)
         assert len(times) == 20 and times == sorted(times, reverse=True)
         assert 'rel="next" href="?page=2"' in front
-        assert client.get("/?page=2").status_code == 200
-        assert client.get("/?page=99").status_code == 404
+        assert client.get("/latest?page=2").status_code == 200
+        assert client.get("/latest?page=99").status_code == 404
         sources = client.get("/sources").text
         assert "Healthy" in sources and "The Northgate Herald" in sources
+
+
+def test_front_page_ranks_stories_and_story_pages_show_full_coverage(site):
+    import html5lib
+    newsroom, engine, base, _ = site
+    from broadsheet.store import stories as story_store
+    with httpx.Client(base_url=base) as client:
+        front = client.get("/")
+        assert front.status_code == 200
+        html5lib.HTMLParser(strict=True).parse(front.text)
+        story_links = re.findall(r'<h2 class="card-title" id="story-[^"]+"><a href="/stories/([^"]+)">', front.text)
+        assert len(story_links) >= 10
+        # The leading story is broadly covered: several sources named on its card.
+        first_card = front.text.split('class="story-card"')[1]
+        assert re.search(r"[3-9] sources: ", first_card)
+        wire = next(a for a in newsroom.articles if a.wire_of and newsroom.is_live(a))
+        original_id = url_id(newsroom.article_url(wire.wire_of))
+        story_id = story_store.understood(engine, original_id).story_id
+        page = client.get(f"/stories/{story_id}")
+        assert page.status_code == 200
+        html5lib.HTMLParser(strict=True).parse(page.text)
+        text = _text(page.text)
+        assert "Coverage by source" in text and "Also published by" in text
+        assert 'id="comments-heading"' in page.text and "AI features" in text
+        feed = client.get(f"/stories/{story_id}/feed.atom")
+        assert feed.status_code == 200 and b"<entry>" in feed.content
+        section = client.get("/sections/business")
+        assert section.status_code == 200 and 'aria-current="page">Business<' in section.text
+        assert client.get("/sections/astrology").status_code == 404
+        assert client.get("/stories/nope").status_code == 404
+
+
+def test_merged_story_ids_redirect(site):
+    _, engine, base, _ = site
+    from broadsheet.store import stories as story_store
+    from broadsheet.store.schema import story_redirects
+    [first, second] = story_store.latest_stories(engine, limit=2)
+    with engine.begin() as conn:  # as if `second` had been merged into `first`
+        conn.execute(story_redirects.insert().values(old_id="gone-story-id", new_id=first.id))
+    with httpx.Client(base_url=base) as client:
+        moved = client.get("/stories/gone-story-id")
+        assert moved.status_code == 301 and moved.headers["location"] == f"/stories/{first.id}"

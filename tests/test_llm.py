@@ -54,7 +54,8 @@ class ChatServer:
         if self.mode == "grounded":  # a light rewording of the first two sources, cited
             first = sources[0][1].rstrip(".")
             second = sources[1][1].rstrip(".") if len(sources) > 1 else first
-            return f"In short, {first[0].lower()}{first[1:]} [1]. Also, {second[0].lower()}{second[1:]}. [{len(sources[:2])}]"
+            last = len(sources[:2])
+            return f"In short, {first[0].lower()}{first[1:]} [1]. Also, {second[0].lower()}{second[1:]}. [{last}]"
         return "The bridge will be demolished next year at a cost of 50 million crowns [1]."
 
     @property

@@ -81,5 +81,5 @@ def test_article_page_shows_copies_and_related_articles(tmp_path, engine, config
         assert EVENTS[0]["reports"][0][0].replace("'", "&#39;") in related  # a report on the same event
         assert "Paper 0" in related and "hours ago</time>" in related and 'class="excerpt"' in related
         assert EVENTS[0]["title"] not in related  # never the article itself or its copy
-        front = client.get("/").text
-        assert front.count(EVENTS[0]["title"]) == 1 and "Also published by Valley Courier" in front
+        latest = client.get("/latest").text  # the list of articles: copies folded into their first copy
+        assert latest.count(EVENTS[0]["title"]) == 1 and "Also published by Valley Courier" in latest

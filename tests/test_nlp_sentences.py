@@ -4,7 +4,8 @@ from broadsheet.nlp.sentences import split_sentences
 
 
 def test_offsets_point_at_the_sentence_text():
-    text = "KESSFORD — Mr. Brannock said the U.S. deal was \"fair.\" He left at 3.30 p.m. on Monday.\n\nPrices rose 2.5%!"
+    text = ("KESSFORD — Mr. Brannock said the U.S. deal was \"fair.\" He left at 3.30 p.m. on Monday."
+            "\n\nPrices rose 2.5%!")
     sentences = split_sentences(text)
     assert [s.text for s in sentences] == ["KESSFORD — Mr. Brannock said the U.S. deal was \"fair.\"",
                                            "He left at 3.30 p.m. on Monday.", "Prices rose 2.5%!"]

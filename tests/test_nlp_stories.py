@@ -67,9 +67,7 @@ def test_split_finds_two_stories_grown_into_one():
     alike = [_doc(f"q{i}", {**_topic("quake", 5), f"q{i}": 0.3}) for i in range(8)]
     assert split_groups(alike, params, 0, threshold=0.8) is None
     index = StoryIndex()
-    for doc in members:
-        index.open_story("q0") if "q0" not in index.slot else None
-        index.add_member("q0", doc)
+    index.restore("q0", members)
     kept, moved = index.split("q0", members)
     assert {d.key for d in kept} == {"q0", "q1", "q2", "q3"} and moved[0].key == "r0"
 

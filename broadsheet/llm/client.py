@@ -1,6 +1,6 @@
 """A client for any OpenAI-compatible chat-completions endpoint that never holds a reader up.
 
-Calls run on a small thread pool. A caller waits at most `timeout` seconds for an answer; a slow
+Calls run on background daemon threads (two at a time per endpoint). A caller waits at most `timeout` seconds for an answer; a slow
 call goes on in the background and its result is cached for the next reader. After a failure
 (refused connection, error status) or a slow answer, callers skip the endpoint for a while and get
 the extractive result at once.
@@ -14,8 +14,6 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
 import httpx
@@ -55,33 +53,43 @@ def call_chat(settings: LLMSettings, messages: list[dict], limit: float = HARD_L
         raise ValueError(f"llm: unexpected reply from {settings.url}") from exc
 
 
+class _Call:
+    """One call in flight: a daemon thread (a process never waits for a slow endpoint to exit)."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.text: str | None = None
+
+
 class Generator:
     """Non-blocking access to one endpoint: cached results, background calls, a circuit breaker."""
 
     def __init__(self, settings: LLMSettings, workers: int = 2):
         self.settings = settings
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="llm")
+        self.slots = threading.BoundedSemaphore(workers)
         self.cache: OrderedDict[str, str] = OrderedDict()
-        self.pending: dict[str, Future] = {}
+        self.pending: dict[str, _Call] = {}
         self.skip_until = 0.0
         self.lock = threading.Lock()
 
-    def _call(self, key: str, messages: list[dict]) -> str | None:
-        try:
-            text = call_chat(self.settings, messages)
-        except (httpx.HTTPError, ValueError) as exc:
-            log.warning("llm: %s failed (%s); showing extractive results for %.0f s", self.settings.url, exc, BACKOFF)
-            with self.lock:
-                self.skip_until = time.monotonic() + BACKOFF
-                self.pending.pop(key, None)
-            return None
-        with self.lock:
-            self.cache[key] = text
-            while len(self.cache) > CACHE_SIZE:
-                self.cache.popitem(last=False)
-            self.pending.pop(key, None)
-            self.skip_until = 0.0
-        return text
+    def _run(self, key: str, messages: list[dict], call: _Call) -> None:
+        with self.slots:
+            try:
+                call.text = call_chat(self.settings, messages)
+            except (httpx.HTTPError, ValueError) as exc:
+                log.warning("llm: %s failed (%s); extractive results for %.0f s", self.settings.url, exc, BACKOFF)
+                with self.lock:
+                    self.skip_until = time.monotonic() + BACKOFF
+            else:
+                with self.lock:
+                    self.cache[key] = call.text
+                    while len(self.cache) > CACHE_SIZE:
+                        self.cache.popitem(last=False)
+                    self.skip_until = 0.0
+            finally:
+                with self.lock:
+                    self.pending.pop(key, None)
+                call.done.set()
 
     def complete(self, messages: list[dict], wait: float | None = None) -> str | None:
         """The reply if it is cached or arrives within `wait` seconds (default: the setting), else None."""
@@ -91,19 +99,20 @@ class Generator:
                 return self.cache[key]
             if time.monotonic() < self.skip_until:
                 return None
-            future = self.pending.get(key)
-            if future is None:
-                future = self.pending[key] = self.pool.submit(self._call, key, messages)
-        try:
-            return future.result(timeout=self.settings.timeout if wait is None else wait)
-        except FutureTimeout:
-            with self.lock:
-                self.skip_until = time.monotonic() + BACKOFF
-            return None
+            call = self.pending.get(key)
+            if call is None:
+                call = self.pending[key] = _Call()
+                threading.Thread(target=self._run, args=(key, messages, call), name="llm", daemon=True).start()
+        if call.done.wait(self.settings.timeout if wait is None else wait):
+            return call.text
+        with self.lock:
+            self.skip_until = time.monotonic() + BACKOFF  # slow: later readers do not wait for it either
+        return None
 
     def close(self) -> None:
-        """Stop the pool without waiting for calls in flight."""
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        """Forget cached replies (calls in flight end on their own; their threads are daemons)."""
+        with self.lock:
+            self.cache.clear()
 
 
 _generators: dict[LLMSettings, Generator] = {}

@@ -1,6 +1,6 @@
 """Online story assignment: each article joins the best recent story or starts one, as it arrives.
 
-Stories are centroids (sums of unit vectors, kept normalised) in dense matrices over a bounded
+Stories are centroids (unit vectors plus the length of their sum) in dense matrices over a bounded
 window of recent stories. Candidates come from a cheap lexical route: an inverted index from each
 story's heaviest terms, plus the stories touched last; only those are scored, so placing an
 article costs the same at the hundred-thousandth as at the first. The score mixes lexical
@@ -33,6 +33,10 @@ class StoryParams:
     time_penalty: float = 0.03  # per e-fold of the gap beyond the scale: long stories stay possible
     window_days: float = 90.0  # stories quiet for longer are not candidates
     max_stories: int = 4000  # hard cap on the window, the newest stories win
+    # A headline-only item (few distinct terms) scores lower against its own story than a full
+    # article does: its threshold is relieved by this much.
+    short_terms: int = 15
+    short_relief: float = 0.1
     merge_margin: float = 0.35  # two stories this far above the placing threshold become one
     split_margin: float = 0.3  # a story whose two halves score below threshold + this is split
     split_sizes: tuple[int, ...] = (6, 12, 24, 48, 96, 192)  # sizes at which a story is re-examined
@@ -79,13 +83,12 @@ class StoryIndex:
         self.keys: list[str] = []
         self.slot: dict[str, int] = {}
         capacity = 64
-        self.lex_sum = np.zeros((capacity, LEXICAL_DIM), np.float32)
-        self.name_sum = np.zeros((capacity, ENTITY_DIM), np.float32)
-        self.emb_sum = np.zeros((capacity, max(1, embedding_dim)), np.float32)
-        self.lex = np.zeros_like(self.lex_sum)
-        self.name = np.zeros_like(self.name_sum)
-        self.emb = np.zeros_like(self.emb_sum)
-        self.rep = np.zeros_like(self.lex_sum)  # lexical vector of the representative article
+        # Normalised centroids; a centroid's sum is the row times its norm (one matrix per signal).
+        self.lex = np.zeros((capacity, LEXICAL_DIM), np.float32)
+        self.name = np.zeros((capacity, ENTITY_DIM), np.float32)
+        self.emb = np.zeros((capacity, max(1, embedding_dim)), np.float32)
+        self.rep = np.zeros((capacity, LEXICAL_DIM), np.float16)  # the representative article's lexical vector
+        self.norms = np.zeros((capacity, 3), np.float64)  # lengths of the lex, name and emb sums
         self.size = np.zeros(capacity, np.int64)
         self.first = np.full(capacity, np.nan)
         self.last = np.full(capacity, np.nan)
@@ -100,13 +103,12 @@ class StoryIndex:
         return len(self.keys)
 
     def _grow(self) -> None:
-        for name in ("lex_sum", "name_sum", "emb_sum", "lex", "name", "emb", "rep"):
+        extra = max(1, min(len(self.size), self.params.max_stories - len(self.size)))  # never past the cap
+        for name in ("lex", "name", "emb", "rep", "norms", "size", "touched"):
             old = getattr(self, name)
-            setattr(self, name, np.concatenate([old, np.zeros_like(old)]))
-        self.size = np.concatenate([self.size, np.zeros_like(self.size)])
-        self.first = np.concatenate([self.first, np.full(len(self.first), np.nan)])
-        self.last = np.concatenate([self.last, np.full(len(self.last), np.nan)])
-        self.touched = np.concatenate([self.touched, np.zeros_like(self.touched)])
+            setattr(self, name, np.concatenate([old, np.zeros((extra, *old.shape[1:]), old.dtype)]))
+        self.first = np.concatenate([self.first, np.full(extra, np.nan)])
+        self.last = np.concatenate([self.last, np.full(extra, np.nan)])
 
     def candidate_slots(self, doc: Doc) -> np.ndarray:
         """Rows worth scoring: stories sharing the doc's heaviest terms, and the latest touched."""
@@ -166,7 +168,7 @@ class StoryIndex:
         i = len(self.keys)
         self.keys.append(key)
         self.slot[key] = i
-        for name in ("lex_sum", "name_sum", "emb_sum", "lex", "name", "emb", "rep"):
+        for name in ("lex", "name", "emb", "rep", "norms"):
             getattr(self, name)[i] = 0
         self.size[i], self.first[i], self.last[i], self.touched[i] = 0, np.nan, np.nan, self.tick
         self.term_weight[key], self.indexed[key] = Counter(), set()
@@ -197,12 +199,7 @@ class StoryIndex:
     def add_member(self, key: str, doc: Doc) -> bool:
         """Fold a doc into a story's centroids; True when it becomes the representative headline."""
         i = self.slot[key]
-        self.lex_sum[i] += doc.lexical
-        self.name_sum[i] += doc.names
-        if doc.embedding is not None and self.embedding_dim:
-            self.emb_sum[i] += doc.embedding
-            self.emb[i] = _unit(self.emb_sum[i])
-        self.lex[i], self.name[i] = _unit(self.lex_sum[i]), _unit(self.name_sum[i])
+        self._fold(i, doc.lexical, doc.names, doc.embedding if self.embedding_dim else None)
         self.size[i] += 1
         self.touched[i] = self.tick
         self.term_weight[key].update(doc.terms)
@@ -211,10 +208,20 @@ class StoryIndex:
         if doc.when is not None:
             self.first[i] = doc.when if math.isnan(self.first[i]) else min(self.first[i], doc.when)
             self.last[i] = doc.when if math.isnan(self.last[i]) else max(self.last[i], doc.when)
-        if self.size[i] == 1 or float(doc.lexical @ self.lex[i]) > float(self.rep[i] @ self.lex[i]):
+        representative = self.rep[i].astype(np.float32)
+        if self.size[i] == 1 or float(doc.lexical @ self.lex[i]) > float(representative @ self.lex[i]):
             self.rep[i] = doc.lexical
             return True
         return False
+
+    def _fold(self, i: int, lex: np.ndarray, names: np.ndarray, embedding: np.ndarray | None,
+              weights: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> None:
+        """Add vectors (or sums, with their lengths as weights) to row i's centroids."""
+        parts = [(self.lex, lex), (self.name, names)] + ([(self.emb, embedding)] if embedding is not None else [])
+        for k, ((matrix, vector), weight) in enumerate(zip(parts, weights)):
+            total = matrix[i] * self.norms[i, k] + vector * weight
+            self.norms[i, k] = float(np.linalg.norm(total))
+            matrix[i] = total / self.norms[i, k] if self.norms[i, k] else total
 
     def centroid_score(self, a: str, b: str) -> float:
         """How alike two stories are, on the same scale as an article's score."""
@@ -229,7 +236,8 @@ class StoryIndex:
     def threshold_for(self, doc: Doc) -> float:
         """The placing threshold: lower on the cheap route, where the embedding term is missing."""
         with_embedding = doc.embedding is not None and self.embedding_dim and self.params.embedding_weight
-        return self.params.threshold if with_embedding else self.params.lexical_threshold
+        base = self.params.threshold if with_embedding else self.params.lexical_threshold
+        return base - (self.params.short_relief if len(doc.terms) < self.params.short_terms else 0.0)
 
     def _merge_bridged(self, key: str, bridged: list[str], threshold: float) -> list[str]:
         """Stories the new article also fits, and that now look like the same story, are folded in."""
@@ -242,10 +250,8 @@ class StoryIndex:
     def absorb(self, key: str, other: str) -> None:
         """Fold story `other` into `key` and drop it from the window."""
         i, j = self.slot[key], self.slot[other]
-        for name in ("lex_sum", "name_sum", "emb_sum"):
-            getattr(self, name)[i] += getattr(self, name)[j]
-        self.lex[i], self.name[i], self.emb[i] = (_unit(self.lex_sum[i]), _unit(self.name_sum[i]),
-                                                  _unit(self.emb_sum[i]))
+        self._fold(i, self.lex[j], self.name[j], self.emb[j] if self.embedding_dim else None,
+                   tuple(float(x) for x in self.norms[j]))
         self.size[i] += self.size[j]
         self.first[i] = np.fmin(self.first[i], self.first[j])
         self.last[i] = np.fmax(self.last[i], self.last[j])
@@ -265,8 +271,7 @@ class StoryIndex:
         last = len(self.keys) - 1
         if i != last:
             moved = self.keys[last]
-            for name in ("lex_sum", "name_sum", "emb_sum", "lex", "name", "emb", "rep", "size", "first", "last",
-                         "touched"):
+            for name in ("lex", "name", "emb", "rep", "norms", "size", "first", "last", "touched"):
                 array = getattr(self, name)
                 array[i] = array[last]
             self.keys[i] = moved

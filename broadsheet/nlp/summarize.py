@@ -117,14 +117,18 @@ def displayed(sentence: Sentence) -> tuple[int, str]:
 
 
 def candidates(text: str, doc: int = 0) -> list[Candidate]:
-    """Sentences fit to be shown on their own (not too short, not too long, not questions)."""
-    found = []
+    """Sentences fit to be shown on their own (not too short, not too long, not questions); when a
+    text has none (unpunctuated copy, a list of fragments), every sentence of three words or more."""
+    found, fallback = [], []
     for sentence in split_sentences(text):
         start, shown = displayed(sentence)
         length = len(shown.split())
+        candidate = Candidate(doc, sentence, start, shown, Counter(content_words(shown)))
         if MIN_WORDS <= length <= MAX_WORDS and not shown.rstrip("\"”’' ").endswith("?"):
-            found.append(Candidate(doc, sentence, start, shown, Counter(content_words(shown))))
-    return found
+            found.append(candidate)
+        elif length >= 3:
+            fallback.append(candidate)
+    return found or fallback
 
 
 def _style(candidate: Candidate) -> float:

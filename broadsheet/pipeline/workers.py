@@ -11,6 +11,7 @@ import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -51,5 +52,17 @@ def shutdown_pool() -> None:
 async def run_cpu(function: Callable[..., T], *args: object, use_pool: bool, workers: int) -> T:
     """Run a pure CPU-bound function off the event loop: in the pool when asked, else in a thread."""
     if use_pool and workers > 1:
-        return await asyncio.get_running_loop().run_in_executor(get_pool(workers), function, *args)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(get_pool(workers), function, *args)
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory, or no importable __main__ for forkserver):
+            # drop the pool so the next pass builds a fresh one, and finish this item in a thread.
+            _discard_pool()
     return await asyncio.to_thread(function, *args)
+
+
+def _discard_pool() -> None:
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=False, cancel_futures=True)
+        _pool = None

@@ -20,10 +20,10 @@ from broadsheet.model import Article
 from broadsheet.pipeline import enrich, insight
 from broadsheet.store import digests
 from broadsheet.store import enrichment as enrichment_store
-from broadsheet.store.stories import get_story
 
 log = logging.getLogger(__name__)
 MAX_QUESTION = 300
+SUMMARY_LENGTHS = {"short": 60, "medium": 120, "long": 200}  # words; the reader picks one on the page
 
 
 def text_fragment(sentence: str) -> str:
@@ -63,9 +63,15 @@ def _timeline(lines: list[dict]) -> list[dict]:
     return out
 
 
-def article_panel(engine: Engine, config: Config, article: Article, question: str | None = None) -> dict:
+def _new_panel(question: str | None, length: str | None) -> dict:
+    length = length if length in SUMMARY_LENGTHS else "medium"
+    return {"question": (question or "").strip()[:MAX_QUESTION], "length": length, "lengths": list(SUMMARY_LENGTHS)}
+
+
+def article_panel(engine: Engine, config: Config, article: Article, question: str | None = None,
+                  length: str | None = None) -> dict:
     """Everything the panel shows for one article; parts that fail are left empty (and logged)."""
-    panel: dict = {"question": (question or "").strip()[:MAX_QUESTION]}
+    panel = _new_panel(question, length)
     try:
         enrich.ensure_enriched(engine, [article.id])
         with engine.connect() as conn:
@@ -82,9 +88,10 @@ def article_panel(engine: Engine, config: Config, article: Article, question: st
     return panel
 
 
-def story_panel(engine: Engine, config: Config, story_id: str, question: str | None = None) -> dict:
+def story_panel(engine: Engine, config: Config, story_id: str, question: str | None = None,
+                length: str | None = None) -> dict:
     """The panel of a story page: summary, ask, timeline and what each source adds."""
-    panel: dict = {"question": (question or "").strip()[:MAX_QUESTION]}
+    panel = _new_panel(question, length)
     members = digests.story_articles(engine, story_id)
     if members:
         try:
@@ -96,13 +103,14 @@ def story_panel(engine: Engine, config: Config, story_id: str, question: str | N
 
 def _story_features(panel: dict, engine: Engine, config: Config, scope: insight.Scope) -> None:
     """Fill the story-level parts of a panel (cached digest, optional phrasing, the answer)."""
-    digest = insight.digest(engine, scope)
+    words = SUMMARY_LENGTHS[panel["length"]]
+    digest = insight.digest(engine, scope, words)
     panel["story_id"] = scope.key if scope.is_story else None
     titles = {a.id: a.title for a in scope.articles}
     panel.update(summary=_linked(digest.summary), timeline=_timeline(digest.timeline), titles=titles,
                  adds=[{**s, "additions": _linked(s["additions"])} for s in digest.adds],
                  sources=len({a.source_name or a.id for a in scope.articles}), story_size=len(scope.articles))
-    generated = insight.phrased_summary(config, scope, digest.summary)
+    generated = insight.phrased_summary(config, scope, digest.summary, words)
     panel["generated"] = _linked_generated(insight.grounded_dict(generated)) if generated else None
     if panel["question"]:
         answer = insight.ask(engine, config, scope, panel["question"])
@@ -113,7 +121,8 @@ def _story_features(panel: dict, engine: Engine, config: Config, scope: insight.
 
 
 def ai_router(engine: Engine, config: Config, render: Callable[..., HTMLResponse]) -> APIRouter:
-    """Routes: the ask form's POST (redirects to the article page with the answer) and entity pages."""
+    """Routes: the ask form's POST (redirects to the article page with the answer) and entity pages.
+    The story page (web/coverage.py) shows `story_panel`."""
     router = APIRouter()
 
     @router.post("/articles/{article_id}/ask")
@@ -128,15 +137,6 @@ def ai_router(engine: Engine, config: Config, render: Callable[..., HTMLResponse
         for article, mentions, story_id in enrichment_store.entity_articles(engine, entity_id):
             stories.setdefault(story_id, []).append((article, mentions))
         return render(request, "entity.html", entity=item, stories=list(stories.values()))
-
-    @router.get("/stories/{story_id}", response_class=HTMLResponse)
-    def story(request: Request, story_id: str, q: str | None = None) -> HTMLResponse:
-        item = get_story(engine, story_id)
-        if item.id != story_id:  # a story merged into another keeps working
-            return RedirectResponse(f"/stories/{quote(item.id)}", status_code=301)
-        members = digests.story_articles(engine, item.id)
-        return render(request, "story.html", story=item, articles=members,
-                      ai=story_panel(engine, config, item.id, q))
 
     @router.get("/entities", response_class=HTMLResponse)
     def entities(request: Request) -> HTMLResponse:

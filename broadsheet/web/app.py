@@ -28,6 +28,8 @@ from broadsheet.web.comments import comments_router, section_renderer
 from broadsheet.api.routes import api_error, api_router
 from broadsheet.store.search import SearchFilters, search_articles
 from broadsheet.web.atom import atom_feed
+from broadsheet.web.coverage import coverage_router
+from broadsheet.nlp.section_lexicon import SECTIONS
 
 HERE = Path(__file__).parent
 
@@ -75,6 +77,8 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
     def render(request: Request, name: str, status: int = 200, **context: object) -> HTMLResponse:
         return templates.TemplateResponse(request, name, context, status_code=status)
 
+    # Coverage first: its story page (coverage, AI panel, comments) is the one readers get.
+    app.include_router(coverage_router(engine, config, render, comments_section, _page_number))
     app.include_router(ai_router(engine, config, render))
 
     @app.exception_handler(BroadsheetError)
@@ -85,26 +89,26 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
         return render(request, "error.html", status=exc.status, title="Not found" if exc.status == 404 else "Error",
                       message=message)
 
-    @app.get("/", response_class=HTMLResponse)
-    def front(request: Request, page: str | None = None) -> HTMLResponse:
+    @app.get("/latest", response_class=HTMLResponse)
+    def latest(request: Request, page: str | None = None) -> HTMLResponse:
         number = _page_number(page)
         total = article_store.count_articles(engine, originals_only=True)
         items = article_store.latest_articles(engine, limit=page_size, offset=(number - 1) * page_size,
                                               originals_only=True)
         if not items and number > 1:
             raise NotFound(f"web: page {number} is past the end")
-        return render(request, "front.html", articles=items, page=number, copies=story_pages.copy_sources(engine, items),
+        return render(request, "front.html", articles=items, page=number, sections=SECTIONS, section=None, copies=story_pages.copy_sources(engine, items),
                       has_next=number * page_size < total, total=total)
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse)
-    def article(request: Request, article_id: str, q: str | None = None) -> HTMLResponse:
+    def article(request: Request, article_id: str, q: str | None = None, length: str | None = None) -> HTMLResponse:
         item = article_store.get_article(engine, article_id)
         if item.status != "ok":
             raise NotFound(f"web: article {article_id} is not readable yet")
         return render(request, "article.html", article=item, related=story_pages.related_items(engine, item),
                       also=story_pages.also_published_by(engine, item),
                       comments=comments_section(request, "article", item.id),
-                      ai=article_panel(engine, config, item, q))
+                      ai=article_panel(engine, config, item, q, length))
 
     @app.get("/sources", response_class=HTMLResponse)
     def sources(request: Request) -> HTMLResponse:

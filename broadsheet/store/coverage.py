@@ -1,0 +1,136 @@
+"""Reads for the reader's front page, section pages and story pages: which stories lead,
+and a story's full coverage grouped by source with syndicated copies folded in."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import Engine, func, select
+
+from broadsheet.model import Article
+from broadsheet.store.articles import _article
+from broadsheet.store.schema import articles, stories
+from broadsheet.store.stories import Story
+
+WINDOW = timedelta(days=4)  # stories quieter than this leave the front page
+HALF_LIFE_HOURS = 18.0  # a story's weight halves every 18 hours without new coverage
+CANDIDATES = 400
+
+
+@dataclass
+class StoryCard:
+    """A story as the front page shows it."""
+
+    story: Story
+    lead: Article | None
+    sources: list[str]
+    section: str = ""
+    score: float = 0.0
+
+
+@dataclass
+class SourceCoverage:
+    """One outlet's articles in a story, each with the outlets that ran the same copy."""
+
+    name: str
+    articles: list[Article]
+    copies: dict[str, list[str]] = field(default_factory=dict)
+
+
+def story_score(story: Story, now: datetime) -> float:
+    """Breadth of coverage (distinct sources, diminishing) times recency of the last article."""
+    if story.last_seen is None:
+        return 0.0
+    hours = max(0.0, (now - story.last_seen).total_seconds() / 3600)
+    return (1 + math.log2(max(1, story.source_count))) * math.pow(0.5, hours / HALF_LIFE_HOURS)
+
+
+def _story(row: object) -> Story:
+    return Story(**{k: row._mapping[k] for k in Story.__dataclass_fields__})
+
+
+@dataclass
+class Member:
+    """An article of a story with what the understand and enrich stages said about it."""
+
+    article: Article
+    duplicate_of: str | None
+    section: str | None
+
+
+def _members(engine: Engine, story_ids: list[str]) -> dict[str, list[Member]]:
+    """Readable articles of the stories, oldest first."""
+    if not story_ids:
+        return {}
+    query = (select(articles).where(articles.c.story_id.in_(story_ids)).where(articles.c.status == "ok")
+             .order_by(articles.c.arrival))
+    grouped: dict[str, list[Member]] = {}
+    with engine.connect() as conn:
+        for row in conn.execute(query):
+            grouped.setdefault(row.story_id, []).append(
+                Member(_article(row), row.duplicate_of, row._mapping.get("section")))
+    return grouped
+
+
+def _sections(engine: Engine, ids: list[str]) -> dict[str, str]:
+    """Each story's section: the most common section of its articles."""
+    if not ids or "section" not in articles.c:
+        return {}
+    query = (select(articles.c.story_id, articles.c.section, func.count().label("n"))
+             .where(articles.c.story_id.in_(ids)).where(articles.c.section.isnot(None))
+             .group_by(articles.c.story_id, articles.c.section))
+    best: dict[str, tuple[int, str]] = {}
+    with engine.connect() as conn:
+        for row in conn.execute(query):
+            if row.n > best.get(row.story_id, (0, ""))[0]:
+                best[row.story_id] = (row.n, row.section)
+    return {k: v[1] for k, v in best.items()}
+
+
+def top_stories(engine: Engine, limit: int = 20, offset: int = 0, section: str | None = None,
+                now: datetime | None = None) -> list[StoryCard]:
+    """Stories ranked by breadth of coverage and recency, optionally within one section."""
+    now = now or datetime.now(timezone.utc)
+    with engine.connect() as conn:
+        rows = conn.execute(select(stories).where(stories.c.last_seen >= now - WINDOW)
+                            .order_by(stories.c.last_seen.desc()).limit(CANDIDATES)).all()
+        if len(rows) < limit + offset:  # a quiet desk: fall back to the most recent stories at any age
+            rows = conn.execute(select(stories).order_by(stories.c.last_seen.desc()).limit(CANDIDATES)).all()
+    ranked = sorted((_story(r) for r in rows), key=lambda s: (-story_score(s, now), s.id))
+    sections = _sections(engine, [s.id for s in ranked])
+    if section:
+        ranked = [s for s in ranked if sections.get(s.id) == section]
+    page = ranked[offset:offset + limit]
+    members = _members(engine, [s.id for s in page])
+    cards = []
+    for story in page:
+        items = [m.article for m in members.get(story.id, [])]
+        lead = next((a for a in items if a.id == story.article_id), items[-1] if items else None)
+        names = list(dict.fromkeys(a.source_name or a.site_name for a in items if a.source_name or a.site_name))
+        cards.append(StoryCard(story, lead, names, sections.get(story.id, ""), story_score(story, now)))
+    return cards
+
+
+def story_coverage(engine: Engine, story_id: str) -> list[SourceCoverage]:
+    """Every article of a story grouped by source (biggest contributors first); copies of
+    syndicated text are folded under their original as "Also published by"."""
+    members = _members(engine, [story_id]).get(story_id, [])
+    present = {m.article.id for m in members}
+    copies: dict[str, list[str]] = {}
+    originals = []
+    for member in members:
+        article = member.article
+        if member.duplicate_of and member.duplicate_of in present:
+            copies.setdefault(member.duplicate_of, []).append(article.source_name or article.site_name or "another outlet")
+        else:
+            originals.append(article)
+    groups: dict[str, SourceCoverage] = {}
+    for article in originals:
+        name = article.source_name or article.site_name or "Unknown source"
+        group = groups.setdefault(name, SourceCoverage(name, []))
+        group.articles.append(article)
+        if article.id in copies:
+            group.copies[article.id] = copies[article.id]
+    return sorted(groups.values(), key=lambda g: (-len(g.articles), g.name))

@@ -24,7 +24,7 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 @pytest.fixture
 def config(tmp_path):
     """Settings for a test: data in tmp_path, loopback fetching allowed, quick timeouts."""
-    return load_config(environ={}, data_dir=str(tmp_path), allow_private_addresses=True, fetch_timeout=3.0, per_host_delay=0.0,
+    return load_config(environ={}, data_dir=str(tmp_path), allow_private_addresses=True, fetch_timeout=3.0, per_host_delay=0.0, page_cache_seconds=0.0,
                        min_poll_interval=60)
 
 

@@ -28,7 +28,8 @@ def site(tmp_path_factory):
     from broadsheet.store.users import create_user
     from broadsheet.web.app import create_app
     data = tmp_path_factory.mktemp("browser")
-    config = load_config(environ={}, data_dir=str(data), allow_private_addresses=True, per_host_delay=0.0)
+    config = load_config(environ={}, data_dir=str(data), allow_private_addresses=True, per_host_delay=0.0,
+                         page_cache_seconds=0.0)
     engine = open_database(config.resolved_database_url)
     create_user(engine, "morgan", PASSWORD, role="moderator")
     with start_newsroom() as newsroom:

@@ -25,7 +25,7 @@ def site(tmp_path_factory):
     from broadsheet.config import load_config
     from broadsheet.store.db import open_database
     data = tmp_path_factory.mktemp("e2e")
-    config = load_config(environ={}, data_dir=str(data), allow_private_addresses=True)
+    config = load_config(environ={}, data_dir=str(data), allow_private_addresses=True, page_cache_seconds=0.0)
     engine = open_database(config.resolved_database_url)
     with start_newsroom() as newsroom:
         report = ingest_newsroom(engine, config, newsroom)

@@ -76,3 +76,21 @@ def test_source_page_shows_health_and_failures(client):
     opml = client.get("/sources.opml")
     assert 'xmlUrl="http://pub.invalid/feed"' in opml.text and opml.headers["content-type"].startswith("text/x-opml")
     assert client.get("/healthz").json()["status"] == "ok"
+
+
+def test_anonymous_pages_are_micro_cached_but_signed_in_readers_are_not(engine, config):
+    from broadsheet.web.app import create_app
+    source_store.add_source(engine, "http://cache.invalid/feed", title="Cache")
+    app = create_app(engine, config.replace(page_cache_seconds=60))
+    with AppServer(app) as base, httpx.Client(base_url=base) as http:
+        first = http.get("/latest")
+        with engine.begin() as conn:
+            article_store.save_articles(conn, [Article(id="new1", url="http://cache.invalid/n", title="Fresh item",
+                                                       text="Body.", published_at=datetime.now(timezone.utc))])
+        assert "Fresh item" not in http.get("/latest").text  # the same rendering, within the TTL
+        assert "Fresh item" in http.get("/latest", params={"page": 1}).text  # another URL renders anew
+        signed_in = http.get("/latest", headers={"Cookie": "broadsheet_session=whatever"})
+        assert "Fresh item" in signed_in.text
+        assert first.status_code == 200
+        api = http.get("/api/sources")
+        assert http.get("/api/sources", headers={"If-None-Match": api.headers["etag"]}).status_code == 304

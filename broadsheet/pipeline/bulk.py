@@ -17,6 +17,7 @@ from broadsheet.model import Article
 from broadsheet.pipeline import enrich, related, stages, understand
 from broadsheet.pipeline.progress import Progress
 from broadsheet.store import articles as article_store
+from broadsheet.store.db import optimize
 
 log = logging.getLogger(__name__)
 IMPORT_BATCH = 1000  # rows per transaction: no per-article commits
@@ -72,6 +73,7 @@ def import_jsonl(engine: Engine, path: Path, progress: Progress | None = None) -
     except UnicodeDecodeError as exc:
         raise InputError(f"import: {path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     report.imported += _write(engine, batch)
+    optimize(engine)
     return report
 
 

@@ -26,6 +26,7 @@ from broadsheet.pipeline.progress import Progress
 from broadsheet.pipeline.workers import POOL_THRESHOLD, run_cpu, worker_count
 from broadsheet.store import articles as article_store
 from broadsheet.store import sources as source_store
+from broadsheet.store.db import optimize
 
 log = logging.getLogger(__name__)
 SAVE_BATCH = 50
@@ -251,4 +252,5 @@ async def refresh(engine: Engine, config: Config, progress: Progress | None = No
     finally:
         if own:
             await fetcher.__aexit__(None, None, None)
+    optimize(engine)  # the tables grew: keep the planner's statistics current
     return report

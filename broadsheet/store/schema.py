@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import (JSON, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table,
-                        Text, TypeDecorator)
+                        Text, TypeDecorator, text)
 
 metadata = MetaData()
 
@@ -89,7 +89,9 @@ articles = Table(
     Index("ix_articles_import_id", "import_id"),
     Index("ix_articles_arrival", "arrival"),
     Index("ix_articles_story", "story_id"),
-    Index("ix_articles_duplicate_of", "duplicate_of"),
+    # Partial (migration 0009): only copies are indexed, so the planner's statistics stay useful.
+    Index("ix_articles_copies", "duplicate_of", "arrival", sqlite_where=text("duplicate_of IS NOT NULL"),
+          postgresql_where=text("duplicate_of IS NOT NULL")),
     Index("ix_articles_content_hash", "content_hash"),
     Index("ix_articles_section", "section"),
 )

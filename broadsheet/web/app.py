@@ -23,11 +23,12 @@ from broadsheet.web import stories as story_pages
 from broadsheet.web.ai import ai_router, article_panel
 from broadsheet.web.timefmt import absolute_time, iso_time, relative_time
 from broadsheet.web.websub import websub_router
-from broadsheet.web.accounts import Accounts, SessionMiddleware, accounts_router
+from broadsheet.web.accounts import SESSION_COOKIE, Accounts, SessionMiddleware, accounts_router
 from broadsheet.web.comments import comments_router, section_renderer
 from broadsheet.api.routes import api_error, api_router
 from broadsheet.store.search import SearchFilters, search_articles
 from broadsheet.web.atom import atom_feed
+from broadsheet.web.cache import PageCache
 from broadsheet.web.coverage import coverage_router
 from broadsheet.nlp.section_lexicon import SECTIONS
 
@@ -161,6 +162,9 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
     @app.get("/api/docs", response_class=HTMLResponse, include_in_schema=False)
     def api_docs(request: Request) -> HTMLResponse:
         return render(request, "api_docs.html", spec=app.openapi())
+
+    # Outermost: anonymous readers of the same page within a few seconds share one rendering.
+    app.add_middleware(PageCache, ttl=config.page_cache_seconds, session_cookies=(SESSION_COOKIE,))
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:

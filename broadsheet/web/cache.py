@@ -1,0 +1,81 @@
+"""Micro-caching of anonymous pages: the same front page is rendered once per few seconds,
+not once per reader. Readers with a session (their name in the header, their comment forms)
+always get a fresh page, and no response that sets a cookie is ever stored."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+
+Scope = dict
+Message = dict
+ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]]
+
+SKIP_PREFIXES = ("/static/", "/websub/", "/healthz", "/login", "/register", "/logout", "/moderation", "/comments")
+
+
+class PageCache:
+    """ASGI middleware: cache 200 GET responses of anonymous requests for `ttl` seconds (LRU)."""
+
+    def __init__(self, app: ASGIApp, ttl: float, max_entries: int = 4096, session_cookies: tuple[str, ...] = ()):
+        self.app, self.ttl, self.max_entries = app, ttl, max_entries
+        self.session_cookies = tuple(name.encode() + b"=" for name in session_cookies)
+        self.entries: OrderedDict[bytes, tuple[float, int, list, bytes]] = OrderedDict()
+
+    def _cacheable(self, scope: Scope) -> bool:
+        if self.ttl <= 0 or scope["type"] != "http" or scope["method"] != "GET":
+            return False
+        if scope["path"].startswith(SKIP_PREFIXES):
+            return False
+        for name, value in scope["headers"]:
+            if name == b"cookie" and any(cookie in value for cookie in self.session_cookies):
+                return False  # a signed-in reader: personal page
+        return True
+
+    async def __call__(self, scope: Scope, receive: Callable, send: Callable) -> None:
+        if not self._cacheable(scope):
+            await self.app(scope, receive, send)
+            return
+        key = scope["path"].encode() + b"?" + scope.get("query_string", b"")
+        hit = self.entries.get(key)
+        if hit and hit[0] > time.monotonic():
+            self.entries.move_to_end(key)
+            await self._replay(scope, send, hit)
+            return
+        await self._fill(scope, receive, send, key)
+
+    async def _replay(self, scope: Scope, send: Callable, hit: tuple) -> None:
+        _, status, headers, body = hit
+        etag = next((v for k, v in headers if k == b"etag"), None)
+        wanted = next((v for k, v in scope["headers"] if k == b"if-none-match"), None)
+        if etag and wanted and etag in wanted:
+            await send({"type": "http.response.start", "status": 304, "headers": [(b"etag", etag)]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _fill(self, scope: Scope, receive: Callable, send: Callable, key: bytes) -> None:
+        start: dict = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    self._store(key, start, b"".join(chunks))
+            await send(message)
+
+        await self.app(scope, receive, capture)
+
+    def _store(self, key: bytes, start: dict, body: bytes) -> None:
+        headers = list(start.get("headers", []))
+        if start.get("status") != 200 or any(name == b"set-cookie" for name, _ in headers):
+            return
+        self.entries[key] = (time.monotonic() + self.ttl, 200, headers, body)
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.max_entries:
+            self.entries.popitem(last=False)

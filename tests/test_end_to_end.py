@@ -117,3 +117,23 @@ def test_merged_story_ids_redirect(site):
     with httpx.Client(base_url=base) as client:
         moved = client.get("/stories/gone-story-id")
         assert moved.status_code == 301 and moved.headers["location"] == f"/stories/{first.id}"
+
+
+def test_api_stories_entities_and_comments(site):
+    newsroom, engine, base, _ = site
+    with httpx.Client(base_url=base) as client:
+        stories = client.get("/api/stories", params={"limit": 5}).json()
+        assert len(stories["items"]) == 5 and stories["page"]["next_offset"] == 5
+        first = stories["items"][0]
+        detail = client.get(f"/api/stories/{first['id']}").json()
+        assert detail["title"] == first["title"] and sum(len(g["articles"]) for g in detail["coverage"]) >= 1
+        assert client.get("/api/stories/missing").status_code == 404
+        entities = client.get("/api/entities", params={"limit": 5}).json()["items"]
+        assert entities and entities[0]["article_count"] >= entities[-1]["article_count"]
+        one = client.get(f"/api/entities/{entities[0]['id']}").json()
+        assert one["name"] == entities[0]["name"] and one["articles"]
+        thread = client.get("/api/comments", params={"target": f"story:{first['id']}"})
+        assert thread.status_code == 200 and thread.json()["items"] == []
+        assert client.get("/api/comments", params={"target": "nonsense"}).status_code == 422
+        spec = client.get("/api/openapi.json").json()
+        assert {"/api/stories", "/api/stories/{story_id}", "/api/entities", "/api/comments"} <= set(spec["paths"])

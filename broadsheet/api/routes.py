@@ -11,10 +11,15 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
-from broadsheet.api.schemas import (ArticleList, ArticleOut, ArticleSummaryOut, ErrorOut, Page, SearchHitOut,
-                                    SearchResults, SourceList, SourceOut)
+from broadsheet.api.schemas import (ArticleList, ArticleOut, ArticleSummaryOut, CommentList, CommentOut, CoverageOut,
+                                    EntityList, EntityOut, ErrorOut, Page, SearchHitOut, SearchResults, SourceList,
+                                    SourceOut, StoryDetailOut, StoryList, StoryOut)
 from broadsheet.errors import NotFound
 from broadsheet.store import articles as article_store
+from broadsheet.store import comments as comment_store
+from broadsheet.store import coverage
+from broadsheet.store import enrichment as enrichment_store
+from broadsheet.store import stories as story_store
 from broadsheet.store import sources as source_store
 from broadsheet.store.search import SearchFilters, search_articles
 
@@ -75,7 +80,60 @@ def api_router(engine: Engine) -> APIRouter:
         page = Page(limit=limit, offset=offset, next_offset=offset + limit if len(hits) > limit else None)
         return json_with_etag(request, SearchResults(query=q, items=items, page=page))
 
+    @router.get("/stories", response_model=StoryList, summary="Top stories, ranked by breadth of coverage and recency")
+    def list_stories(request: Request, limit: int = Query(20, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0),
+                     section: str | None = None) -> Response:
+        cards = coverage.top_stories(engine, limit=limit + 1, offset=offset, section=section)
+        items = [_story_out(c.story, c.section, c.sources) for c in cards[:limit]]
+        page = Page(limit=limit, offset=offset, next_offset=offset + limit if len(cards) > limit else None)
+        return json_with_etag(request, StoryList(items=items, page=page))
+
+    @router.get("/stories/{story_id}", response_model=StoryDetailOut, responses=ERRORS,
+                summary="One story with its coverage grouped by source (merged ids resolve)")
+    def get_story(request: Request, story_id: str) -> Response:
+        story = story_store.get_story(engine, story_id)
+        groups = coverage.story_coverage(engine, story.id)
+        detail = StoryDetailOut(**_story_out(story, "", [g.name for g in groups]).model_dump(exclude={"coverage"}),
+                                coverage=[CoverageOut(source=g.name, articles=[ArticleSummaryOut.of(a) for a in g.articles],
+                                                      also_published_by=g.copies) for g in groups])
+        return json_with_etag(request, detail)
+
+    @router.get("/entities", response_model=EntityList, summary="The most mentioned people, organisations and places")
+    def list_entities(request: Request, limit: int = Query(30, ge=1, le=MAX_LIMIT)) -> Response:
+        items = [_entity_out(e) for e in enrichment_store.top_entities(engine, limit=limit)]
+        return json_with_etag(request, EntityList(items=items))
+
+    @router.get("/entities/{entity_id}", response_model=EntityOut, responses=ERRORS, summary="One entity and its articles")
+    def get_entity(request: Request, entity_id: int) -> Response:
+        entity = enrichment_store.get_entity(engine, entity_id)
+        found = [ArticleSummaryOut.of(a) for a, _, _ in enrichment_store.entity_articles(engine, entity_id, limit=50)]
+        return json_with_etag(request, EntityOut(**_entity_out(entity).model_dump(exclude={"articles"}), articles=found))
+
+    @router.get("/comments", response_model=CommentList, summary="The comment thread of an article or a story")
+    def list_comments(request: Request, target: str = Query(..., pattern=r"^(article|story):[\w-]{1,64}$",
+                                                            description="article:ID or story:ID")) -> Response:
+        kind, _, target_id = target.partition(":")
+        items = [_comment_out(c) for c in comment_store.thread(engine, comment_store.Target(kind, target_id))]
+        return json_with_etag(request, CommentList(target=target, items=items))
+
     return router
+
+
+def _story_out(story: object, section: str, sources: list[str]) -> StoryOut:
+    return StoryOut(id=story.id, title=story.title, first_seen=story.first_seen, last_seen=story.last_seen,
+                    article_count=story.article_count, source_count=story.source_count, section=section, sources=sources)
+
+
+def _entity_out(entity: object) -> EntityOut:
+    return EntityOut(id=entity.id, kind=entity.kind, name=entity.name, article_count=entity.article_count,
+                     last_seen=entity.last_seen)
+
+
+def _comment_out(comment: object) -> CommentOut:
+    state = "deleted" if comment.deleted else "hidden" if comment.hidden_at else "visible"
+    return CommentOut(id=comment.id, parent_id=comment.parent_id, author=None if comment.deleted else comment.author,
+                      body=comment.body if state == "visible" else None, created_at=comment.created_at,
+                      edited_at=comment.edited_at, state=state, replies=[_comment_out(r) for r in comment.replies])
 
 
 def api_error(status: int, message: str) -> JSONResponse:

@@ -101,3 +101,66 @@ class ErrorOut(BaseModel):
     """Every error: one clear sentence."""
 
     error: str
+
+
+class StoryOut(BaseModel):
+    """A story: all coverage of one event."""
+
+    id: str
+    title: str
+    first_seen: datetime | None
+    last_seen: datetime | None
+    article_count: int
+    source_count: int
+    section: str = ""
+    sources: list[str] = []
+
+
+class StoryList(BaseModel):
+    items: list[StoryOut]
+    page: Page
+
+
+class CoverageOut(BaseModel):
+    """One outlet's articles in a story, with the outlets that syndicated each."""
+
+    source: str
+    articles: list[ArticleSummaryOut]
+    also_published_by: dict[str, list[str]]
+
+
+class StoryDetailOut(StoryOut):
+    coverage: list[CoverageOut]
+
+
+class EntityOut(BaseModel):
+    """A person, organisation or place and the articles naming it."""
+
+    id: int
+    kind: str
+    name: str
+    article_count: int
+    last_seen: datetime | None
+    articles: list[ArticleSummaryOut] = []
+
+
+class EntityList(BaseModel):
+    items: list[EntityOut]
+
+
+class CommentOut(BaseModel):
+    """A comment (hidden and deleted ones keep their place in the thread, without text)."""
+
+    id: int
+    parent_id: int | None
+    author: str | None
+    body: str | None
+    created_at: datetime
+    edited_at: datetime | None
+    state: str
+    replies: list["CommentOut"] = []
+
+
+class CommentList(BaseModel):
+    target: str
+    items: list[CommentOut]

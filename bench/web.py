@@ -107,9 +107,10 @@ def _understood(conn, batch, rng: random.Random, now: datetime) -> None:
                                              source_count=len({a.source_id for a in members}), updated_at=now))
 
 
-def start_server(database: str, port: int) -> subprocess.Popen:
+def start_server(database: str, port: int, workers: int) -> subprocess.Popen:
     server = subprocess.Popen([sys.executable, "-m", "broadsheet", "--database", database, "serve", "--port",
-                               str(port), "--refresh-interval", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               str(port), "--refresh-interval", "0", "--workers", str(workers)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -174,6 +175,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--keep", help="reuse/keep the generated database in this folder")
     parser.add_argument("--port", type=int, default=18765)
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (one per core here)")
     args = parser.parse_args()
     from broadsheet.store.db import open_database
     folder = Path(args.keep or tempfile.mkdtemp(prefix="bench-web-"))
@@ -190,7 +192,7 @@ def main() -> None:
         print(f"generated {len(ids)} articles in {time.perf_counter() - started:.0f} s")
     engine.dispose()
     base = f"http://127.0.0.1:{args.port}"
-    server = start_server(database, args.port)
+    server = start_server(database, args.port, args.workers)
     rng = random.Random(5)
     sample = [rng.choice(ids) for _ in range(2000)]
     try:
@@ -198,11 +200,12 @@ def main() -> None:
         script = folder / "articles.lua"
         script.write_text("ids = {" + ",".join(f'"{i}"' for i in sample) + "}\n"
                           "request = function() return wrk.format('GET', '/articles/' .. ids[math.random(#ids)]) end\n")
-        with httpx.Client(timeout=60) as warm:  # steady state: story digests computed once, as on a live desk
+        with httpx.Client(timeout=60) as warm:  # steady state: story digests and related lists computed once
             started = time.perf_counter()
-            for article_id in dict.fromkeys(sample):
-                warm.get(f"{base}/articles/{article_id}")
-            print(f"warm-up: {len(set(sample))} article pages in {time.perf_counter() - started:.0f} s")
+            for _ in range(args.workers):  # each worker process keeps its own related-articles cache
+                for article_id in dict.fromkeys(sample):
+                    warm.get(f"{base}/articles/{article_id}")
+            print(f"warm-up: {len(set(sample))} article pages x {args.workers} in {time.perf_counter() - started:.0f} s")
         results = {}
         for name, path in (("/healthz (baseline)", "/healthz"), ("front page /", "/"), ("article page", None)):
             if use_wrk:
@@ -216,7 +219,8 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=20)
     print(f"{len(ids)} articles in SQLite, 50 concurrent clients, {args.seconds} s each, load from "
-          f"{'wrk' if use_wrk else 'a Python client'}, server: one uvicorn process")
+          f"{'wrk' if use_wrk else 'a Python client'}, server: {args.workers} uvicorn worker process(es), "
+          f"anonymous page cache {os.environ.get('BROADSHEET_PAGE_CACHE_SECONDS', '10')} s")
     print(f"{'target':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'vs healthz':>12}")
     baseline = results["/healthz (baseline)"]["rps"]
     for name, r in results.items():

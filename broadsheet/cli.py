@@ -110,10 +110,11 @@ def serve(
     port: Annotated[Optional[int], typer.Option(help="Port for the web site.")] = None,
     host: Annotated[Optional[str], typer.Option(help="Address to listen on.")] = None,
     refresh_interval: Annotated[Optional[int], typer.Option(help="Seconds between refreshes (0: never).")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="Web worker processes (default: the web_workers setting).")] = None,
 ) -> None:
-    """Serve the web site and refresh sources periodically, in one process."""
+    """Serve the web site and refresh sources periodically."""
     from broadsheet.service import serve as run_site
-    config = state.config(port=port, host=host)
+    config = state.config(port=port, host=host, web_workers=workers)
     engine = state.engine(config)
     out.print(f"Serving on http://{config.host}:{config.port}  (Ctrl-C stops)")
     run_site(engine, config, refresh_interval)

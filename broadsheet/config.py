@@ -48,6 +48,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("min_poll_interval", 300, int, "Shortest interval between two fetches of one feed, seconds."),
     Setting("max_poll_interval", 86400, int, "Longest interval between two fetches of a healthy feed, seconds."),
     Setting("page_size", 20, int, "Articles per page on the web site."),
+    Setting("web_workers", 1, int, "Processes serving the web site (1: one process, which also pushes WebSub at once)."),
     Setting("page_cache_seconds", 10.0, float, "Seconds an anonymous page is served from memory (0: off)."),
     Setting("embeddings", "minilm", str, "Sentence embeddings for stories and related articles: minilm or off "
             "(lexical signals only, much faster)."),

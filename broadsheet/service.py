@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
 import threading
 
 import uvicorn
@@ -55,14 +57,35 @@ class RefreshLoop(threading.Thread):
 
 
 def serve(engine: Engine, config: Config, refresh_interval: float | None = None) -> None:
-    """Serve the site on config.host:config.port, refreshing sources in the background."""
+    """Serve the site on config.host:config.port, refreshing sources in the background.
+
+    With web_workers > 1 the site runs in that many processes (uvicorn's supervisor; SQLite in
+    WAL mode serves readers in parallel) while this process alone refreshes the sources."""
     interval = config.refresh_interval if refresh_interval is None else refresh_interval
     loop = RefreshLoop(engine, config, interval) if interval > 0 else None
     if loop:
         loop.start()
     try:
-        app = create_app(engine, config, on_new_entries=loop.wake if loop else None)
-        uvicorn.run(app, host=config.host, port=config.port, log_level="warning")
+        if config.web_workers > 1:
+            os.environ[WORKER_SETTINGS] = json.dumps(config.as_dict(reveal_secrets=True))
+            uvicorn.run("broadsheet.service:worker_app", factory=True, host=config.host, port=config.port,
+                        workers=config.web_workers, log_level="warning")
+        else:
+            app = create_app(engine, config, on_new_entries=loop.wake if loop else None)
+            uvicorn.run(app, host=config.host, port=config.port, log_level="warning")
     finally:
         if loop:
             loop.stop()
+
+
+WORKER_SETTINGS = "BROADSHEET_WORKER_SETTINGS"
+
+
+def worker_app() -> object:
+    """The site in a uvicorn worker process, built from the settings its parent passed on.
+
+    Pushed WebSub entries are stored here and fetched by the parent's next refresh pass."""
+    from broadsheet.config import Config
+    from broadsheet.store.db import make_engine
+    config = Config(json.loads(os.environ[WORKER_SETTINGS]))
+    return create_app(make_engine(config.resolved_database_url), config)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -20,9 +23,30 @@ class RelatedItem:
     excerpt: str
 
 
+RELATED_TTL = 300.0  # seconds: related lists change as news arrives, but not per request
+_related_cache: OrderedDict[tuple[str, int], tuple[float, list[str]]] = OrderedDict()
+_related_lock = threading.Lock()
+
+
+def _related_ids(engine: Engine, article_id: str, limit: int) -> list[str]:
+    """Ranked related ids, from a small LRU: ranking costs tens of milliseconds, reading it none."""
+    key = (article_id, limit)
+    with _related_lock:
+        hit = _related_cache.get(key)
+        if hit and hit[0] > time.monotonic():
+            _related_cache.move_to_end(key)
+            return hit[1]
+    ids = related_for(engine, article_id, limit)
+    with _related_lock:
+        _related_cache[key] = (time.monotonic() + RELATED_TTL, ids)
+        while len(_related_cache) > 50_000:
+            _related_cache.popitem(last=False)
+    return ids
+
+
 def related_items(engine: Engine, article: Article, limit: int = 5) -> list[RelatedItem]:
     """Related articles for the page, in ranking order, each with its excerpt."""
-    ids = related_for(engine, article.id, limit)
+    ids = _related_ids(engine, article.id, limit)
     found = story_store.articles_by_id(engine, ids)
     return [RelatedItem(found[i], excerpt(found[i].title, found[i].text)) for i in ids if i in found]
 

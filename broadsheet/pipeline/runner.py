@@ -214,15 +214,22 @@ async def _fetch_chunk(engine: Engine, fetcher: Fetcher, pending: list[Article],
         finally:
             progress.advance("articles")
         if len(ready) >= SAVE_BATCH:
-            _save(engine, ready, report)
+            await flush()
 
+    async def flush() -> None:
+        # Storing runs the understand and enrich stages (embeddings, NER): in a thread, one batch
+        # at a time (SQLite has one writer), so the event loop keeps fetching meanwhile.
+        async with save_lock:
+            batch, ready[:] = list(ready), []
+            await asyncio.to_thread(_save, engine, batch, report)
+
+    save_lock = asyncio.Lock()
     await asyncio.gather(*(one(p) for p in pending))
-    _save(engine, ready, report)
+    await flush()
 
 
-def _save(engine: Engine, ready: list[Article], report: RefreshReport) -> None:
-    """Write a batch in one transaction and empty the list."""
-    batch, ready[:] = list(ready), []
+def _save(engine: Engine, batch: list[Article], report: RefreshReport) -> None:
+    """Write a batch in one transaction: site learning, articles, understanding, enrichment."""
     if batch:
         started = time.perf_counter()
         with engine.begin() as conn:
@@ -232,7 +239,7 @@ def _save(engine: Engine, ready: list[Article], report: RefreshReport) -> None:
             understand.understand_batch(engine, conn, batch)
             enrich.enrich_batch(engine, conn, batch)
         report.articles_saved += len(batch)
-        report.add_time("store (site learning + writes)", time.perf_counter() - started)
+        report.add_time("store + understand + enrich", time.perf_counter() - started)
 
 
 async def refresh(engine: Engine, config: Config, progress: Progress | None = None,

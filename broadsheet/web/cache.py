@@ -1,5 +1,6 @@
 """Micro-caching of anonymous pages: the same front page is rendered once per few seconds,
-not once per reader. Readers with a session (their name in the header, their comment forms)
+not once per reader, and when it expires one request re-renders it while the others are still
+served the previous copy (stale-while-revalidate, so a popular page never stampedes). Readers with a session (their name in the header, their comment forms)
 always get a fresh page, and no response that sets a cookie is ever stored."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ Scope = dict
 Message = dict
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]]
 
+STALE_FACTOR = 6  # an expired page may be served for this many TTLs more while it is being re-rendered
 SKIP_PREFIXES = ("/static/", "/websub/", "/healthz", "/login", "/register", "/logout", "/moderation", "/comments")
 
 
@@ -22,6 +24,7 @@ class PageCache:
         self.app, self.ttl, self.max_entries = app, ttl, max_entries
         self.session_cookies = tuple(name.encode() + b"=" for name in session_cookies)
         self.entries: OrderedDict[bytes, tuple[float, int, list, bytes]] = OrderedDict()
+        self.refreshing: set[bytes] = set()
 
     def _cacheable(self, scope: Scope) -> bool:
         if self.ttl <= 0 or scope["type"] != "http" or scope["method"] != "GET":
@@ -39,11 +42,17 @@ class PageCache:
             return
         key = scope["path"].encode() + b"?" + scope.get("query_string", b"")
         hit = self.entries.get(key)
-        if hit and hit[0] > time.monotonic():
+        now = time.monotonic()
+        if hit and (hit[0] > now or (key in self.refreshing and hit[0] + self.ttl * STALE_FACTOR > now)):
+            # Fresh, or stale while one request re-renders it: no stampede of identical renders.
             self.entries.move_to_end(key)
             await self._replay(scope, send, hit)
             return
-        await self._fill(scope, receive, send, key)
+        self.refreshing.add(key)
+        try:
+            await self._fill(scope, receive, send, key)
+        finally:
+            self.refreshing.discard(key)
 
     async def _replay(self, scope: Scope, send: Callable, hit: tuple) -> None:
         _, status, headers, body = hit

@@ -44,6 +44,7 @@ class RefreshReport:
     articles_failed: int = 0
     errors: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # time per stage (summed over items)
+    saved: list[Article] = field(default_factory=list, repr=False)  # for the understand stage
 
     def add_time(self, stage: str, seconds: float) -> None:
         """Account time spent in a stage."""
@@ -229,17 +230,33 @@ async def _fetch_chunk(engine: Engine, fetcher: Fetcher, pending: list[Article],
 
 
 def _save(engine: Engine, batch: list[Article], report: RefreshReport) -> None:
-    """Write a batch in one transaction: site learning, articles, understanding, enrichment."""
+    """Write a batch in one transaction (site learning, articles); understanding follows the pass."""
     if batch:
         started = time.perf_counter()
         with engine.begin() as conn:
             learned = sitelearn.clean_batch(conn, batch)
             article_store.save_articles(conn, batch)
             sitelearn.reclean_sites(conn, learned)
-            understand.understand_batch(engine, conn, batch)
-            enrich.enrich_batch(engine, conn, batch)
         report.articles_saved += len(batch)
-        report.add_time("store + understand + enrich", time.perf_counter() - started)
+        report.saved.extend(batch)
+        report.add_time("store (site learning + writes)", time.perf_counter() - started)
+
+
+UNDERSTAND_BATCH = 100
+
+
+def understand_saved(engine: Engine, report: RefreshReport) -> None:
+    """The understand and enrich stages over the pass's new articles, in arrival order.
+
+    They run after fetching rather than inside it: embeddings and NER are the slowest part of
+    the pipeline, and a reader should not wait for them to see that news arrived."""
+    started = time.perf_counter()
+    for start in range(0, len(report.saved), UNDERSTAND_BATCH):
+        chunk = report.saved[start:start + UNDERSTAND_BATCH]
+        with engine.begin() as conn:
+            understand.understand_batch(engine, conn, chunk)
+            enrich.enrich_batch(engine, conn, chunk)
+    report.add_time("phase 3: understand + enrich (wall)", time.perf_counter() - started)
 
 
 async def refresh(engine: Engine, config: Config, progress: Progress | None = None,
@@ -256,6 +273,7 @@ async def refresh(engine: Engine, config: Config, progress: Progress | None = No
         started = time.perf_counter()
         await _fetch_all(engine, config, fetcher, progress, report)
         report.add_time("phase 2: articles (wall)", time.perf_counter() - started)
+        await asyncio.to_thread(understand_saved, engine, report)
     finally:
         if own:
             await fetcher.__aexit__(None, None, None)

@@ -94,3 +94,30 @@ def test_anonymous_pages_are_micro_cached_but_signed_in_readers_are_not(engine, 
         assert first.status_code == 200
         api = http.get("/api/sources")
         assert http.get("/api/sources", headers={"If-None-Match": api.headers["etag"]}).status_code == 304
+
+
+def test_concurrent_first_requests_share_one_rendering(engine, config):
+    import asyncio
+
+    from broadsheet.web.cache import PageCache
+    renders = []
+
+    async def slow_app(scope, receive, send):
+        renders.append(1)
+        await asyncio.sleep(0.2)
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/html")]})
+        await send({"type": "http.response.body", "body": b"page"})
+
+    cache = PageCache(slow_app, ttl=10)
+
+    async def one():
+        sent = []
+        async def send(message):
+            sent.append(message)
+        scope = {"type": "http", "method": "GET", "path": "/", "query_string": b"", "headers": []}
+        await cache(scope, None, send)
+        return sent[-1]["body"]
+
+    async def many():
+        return await asyncio.gather(*(one() for _ in range(20)))
+    assert asyncio.run(many()) == [b"page"] * 20 and len(renders) == 1

@@ -5,6 +5,7 @@ always get a fresh page, and no response that sets a cookie is ever stored."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -13,6 +14,7 @@ Scope = dict
 Message = dict
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]]
 
+FIRST_FILL_WAIT = 5.0  # seconds a request waits for an identical first rendering before rendering itself
 STALE_FACTOR = 6  # an expired page may be served for this many TTLs more while it is being re-rendered
 SKIP_PREFIXES = ("/static/", "/websub/", "/healthz", "/login", "/register", "/logout", "/moderation", "/comments")
 
@@ -25,6 +27,7 @@ class PageCache:
         self.session_cookies = tuple(name.encode() + b"=" for name in session_cookies)
         self.entries: OrderedDict[bytes, tuple[float, int, list, bytes]] = OrderedDict()
         self.refreshing: set[bytes] = set()
+        self.filling: dict[bytes, asyncio.Event] = {}
 
     def _cacheable(self, scope: Scope) -> bool:
         if self.ttl <= 0 or scope["type"] != "http" or scope["method"] != "GET":
@@ -48,11 +51,23 @@ class PageCache:
             self.entries.move_to_end(key)
             await self._replay(scope, send, hit)
             return
+        if hit is None and key in self.filling:  # first rendering under way: wait for it, briefly
+            try:
+                await asyncio.wait_for(self.filling[key].wait(), FIRST_FILL_WAIT)
+            except TimeoutError:
+                pass
+            hit = self.entries.get(key)
+            if hit is not None:
+                await self._replay(scope, send, hit)
+                return
         self.refreshing.add(key)
+        done = self.filling.setdefault(key, asyncio.Event())
         try:
             await self._fill(scope, receive, send, key)
         finally:
             self.refreshing.discard(key)
+            self.filling.pop(key, None)
+            done.set()
 
     async def _replay(self, scope: Scope, send: Callable, hit: tuple) -> None:
         _, status, headers, body = hit

@@ -58,3 +58,13 @@ def test_filters_and_updates_stay_in_sync(corpus):
     _add(corpus, [_article(4, "Harbour wall repaired", "Now with a ferry landing stage as well.", 2)])
     assert "s4" in [h.article.id for h in search_articles(corpus, "ferry")]
     assert search_articles(corpus, "masons") == []  # the old text left the index
+
+
+def test_recent_window_first_then_all_time(engine, monkeypatch):
+    from broadsheet.store import search
+    monkeypatch.setattr(search, "RECENT_ROWS", 2)
+    _add(engine, [_article(1, "Lighthouse history", "The old lighthouse keeper kept a logbook.", 900)])
+    _add(engine, [_article(n, f"Tram works {n}", "Tram tracks are being relaid downtown.", 1) for n in range(2, 6)])
+    assert [h.article.id for h in search_articles(engine, "logbook")] == ["s1"]  # only outside the window
+    hits = search_articles(engine, "tram")
+    assert {h.article.id for h in hits} == {"s2", "s3", "s4", "s5"} and "Tram" in hits[0].snippet

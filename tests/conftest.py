@@ -18,7 +18,6 @@ from httpserver import TestServer  # noqa: E402
 from broadsheet.config import load_config  # noqa: E402
 from broadsheet.store.db import open_database  # noqa: E402
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 @pytest.fixture

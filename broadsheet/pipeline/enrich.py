@@ -96,8 +96,11 @@ def enrich_batch(engine: Engine, conn: Connection, batch: list[Article]) -> int:
 
 def ensure_enriched(engine: Engine, ids: list[str]) -> None:
     """Enrich any of these articles the current stage has not seen (older rows, failures)."""
-    with engine.begin() as conn:
-        enrich_articles(engine, conn, store.unenriched(conn, ids, VERSION))
+    with engine.connect() as conn:  # read first: article pages call this on every view
+        todo = store.unenriched(conn, ids, VERSION)
+    if todo:
+        with engine.begin() as conn:
+            enrich_articles(engine, conn, todo)
 
 
 def export_fields(engine: Engine, chunk: list[Article], understood: dict[str, dict]) -> dict[str, dict]:

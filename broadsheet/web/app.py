@@ -27,7 +27,7 @@ from broadsheet.web.accounts import SESSION_COOKIE, Accounts, SessionMiddleware,
 from broadsheet.web.comments import comments_router, section_renderer
 from broadsheet.api.routes import api_error, api_router
 from broadsheet.store.search import SearchFilters, search_articles
-from broadsheet.web.atom import atom_feed
+from broadsheet.web.atom import atom_response
 from broadsheet.web.cache import PageCache
 from broadsheet.web.coverage import coverage_router
 from broadsheet.nlp.section_lexicon import SECTIONS
@@ -93,13 +93,14 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
     @app.get("/latest", response_class=HTMLResponse)
     def latest(request: Request, page: str | None = None) -> HTMLResponse:
         number = _page_number(page)
-        total = article_store.count_articles(engine, originals_only=True)
-        items = article_store.latest_articles(engine, limit=page_size, offset=(number - 1) * page_size,
+        # One row more than a page tells whether there is a next page, without counting every article.
+        items = article_store.latest_articles(engine, limit=page_size + 1, offset=(number - 1) * page_size,
                                               originals_only=True)
         if not items and number > 1:
             raise NotFound(f"web: page {number} is past the end")
-        return render(request, "front.html", articles=items, page=number, sections=SECTIONS, section=None, copies=story_pages.copy_sources(engine, items),
-                      has_next=number * page_size < total, total=total)
+        shown = items[:page_size]
+        return render(request, "front.html", articles=shown, page=number, sections=SECTIONS, section=None,
+                      copies=story_pages.copy_sources(engine, shown), has_next=len(items) > page_size)
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse)
     def article(request: Request, article_id: str, q: str | None = None, length: str | None = None) -> HTMLResponse:
@@ -129,25 +130,21 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
         return render(request, "source.html", source=item, articles=items, page=number, failing=failing,
                       has_next=number * page_size < item.article_count)
 
-    def atom(request: Request, title: str, items: list, site_path: str) -> Response:
-        base = str(request.base_url).rstrip("/")
-        body = atom_feed(title, str(request.url), base + site_path, items, base)
-        return Response(body, media_type="application/atom+xml; charset=utf-8")
 
     @app.get("/feed.atom", include_in_schema=False)
     def front_feed(request: Request) -> Response:
-        return atom(request, "Broadsheet: latest news", article_store.latest_articles(engine, limit=50), "/")
+        return atom_response(request, "Broadsheet: latest news", article_store.latest_articles(engine, limit=50), "/")
 
     @app.get("/sources/{source_id}/feed.atom", include_in_schema=False)
     def source_feed(request: Request, source_id: int) -> Response:
         item = source_store.get_source(engine, source_id)
         items = article_store.latest_articles(engine, limit=50, source_id=source_id)
-        return atom(request, f"Broadsheet: {item.title or item.feed_url}", items, f"/sources/{source_id}")
+        return atom_response(request, f"Broadsheet: {item.title or item.feed_url}", items, f"/sources/{source_id}")
 
     @app.get("/search.atom", include_in_schema=False)
     def search_feed(request: Request, q: str = "") -> Response:
         hits = search_articles(engine, q, limit=50)
-        return atom(request, f"Broadsheet: search for {q}", [h.article for h in hits], f"/search?q={quote(q)}")
+        return atom_response(request, f"Broadsheet: search for {q}", [h.article for h in hits], f"/search?q={quote(q)}")
 
     @app.get("/search", response_class=HTMLResponse)
     def search_page(request: Request, q: str = "", page: str | None = None, source: str | None = None,

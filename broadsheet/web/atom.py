@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from xml.etree import ElementTree as ET
 
+from fastapi import Request
+from fastapi.responses import Response
+
 from broadsheet import __version__
 from broadsheet.model import Article
 
@@ -47,3 +50,10 @@ def atom_feed(title: str, self_url: str, site_url: str, articles: list[Article],
             source = ET.SubElement(entry, "source")
             _text(source, "title", article.source_name)
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8")
+
+
+def atom_response(request: Request, title: str, articles: list[Article], site_path: str) -> Response:
+    """The Atom feed of a page of the site, served with its own URL as id and self link."""
+    base = str(request.base_url).rstrip("/")
+    return Response(atom_feed(title, str(request.url), base + site_path, articles, base),
+                    media_type="application/atom+xml; charset=utf-8")

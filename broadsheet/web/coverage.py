@@ -16,7 +16,7 @@ from broadsheet.store import coverage
 from broadsheet.store import stories as story_store
 from broadsheet.store.digests import story_articles
 from broadsheet.web.ai import story_panel
-from broadsheet.web.atom import atom_feed
+from broadsheet.web.atom import atom_response
 
 SECTION_SLUGS = {s.lower(): s for s in SECTIONS}
 
@@ -62,21 +62,17 @@ def coverage_router(engine: Engine, config: Config, render: Callable[..., HTMLRe
                       ai=story_panel(engine, config, story_id, q, length),
                       comments=comments_section(request, "story", story_id))
 
-    def atom(request: Request, title: str, items: list, site_path: str) -> Response:
-        base = str(request.base_url).rstrip("/")
-        return Response(atom_feed(title, str(request.url), base + site_path, items, base),
-                        media_type="application/atom+xml; charset=utf-8")
 
     @router.get("/stories/{story_id}/feed.atom", include_in_schema=False)
     def story_feed(request: Request, story_id: str) -> Response:
         item = story_store.get_story(engine, story_id)
         items = list(reversed(story_articles(engine, item.id)))
-        return atom(request, f"Broadsheet: {item.title}", items, f"/stories/{item.id}")
+        return atom_response(request, f"Broadsheet: {item.title}", items, f"/stories/{item.id}")
 
     @router.get("/sections/{slug}/feed.atom", include_in_schema=False)
     def section_feed(request: Request, slug: str) -> Response:
         name = section_name(slug)
         cards = coverage.top_stories(engine, limit=50, section=name)
-        return atom(request, f"Broadsheet: {name}", [c.lead for c in cards if c.lead], f"/sections/{slug}")
+        return atom_response(request, f"Broadsheet: {name}", [c.lead for c in cards if c.lead], f"/sections/{slug}")
 
     return router

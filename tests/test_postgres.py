@@ -68,3 +68,31 @@ def test_search_on_postgres(pg_url):
     hits = search_articles(engine, "ferries")
     assert [h.article.id for h in hits] == ["p1", "p2"] and "ferry" in hits[0].snippet.lower()
     engine.dispose()
+
+
+def test_semantic_search_on_postgres(pg_url):
+    import numpy as np
+    from sqlalchemy import update
+
+    from broadsheet.model import Article
+    from broadsheet.store import articles as article_store
+    from broadsheet.store.schema import articles
+    from broadsheet.store.search import search_articles
+    axes = [{"ferry", "ferries", "boats", "sailing"}, {"budget", "council"}]
+
+    def embed(text_):
+        words = {w.strip("?.").lower() for w in text_.split()}
+        vector = np.array([len(words & a) for a in axes] + [0.05], np.float32)
+        return vector / np.linalg.norm(vector)
+    engine = open_database(pg_url)
+    with engine.begin() as conn:
+        article_store.save_articles(conn, [Article(id="q1", url="http://pg.invalid/q1", title="Ferries stay in port",
+                                                   text="No crossings today."),
+                                           Article(id="q2", url="http://pg.invalid/q2", title="Council budget",
+                                                   text="Agreed on Monday.")])
+        for article_id, words in (("q1", "ferries"), ("q2", "council budget")):
+            conn.execute(update(articles).where(articles.c.id == article_id).values(
+                vector=embed(words).astype(np.float16).tobytes()))
+    hits = search_articles(engine, "why are the boats not sailing", embed=embed)
+    assert [h.article.id for h in hits] == ["q1"]
+    engine.dispose()

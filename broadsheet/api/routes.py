@@ -4,7 +4,10 @@ ETag and answers If-None-Match with 304, so clients and caches poll cheaply."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
+
+import numpy as np
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -14,7 +17,8 @@ from sqlalchemy import Engine
 from broadsheet.api.schemas import (ArticleList, ArticleOut, ArticleSummaryOut, CommentList, CommentOut, CoverageOut,
                                     EntityList, EntityOut, ErrorOut, Page, SearchHitOut, SearchResults, SourceList,
                                     SourceOut, StoryDetailOut, StoryList, StoryOut)
-from broadsheet.errors import NotFound
+from broadsheet.errors import InputError, NotFound
+from broadsheet.nlp.section_lexicon import SECTIONS
 from broadsheet.store import articles as article_store
 from broadsheet.store import comments as comment_store
 from broadsheet.store import coverage
@@ -42,7 +46,7 @@ def _page(limit: int, offset: int, count: int, total: int | None = None) -> Page
     return Page(limit=limit, offset=offset, total=total, next_offset=offset + count if has_more else None)
 
 
-def api_router(engine: Engine) -> APIRouter:
+def api_router(engine: Engine, embed: Callable[[str], np.ndarray] | None = None) -> APIRouter:
     """The /api routes for one database."""
     router = APIRouter(prefix="/api", tags=["api"])
 
@@ -69,12 +73,15 @@ def api_router(engine: Engine) -> APIRouter:
     def get_source(request: Request, source_id: int) -> Response:
         return json_with_etag(request, SourceOut.of(source_store.get_source(engine, source_id)))
 
-    @router.get("/search", response_model=SearchResults, summary="Full-text search, ranked by relevance and recency")
+    @router.get("/search", response_model=SearchResults,
+                summary="Search, ranked by relevance and recency; questions are also matched by meaning")
     def search(request: Request, q: str = Query(..., min_length=1, max_length=500), limit: int = Query(20, ge=1, le=MAX_LIMIT),
                offset: int = Query(0, ge=0), source_id: int | None = None, since: datetime | None = None,
-               until: datetime | None = None) -> Response:
-        filters = SearchFilters(source_id=source_id, since=since, until=until)
-        hits = search_articles(engine, q, filters, limit=limit + 1, offset=offset)
+               until: datetime | None = None, section: str | None = None) -> Response:
+        if section is not None and section not in SECTIONS:
+            raise InputError(f"api: section must be one of {', '.join(SECTIONS)}")
+        filters = SearchFilters(source_id=source_id, since=since, until=until, section=section)
+        hits = search_articles(engine, q, filters, limit=limit + 1, offset=offset, embed=embed)
         items = [SearchHitOut(article=ArticleSummaryOut.of(h.article), score=h.score, snippet=h.snippet)
                  for h in hits[:limit]]
         page = Page(limit=limit, offset=offset, next_offset=offset + limit if len(hits) > limit else None)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -123,3 +125,21 @@ def embedding_text(title: str, text: str) -> str:
     """What is embedded: the headline and the lead (the model reads MAX_TOKENS tokens)."""
     lead = " ".join(text.split()[:160])
     return f"{title}. {lead}".strip(" .") if title else lead
+
+
+def query_encoder(name: str, preload: bool = True) -> Callable[[str], np.ndarray] | None:
+    """text -> unit vector for search queries (None when embeddings are off). The model loads in the
+    background from now, so the first question a reader asks does not wait for it; repeated queries
+    are answered from a small cache."""
+    if name == "off":
+        return None
+    if name != "minilm":
+        raise ConfigError(f"config: embeddings must be \"minilm\" or \"off\", not {name!r}")
+    if preload:
+        threading.Thread(target=load_embedder, args=(name,), name="embedder-load", daemon=True).start()
+
+    @lru_cache(maxsize=1024)
+    def encode(query: str) -> np.ndarray:
+        return load_embedder(name).encode([query])[0]
+
+    return encode

@@ -2,21 +2,28 @@
 
 SQLite uses FTS5 (bm25, title weighted above body); PostgreSQL uses its text search
 (ts_rank_cd over a weighted tsvector). Both are combined with a recency decay so that
-today's coverage of a subject outranks last year's.
+today's coverage of a subject outranks last year's. Natural-language queries are also matched
+by meaning (sentence embeddings, `semantic.py`) and the two rankings fused by reciprocal rank.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import Engine, select, text
+import numpy as np
+from sqlalchemy import Engine, bindparam, select, text
 
 from broadsheet.model import Article
 from broadsheet.store.articles import _article
 from broadsheet.store.schema import articles
+from broadsheet.store.semantic import index_for
+
+log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 HALF_LIFE_DAYS = 7.0  # a week-old article counts half as much as today's at equal relevance
@@ -149,9 +156,48 @@ def _postgres_candidates(engine: Engine, terms: list[str], filters: SearchFilter
                 for row in conn.execute(sql, params)]
 
 
+QUESTION_WORDS = frozenset("who what when where why how which whose whom is are was were does do did can could "
+                           "should will would has have".split())
+FUSION_K = 60  # reciprocal rank fusion constant: a rank-1 hit in either list outweighs deep ranks in both
+
+
+def is_natural_language(query: str) -> bool:
+    """A question or a phrase of several words, rather than a keyword or two."""
+    terms = query_terms(query)
+    return bool(terms) and (terms[0] in QUESTION_WORDS or query.rstrip().endswith("?") or len(terms) >= 4)
+
+
+def _semantic_candidates(engine: Engine, embed: Callable[[str], np.ndarray], query: str,
+                         filters: SearchFilters) -> list[tuple]:
+    """(id, cosine, published) of the articles whose embeddings lie nearest the query's, filtered."""
+    nearest = index_for(engine).nearest(embed(query), CANDIDATES)
+    if not nearest:
+        return []
+    params: dict = {"ids": [i for i, _ in nearest]}
+    sql = text(f"SELECT a.id, a.published_at FROM articles a WHERE a.id IN :ids AND {_filters_sql(filters, params)}"
+               ).bindparams(bindparam("ids", expanding=True))
+    with engine.connect() as conn:
+        allowed = {row.id: _as_utc(row.published_at) for row in conn.execute(sql, params)}
+    return [(i, sim, allowed[i]) for i, sim in nearest if i in allowed]
+
+
+def _fused(lexical: list[tuple], semantic: list[tuple], now: datetime) -> list[tuple[float, str, str]]:
+    """Reciprocal rank fusion of the two rankings, times recency: (score, id, snippet)."""
+    scores: dict[str, float] = {}
+    info: dict[str, tuple] = {}
+    for ranking in (sorted(lexical, key=lambda c: -c[1]), semantic):
+        for rank, (article_id, _relevance, published, *rest) in enumerate(ranking):
+            scores[article_id] = scores.get(article_id, 0.0) + 1.0 / (FUSION_K + rank + 1)
+            info.setdefault(article_id, (published, rest[0] if rest else ""))
+    return sorted(((score * recency_weight(info[i][0], now), i, info[i][1]) for i, score in scores.items()),
+                  key=lambda c: (-c[0], c[1]))
+
+
 def search_articles(engine: Engine, query: str, filters: SearchFilters | None = None, limit: int = 20,
-                    offset: int = 0, now: datetime | None = None) -> list[Hit]:
-    """Articles matching the query, best first (relevance × recency)."""
+                    offset: int = 0, now: datetime | None = None,
+                    embed: Callable[[str], np.ndarray] | None = None) -> list[Hit]:
+    """Articles matching the query, best first (relevance x recency). With `embed` (text -> vector),
+    natural-language queries are also matched by meaning and the two rankings fused."""
     terms = query_terms(query)
     if not terms:
         return []
@@ -159,8 +205,17 @@ def search_articles(engine: Engine, query: str, filters: SearchFilters | None = 
     now = now or datetime.now(timezone.utc)
     fetch = _postgres_candidates if engine.dialect.name == "postgresql" else _sqlite_candidates
     candidates = fetch(engine, terms, filters)
-    ranked = sorted(((relevance * recency_weight(published, now), article_id, snippet)
-                     for article_id, relevance, published, snippet in candidates), key=lambda c: (-c[0], c[1]))
+    semantic = []
+    if embed is not None and is_natural_language(query):
+        try:
+            semantic = _semantic_candidates(engine, embed, query, filters)
+        except Exception:  # the lexical results still stand
+            log.exception("search: semantic matching failed for %r", query)
+    if semantic:
+        ranked = _fused(candidates, semantic, now)
+    else:
+        ranked = sorted(((relevance * recency_weight(published, now), article_id, snippet)
+                         for article_id, relevance, published, snippet in candidates), key=lambda c: (-c[0], c[1]))
     page = ranked[offset:offset + limit]
     with engine.connect() as conn:  # typed rows (aware datetimes, JSON) for the shown page only
         rows = {r.id: _article(r) for r in conn.execute(select(articles).where(articles.c.id.in_([c[1] for c in page])))}

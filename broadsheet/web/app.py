@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from datetime import datetime, timedelta, timezone
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
@@ -31,6 +31,7 @@ from broadsheet.web.atom import atom_response
 from broadsheet.web.cache import PageCache
 from broadsheet.web.coverage import coverage_router
 from broadsheet.nlp.section_lexicon import SECTIONS
+from broadsheet.nlp.embed import query_encoder
 
 HERE = Path(__file__).parent
 
@@ -60,12 +61,25 @@ def _since(value: str | None) -> datetime | None:
     return datetime.now(timezone.utc) - delta if delta else None
 
 
+def _search_filters(source: str | None, section: str | None, since: str | None) -> SearchFilters:
+    """Filters from the search form; unknown values are ignored (a shared link stays usable)."""
+    return SearchFilters(source_id=int(source) if source and source.isdigit() else None,
+                         section=section if section in SECTIONS else None, since=_since(since))
+
+
+def _feed_query(q: str, filters: SearchFilters, since: str | None) -> str:
+    """The query string of the Atom feed of a filtered search."""
+    params = {"q": q, "source": filters.source_id, "section": filters.section, "since": since if filters.since else None}
+    return urlencode({k: v for k, v in params.items() if v})
+
+
 def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None] | None = None) -> FastAPI:
     """Build the site for one database; `on_new_entries` is called when a hub pushes news."""
     app = FastAPI(title="Broadsheet", version=__version__, docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json", description="The JSON API of a Broadsheet news desk.")
     app.include_router(websub_router(engine, on_new_entries))
-    app.include_router(api_router(engine))
+    embed = query_encoder(config.embeddings)  # questions in search are also matched by meaning
+    app.include_router(api_router(engine, embed))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     templates = _templates()
     accounts = Accounts(engine, config)
@@ -142,19 +156,21 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
         return atom_response(request, f"Broadsheet: {item.title or item.feed_url}", items, f"/sources/{source_id}")
 
     @app.get("/search.atom", include_in_schema=False)
-    def search_feed(request: Request, q: str = "") -> Response:
-        hits = search_articles(engine, q, limit=50)
+    def search_feed(request: Request, q: str = "", source: str | None = None, section: str | None = None,
+                    since: str | None = None) -> Response:
+        hits = search_articles(engine, q, _search_filters(source, section, since), limit=50, embed=embed)
         return atom_response(request, f"Broadsheet: search for {q}", [h.article for h in hits], f"/search?q={quote(q)}")
 
     @app.get("/search", response_class=HTMLResponse)
     def search_page(request: Request, q: str = "", page: str | None = None, source: str | None = None,
-                    since: str | None = None) -> HTMLResponse:
+                    section: str | None = None, since: str | None = None) -> HTMLResponse:
         number = _page_number(page)
-        filters = SearchFilters(source_id=int(source) if source and source.isdigit() else None,
-                                since=_since(since))
-        hits = search_articles(engine, q, filters, limit=page_size + 1, offset=(number - 1) * page_size) if q else []
+        filters = _search_filters(source, section, since)
+        hits = (search_articles(engine, q, filters, limit=page_size + 1, offset=(number - 1) * page_size, embed=embed)
+                if q else [])
         return render(request, "search.html", q=q, hits=hits[:page_size], page=number, has_next=len(hits) > page_size,
-                      sources=source_store.list_sources(engine), source=filters.source_id, since=since or "")
+                      sources=source_store.list_sources(engine), source=filters.source_id, sections=SECTIONS,
+                      section=filters.section or "", since=since or "", feed_query=_feed_query(q, filters, since))
 
     @app.get("/api/docs", response_class=HTMLResponse, include_in_schema=False)
     def api_docs(request: Request) -> HTMLResponse:

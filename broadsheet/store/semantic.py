@@ -1,0 +1,102 @@
+"""Semantic candidates for search: the stored sentence embeddings of recent articles, in memory.
+
+A question such as "why were the ferries not sailing" may share no word with the article that
+answers it ("Storm keeps the island boats in port"). Search therefore also asks which recent
+articles' embeddings lie nearest the query's, and fuses that ranking with the lexical one.
+
+The index is a snapshot of the newest readable originals' vectors (float16 in the database,
+float32 here: 20,000 x 384 is 30 MB per process), reloaded in the background once it is older
+than a minute, so queries never wait for a reload after the first.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import Engine, text
+
+log = logging.getLogger(__name__)
+
+WINDOW = 20_000  # newest articles held: with recency in the ranking, older ones rarely make a page
+MAX_AGE = 60.0  # seconds before a snapshot is reloaded (in the background)
+MIN_SIMILARITY = 0.25  # below this cosine an article is not "about" the query at all
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    ids: list[str]
+    matrix: np.ndarray  # (n, dim) unit rows
+    loaded_at: float
+
+
+class VectorIndex:
+    """The newest articles' embeddings of one database, reloaded when stale."""
+
+    def __init__(self, engine: Engine, window: int = WINDOW, max_age: float = MAX_AGE):
+        self.engine, self.window, self.max_age = engine, window, max_age
+        self.snapshot: Snapshot | None = None
+        self._lock = threading.Lock()
+        self._reloading = False
+
+    def _load(self) -> Snapshot:
+        sql = text("""SELECT id, vector FROM articles
+                      WHERE status = 'ok' AND duplicate_of IS NULL AND vector IS NOT NULL
+                      ORDER BY arrival DESC LIMIT :window""")
+        with self.engine.connect() as conn:
+            pairs = [(row.id, np.frombuffer(row.vector, dtype=np.float16)) for row in
+                     conn.execute(sql, {"window": self.window})]
+        width = Counter(len(v) for _, v in pairs).most_common(1)[0][0] if pairs else 0
+        pairs = [(i, v) for i, v in pairs if len(v) == width]  # vectors of an earlier embedder are skipped
+        matrix = np.vstack([v for _, v in pairs]).astype(np.float32) if pairs else np.zeros((0, 0), np.float32)
+        if len(matrix):
+            matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-6)
+        return Snapshot([i for i, _ in pairs], matrix, time.monotonic())
+
+    def _reload_in_background(self) -> None:
+        def run() -> None:
+            try:
+                fresh = self._load()
+                self.snapshot = fresh
+            except Exception:  # keep serving the old snapshot; the next query tries again
+                log.exception("search: reloading the vector index failed")
+            finally:
+                self._reloading = False
+        threading.Thread(target=run, name="vector-index", daemon=True).start()
+
+    def current(self) -> Snapshot:
+        """The snapshot to search: loaded now the first time, refreshed in the background after."""
+        with self._lock:
+            if self.snapshot is None:
+                self.snapshot = self._load()
+            elif time.monotonic() - self.snapshot.loaded_at > self.max_age and not self._reloading:
+                self._reloading = True
+                self._reload_in_background()
+            return self.snapshot
+
+    def nearest(self, query: np.ndarray, limit: int) -> list[tuple[str, float]]:
+        """(article id, cosine) of the most similar articles, best first, above MIN_SIMILARITY."""
+        snap = self.current()
+        if not len(snap.matrix) or snap.matrix.shape[1] != len(query):
+            return []
+        unit = query.astype(np.float32) / (np.linalg.norm(query) or 1.0)
+        sims = snap.matrix @ unit
+        top = np.argpartition(-sims, min(limit, len(sims) - 1))[:limit]
+        ranked = sorted(((snap.ids[i], float(sims[i])) for i in top), key=lambda p: -p[1])
+        return [(article_id, sim) for article_id, sim in ranked if sim >= MIN_SIMILARITY]
+
+
+_indexes: dict[int, VectorIndex] = {}
+_indexes_lock = threading.Lock()
+
+
+def index_for(engine: Engine) -> VectorIndex:
+    """One index per engine per process."""
+    with _indexes_lock:
+        if id(engine) not in _indexes:
+            _indexes[id(engine)] = VectorIndex(engine)
+        return _indexes[id(engine)]

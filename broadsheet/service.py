@@ -12,6 +12,7 @@ import uvicorn
 from sqlalchemy import Engine
 
 from broadsheet.config import Config
+from broadsheet.nlp.embed import preload
 from broadsheet.pipeline.progress import Progress
 from broadsheet.pipeline.runner import refresh
 from broadsheet.web.app import create_app
@@ -72,6 +73,7 @@ def serve(engine: Engine, config: Config, refresh_interval: float | None = None)
                         workers=config.web_workers, log_level="warning")
         else:
             app = create_app(engine, config, on_new_entries=loop.wake if loop else None)
+            preload(config.embeddings)
             uvicorn.run(app, host=config.host, port=config.port, log_level="warning")
     finally:
         if loop:
@@ -88,4 +90,6 @@ def worker_app() -> object:
     from broadsheet.config import Config
     from broadsheet.store.db import make_engine
     config = Config(json.loads(os.environ[WORKER_SETTINGS]))
-    return create_app(make_engine(config.resolved_database_url), config)
+    app = create_app(make_engine(config.resolved_database_url), config)
+    preload(config.embeddings)
+    return app

@@ -57,6 +57,28 @@ def test_import_enriches_and_export_carries_the_fields(imported):
     assert all(r["story_summary"] == summary for r in same_story)
 
 
+def test_a_story_is_shown_in_the_section_most_of_its_articles_vote_for(engine):
+    from sqlalchemy import select, update
+
+    from broadsheet.model import Article
+    from broadsheet.store.schema import articles
+    votes = {"v1": ("s1", "Entertainment"), "v2": ("s1", "Sports"), "v3": ("s1", "Entertainment"),
+             "v4": ("s2", "Business"), "v5": ("s2", "Politics"), "v6": (None, "Health")}
+    with engine.begin() as conn:
+        article_store.save_articles(conn, [Article(id=i, url=f"http://v.invalid/{i}", title=i, text="x")
+                                           for i in votes])
+        for article_id, (story_id, vote) in votes.items():
+            conn.execute(update(articles).where(articles.c.id == article_id).values(
+                story_id=story_id, section_vote=vote, section=vote))
+        assert enrichment_store.pool_story_sections(conn, ["v1", "v4", "v6"]) == 2  # v2 and v5 move
+        shown = dict(conn.execute(select(articles.c.id, articles.c.section)).all())
+        own = dict(conn.execute(select(articles.c.id, articles.c.section_vote)).all())
+    assert shown == {"v1": "Entertainment", "v2": "Entertainment", "v3": "Entertainment",
+                     "v4": "Business", "v5": "Business",  # a tie: the earliest article's vote
+                     "v6": "Health"}  # no story: its own vote
+    assert own["v2"] == "Sports"  # the article's own classification is kept
+
+
 def test_entities_are_filed_once_across_articles(imported):
     with imported.connect() as conn:
         fields = enrichment_store.enrichment_of(conn, [a.id for a in article_store.iter_articles(imported)])

@@ -121,3 +121,41 @@ def test_concurrent_first_requests_share_one_rendering(engine, config):
     async def many():
         return await asyncio.gather(*(one() for _ in range(20)))
     assert asyncio.run(many()) == [b"page"] * 20 and len(renders) == 1
+
+
+def test_expired_pages_are_served_at_once_and_rerendered_in_the_background():
+    import asyncio
+
+    from broadsheet.web.cache import PageCache
+    version = {"n": 1}
+
+    async def app(scope, receive, send):
+        body = f"version {version['n']}".encode()
+        await asyncio.sleep(0.05)
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/html")]})
+        await send({"type": "http.response.body", "body": body})
+
+    cache = PageCache(app, ttl=0.1, longer={"/articles/": 0.5})
+
+    async def get(path):
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+        scope = {"type": "http", "method": "GET", "path": path, "query_string": b"", "headers": []}
+        started = asyncio.get_running_loop().time()
+        await cache(scope, None, send)
+        return sent[-1]["body"], asyncio.get_running_loop().time() - started
+
+    async def scenario():
+        assert (await get("/"))[0] == b"version 1"
+        assert (await get("/articles/a"))[0] == b"version 1"
+        version["n"] = 2
+        await asyncio.sleep(0.15)  # the front page expired, the article page (longer TTL) did not
+        body, took = await get("/")
+        assert body == b"version 1" and took < 0.04  # the stale copy, without waiting for the render
+        assert (await get("/articles/a"))[0] == b"version 1"
+        await asyncio.sleep(0.1)  # the background render has finished
+        assert (await get("/"))[0] == b"version 2"
+        assert not cache.tasks
+    asyncio.run(scenario())

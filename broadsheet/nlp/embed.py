@@ -127,19 +127,23 @@ def embedding_text(title: str, text: str) -> str:
     return f"{title}. {lead}".strip(" .") if title else lead
 
 
-def query_encoder(name: str, preload: bool = True) -> Callable[[str], np.ndarray] | None:
-    """text -> unit vector for search queries (None when embeddings are off). The model loads in the
-    background from now, so the first question a reader asks does not wait for it; repeated queries
-    are answered from a small cache."""
+def query_encoder(name: str) -> Callable[[str], np.ndarray] | None:
+    """text -> unit vector for search queries (None when embeddings are off); the model loads on
+    first use (`preload` in the background beforehand) and repeated queries come from a small cache."""
     if name == "off":
         return None
     if name != "minilm":
         raise ConfigError(f"config: embeddings must be \"minilm\" or \"off\", not {name!r}")
-    if preload:
-        threading.Thread(target=load_embedder, args=(name,), name="embedder-load", daemon=True).start()
 
     @lru_cache(maxsize=1024)
     def encode(query: str) -> np.ndarray:
         return load_embedder(name).encode([query])[0]
 
     return encode
+
+
+def preload(name: str) -> None:
+    """Load the model in a background thread (a server calls this at start, so the first reader
+    who asks a question does not wait for it)."""
+    if name != "off":
+        threading.Thread(target=load_embedder, args=(name,), name="embedder-load", daemon=True).start()

@@ -53,7 +53,7 @@ def _enrich_one(article: Article, found: list[ner.Entity], vector: bytes | None,
     section = classify_section(article.title, article.text, embedding, prototypes)
     points = [asdict(p) for p in key_points(article.title, article.text)]
     entity_rows = _entity_rows(found)
-    return {"id": article.id, "section": section.section, "key_points": points,
+    return {"id": article.id, "section": section.section, "section_vote": section.section, "key_points": points,
             "tags": choose_tags([(e.name, e.count) for e in found], article.title),
             "entities": [{"name": e.name, "kind": e.kind, "count": e.count, "ref": r["ref"]}
                          for e, r in zip(found, entity_rows)],
@@ -84,6 +84,7 @@ def enrich_articles(engine: Engine, conn: Connection, items: list[Article]) -> i
         for item in row["entities"]:
             item["id"] = ids.get(item.pop("ref"))
     store.save_enrichment(conn, rows)
+    store.pool_story_sections(conn, [row["id"] for row in rows])  # a story is shown in one section
     return len(rows)
 
 

@@ -79,7 +79,8 @@ articles = Table(
     Column("terms", JSON),  # heaviest TF-IDF terms and capitalised names, to rebuild vectors
     Column("vector", LargeBinary),  # sentence embedding, float16
     # Written by the enrich stage (migration 0005); NULL until it has seen the article.
-    Column("section", String(32)),
+    Column("section", String(32)),  # shown: the story's section (most common vote of its articles)
+    Column("section_vote", String(32)),  # this article's own classification (migration 0010)
     Column("tags", JSON),
     Column("key_points", JSON),  # [{text, start, end, sentence}]: offsets into `text`
     Column("entities", JSON),  # [{id, name, kind, count}]

@@ -78,7 +78,7 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
     app = FastAPI(title="Broadsheet", version=__version__, docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json", description="The JSON API of a Broadsheet news desk.")
     app.include_router(websub_router(engine, on_new_entries))
-    embed = query_encoder(config.embeddings)  # questions in search are also matched by meaning
+    embed = query_encoder(config.embeddings)  # questions in search are also matched by meaning (lazy load)
     app.include_router(api_router(engine, embed))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     templates = _templates()
@@ -177,7 +177,8 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
         return render(request, "api_docs.html", spec=app.openapi())
 
     # Outermost: anonymous readers of the same page within a few seconds share one rendering.
-    app.add_middleware(PageCache, ttl=config.page_cache_seconds, session_cookies=(SESSION_COOKIE,))
+    app.add_middleware(PageCache, ttl=config.page_cache_seconds, session_cookies=(SESSION_COOKIE,),
+                       longer={"/articles/": config.article_cache_seconds})
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:

@@ -1,11 +1,15 @@
 """Micro-caching of anonymous pages: the same front page is rendered once per few seconds,
-not once per reader, and when it expires one request re-renders it while the others are still
-served the previous copy (stale-while-revalidate, so a popular page never stampedes). Readers with a session (their name in the header, their comment forms)
-always get a fresh page, and no response that sets a cookie is ever stored."""
+not once per reader. When a copy expires, the reader who finds it still gets it at once and a
+background task renders the new one (stale-while-revalidate: no reader waits for a re-render and
+a popular page never stampedes). Article pages may be kept longer than the front page (their
+text does not change; comments and related lists show up within that time). Readers with a
+session (their name in the header, their comment forms) always get a fresh page, and no response
+that sets a cookie is ever stored."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -14,6 +18,7 @@ Scope = dict
 Message = dict
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]]
 
+log = logging.getLogger(__name__)
 FIRST_FILL_WAIT = 5.0  # seconds a request waits for an identical first rendering before rendering itself
 STALE_FACTOR = 6  # an expired page may be served for this many TTLs more while it is being re-rendered
 SKIP_PREFIXES = ("/static/", "/websub/", "/healthz", "/login", "/register", "/logout", "/moderation", "/comments")
@@ -22,12 +27,18 @@ SKIP_PREFIXES = ("/static/", "/websub/", "/healthz", "/login", "/register", "/lo
 class PageCache:
     """ASGI middleware: cache 200 GET responses of anonymous requests for `ttl` seconds (LRU)."""
 
-    def __init__(self, app: ASGIApp, ttl: float, max_entries: int = 4096, session_cookies: tuple[str, ...] = ()):
+    def __init__(self, app: ASGIApp, ttl: float, max_entries: int = 4096, session_cookies: tuple[str, ...] = (),
+                 longer: dict[str, float] | None = None):
         self.app, self.ttl, self.max_entries = app, ttl, max_entries
+        self.longer = {prefix: seconds for prefix, seconds in (longer or {}).items() if seconds > ttl}
         self.session_cookies = tuple(name.encode() + b"=" for name in session_cookies)
         self.entries: OrderedDict[bytes, tuple[float, int, list, bytes]] = OrderedDict()
         self.refreshing: set[bytes] = set()
         self.filling: dict[bytes, asyncio.Event] = {}
+        self.tasks: set[asyncio.Task] = set()  # background re-renders (held so they are not collected)
+
+    def _ttl(self, path: str) -> float:
+        return next((seconds for prefix, seconds in self.longer.items() if path.startswith(prefix)), self.ttl)
 
     def _cacheable(self, scope: Scope) -> bool:
         if self.ttl <= 0 or scope["type"] != "http" or scope["method"] != "GET":
@@ -46,8 +57,10 @@ class PageCache:
         key = scope["path"].encode() + b"?" + scope.get("query_string", b"")
         hit = self.entries.get(key)
         now = time.monotonic()
-        if hit and (hit[0] > now or (key in self.refreshing and hit[0] + self.ttl * STALE_FACTOR > now)):
-            # Fresh, or stale while one request re-renders it: no stampede of identical renders.
+        if hit and hit[0] + self._ttl(scope["path"]) * STALE_FACTOR > now:
+            # Fresh, or stale but recent: served now; a stale copy is re-rendered in the background.
+            if hit[0] <= now and key not in self.refreshing:
+                self._refresh_in_background(scope, key)
             self.entries.move_to_end(key)
             await self._replay(scope, send, hit)
             return
@@ -68,6 +81,28 @@ class PageCache:
             self.refreshing.discard(key)
             self.filling.pop(key, None)
             done.set()
+
+    def _refresh_in_background(self, scope: Scope, key: bytes) -> None:
+        self.refreshing.add(key)
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def discard(message: Message) -> None:
+            return None
+
+        async def run() -> None:
+            try:
+                headers = [(k, v) for k, v in scope["headers"] if k not in (b"if-none-match", b"if-modified-since")]
+                await self._fill({**scope, "headers": headers}, receive, discard, key)
+            except Exception:  # the stale copy stays; the next reader tries again
+                log.exception("cache: re-rendering %s failed", scope["path"])
+            finally:
+                self.refreshing.discard(key)
+
+        task = asyncio.get_running_loop().create_task(run())
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     async def _replay(self, scope: Scope, send: Callable, hit: tuple) -> None:
         _, status, headers, body = hit
@@ -99,7 +134,8 @@ class PageCache:
         headers = list(start.get("headers", []))
         if start.get("status") != 200 or any(name == b"set-cookie" for name, _ in headers):
             return
-        self.entries[key] = (time.monotonic() + self.ttl, 200, headers, body)
+        path = key.split(b"?", 1)[0].decode("latin-1")
+        self.entries[key] = (time.monotonic() + self._ttl(path), 200, headers, body)
         self.entries.move_to_end(key)
         while len(self.entries) > self.max_entries:
             self.entries.popitem(last=False)

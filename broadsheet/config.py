@@ -50,8 +50,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("page_size", 20, int, "Articles per page on the web site."),
     Setting("web_workers", 1, int, "Processes serving the web site (1: one process, which also pushes WebSub at once)."),
     Setting("page_cache_seconds", 10.0, float, "Seconds an anonymous page is served from memory (0: off)."),
-    Setting("article_cache_seconds", 60.0, float, "The same for article pages, whose text does not change: new "
-            "comments and related articles reach anonymous readers within this time (signed-in readers at once)."),
+    Setting("article_cache_seconds", 300.0, float, "The same for article pages, whose text does not change: a "
+            "comment drops the page from its process's cache at once; other web workers show it within this time."),
     Setting("embeddings", "minilm", str, "Sentence embeddings for stories and related articles: minilm or off "
             "(lexical signals only, much faster)."),
     Setting("llm_url", "", str, "OpenAI-compatible endpoint for optional generative features."),

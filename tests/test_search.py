@@ -68,3 +68,15 @@ def test_recent_window_first_then_all_time(engine, monkeypatch):
     assert [h.article.id for h in search_articles(engine, "logbook")] == ["s1"]  # only outside the window
     hits = search_articles(engine, "tram")
     assert {h.article.id for h in hits} == {"s2", "s3", "s4", "s5"} and "Tram" in hits[0].snippet
+
+
+def test_words_in_most_articles_do_not_drive_any_word_matching(engine):
+    # 2,400 articles mention the council; three mention the ferry. An any-word query ranks on
+    # "ferry" alone (scoring 2,400 council matches would cost time and add nothing).
+    from broadsheet.store.search import _discriminating
+    _add(engine, [_article(100 + n, f"Council notice {n}", "The council met again.", 1) for n in range(2400)]
+         + [_article(9000 + n, f"Ferry item {n}", "The ferry was late.", 1) for n in range(3)])
+    assert _discriminating(engine, ["why", "council", "ferry"], 0, 2403) == ["ferry"]
+    assert _discriminating(engine, ["council", "notice"], 0, 2403) in (["council"], ["notice"])  # all common: rarest
+    hits = search_articles(engine, "why was the council ferry late")
+    assert {h.article.id for h in hits[:3]} == {"s9000", "s9001", "s9002"}

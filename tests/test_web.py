@@ -159,3 +159,40 @@ def test_expired_pages_are_served_at_once_and_rerendered_in_the_background():
         assert (await get("/"))[0] == b"version 2"
         assert not cache.tasks
     asyncio.run(scenario())
+
+
+def test_a_form_that_changes_a_page_drops_it_from_the_cache():
+    import asyncio
+
+    from broadsheet.web.cache import PageCache
+    comments = {"n": 0}
+
+    async def app(scope, receive, send):
+        if scope["method"] == "POST":
+            comments["n"] += 1
+            location = b"/moderation" if scope["path"].endswith("/hide") else b"/articles/a#comment-1"
+            await send({"type": "http.response.start", "status": 303, "headers": [(b"location", location)]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": f"{scope['path']} {comments['n']} comments".encode()})
+
+    cache = PageCache(app, ttl=10, longer={"/articles/": 300})
+
+    async def call(method, path):
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+        await cache({"type": "http", "method": method, "path": path, "query_string": b"", "headers": []}, None, send)
+        return sent[-1]["body"]
+
+    async def scenario():
+        assert await call("GET", "/articles/a") == b"/articles/a 0 comments"
+        assert await call("GET", "/articles/b") == b"/articles/b 0 comments"
+        await call("POST", "/comments")
+        assert await call("GET", "/articles/a") == b"/articles/a 1 comments"  # dropped, rendered anew
+        assert await call("GET", "/articles/b") == b"/articles/b 0 comments"  # untouched: still cached
+        await call("POST", "/comments/7/hide")  # from the moderation queue: every article page goes
+        assert await call("GET", "/articles/b") == b"/articles/b 2 comments"
+    asyncio.run(scenario())

@@ -147,3 +147,8 @@ def preload(name: str) -> None:
     who asks a question does not wait for it)."""
     if name != "off":
         threading.Thread(target=load_embedder, args=(name,), name="embedder-load", daemon=True).start()
+
+
+def model_state(name: str) -> str:
+    """"off", "ready" (loaded in this process) or "loading" (not yet): for /healthz."""
+    return "off" if name == "off" else "ready" if name in _loaded else "loading"

@@ -104,20 +104,48 @@ def _sqlite_candidates(engine: Engine, terms: list[str], filters: SearchFilters)
         found = _sqlite_match(engine, fts5_expression(terms, "AND"), filters, low)
         if len(found) < 20 and len(terms) > 1:
             seen = {row[0] for row in found}
-            found += [r for r in _sqlite_match(engine, fts5_expression(terms, "OR"), filters, low) if r[0] not in seen]
+            any_of = fts5_expression(_discriminating(engine, terms, low, newest), "OR")
+            found += [r for r in _sqlite_match(engine, any_of, filters, low) if r[0] not in seen]
         if len(found) >= 20:
             break
     return found
+
+
+def _discriminating(engine: Engine, terms: list[str], low: int, newest: int) -> list[str]:
+    """The terms of an any-word query worth ranking on: a word in over half of the searched
+    articles says almost nothing about relevance (its IDF is near zero) yet makes the engine score
+    every one of them. The rarest terms are kept when all are that common."""
+    kept = [t for t in terms if t not in STOPWORDS] or terms
+    cap = max(1000, (newest - low) // 2)
+    counts = {}
+    with engine.connect() as conn:
+        for term in kept:
+            counts[term] = conn.execute(text("""SELECT count(*) FROM (SELECT rowid FROM articles_fts
+                                                WHERE articles_fts MATCH :m AND rowid > :low LIMIT :cap)"""),
+                                        {"m": fts5_expression([term]), "low": low, "cap": cap}).scalar()
+    rare = [t for t in kept if counts[t] < cap]
+    return rare or sorted(kept, key=lambda t: counts[t])[:1]
 
 
 def _sqlite_match(engine: Engine, match: str, filters: SearchFilters, low_rowid: int = 0) -> list[tuple]:
     params: dict = {"match": match, "limit": CANDIDATES, "low": low_rowid}
     where = _filters_sql(filters, params)
     # No snippet() here: it is costly per row, and only the shown page needs one (made in Python).
-    sql = text(f"""SELECT a.id, -bm25(articles_fts, 4.0, 1.0) AS relevance, a.published_at
-                   FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid
-                   WHERE articles_fts MATCH :match AND articles_fts.rowid > :low AND {where}
-                   ORDER BY bm25(articles_fts, 4.0, 1.0) LIMIT :limit""")
+    if where == "a.status = 'ok'":
+        # Unfiltered: rank inside the full-text index first and join only the best (a join per match
+        # costs as much again as the ranking when a common word matches most of the articles).
+        params["inner"] = CANDIDATES * 2  # room for matches that are not readable (pending, failed)
+        sql = text(f"""SELECT a.id, f.relevance, a.published_at
+                       FROM (SELECT rowid, -bm25(articles_fts, 4.0, 1.0) AS relevance FROM articles_fts
+                             WHERE articles_fts MATCH :match AND rowid > :low
+                             ORDER BY bm25(articles_fts, 4.0, 1.0) LIMIT :inner) AS f
+                       JOIN articles a ON a.rowid = f.rowid
+                       WHERE {where} ORDER BY f.relevance DESC LIMIT :limit""")
+    else:
+        sql = text(f"""SELECT a.id, -bm25(articles_fts, 4.0, 1.0) AS relevance, a.published_at
+                       FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid
+                       WHERE articles_fts MATCH :match AND articles_fts.rowid > :low AND {where}
+                       ORDER BY bm25(articles_fts, 4.0, 1.0) LIMIT :limit""")
     with engine.connect() as conn:
         return [(row.id, float(row.relevance), _as_utc(row.published_at), "") for row in conn.execute(sql, params)]
 

@@ -31,7 +31,7 @@ from broadsheet.web.atom import atom_response
 from broadsheet.web.cache import PageCache
 from broadsheet.web.coverage import coverage_router
 from broadsheet.nlp.section_lexicon import SECTIONS
-from broadsheet.nlp.embed import query_encoder
+from broadsheet.nlp.embed import model_state, query_encoder
 
 HERE = Path(__file__).parent
 
@@ -182,7 +182,7 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:
-        return JSONResponse({"status": "ok", "version": __version__})
+        return JSONResponse({"status": "ok", "version": __version__, "embeddings": model_state(config.embeddings)})
 
     @app.get("/robots.txt", response_class=PlainTextResponse)
     def robots() -> str:

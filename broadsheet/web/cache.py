@@ -2,7 +2,8 @@
 not once per reader. When a copy expires, the reader who finds it still gets it at once and a
 background task renders the new one (stale-while-revalidate: no reader waits for a re-render and
 a popular page never stampedes). Article pages may be kept longer than the front page (their
-text does not change; comments and related lists show up within that time). Readers with a
+text does not change): a comment posted, edited or hidden through this process drops the page at
+once; other worker processes show it within their copy's lifetime. Readers with a
 session (their name in the header, their comment forms) always get a fresh page, and no response
 that sets a cookie is ever stored."""
 
@@ -52,7 +53,10 @@ class PageCache:
 
     async def __call__(self, scope: Scope, receive: Callable, send: Callable) -> None:
         if not self._cacheable(scope):
-            await self.app(scope, receive, send)
+            if scope["type"] == "http" and scope["method"] == "POST" and self.entries:
+                await self.app(scope, receive, self._purging(scope, send))
+            else:
+                await self.app(scope, receive, send)
             return
         key = scope["path"].encode() + b"?" + scope.get("query_string", b"")
         hit = self.entries.get(key)
@@ -81,6 +85,25 @@ class PageCache:
             self.refreshing.discard(key)
             self.filling.pop(key, None)
             done.set()
+
+    def _purging(self, scope: Scope, send: Callable) -> Callable:
+        """Wrap `send` so that a form that changed a page (a comment posted, edited, hidden) drops
+        that page from this process's cache: the redirect after the form names it."""
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start" and message.get("status", 500) < 400:
+                location = next((v for k, v in message.get("headers", []) if k == b"location"), b"")
+                target = location.split(b"#", 1)[0].split(b"?", 1)[0]
+                if target.startswith((b"/articles/", b"/stories/")):
+                    self.purge(target)
+                elif scope["path"].endswith(("/hide", "/restore")):
+                    self.purge(b"/articles/", b"/stories/")  # moderated from the queue: the page is not named
+            await send(message)
+        return wrapped
+
+    def purge(self, *prefixes: bytes) -> None:
+        """Drop every cached page whose path starts with one of these."""
+        for key in [k for k in self.entries if k.split(b"?", 1)[0].startswith(prefixes)]:
+            del self.entries[key]
 
     def _refresh_in_background(self, scope: Scope, key: bytes) -> None:
         self.refreshing.add(key)
@@ -112,7 +135,7 @@ class PageCache:
             await send({"type": "http.response.start", "status": 304, "headers": [(b"etag", etag)]})
             await send({"type": "http.response.body", "body": b""})
             return
-        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.start", "status": status, "headers": [*headers, (b"x-cache", b"hit")]})
         await send({"type": "http.response.body", "body": body})
 
     async def _fill(self, scope: Scope, receive: Callable, send: Callable, key: bytes) -> None:

@@ -2,6 +2,10 @@
 against the same server's /healthz as the baseline, at 50 concurrent clients.
 
 Usage: .venv/bin/python bench/web.py [--articles 100000] [--seconds 15] [--keep DIR]
+
+Article pages are measured on a working set of 1,978 articles after every worker process has each
+one in its page cache (the steady state of popular articles), and again with the cache off (every
+request renders: the cost of a page nobody has opened for a while).
 Load comes from wrk (Debian package `wrk`) when installed, else from a Python client (which
 competes with the server for the two cores and so understates the server).
 """
@@ -114,10 +118,10 @@ def _understood(conn, batch, rng: random.Random, now: datetime) -> None:
                                              source_count=len({a.source_id for a in members}), updated_at=now))
 
 
-def start_server(database: str, port: int, workers: int) -> subprocess.Popen:
+def start_server(database: str, port: int, workers: int, env: dict | None = None) -> subprocess.Popen:
     server = subprocess.Popen([sys.executable, "-m", "broadsheet", "--database", database, "serve", "--port",
                                str(port), "--refresh-interval", "0", "--workers", str(workers)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -176,10 +180,10 @@ def wait_for_models(base: str, workers: int, timeout: float = 120.0) -> None:
         time.sleep(0.05 if ready_in_a_row else 0.5)
 
 
-def warm_up(base: str, pages: list[str], max_passes: int = 6) -> tuple[list[float], int]:
+def warm_up(base: str, pages: list[str], max_passes: int = 14) -> tuple[list[float], int, int]:
     """Request every page until each worker process serves all of them from its cache (the
     X-Cache header says so): the steady state of a working set of popular articles. Returns the
-    first pass's times (uncached renders) and the number of passes."""
+    first pass's times (uncached renders), the number of passes and the misses in the last one."""
     first: list[float] = []
     with httpx.Client(timeout=60) as client:
         for number in range(1, max_passes + 1):
@@ -193,7 +197,7 @@ def warm_up(base: str, pages: list[str], max_passes: int = 6) -> tuple[list[floa
                 misses += response.headers.get("x-cache") != "hit"
             if misses == 0 and number > 1:
                 break
-    return first, number
+    return first, number, misses
 
 
 def search_median(base: str, queries: list[str]) -> float:
@@ -241,8 +245,8 @@ def main() -> None:
         results = {}
         for name, path in (("/healthz (baseline)", "/healthz"), ("front page /", "/"), ("article page", None)):
             if path is None:
-                cold_ms, passes = warm_up(base, list(dict.fromkeys(sample)))
-                print(f"warm-up: {len(set(sample))} article pages, {passes} passes until every worker had each one; "
+                cold_ms, passes, misses = warm_up(base, list(dict.fromkeys(sample)))
+                print(f"warm-up: {len(set(sample))} article pages, {passes} passes ({misses} uncached in the last); "
                       f"uncached render (first view, one client): median {statistics.median(cold_ms):.1f} ms")
             if use_wrk:
                 results[name] = wrk(base + (path or "/"), args.seconds, None if path else str(script))
@@ -259,9 +263,18 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
+    if use_wrk:  # the same article pages with the page cache off: every request renders
+        server = start_server(database, args.port, args.workers, {"BROADSHEET_PAGE_CACHE_SECONDS": "0"})
+        try:
+            wait_for_models(base, args.workers)
+            results["article page, no cache"] = wrk(base + "/", args.seconds, str(script))
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
     print(f"{len(ids)} articles in SQLite, 50 concurrent clients, {args.seconds} s each, load from "
           f"{'wrk' if use_wrk else 'a Python client'}, server: {args.workers} uvicorn worker process(es), "
-          f"anonymous page cache {os.environ.get('BROADSHEET_PAGE_CACHE_SECONDS', '10')} s")
+          f"anonymous page cache {os.environ.get('BROADSHEET_PAGE_CACHE_SECONDS', '10')} s "
+          f"(article pages {os.environ.get('BROADSHEET_ARTICLE_CACHE_SECONDS', '300')} s)")
     print(f"{'target':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'vs healthz':>12}")
     baseline = results["/healthz (baseline)"]["rps"]
     for name, r in results.items():

@@ -179,3 +179,32 @@ def test_summarize_command_with_a_generative_endpoint(tmp_path, mode):
             assert story["generated"] is None and elapsed < 20  # never waits for the 30 s endpoint
     finally:
         chat.close()
+
+
+def test_related_lists_are_kept_with_the_article_for_every_worker(imported, monkeypatch, tmp_path):
+    from sqlalchemy import select
+
+    from broadsheet.store.schema import articles
+    from broadsheet.web import stories as story_pages
+    more = tmp_path / "more.jsonl"  # a later, different event on the same bridge: related, not the same story
+    more.write_text(json.dumps({"id": "br-9", "url": "http://fixture.invalid/br-9", "published": "2026-11-29T09:00:00Z",
+                                "title": "Tarnby bridge reopens to cyclists after repairs to the cracked span",
+                                "text": "Cyclists crossed the Tarnby bridge again on Sunday. The agency said the "
+                                        "repaired main span had passed its load tests and cars would follow in a "
+                                        "fortnight, once the engineers had finished the resurfacing."}) + "\n")
+    bulk.import_jsonl(imported, more)
+    with imported.connect() as conn:
+        article_id = conn.execute(select(articles.c.id).where(articles.c.import_id == "br-1")).scalar()
+    first = story_pages._related_ids(imported, article_id, 5)
+    for _ in range(100):  # kept from a background thread
+        with imported.connect() as conn:
+            kept = conn.execute(select(articles.c.related_ids).where(articles.c.id == article_id)).scalar()
+        if kept is not None:
+            break
+        time.sleep(0.02)
+    assert first and kept[:5] == first
+
+    def no_ranking(*_args):
+        raise AssertionError("ranked again although a fresh list is kept")
+    monkeypatch.setattr(story_pages, "related_for", no_ranking)
+    assert story_pages._related_ids(imported, article_id, 5) == first  # another process reads the kept list

@@ -81,6 +81,8 @@ articles = Table(
     # Written by the enrich stage (migration 0005); NULL until it has seen the article.
     Column("section", String(32)),  # shown: the story's section (most common vote of its articles)
     Column("section_vote", String(32)),  # this article's own classification (migration 0010)
+    Column("related_ids", JSON),  # the related-articles ranking as last computed (migration 0011)
+    Column("related_at", UTCDateTime),
     Column("tags", JSON),
     Column("key_points", JSON),  # [{text, start, end, sentence}]: offsets into `text`
     Column("entities", JSON),  # [{id, name, kind, count}]

@@ -257,6 +257,20 @@ def originals_of_stories(conn: Connection, story_ids: Iterable[str], exclude: se
     return found
 
 
+def stored_related(engine: Engine, article_id: str) -> tuple[list[str] | None, datetime | None]:
+    """The related-article ids kept for an article and when they were ranked (None, None: never)."""
+    with engine.connect() as conn:
+        row = conn.execute(select(articles.c.related_ids, articles.c.related_at)
+                           .where(articles.c.id == article_id)).first()
+    return (row.related_ids, row.related_at) if row else (None, None)
+
+
+def store_related(engine: Engine, article_id: str, ids: list[str], when: datetime) -> None:
+    """Keep a freshly ranked related list with the article."""
+    with engine.begin() as conn:
+        conn.execute(update(articles).where(articles.c.id == article_id).values(related_ids=ids, related_at=when))
+
+
 def articles_by_id(engine: Engine, ids: Sequence[str]) -> dict[str, Article]:
     """Articles for a list of ids."""
     if not ids:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from broadsheet.model import Article
 from broadsheet.nlp.related import excerpt
 from broadsheet.pipeline.related import related_for
 from broadsheet.store import stories as story_store
+
+log = logging.getLogger(__name__)
+RELATED_KEPT = 10  # ranked and kept; pages show the first five
 
 
 @dataclass
@@ -23,25 +27,28 @@ class RelatedItem:
     excerpt: str
 
 
-RELATED_TTL = 300.0  # seconds: related lists change as news arrives, but not per request
-_related_cache: OrderedDict[tuple[str, int], tuple[float, list[str]]] = OrderedDict()
-_related_lock = threading.Lock()
+RELATED_FRESH = timedelta(hours=1)  # a kept ranking is reused this long: later arrivals may join it after
 
 
 def _related_ids(engine: Engine, article_id: str, limit: int) -> list[str]:
-    """Ranked related ids, from a small LRU: ranking costs tens of milliseconds, reading it none."""
-    key = (article_id, limit)
-    with _related_lock:
-        hit = _related_cache.get(key)
-        if hit and hit[0] > time.monotonic():
-            _related_cache.move_to_end(key)
-            return hit[1]
-    ids = related_for(engine, article_id, limit)
-    with _related_lock:
-        _related_cache[key] = (time.monotonic() + RELATED_TTL, ids)
-        while len(_related_cache) > 50_000:
-            _related_cache.popitem(last=False)
-    return ids
+    """Ranked related ids, kept with the article: ranking costs tens of milliseconds, reading it
+    one query, and every web worker (and a restarted server) reads the same kept list."""
+    now = datetime.now(timezone.utc)
+    kept, ranked_at = story_store.stored_related(engine, article_id)
+    if kept is not None and ranked_at is not None and now - ranked_at < RELATED_FRESH:
+        return kept[:limit]
+    ids = related_for(engine, article_id, max(limit, RELATED_KEPT))
+    if ids or story_store.understood(engine, article_id) is not None:  # nothing to keep before it is placed
+        # Kept from a thread: a reader never waits for the write lock while a refresh is storing.
+        threading.Thread(target=_keep, args=(engine, article_id, ids, now), daemon=True).start()
+    return ids[:limit]
+
+
+def _keep(engine: Engine, article_id: str, ids: list[str], when: datetime) -> None:
+    try:
+        story_store.store_related(engine, article_id, ids, when)
+    except OperationalError as exc:  # busy or read-only: the list is ranked again on a later view
+        log.info("web: related list of %s not kept (%s)", article_id, exc.orig)
 
 
 def related_items(engine: Engine, article: Article, limit: int = 5) -> list[RelatedItem]:

@@ -12,6 +12,7 @@ import pytest
 from broadsheet.demo.run import ingest_newsroom
 from broadsheet.demo.server import start_newsroom
 from broadsheet.extract.urls import url_id
+from broadsheet.pipeline.related import KEPT, related_for
 from broadsheet.store import stories as story_store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,12 +30,14 @@ def placed(tmp_path_factory):
         ingest_newsroom(engine, config, newsroom)
         live = [a for a in newsroom.articles if newsroom.is_live(a)]
         found = {a.slug: story_store.understood(engine, url_id(newsroom.article_url(a.slug))) for a in live}
-    yield live, found
+        kept = {slug: story_store.stored_related(engine, item.id) for slug, item in found.items()}
+        ranked = {slug: related_for(engine, item.id, KEPT) for slug, item in found.items()}
+    yield live, found, kept, ranked
     engine.dispose()
 
 
 def test_wire_copies_are_marked_duplicate_of_the_wire_story(placed):
-    live, found = placed
+    live, found, *_ = placed
     ids = {slug: item.id for slug, item in found.items()}
     copies = [a for a in live if a.wire_of and a.wire_of in ids]
     assert copies
@@ -44,7 +47,7 @@ def test_wire_copies_are_marked_duplicate_of_the_wire_story(placed):
 
 
 def test_demo_stories_hold_together(placed):
-    live, found = placed
+    live, found, *_ = placed
     from bench.stories import bcubed
     labels = [a.story for a in live]
     precision, recall, f1 = bcubed(labels, [found[a.slug].story_id for a in live])
@@ -56,3 +59,11 @@ def test_demo_stories_hold_together(placed):
     for article in live:
         stories.setdefault(article.story, set()).add(found[article.slug].story_id)
     assert sum(len(ids) == 1 for ids in stories.values()) >= 10, stories
+
+
+def test_the_refresh_keeps_every_new_articles_related_list(placed):
+    # Ranked once after the pass, so that no reader's first view pays for it.
+    live, _found, kept, ranked = placed
+    assert all(ids is not None and at is not None for ids, at in kept.values()), kept
+    assert sum(bool(ids) for ids, _ in kept.values()) >= len(live) * 0.9
+    assert {slug: ids for slug, (ids, _) in kept.items()} == ranked  # the same ranking a page would compute

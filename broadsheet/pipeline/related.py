@@ -6,6 +6,8 @@ so the cost per article stays flat however large the store grows.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import numpy as np
 from sqlalchemy import Engine
 
@@ -15,6 +17,7 @@ from broadsheet.store import stories as story_store
 from broadsheet.model import Article
 from broadsheet.store.stories import Understood
 
+KEPT = 10  # related ids ranked and kept per article; pages show five
 SPAN = 1000  # articles arriving this many places before or after are candidates (export)
 PAGE_SPAN = 400  # the same for one article page: a quicker read, the story's own articles still all in
 
@@ -52,6 +55,26 @@ def related_for(engine: Engine, article_id: str, limit: int = 5) -> list[str]:
     if item is None:
         return []
     return related_for_batch(engine, item.arrival, item.arrival, limit, PAGE_SPAN).get(article_id, [])
+
+
+def keep_related(engine: Engine, ids: list[str], limit: int = KEPT) -> int:
+    """Rank and keep the related lists of freshly understood articles, so that no reader's first
+    view pays for the ranking. Nearby arrivals share one ranking pool; returns the lists kept."""
+    wanted, kept = set(ids), 0
+    arrivals = story_store.placed_arrivals(engine, ids)
+    runs: list[list[int]] = []
+    for arrival in arrivals:  # runs of arrivals no further apart than the page's window
+        if runs and arrival - runs[-1][-1] <= PAGE_SPAN:
+            runs[-1].append(arrival)
+        else:
+            runs.append([arrival])
+    now = datetime.now(timezone.utc)
+    for run in runs:
+        lists = related_for_batch(engine, run[0], run[-1], limit, PAGE_SPAN)
+        lists = {i: related for i, related in lists.items() if i in wanted}
+        story_store.store_related_many(engine, lists, now)
+        kept += len(lists)
+    return kept
 
 
 def export_fields(engine: Engine, chunk: list[Article]) -> dict[str, dict]:

@@ -21,7 +21,7 @@ from broadsheet.ingest.feeds import COMMON_FEED_PATHS, discover_feeds, looks_lik
 from broadsheet.ingest import schedule
 from broadsheet.ingest.fetch import Fetcher, FetchPolicy
 from broadsheet.model import Article, ParsedFeed, Source
-from broadsheet.pipeline import enrich, push, sitelearn, stages, understand
+from broadsheet.pipeline import enrich, push, related, sitelearn, stages, understand
 from broadsheet.pipeline.progress import Progress
 from broadsheet.pipeline.workers import POOL_THRESHOLD, run_cpu, worker_count
 from broadsheet.store import articles as article_store
@@ -257,6 +257,12 @@ def understand_saved(engine: Engine, report: RefreshReport) -> None:
             understand.understand_batch(engine, conn, chunk)
             enrich.enrich_batch(engine, conn, chunk)
     report.add_time("phase 3: understand + enrich (wall)", time.perf_counter() - started)
+    started = time.perf_counter()
+    try:
+        related.keep_related(engine, [a.id for a in report.saved])
+    except Exception:  # pages rank them on first view instead
+        log.exception("refresh: keeping related lists failed")
+    report.add_time("phase 3: related lists (wall)", time.perf_counter() - started)
 
 
 async def refresh(engine: Engine, config: Config, progress: Progress | None = None,

@@ -267,8 +267,27 @@ def stored_related(engine: Engine, article_id: str) -> tuple[list[str] | None, d
 
 def store_related(engine: Engine, article_id: str, ids: list[str], when: datetime) -> None:
     """Keep a freshly ranked related list with the article."""
+    store_related_many(engine, {article_id: ids}, when)
+
+
+def store_related_many(engine: Engine, lists: dict[str, list[str]], when: datetime) -> None:
+    """Keep freshly ranked related lists (article id -> related ids) in one transaction."""
+    if not lists:
+        return
+    statement = (update(articles).where(articles.c.id == bindparam("_id"))
+                 .values(related_ids=bindparam("_ids"), related_at=bindparam("_at")))
     with engine.begin() as conn:
-        conn.execute(update(articles).where(articles.c.id == article_id).values(related_ids=ids, related_at=when))
+        conn.execute(statement, [{"_id": i, "_ids": ids, "_at": when} for i, ids in lists.items()])
+
+
+def placed_arrivals(engine: Engine, ids: Sequence[str]) -> list[int]:
+    """Arrival numbers of those of these articles the understand stage has placed, ascending."""
+    found: list[int] = []
+    with engine.connect() as conn:
+        for start in range(0, len(ids), 500):
+            found += conn.execute(select(articles.c.arrival).where(articles.c.id.in_(ids[start:start + 500]))
+                                  .where(articles.c.story_id.isnot(None))).scalars()
+    return sorted(found)
 
 
 def articles_by_id(engine: Engine, ids: Sequence[str]) -> dict[str, Article]:

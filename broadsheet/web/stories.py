@@ -12,11 +12,10 @@ from sqlalchemy.exc import OperationalError
 
 from broadsheet.model import Article
 from broadsheet.nlp.related import excerpt
-from broadsheet.pipeline.related import related_for
+from broadsheet.pipeline.related import KEPT, related_for
 from broadsheet.store import stories as story_store
 
 log = logging.getLogger(__name__)
-RELATED_KEPT = 10  # ranked and kept; pages show the first five
 
 
 @dataclass
@@ -32,12 +31,13 @@ RELATED_FRESH = timedelta(hours=1)  # a kept ranking is reused this long: later 
 
 def _related_ids(engine: Engine, article_id: str, limit: int) -> list[str]:
     """Ranked related ids, kept with the article: ranking costs tens of milliseconds, reading it
-    one query, and every web worker (and a restarted server) reads the same kept list."""
+    one query, and every web worker (and a restarted server) reads the same kept list. The refresh
+    keeps them for new articles; older ones are ranked on first view."""
     now = datetime.now(timezone.utc)
     kept, ranked_at = story_store.stored_related(engine, article_id)
     if kept is not None and ranked_at is not None and now - ranked_at < RELATED_FRESH:
         return kept[:limit]
-    ids = related_for(engine, article_id, max(limit, RELATED_KEPT))
+    ids = related_for(engine, article_id, max(limit, KEPT))
     if ids or story_store.understood(engine, article_id) is not None:  # nothing to keep before it is placed
         # Kept from a thread: a reader never waits for the write lock while a refresh is storing.
         threading.Thread(target=_keep, args=(engine, article_id, ids, now), daemon=True).start()

@@ -67,3 +67,9 @@ def test_atom_feeds_and_search_page(api):
     html5lib.HTMLParser(strict=True).parse(page.text)
     empty = api.get("/search", params={"q": "zeppelin"})
     assert "Nothing matches" in empty.text
+
+
+def test_search_section_filter_is_checked(api):
+    bad = api.get("/api/search", params={"q": "ferry", "section": "Weather"})
+    assert bad.status_code == 400 and "Sports" in bad.json()["error"]
+    assert api.get("/api/search", params={"q": "ferry", "section": "Sports"}).json()["items"] == []

@@ -119,11 +119,13 @@ def section_items() -> dict[str, list]:
 def pipeline_records(uci_story_step: int = 1) -> dict[str, tuple[list[dict], dict[str, tuple[str, ...]]]]:
     """Each set as import records (uci in publishing order, headline as its text, as bench/stories.py
     imports it) and the gold sections by record id; `uci_story_step` keeps every n-th uci story whole."""
+    bbc_source = bbc_rows()
     bbc = [{"id": f"bbc{i}", "url": f"http://bbc.invalid/{i}", "title": r["title"], "text": bbc_body(r)}
-           for i, r in enumerate(bbc_rows())]
-    bbc_gold = {rec["id"]: (BBC_SECTIONS[r["category"]],) for rec, r in zip(bbc, bbc_rows())}
-    kept = set(sorted({r["STORY"] for r in uci_rows()})[::uci_story_step])
-    rows = sorted((r for r in uci_rows() if r["STORY"] in kept), key=lambda r: (int(r["TIMESTAMP"]), int(r["ID"])))
+           for i, r in enumerate(bbc_source)]
+    bbc_gold = {rec["id"]: (BBC_SECTIONS[r["category"]],) for rec, r in zip(bbc, bbc_source)}
+    all_uci = uci_rows()
+    kept = set(sorted({r["STORY"] for r in all_uci})[::uci_story_step])
+    rows = sorted((r for r in all_uci if r["STORY"] in kept), key=lambda r: (int(r["TIMESTAMP"]), int(r["ID"])))
     uci = [{"id": r["ID"], "url": r["URL"], "title": r["TITLE"], "text": r["TITLE"], "source": r["PUBLISHER"],
             "published": datetime.fromtimestamp(int(r["TIMESTAMP"]) / 1000, timezone.utc).isoformat()} for r in rows]
     return {"bbc": (bbc, bbc_gold), "uci-news-head": (uci, {r["ID"]: UCI_SECTIONS[r["CATEGORY"]] for r in rows})}

@@ -258,7 +258,7 @@ def main() -> None:
         # Questions take the semantic route too: MiniLM encodes the query, the newest 20,000 vectors are scanned.
         questions = [f"why did the {' '.join(rng.choices(VOCAB[:2000], cum_weights=WEIGHTS[:2000], k=3))} happen"
                      for _ in range(100)]
-        search_median(base, questions[:3])  # the model loads on the first question (in the background at start)
+        search_median(base, questions[:3])  # the first questions load the in-memory vector index
         question_ms = search_median(base, questions)
     finally:
         server.terminate()

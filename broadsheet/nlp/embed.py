@@ -111,10 +111,14 @@ _loaded: dict[str, Embedder] = {}
 _load_lock = threading.Lock()
 
 
-def load_embedder(name: str = "minilm") -> Embedder:
-    """The embedder for a setting value ("minilm" or "off"), loaded once per process."""
+def _check_name(name: str) -> None:
     if name not in ("minilm", "off"):
         raise ConfigError(f"config: embeddings must be \"minilm\" or \"off\", not {name!r}")
+
+
+def load_embedder(name: str = "minilm") -> Embedder:
+    """The embedder for a setting value ("minilm" or "off"), loaded once per process."""
+    _check_name(name)
     with _load_lock:
         if name not in _loaded:
             _loaded[name] = MiniLM() if name == "minilm" else LexicalOnly()
@@ -130,10 +134,9 @@ def embedding_text(title: str, text: str) -> str:
 def query_encoder(name: str) -> Callable[[str], np.ndarray] | None:
     """text -> unit vector for search queries (None when embeddings are off); the model loads on
     first use (`preload` in the background beforehand) and repeated queries come from a small cache."""
+    _check_name(name)
     if name == "off":
         return None
-    if name != "minilm":
-        raise ConfigError(f"config: embeddings must be \"minilm\" or \"off\", not {name!r}")
 
     @lru_cache(maxsize=1024)
     def encode(query: str) -> np.ndarray:

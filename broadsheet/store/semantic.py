@@ -90,13 +90,15 @@ class VectorIndex:
         return [(article_id, sim) for article_id, sim in ranked if sim >= MIN_SIMILARITY]
 
 
-_indexes: dict[int, VectorIndex] = {}
+_indexes: dict[str, VectorIndex] = {}
 _indexes_lock = threading.Lock()
 
 
 def index_for(engine: Engine) -> VectorIndex:
-    """One index per engine per process."""
+    """One index per database per process (keyed by URL, as the understand stage keys its state:
+    an id() could be reused by a later engine on another database)."""
     with _indexes_lock:
-        if id(engine) not in _indexes:
-            _indexes[id(engine)] = VectorIndex(engine)
-        return _indexes[id(engine)]
+        key = str(engine.url)
+        if key not in _indexes:
+            _indexes[key] = VectorIndex(engine)
+        return _indexes[key]

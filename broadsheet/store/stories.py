@@ -265,11 +265,6 @@ def stored_related(engine: Engine, article_id: str) -> tuple[list[str] | None, d
     return (row.related_ids, row.related_at) if row else (None, None)
 
 
-def store_related(engine: Engine, article_id: str, ids: list[str], when: datetime) -> None:
-    """Keep a freshly ranked related list with the article."""
-    store_related_many(engine, {article_id: ids}, when)
-
-
 def store_related_many(engine: Engine, lists: dict[str, list[str]], when: datetime) -> None:
     """Keep freshly ranked related lists (article id -> related ids) in one transaction."""
     if not lists:

@@ -46,7 +46,7 @@ def _related_ids(engine: Engine, article_id: str, limit: int) -> list[str]:
 
 def _keep(engine: Engine, article_id: str, ids: list[str], when: datetime) -> None:
     try:
-        story_store.store_related(engine, article_id, ids, when)
+        story_store.store_related_many(engine, {article_id: ids}, when)
     except OperationalError as exc:  # busy or read-only: the list is ranked again on a later view
         log.info("web: related list of %s not kept (%s)", article_id, exc.orig)
 

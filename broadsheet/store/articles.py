@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine, func, select, update
 
 from broadsheet.errors import NotFound
 from broadsheet.model import Article
+from broadsheet.store.chunks import in_chunks
 from broadsheet.store.schema import articles, sources
 from broadsheet.store.upsert import upsert
 
@@ -58,8 +59,7 @@ def known_ids(engine: Engine, ids: Iterable[str]) -> set[str]:
     wanted = list(set(ids))
     found: set[str] = set()
     with engine.connect() as conn:
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
+        for chunk in in_chunks(wanted):
             found.update(conn.execute(select(articles.c.id).where(articles.c.id.in_(chunk))).scalars())
     return found
 

@@ -13,6 +13,7 @@ from sqlalchemy.sql import bindparam
 from broadsheet.errors import NotFound
 from broadsheet.model import Article
 from broadsheet.store.articles import _article
+from broadsheet.store.chunks import in_chunks
 from broadsheet.store.schema import article_entities, articles, entities
 from broadsheet.store.upsert import upsert
 
@@ -46,13 +47,12 @@ def pool_story_sections(conn: Connection, article_ids: Sequence[str]) -> int:
     One article's headline can mislead the classifier ("Prince meets rowers" reads as sport);
     ten outlets' coverage of the same event rarely all do. Returns the rows changed."""
     wanted: set[str] = set()
-    for start in range(0, len(article_ids), 500):
-        wanted.update(conn.execute(select(articles.c.story_id).where(articles.c.id.in_(article_ids[start:start + 500]))
+    for chunk in in_chunks(article_ids):
+        wanted.update(conn.execute(select(articles.c.story_id).where(articles.c.id.in_(chunk))
                                    .where(articles.c.story_id.isnot(None))).scalars())
     wanted = sorted(wanted)
     changed = 0
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start:start + 500]
+    for chunk in in_chunks(wanted):
         votes = conn.execute(select(articles.c.story_id, articles.c.section_vote, func.count().label("n"),
                                     func.min(articles.c.arrival).label("first"))
                              .where(articles.c.story_id.in_(chunk)).where(articles.c.section_vote.isnot(None))
@@ -73,8 +73,7 @@ def known_full_names(conn: Connection, surnames: Iterable[str]) -> dict[tuple[st
     """(person, surname) -> key of the best-known multi-word person with that surname."""
     wanted = sorted(set(surnames))
     found: dict[tuple[str, str], str] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start:start + 500]
+    for chunk in in_chunks(wanted):
         rows = conn.execute(select(entities.c.ref, entities.c.surname, entities.c.article_count)
                             .where(entities.c.kind == "person").where(entities.c.surname.in_(chunk))
                             .order_by(entities.c.article_count.desc(), entities.c.ref)).all()
@@ -97,13 +96,11 @@ def link_entities(conn: Connection, links: dict[str, list[dict]], when: dict[str
     if rows:
         upsert(conn, entities, [{**r, "article_count": 0} for r in rows.values()], key="ref", update=[])
         refs = list(rows)
-        for start in range(0, len(refs), 500):
-            ids.update(conn.execute(select(entities.c.ref, entities.c.id)
-                                    .where(entities.c.ref.in_(refs[start:start + 500]))).all())
+        for chunk in in_chunks(refs):
+            ids.update(conn.execute(select(entities.c.ref, entities.c.id).where(entities.c.ref.in_(chunk))).all())
     touched = set(ids.values())
     article_ids = list(links)
-    for start in range(0, len(article_ids), 500):
-        chunk = article_ids[start:start + 500]
+    for chunk in in_chunks(article_ids):
         touched.update(conn.execute(select(article_entities.c.entity_id)
                                     .where(article_entities.c.article_id.in_(chunk))).scalars())
         conn.execute(article_entities.delete().where(article_entities.c.article_id.in_(chunk)))
@@ -119,8 +116,7 @@ def _recount(conn: Connection, touched: set[int], rows: dict, ids: dict[str, int
     """Article counts (and latest sighting) of the touched entities, from their links."""
     latest = max((w for w in when.values() if w is not None), default=None)
     wanted = sorted(touched)
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start:start + 500]
+    for chunk in in_chunks(wanted):
         counts = dict(conn.execute(select(article_entities.c.entity_id, func.count())
                                    .where(article_entities.c.entity_id.in_(chunk))
                                    .group_by(article_entities.c.entity_id)).all())
@@ -135,8 +131,7 @@ def enrichment_of(conn: Connection, ids: Sequence[str]) -> dict[str, dict]:
     """The enrich stage's fields for these articles (only those it has seen)."""
     found: dict[str, dict] = {}
     wanted = list(ids)
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start:start + 500]
+    for chunk in in_chunks(wanted):
         rows = conn.execute(select(articles.c.id, *(articles.c[k] for k in ENRICHED_COLUMNS))
                             .where(articles.c.id.in_(chunk))).all()
         found.update({r.id: dict(r._mapping) for r in rows if r.enriched is not None})
@@ -175,8 +170,7 @@ def unenriched(conn: Connection, ids: Sequence[str], version: int | None) -> lis
     """Readable articles among these ids that the current enrich stage has not seen (all when version is None)."""
     found: list[Article] = []
     wanted = list(ids)
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start:start + 500]
+    for chunk in in_chunks(wanted):
         query = select(articles).where(articles.c.id.in_(chunk)).where(articles.c.status == "ok")
         if version is not None:
             query = query.where((articles.c.enriched.is_(None)) | (articles.c.enriched < version))
@@ -188,9 +182,9 @@ def vectors_for(conn: Connection, ids: Sequence[str]) -> dict[str, bytes]:
     """Stored sentence embeddings of these articles; a copy borrows its original's."""
     wanted = list(ids)
     rows = []
-    for start in range(0, len(wanted), 500):
+    for chunk in in_chunks(wanted):
         rows += conn.execute(select(articles.c.id, articles.c.vector, articles.c.duplicate_of)
-                             .where(articles.c.id.in_(wanted[start:start + 500]))).all()
+                             .where(articles.c.id.in_(chunk))).all()
     found = {r.id: r.vector for r in rows if r.vector}
     originals = {r.duplicate_of for r in rows if not r.vector and r.duplicate_of}
     if originals:

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from broadsheet.errors import NotFound
 from broadsheet.model import Article
 from broadsheet.store.articles import _article
+from broadsheet.store.chunks import in_chunks
 from broadsheet.store.schema import articles, stories, story_redirects, term_stats, understand_state
 from broadsheet.store.upsert import upsert
 
@@ -91,8 +92,7 @@ def add_term_stats(conn: Connection, increments: dict[str, int]) -> None:
 def unplaced(conn: Connection, ids: Sequence[str]) -> list[Article]:
     """Readable articles among these ids that the stage has not placed yet, in arrival order."""
     found: list[Article] = []
-    for start in range(0, len(ids), 500):
-        chunk = list(ids[start:start + 500])
+    for chunk in in_chunks(ids):
         query = (select(articles).where(articles.c.id.in_(chunk)).where(articles.c.status == "ok")
                  .where(articles.c.story_id.is_(None)))
         found.extend(_article(r) for r in conn.execute(query))
@@ -142,8 +142,7 @@ def refresh_stories(conn: Connection, ids: Iterable[str], titles: dict[str, str]
     """Recount touched stories from their articles; `titles` maps a story to its representative article."""
     wanted = list(set(ids))
     now = datetime.now(timezone.utc)
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start:start + 500]
+    for chunk in in_chunks(wanted):
         query = (select(articles.c.story_id, func.count().label("n"),
                         func.count(func.distinct(func.nullif(articles.c.source_name, ""))).label("sources"),
                         func.min(_when()).label("first"), func.max(_when()).label("last"))
@@ -179,8 +178,7 @@ def move_articles(conn: Connection, article_ids: Sequence[str], story_id: str) -
     ids = list(article_ids)
     # A story id can come back (the first article of a story merged away, split off again).
     conn.execute(story_redirects.delete().where(story_redirects.c.old_id == story_id))
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+    for chunk in in_chunks(ids):
         conn.execute(update(articles).where(or_(articles.c.id.in_(chunk), articles.c.duplicate_of.in_(chunk)))
                      .values(story_id=story_id))
 
@@ -279,8 +277,8 @@ def placed_arrivals(engine: Engine, ids: Sequence[str]) -> list[int]:
     """Arrival numbers of those of these articles the understand stage has placed, ascending."""
     found: list[int] = []
     with engine.connect() as conn:
-        for start in range(0, len(ids), 500):
-            found += conn.execute(select(articles.c.arrival).where(articles.c.id.in_(ids[start:start + 500]))
+        for chunk in in_chunks(ids):
+            found += conn.execute(select(articles.c.arrival).where(articles.c.id.in_(chunk))
                                   .where(articles.c.story_id.isnot(None))).scalars()
     return sorted(found)
 
@@ -304,8 +302,7 @@ def understood_range(conn: Connection, low: int, high: int) -> list[Understood]:
 def export_ids(conn: Connection, ids: Iterable[str]) -> dict[str, str]:
     """The id export shows for each article: its import id when it has one."""
     wanted, found = list(ids), {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start:start + 500]
+    for chunk in in_chunks(wanted):
         rows = conn.execute(select(articles.c.id, articles.c.import_id).where(articles.c.id.in_(chunk))).all()
         found.update({r.id: r.import_id if r.import_id is not None else r.id for r in rows})
     return found

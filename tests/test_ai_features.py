@@ -208,3 +208,24 @@ def test_related_lists_are_kept_with_the_article_for_every_worker(imported, monk
         raise AssertionError("ranked again although a fresh list is kept")
     monkeypatch.setattr(story_pages, "related_for", no_ranking)
     assert story_pages._related_ids(imported, article_id, 5) == first  # another process reads the kept list
+
+
+def test_a_stale_related_list_is_shown_while_it_is_ranked_again(imported, monkeypatch):
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import select
+
+    from broadsheet.store import stories as story_store
+    from broadsheet.store.schema import articles
+    from broadsheet.web import stories as story_pages
+    with imported.connect() as conn:
+        article_id = conn.execute(select(articles.c.id).where(articles.c.import_id == "br-1")).scalar()
+    story_store.store_related_many(imported, {article_id: ["old-a", "old-b"]},
+                                   datetime.now(timezone.utc) - timedelta(hours=2))
+    monkeypatch.setattr(story_pages, "related_for", lambda engine, i, limit: ["new-a"])
+    assert story_pages._related_ids(imported, article_id, 5) == ["old-a", "old-b"]  # at once, the stale list
+    for _ in range(100):
+        if story_store.stored_related(imported, article_id)[0] == ["new-a"]:
+            break
+        time.sleep(0.02)
+    assert story_pages._related_ids(imported, article_id, 5) == ["new-a"]  # ranked again in the background

@@ -18,6 +18,7 @@ from rich.table import Table
 from broadsheet.config import Config, load_config
 from broadsheet.errors import BroadsheetError, InputError
 from broadsheet.pipeline.progress import Progress
+from broadsheet.cli_jobs import jobs_app
 from broadsheet.cli_users import users_app
 
 app = typer.Typer(help="Broadsheet: a self-hosted AI news desk.", no_args_is_help=True,
@@ -25,6 +26,7 @@ app = typer.Typer(help="Broadsheet: a self-hosted AI news desk.", no_args_is_hel
 sources_app = typer.Typer(help="Manage the feeds Broadsheet follows.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 app.add_typer(users_app, name="users")
+app.add_typer(jobs_app, name="jobs")
 console = Console(stderr=True)
 # Piped output (scripts, tests) gets wide tables instead of rich's default 80 columns, so cells don't wrap.
 out = Console() if sys.stdout.isatty() else Console(width=240)
@@ -112,12 +114,25 @@ def serve(
     refresh_interval: Annotated[Optional[int], typer.Option(help="Seconds between refreshes (0: never).")] = None,
     workers: Annotated[Optional[int], typer.Option(help="Web worker processes (default: the web_workers setting).")] = None,
 ) -> None:
-    """Serve the web site and refresh sources periodically."""
+    """Serve the web site and refresh sources periodically (with a job engine: the site only)."""
+    from broadsheet.jobs.engine import job_engine
     from broadsheet.service import serve as run_site
     config = state.config(port=port, host=host, web_workers=workers)
     engine = state.engine(config)
+    if job_engine(config) != "embedded":
+        refresh_interval = 0  # `broadsheet worker` processes run the pipeline
     out.print(f"Serving on http://{config.host}:{config.port}  (Ctrl-C stops)")
     run_site(engine, config, refresh_interval)
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Jobs run at once by this process.")] = 4,
+    queue: Annotated[Optional[list[str]], typer.Option("--queue", help="Only these queues (repeatable; default: all).")] = None,
+) -> None:
+    """Run pipeline jobs (job_engine procrastinate); start as many as you like, on any machine."""
+    from broadsheet.jobs.worker import run_worker
+    run_worker(state.config(), concurrency, queue or [])
 
 
 @app.command()

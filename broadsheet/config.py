@@ -54,6 +54,10 @@ SETTINGS: tuple[Setting, ...] = (
             "comment drops the page from its process's cache at once; other web workers show it within this time."),
     Setting("embeddings", "minilm", str, "Sentence embeddings for stories and related articles: minilm or off "
             "(lexical signals only, much faster)."),
+    Setting("job_engine", "embedded", str, "Who runs the pipeline: embedded (the refresh loop inside `serve`, "
+            "any database) or procrastinate (jobs in the same PostgreSQL, run by `broadsheet worker` processes)."),
+    Setting("schedule_tick", 10, int, "With a job engine: seconds between two looks for due sources and pages "
+            "(1 to 59; a source added while workers run is polled within this time)."),
     Setting("llm_url", "", str, "OpenAI-compatible endpoint for optional generative features."),
     Setting("llm_key", "", str, "API key for the generative endpoint.", secret=True),
     Setting("llm_model", "", str, "Model name sent to the generative endpoint."),

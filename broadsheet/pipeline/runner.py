@@ -197,6 +197,15 @@ async def _fetch_all(engine: Engine, config: Config, fetcher: Fetcher, progress:
         await _fetch_chunk(engine, fetcher, pending, progress, report, len(pending) >= POOL_THRESHOLD, workers)
 
 
+def record_article_failure(engine: Engine, item: Article, exc: BroadsheetError) -> None:
+    """Keep a page's failure on its row and schedule the retry (backoff, Retry-After)."""
+    status = exc.http_status if isinstance(exc, FetchError) else None
+    retry_after = exc.retry_after if isinstance(exc, FetchError) else None
+    delay = schedule.failure_delay(item.error_count + 1, ARTICLE_RETRY_BASE, status, retry_after)
+    article_store.record_article_failure(engine, item.id, str(exc), stages.now_utc() + delay)
+    log.warning("article %s (%s): %s", item.id, item.url, exc)
+
+
 async def _fetch_chunk(engine: Engine, fetcher: Fetcher, pending: list[Article], progress: Progress,
                        report: RefreshReport, use_pool: bool, workers: int) -> None:
     ready: list[Article] = []
@@ -207,11 +216,7 @@ async def _fetch_chunk(engine: Engine, fetcher: Fetcher, pending: list[Article],
         except BroadsheetError as exc:
             report.articles_failed += 1
             report.errors.append(f"{item.url}: {exc}")
-            status = exc.http_status if isinstance(exc, FetchError) else None
-            retry_after = exc.retry_after if isinstance(exc, FetchError) else None
-            delay = schedule.failure_delay(item.error_count + 1, ARTICLE_RETRY_BASE, status, retry_after)
-            article_store.record_article_failure(engine, item.id, str(exc), stages.now_utc() + delay)
-            log.warning("article %s (%s): %s", item.id, item.url, exc)
+            record_article_failure(engine, item, exc)
         finally:
             progress.advance("articles")
         if len(ready) >= SAVE_BATCH:

@@ -1,0 +1,86 @@
+"""Opening procrastinate on the site's PostgreSQL, and enqueueing inside a store transaction.
+
+Jobs live in the same database as the rows they concern, so a job is enqueued in the very
+transaction that writes its rows: either both are committed or neither is, and a worker killed
+between the two cannot leave a row nobody will process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import procrastinate
+import psycopg
+from sqlalchemy import Connection, make_url, text
+
+from broadsheet.config import Config
+from broadsheet.errors import ConfigError
+
+ENGINES = ("embedded", "procrastinate")
+SCHEMA_LOCK = 0x62_73_6A_6F  # advisory lock id: one process at a time installs the job tables
+
+
+def job_engine(config: Config) -> str:
+    """The configured job engine, checked against the database it needs."""
+    name = config.job_engine.strip().lower()
+    if name not in ENGINES:
+        raise ConfigError(f"config: job_engine must be one of {', '.join(ENGINES)}, not {config.job_engine!r}")
+    if name == "procrastinate" and not is_postgresql(config.resolved_database_url):
+        raise ConfigError("config: job_engine procrastinate keeps its jobs in PostgreSQL; "
+                          "set database_url to a postgresql:// URL or use job_engine embedded")
+    return name
+
+
+def is_postgresql(url: str) -> bool:
+    """Whether a database URL points at PostgreSQL."""
+    return make_url(url).get_backend_name() == "postgresql"
+
+
+def conninfo(url: str) -> str:
+    """A libpq connection string for an SQLAlchemy PostgreSQL URL (any driver suffix)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def make_app(config: Config, **pool_args: Any) -> procrastinate.App:
+    """A procrastinate app on the configured PostgreSQL (tasks are registered by the caller)."""
+    connector = procrastinate.PsycopgConnector(conninfo=conninfo(config.resolved_database_url), **pool_args)
+    return procrastinate.App(connector=connector)
+
+
+def ensure_schema(config: Config) -> None:
+    """Install procrastinate's tables once; concurrent first starts wait for each other."""
+    with psycopg.connect(conninfo(config.resolved_database_url), autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
+        try:
+            if conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()[0] is None:
+                app = procrastinate.App(connector=procrastinate.SyncPsycopgConnector(
+                    conninfo=conninfo(config.resolved_database_url), min_size=1, max_size=1))
+                with app.open():
+                    app.schema_manager.apply_schema()
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
+
+
+class _OneConnection:
+    """What procrastinate's sync connector needs of a pool: lending out one given connection."""
+
+    def __init__(self, connection: psycopg.Connection):
+        self._connection = connection
+
+    def connection(self) -> contextlib.AbstractContextManager[psycopg.Connection]:
+        return contextlib.nullcontext(self._connection)
+
+
+@contextlib.contextmanager
+def in_transaction(app: procrastinate.App, conn: Connection) -> Iterator[procrastinate.App]:
+    """The app deferring through the store connection's open transaction (commit or roll back together)."""
+    connector = procrastinate.SyncPsycopgConnector()
+    connector.open(pool=_OneConnection(conn.connection.driver_connection))  # type: ignore[arg-type]
+    yield app.with_connector(connector)
+
+
+def advisory_xact_lock(conn: Connection, key: str) -> None:
+    """Hold a PostgreSQL lock named by `key` until the transaction ends (serialises one kind of write)."""
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})

@@ -1,0 +1,289 @@
+"""The pipeline as jobs: each one a thin wrapper around the stage functions the embedded runner
+(`pipeline/runner.py`) calls, so there is one pipeline and two ways to drive it.
+
+poll a source → fetch and extract each new page (site boilerplate learned as it is stored) →
+place the stored articles in stories (one placement at a time, everything before it runs in
+parallel) → enrich them and rank their related lists (in parallel again). Two periodic jobs keep
+it moving without a scheduler process: `enqueue_due` (due sources, due pages, unplaced articles)
+and `retry_stalled` (jobs of a worker that stopped sending heartbeats go back in the queue).
+
+Every job is idempotent and keyed by the article id (canonical URL) or the source id, and every
+job is enqueued in the same transaction as the rows it concerns: a worker killed at any instant
+leaves either nothing or a job that will run again and find its work done or still to do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import procrastinate
+from procrastinate import JobContext
+from procrastinate.manager import JobManager
+from procrastinate.tasks import configure_task
+from sqlalchemy import Connection, Engine, text
+
+from broadsheet.config import Config
+from broadsheet.errors import BroadsheetError, NotFound
+from broadsheet.extract.boilerplate import site_key
+from broadsheet.ingest.fetch import Fetcher
+from broadsheet.jobs.engine import advisory_xact_lock
+from broadsheet.pipeline import enrich, related, runner, sitelearn, stages, understand
+from broadsheet.store import articles as article_store
+from broadsheet.store import enrichment as enrichment_store
+from broadsheet.store import sources as source_store
+from broadsheet.store import stories as story_store
+
+log = logging.getLogger(__name__)
+
+PLACE_BATCH = 200  # articles placed per placement job (a full batch enqueues the next one)
+FOLLOW_UP_CHUNK = 25  # articles per enrich / related job: small enough to spread over workers
+HEARTBEAT = 2.0  # seconds between a worker's heartbeats
+STALLED_AFTER = 10.0  # a worker silent this long is dead: its running jobs are queued again
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of job: its task name, queue, and the lock names it takes (str.format of its args)."""
+
+    name: str
+    queue: str
+    lock: str | None = None  # no two jobs with the same lock run at once
+    queueing_lock: str | None = None  # at most one such job waits in the queue
+    priority: int = 0  # higher first: a free slot goes to scheduling, then placement, then the rest
+
+
+POLL = Kind("broadsheet.poll_source", "sources", "source:{source_id}", "poll:{source_id}", priority=10)
+FETCH = Kind("broadsheet.fetch_article", "articles", "article:{article_id}", priority=10)
+LEARN = Kind("broadsheet.learn_site", "articles", "site:{site}", "learn:{site}", priority=5)
+PLACE = Kind("broadsheet.place_articles", "placement", "placement", "placement", priority=20)
+ENRICH = Kind("broadsheet.enrich_articles", "enrich")
+RELATED = Kind("broadsheet.rank_related", "enrich")
+ENQUEUE_DUE = Kind("broadsheet.enqueue_due", "schedule", priority=30)
+RETRY_STALLED = Kind("broadsheet.retry_stalled", "schedule", priority=30)
+KINDS = (POLL, FETCH, LEARN, PLACE, ENRICH, RELATED, ENQUEUE_DUE, RETRY_STALLED)
+QUEUES = tuple(dict.fromkeys(k.queue for k in KINDS))
+RETRY = procrastinate.RetryStrategy(max_attempts=8, wait=1, exponential_wait=2)  # deadlocks, lost connections
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the jobs of one worker process share: the store, the settings and the HTTP client."""
+
+    engine: Engine
+    config: Config
+    fetcher: Fetcher
+
+
+# --- enqueueing (always inside a store transaction) ----------------------------------------------
+
+def defer(conn: Connection, kind: Kind, **kwargs: Any) -> int | None:
+    """Enqueue a job in the connection's transaction; None when its queueing lock says one waits already."""
+    lock = kind.lock.format(**kwargs) if kind.lock else None
+    queueing = kind.queueing_lock.format(**kwargs) if kind.queueing_lock else None
+    deferrer = configure_task(name=kind.name, job_manager=JobManager(procrastinate.SyncPsycopgConnector()),
+                              queue=kind.queue, lock=lock, queueing_lock=queueing, priority=kind.priority,
+                              connection=conn.connection.driver_connection)
+    if queueing is None:
+        return deferrer.defer(**kwargs)
+    try:
+        with conn.begin_nested():  # a refused duplicate must not abort the caller's transaction
+            return deferrer.defer(**kwargs)
+    except procrastinate.exceptions.AlreadyEnqueued:
+        return None
+
+
+def defer_many(conn: Connection, kind: Kind, kwargs_list: list[dict[str, Any]]) -> None:
+    """Enqueue many jobs of a kind without queueing locks, in one statement."""
+    if not kwargs_list:
+        return
+    assert kind.queueing_lock is None, "batched jobs cannot take queueing locks"
+    jobs = [procrastinate.jobs.Job(id=None, task_name=kind.name, queue=kind.queue, task_kwargs=kw, priority=kind.priority,
+                                   lock=kind.lock.format(**kw) if kind.lock else None, queueing_lock=None)
+            for kw in kwargs_list]
+    JobManager(procrastinate.SyncPsycopgConnector()).batch_defer_jobs(
+        jobs, connection=conn.connection.driver_connection)
+
+
+# --- poll a source ---------------------------------------------------------------------------------
+
+def _is_due(source: Any) -> bool:
+    return source.next_check_at is None or source.next_check_at <= stages.now_utc()
+
+
+async def poll_source(ctx: Context, source_id: int, attempts: int = 0) -> int:
+    """Poll one feed and enqueue a fetch for each new entry; returns how many entries were new."""
+    try:
+        source = await asyncio.to_thread(source_store.get_source, ctx.engine, source_id)
+    except NotFound:
+        return 0  # removed since it was queued
+    if attempts == 0 and not _is_due(source):
+        return 0  # polled meanwhile by the job this one queued behind
+    if attempts:  # an earlier try may have stored the feed's validators and died before its entries
+        source = dataclasses.replace(source, etag=None, last_modified=None)
+    try:
+        new = await runner.poll_source(ctx.engine, ctx.config, ctx.fetcher, source)
+    except BroadsheetError:
+        return 0  # recorded on the source (error, next try) by the stage
+    await asyncio.to_thread(_store_entries, ctx.engine, new)
+    return len(new)
+
+
+def _store_entries(engine: Engine, new: list) -> None:
+    with engine.begin() as conn:
+        advisory_xact_lock(conn, "arrivals")  # arrival numbers are max + 1: one writer at a time
+        article_store.add_pending(conn, new)
+        defer_many(conn, FETCH, [{"article_id": a.id} for a in new])
+
+
+# --- fetch and extract a page, learn its site --------------------------------------------------------
+
+async def fetch_article(ctx: Context, article_id: str) -> bool:
+    """Fetch, extract and store one pending page; True when an article was stored."""
+    try:
+        pending = await asyncio.to_thread(article_store.get_article, ctx.engine, article_id)
+    except NotFound:
+        return False
+    if pending.status not in ("pending", "error"):
+        return False  # stored already (a retried or duplicated job)
+    try:
+        article = await runner.fetch_article(ctx.fetcher, pending)
+    except BroadsheetError as exc:
+        await asyncio.to_thread(runner.record_article_failure, ctx.engine, pending, exc)
+        return False
+    await asyncio.to_thread(_store_article, ctx.engine, article)
+    return True
+
+
+def _store_article(engine: Engine, article: Any) -> None:
+    with engine.begin() as conn:
+        web = article.url.startswith(("http://", "https://"))
+        if web:  # the site's paragraph counts are read, then written: one page of a site at a time
+            advisory_xact_lock(conn, f"site:{site_key(article.url)}")
+        learned = sitelearn.clean_batch(conn, [article]) if web else set()
+        article_store.save_articles(conn, [article])
+        for site in learned:
+            defer(conn, LEARN, site=site)
+        defer(conn, PLACE)
+
+
+def learn_site(ctx: Context, site: str) -> int:
+    """Clean a site's stored articles of the boilerplate it was just found to repeat."""
+    with ctx.engine.begin() as conn:
+        advisory_xact_lock(conn, f"site:{site}")
+        return sitelearn.reclean_site(conn, site)
+
+
+# --- placement, then enrichment and related lists ---------------------------------------------------
+
+def place_articles(ctx: Context) -> int:
+    """Place the oldest unplaced articles in stories (the one serialised step); returns how many."""
+    with ctx.engine.begin() as conn:
+        advisory_xact_lock(conn, "placement")  # the job lock serialises placement; this guards other writers
+        todo = story_store.unplaced_backlog(conn, PLACE_BATCH)
+        if not todo:
+            return 0
+        understand.understand_batch(ctx.engine, conn, todo)
+        ids = [a.id for a in todo]
+        chunks = [{"ids": ids[i:i + FOLLOW_UP_CHUNK]} for i in range(0, len(ids), FOLLOW_UP_CHUNK)]
+        defer_many(conn, ENRICH, chunks)
+        defer_many(conn, RELATED, chunks)
+        if len(todo) == PLACE_BATCH:
+            defer(conn, PLACE)  # more are waiting
+    return len(todo)
+
+
+def enrich_articles(ctx: Context, ids: list[str]) -> int:
+    """Key points, section, tags and entities for placed articles not enriched by this version yet."""
+    with ctx.engine.begin() as conn:
+        return enrich.enrich_articles(ctx.engine, conn, enrichment_store.unenriched(conn, ids, enrich.VERSION))
+
+
+def rank_related(ctx: Context, ids: list[str]) -> int:
+    """Rank and keep the related lists of placed articles."""
+    return related.keep_related(ctx.engine, ids)
+
+
+# --- the periodic jobs -----------------------------------------------------------------------------
+
+_DUE_PAGES = text("""
+    SELECT a.id FROM articles a
+     WHERE a.status IN ('pending', 'error') AND (a.next_try_at IS NULL OR a.next_try_at <= now())
+       AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j
+                        WHERE j.task_name = :task AND j.status IN ('todo', 'doing')
+                          AND j.args ->> 'article_id' = a.id)
+     ORDER BY a.arrival LIMIT 5000""")
+
+
+def enqueue_due(ctx: Context) -> dict[str, int]:
+    """Queue a poll for every due source, a fetch for every due page without one (retries, WebSub
+    deliveries), and a placement when articles wait for one."""
+    due = source_store.due_sources(ctx.engine)
+    with ctx.engine.begin() as conn:
+        polls = sum(defer(conn, POLL, source_id=s.id) is not None for s in due)
+        pages = list(conn.execute(_DUE_PAGES, {"task": FETCH.name}).scalars())
+        defer_many(conn, FETCH, [{"article_id": i} for i in pages])
+        if story_store.unplaced_backlog(conn, 1):
+            defer(conn, PLACE)
+    return {"polls": polls, "pages": len(pages)}
+
+
+async def retry_stalled(manager: JobManager) -> int:
+    """Put the running jobs of workers that stopped sending heartbeats back in the queue."""
+    retried = 0
+    for job in await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER):
+        try:
+            await manager.retry_job(job)
+            retried += 1
+        except procrastinate.exceptions.ConnectorException:
+            # A copy already waits under the same queueing lock: close this one so its lock is freed.
+            await manager.finish_job(job, status=procrastinate.jobs.Status.FAILED, delete_job=False)
+        log.warning("jobs: %s (job %s) was running on a dead worker; queued again", job.task_name, job.id)
+    return retried
+
+
+# --- registration ---------------------------------------------------------------------------------
+
+def register(app: procrastinate.App, ctx: Context) -> None:
+    """Declare every job on the app, bound to this process's context."""
+    def task(kind: Kind, **options: Any):
+        return app.task(name=kind.name, queue=kind.queue, priority=kind.priority, retry=RETRY, **options)
+
+    @task(POLL, pass_context=True)
+    async def _poll(job: JobContext, source_id: int) -> int:
+        return await poll_source(ctx, source_id, job.job.attempts)
+
+    @task(FETCH)
+    async def _fetch(article_id: str) -> bool:
+        return await fetch_article(ctx, article_id)
+
+    @task(LEARN)
+    async def _learn(site: str) -> int:
+        return await asyncio.to_thread(learn_site, ctx, site)
+
+    @task(PLACE)
+    async def _place() -> int:
+        return await asyncio.to_thread(place_articles, ctx)
+
+    @task(ENRICH)
+    async def _enrich(ids: list[str]) -> int:
+        return await asyncio.to_thread(enrich_articles, ctx, ids)
+
+    @task(RELATED)
+    async def _related(ids: list[str]) -> int:
+        return await asyncio.to_thread(rank_related, ctx, ids)
+
+    tick = min(59, max(1, ctx.config.schedule_tick))
+
+    @app.periodic(cron=f"*/{tick} * * * * *")
+    @task(ENQUEUE_DUE)
+    async def _enqueue_due(timestamp: int) -> dict[str, int]:
+        return await asyncio.to_thread(enqueue_due, ctx)
+
+    @app.periodic(cron=f"*/{max(1, int(HEARTBEAT * 2))} * * * * *")
+    @task(RETRY_STALLED, pass_context=True)
+    async def _retry_stalled(job: JobContext, timestamp: int) -> int:
+        return await retry_stalled(job.app.job_manager)

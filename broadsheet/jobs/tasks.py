@@ -39,10 +39,10 @@ from broadsheet.store import stories as story_store
 
 log = logging.getLogger(__name__)
 
-PLACE_BATCH = 200  # articles placed per placement job (a full batch enqueues the next one)
-FOLLOW_UP_CHUNK = 25  # articles per enrich / related job: small enough to spread over workers
+PLACE_BATCH = understand.BACKLOG  # the stage places up to this many of the oldest unplaced articles per run
+FOLLOW_UP_CHUNK = 10  # articles per enrich / related job: short GIL holds, spread over workers
 HEARTBEAT = 2.0  # seconds between a worker's heartbeats
-STALLED_AFTER = 10.0  # a worker silent this long is dead: its running jobs are queued again
+STALLED_AFTER = 30.0  # a worker silent this long is dead (spaCy and numpy can hold the GIL for seconds on a busy machine)
 
 
 @dataclass(frozen=True)
@@ -187,8 +187,10 @@ def place_articles(ctx: Context) -> int:
         if not todo:
             return 0
         understand.understand_batch(ctx.engine, conn, todo)
+        # The stage re-reads the backlog itself, so an article committed meanwhile may be placed
+        # too without being in `ids`: enqueue_due's sweep gives it its enrichment job.
         ids = [a.id for a in todo]
-        chunks = [{"ids": ids[i:i + FOLLOW_UP_CHUNK]} for i in range(0, len(ids), FOLLOW_UP_CHUNK)]
+        chunks = _chunked(ids)
         defer_many(conn, ENRICH, chunks)
         defer_many(conn, RELATED, chunks)
         if len(todo) == PLACE_BATCH:
@@ -218,9 +220,17 @@ _DUE_PAGES = text("""
      ORDER BY a.arrival LIMIT 5000""")
 
 
+_UNENRICHED = text("""
+    SELECT a.id FROM articles a
+     WHERE a.status = 'ok' AND a.story_id IS NOT NULL AND (a.enriched IS NULL OR a.enriched < :version)
+       AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j
+                        WHERE j.task_name = :task AND j.status IN ('todo', 'doing') AND j.args -> 'ids' ? a.id)
+     ORDER BY a.arrival LIMIT 5000""")
+
+
 def enqueue_due(ctx: Context) -> dict[str, int]:
     """Queue a poll for every due source, a fetch for every due page without one (retries, WebSub
-    deliveries), and a placement when articles wait for one."""
+    deliveries), a placement when articles wait for one, and the enrichment placed articles lack."""
     due = source_store.due_sources(ctx.engine)
     with ctx.engine.begin() as conn:
         polls = sum(defer(conn, POLL, source_id=s.id) is not None for s in due)
@@ -228,7 +238,13 @@ def enqueue_due(ctx: Context) -> dict[str, int]:
         defer_many(conn, FETCH, [{"article_id": i} for i in pages])
         if story_store.unplaced_backlog(conn, 1):
             defer(conn, PLACE)
-    return {"polls": polls, "pages": len(pages)}
+        bare = list(conn.execute(_UNENRICHED, {"task": ENRICH.name, "version": enrich.VERSION}).scalars())
+        defer_many(conn, ENRICH, _chunked(bare))
+    return {"polls": polls, "pages": len(pages), "enrich": len(bare)}
+
+
+def _chunked(ids: list[str]) -> list[dict[str, Any]]:
+    return [{"ids": ids[i:i + FOLLOW_UP_CHUNK]} for i in range(0, len(ids), FOLLOW_UP_CHUNK)]
 
 
 async def retry_stalled(manager: JobManager) -> int:

@@ -133,3 +133,27 @@ def service_env(database_url: str, **settings: object) -> dict[str, str]:
                                                           os.environ.get("PYTHONPATH", "")) if p)})
     env.update({f"BROADSHEET_{k.upper()}": str(v) for k, v in settings.items()})
     return env
+
+
+SCHEDULE_KINDS = ("broadsheet.enqueue_due", "broadsheet.retry_stalled")
+
+
+def progress(engine) -> tuple[int, int, int]:
+    """Articles stored, placed in a story, and enriched."""
+    from sqlalchemy import text
+    with engine.connect() as conn:
+        return tuple(conn.execute(text(
+            "SELECT count(*), count(story_id), count(enriched) FROM articles WHERE status = 'ok'")).one())
+
+
+def open_jobs(engine) -> int:
+    """Jobs queued or running, other than the periodic scheduling ones."""
+    from sqlalchemy import text
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing') "
+                                 "AND task_name <> ALL(:kinds)"), {"kinds": list(SCHEDULE_KINDS)}).scalar_one()
+
+
+def finished(engine, articles: int) -> bool:
+    """Every article stored, placed and enriched, and no pipeline job left."""
+    return progress(engine) == (articles,) * 3 and open_jobs(engine) == 0

@@ -12,7 +12,8 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from bench.cluster import Cluster, fresh_database, free_port, postgres_reachable, service_env, wait_until
+from bench.cluster import (Cluster, finished, fresh_database, free_port, postgres_reachable, progress, service_env,
+                           wait_until)
 from bench.newsroom import generate, start_newsroom
 from bench.stories import bcubed
 from broadsheet.config import load_config
@@ -25,7 +26,6 @@ pytestmark = pytest.mark.skipif(not postgres_reachable(), reason="PostgreSQL at 
 
 ARTICLES, PUBLISHERS, WORKERS, KILLS = 500, 10, 3, 7
 TIMEOUT = 600  # seconds for the whole run on a loaded machine: a limit for a hang, not a speed test
-SCHEDULE_KINDS = ("broadsheet.enqueue_due", "broadsheet.retry_stalled")
 
 
 @pytest.fixture(scope="module")
@@ -58,29 +58,12 @@ def _embedded_stories(room, tmp_path) -> dict[str, str]:
         engine.dispose()
 
 
-def _progress(engine) -> tuple[int, int, int]:
-    """Articles stored, placed in a story, and enriched."""
-    with engine.connect() as conn:
-        return tuple(conn.execute(text(
-            "SELECT count(*), count(story_id), count(enriched) FROM articles WHERE status = 'ok'")).one())
-
-
-def _open_jobs(engine) -> int:
-    with engine.connect() as conn:
-        return conn.execute(text("SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing') "
-                                 "AND task_name <> ALL(:kinds)"), {"kinds": list(SCHEDULE_KINDS)}).scalar_one()
-
-
-def _finished(engine) -> bool:
-    return _progress(engine) == (ARTICLES,) * 3 and _open_jobs(engine) == 0
-
-
 def _kill_and_restart(cluster: Cluster, engine, victims) -> int:
     """SIGKILL a worker at each eighth of the work (stored + placed + enriched), starting a new one each time."""
     kills = 0
     for step in range(1, KILLS + 1):
-        wait_until(lambda: sum(_progress(engine)) >= 3 * ARTICLES * step / (KILLS + 1), TIMEOUT,
-                   f"progress {step}/{KILLS + 1} (now {_progress(engine)})")
+        wait_until(lambda: sum(progress(engine)) >= 3 * ARTICLES * step / (KILLS + 1), TIMEOUT,
+                   f"progress {step}/{KILLS + 1} (now {progress(engine)})")
         live = cluster.live("worker")
         cluster.kill(live[next(victims) % len(live)])
         cluster.start("worker", "--concurrency", "3")
@@ -109,7 +92,7 @@ def test_workers_survive_sigkill_and_match_one_process(newsroom, tmp_path):
             for _ in range(WORKERS):
                 cluster.start("worker", "--concurrency", "3")
             assert _kill_and_restart(cluster, engine, itertools.count()) == KILLS
-            wait_until(lambda: _finished(engine), TIMEOUT, "every article stored, placed and enriched")
+            wait_until(lambda: finished(engine, ARTICLES), TIMEOUT, "every article stored, placed and enriched")
             assert len(cluster.live("worker")) == WORKERS
             with engine.connect() as conn:
                 rows = conn.execute(text("SELECT id, url, status FROM articles")).all()

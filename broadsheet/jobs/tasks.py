@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 PLACE_BATCH = understand.BACKLOG  # the stage places up to this many of the oldest unplaced articles per run
 FOLLOW_UP_CHUNK = 10  # articles per enrich / related job: short GIL holds, spread over workers
 HEARTBEAT = 2.0  # seconds between a worker's heartbeats
+PLACE_GATHER = 15.0  # seconds placement waits for a wave of fetches to finish (a burst is placed as one batch)
 STALLED_AFTER = 30.0  # a worker silent this long is dead (spaCy and numpy can hold the GIL for seconds on a busy machine)
 
 
@@ -80,12 +81,13 @@ class Context:
 
 # --- enqueueing (always inside a store transaction) ----------------------------------------------
 
-def defer(conn: Connection, kind: Kind, **kwargs: Any) -> int | None:
+def defer(conn: Connection, kind: Kind, in_seconds: float | None = None, **kwargs: Any) -> int | None:
     """Enqueue a job in the connection's transaction; None when its queueing lock says one waits already."""
     lock = kind.lock.format(**kwargs) if kind.lock else None
     queueing = kind.queueing_lock.format(**kwargs) if kind.queueing_lock else None
     deferrer = configure_task(name=kind.name, job_manager=JobManager(procrastinate.SyncPsycopgConnector()),
                               queue=kind.queue, lock=lock, queueing_lock=queueing, priority=kind.priority,
+                              schedule_in=None if in_seconds is None else {"seconds": in_seconds},
                               connection=conn.connection.driver_connection)
     if queueing is None:
         return deferrer.defer(**kwargs)
@@ -186,6 +188,9 @@ def place_articles(ctx: Context) -> int:
         todo = story_store.unplaced_backlog(conn, PLACE_BATCH)
         if not todo:
             return 0
+        if _gathering(conn, todo):
+            defer(conn, PLACE, in_seconds=1.0)
+            return 0
         understand.understand_batch(ctx.engine, conn, todo)
         # The stage re-reads the backlog itself, so an article committed meanwhile may be placed
         # too without being in `ids`: enqueue_due's sweep gives it its enrichment job.
@@ -196,6 +201,21 @@ def place_articles(ctx: Context) -> int:
         if len(todo) == PLACE_BATCH:
             defer(conn, PLACE)  # more are waiting
     return len(todo)
+
+
+_FETCHING = text("""
+    SELECT count(*) FROM procrastinate_jobs WHERE task_name = ANY(:tasks) AND status IN ('todo', 'doing')
+       AND (status = 'doing' OR scheduled_at IS NULL OR scheduled_at <= now())""")
+
+
+def _gathering(conn: Connection, todo: list) -> bool:
+    """Whether to wait for the pages still being fetched: the online story index places a batch in
+    publication order, so a burst placed at once is placed as the embedded runner places it; the
+    wait ends when fetching does, or PLACE_GATHER seconds after the oldest article was stored."""
+    oldest = min((a.fetched_at for a in todo if a.fetched_at), default=None)
+    if oldest is None or (stages.now_utc() - oldest).total_seconds() >= PLACE_GATHER:
+        return False
+    return conn.execute(_FETCHING, {"tasks": [FETCH.name, POLL.name]}).scalar_one() > 0
 
 
 def enrich_articles(ctx: Context, ids: list[str]) -> int:

@@ -1,0 +1,155 @@
+"""The job engine: settings, enqueueing inside store transactions, locks, `broadsheet jobs`, and a
+source added while a worker runs (PostgreSQL parts skip when 127.0.0.1:5432 is unreachable)."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+
+import pytest
+from procrastinate.jobs import Status
+from sqlalchemy import text
+
+from bench.cluster import Cluster, fresh_database, postgres_reachable, service_env, wait_until
+from broadsheet.config import load_config
+from broadsheet.errors import ConfigError, InputError
+from broadsheet.jobs import admin, tasks
+from broadsheet.jobs.engine import ensure_schema, job_engine
+from broadsheet.jobs.worker import check_queues
+from broadsheet.store.db import open_database
+from httpserver import Reply
+
+needs_postgres = pytest.mark.skipif(not postgres_reachable(), reason="PostgreSQL at 127.0.0.1:5432 is not reachable")
+
+
+def test_job_engine_defaults_to_embedded_and_procrastinate_needs_postgresql(tmp_path):
+    assert job_engine(load_config(environ={}, data_dir=str(tmp_path))) == "embedded"
+    with pytest.raises(ConfigError, match="keeps its jobs in PostgreSQL"):
+        job_engine(load_config(environ={}, data_dir=str(tmp_path), job_engine="procrastinate"))
+    with pytest.raises(ConfigError, match="must be one of embedded, procrastinate"):
+        job_engine(load_config(environ={}, data_dir=str(tmp_path), job_engine="celery"))
+
+
+def test_worker_names_the_queues_when_given_an_unknown_one():
+    assert check_queues([]) is None
+    assert check_queues(["sources", "articles"]) == ["sources", "articles"]
+    with pytest.raises(ConfigError, match="unknown queue bogus; the queues are sources, articles, placement, enrich, schedule"):
+        check_queues(["bogus"])
+
+
+def test_worker_refuses_to_start_without_a_job_engine(tmp_path):
+    env = {"BROADSHEET_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "PYTHONPATH": ":".join(sys.path)}
+    done = subprocess.run([sys.executable, "-m", "broadsheet", "worker"], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 1
+    assert "no job engine is configured" in done.stderr
+
+
+@pytest.fixture
+def pg(tmp_path):
+    """A fresh PostgreSQL database with Broadsheet's and procrastinate's tables, and its settings."""
+    if not postgres_reachable():
+        pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
+    with fresh_database("bs_jobs") as url:
+        config = load_config(environ={}, data_dir=str(tmp_path), database_url=url, job_engine="procrastinate",
+                             allow_private_addresses=True, per_host_delay=0.0)
+        ensure_schema(config)
+        engine = open_database(url)
+        yield engine, config
+        engine.dispose()
+
+
+def _jobs(engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text("SELECT task_name, status, lock FROM procrastinate_jobs ORDER BY id"))]
+
+
+@needs_postgres
+def test_a_job_is_enqueued_only_when_its_transaction_commits(pg):
+    engine, _ = pg
+    with engine.connect() as conn:
+        with conn.begin() as transaction:
+            tasks.defer(conn, tasks.FETCH, article_id="a1")
+            transaction.rollback()
+    assert _jobs(engine) == []
+    with engine.begin() as conn:
+        tasks.defer(conn, tasks.FETCH, article_id="a2")
+    assert _jobs(engine) == [("broadsheet.fetch_article", "todo", "article:a2")]
+
+
+@needs_postgres
+def test_a_source_waits_in_the_queue_once_and_the_refusal_keeps_the_transaction(pg):
+    engine, _ = pg
+    with engine.begin() as conn:
+        assert tasks.defer(conn, tasks.POLL, source_id=7) is not None
+        assert tasks.defer(conn, tasks.POLL, source_id=7) is None  # queueing lock: one waiting poll per source
+        tasks.defer(conn, tasks.PLACE)
+    assert _jobs(engine) == [("broadsheet.poll_source", "todo", "source:7"),
+                             ("broadsheet.place_articles", "todo", "placement")]
+
+
+@needs_postgres
+def test_jobs_command_counts_retries_and_cancels(pg):
+    engine, config = pg
+    with engine.begin() as conn:
+        failed = tasks.defer(conn, tasks.FETCH, article_id="x")
+        queued = tasks.defer(conn, tasks.FETCH, article_id="y")
+    with engine.begin() as conn:  # what a worker records when a job ran out of attempts
+        conn.execute(text("UPDATE procrastinate_jobs SET status = 'doing' WHERE id = :id"), {"id": failed})
+    asyncio.run(_finish(config, failed))
+    counts = {c.kind: c for c in admin.job_counts(config)}
+    assert (counts["broadsheet.fetch_article"].queued, counts["broadsheet.fetch_article"].failed) == (1, 1)
+    assert [j.id for j in admin.failed_jobs(config)] == [failed]
+    with pytest.raises(InputError, match=f"job {queued} is not a failed job"):
+        admin.retry(config, queued)
+    assert admin.retry(config, all_failed=True) == 1
+    assert admin.cancel(config, queued) == "cancelled"
+    counts = {c.kind: c for c in admin.job_counts(config)}["broadsheet.fetch_article"]
+    assert (counts.queued, counts.failed, counts.retried, counts.cancelled) == (1, 0, 1, 1)
+
+
+async def _finish(config, job_id: int) -> None:
+    from broadsheet.jobs.engine import make_app
+    app = make_app(config)
+    async with app.open_async():
+        await app.job_manager.finish_job_by_id_async(job_id, Status.FAILED, delete_job=False)
+
+
+FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>Late Paper</title><link>{base}/</link>
+<item><title>Ferry strike ends in Port Ollen</title><link>{base}/a/1</link><guid>{base}/a/1</guid></item>
+<item><title>Harbour fees to rise in Ollen</title><link>{base}/a/2</link><guid>{base}/a/2</guid></item>
+</channel></rss>"""
+PAGE = ("<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+        "<p>The ferry crews of Port Ollen returned to work on Tuesday after a week-long strike over rosters.</p>"
+        "<p>Harbour master Ilse Varn said the first sailings would leave at dawn and the backlog would clear by Friday.</p>"
+        "<p>Union leaders said the new roster gives each crew two full days of rest in every seven days.</p>"
+        "</article></body></html>")
+
+
+@needs_postgres
+def test_a_source_added_while_a_worker_runs_is_polled_and_its_articles_placed(pg, server, tmp_path):
+    engine, config = pg
+    server.routes["/feed.xml"] = Reply(200, FEED.format(base=server.base).encode(), {"Content-Type": "application/rss+xml"})
+    for n, title in ((1, "Ferry strike ends"), (2, "Harbour fees to rise")):
+        server.routes[f"/a/{n}"] = Reply(200, PAGE.format(title=title).encode(), {"Content-Type": "text/html"})
+    cluster = Cluster(service_env(config.database_url, schedule_tick=1), tmp_path)
+    try:
+        cluster.start("worker", "--concurrency", "2")
+        wait_until(lambda: _workers(engine) == 1, 120, "the worker to register")
+        added = subprocess.run([sys.executable, "-m", "broadsheet", "sources", "add", server.url("/feed.xml")],
+                               env=cluster.env, capture_output=True, text=True, timeout=120)
+        assert added.returncode == 0, added.stderr
+        wait_until(lambda: _placed(engine) == 2, 120, "both articles stored and placed")
+    finally:
+        cluster.close()
+
+
+def _workers(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM procrastinate_workers")).scalar_one()
+
+
+def _placed(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM articles WHERE status = 'ok' AND story_id IS NOT NULL")).scalar_one()

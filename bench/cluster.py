@@ -70,6 +70,43 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def descendants(root: int) -> set[int]:
+    """The pids of a process and every process below it (Linux /proc)."""
+    parent_of = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent_of[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (FileNotFoundError, ProcessLookupError, IndexError):
+                continue
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, parent in parent_of.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return tree
+
+
+class TreeCPU:
+    """CPU seconds of a process tree, sampled so that helpers (an extraction pool, a forkserver)
+    count too; a process's last ~`every` seconds before it ends may be missed."""
+
+    def __init__(self) -> None:
+        self.seen: dict[int, float] = {}
+
+    def sample(self, root: int) -> None:
+        """Record the CPU time of every process of the tree now."""
+        for pid in descendants(root):
+            try:
+                self.seen[pid] = max(self.seen.get(pid, 0.0), cpu_seconds(pid))
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+
+    def total(self) -> float:
+        """CPU seconds seen over the whole tree."""
+        return sum(self.seen.values())
+
+
 @dataclass
 class Cluster:
     """Broadsheet processes sharing one database; every process started here is stopped by close()."""

@@ -2,7 +2,8 @@
 
 - articles per second and CPU seconds per article for the embedded runner (`broadsheet refresh`,
   SQLite, one process) and for 1, 2 and 3 `broadsheet worker` processes on PostgreSQL (procrastinate),
-  from start to every article stored, placed in a story and enriched (process start-up included);
+  from the sources being added to every article stored, placed in a story and enriched (the embedded
+  run includes its process start-up, a few seconds; workers are started and ready before the clock);
 - the delay from an item appearing in a feed to its article page being served by `broadsheet serve`,
   p50 and p95, with 3 workers.
 
@@ -24,11 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.cluster import (Cluster, finished, fresh_database, free_port, postgres_reachable,  # noqa: E402
-                           service_env, wait_until)
+from bench.cluster import (Cluster, TreeCPU, finished, fresh_database, free_port,  # noqa: E402
+                           postgres_reachable, service_env, wait_until)
 from bench.newsroom import Newsroom, generate, start_newsroom  # noqa: E402
 from broadsheet.extract.urls import url_id  # noqa: E402
 from broadsheet.store.db import open_database  # noqa: E402
@@ -59,33 +61,40 @@ def _add_sources(url: str, room: Newsroom) -> None:
 
 
 def run_embedded(room: Newsroom, folder: Path) -> Result:
-    """`broadsheet refresh` on SQLite: one process, the embedded runner."""
+    """`broadsheet refresh` on SQLite: one process (and its extraction pool), the embedded runner."""
     url = f"sqlite:///{folder / 'embedded.db'}"
     _add_sources(url, room)
-    env = service_env(url, job_engine="embedded")
+    cpu = TreeCPU()
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "broadsheet", "refresh"], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "broadsheet", "refresh"], env=service_env(url, job_engine="embedded"),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)  # usage covers the process and the extraction pool it reaped
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    while proc.poll() is None:
+        cpu.sample(proc.pid)
+        time.sleep(0.1)
     if proc.returncode:
         raise RuntimeError(f"broadsheet refresh exited with {proc.returncode}")
-    return Result("embedded (SQLite, 1 process)", len(room.items), time.monotonic() - started,
-                  usage.ru_utime + usage.ru_stime)
+    return Result("embedded (SQLite, 1 process)", len(room.items), time.monotonic() - started, cpu.total())
+
+
+def _registered(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM procrastinate_workers")).scalar_one()
 
 
 def run_workers(room: Newsroom, workers: int, folder: Path) -> Result:
-    """N `broadsheet worker` processes on a fresh PostgreSQL database, until everything is done."""
+    """N `broadsheet worker` processes on a fresh PostgreSQL database: from the sources being added
+    (workers started and ready) until every article is stored, placed and enriched."""
     with fresh_database("bs_bench") as url:
-        _add_sources(url, room)
         engine = open_database(url)
-        cluster = Cluster(service_env(url, schedule_tick=2), folder)
+        cluster = Cluster(service_env(url, schedule_tick=1), folder)
         try:
-            started = time.monotonic()
             for _ in range(workers):
                 cluster.start("worker", "--concurrency", "3")
+            wait_until(lambda: _registered(engine) == workers, TIMEOUT, "the workers to start")
+            cpu_before, started = cluster.cpu(), time.monotonic()
+            _add_sources(url, room)
             wait_until(lambda: finished(engine, len(room.items)), TIMEOUT, "the workers to finish", every=0.5)
-            seconds, cpu = time.monotonic() - started, cluster.cpu()
+            seconds, cpu = time.monotonic() - started, cluster.cpu() - cpu_before
         finally:
             cluster.close()
             engine.dispose()

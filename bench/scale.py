@@ -78,6 +78,8 @@ def run_embedded(room: Newsroom, folder: Path) -> Result:
 
 def _registered(engine) -> int:
     with engine.connect() as conn:
+        if conn.execute(text("SELECT to_regclass('procrastinate_workers')")).scalar_one() is None:
+            return 0  # the first worker has not installed the job tables yet
         return conn.execute(text("SELECT count(*) FROM procrastinate_workers")).scalar_one()
 
 

@@ -103,6 +103,7 @@ def test_workers_survive_sigkill_and_match_one_process(newsroom, tmp_path):
             labels = [expected[i] for i in ids]
             workers_f1 = bcubed(labels, [stories[i] for i in ids])[2]
             single_f1 = bcubed(labels, [baseline[i] for i in ids])[2]
+            print(f"\nBCubed F1: {workers_f1:.3f} with {WORKERS} workers and {KILLS} SIGKILLs, {single_f1:.3f} in one process")
             assert workers_f1 >= single_f1 - 0.02, f"BCubed F1 {workers_f1:.3f} with workers, {single_f1:.3f} in one process"
             wait_until(lambda: _answers(f"http://127.0.0.1:{port}/"), 60, "the site to answer")
             assert _check_pages(f"http://127.0.0.1:{port}", stories) == []

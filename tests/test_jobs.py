@@ -107,6 +107,16 @@ def test_jobs_command_counts_retries_and_cancels(pg):
     assert admin.cancel(config, queued) == "cancelled"
     counts = {c.kind: c for c in admin.job_counts(config)}["broadsheet.fetch_article"]
     assert (counts.queued, counts.failed, counts.retried, counts.cancelled) == (1, 0, 1, 1)
+    env = service_env(config.database_url)
+    shown = subprocess.run([sys.executable, "-m", "broadsheet", "jobs"], env=env, capture_output=True, text=True,
+                           timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    rows = [[cell.strip() for cell in line.split("│") if cell.strip()] for line in shown.stdout.splitlines()]
+    assert [row[1:] for row in rows if row and row[0] == "broadsheet.fetch_article"] == [["1", "0", "0", "1", "1"]]
+    refused = subprocess.run([sys.executable, "-m", "broadsheet", "jobs", "retry", str(queued + 100)], env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 1
+    assert f"job {queued + 100} is not a failed job" in refused.stderr
 
 
 async def _finish(config, job_id: int) -> None:

@@ -163,3 +163,35 @@ def _workers(engine) -> int:
 def _placed(engine) -> int:
     with engine.connect() as conn:
         return conn.execute(text("SELECT count(*) FROM articles WHERE status = 'ok' AND story_id IS NOT NULL")).scalar_one()
+
+
+def _die_running(engine, job_id: int) -> None:
+    """What SIGKILL leaves: the job running on a worker whose heartbeat stopped a minute ago."""
+    with engine.begin() as conn:
+        worker = conn.execute(text("INSERT INTO procrastinate_workers (last_heartbeat) VALUES "
+                                   "(now() - interval '60 seconds') RETURNING id")).scalar_one()
+        conn.execute(text("UPDATE procrastinate_jobs SET status = 'doing', worker_id = :w WHERE id = :id"),
+                     {"w": worker, "id": job_id})
+
+
+async def _retry_stalled(config) -> int:
+    from broadsheet.jobs.engine import make_app
+    app = make_app(config)
+    async with app.open_async():
+        return await tasks.retry_stalled(app.job_manager)
+
+
+@needs_postgres
+def test_the_jobs_of_a_dead_worker_are_queued_again_unless_a_copy_waits(pg):
+    engine, config = pg
+    with engine.begin() as conn:
+        fetch = tasks.defer(conn, tasks.FETCH, article_id="a")
+        poll = tasks.defer(conn, tasks.POLL, source_id=3)
+    _die_running(engine, fetch)
+    _die_running(engine, poll)
+    with engine.begin() as conn:
+        copy = tasks.defer(conn, tasks.POLL, source_id=3)  # the scheduler queued the next poll meanwhile
+    assert asyncio.run(_retry_stalled(config)) == 1
+    with engine.connect() as conn:
+        states = dict(conn.execute(text("SELECT id, status || ':' || attempts FROM procrastinate_jobs")).all())
+    assert states == {fetch: "todo:1", poll: "aborted:1", copy: "todo:0"}

@@ -274,10 +274,12 @@ async def retry_stalled(manager: JobManager) -> int:
         try:
             await manager.retry_job(job)
             retried += 1
+            log.warning("jobs: %s (job %s) was running on a dead worker; queued again", job.task_name, job.id)
         except procrastinate.exceptions.ConnectorException:
-            # A copy already waits under the same queueing lock: close this one so its lock is freed.
-            await manager.finish_job(job, status=procrastinate.jobs.Status.FAILED, delete_job=False)
-        log.warning("jobs: %s (job %s) was running on a dead worker; queued again", job.task_name, job.id)
+            # A copy already waits under the same queueing lock and will do the work: close this one
+            # (aborted, not failed: nothing went wrong with the work itself) so its lock is freed.
+            await manager.finish_job(job, status=procrastinate.jobs.Status.ABORTED, delete_job=False)
+            log.warning("jobs: %s (job %s) died with its worker; the copy already queued will run", job.task_name, job.id)
     return retried
 
 

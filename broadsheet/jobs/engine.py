@@ -1,14 +1,12 @@
-"""Opening procrastinate on the site's PostgreSQL, and enqueueing inside a store transaction.
+"""Opening procrastinate on the site's PostgreSQL: which engine is configured, the connection
+string, the job tables, and a transaction-scoped lock for writes that must not interleave.
 
 Jobs live in the same database as the rows they concern, so a job is enqueued in the very
-transaction that writes its rows: either both are committed or neither is, and a worker killed
-between the two cannot leave a row nobody will process.
+transaction that writes its rows (`tasks.defer`): either both are committed or neither is.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import procrastinate
@@ -61,24 +59,6 @@ def ensure_schema(config: Config) -> None:
                     app.schema_manager.apply_schema()
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
-
-
-class _OneConnection:
-    """What procrastinate's sync connector needs of a pool: lending out one given connection."""
-
-    def __init__(self, connection: psycopg.Connection):
-        self._connection = connection
-
-    def connection(self) -> contextlib.AbstractContextManager[psycopg.Connection]:
-        return contextlib.nullcontext(self._connection)
-
-
-@contextlib.contextmanager
-def in_transaction(app: procrastinate.App, conn: Connection) -> Iterator[procrastinate.App]:
-    """The app deferring through the store connection's open transaction (commit or roll back together)."""
-    connector = procrastinate.SyncPsycopgConnector()
-    connector.open(pool=_OneConnection(conn.connection.driver_connection))  # type: ignore[arg-type]
-    yield app.with_connector(connector)
 
 
 def advisory_xact_lock(conn: Connection, key: str) -> None:

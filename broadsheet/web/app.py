@@ -30,6 +30,7 @@ from broadsheet.store.search import SearchFilters, search_articles
 from broadsheet.web.atom import atom_response
 from broadsheet.web.cache import PageCache
 from broadsheet.web.coverage import coverage_router
+from broadsheet.web.security import SecurityHeaders, install_filters
 from broadsheet.nlp.section_lexicon import SECTIONS
 from broadsheet.nlp.embed import model_state, query_encoder
 
@@ -41,6 +42,7 @@ def _templates() -> Jinja2Templates:
     templates.env.filters.update(relative=relative_time, absolute=absolute_time, iso=iso_time,
                                  host=lambda url: urlsplit(url or "").netloc)
     templates.env.globals["version"] = __version__
+    install_filters(templates.env)  # only http(s) links are ever rendered, whatever a row holds
     return templates
 
 
@@ -77,6 +79,7 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
     """Build the site for one database; `on_new_entries` is called when a hub pushes news."""
     app = FastAPI(title="Broadsheet", version=__version__, docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json", description="The JSON API of a Broadsheet news desk.")
+    app.state.config = config  # feeds build absolute links from public_url / trusted_hosts (web/security.py)
     app.include_router(websub_router(engine, on_new_entries))
     embed = query_encoder(config.embeddings)  # questions in search are also matched by meaning (lazy load)
     app.include_router(api_router(engine, embed))
@@ -179,6 +182,7 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
     # Outermost: anonymous readers of the same page within a few seconds share one rendering.
     app.add_middleware(PageCache, ttl=config.page_cache_seconds, session_cookies=(SESSION_COOKIE,),
                        longer={"/articles/": config.article_cache_seconds})
+    app.add_middleware(SecurityHeaders)  # outermost: cached pages and errors carry the headers too
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:

@@ -205,3 +205,42 @@ def test_without_public_url_only_a_trusted_host_is_used(engine, config):
         forged = http.get("/feed.atom", headers={"Host": "evil.example"}).content
     assert b'href="http://news.example/"' in trusted
     assert b"evil.example" not in forged and b'href="http://127.0.0.1:8123/"' in forged
+
+
+HOSTILE_REQUESTS = [
+    ("/latest?page=9223372036854775807", 404, "html"), ("/latest?page=99999999999999999999999", 404, "html"),
+    ("/?page=%C2%B2", 200, "html"), ("/sources/9223372036854775808", 422, "html"),
+    ("/sources/99999999999999999999/feed.atom", 422, "html"), ("/search?q=x&source=%C2%B2", 200, "html"),
+    ("/search?q=x&source=99999999999999999999999&page=1", 200, "html"), ("/comments/99999999999999999999", 422, "html"),
+    ("/nowhere", 404, "html"), ("/entities/99999999999999999999", 400, "html"),
+    ("/api/articles?offset=9223372036854775807", 422, "json"), ("/api/articles?source_id=99999999999999999999", 422, "json"),
+    ("/api/sources/99999999999999999999", 422, "json"), ("/api/entities/99999999999999999999", 422, "json"),
+    ("/api/search?q=x&since=0001-01-01", 200, "json"), ("/api/search?q=x&until=9999-12-31T23:59:59-23:59", 200, "json"),
+    ("/api/search?q=x&since=0001-01-01T00:00:00%2B23:59", 200, "json"), ("/api/search?q=x&section=business", 200, "json"),
+    ("/api/search?q=x&section=astrology", 400, "json"), ("/api/stories?section=BUSINESS", 200, "json"),
+    ("/api/stories?section=astrology", 400, "json"), ("/api/nowhere", 404, "json"),
+    ("/api/stories?offset=-1", 422, "json"),
+]
+
+
+@pytest.mark.parametrize("path, status, kind", HOSTILE_REQUESTS)
+def test_out_of_range_input_is_refused_in_the_project_shape_never_500(engine, config, path, status, kind):
+    with AppServer(create_app(engine, config)) as base, httpx.Client(base_url=base) as http:
+        response = http.get(path)
+        again = http.get("/healthz")  # the same keep-alive connection still answers
+    assert response.status_code == status, response.text[:300]
+    assert again.status_code == 200
+    if kind == "json":
+        assert response.headers["content-type"].startswith("application/json")
+        assert status == 200 or set(response.json()) == {"error"}
+    else:
+        assert response.headers["content-type"].startswith("text/html") and "<!doctype html>" in response.text.lower()
+
+
+def test_section_filters_agree_between_pages_and_api(engine, config):
+    with AppServer(create_app(engine, config)) as base, httpx.Client(base_url=base) as http:
+        statuses = [http.get(p).status_code for p in ("/sections/BUSINESS", "/api/stories?section=business",
+                                                       "/api/search?q=x&section=Business")]
+        page = http.get("/search", params={"q": "x", "section": "business"}).text
+    assert statuses == [200, 200, 200]
+    assert '<option value="Business" selected' in page or 'value="Business" selected' in page

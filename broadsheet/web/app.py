@@ -7,7 +7,9 @@ from pathlib import Path
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, urlencode, urlsplit
 
-from fastapi import FastAPI, Request
+from typing import Annotated
+
+from fastapi import FastAPI, Path as PathParam, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -31,6 +33,8 @@ from broadsheet.web.atom import atom_response
 from broadsheet.web.cache import PageCache
 from broadsheet.web.coverage import coverage_router
 from broadsheet.web.security import SecurityHeaders, install_filters
+from broadsheet.api.params import MAX_ID, optional_id, page_number as _page_number, section_of
+from broadsheet.web.edge import install_error_handlers
 from broadsheet.nlp.section_lexicon import SECTIONS
 from broadsheet.nlp.embed import model_state, query_encoder
 
@@ -46,14 +50,6 @@ def _templates() -> Jinja2Templates:
     return templates
 
 
-def _page_number(raw: str | None) -> int:
-    """Page from the query string; bad values fall back to the first page."""
-    try:
-        return max(1, int(raw or 1))
-    except ValueError:
-        return 1
-
-
 _SINCE = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=31)}
 
 
@@ -65,8 +61,7 @@ def _since(value: str | None) -> datetime | None:
 
 def _search_filters(source: str | None, section: str | None, since: str | None) -> SearchFilters:
     """Filters from the search form; unknown values are ignored (a shared link stays usable)."""
-    return SearchFilters(source_id=int(source) if source and source.isdigit() else None,
-                         section=section if section in SECTIONS else None, since=_since(since))
+    return SearchFilters(source_id=optional_id(source), section=section_of(section), since=_since(since))
 
 
 def _feed_query(q: str, filters: SearchFilters, since: str | None) -> str:
@@ -98,6 +93,8 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
     # Coverage first: its story page (coverage, AI panel, comments) is the one readers get.
     app.include_router(coverage_router(engine, config, render, comments_section, _page_number))
     app.include_router(ai_router(engine, config, render))
+
+    install_error_handlers(app, render)  # validation and HTTP errors in the project's shape, HTML or JSON
 
     @app.exception_handler(BroadsheetError)
     async def on_error(request: Request, exc: BroadsheetError) -> Response:
@@ -138,7 +135,7 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
         return Response(export_opml(source_store.list_sources(engine)), media_type="text/x-opml; charset=utf-8")
 
     @app.get("/sources/{source_id}", response_class=HTMLResponse)
-    def source(request: Request, source_id: int, page: str | None = None) -> HTMLResponse:
+    def source(request: Request, source_id: Annotated[int, PathParam(ge=0, le=MAX_ID)], page: str | None = None) -> HTMLResponse:
         item = source_store.get_source(engine, source_id)
         number = _page_number(page)
         items = article_store.latest_articles(engine, limit=page_size, offset=(number - 1) * page_size,
@@ -153,7 +150,7 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
         return atom_response(request, "Broadsheet: latest news", article_store.latest_articles(engine, limit=50), "/")
 
     @app.get("/sources/{source_id}/feed.atom", include_in_schema=False)
-    def source_feed(request: Request, source_id: int) -> Response:
+    def source_feed(request: Request, source_id: Annotated[int, PathParam(ge=0, le=MAX_ID)]) -> Response:
         item = source_store.get_source(engine, source_id)
         items = article_store.latest_articles(engine, limit=50, source_id=source_id)
         return atom_response(request, f"Broadsheet: {item.title or item.feed_url}", items, f"/sources/{source_id}")

@@ -7,12 +7,15 @@ the URL policy existed can never become a `javascript:` link; and the site's own
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from broadsheet.config import Config
 from broadsheet.extract.urls import safe_url
+
+log = logging.getLogger(__name__)
 
 # No inline script or style and no plugins; images may come from publishers (lead images).
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' http: https:; "
@@ -42,15 +45,39 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        started = False
+
         async def with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
                 message = {**message, "headers": headers}
             await send(message)
 
-        await self.app(scope, receive, with_headers)
+        try:
+            await self.app(scope, receive, with_headers)
+        except Exception:
+            # Answered here, not re-raised: the server would otherwise drop a keep-alive connection.
+            log.exception("web: %s %s failed", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            await _send_server_error(scope, with_headers)
+
+
+async def _send_server_error(scope: Scope, send: Send) -> None:
+    """A 500 in the project's shape: JSON under /api, a short HTML page elsewhere."""
+    if scope.get("path", "").startswith("/api/"):
+        body, kind = b'{"error": "server: something went wrong; it has been logged."}', b"application/json"
+    else:
+        body = (b"<!doctype html><html lang=en><meta charset=utf-8><title>Error</title>"
+                b"<h1>Error</h1><p>Something went wrong on our side; it has been logged. Please try again.</p>")
+        kind = b"text/html; charset=utf-8"
+    await send({"type": "http.response.start", "status": 500,
+                "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def http_url(value: object) -> str:

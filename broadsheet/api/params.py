@@ -5,6 +5,7 @@ date that overflows when converted to UTC."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 from broadsheet.errors import InputError, NotFound
@@ -16,6 +17,11 @@ MAX_PAGE = MAX_OFFSET // 1000
 EARLIEST = datetime(1900, 1, 1, tzinfo=timezone.utc)  # date filters are clamped here: nothing older exists
 LATEST = datetime(2200, 1, 1, tzinfo=timezone.utc)
 _SECTIONS = {s.lower(): s for s in SECTIONS}
+# Sections in any case, as a pattern OpenAPI tools understand (ECMA regexes have no (?i) flag).
+SECTION_PATTERN = "^(" + "|".join("".join(f"[{c.upper()}{c.lower()}]" for c in s) for s in SECTIONS) + ")$"
+# RFC 3339 date-time (what OpenAPI's "date-time" means), or a full date.
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2}([Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2}))?", re.ASCII)
+TIME_SCHEMA = {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}]}
 
 
 def page_number(raw: str | None) -> int:
@@ -58,3 +64,24 @@ def bounded_time(value: datetime | None) -> datetime | None:
     except OverflowError:
         return LATEST if aware.year > 2000 else EARLIEST
     return min(max(utc, EARLIEST), LATEST)
+
+
+def parse_time(raw: str | None, name: str) -> datetime | None:
+    """An RFC 3339 date-time or a date from the query string, bounded (see bounded_time); InputError
+    when it is neither (pydantic alone would take "0" as 1970)."""
+    if raw is None or raw == "":
+        return None
+    if not _TIME.fullmatch(raw):
+        raise InputError(f"api: {name} must be a date (2026-11-26) or a date-time (2026-11-26T08:00:00Z)")
+    text = raw.upper().replace("Z", "+00:00")
+    leap = len(text) > 10 and text[17:19] == "60"
+    try:
+        value = datetime.fromisoformat(text[:17] + "59" + text[19:] if leap else text)
+        utc = value.astimezone(timezone.utc) if value.tzinfo else value
+        if leap and (utc.hour, utc.minute) != (23, 59):  # RFC 3339: a leap second ends a UTC day
+            raise ValueError("second 60 only ends a UTC day")
+    except ValueError as exc:
+        raise InputError(f"api: {name} is not a real date or time ({exc})") from exc
+    except OverflowError:
+        pass  # past either end of time: bounded below
+    return bounded_time(value)

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import numpy as np
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import Engine
@@ -18,7 +18,8 @@ from broadsheet.api.schemas import (ArticleList, ArticleOut, ArticleSummaryOut, 
                                     EntityList, EntityOut, ErrorOut, Page, SearchHitOut, SearchResults, SourceList,
                                     SourceOut, StoryDetailOut, StoryList, StoryOut)
 from broadsheet.errors import NotFound
-from broadsheet.api.params import MAX_ID, MAX_OFFSET, bounded_time, section_of
+from broadsheet.api.params import (MAX_ID, MAX_OFFSET, SECTION_PATTERN, TIME_SCHEMA, parse_time,
+                                   section_of)
 from broadsheet.store import articles as article_store
 from broadsheet.store import comments as comment_store
 from broadsheet.store import coverage
@@ -34,6 +35,8 @@ COMMON = {304: {"description": "Not modified: the client's copy (If-None-Match) 
           400: {"model": ErrorOut, "description": "Bad request: a parameter is out of range or unknown"},
           422: {"model": ErrorOut, "description": "A parameter does not have the declared type or bounds"}}
 Offset = Query(0, ge=0, le=MAX_OFFSET)
+Section = Query(None, pattern=SECTION_PATTERN, description="A section, in any case (business, Business)")
+Time = Query(None, json_schema_extra=TIME_SCHEMA, description="A date-time (RFC 3339) or a date, UTC when no offset")
 
 
 def json_with_etag(request: Request, model: BaseModel) -> Response:
@@ -82,8 +85,8 @@ def api_router(engine: Engine, embed: Callable[[str], np.ndarray] | None = None)
                 summary="Search, ranked by relevance and recency; questions are also matched by meaning")
     def search(request: Request, q: str = Query(..., min_length=1, max_length=500), limit: int = Query(20, ge=1, le=MAX_LIMIT),
                offset: int = Offset, source_id: int | None = Query(None, ge=0, le=MAX_ID),
-               since: datetime | None = None, until: datetime | None = None, section: str | None = None) -> Response:
-        filters = SearchFilters(source_id=source_id, since=bounded_time(since), until=bounded_time(until),
+               since: str | None = Time, until: str | None = Time, section: str | None = Section) -> Response:
+        filters = SearchFilters(source_id=source_id, since=parse_time(since, "since"), until=parse_time(until, "until"),
                                 section=section_of(section, strict=True))
         hits = search_articles(engine, q, filters, limit=limit + 1, offset=offset, embed=embed)
         items = [SearchHitOut(article=ArticleSummaryOut.of(h.article), score=h.score, snippet=h.snippet)
@@ -93,7 +96,7 @@ def api_router(engine: Engine, embed: Callable[[str], np.ndarray] | None = None)
 
     @router.get("/stories", response_model=StoryList, summary="Top stories, ranked by breadth of coverage and recency")
     def list_stories(request: Request, limit: int = Query(20, ge=1, le=MAX_LIMIT), offset: int = Offset,
-                     section: str | None = None) -> Response:
+                     section: str | None = Section) -> Response:
         cards = coverage.top_stories(engine, limit=limit + 1, offset=offset, section=section_of(section, strict=True))
         items = [_story_out(c.story, c.section, c.sources) for c in cards[:limit]]
         page = Page(limit=limit, offset=offset, next_offset=offset + limit if len(cards) > limit else None)
@@ -121,7 +124,7 @@ def api_router(engine: Engine, embed: Callable[[str], np.ndarray] | None = None)
         return json_with_etag(request, EntityOut(**_entity_out(entity).model_dump(exclude={"articles"}), articles=found))
 
     @router.get("/comments", response_model=CommentList, summary="The comment thread of an article or a story")
-    def list_comments(request: Request, target: str = Query(..., pattern=r"^(article|story):[\w-]{1,64}$",
+    def list_comments(request: Request, target: str = Query(..., pattern=r"^(article|story):[A-Za-z0-9_-]{1,64}$",
                                                             description="article:ID or story:ID")) -> Response:
         kind, _, target_id = target.partition(":")
         items = [_comment_out(c) for c in comment_store.thread(engine, comment_store.Target(kind, target_id))]
@@ -150,3 +153,13 @@ def _comment_out(comment: object) -> CommentOut:
 def api_error(status: int, message: str) -> JSONResponse:
     """The API's error body."""
     return JSONResponse({"error": message}, status_code=status)
+
+
+def api_openapi(app: FastAPI) -> Callable[[], dict]:
+    """The app's `openapi` function, describing only the JSON API (the HTML pages and WebSub callbacks
+    are not part of it: a client generated from the document must not call them)."""
+    def openapi() -> dict:
+        document = FastAPI.openapi(app)  # FastAPI's own, cached until routes change; filtered in place
+        document["paths"] = {path: item for path, item in document["paths"].items() if path.startswith("/api/")}
+        return document
+    return openapi

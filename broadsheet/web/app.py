@@ -27,7 +27,7 @@ from broadsheet.web.timefmt import absolute_time, iso_time, relative_time
 from broadsheet.web.websub import websub_router
 from broadsheet.web.accounts import SESSION_COOKIE, Accounts, SessionMiddleware, accounts_router
 from broadsheet.web.comments import comments_router, section_renderer
-from broadsheet.api.routes import api_error, api_router
+from broadsheet.api.routes import api_error, api_openapi, api_router
 from broadsheet.store.search import SearchFilters, search_articles
 from broadsheet.web.atom import atom_response
 from broadsheet.web.cache import PageCache
@@ -74,6 +74,7 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
     """Build the site for one database; `on_new_entries` is called when a hub pushes news."""
     app = FastAPI(title="Broadsheet", version=__version__, docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json", description="The JSON API of a Broadsheet news desk.")
+    app.openapi = api_openapi(app)  # the document describes the JSON API only
     app.state.config = config  # feeds build absolute links from public_url / trusted_hosts (web/security.py)
     app.include_router(websub_router(engine, on_new_entries))
     embed = query_encoder(config.embeddings)  # questions in search are also matched by meaning (lazy load)

@@ -35,7 +35,8 @@ COMMON = {304: {"description": "Not modified: the client's copy (If-None-Match) 
           400: {"model": ErrorOut, "description": "Bad request: a parameter is out of range or unknown"},
           422: {"model": ErrorOut, "description": "A parameter does not have the declared type or bounds"}}
 Offset = Query(0, ge=0, le=MAX_OFFSET)
-Section = Query(None, pattern=SECTION_PATTERN, description="A section, in any case (business, Business)")
+# The pattern is documented, and checked by section_of, whose 400 names the sections.
+Section = Query(None, json_schema_extra={"pattern": SECTION_PATTERN}, description="A section, in any case (business, Business)")
 Time = Query(None, json_schema_extra=TIME_SCHEMA, description="A date-time (RFC 3339) or a date, UTC when no offset")
 
 

@@ -244,3 +244,69 @@ def test_section_filters_agree_between_pages_and_api(engine, config):
         page = http.get("/search", params={"q": "x", "section": "business"}).text
     assert statuses == [200, 200, 200]
     assert '<option value="Business" selected' in page or 'value="Business" selected' in page
+
+
+def test_the_login_delay_doubles_past_the_free_failures_and_is_capped():
+    from broadsheet.store.users import MAX_LOGIN_DELAY, login_delay
+    assert [login_delay(n).total_seconds() for n in range(0, 6)] == [0, 1, 2, 4, 8, 16]
+    assert login_delay(40) == MAX_LOGIN_DELAY
+
+
+def test_failures_are_kept_per_pair_in_the_database_and_forgotten_after_success(engine):
+    from broadsheet.store import users as user_store
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+    keys = user_store.login_keys("Owner", "203.0.113.9")
+    for _ in range(3):
+        user_store.record_login_failure(engine, keys, now=now)
+    assert user_store.login_wait(engine, keys, now=now) == 0  # three free failures
+    for _ in range(3):
+        user_store.record_login_failure(engine, keys, now=now)
+    assert user_store.login_wait(engine, keys, now=now) == 4.0  # then 1, 2, 4 seconds
+    other = user_store.login_keys("owner", "198.51.100.7")
+    assert user_store.login_wait(engine, other, now=now) == 0  # the owner elsewhere is not slowed
+    user_store.clear_login_failures(engine, keys)
+    assert user_store.login_wait(engine, keys, now=now) == 0
+
+
+class DirectServer(AppServer):
+    """AppServer without uvicorn's own X-Forwarded-For handling (as `broadsheet serve` runs it)."""
+
+    def __init__(self, app: object):
+        import threading
+        import uvicorn
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error", lifespan="off",
+                                                    proxy_headers=False))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+
+def _login(http: httpx.Client, username: str, password: str, forwarded: str | None = None) -> httpx.Response:
+    import re
+    headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+    token = re.search(r'name="csrf_token" value="([^"]+)"', http.get("/login", headers=headers).text).group(1)
+    return http.post("/login", data={"csrf_token": token, "username": username, "password": password},
+                     headers=headers)
+
+
+def test_an_attacker_behind_a_trusted_proxy_never_locks_the_owner_out(engine, config):
+    from broadsheet.store import users as user_store
+    user_store.create_user(engine, "owner", "correct horse battery")
+    app = create_app(engine, config.replace(trusted_proxies="127.0.0.1"))
+    with DirectServer(app) as base, httpx.Client(base_url=base) as attacker, httpx.Client(base_url=base) as owner:
+        for _ in range(5):
+            assert _login(attacker, "owner", "wrong guess", "203.0.113.9").status_code in (401, 429)
+        for _ in range(6):
+            user_store.record_login_failure(engine, user_store.login_keys("owner", "203.0.113.9"))
+        slowed = _login(attacker, "owner", "correct horse battery", "203.0.113.9")
+        welcome = _login(owner, "owner", "correct horse battery", "10.0.0.5, 198.51.100.7")
+    assert slowed.status_code == 429 and int(slowed.headers["retry-after"]) >= 1
+    assert welcome.status_code == 303
+
+
+def test_x_forwarded_for_is_ignored_unless_the_proxy_is_trusted(engine, config):
+    from broadsheet.store import users as user_store
+    user_store.create_user(engine, "owner", "correct horse battery")
+    for _ in range(10):
+        user_store.record_login_failure(engine, user_store.login_keys("owner", "127.0.0.1"))
+    with DirectServer(create_app(engine, config)) as base, httpx.Client(base_url=base) as http:
+        rotated = [_login(http, "owner", "wrong", f"198.51.100.{n}").status_code for n in range(3)]
+    assert rotated == [429, 429, 429]  # the connection's address is the client's: rotating the header buys nothing

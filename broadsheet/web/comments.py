@@ -85,6 +85,15 @@ def _target(accounts: Accounts, raw: str) -> Target:
     raise CommentError("That form does not say what the comment is about; reload the page.", None)
 
 
+def _ensure_open(accounts: Accounts, target: Target) -> None:
+    """Refuse a reply or an edit where a new comment would be refused (an article no longer readable,
+    a story gone): the thread is closed, for its old comments too."""
+    try:
+        _target(accounts, f"{target.kind}:{target.id}")
+    except NotFound as exc:
+        raise CommentError("Comments here are closed: nothing can be added or changed.", None, status=403) from exc
+
+
 def _need_viewer(request: Request) -> Session:
     viewer = viewer_of(request)
     if viewer is None:
@@ -180,6 +189,7 @@ def comments_router(accounts: Accounts, templates: Jinja2Templates) -> APIRouter
         viewer = _need_viewer(request)
         parent = comment_store.get_comment(engine, comment_id)
         try:
+            _ensure_open(accounts, parent.target)
             comment_store.clean_body(body)
             spend(viewer, request)
             comment = comment_store.add_comment(engine, viewer.user.id, parent.target, body, parent_id=parent.id)
@@ -207,6 +217,7 @@ def comments_router(accounts: Accounts, templates: Jinja2Templates) -> APIRouter
         comment = comment_store.get_comment(engine, comment_id)
         _own(viewer, comment)
         try:
+            _ensure_open(accounts, comment.target)
             spend(viewer, request)
             comment_store.edit_comment(engine, comment.id, body)
         except (CommentError, RateLimited) as exc:

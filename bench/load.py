@@ -6,7 +6,7 @@ Usage: .venv/bin/python bench/load.py [--articles 5000] [--seconds 30] [--client
                                       [--databases sqlite,postgresql] [--pages story,article,front,search]
 
 Load comes from a Python asyncio client in this process (it competes with the server for the two
-cores, so the figures understate the server); the server is `broadsheet serve` with one worker.
+cores, so the figures understate the server); the server is `broadsheet serve` with --workers processes.
 """
 
 from __future__ import annotations
@@ -48,12 +48,12 @@ def make_database(kind: str, folder: Path) -> tuple[str, callable]:
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", drop
 
 
-def start_server(database: str, port: int, log: Path) -> subprocess.Popen:
+def start_server(database: str, port: int, log: Path, workers: int = 1) -> subprocess.Popen:
     """`broadsheet serve` with the page cache off, its log kept to count pool timeouts."""
     env = {**os.environ, "BROADSHEET_PAGE_CACHE_SECONDS": "0", "BROADSHEET_ARTICLE_CACHE_SECONDS": "0",
            "BROADSHEET_EMBEDDINGS": "off"}
     server = subprocess.Popen([sys.executable, "-m", "broadsheet", "--database", database, "serve", "--port",
-                               str(port), "--refresh-interval", "0"], stdout=subprocess.DEVNULL,
+                               str(port), "--refresh-interval", "0", "--workers", str(workers)], stdout=subprocess.DEVNULL,
                               stderr=log.open("wb"), env=env)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -112,7 +112,7 @@ def run(kind: str, args: argparse.Namespace) -> list[tuple]:
         ids = generate(engine, args.articles)
         engine.dispose()
         log = folder / "server.log"
-        server = start_server(database, args.port, log)
+        server = start_server(database, args.port, log, args.workers)
         try:
             pages = targets(f"http://127.0.0.1:{args.port}", ids)
             for name in args.pages.split(","):
@@ -136,10 +136,11 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--pages", default="story,article,front,search")
     parser.add_argument("--port", type=int, default=18791)
+    parser.add_argument("--workers", type=int, default=1, help="server processes (uvicorn workers)")
     args = parser.parse_args()
     rows = [row for kind in args.databases.split(",") for row in run(kind, args)]
     print(f"{args.articles} articles, {args.clients} concurrent clients, {args.seconds:.0f} s per page, "
-          f"page cache off, one server process, load from a Python client on the same 2 cores")
+          f"page cache off, {args.workers} server process(es), load from a Python client on the same 2 cores")
     print(f"{'database':<12}{'page':<9}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
           f"{'pool timeouts':>15}  p99 < 1 s")
     for kind, name, r, timeouts in rows:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -160,3 +162,16 @@ def test_regression_an_unparseable_base_url_does_not_crash_extraction():
 def test_regression_a_nul_byte_in_a_page_does_not_crash_extraction():
     found = extract_article(PAGE.replace("harbour wall", "harbour\x00 wall\x0b"), "http://pub.example/a")
     assert found.paragraphs and "\x00" not in found.text and found.url == "http://pub.example/a"
+
+
+def test_regression_an_opml_file_in_an_unknown_encoding_is_a_feed_error():
+    with pytest.raises(FeedError, match="^opml: not valid XML"):
+        read_opml(b'<?xml version="1.0" encoding="bogus"?><opml version="2.0"><body/></opml>')
+
+
+def test_regression_a_feedparser_crash_on_a_stray_end_tag_is_a_feed_error():
+    # Found by fuzz/fuzz_feeds.py: feedparser's loose parser raises KeyError on this end tag.
+    document = (b'<rss version="2.0" xmlns:creativeCommons="http://backend.userland.com/creativeCommonsRssModule">'
+                b"<channel><title>T<item><title>x</title></creativeCommons:license></item></channel></rss>")
+    with pytest.raises(FeedError, match="^feed: the document could not be parsed"):
+        parse_feed(document, "http://pub.example/feed")

@@ -87,7 +87,10 @@ def parse_feed(data: bytes, url: str = "", content_type: str | None = None) -> P
     if data.lstrip()[:1] == b"{":
         return parse_json_feed(data, url)  # feedparser 6 does not read JSON Feed
     headers = {"content-type": content_type, "content-location": url} if content_type else {"content-location": url}
-    parsed = feedparser.parse(data, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+    try:
+        parsed = feedparser.parse(data, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+    except Exception as exc:  # feedparser's loose parser has bugs hostile input reaches (KeyError...)
+        raise FeedError(f"feed: the document could not be parsed ({type(exc).__name__}: {exc})") from exc
     reason = _bozo_reason(parsed)
     if not parsed.entries and (not parsed.version or reason):
         if _looks_like_html(data):
@@ -195,7 +198,7 @@ def read_opml(data: bytes) -> OpmlList:
     feed URL the URL policy refuses is reported and skipped, a bad htmlUrl is dropped."""
     try:
         root = ET.fromstring(data)
-    except ET.ParseError as exc:
+    except (ET.ParseError, LookupError, ValueError) as exc:  # LookupError: an encoding Python does not know
         raise FeedError(f"opml: not valid XML ({exc})") from exc
     if root.tag.lower() != "opml":
         raise FeedError(f"opml: root element is <{root.tag}>, not <opml>")

@@ -12,6 +12,7 @@ from xml.etree import ElementTree as ET
 import httpx
 import pytest
 from httpserver import AppServer
+from test_postgres import pg_url  # noqa: F401 (a fixture: a fresh PostgreSQL database, or skip)
 from fixtures_html import article_page
 
 from broadsheet.errors import InputError
@@ -310,3 +311,22 @@ def test_x_forwarded_for_is_ignored_unless_the_proxy_is_trusted(engine, config):
     with DirectServer(create_app(engine, config)) as base, httpx.Client(base_url=base) as http:
         rotated = [_login(http, "owner", "wrong", f"198.51.100.{n}").status_code for n in range(3)]
     assert rotated == [429, 429, 429]  # the connection's address is the client's: rotating the header buys nothing
+
+
+def test_login_throttling_and_the_url_policy_on_postgres(pg_url, tmp_path):
+    from broadsheet.store import users as user_store
+    from broadsheet.store.db import open_database
+    engine = open_database(pg_url)
+    try:
+        keys = user_store.login_keys("owner", "203.0.113.9")
+        now = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+        for _ in range(5):
+            user_store.record_login_failure(engine, keys, now=now)
+        assert user_store.login_wait(engine, keys, now=now) == 2.0
+        assert user_store.login_wait(engine, user_store.login_keys("owner", "198.51.100.7"), now=now) == 0
+        path = tmp_path / "in.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in IMPORT), encoding="utf-8")
+        report = import_jsonl(engine, path)  # PostgreSQL refuses NUL in text: stripped on the way in
+        assert report.imported == 4 and len(report.errors) == 4
+    finally:
+        engine.dispose()

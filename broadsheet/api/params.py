@@ -43,11 +43,12 @@ def optional_id(raw: str | None) -> int | None:
 
 
 def section_of(value: str | None, strict: bool = False) -> str | None:
-    """The section a filter names, ignoring case ("business" -> "Business"); None for none. An unknown
-    name is None, or an InputError naming the sections when `strict` (the API says what it refuses)."""
-    if value is None or not value.strip():
+    """The section a filter names, ignoring case ("business" -> "Business"); None for none. The web's
+    forms are lenient (blank or unknown: no filter, so a shared link stays usable); the API is `strict`
+    and refuses anything but a section name, blank included, with a 400 naming the sections."""
+    if value is None:
         return None
-    found = _SECTIONS.get(value.strip().lower())
+    found = _SECTIONS.get(value.lower() if strict else value.strip().lower())
     if found is None and strict:
         raise InputError(f"api: section must be one of {', '.join(SECTIONS)}")
     return found

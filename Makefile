@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-test torch
+.PHONY: demo test install install-test torch fuzz
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -25,3 +25,16 @@ demo: install
 
 test: install-test
 	$(BIN)/python -m pytest -q
+
+# Coverage-guided fuzzing (atheris): each target runs FUZZ_RUNS executions or FUZZ_SECONDS, whichever
+# ends first; new inputs are kept in .fuzz/, seeds are read from ../shared/data when it is there.
+FUZZ_RUNS ?= 1000000
+FUZZ_SECONDS ?= 1800
+FEED_SEEDS := $(wildcard ../shared/data/feeds)
+PAGE_SEEDS := $(wildcard ../shared/data/extraction/readability-pages)
+
+fuzz: install-test
+	$(BIN)/pip install -q -e '.[fuzz]'
+	mkdir -p .fuzz/feeds .fuzz/extract
+	$(BIN)/python fuzz/fuzz_feeds.py .fuzz/feeds $(FEED_SEEDS) -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=4096
+	$(BIN)/python fuzz/fuzz_extract.py .fuzz/extract $(PAGE_SEEDS) -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=4096

@@ -220,14 +220,17 @@ def sources_add(url: Annotated[str, typer.Argument(help="A feed URL, or a site U
 @sources_app.command("import")
 def sources_import(file: Annotated[Path, typer.Argument(help="OPML file.")]) -> None:
     """Add every feed listed in an OPML file."""
-    from broadsheet.ingest.feeds import parse_opml
+    from broadsheet.ingest.feeds import read_opml
     from broadsheet.store.sources import add_source
     if not file.is_file():
         raise InputError(f"sources: {file} does not exist")
     engine = state.engine()
-    listed = parse_opml(file.read_bytes())
+    found = read_opml(file.read_bytes())
+    listed = found.sources
     added = sum(add_source(engine, s.feed_url, s.title, s.site_url)[1] for s in listed)
-    out.print(f"{added} new sources added, {len(listed) - added} already followed.")
+    for reason in found.skipped:
+        out.print(reason, highlight=False, markup=False)
+    out.print(f"{added} new sources added, {len(listed) - added} already followed, {len(found.skipped)} skipped.")
 
 
 @sources_app.command("export")

@@ -43,6 +43,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("global_concurrency", 64, int, "Simultaneous requests overall."),
     Setting("extract_workers", 0, int, "Processes extracting articles in parallel (0: one per core)."),
     Setting("public_url", "", str, "URL where hubs can reach this site (enables WebSub push); empty: poll only."),
+    Setting("trusted_hosts", "", str, "Comma-separated host[:port] names this site may be reached by; used for "
+            "absolute links when public_url is empty (any other Host header is ignored)."),
+    Setting("trusted_proxies", "", str, "Comma-separated addresses or networks of reverse proxies whose "
+            "X-Forwarded-For is believed (empty: the connecting address is the client)."),
     Setting("allow_private_addresses", False, bool, "Allow fetching loopback and private addresses (SSRF guard off)."),
     Setting("refresh_interval", 300, int, "Seconds between refresh passes while serving."),
     Setting("min_poll_interval", 300, int, "Shortest interval between two fetches of one feed, seconds."),

@@ -69,12 +69,12 @@ def serve(engine: Engine, config: Config, refresh_interval: float | None = None)
     try:
         if config.web_workers > 1:
             os.environ[WORKER_SETTINGS] = json.dumps(config.as_dict(reveal_secrets=True))
-            uvicorn.run("broadsheet.service:worker_app", factory=True, host=config.host, port=config.port,
+            uvicorn.run("broadsheet.service:worker_app", factory=True, host=config.host, port=config.port, proxy_headers=False,
                         workers=config.web_workers, log_level="warning")
         else:
             app = create_app(engine, config, on_new_entries=loop.wake if loop else None)
             preload(config.embeddings)
-            uvicorn.run(app, host=config.host, port=config.port, log_level="warning")
+            uvicorn.run(app, host=config.host, port=config.port, log_level="warning", proxy_headers=False)
     finally:
         if loop:
             loop.stop()

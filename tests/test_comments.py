@@ -120,6 +120,31 @@ def test_only_the_author_edits_or_deletes_and_only_moderators_moderate(people, s
         assert "Log in</a> or" in page and 'action="/comments"' not in page and "Mine." in page
 
 
+def test_replies_and_edits_are_refused_once_the_comments_are_closed(people, engine):
+    from sqlalchemy import update
+    from broadsheet.store.schema import articles
+    alice, bob = people["alice"], people["bob"]
+    mine = comment_id(post(alice, "/comments", target="article:a1", body="Before closing."))
+    with engine.begin() as conn:  # the article is no longer readable: its thread is closed
+        conn.execute(update(articles).where(articles.c.id == "a1").values(status="error"))
+    reply = post(bob, f"/comments/{mine}/reply", page="/", body="A late reply.")
+    edit = post(alice, f"/comments/{mine}/edit", page="/", body="Changed after closing.")
+    for response in (reply, edit):
+        assert response.status_code == 403 and "closed" in response.text
+        assert_valid_html(response.text)
+    [kept] = comment_store.thread(engine, Target("article", "a1"))
+    assert kept.body == "Before closing." and not kept.replies
+
+
+def test_a_form_past_the_parser_limits_gets_an_html_page(people):
+    from urllib.parse import urlencode
+    fields = urlencode([("csrf_token", "x")] + [(f"f{n}", "v") for n in range(1100)])
+    response = people["alice"].post("/comments", content=fields,
+                                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 400 and response.headers["content-type"].startswith("text/html")
+    assert_valid_html(response.text)
+
+
 def test_posting_without_the_right_csrf_token_is_refused(people, engine):
     alice = people["alice"]
     assert alice.post("/comments", data={"target": "article:a1", "body": "No token"}).status_code == 403

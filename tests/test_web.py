@@ -50,7 +50,7 @@ def test_article_page(client):
     page = response.text
     assert_valid_html(page)
     assert "<h1 id=\"headline\">Harbour &lt;wall&gt; repaired</h1>" in page
-    assert '<a class="source" href="http://pub.invalid/a1" rel="noopener">Pub &amp; Co</a>' in page
+    assert '<a class="source" href="http://pub.invalid/a1" rel="noopener noreferrer">Pub &amp; Co</a>' in page
     assert ">14 minutes ago</time>" in page and "By Ines Vale" in page
     assert "<p>Second &lt;b&gt;paragraph&lt;/b&gt;.</p>" in page  # body text is escaped, never trusted as HTML
     assert '<img src="http://pub.invalid/a1.jpg"' in page

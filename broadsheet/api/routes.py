@@ -9,7 +9,7 @@ from datetime import datetime
 
 import numpy as np
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import Engine
@@ -17,8 +17,9 @@ from sqlalchemy import Engine
 from broadsheet.api.schemas import (ArticleList, ArticleOut, ArticleSummaryOut, CommentList, CommentOut, CoverageOut,
                                     EntityList, EntityOut, ErrorOut, Page, SearchHitOut, SearchResults, SourceList,
                                     SourceOut, StoryDetailOut, StoryList, StoryOut)
-from broadsheet.errors import InputError, NotFound
-from broadsheet.nlp.section_lexicon import SECTIONS
+from broadsheet.errors import NotFound
+from broadsheet.api.params import (MAX_ID, MAX_OFFSET, SECTION_PATTERN, TIME_SCHEMA, parse_time,
+                                   section_of)
 from broadsheet.store import articles as article_store
 from broadsheet.store import comments as comment_store
 from broadsheet.store import coverage
@@ -29,6 +30,14 @@ from broadsheet.store.search import SearchFilters, search_articles
 
 MAX_LIMIT = 100
 ERRORS = {404: {"model": ErrorOut, "description": "Not found"}}
+# Every route may answer these: a cached copy (ETag), or a request refused at the edge.
+COMMON = {304: {"description": "Not modified: the client's copy (If-None-Match) is current"},
+          400: {"model": ErrorOut, "description": "Bad request: a parameter is out of range or unknown"},
+          422: {"model": ErrorOut, "description": "A parameter does not have the declared type or bounds"}}
+Offset = Query(0, ge=0, le=MAX_OFFSET)
+# The pattern is documented, and checked by section_of, whose 400 names the sections.
+Section = Query(None, json_schema_extra={"pattern": SECTION_PATTERN}, description="A section, in any case (business, Business)")
+Time = Query(None, json_schema_extra=TIME_SCHEMA, description="A date-time (RFC 3339) or a date, UTC when no offset")
 
 
 def json_with_etag(request: Request, model: BaseModel) -> Response:
@@ -48,11 +57,11 @@ def _page(limit: int, offset: int, count: int, total: int | None = None) -> Page
 
 def api_router(engine: Engine, embed: Callable[[str], np.ndarray] | None = None) -> APIRouter:
     """The /api routes for one database."""
-    router = APIRouter(prefix="/api", tags=["api"])
+    router = APIRouter(prefix="/api", tags=["api"], responses=COMMON)
 
     @router.get("/articles", response_model=ArticleList, summary="Latest readable articles, newest first")
-    def list_articles(request: Request, limit: int = Query(20, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0),
-                      source_id: int | None = None) -> Response:
+    def list_articles(request: Request, limit: int = Query(20, ge=1, le=MAX_LIMIT), offset: int = Offset,
+                      source_id: int | None = Query(None, ge=0, le=MAX_ID)) -> Response:
         items = article_store.latest_articles(engine, limit=limit, offset=offset, source_id=source_id)
         total = article_store.count_articles(engine, source_id=source_id)
         return json_with_etag(request, ArticleList(items=[ArticleSummaryOut.of(a) for a in items],
@@ -70,17 +79,16 @@ def api_router(engine: Engine, embed: Callable[[str], np.ndarray] | None = None)
         return json_with_etag(request, SourceList(items=[SourceOut.of(s) for s in source_store.list_sources(engine)]))
 
     @router.get("/sources/{source_id}", response_model=SourceOut, responses=ERRORS, summary="One feed and its health")
-    def get_source(request: Request, source_id: int) -> Response:
+    def get_source(request: Request, source_id: int = Path(ge=0, le=MAX_ID)) -> Response:
         return json_with_etag(request, SourceOut.of(source_store.get_source(engine, source_id)))
 
     @router.get("/search", response_model=SearchResults,
                 summary="Search, ranked by relevance and recency; questions are also matched by meaning")
     def search(request: Request, q: str = Query(..., min_length=1, max_length=500), limit: int = Query(20, ge=1, le=MAX_LIMIT),
-               offset: int = Query(0, ge=0), source_id: int | None = None, since: datetime | None = None,
-               until: datetime | None = None, section: str | None = None) -> Response:
-        if section is not None and section not in SECTIONS:
-            raise InputError(f"api: section must be one of {', '.join(SECTIONS)}")
-        filters = SearchFilters(source_id=source_id, since=since, until=until, section=section)
+               offset: int = Offset, source_id: int | None = Query(None, ge=0, le=MAX_ID),
+               since: str | None = Time, until: str | None = Time, section: str | None = Section) -> Response:
+        filters = SearchFilters(source_id=source_id, since=parse_time(since, "since"), until=parse_time(until, "until"),
+                                section=section_of(section, strict=True))
         hits = search_articles(engine, q, filters, limit=limit + 1, offset=offset, embed=embed)
         items = [SearchHitOut(article=ArticleSummaryOut.of(h.article), score=h.score, snippet=h.snippet)
                  for h in hits[:limit]]
@@ -88,9 +96,9 @@ def api_router(engine: Engine, embed: Callable[[str], np.ndarray] | None = None)
         return json_with_etag(request, SearchResults(query=q, items=items, page=page))
 
     @router.get("/stories", response_model=StoryList, summary="Top stories, ranked by breadth of coverage and recency")
-    def list_stories(request: Request, limit: int = Query(20, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0),
-                     section: str | None = None) -> Response:
-        cards = coverage.top_stories(engine, limit=limit + 1, offset=offset, section=section)
+    def list_stories(request: Request, limit: int = Query(20, ge=1, le=MAX_LIMIT), offset: int = Offset,
+                     section: str | None = Section) -> Response:
+        cards = coverage.top_stories(engine, limit=limit + 1, offset=offset, section=section_of(section, strict=True))
         items = [_story_out(c.story, c.section, c.sources) for c in cards[:limit]]
         page = Page(limit=limit, offset=offset, next_offset=offset + limit if len(cards) > limit else None)
         return json_with_etag(request, StoryList(items=items, page=page))
@@ -111,13 +119,13 @@ def api_router(engine: Engine, embed: Callable[[str], np.ndarray] | None = None)
         return json_with_etag(request, EntityList(items=items))
 
     @router.get("/entities/{entity_id}", response_model=EntityOut, responses=ERRORS, summary="One entity and its articles")
-    def get_entity(request: Request, entity_id: int) -> Response:
+    def get_entity(request: Request, entity_id: int = Path(ge=0, le=MAX_ID)) -> Response:
         entity = enrichment_store.get_entity(engine, entity_id)
         found = [ArticleSummaryOut.of(a) for a, _, _ in enrichment_store.entity_articles(engine, entity_id, limit=50)]
         return json_with_etag(request, EntityOut(**_entity_out(entity).model_dump(exclude={"articles"}), articles=found))
 
     @router.get("/comments", response_model=CommentList, summary="The comment thread of an article or a story")
-    def list_comments(request: Request, target: str = Query(..., pattern=r"^(article|story):[\w-]{1,64}$",
+    def list_comments(request: Request, target: str = Query(..., pattern=r"^(article|story):[A-Za-z0-9_-]{1,64}$",
                                                             description="article:ID or story:ID")) -> Response:
         kind, _, target_id = target.partition(":")
         items = [_comment_out(c) for c in comment_store.thread(engine, comment_store.Target(kind, target_id))]
@@ -146,3 +154,13 @@ def _comment_out(comment: object) -> CommentOut:
 def api_error(status: int, message: str) -> JSONResponse:
     """The API's error body."""
     return JSONResponse({"error": message}, status_code=status)
+
+
+def api_openapi(app: FastAPI) -> Callable[[], dict]:
+    """The app's `openapi` function, describing only the JSON API (the HTML pages and WebSub callbacks
+    are not part of it: a client generated from the document must not call them)."""
+    def openapi() -> dict:
+        document = FastAPI.openapi(app)  # FastAPI's own, cached until routes change; filtered in place
+        document["paths"] = {path: item for path, item in document["paths"].items() if path.startswith("/api/")}
+        return document
+    return openapi

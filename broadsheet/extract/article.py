@@ -21,6 +21,8 @@ from broadsheet.errors import ExtractError
 from broadsheet.extract import metadata
 from broadsheet.extract.furniture import strip_furniture
 from broadsheet.extract.prepare import prepare_tree
+from broadsheet.extract.sanitize import xml_text
+from broadsheet.extract.urls import safe_url
 from broadsheet.model import ExtractedArticle
 
 log = logging.getLogger(__name__)
@@ -155,6 +157,9 @@ def extract_article(html: str, url: str | None = None) -> ExtractedArticle:
     """Extract the clean body and metadata of the article on one page."""
     if not html or not html.strip():
         raise ExtractError("extract: the page is empty")
+    html = xml_text(html)  # lxml refuses NUL and other control characters anywhere in a string
+    url = url or None
+    base = safe_url(url) or None  # a base that cannot be parsed (http://[::1/x) resolves nothing
     tree = _parse(html)
     ld = metadata.article_ld(tree)
     meta = metadata.read_meta(tree)
@@ -165,12 +170,12 @@ def extract_article(html: str, url: str | None = None) -> ExtractedArticle:
         published=metadata.find_published(tree, ld, meta),
         language=metadata.find_language(tree, meta),
         site_name=metadata.find_site_name(tree, ld, meta),
-        image=metadata.find_image(tree, ld, url or "", meta),
-        url=metadata.find_canonical(tree, url or "", meta) or (url or ""),
+        image=metadata.find_image(tree, ld, base or "", meta),
+        url=metadata.find_canonical(tree, base or "", meta) or (url or ""),
     )
     headlines = metadata.headline_variants(tree, title, meta)
     prepare_tree(tree)
-    body = _trafilatura_paragraphs(tree, url)
+    body = _trafilatura_paragraphs(tree, base)
     if _tokens(body) < 0.5 * _visible_tokens(tree):  # otherwise readability cannot reach twice as much
         body = choose_body(body, _readability_paragraphs(tree))
     found.paragraphs = strip_furniture(body, headlines)

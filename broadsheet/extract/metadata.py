@@ -14,11 +14,11 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import urljoin
 
 from lxml import html as lxml_html
 
 from broadsheet.extract.dates import parse_date
+from broadsheet.extract.urls import safe_url
 
 # schema.org types whose headline is an article's headline (Readability's list, plus live blogs).
 _ARTICLE_TYPES = {"article", "advertisercontentarticle", "newsarticle", "analysisnewsarticle",
@@ -347,11 +347,11 @@ def find_image(tree: lxml_html.HtmlElement, ld: dict, url: str, meta: PageMeta |
         if isinstance(ld_image, dict):
             ld_image = ld_image.get("url", "")
         image = ld_image if isinstance(ld_image, str) else ""
-    return urljoin(url, image.strip()) if image and url else image.strip()
+    return safe_url(image, url) if image else ""  # only an absolute http(s) image is any use (URL policy)
 
 
 def find_canonical(tree: lxml_html.HtmlElement, url: str, meta: PageMeta | None = None) -> str:
-    """The page's own canonical URL when it states one."""
+    """The page's own canonical URL when it states one (and the URL policy accepts it)."""
     for node in tree.xpath("//link[@rel='canonical'][@href]"):
-        return urljoin(url, node.get("href").strip()) if url else node.get("href").strip()
-    return (meta or read_meta(tree)).get("og:url")
+        return safe_url(node.get("href"), url)
+    return safe_url((meta or read_meta(tree)).get("og:url"), url)

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+import ipaddress
+import re
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from broadsheet.errors import InputError
 
 # Query parameters that only track the reader; they never select content.
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "piwik_", "hsa_", "oly_")
@@ -44,3 +48,89 @@ def content_id(text: str) -> str:
     """Stable id for an article known only by its content (an import without a URL)."""
     normalised = " ".join(text.split()).lower()
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:16]
+
+
+# --- The URL policy: what may be stored as a link and rendered as one ----------------------------
+
+MAX_URL_LENGTH = 4096
+_LINK_SCHEMES = ("http", "https")
+_HOST_LABEL = re.compile(r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?")
+# Browsers drop tabs and newlines anywhere in a URL and trim C0 controls and spaces at both ends
+# (WHATWG URL), so "java\tscript:" is "javascript:" to them: the policy sees what they see.
+_INNER_IGNORED = str.maketrans("", "", "\t\n\r")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\\]")
+_UNSAFE_CHARS = {" ": "%20", '"': "%22", "<": "%3C", ">": "%3E", "`": "%60"}
+
+
+def _host_problem(host: str) -> str | None:
+    """Why a URL's host cannot be a real one, or None when it can."""
+    if host.startswith("["):
+        try:
+            ipaddress.IPv6Address(host[1:-1].split("%", 1)[0])
+        except ValueError:
+            return "has an invalid IPv6 address"
+        return None
+    try:
+        ascii_host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        return "has an invalid host name"
+    labels = ascii_host.lower().rstrip(".").split(".")
+    if len(ascii_host) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
+        return "has an invalid host name"
+    return None
+
+
+def _clean(url: str) -> str:
+    """The URL as a browser reads it: outer controls and spaces trimmed, tabs and newlines dropped."""
+    trimmed = url.strip("".join(chr(c) for c in range(0x21))).translate(_INNER_IGNORED)
+    return "".join(_UNSAFE_CHARS.get(ch, ch) for ch in trimmed)
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` may not be stored or shown as a link, as the end of a sentence; None when it may."""
+    if not url:
+        return "is empty"
+    if len(url) > MAX_URL_LENGTH:
+        return f"is longer than {MAX_URL_LENGTH} characters"
+    if _CONTROL.search(url):
+        return "contains control characters or a backslash"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError when out of range
+    except ValueError as exc:
+        return f"cannot be parsed ({exc})"
+    scheme = parts.scheme.lower()
+    if scheme and scheme not in _LINK_SCHEMES:
+        return f"uses the {scheme}: scheme; only http and https links are kept"
+    if not scheme or not url[len(scheme):].startswith("://"):
+        return "is not an absolute http(s) URL"
+    if "@" in parts.netloc:
+        return "carries a user name or password"
+    host = parts.netloc.rsplit(":", 1)[0] if not parts.netloc.endswith("]") else parts.netloc
+    if not parts.hostname or not host:
+        return "has no host"
+    return _host_problem(host)
+
+
+def check_url(url: object, base: str = "") -> str:
+    """The URL (resolved against `base`, cleaned) when the policy allows it; InputError saying why not."""
+    if not isinstance(url, str):
+        raise InputError(f"url: {url!r} is not text")
+    cleaned = _clean(url)
+    if base and cleaned:
+        try:
+            cleaned = _clean(urljoin(base, cleaned))
+        except ValueError as exc:
+            raise InputError(f"url: {url[:200]!r} cannot be parsed ({exc})") from exc
+    problem = url_problem(cleaned)
+    if problem:
+        raise InputError(f"url: {url[:200]!r} {problem}")
+    return cleaned
+
+
+def safe_url(url: object, base: str = "") -> str:
+    """The URL when the policy allows it, else "" (for links that are dropped, not reported)."""
+    try:
+        return check_url(url, base)
+    except InputError:
+        return ""

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import calendar
 import json
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from urllib.parse import urljoin
 from xml.etree import ElementTree as ET
 
 import feedparser
 from lxml import html as lxml_html
 
-from broadsheet.errors import FeedError
+from broadsheet.errors import FeedError, InputError
 from broadsheet.extract.dates import parse_date
-from broadsheet.extract.sanitize import sanitize_html
+from broadsheet.extract.sanitize import sanitize_html, xml_text
+from broadsheet.extract.urls import check_url, safe_url
 from broadsheet.model import FeedEntry, ParsedFeed, Source
 
 _FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/feed+json", "application/json",
@@ -35,22 +36,30 @@ def _entry_content(entry: dict) -> str:
     return max(contents, key=len) if contents else ""
 
 
+def one_line(value: object) -> str:
+    """A feed's text field as one clean line (whitespace collapsed, XML-illegal characters gone)."""
+    return " ".join(xml_text(str(value or "")).split())
+
+
+def first_link(candidates: list[object], base_url: str) -> str:
+    """The first candidate that the URL policy accepts as a link (resolved against the feed's URL)."""
+    return next((u for u in (safe_url(c, base_url) for c in candidates if c) if u), "")
+
+
 def _entry_from(raw: dict, base_url: str) -> FeedEntry | None:
     """A FeedEntry from a feedparser entry, or None when it has no usable link."""
-    candidates = [(raw.get("link") or "").strip(), (raw.get("id") or "").strip()]
-    # feedparser copies a guid into `link`; only http(s) URLs are pages we can fetch.
-    links = [urljoin(base_url, c) for c in candidates if c]
-    link = next((u for u in links if u.startswith(("http://", "https://"))), "")
+    # feedparser copies a guid into `link`; only http(s) URLs are pages we can fetch or link to.
+    link = first_link([raw.get("link"), raw.get("id")], base_url)
     if not link:
         return None
     return FeedEntry(
         url=link,
-        title=" ".join((raw.get("title") or "").split()),
+        title=one_line(raw.get("title")),
         published=_entry_time(raw),
-        author=(raw.get("author") or "").strip(),
+        author=one_line(raw.get("author")),
         summary=sanitize_html(raw.get("summary") or ""),  # feedparser's sanitizer keeps comments
         content_html=sanitize_html(_entry_content(raw)),
-        guid=(raw.get("id") or link).strip(),
+        guid=xml_text((raw.get("id") or link).strip()),
     )
 
 
@@ -78,7 +87,10 @@ def parse_feed(data: bytes, url: str = "", content_type: str | None = None) -> P
     if data.lstrip()[:1] == b"{":
         return parse_json_feed(data, url)  # feedparser 6 does not read JSON Feed
     headers = {"content-type": content_type, "content-location": url} if content_type else {"content-location": url}
-    parsed = feedparser.parse(data, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+    try:
+        parsed = feedparser.parse(data, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+    except Exception as exc:  # feedparser's loose parser has bugs hostile input reaches (KeyError...)
+        raise FeedError(f"feed: the document could not be parsed ({type(exc).__name__}: {exc})") from exc
     reason = _bozo_reason(parsed)
     if not parsed.entries and (not parsed.version or reason):
         if _looks_like_html(data):
@@ -95,8 +107,8 @@ def parse_feed(data: bytes, url: str = "", content_type: str | None = None) -> P
             entries.append(entry)
     if reason and not entries:
         raise FeedError(f"feed: not a valid RSS, Atom or JSON feed ({reason}); no usable entries")
-    hub = next((link.get("href", "") for link in parsed.feed.get("links", []) if link.get("rel") == "hub"), "")
-    return ParsedFeed(title=" ".join((parsed.feed.get("title") or "").split()), site_url=parsed.feed.get("link", ""),
+    hub = first_link([link.get("href") for link in parsed.feed.get("links", []) if link.get("rel") == "hub"], url)
+    return ParsedFeed(title=one_line(parsed.feed.get("title")), site_url=safe_url(parsed.feed.get("link"), url),
                       entries=entries, skipped=skipped, format=parsed.version or "unknown", hub=hub)
 
 
@@ -117,17 +129,16 @@ def parse_json_feed(data: bytes, url: str = "") -> ParsedFeed:
     entries, skipped = [], []
     for index, item in enumerate(items):
         item = item if isinstance(item, dict) else {}
-        link = next((urljoin(url, str(c)) for c in (item.get("url"), item.get("external_url"), item.get("id"))
-                     if c and urljoin(url, str(c)).startswith(("http://", "https://"))), "")
+        link = first_link([item.get("url"), item.get("external_url"), item.get("id")], url)
         if not link:
             skipped.append(f"entry {index + 1} ({str(item.get('title', 'untitled')):.60}) has no link")
             continue
         entries.append(FeedEntry(
-            url=link, title=" ".join(str(item.get("title") or "").split()),
+            url=link, title=one_line(item.get("title")),
             published=parse_date(str(item.get("date_published") or item.get("date_modified") or "")),
-            author=_json_author(item), summary=sanitize_html(str(item.get("summary") or "")),
-            content_html=sanitize_html(str(item.get("content_html") or "")), guid=str(item.get("id") or link)))
-    return ParsedFeed(title=str(document.get("title") or ""), site_url=str(document.get("home_page_url") or ""),
+            author=one_line(_json_author(item)), summary=sanitize_html(str(item.get("summary") or "")),
+            content_html=sanitize_html(str(item.get("content_html") or "")), guid=xml_text(str(item.get("id") or link))))
+    return ParsedFeed(title=one_line(document.get("title")), site_url=safe_url(document.get("home_page_url"), url),
                       entries=entries, skipped=skipped, format="json" + str(document.get("version", "")).rsplit("/", 1)[-1])
 
 
@@ -150,8 +161,8 @@ def discover_feeds(html: str, base_url: str) -> list[str]:
         rels = (link.get("rel") or "").lower().split()
         kind = (link.get("type") or "").lower().split(";")[0].strip()
         if "alternate" in rels and kind in _FEED_TYPES:
-            href = urljoin(base_url, link.get("href").strip())
-            if href not in found:
+            href = safe_url(link.get("href"), base_url)
+            if href and href not in found:
                 found.append(href)
     return found
 
@@ -174,21 +185,41 @@ def looks_like_feed(data: bytes) -> bool:
         head.startswith(b"<?xml") and not _looks_like_html(data))
 
 
-def parse_opml(data: bytes) -> list[Source]:
-    """Sources listed in an OPML file (every outline with an xmlUrl, at any depth)."""
+@dataclass
+class OpmlList:
+    """The feeds an OPML file lists, and every outline skipped, with its reason."""
+
+    sources: list[Source] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def read_opml(data: bytes) -> OpmlList:
+    """Sources listed in an OPML file (every outline with an xmlUrl, at any depth); an outline whose
+    feed URL the URL policy refuses is reported and skipped, a bad htmlUrl is dropped."""
     try:
         root = ET.fromstring(data)
-    except ET.ParseError as exc:
+    except (ET.ParseError, LookupError, ValueError) as exc:  # LookupError: an encoding Python does not know
         raise FeedError(f"opml: not valid XML ({exc})") from exc
     if root.tag.lower() != "opml":
         raise FeedError(f"opml: root element is <{root.tag}>, not <opml>")
-    sources = []
-    for outline in root.iter("outline"):
-        url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
-        if url:
-            sources.append(Source(id=None, feed_url=url, title=outline.get("title") or outline.get("text") or "",
-                                  site_url=outline.get("htmlUrl") or ""))
-    return sources
+    found = OpmlList()
+    for number, outline in enumerate(root.iter("outline"), start=1):
+        raw = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
+        if not raw:
+            continue
+        try:
+            url = check_url(raw)
+        except InputError as exc:
+            found.skipped.append(f"opml: outline {number}: {exc}")
+            continue
+        found.sources.append(Source(id=None, feed_url=url, title=one_line(outline.get("title") or outline.get("text")),
+                                    site_url=safe_url(outline.get("htmlUrl") or outline.get("htmlurl"))))
+    return found
+
+
+def parse_opml(data: bytes) -> list[Source]:
+    """The sources of an OPML file that the URL policy accepts (see read_opml for the skipped ones)."""
+    return read_opml(data).sources
 
 
 def export_opml(sources: list[Source], title: str = "Broadsheet sources") -> str:

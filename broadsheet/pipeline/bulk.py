@@ -67,6 +67,10 @@ def import_jsonl(engine: Engine, path: Path, progress: Progress | None = None) -
                 except BroadsheetError as exc:
                     report.errors.append(str(exc))
                     progress.note(str(exc))
+                except Exception as exc:  # a record the stages did not foresee: skip it, never abort the rest
+                    log.exception("import: line %d could not be read", number)
+                    report.errors.append(f"import: line {number}: could not be read ({type(exc).__name__}: {exc})")
+                    progress.note(report.errors[-1])
                 if len(batch) >= IMPORT_BATCH:
                     report.imported += _write(engine, batch)
                 progress.advance("import")
@@ -103,18 +107,34 @@ def import_warc(engine: Engine, path: Path, progress: Progress | None = None) ->
     if not path.exists():
         raise InputError(f"import: {path} does not exist")
     with path.open("rb") as stream:
-        for page in iter_warc_pages(stream):
-            report.lines += 1
-            try:
-                batch.append(stages.article_from_archive(page.url, page.html, page.captured))
-            except BroadsheetError as exc:
-                report.errors.append(f"warc: {page.url}: {exc}")
-                progress.note(report.errors[-1])
-            progress.advance("warc")
-            if len(batch) >= IMPORT_BATCH:
-                report.imported += _write(engine, batch, learn=sitelearn)
+        try:
+            for page in iter_warc_pages(stream):
+                report.lines += 1
+                _add_archived(page, batch, report, progress)
+                progress.advance("warc")
+                if len(batch) >= IMPORT_BATCH:
+                    report.imported += _write(engine, batch, learn=sitelearn)
+        except InputError as exc:
+            if not report.lines:
+                raise  # not a WARC file at all
+            # Damaged after some good records: keep those, and say where reading stopped.
+            report.errors.append(f"{exc}; reading stopped after record {report.lines}")
+            progress.note(report.errors[-1])
     report.imported += _write(engine, batch, learn=sitelearn)
     return report
+
+
+def _add_archived(page: object, batch: list[Article], report: ImportReport, progress: Progress) -> None:
+    """Extract one archived page into the batch, or report why it was skipped."""
+    try:
+        batch.append(stages.article_from_archive(page.url, page.html, page.captured))
+    except BroadsheetError as exc:
+        report.errors.append(f"warc: {page.url[:200]}: {exc}")
+        progress.note(report.errors[-1])
+    except Exception as exc:  # one page the extractor chokes on never aborts the archive
+        log.exception("warc: %s could not be read", page.url[:200])
+        report.errors.append(f"warc: {page.url[:200]}: could not be read ({type(exc).__name__}: {exc})")
+        progress.note(report.errors[-1])
 
 
 def export_jsonl(engine: Engine, handle: IO[str]) -> int:

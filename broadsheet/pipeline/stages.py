@@ -13,7 +13,8 @@ from datetime import datetime, timezone
 from broadsheet.errors import ExtractError, InputError
 from broadsheet.extract.article import extract_article
 from broadsheet.extract.dates import parse_date
-from broadsheet.extract.urls import canonical_url, content_id, url_id
+from broadsheet.extract.sanitize import xml_text
+from broadsheet.extract.urls import canonical_url, check_url, content_id, safe_url, url_id
 from broadsheet.model import Article, FeedEntry, Source
 
 IMPORT_FIELDS = {"id", "url", "title", "text", "html", "published", "source", "byline", "language", "image"}
@@ -38,14 +39,23 @@ def article_from_page(pending: Article, html: str, final_url: str) -> Article:
     extracted = extract_article(html, final_url)
     if not extracted.paragraphs:
         raise ExtractError(f"extract: no article text found on {final_url}")
-    url = canonical_url(extracted.url) if extracted.url.startswith(("http://", "https://")) else pending.url
-    return Article(
+    url = canonical_url(safe_url(extracted.url)) if safe_url(extracted.url) else pending.url
+    return clean_article(Article(
         id=pending.id, url=url, title=extracted.title or pending.title, text=extracted.text,
         source_id=pending.source_id, source_name=pending.source_name or extracted.site_name,
         byline=extracted.byline or pending.byline, published_at=extracted.published or pending.published_at,
-        fetched_at=now_utc(), language=extracted.language, site_name=extracted.site_name, image=extracted.image,
-        status="ok", meta=pending.meta, arrival=pending.arrival, import_id=pending.import_id,
-    )
+        fetched_at=now_utc(), language=extracted.language, site_name=extracted.site_name,
+        image=safe_url(extracted.image), status="ok", meta=pending.meta, arrival=pending.arrival,
+        import_id=pending.import_id,
+    ))
+
+
+def clean_article(article: Article) -> Article:
+    """The article with XML-illegal characters removed from its text fields (NUL and other controls
+    break the Atom feeds and PostgreSQL), changed in place and returned."""
+    for name in ("title", "text", "source_name", "byline", "language", "site_name"):
+        setattr(article, name, xml_text(getattr(article, name)))
+    return article
 
 
 def timed_article_from_page(pending: Article, html: str, final_url: str) -> tuple[Article, float]:
@@ -56,8 +66,7 @@ def timed_article_from_page(pending: Article, html: str, final_url: str) -> tupl
 
 def article_from_archive(url: str, html: str, captured: datetime | None) -> Article:
     """An article from an archived page (WARC); the capture time stands in for a missing date."""
-    if not url.startswith(("http://", "https://")):
-        raise InputError("warc: record has no http(s) target URI")
+    url = check_url(url)  # InputError says why the target URI is refused
     pending = Article(id=url_id(url), url=canonical_url(url), published_at=captured, fetched_at=now_utc(),
                       status="pending", meta={"archived": captured.isoformat() if captured else None})
     return article_from_page(pending, html, url)
@@ -70,7 +79,7 @@ def _text_of(record: dict, line_no: int) -> tuple[str, dict]:
         return text.strip(), {}
     html = record.get("html")
     if isinstance(html, str) and html.strip():
-        extracted = extract_article(html, record.get("url") or None)
+        extracted = extract_article(html, safe_url(record.get("url")) or None)
         if extracted.paragraphs:
             return extracted.text, {"title": extracted.title, "byline": extracted.byline,
                                     "published": extracted.published, "language": extracted.language,
@@ -79,10 +88,21 @@ def _text_of(record: dict, line_no: int) -> tuple[str, dict]:
     raise InputError(f"import: line {line_no}: needs a non-empty `text` or `html` field")
 
 
-def _article_id(record: dict, text: str) -> str:
+def _record_url(record: dict, line_no: int) -> str:
+    """The record's URL, checked by the URL policy ("" when it has none)."""
+    raw = record.get("url")
+    if raw in (None, ""):
+        return ""
+    try:
+        return check_url(raw)
+    except InputError as exc:
+        raise InputError(f"import: line {line_no}: {exc}") from exc
+
+
+def _article_id(record: dict, url: str, text: str) -> str:
     """Stable id: the URL when there is one, else the record's id, else the content."""
-    if isinstance(record.get("url"), str) and record["url"].startswith(("http://", "https://")):
-        return url_id(record["url"])
+    if url:
+        return url_id(url)
     if record.get("id") not in (None, ""):
         return content_id(f"import-id:{record['id']}")
     return content_id(text)
@@ -96,19 +116,19 @@ def article_from_record(line: str, line_no: int) -> Article:
         raise InputError(f"import: line {line_no}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
     if not isinstance(record, dict):
         raise InputError(f"import: line {line_no}: expected a JSON object, got {type(record).__name__}")
+    url = _record_url(record, line_no)
     text, found = _text_of(record, line_no)
     published = record.get("published")
     published_at = parse_date(str(published)) if published not in (None, "") else found.get("published")
-    url = record.get("url") if isinstance(record.get("url"), str) else ""
-    return Article(
-        id=_article_id(record, text), url=canonical_url(url) if url else "", title=str(record.get("title") or found.get("title") or ""),
+    return clean_article(Article(
+        id=_article_id(record, url, text), url=canonical_url(url) if url else "", title=str(record.get("title") or found.get("title") or ""),
         text=text, source_name=str(record.get("source") or found.get("site_name") or ""),
         byline=str(record.get("byline") or found.get("byline") or ""), published_at=published_at,
         fetched_at=now_utc(), language=str(record.get("language") or found.get("language") or ""),
-        image=str(record.get("image") or found.get("image") or ""),
-        import_id=None if record.get("id") in (None, "") else str(record["id"]), status="ok",
+        image=safe_url(record.get("image")) or safe_url(found.get("image")),
+        import_id=None if record.get("id") in (None, "") else xml_text(str(record["id"])), status="ok",
         meta={k: v for k, v in record.items() if k not in IMPORT_FIELDS},
-    )
+    ))
 
 
 def export_record(article: Article, understood: dict | None = None, enriched: dict | None = None) -> dict:

@@ -177,23 +177,19 @@ def restore_comment(engine: Engine, comment_id: int) -> None:
         conn.execute(update(comments).where(comments.c.id == comment_id).values(hidden_at=None, hidden_by=None))
 
 
-def _story_ids(engine: Engine, story_id: str) -> list[str]:
-    """A story's id and the old ids of stories merged into it (their comments follow)."""
-    with engine.connect() as conn:
-        old = conn.execute(select(story_redirects.c.old_id).where(story_redirects.c.new_id == story_id)).scalars()
-        return [story_id, *old]
-
-
-def _where_target(engine: Engine, target: Target):
+def _where_target(target: Target):
+    """The comments of a target; a story's include those of stories merged into it (a subquery, so
+    that one connection answers: a second checkout while holding the first starves the pool)."""
     if target.kind == "article":
         return comments.c.article_id == target.id
-    return comments.c.story_id.in_(_story_ids(engine, target.id))
+    merged = select(story_redirects.c.old_id).where(story_redirects.c.new_id == target.id).scalar_subquery()
+    return (comments.c.story_id == target.id) | comments.c.story_id.in_(merged)
 
 
 def thread(engine: Engine, target: Target) -> list[Comment]:
     """A target's comments as a forest: top-level comments oldest first, each with its replies."""
     with engine.connect() as conn:
-        rows = conn.execute(_joined().where(_where_target(engine, target)).order_by(comments.c.id)).all()
+        rows = conn.execute(_joined().where(_where_target(target)).order_by(comments.c.id)).all()
     by_id = {row.id: _comment(row) for row in rows}
     roots: list[Comment] = []
     for item in by_id.values():
@@ -204,7 +200,7 @@ def thread(engine: Engine, target: Target) -> list[Comment]:
 
 def count_comments(engine: Engine, target: Target) -> int:
     """Comments a reader can see on a target (not deleted, not hidden)."""
-    query = (select(func.count()).select_from(comments).where(_where_target(engine, target))
+    query = (select(func.count()).select_from(comments).where(_where_target(target))
              .where(comments.c.deleted_at.is_(None)).where(comments.c.hidden_at.is_(None)))
     with engine.connect() as conn:
         return conn.execute(query).scalar_one()

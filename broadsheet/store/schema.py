@@ -185,6 +185,17 @@ site_secrets = Table(
     Column("value", Text, nullable=False),
 )
 
+# Failed logins per (account, address) and per address: each failure past a few free ones doubles
+# the wait before the next try from there (exponential delay, never a lockout of the owner).
+login_attempts = Table(
+    "login_attempts", metadata,
+    Column("key", String(200), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", UTCDateTime, nullable=False),
+    Column("retry_at", UTCDateTime),
+    Index("ix_login_attempts_last", "last_failure_at"),
+)
+
 # A comment targets exactly one article or one story; replies point at their parent.
 comments = Table(
     "comments", metadata,

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from broadsheet.errors import InputError, NotFound
-from broadsheet.store.schema import site_secrets, user_sessions, users
+from broadsheet.store.schema import login_attempts, site_secrets, user_sessions, users
 from broadsheet.store.upsert import upsert
 
 ROLES = ("reader", "moderator", "admin")
@@ -236,3 +236,52 @@ def site_secret(engine: Engine, name: str) -> bytes:
         upsert(conn, site_secrets, [{"name": name, "value": secrets.token_hex(32)}], key="name", update=[])
         value = conn.execute(select(site_secrets.c.value).where(site_secrets.c.name == name)).scalar_one()
     return bytes.fromhex(value)
+
+
+# --- login throttling --------------------------------------------------------------------------
+
+# Failures allowed before any wait: per (account, address) enough for an owner's typos; per address
+# enough for a household behind one router. Each failure past them doubles the wait, up to the cap.
+FREE_FAILURES = {"pair": 3, "addr": 20}
+MAX_LOGIN_DELAY = timedelta(minutes=15)
+FORGET_AFTER = timedelta(days=1)  # a quiet day wipes the slate
+
+
+def login_keys(username: str, address: str) -> dict[str, str]:
+    """The throttle keys of one login attempt, by kind: the (account, address) pair and the address."""
+    return {"pair": f"pair:{username_key(username)[:64]}|{address[:64]}", "addr": f"addr:{address[:64]}"}
+
+
+def login_delay(excess: int) -> timedelta:
+    """The wait after `excess` failures past the free ones: 1 s, 2 s, 4 s ... up to MAX_LOGIN_DELAY."""
+    if excess <= 0:
+        return timedelta(0)
+    return min(MAX_LOGIN_DELAY, timedelta(seconds=2 ** min(excess - 1, 20)))
+
+
+def login_wait(engine: Engine, keys: dict[str, str], now: datetime | None = None) -> float:
+    """Seconds before another login may be tried under these keys (0: now)."""
+    now = now or _now()
+    with engine.connect() as conn:
+        waits = conn.execute(select(login_attempts.c.retry_at).where(login_attempts.c.key.in_(list(keys.values())))
+                             .where(login_attempts.c.retry_at > now)).scalars().all()
+    return max(((w - now).total_seconds() for w in waits), default=0.0)
+
+
+def record_login_failure(engine: Engine, keys: dict[str, str], now: datetime | None = None) -> None:
+    """Count one failed login under each key and set when the next try is allowed."""
+    now = now or _now()
+    with engine.begin() as conn:
+        conn.execute(delete(login_attempts).where(login_attempts.c.last_failure_at < now - FORGET_AFTER))
+        for kind, key in keys.items():
+            found = conn.execute(select(login_attempts.c.failures).where(login_attempts.c.key == key)).scalar()
+            failures = (found or 0) + 1
+            retry = now + login_delay(failures - FREE_FAILURES[kind]) if failures > FREE_FAILURES[kind] else None
+            upsert(conn, login_attempts, [{"key": key, "failures": failures, "last_failure_at": now,
+                                           "retry_at": retry}], key="key")
+
+
+def clear_login_failures(engine: Engine, keys: dict[str, str]) -> None:
+    """Forget the failures of the (account, address) pair after a successful login."""
+    with engine.begin() as conn:
+        conn.execute(delete(login_attempts).where(login_attempts.c.key == keys["pair"]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import math
 import secrets
 import threading
@@ -24,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from broadsheet.config import Config
-from broadsheet.errors import BroadsheetError
+from broadsheet.errors import BroadsheetError, ConfigError
 from broadsheet.store import users as user_store
 from broadsheet.store.users import AccountError, Session
 
@@ -44,8 +45,6 @@ class Limit:
 
 
 LIMITS: dict[str, Limit] = {
-    "login-ip": Limit(10, 30, "Too many login attempts from your address"),
-    "login-user": Limit(5, 60, "Too many login attempts for this account"),
     "register-ip": Limit(5, 720, "Too many new accounts from your address"),
     "comment-user": Limit(5, 20, "You are commenting faster than this site allows"),
     "comment-ip": Limit(20, 5, "Too many comments from your address"),
@@ -216,9 +215,44 @@ class Accounts:
         self.limiter.hit(action, who)
 
 
+def _networks(setting: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """The `trusted_proxies` setting as networks (a bare address is a network of one)."""
+    found = []
+    for item in (part.strip() for part in (setting or "").split(",")):
+        if item:
+            try:
+                found.append(ipaddress.ip_network(item, strict=False))
+            except ValueError as exc:
+                raise ConfigError(f"config: trusted_proxies has {item!r}, which is not an address or network") from exc
+    return found
+
+
+def _ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(address)
+    except ValueError:
+        return None
+
+
+def _trusted(address: str, proxies: list) -> bool:
+    ip = _ip(address)
+    return ip is not None and any(ip in network for network in proxies)
+
+
 def client_address(request: Request) -> str:
-    """The visitor's address (uvicorn resolves X-Forwarded-For from trusted proxies)."""
-    return request.client.host if request.client else "unknown"
+    """The visitor's address. X-Forwarded-For is believed only when the connection comes from a
+    configured proxy (`trusted_proxies`, empty by default): the address is the last one in the chain
+    that is not itself a trusted proxy, so a client cannot choose its own by sending the header."""
+    peer = request.client.host if request.client else "unknown"
+    config = getattr(request.app.state, "config", None) if "app" in request.scope else None
+    proxies = _networks(config.trusted_proxies) if config is not None else []
+    if not proxies or not _trusted(peer, proxies):
+        return peer
+    chain = [a.strip() for h in request.headers.getlist("x-forwarded-for") for a in h.split(",") if a.strip()]
+    for address in reversed(chain):
+        if not _trusted(address, proxies):
+            return address if _ip(address) is not None else peer  # garbage in the header: the proxy itself
+    return peer
 
 
 def viewer_of(request: Request) -> Session | None:
@@ -276,14 +310,11 @@ def accounts_router(accounts: Accounts, templates: Jinja2Templates) -> APIRouter
             accounts.limit("register-ip", client_address(request))
         except RateLimited as exc:
             return limited(request, "accounts/register.html", exc, next=safe_next(next), values=values)
-        errors, status = _registration_errors(username, email, password, password_confirm), 400
-        if not errors:
-            try:
-                user = user_store.create_user(accounts.engine, username, password, email)
-            except AccountError as exc:  # the username is taken (409)
-                errors[exc.field or "username"], status = exc.sentence, exc.status
-        if errors:
-            return form_page(request, "accounts/register.html", status=status, next=safe_next(next),
+        errors = _registration_errors(username, email, password, password_confirm)
+        user = None if errors else _register(accounts, username, password, email)
+        if user is None:
+            errors = errors or {"username": UNAVAILABLE}
+            return form_page(request, "accounts/register.html", status=400, next=safe_next(next),
                              values=values, errors=errors)
         response = RedirectResponse(safe_next(next), status_code=303)
         accounts.log_in(request, response, user.id)
@@ -299,16 +330,19 @@ def accounts_router(accounts: Accounts, templates: Jinja2Templates) -> APIRouter
     def login(request: Request, username: str = Form(""), password: str = Form(""),
               next: str = Form("/")) -> Response:
         values = {"username": username}
-        try:
-            accounts.limit("login-ip", client_address(request))
-            accounts.limit("login-user", user_store.username_key(username))
-        except RateLimited as exc:
+        keys = user_store.login_keys(username, client_address(request))
+        wait = user_store.login_wait(accounts.engine, keys)
+        if wait > 0:  # refused before the password is checked: a guess made now tells nothing
+            exc = RateLimited(f"Too many failed logins for this account from your address. Please wait "
+                              f"{_wait_words(wait)} and try again.", wait)
             return limited(request, "accounts/login.html", exc, next=safe_next(next), values=values)
         try:
             user = user_store.authenticate(accounts.engine, username, password)
         except AccountError as exc:
+            user_store.record_login_failure(accounts.engine, keys)
             return form_page(request, "accounts/login.html", status=exc.status, next=safe_next(next),
                              values=values, errors={}, form_error=exc.sentence)
+        user_store.clear_login_failures(accounts.engine, keys)
         response = RedirectResponse(safe_next(next), status_code=303)
         accounts.log_in(request, response, user.id)
         return response
@@ -326,6 +360,24 @@ def accounts_router(accounts: Accounts, templates: Jinja2Templates) -> APIRouter
         return response
 
     return router
+
+
+# One answer for a name that is taken and a name that is reserved, with the same status and the same
+# work (a password hash) behind it: the form does not confirm which names have accounts.
+UNAVAILABLE = "That username is not available; choose another."
+RESERVED_NAMES = frozenset({"admin", "administrator", "root", "moderator", "moderators", "broadsheet", "support",
+                            "staff", "editor", "system", "security", "webmaster", "postmaster", "abuse", "help"})
+
+
+def _register(accounts: Accounts, username: str, password: str, email: str) -> user_store.User | None:
+    """The new user, or None when the name is not available (taken or reserved: not said which)."""
+    if user_store.username_key(username) in RESERVED_NAMES:
+        user_store.hash_password(password)  # as long as a real registration takes
+        return None
+    try:
+        return user_store.create_user(accounts.engine, username, password, email)
+    except AccountError:
+        return None
 
 
 def _registration_errors(username: str, email: str, password: str, confirm: str) -> dict[str, str]:

@@ -7,7 +7,9 @@ from pathlib import Path
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, urlencode, urlsplit
 
-from fastapi import FastAPI, Request
+from typing import Annotated
+
+from fastapi import FastAPI, Path as PathParam, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -25,11 +27,14 @@ from broadsheet.web.timefmt import absolute_time, iso_time, relative_time
 from broadsheet.web.websub import websub_router
 from broadsheet.web.accounts import SESSION_COOKIE, Accounts, SessionMiddleware, accounts_router
 from broadsheet.web.comments import comments_router, section_renderer
-from broadsheet.api.routes import api_error, api_router
+from broadsheet.api.routes import api_error, api_openapi, api_router
 from broadsheet.store.search import SearchFilters, search_articles
 from broadsheet.web.atom import atom_response
 from broadsheet.web.cache import PageCache
 from broadsheet.web.coverage import coverage_router
+from broadsheet.web.security import SecurityHeaders, install_filters
+from broadsheet.api.params import MAX_ID, optional_id, page_number as _page_number, section_of
+from broadsheet.web.edge import install_error_handlers
 from broadsheet.nlp.section_lexicon import SECTIONS
 from broadsheet.nlp.embed import model_state, query_encoder
 
@@ -41,15 +46,8 @@ def _templates() -> Jinja2Templates:
     templates.env.filters.update(relative=relative_time, absolute=absolute_time, iso=iso_time,
                                  host=lambda url: urlsplit(url or "").netloc)
     templates.env.globals["version"] = __version__
+    install_filters(templates.env)  # only http(s) links are ever rendered, whatever a row holds
     return templates
-
-
-def _page_number(raw: str | None) -> int:
-    """Page from the query string; bad values fall back to the first page."""
-    try:
-        return max(1, int(raw or 1))
-    except ValueError:
-        return 1
 
 
 _SINCE = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=31)}
@@ -63,8 +61,7 @@ def _since(value: str | None) -> datetime | None:
 
 def _search_filters(source: str | None, section: str | None, since: str | None) -> SearchFilters:
     """Filters from the search form; unknown values are ignored (a shared link stays usable)."""
-    return SearchFilters(source_id=int(source) if source and source.isdigit() else None,
-                         section=section if section in SECTIONS else None, since=_since(since))
+    return SearchFilters(source_id=optional_id(source), section=section_of(section), since=_since(since))
 
 
 def _feed_query(q: str, filters: SearchFilters, since: str | None) -> str:
@@ -77,6 +74,8 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
     """Build the site for one database; `on_new_entries` is called when a hub pushes news."""
     app = FastAPI(title="Broadsheet", version=__version__, docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json", description="The JSON API of a Broadsheet news desk.")
+    app.openapi = api_openapi(app)  # the document describes the JSON API only
+    app.state.config = config  # feeds build absolute links from public_url / trusted_hosts (web/security.py)
     app.include_router(websub_router(engine, on_new_entries))
     embed = query_encoder(config.embeddings)  # questions in search are also matched by meaning (lazy load)
     app.include_router(api_router(engine, embed))
@@ -95,6 +94,8 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
     # Coverage first: its story page (coverage, AI panel, comments) is the one readers get.
     app.include_router(coverage_router(engine, config, render, comments_section, _page_number))
     app.include_router(ai_router(engine, config, render))
+
+    install_error_handlers(app, render)  # validation and HTTP errors in the project's shape, HTML or JSON
 
     @app.exception_handler(BroadsheetError)
     async def on_error(request: Request, exc: BroadsheetError) -> Response:
@@ -135,7 +136,7 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
         return Response(export_opml(source_store.list_sources(engine)), media_type="text/x-opml; charset=utf-8")
 
     @app.get("/sources/{source_id}", response_class=HTMLResponse)
-    def source(request: Request, source_id: int, page: str | None = None) -> HTMLResponse:
+    def source(request: Request, source_id: Annotated[int, PathParam(ge=0, le=MAX_ID)], page: str | None = None) -> HTMLResponse:
         item = source_store.get_source(engine, source_id)
         number = _page_number(page)
         items = article_store.latest_articles(engine, limit=page_size, offset=(number - 1) * page_size,
@@ -150,7 +151,7 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
         return atom_response(request, "Broadsheet: latest news", article_store.latest_articles(engine, limit=50), "/")
 
     @app.get("/sources/{source_id}/feed.atom", include_in_schema=False)
-    def source_feed(request: Request, source_id: int) -> Response:
+    def source_feed(request: Request, source_id: Annotated[int, PathParam(ge=0, le=MAX_ID)]) -> Response:
         item = source_store.get_source(engine, source_id)
         items = article_store.latest_articles(engine, limit=50, source_id=source_id)
         return atom_response(request, f"Broadsheet: {item.title or item.feed_url}", items, f"/sources/{source_id}")
@@ -179,6 +180,7 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
     # Outermost: anonymous readers of the same page within a few seconds share one rendering.
     app.add_middleware(PageCache, ttl=config.page_cache_seconds, session_cookies=(SESSION_COOKIE,),
                        longer={"/articles/": config.article_cache_seconds})
+    app.add_middleware(SecurityHeaders)  # outermost: cached pages and errors carry the headers too
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:

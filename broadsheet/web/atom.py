@@ -9,14 +9,17 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from broadsheet import __version__
+from broadsheet.extract.sanitize import xml_text
+from broadsheet.extract.urls import safe_url
 from broadsheet.model import Article
+from broadsheet.web.security import site_base
 
 ATOM = "http://www.w3.org/2005/Atom"
 
 
 def _text(parent: ET.Element, tag: str, value: str, **attrs: str) -> ET.Element:
-    node = ET.SubElement(parent, tag, attrs)
-    node.text = value
+    node = ET.SubElement(parent, tag, {name: xml_text(v) for name, v in attrs.items()})
+    node.text = xml_text(value)  # a NUL stored by an older version must not make the whole feed unreadable
     return node
 
 
@@ -37,7 +40,8 @@ def atom_feed(title: str, self_url: str, site_url: str, articles: list[Article],
         _text(entry, "title", article.title or "Untitled")
         _text(entry, "id", f"{base_url}/articles/{article.id}")
         ET.SubElement(entry, "link", {"rel": "alternate", "href": f"{base_url}/articles/{article.id}", "type": "text/html"})
-        ET.SubElement(entry, "link", {"rel": "via", "href": article.url})
+        if safe_url(article.url):  # a row stored before the URL policy may hold anything
+            ET.SubElement(entry, "link", {"rel": "via", "href": safe_url(article.url)})
         when = article.published_at or article.fetched_at or updated
         _text(entry, "updated", when.isoformat())
         if article.published_at:
@@ -53,7 +57,11 @@ def atom_feed(title: str, self_url: str, site_url: str, articles: list[Article],
 
 
 def atom_response(request: Request, title: str, articles: list[Article], site_path: str) -> Response:
-    """The Atom feed of a page of the site, served with its own URL as id and self link."""
-    base = str(request.base_url).rstrip("/")
-    return Response(atom_feed(title, str(request.url), base + site_path, articles, base),
+    """The Atom feed of a page of the site, served with its own URL as id and self link. Links are built
+    from the configured public URL (or a trusted host), never from the Host header a client sent: the
+    page cache would otherwise serve one client's forged host to every reader."""
+    base = site_base(request.app.state.config, request.scope)
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    self_url = xml_text(base + request.url.path + (f"?{query}" if query else ""))
+    return Response(atom_feed(title, self_url, base + site_path, articles, base),
                     media_type="application/atom+xml; charset=utf-8")

@@ -41,6 +41,14 @@ class PageCache:
     def _ttl(self, path: str) -> float:
         return next((seconds for prefix, seconds in self.longer.items() if path.startswith(prefix)), self.ttl)
 
+    @staticmethod
+    def _key(scope: Scope) -> bytes:
+        """Everything a cached response may depend on: path and query, and the scheme and Host (a
+        trusted host becomes the base of a feed's links), so one client's Host never reaches another's."""
+        host = next((v for k, v in scope["headers"] if k == b"host"), b"")
+        return (scope["path"].encode() + b"?" + scope.get("query_string", b"") + b"\x00"
+                + scope.get("scheme", "http").encode() + b"://" + host)
+
     def _cacheable(self, scope: Scope) -> bool:
         if self.ttl <= 0 or scope["type"] != "http" or scope["method"] != "GET":
             return False
@@ -58,7 +66,7 @@ class PageCache:
             else:
                 await self.app(scope, receive, send)
             return
-        key = scope["path"].encode() + b"?" + scope.get("query_string", b"")
+        key = self._key(scope)
         hit = self.entries.get(key)
         now = time.monotonic()
         if hit and hit[0] + self._ttl(scope["path"]) * STALE_FACTOR > now:

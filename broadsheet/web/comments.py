@@ -9,12 +9,16 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 import nh3
-from fastapi import APIRouter, Depends, Form, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from broadsheet.api.params import MAX_ID
 from broadsheet.errors import NotFound
+from broadsheet.extract.urls import safe_url
 from broadsheet.store import articles as article_store
 from broadsheet.store import comments as comment_store
 from broadsheet.store import stories as story_store
@@ -22,6 +26,7 @@ from broadsheet.store.comments import Comment, CommentError, Target
 from broadsheet.store.users import Session
 from broadsheet.web.accounts import Accounts, Forbidden, RateLimited, client_address, login_url, safe_next, viewer_of
 
+CommentId = Annotated[int, Path(ge=0, le=MAX_ID)]
 _URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
 _TRAILING = ".,;:!?'\")]}"
 BODY_HELP = "Plain text. Leave a blank line between paragraphs; web addresses become links."
@@ -43,7 +48,7 @@ def _linked_line(line: str) -> str:
     for match in _URL.finditer(line):
         url, rest = _split_url(match.group())
         parts.append(str(escape(line[last:match.start()])))
-        if url.split("://", 1)[1]:
+        if safe_url(url):  # the URL policy: a link only when it is a real http(s) address
             parts.append(f'<a href="{escape(url)}">{escape(url)}</a>')
         else:
             parts.append(str(escape(url)))
@@ -78,6 +83,15 @@ def _target(accounts: Accounts, raw: str) -> Target:
     if kind == "story":
         return Target("story", story_store.get_story(accounts.engine, ident).id)
     raise CommentError("That form does not say what the comment is about; reload the page.", None)
+
+
+def _ensure_open(accounts: Accounts, target: Target) -> None:
+    """Refuse a reply or an edit where a new comment would be refused (an article no longer readable,
+    a story gone): the thread is closed, for its old comments too."""
+    try:
+        _target(accounts, f"{target.kind}:{target.id}")
+    except NotFound as exc:
+        raise CommentError("Comments here are closed: nothing can be added or changed.", None, status=403) from exc
 
 
 def _need_viewer(request: Request) -> Session:
@@ -142,7 +156,7 @@ def comments_router(accounts: Accounts, templates: Jinja2Templates) -> APIRouter
         accounts.limit("comment-ip", client_address(request))
 
     @router.get("/comments/{comment_id}")
-    def permalink(comment_id: int) -> Response:
+    def permalink(comment_id: CommentId) -> Response:
         return RedirectResponse(_anchor(comment_store.get_comment(engine, comment_id)), status_code=303)
 
     @router.post("/comments", response_class=HTMLResponse)
@@ -164,17 +178,18 @@ def comments_router(accounts: Accounts, templates: Jinja2Templates) -> APIRouter
                 "submit": "Post reply", "back": _anchor(parent)}
 
     @router.get("/comments/{comment_id}/reply", response_class=HTMLResponse)
-    def reply_form(request: Request, comment_id: int) -> Response:
+    def reply_form(request: Request, comment_id: CommentId) -> Response:
         parent = comment_store.get_comment(engine, comment_id)
         if viewer_of(request) is None:
             return RedirectResponse(login_url(request.url.path), status_code=303)
         return page(request, "comments/form.html", **reply_context(parent, ""))
 
     @router.post("/comments/{comment_id}/reply", response_class=HTMLResponse)
-    def reply(request: Request, comment_id: int, body: str = Form("")) -> Response:
+    def reply(request: Request, comment_id: CommentId, body: str = Form("")) -> Response:
         viewer = _need_viewer(request)
         parent = comment_store.get_comment(engine, comment_id)
         try:
+            _ensure_open(accounts, parent.target)
             comment_store.clean_body(body)
             spend(viewer, request)
             comment = comment_store.add_comment(engine, viewer.user.id, parent.target, body, parent_id=parent.id)
@@ -187,7 +202,7 @@ def comments_router(accounts: Accounts, templates: Jinja2Templates) -> APIRouter
                 "submit": "Save changes", "back": _anchor(comment)}
 
     @router.get("/comments/{comment_id}/edit", response_class=HTMLResponse)
-    def edit_form(request: Request, comment_id: int) -> Response:
+    def edit_form(request: Request, comment_id: CommentId) -> Response:
         comment = comment_store.get_comment(engine, comment_id)
         if viewer_of(request) is None:
             return RedirectResponse(login_url(request.url.path), status_code=303)
@@ -197,11 +212,12 @@ def comments_router(accounts: Accounts, templates: Jinja2Templates) -> APIRouter
         return page(request, "comments/form.html", **edit_context(comment, comment.body))
 
     @router.post("/comments/{comment_id}/edit", response_class=HTMLResponse)
-    def edit(request: Request, comment_id: int, body: str = Form("")) -> Response:
+    def edit(request: Request, comment_id: CommentId, body: str = Form("")) -> Response:
         viewer = _need_viewer(request)
         comment = comment_store.get_comment(engine, comment_id)
         _own(viewer, comment)
         try:
+            _ensure_open(accounts, comment.target)
             spend(viewer, request)
             comment_store.edit_comment(engine, comment.id, body)
         except (CommentError, RateLimited) as exc:
@@ -209,7 +225,7 @@ def comments_router(accounts: Accounts, templates: Jinja2Templates) -> APIRouter
         return RedirectResponse(_anchor(comment), status_code=303)
 
     @router.get("/comments/{comment_id}/delete", response_class=HTMLResponse)
-    def delete_form(request: Request, comment_id: int) -> Response:
+    def delete_form(request: Request, comment_id: CommentId) -> Response:
         comment = comment_store.get_comment(engine, comment_id)
         if viewer_of(request) is None:
             return RedirectResponse(login_url(request.url.path), status_code=303)
@@ -217,7 +233,7 @@ def comments_router(accounts: Accounts, templates: Jinja2Templates) -> APIRouter
         return page(request, "comments/delete.html", comment=comment, back=_anchor(comment))
 
     @router.post("/comments/{comment_id}/delete")
-    def delete(request: Request, comment_id: int) -> Response:
+    def delete(request: Request, comment_id: CommentId) -> Response:
         comment = comment_store.get_comment(engine, comment_id)
         _own(_need_viewer(request), comment)
         comment_store.delete_comment(engine, comment.id)
@@ -237,14 +253,14 @@ def _report_routes(router: APIRouter, accounts: Accounts, page: Callable[..., HT
                     back=_anchor(comment), **{"values": {}, **context})
 
     @router.get("/comments/{comment_id}/report", response_class=HTMLResponse)
-    def report_form(request: Request, comment_id: int, sent: str = "") -> Response:
+    def report_form(request: Request, comment_id: CommentId, sent: str = "") -> Response:
         comment = comment_store.get_comment(engine, comment_id)
         if viewer_of(request) is None:
             return RedirectResponse(login_url(request.url.path), status_code=303)
         return report_page(request, comment, sent=sent)
 
     @router.post("/comments/{comment_id}/report", response_class=HTMLResponse)
-    def report(request: Request, comment_id: int, reason: str = Form(""), note: str = Form("")) -> Response:
+    def report(request: Request, comment_id: CommentId, reason: str = Form(""), note: str = Form("")) -> Response:
         viewer = _need_viewer(request)
         comment = comment_store.get_comment(engine, comment_id)
         values = {"reason": reason, "note": note}
@@ -274,7 +290,7 @@ def _moderation_routes(router: APIRouter, accounts: Accounts, page: Callable[...
         return page(request, "comments/moderation.html", queue=comment_store.report_queue(engine),
                     hidden=comment_store.hidden_comments(engine), reasons=comment_store.REASONS)
 
-    def moderate(request: Request, comment_id: int, action: Callable[[Comment, Session], None],
+    def moderate(request: Request, comment_id: CommentId, action: Callable[[Comment, Session], None],
                  next_path: str) -> Response:
         viewer = _need_viewer(request)
         _moderator(viewer)
@@ -283,14 +299,14 @@ def _moderation_routes(router: APIRouter, accounts: Accounts, page: Callable[...
         return RedirectResponse(safe_next(next_path) if next_path else _anchor(comment), status_code=303)
 
     @router.post("/comments/{comment_id}/hide")
-    def hide(request: Request, comment_id: int, next: str = Form("")) -> Response:
+    def hide(request: Request, comment_id: CommentId, next: str = Form("")) -> Response:
         return moderate(request, comment_id, lambda c, v: comment_store.hide_comment(engine, c.id, v.user.id), next)
 
     @router.post("/comments/{comment_id}/restore")
-    def restore(request: Request, comment_id: int, next: str = Form("")) -> Response:
+    def restore(request: Request, comment_id: CommentId, next: str = Form("")) -> Response:
         return moderate(request, comment_id, lambda c, v: comment_store.restore_comment(engine, c.id), next)
 
     @router.post("/moderation/{comment_id}/dismiss")
-    def dismiss(request: Request, comment_id: int) -> Response:
+    def dismiss(request: Request, comment_id: CommentId) -> Response:
         return moderate(request, comment_id, lambda c, v: comment_store.dismiss_reports(engine, c.id, v.user.id),
                         "/moderation")

@@ -1,0 +1,57 @@
+"""Errors at the edge: every refused request answered in the project's shape, an HTML page for
+readers and {"error": sentence} for the API (the bounds themselves live in api/params.py)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _validation_sentence(exc: RequestValidationError) -> str:
+    """FastAPI's validation errors as one sentence a reader can act on."""
+    parts = []
+    for error in exc.errors()[:3]:
+        where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("query", "path", "body"))
+        parts.append(f"{where or 'request'}: {str(error.get('msg', 'invalid')).lower()}")
+    return "request: " + "; ".join(parts) + "."
+
+
+def install_error_handlers(app: FastAPI, render: Callable[..., HTMLResponse]) -> None:
+    """Every refused request in the project's shape: {"error": sentence} under /api, an HTML page elsewhere."""
+
+    def answer(request: Request, status: int, message: str, headers: dict | None = None) -> Response:
+        if _is_api(request):
+            return JSONResponse({"error": message}, status_code=status, headers=headers)
+        title = "Not found" if status == 404 else "Error"
+        page = "That page does not exist." if status == 404 else message
+        response = render(request, "error.html", status=status, title=title, message=page)
+        response.headers.update(headers or {})
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, exc: RequestValidationError) -> Response:
+        return answer(request, 422, _validation_sentence(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else "The request could not be served."
+        if exc.status_code == 404:
+            message = "That page does not exist."
+        return answer(request, exc.status_code, message, exc.headers)
+
+    @app.exception_handler(OverflowError)
+    async def on_overflow(request: Request, exc: OverflowError) -> Response:
+        # A safety net behind the bounds above: a number the database cannot bind is the client's error.
+        log.warning("edge: %s %s overflowed (%s)", request.method, request.url.path, exc)
+        return answer(request, 400, "request: a number or date in the request is out of range.")

@@ -66,3 +66,27 @@ def test_summary_length_follows_the_budget():
 def test_distinct_sources_keeps_the_earliest_copy():
     kept = distinct_sources(story())
     assert [d.id for d in kept] == ["br-1", "br-2", "br-3"]
+
+
+def test_paragraph_number_places_a_sentence_that_opens_a_paragraph_in_that_paragraph():
+    from broadsheet.nlp.summarize import paragraph_number
+    text = "First one. Still first.\n\nSecond opens here. Second again.\n\n\nThird after two blank lines."
+    starts = [text.index(s) for s in ("First one", "Still first", "Second opens", "Second again", "Third after")]
+    assert [paragraph_number(text, s) for s in starts] == [1, 1, 2, 2, 3]
+
+
+def test_key_points_name_the_paragraph_that_holds_them_on_every_demo_article():
+    """The page's paragraph label for each key point is the paragraph that holds it (the St Aldric's
+    article read "1, 1, 2, 2" where its points are in 1, 2, 2, 3: a point opening a paragraph was
+    given the number of the paragraph before)."""
+    from broadsheet.demo.content import load_articles
+    from broadsheet.model import Article
+    from broadsheet.nlp.summarize import paragraph_number
+    openers = 0
+    for demo in load_articles():
+        article = Article(id="x", url="", title=demo.title, text="\n\n".join(demo.paragraphs))
+        for point in key_points(article.title, article.text):
+            shown = article.paragraphs[paragraph_number(article.text, point.start) - 1]
+            assert point.text in shown, (demo.slug, point.text)
+            openers += shown.endswith(point.text) or shown.startswith(point.text)
+    assert openers > 20  # the case that was wrong is well represented

@@ -207,6 +207,21 @@ def key_points(title: str, text: str, count: int | None = None) -> list[KeyPoint
     return [KeyPoint(c.text, c.start, c.end, c.sentence.index) for c in chosen]
 
 
+def paragraph_number(text: str, offset: int) -> int:
+    """1-based number of the paragraph holding a character offset, paragraphs being what the article
+    page shows: blank-line separated, empty ones skipped (as `Article.paragraphs`). A paragraph counts
+    once its first character is at or before the offset, so a key point that opens a paragraph is
+    placed in that paragraph, not the one before it."""
+    number, position = 0, 0
+    for piece in text.split("\n\n"):
+        if piece.strip():
+            if position + len(piece) - len(piece.lstrip()) > offset:
+                break
+            number += 1
+        position += len(piece) + 2
+    return max(number, 1)
+
+
 def lead_sentences(text: str, count: int = 3) -> list[KeyPoint]:
     """The first sentences (the lead-N baseline)."""
     return [KeyPoint(s.text, s.start, s.end, s.index) for s in split_sentences(text)[:count]]

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from broadsheet.config import Config
 from broadsheet.model import Article
+from broadsheet.nlp.summarize import paragraph_number
 from broadsheet.pipeline import enrich, insight
 from broadsheet.store import digests
 from broadsheet.store import enrichment as enrichment_store
@@ -35,13 +36,8 @@ def text_fragment(sentence: str) -> str:
     return f"#:~:text={enc(words[:5])},{enc(words[-4:])}"
 
 
-def _paragraph_of(text: str, start: int) -> int:
-    """1-based paragraph number of an offset (paragraphs are separated by blank lines)."""
-    return sum(1 for p in text[:start].split("\n\n") if p.strip()) or 1
-
-
 def _key_points(article: Article, fields: dict) -> list[dict]:
-    return [{**p, "paragraph": _paragraph_of(article.text, p["start"]), "fragment": text_fragment(p["text"])}
+    return [{**p, "paragraph": paragraph_number(article.text, p["start"]), "fragment": text_fragment(p["text"])}
             for p in fields.get("key_points") or []]
 
 

@@ -22,7 +22,7 @@ from broadsheet.nlp.topics import Prototypes, choose_tags, classify_section, pro
 from broadsheet.store import enrichment as store
 
 log = logging.getLogger(__name__)
-VERSION = 1  # bump when the stage's output changes: older rows are enriched again when read
+VERSION = 2  # bump when the stage's output changes: older rows are enriched again when read
 
 _prototypes: dict[str, Prototypes] = {}
 _prototype_lock = threading.Lock()
@@ -42,7 +42,7 @@ def prototypes_for(engine: Engine) -> Prototypes | None:
 
 
 def _entity_rows(found: list[ner.Entity]) -> list[dict]:
-    return [{"ref": f"{e.kind}:{e.key}", "kind": e.kind, "name": e.name, "surname": e.surname, "count": e.count}
+    return [{"ref": e.key, "kind": e.kind, "name": e.name, "surname": e.surname, "count": e.count}
             for e in found]
 
 

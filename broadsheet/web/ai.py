@@ -41,6 +41,12 @@ def _key_points(article: Article, fields: dict) -> list[dict]:
             for p in fields.get("key_points") or []]
 
 
+def _filed_entities(engine: Engine, found: list[dict]) -> list[dict]:
+    """The article's entities as filed: one per name, shown with the kind most mentions agree on."""
+    kinds = enrichment_store.entity_kinds(engine, [e["id"] for e in found if e.get("id")])
+    return [{**e, "kind": kinds[e["id"]]} for e in found if e.get("id") in kinds]
+
+
 def _linked(items: list[dict]) -> list[dict]:
     """Cited sentences with a link to the exact sentence in their article."""
     return [{**item, "href": f"/articles/{quote(item['article_id'])}{text_fragment(item['text'])}"} for item in items]
@@ -73,7 +79,7 @@ def article_panel(engine: Engine, config: Config, article: Article, question: st
         with engine.connect() as conn:
             fields = enrichment_store.enrichment_of(conn, [article.id]).get(article.id, {})
         panel.update(section=fields.get("section"), tags=fields.get("tags") or [],
-                     entities=[e for e in fields.get("entities") or [] if e.get("id")],
+                     entities=_filed_entities(engine, fields.get("entities") or []),
                      key_points=_key_points(article, fields))
     except Exception:  # the article itself must always be readable
         log.exception("web: enrichment of %s failed", article.id)
@@ -116,6 +122,21 @@ def _story_features(panel: dict, engine: Engine, config: Config, scope: insight.
         panel["answer"] = answer
 
 
+def entity_stories(engine: Engine, entity_id: int) -> list[dict]:
+    """The stories naming an entity, newest first: each heading links to its story page (an article
+    not placed in a story yet stands for itself), with the articles that name the entity under it."""
+    groups: dict[str, dict] = {}
+    for article, mentions, story_id in enrichment_store.entity_articles(engine, entity_id):
+        group = groups.setdefault(story_id or article.id, {"story_id": story_id, "articles": []})
+        group["articles"].append((article, mentions))
+    titles = enrichment_store.story_titles(engine, [g["story_id"] for g in groups.values() if g["story_id"]])
+    for group in groups.values():
+        first = group["articles"][0][0]
+        group["href"] = f"/stories/{quote(group['story_id'])}" if group["story_id"] else f"/articles/{quote(first.id)}"
+        group["title"] = titles.get(group["story_id"] or "") or first.title or "Untitled"
+    return list(groups.values())
+
+
 def ai_router(engine: Engine, config: Config, render: Callable[..., HTMLResponse]) -> APIRouter:
     """Routes: the ask form's POST (redirects to the article page with the answer) and entity pages.
     The story page (web/coverage.py) shows `story_panel`."""
@@ -129,10 +150,7 @@ def ai_router(engine: Engine, config: Config, render: Callable[..., HTMLResponse
     @router.get("/entities/{entity_id}", response_class=HTMLResponse)
     def entity(request: Request, entity_id: int) -> HTMLResponse:
         item = enrichment_store.get_entity(engine, entity_id)
-        stories: dict[str, list] = {}
-        for article, mentions, story_id in enrichment_store.entity_articles(engine, entity_id):
-            stories.setdefault(story_id, []).append((article, mentions))
-        return render(request, "entity.html", entity=item, stories=list(stories.values()))
+        return render(request, "entity.html", entity=item, stories=entity_stories(engine, entity_id))
 
     @router.get("/entities", response_class=HTMLResponse)
     def entities(request: Request) -> HTMLResponse:

@@ -191,6 +191,66 @@ def entity_scores() -> dict[str, tuple[float, float]]:
     return {k: (tp / max(tp + fp, 1), tp / max(tp + fn, 1)) for k, (tp, fp, fn) in counts.items()}
 
 
+# --- search --------------------------------------------------------------------------------------------
+
+SQUAD = DATA / "qa" / "squad2-dev.json"
+
+
+def squad_search_store(embedder):
+    """SQuAD 2.0 dev as a desk: each paragraph one article (its title the story's), imported through
+    every stage with the given embedder; returns the engine and the answerable questions with their
+    own paragraph's id and title."""
+    from broadsheet.pipeline import bulk, understand
+    from broadsheet.store.db import open_database
+    data = json.loads(SQUAD.read_text(encoding="utf-8"))["data"]
+    records, questions = [], []
+    for topic in data:
+        for n, paragraph in enumerate(topic["paragraphs"]):
+            pid = f"{topic['title']}-{n}"
+            records.append({"id": pid, "url": f"https://squad.invalid/{pid}", "title": topic["title"].replace("_", " "),
+                            "text": paragraph["context"], "source": "squad"})
+            questions += [(q["question"], pid, topic["title"]) for q in paragraph["qas"] if not q["is_impossible"]]
+    folder = Path(tempfile.mkdtemp(prefix="bench-search-"))
+    (folder / "squad.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    engine = open_database(f"sqlite:///{folder}/squad.db")
+    understand.configure(engine, embedder)
+    bulk.import_jsonl(engine, folder / "squad.jsonl")
+    return engine, questions
+
+
+def search_floor_figures(engine, questions, embed, floors) -> dict[str, dict[str, float]]:
+    """Per floor setting: results shown per question, the share of them from the question's own title
+    (the other seven titles are unrelated), and how often the question's own paragraph is shown."""
+    from broadsheet.store import search
+    from broadsheet.store.stories import export_ids
+    kept = (search.SEMANTIC_FLOOR, search.SEMANTIC_MARGIN, search.LEXICAL_FLOOR)
+    out = {}
+    try:
+        for label, setting in floors.items():
+            search.SEMANTIC_FLOOR, search.SEMANTIC_MARGIN, search.LEXICAL_FLOOR = setting
+            shown, same, found = 0, 0, 0
+            for question, pid, title in questions:
+                hits = search.search_articles(engine, question, embed=embed)
+                with engine.connect() as conn:
+                    public = export_ids(conn, [h.article.id for h in hits])
+                ids = [public.get(h.article.id, h.article.id) for h in hits]
+                shown += len(ids)
+                same += sum(i.rsplit("-", 1)[0] == title for i in ids)
+                found += pid in ids
+            out[label] = {"shown": shown / len(questions), "same title": same / max(shown, 1),
+                          "own paragraph": found / len(questions)}
+    finally:
+        search.SEMANTIC_FLOOR, search.SEMANTIC_MARGIN, search.LEXICAL_FLOOR = kept
+    return out
+
+
+def print_search(figures: dict, header: str) -> None:
+    print(header)
+    print(f"  {'floor':<34} {'shown/question':>14} {'same title':>11} {'own paragraph':>14}")
+    for label, f in figures.items():
+        print(f"  {label:<34} {f['shown']:>14.2f} {f['same title']:>11.3f} {f['own paragraph']:>14.3f}")
+
+
 # --- the demo newsroom ----------------------------------------------------------------------------------
 
 def demo_stories() -> dict[str, list]:

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from broadsheet.api.schemas import (ArticleList, ArticleOut, ArticleSummaryOut, CommentList, CommentOut, CoverageOut,
                                     EntityList, EntityOut, ErrorOut, Page, SearchHitOut, SearchResults, SourceList,
                                     SourceOut, StoryDetailOut, StoryList, StoryOut)
-from broadsheet.errors import InputError, NotFound
+from broadsheet.errors import NotFound
 from broadsheet.nlp.section_lexicon import SECTIONS
 from broadsheet.store import articles as article_store
 from broadsheet.store import comments as comment_store
@@ -25,7 +25,7 @@ from broadsheet.store import coverage
 from broadsheet.store import enrichment as enrichment_store
 from broadsheet.store import stories as story_store
 from broadsheet.store import sources as source_store
-from broadsheet.store.search import SearchFilters, search_articles
+from broadsheet.store.search import read_filters, search_articles
 
 MAX_LIMIT = 100
 ERRORS = {404: {"model": ErrorOut, "description": "Not found"}}
@@ -76,14 +76,15 @@ def api_router(engine: Engine, embed: Callable[[str], np.ndarray] | None = None)
     @router.get("/search", response_model=SearchResults,
                 summary="Search, ranked by relevance and recency; questions are also matched by meaning")
     def search(request: Request, q: str = Query(..., min_length=1, max_length=500), limit: int = Query(20, ge=1, le=MAX_LIMIT),
-               offset: int = Query(0, ge=0), source_id: int | None = None, since: datetime | None = None,
-               until: datetime | None = None, section: str | None = None) -> Response:
-        if section is not None and section not in SECTIONS:
-            raise InputError(f"api: section must be one of {', '.join(SECTIONS)}")
-        filters = SearchFilters(source_id=source_id, since=since, until=until, section=section)
+               offset: int = Query(0, ge=0), source_id: int | None = None,
+               source: str | None = Query(None, description="a source's id or name, any letter case"),
+               since: str | None = Query(None, description="an ISO 8601 date, or day, week or month back from now"),
+               until: datetime | None = None,
+               section: str | None = Query(None, description=f"one of {', '.join(SECTIONS)}, any letter case")) -> Response:
+        filters = read_filters(engine, source if source is not None else source_id, section, since, until)
         hits = search_articles(engine, q, filters, limit=limit + 1, offset=offset, embed=embed)
-        items = [SearchHitOut(article=ArticleSummaryOut.of(h.article), score=h.score, snippet=h.snippet)
-                 for h in hits[:limit]]
+        items = [SearchHitOut(article=ArticleSummaryOut.of(h.article), score=h.score, snippet=h.snippet,
+                              also_published_by=h.also) for h in hits[:limit]]
         page = Page(limit=limit, offset=offset, next_offset=offset + limit if len(hits) > limit else None)
         return json_with_etag(request, SearchResults(query=q, items=items, page=page))
 

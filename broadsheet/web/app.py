@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import FastAPI, Request
@@ -15,7 +14,7 @@ from sqlalchemy import Engine
 
 from broadsheet import __version__
 from broadsheet.config import Config
-from broadsheet.errors import BroadsheetError, NotFound
+from broadsheet.errors import BroadsheetError, InputError, NotFound
 from broadsheet.ingest.feeds import export_opml
 from broadsheet.store import articles as article_store
 from broadsheet.store import sources as source_store
@@ -26,7 +25,7 @@ from broadsheet.web.websub import websub_router
 from broadsheet.web.accounts import SESSION_COOKIE, Accounts, SessionMiddleware, accounts_router
 from broadsheet.web.comments import comments_router, section_renderer
 from broadsheet.api.routes import api_error, api_router
-from broadsheet.store.search import SearchFilters, search_articles
+from broadsheet.store.search import SearchFilters, read_filters, search_articles
 from broadsheet.web.atom import atom_response
 from broadsheet.web.cache import PageCache
 from broadsheet.web.coverage import coverage_router
@@ -50,21 +49,6 @@ def _page_number(raw: str | None) -> int:
         return max(1, int(raw or 1))
     except ValueError:
         return 1
-
-
-_SINCE = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=31)}
-
-
-def _since(value: str | None) -> datetime | None:
-    """The start of a date filter: "day", "week" or "month" back from now."""
-    delta = _SINCE.get(value or "")
-    return datetime.now(timezone.utc) - delta if delta else None
-
-
-def _search_filters(source: str | None, section: str | None, since: str | None) -> SearchFilters:
-    """Filters from the search form; unknown values are ignored (a shared link stays usable)."""
-    return SearchFilters(source_id=int(source) if source and source.isdigit() else None,
-                         section=section if section in SECTIONS else None, since=_since(since))
 
 
 def _feed_query(q: str, filters: SearchFilters, since: str | None) -> str:
@@ -158,19 +142,24 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
     @app.get("/search.atom", include_in_schema=False)
     def search_feed(request: Request, q: str = "", source: str | None = None, section: str | None = None,
                     since: str | None = None) -> Response:
-        hits = search_articles(engine, q, _search_filters(source, section, since), limit=50, embed=embed)
+        hits = search_articles(engine, q, read_filters(engine, source, section, since), limit=50, embed=embed)
         return atom_response(request, f"Broadsheet: search for {q}", [h.article for h in hits], f"/search?q={quote(q)}")
 
     @app.get("/search", response_class=HTMLResponse)
     def search_page(request: Request, q: str = "", page: str | None = None, source: str | None = None,
                     section: str | None = None, since: str | None = None) -> HTMLResponse:
         number = _page_number(page)
-        filters = _search_filters(source, section, since)
+        try:
+            filters, error = read_filters(engine, source, section, since), None
+        except InputError as exc:  # the form stays usable, and says which values would work
+            filters, error = SearchFilters(), str(exc)
         hits = (search_articles(engine, q, filters, limit=page_size + 1, offset=(number - 1) * page_size, embed=embed)
-                if q else [])
-        return render(request, "search.html", q=q, hits=hits[:page_size], page=number, has_next=len(hits) > page_size,
-                      sources=source_store.list_sources(engine), source=filters.source_id, sections=SECTIONS,
-                      section=filters.section or "", since=since or "", feed_query=_feed_query(q, filters, since))
+                if q and not error else [])
+        since = (since or "").strip().lower() if filters.since else ""
+        return render(request, "search.html", status=400 if error else 200, q=q, hits=hits[:page_size], page=number,
+                      has_next=len(hits) > page_size, sources=source_store.list_sources(engine),
+                      source=filters.source_id, sections=SECTIONS, section=filters.section or "", since=since,
+                      error=error, feed_query=_feed_query(q, filters, since))
 
     @app.get("/api/docs", response_class=HTMLResponse, include_in_schema=False)
     def api_docs(request: Request) -> HTMLResponse:

@@ -223,11 +223,11 @@ def search_floor_figures(engine, questions, embed, floors) -> dict[str, dict[str
     (the other seven titles are unrelated), and how often the question's own paragraph is shown."""
     from broadsheet.store import search
     from broadsheet.store.stories import export_ids
-    kept = (search.SEMANTIC_FLOOR, search.SEMANTIC_MARGIN, search.LEXICAL_FLOOR)
+    kept = (search.SEMANTIC_FLOOR, search.LEXICAL_FLOOR)
     out = {}
     try:
         for label, setting in floors.items():
-            search.SEMANTIC_FLOOR, search.SEMANTIC_MARGIN, search.LEXICAL_FLOOR = setting
+            search.SEMANTIC_FLOOR, search.LEXICAL_FLOOR = setting
             shown, same, found = 0, 0, 0
             for question, pid, title in questions:
                 hits = search.search_articles(engine, question, embed=embed)
@@ -240,7 +240,7 @@ def search_floor_figures(engine, questions, embed, floors) -> dict[str, dict[str
             out[label] = {"shown": shown / len(questions), "same title": same / max(shown, 1),
                           "own paragraph": found / len(questions)}
     finally:
-        search.SEMANTIC_FLOOR, search.SEMANTIC_MARGIN, search.LEXICAL_FLOOR = kept
+        search.SEMANTIC_FLOOR, search.LEXICAL_FLOOR = kept
     return out
 
 

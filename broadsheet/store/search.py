@@ -40,8 +40,7 @@ CANDIDATES = 200  # best text matches re-ranked by recency
 # Relevance floors for natural-language queries (bench/ai.py measures them on SQuAD: each
 # question's own title against the seven others): cosine of all-MiniLM-L6-v2 embeddings, and for
 # an article without one, the share of the query's best lexical relevance.
-SEMANTIC_FLOOR = 0.25
-SEMANTIC_MARGIN = 0.15  # and at most this far below the best result's cosine
+SEMANTIC_FLOOR = 0.30
 LEXICAL_FLOOR = 0.5
 
 
@@ -291,8 +290,7 @@ def _above_floor(engine: Engine, ranked: list[tuple], lexical: list[tuple], vect
     best = max((c[1] for c in lexical), default=0.0)
     lexical_share = {c[0]: c[1] / best for c in lexical} if best > 0 else {}
     cosines = _cosines(engine, vector, [c[1] for c in ranked]) if vector is not None else {}
-    floor = max(SEMANTIC_FLOOR, max(cosines.values(), default=0.0) - SEMANTIC_MARGIN)
-    return [c for c in ranked if (cosines[c[1]] >= floor if c[1] in cosines
+    return [c for c in ranked if (cosines[c[1]] >= SEMANTIC_FLOOR if c[1] in cosines
                                   else lexical_share.get(c[1], 0.0) >= LEXICAL_FLOOR)]
 
 

@@ -57,7 +57,7 @@ def _linked_generated(generated: dict) -> dict:
 
 
 def _timeline(lines: list[dict]) -> list[dict]:
-    """Timeline lines with links and real datetimes (for relative times)."""
+    """Timeline lines (or dated summary sentences) with links and real datetimes (for relative times)."""
     out = []
     for line in _linked(lines):
         when = line.get("published")
@@ -109,7 +109,7 @@ def _story_features(panel: dict, engine: Engine, config: Config, scope: insight.
     digest = insight.digest(engine, scope, words)
     panel["story_id"] = scope.key if scope.is_story else None
     titles = {a.id: a.title for a in scope.articles}
-    panel.update(summary=_linked(digest.summary), timeline=_timeline(digest.timeline), titles=titles,
+    panel.update(summary=_timeline(digest.summary), timeline=_timeline(digest.timeline), titles=titles,
                  adds=[{**s, "additions": _linked(s["additions"])} for s in digest.adds],
                  sources=len({a.source_name or a.id for a in scope.articles}), story_size=len(scope.articles))
     generated = insight.phrased_summary(config, scope, digest.summary, words)

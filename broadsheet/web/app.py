@@ -20,7 +20,7 @@ from broadsheet.store import articles as article_store
 from broadsheet.store import sources as source_store
 from broadsheet.web import stories as story_pages
 from broadsheet.web.ai import ai_router, article_panel
-from broadsheet.web.timefmt import absolute_time, iso_time, relative_time
+from broadsheet.web.timefmt import absolute_time, day_date, iso_time, relative_time
 from broadsheet.web.websub import websub_router
 from broadsheet.web.accounts import SESSION_COOKIE, Accounts, SessionMiddleware, accounts_router
 from broadsheet.web.comments import comments_router, section_renderer
@@ -37,7 +37,7 @@ HERE = Path(__file__).parent
 
 def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.filters.update(relative=relative_time, absolute=absolute_time, iso=iso_time,
+    templates.env.filters.update(relative=relative_time, absolute=absolute_time, iso=iso_time, day=day_date,
                                  host=lambda url: urlsplit(url or "").netloc)
     templates.env.globals["version"] = __version__
     return templates

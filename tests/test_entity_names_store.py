@@ -81,3 +81,21 @@ def test_entity_page_links_each_story_heading_to_the_story(engine, config):
         page = client.get(f"/entities/{freya}").text
     heading = page.split("<h3>", 1)[1].split("</h3>", 1)[0]
     assert f'href="/stories/{story_id}"' in heading
+
+
+def test_articles_of_an_earlier_enrich_version_are_enriched_again_in_the_background(engine):
+    from pathlib import Path
+
+    from sqlalchemy import update
+
+    from broadsheet.pipeline import bulk, enrich
+    from broadsheet.store.schema import articles
+    bulk.import_jsonl(engine, Path(__file__).parent / "fixtures" / "ai_story.jsonl")
+    with engine.begin() as conn:
+        conn.execute(update(articles).values(enriched=enrich.VERSION - 1))
+        conn.execute(article_entities.delete())
+    assert enrich.reenrich_backlog(engine, limit=2) == 2
+    assert enrich.reenrich_backlog(engine) == 2  # the rest, then nothing is left
+    assert enrich.reenrich_backlog(engine) == 0
+    with engine.connect() as conn:
+        assert conn.execute(select(article_entities.c.entity_id)).first() is not None

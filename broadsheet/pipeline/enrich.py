@@ -104,6 +104,18 @@ def ensure_enriched(engine: Engine, ids: list[str]) -> None:
             enrich_articles(engine, conn, todo)
 
 
+def reenrich_backlog(engine: Engine, limit: int = 500) -> int:
+    """Enrich again, newest first, up to `limit` articles an earlier version of this stage enriched, so
+    that a desk upgraded to new rules shows them everywhere (entity lists too), not only on pages
+    read since. Runs after each refresh pass; returns how many were done."""
+    with engine.connect() as conn:
+        todo = store.stale_enrichment(conn, VERSION, limit)
+    if todo:
+        with engine.begin() as conn:
+            enrich_articles(engine, conn, todo)
+    return len(todo)
+
+
 def export_fields(engine: Engine, chunk: list[Article], understood: dict[str, dict]) -> dict[str, dict]:
     """Per article of an export chunk: section, topics (section first, then tags), entities, key
     points, and the summary of its story (the same object on every article of the story)."""

@@ -221,6 +221,13 @@ def unenriched(conn: Connection, ids: Sequence[str], version: int | None) -> lis
     return sorted(found, key=lambda a: a.arrival or 0)
 
 
+def stale_enrichment(conn: Connection, version: int, limit: int) -> list[Article]:
+    """Readable articles an earlier version of the enrich stage wrote (newest first, at most `limit`)."""
+    query = (select(articles).where(articles.c.status == "ok").where(articles.c.enriched < version)
+             .order_by(articles.c.arrival.desc()).limit(limit))
+    return [_article(r) for r in conn.execute(query)]
+
+
 def vectors_for(conn: Connection, ids: Sequence[str]) -> dict[str, bytes]:
     """Stored sentence embeddings of these articles; a copy borrows its original's."""
     wanted = list(ids)

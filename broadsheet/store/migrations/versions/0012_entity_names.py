@@ -7,7 +7,8 @@ row per name, each link remembers the kind its article voted for, each entity ta
 most mentions, and rows whose name fails `broadsheet.nlp.entities.is_name` are deleted with their
 links. What can only be judged from an article's text (a fragment such as "Aldric", a genus) goes
 when that article is enriched again: the enrich stage's version moves to 2 in the same change, so
-every article is re-enriched with the new rules when it is next read or exported.
+every article is re-enriched with the new rules when it is next read or exported, and each refresh
+pass re-enriches up to 500 more (newest first) in the background.
 
 Revision ID: 0012_entity_names
 Revises: 0011_related_lists

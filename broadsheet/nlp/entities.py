@@ -192,6 +192,8 @@ def _plausible(name: str) -> bool:
 
 _DATELINE = re.compile(r"^(?P<place>[A-Z][A-Z'’.]*(?: [A-Z][A-Z'’.]*){0,3})(?: \((?P<agency>[^()\n]{2,40})\))?"
                        r"\s*[—–-]{1,2}\s+(?=\S)", re.MULTILINE)
+_LABELS = frozenset("""update updated breaking exclusive analysis opinion watch live comment editorial review
+correction explainer interview""".split())
 _SCORE = re.compile(r"\s*\b\d{1,2}\s*[-–]\s*\d{1,2}\b.*$")
 _SENTENCE_END = frozenset(".!?:;")
 _GENERIC = frozenset("""state government city town country region province county district village street road
@@ -204,7 +206,10 @@ def datelines(text: str) -> tuple[str, list[tuple[str, str]]]:
     found: list[tuple[str, str]] = []
 
     def blank(match: re.Match) -> str:
-        found.append((match.group("place").title(), PLACE))
+        place = match.group("place")
+        if len(place) < 3 or place.lower().rstrip(".") in _LABELS:  # "A - ", "UPDATE - ": not a dateline
+            return match.group(0)
+        found.append((place.title(), PLACE))
         if match.group("agency"):
             found.append((match.group("agency"), ORGANISATION))
         return " " * len(match.group(0))

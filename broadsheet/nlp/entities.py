@@ -239,20 +239,32 @@ def _team_or_taxon(doc, ent) -> str | None:
 
 
 def _common_opener(doc, ent, name: str, kind: str) -> bool:
-    """A one-word English word capitalised only where it opens a sentence ("Turnout was 61 percent");
-    places are left alone (the word lists hold many: "qatar", "moscow")."""
-    if kind == PLACE or " " in name or not is_english(name.lower()) or not _opens_sentence(doc, ent.start):
+    """A common word capitalised only where it opens a sentence ("Turnout was 61 percent", "Radar
+    measures ..." beside "a radar"): one word, never capitalised inside a sentence, not the subject
+    of "said" and the like, and an English word or one the text also writes in lower case. Places
+    are left alone (the word lists hold many)."""
+    if kind == PLACE or " " in name or not _opens_sentence(doc, ent.start):
         return False
-    return not any(t.text == name and not _opens_sentence(doc, t.i) for t in doc)
+    if ent.end < len(doc) and doc[ent.end].lower_ in _SPEECH:  # "Howard said": someone speaks
+        return False
+    if any(t.text == name and not _opens_sentence(doc, t.i) for t in doc):
+        return False
+    lower = name.lower()
+    return is_english(lower) or any(t.text == lower for t in doc)
 
 
+_SPEECH = frozenset("""said says told added argued insisted warned admitted claimed denied explained replied
+wrote stated announced""".split())
 _LOCATIVE = frozenset({"in", "near", "outside", "across", "around", "throughout", "within"})
 
 
 def _located(doc, ent) -> bool:
     """A one-word name right after "in", "near", ... and not possessive ("in Telvanta's system") is
-    where something happens: a place, whatever the model made of it ("spoke to reporters in Kessford")."""
+    where something happens: a place, whatever the model made of it ("spoke to reporters in Kessford").
+    Not an acronym or an English word ("in Parliament", "in the BBC"): those are institutions as often."""
     if len(ent) != 1 or ent.start == 0 or doc[ent.start - 1].lower_ not in _LOCATIVE:
+        return False
+    if ent.text.isupper() or not ent.text.isalpha() or is_english(ent.text.lower()):
         return False
     return ent.end >= len(doc) or doc[ent.end].lower_ not in ("'s", "’s")
 
@@ -274,7 +286,8 @@ def _mentions(doc) -> list[tuple[str, str, bool]]:
             continue
         before = doc[ent.start - 1].text if ent.start > 0 else ""
         titled = before[:1].isupper() or before.lower() in _TITLES
-        kind = ORGANISATION if shape == "team" else _person_by_title(f"{before} {ent.text}" if titled else ent.text, kind)
+        kind = _person_by_title(f"{before} {ent.text}" if titled else ent.text, kind)
+        kind = ORGANISATION if shape == "team" and kind != PERSON else kind  # a player is a person
         located = _located(doc, ent)
         kind = PLACE if located else kind
         text = _SCORE.sub("", ent.text)
@@ -428,15 +441,13 @@ def extract_entities_batch(texts: Sequence[str], batch_size: int = 32) -> list[l
         mentions = _mentions(doc)
         sure = [name for name, kind in places if kind == PLACE] + [name for name, _, located in mentions if located]
         found = normalise(places + [(name, kind) for name, kind, _ in mentions], sure)
-        out.append(_recount(_names_only(found, doc.text), doc.text))
+        out.append(_recount(_names_only(found), doc.text))
     return out
 
 
-def _names_only(entities: list[Entity], text: str) -> list[Entity]:
-    """Entities that are names: see `is_name`; a one-word name the text also writes in lower case
-    ("Hospital" beside "the hospital") is the common word."""
-    lower = set(re.findall(r"(?<![\w'’-])[a-z]+(?![\w'’-])", text))
-    return [e for e in entities if is_name(e.name) and not (" " not in e.key and e.key in lower)]
+def _names_only(entities: list[Entity]) -> list[Entity]:
+    """Entities that are names (see `is_name`)."""
+    return [e for e in entities if is_name(e.name)]
 
 
 def _recount(entities: list[Entity], text: str) -> list[Entity]:

@@ -308,8 +308,9 @@ def _cosines(engine: Engine, vector: np.ndarray, ids: list[str]) -> dict[str, fl
 
 
 def _collapsed(engine: Engine, ranked: list[tuple]) -> list[tuple[float, str, str, list[str]]]:
-    """One result per published text: the best ranked member of each original-and-copies group, with
-    every outlet of the group (the original's first, then its copies' in arrival order)."""
+    """One result per published text, at the rank of its best ranked member: the original where it is
+    among the results (else that member), with every outlet of the group (the original's first, then
+    its copies' in arrival order)."""
     ids = [c[1] for c in ranked]
     original = {}
     with engine.connect() as conn:
@@ -317,9 +318,11 @@ def _collapsed(engine: Engine, ranked: list[tuple]) -> list[tuple[float, str, st
             original.update(conn.execute(select(articles.c.id, articles.c.duplicate_of)
                                          .where(articles.c.id.in_(chunk))).all())
     groups: dict[str, tuple] = {}
+    present = set(ids)
     for score, article_id, snippet in ranked:
         root = original.get(article_id) or article_id
-        groups.setdefault(root, (score, article_id, snippet))
+        shown = root if root in present else article_id  # the first publication, when the filters let it in
+        groups.setdefault(root, (score, shown, snippet if shown == article_id else ""))
     outlets = _outlets(engine, list(groups))
     return [(score, article_id, snippet, outlets.get(root, [])) for root, (score, article_id, snippet) in groups.items()]
 

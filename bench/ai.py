@@ -13,10 +13,15 @@ Prints:
   plus the same restricted to each set's own labels (zero-shot with the set's candidate labels); then
   each set as shipped: imported with `broadsheet import` (stories formed, each story shown in the
   section most of its articles vote for) and read back from `broadsheet export`;
-- entities: precision/recall per kind on tests/fixtures/entities_gold.jsonl (written by the project);
+- entities: precision/recall per kind on tests/fixtures/entities_gold.jsonl (written by the project), and
+  on it together with entities_gold_extra.jsonl (more fictional text, written for issue 11's junk);
 - story summaries on the demo newsroom's 14 stories: sources cited / sources available, redundancy
   (largest word-overlap cosine between two summary sentences), citation validity (offsets give back the
-  sentence), words, and ROUGE against the stories' own standfirsts next to a round-robin lead baseline;
+  sentence), words, stories whose summary reads in time order, sentences giving a figure a later
+  article revised, and ROUGE against the stories' own standfirsts next to a round-robin lead baseline;
+- search on ../shared/data/qa/squad2-dev.json (each paragraph an article, its title the story's; the
+  answerable questions asked): results shown per question, the share of them from the question's own
+  title, and how often the question's own paragraph is shown, without and with the relevance floor;
 - ask latency on the demo newsroom (imported into a fresh SQLite store): cold and cached, per question;
 - CPU milliseconds per newly ingested article for the enrich stage (NER, key points, section, tags,
   entity filing) on the demo newsroom and on BBC articles, and per story for summary + timeline + adds.
@@ -70,6 +75,11 @@ def uci_rows() -> list[dict]:
 
 
 # --- key points -------------------------------------------------------------------------------------
+
+# Measured with this script at b9e4d85, before issue 11's text work (all 2,225 articles).
+PREVIOUS_KEY_POINTS = {"key points": (0.5801, 0.4930, 0.4143), "key points (3)": (0.5073, 0.4345, 0.3851),
+                       "lead-3": (0.4449, 0.3586, 0.3450)}
+
 
 def rouge_key_points(rows: list[dict]) -> dict[str, tuple[float, float, float]]:
     """Mean ROUGE-1/2/L F1 of key points, key points cut to 3, and lead-3, against the references."""
@@ -173,10 +183,16 @@ def prototypes_of(embedder):
 
 # --- entities -----------------------------------------------------------------------------------------
 
-def entity_scores() -> dict[str, tuple[float, float]]:
-    """Precision and recall per kind (and all) of (kind, name) pairs per document on our test set."""
+ENTITY_GOLD_EXTRA = ROOT / "tests" / "fixtures" / "entities_gold_extra.jsonl"
+# Measured at b9e4d85 (precision, recall of all kinds): the first gold set, and both sets together.
+PREVIOUS_ENTITIES = {"entities_gold.jsonl": (0.904, 0.866), "both sets": (0.846, 0.825)}
+
+
+def entity_scores(*paths: Path) -> dict[str, tuple[float, float]]:
+    """Precision and recall per kind (and all) of (kind, name) pairs per document on our test sets."""
     from broadsheet.nlp.entities import entity_key, extract_entities_batch
-    rows = [json.loads(line) for line in ENTITY_GOLD.read_text(encoding="utf-8").splitlines()]
+    rows = [json.loads(line) for path in (paths or (ENTITY_GOLD,))
+            for line in path.read_text(encoding="utf-8").splitlines()]
     fields = (("person", "people"), ("organisation", "organisations"), ("place", "places"))
     key = lambda n: entity_key(n[4:] if n.lower().startswith("the ") else n)  # noqa: E731
     counts = {kind: [0, 0, 0] for kind, _ in fields}
@@ -189,6 +205,66 @@ def entity_scores() -> dict[str, tuple[float, float]]:
             counts[kind][2] += len(gold - got)
     counts["all"] = [sum(c[i] for c in counts.values()) for i in range(3)]
     return {k: (tp / max(tp + fp, 1), tp / max(tp + fn, 1)) for k, (tp, fp, fn) in counts.items()}
+
+
+# --- search --------------------------------------------------------------------------------------------
+
+SQUAD = DATA / "qa" / "squad2-dev.json"
+
+
+def squad_search_store(embedder):
+    """SQuAD 2.0 dev as a desk: each paragraph one article (its title the story's), imported through
+    every stage with the given embedder; returns the engine and the answerable questions with their
+    own paragraph's id and title."""
+    from broadsheet.pipeline import bulk, understand
+    from broadsheet.store.db import open_database
+    data = json.loads(SQUAD.read_text(encoding="utf-8"))["data"]
+    records, questions = [], []
+    for topic in data:
+        for n, paragraph in enumerate(topic["paragraphs"]):
+            pid = f"{topic['title']}-{n}"
+            records.append({"id": pid, "url": f"https://squad.invalid/{pid}", "title": topic["title"].replace("_", " "),
+                            "text": paragraph["context"], "source": "squad"})
+            questions += [(q["question"], pid, topic["title"]) for q in paragraph["qas"] if not q["is_impossible"]]
+    folder = Path(tempfile.mkdtemp(prefix="bench-search-"))
+    (folder / "squad.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    engine = open_database(f"sqlite:///{folder}/squad.db")
+    understand.configure(engine, embedder)
+    bulk.import_jsonl(engine, folder / "squad.jsonl")
+    return engine, questions
+
+
+def search_floor_figures(engine, questions, embed, floors) -> dict[str, dict[str, float]]:
+    """Per floor setting: results shown per question, the share of them from the question's own title
+    (the other seven titles are unrelated), and how often the question's own paragraph is shown."""
+    from broadsheet.store import search
+    from broadsheet.store.stories import export_ids
+    kept = (search.SEMANTIC_FLOOR, search.LEXICAL_FLOOR)
+    out = {}
+    try:
+        for label, setting in floors.items():
+            search.SEMANTIC_FLOOR, search.LEXICAL_FLOOR = setting
+            shown, same, found = 0, 0, 0
+            for question, pid, title in questions:
+                hits = search.search_articles(engine, question, embed=embed)
+                with engine.connect() as conn:
+                    public = export_ids(conn, [h.article.id for h in hits])
+                ids = [public.get(h.article.id, h.article.id) for h in hits]
+                shown += len(ids)
+                same += sum(i.rsplit("-", 1)[0] == title for i in ids)
+                found += pid in ids
+            out[label] = {"shown": shown / len(questions), "same title": same / max(shown, 1),
+                          "own paragraph": found / len(questions)}
+    finally:
+        search.SEMANTIC_FLOOR, search.LEXICAL_FLOOR = kept
+    return out
+
+
+def print_search(figures: dict, header: str) -> None:
+    print(header)
+    print(f"  {'floor':<34} {'shown/question':>14} {'same title':>11} {'own paragraph':>14}")
+    for label, f in figures.items():
+        print(f"  {label:<34} {f['shown']:>14.2f} {f['same title']:>11.3f} {f['own paragraph']:>14.3f}")
 
 
 # --- the demo newsroom ----------------------------------------------------------------------------------
@@ -220,6 +296,24 @@ def round_robin_leads(docs: list, words: int) -> str:
     return " ".join(chosen)
 
 
+# Measured at b9e4d85 (120 words unless said): the same figures for the summarizer before issue 11.
+PREVIOUS_SUMMARIES = {"sources": 0.904, "redundancy": 0.377, "valid": 1.0, "words": 123.5, "r1": 0.4303,
+                      "r2": 0.1466, "ordered": 6 / 14, "stale": 5, "ordered 60": 8 / 14, "stale 60": 3,
+                      "death kept 60": False}
+
+
+def stale_and_ordered(docs: list, summary) -> tuple[int, bool]:
+    """Summary sentences giving a figure a later article revised, and whether it reads in time order."""
+    from broadsheet.nlp.summarize import _when, candidates, distinct_sources, figures, superseded
+    kept = distinct_sources(docs)
+    old = superseded(kept, [candidates(d.text, i) for i, d in enumerate(kept)])
+    index = {d.id: i for i, d in enumerate(kept)}
+    when = {d.id: _when(d) for d in docs}
+    times = [when[s.article_id] for s in summary.sentences]
+    stale = sum(any((index[s.article_id], v) in old for v, _ in figures(s.text)) for s in summary.sentences)
+    return stale, times == sorted(times)
+
+
 def story_summary_figures(words: int = 120) -> dict[str, float]:
     from collections import Counter as Bag
     from rouge_score import rouge_scorer
@@ -237,13 +331,19 @@ def story_summary_figures(words: int = 120) -> dict[str, float]:
         available = {d.source for d in distinct_sources(docs)}
         ours = scorer.score(reference, summary.text)
         base = scorer.score(reference, round_robin_leads(docs, words))
-        rows.append({"sources": len({s.source for s in summary.sentences}) / len(available),
+        stale, ordered = stale_and_ordered(docs, summary)
+        rows.append({"stale": stale, "ordered": ordered,
+                     "death kept": ("death" in summary.text or "died" in summary.text)
+                     if story == "st-aldrics-hospital-outbreak" else None,
+                     "sources": len({s.source for s in summary.sentences}) / len(available),
                      "redundancy": overlap, "words": len(summary.text.split()),
                      "valid": sum(by_id[s.article_id].text[s.start:s.end] == s.text for s in summary.sentences)
                      / max(len(summary.sentences), 1),
                      "r1": ours["rouge1"].fmeasure, "r2": ours["rouge2"].fmeasure,
                      "base_r1": base["rouge1"].fmeasure, "base_r2": base["rouge2"].fmeasure})
-    return {k: round(statistics.mean(r[k] for r in rows), 4) for k in rows[0]} | {"stories": len(rows)}
+    death = next(r["death kept"] for r in rows if r["death kept"] is not None)
+    out = {k: round(statistics.mean(r[k] for r in rows), 4) for k in rows[0] if k not in ("stale", "death kept")}
+    return out | {"stories": len(rows), "stale": sum(r["stale"] for r in rows), "death kept": death}
 
 
 def demo_store(embeddings: str = "off"):
@@ -339,6 +439,45 @@ def story_cpu() -> float:
     return (time.process_time() - started) * 1000 / len(stories)
 
 
+def print_story_summaries(figures: dict) -> None:
+    """The story-summary figures at 120 and 60 words, each beside the previous summarizer's."""
+    before = PREVIOUS_SUMMARIES
+    print("== Story summaries on the demo newsroom (120 words) ==")
+    summary = figures["story_summaries"] = story_summary_figures()
+    print(f"  stories {summary['stories']}; sources cited/available {summary['sources']:.3f} (previous "
+          f"{before['sources']:.3f}); max sentence overlap {summary['redundancy']:.3f} ({before['redundancy']:.3f}); "
+          f"citations valid {summary['valid']:.3f} ({before['valid']:.3f}); words {summary['words']:.1f} "
+          f"({before['words']:.1f})")
+    print(f"  in time order {summary['ordered']:.3f} of stories (previous {before['ordered']:.3f}); sentences giving "
+          f"a figure a later article revised {summary['stale']} (previous {before['stale']})")
+    print(f"  vs the stories' standfirsts: ours R-1 {summary['r1']:.4f} R-2 {summary['r2']:.4f} (previous "
+          f"{before['r1']:.4f} {before['r2']:.4f}); round-robin leads R-1 {summary['base_r1']:.4f} "
+          f"R-2 {summary['base_r2']:.4f}")
+    short = figures["story_summaries 60"] = story_summary_figures(60)
+    print(f"  60 words: in time order {short['ordered']:.3f} (previous {before['ordered 60']:.3f}); revised figures "
+          f"{short['stale']} (previous {before['stale 60']}); St Aldric's death kept {short['death kept']} "
+          f"(previous {before['death kept 60']}); sources cited {short['sources']:.3f}")
+
+
+def print_search_figures(figures: dict, no_embeddings: bool) -> None:
+    """Search on SQuAD without and with the relevance floor; the floor was chosen on every 8th
+    answerable question, and is shown on the other seven eighths as well (held out)."""
+    from broadsheet.nlp.embed import query_encoder
+    from broadsheet.store import search
+    embedder = None if no_embeddings else cached_minilm()
+    from broadsheet.nlp.embed import load_embedder
+    engine, questions = squad_search_store(embedder or load_embedder("off"))
+    shipped = (search.SEMANTIC_FLOOR, search.LEXICAL_FLOOR)
+    floors = {"none (previous)": (-1.0, 0.0), f"shipped: cosine {shipped[0]:.2f}, lexical {shipped[1]:.2f}": shipped}
+    runs = [("MiniLM", query_encoder("minilm"))] if embedder else []
+    for name, embed in runs + [("embeddings off", None)]:
+        for part, chosen in (("tuning eighth", questions[::8]), ("held out", [q for i, q in enumerate(questions)
+                                                                             if i % 8][::7])):
+            result = search_floor_figures(engine, chosen, embed, floors)
+            figures[f"search {name} {part}"] = result
+            print_search(result, f"== Search on SQuAD, {name}, {part} ({len(chosen)} answerable questions) ==")
+
+
 # --- the run ------------------------------------------------------------------------------------------
 
 def main() -> None:
@@ -355,9 +494,10 @@ def main() -> None:
         rows = bbc_rows(args.sample or None)
         print(f"== Key points vs lead-3 on bbc-news-summary ({len(rows)} articles), ROUGE F1 ==")
         rouge = figures["rouge"] = rouge_key_points(rows)
-        print(f"  {'system':<16} {'R-1':>7} {'R-2':>7} {'R-L':>7}")
+        print(f"  {'system':<16} {'R-1':>7} {'R-2':>7} {'R-L':>7}   previous (R-1 R-2 R-L)")
         for name, (r1, r2, rl) in rouge.items():
-            print(f"  {name:<16} {r1:>7.4f} {r2:>7.4f} {rl:>7.4f}")
+            before = " ".join(f"{v:.4f}" for v in PREVIOUS_KEY_POINTS.get(name, ())) if not args.sample else "-"
+            print(f"  {name:<16} {r1:>7.4f} {r2:>7.4f} {rl:>7.4f}   {before}")
         print(f"  bar: key points R-2 {rouge['key points'][1]:.4f} > lead-3 {rouge['lead-3'][1]:.4f}: "
               f"{'met' if rouge['key points'][1] > rouge['lead-3'][1] else 'NOT met'}")
         figures["sections"] = sections = {}
@@ -383,17 +523,19 @@ def main() -> None:
                       f"stories, each story in its articles' most common section): accuracy {accuracy:.4f} "
                       f"(bar 0.85: {'met' if accuracy >= 0.85 else 'NOT met'}) ==")
                 print_confusion(confusion)
-    print("== Entities on tests/fixtures/entities_gold.jsonl (written by the project) ==")
-    figures["entities"] = entities = entity_scores()
-    for kind, (p, r) in entities.items():
-        print(f"  {kind:<13} precision {p:.3f} recall {r:.3f}")
-    print("== Story summaries on the demo newsroom (120 words) ==")
-    summary = figures["story_summaries"] = story_summary_figures()
-    print(f"  stories {summary['stories']}; sources cited/available {summary['sources']:.3f}; "
-          f"max sentence overlap {summary['redundancy']:.3f}; citations valid {summary['valid']:.3f}; "
-          f"words {summary['words']:.1f}")
-    print(f"  vs the stories' standfirsts: ours R-1 {summary['r1']:.4f} R-2 {summary['r2']:.4f}; "
-          f"round-robin leads R-1 {summary['base_r1']:.4f} R-2 {summary['base_r2']:.4f}")
+    for label, paths in (("entities_gold.jsonl", (ENTITY_GOLD,)), ("both sets", (ENTITY_GOLD, ENTITY_GOLD_EXTRA))):
+        print(f"== Entities on tests/fixtures/{label if label != 'both sets' else 'entities_gold*.jsonl'} "
+              f"(written by the project) ==")
+        figures[f"entities {label}"] = entities = entity_scores(*paths)
+        for kind, (p, r) in entities.items():
+            print(f"  {kind:<13} precision {p:.3f} recall {r:.3f}")
+        before = PREVIOUS_ENTITIES[label]
+        bar = f"; bar precision >= 0.95: {'met' if entities['all'][0] >= 0.95 else 'NOT met'}" \
+            if label != "both sets" else ""
+        print(f"  previous: all precision {before[0]:.3f} recall {before[1]:.3f}{bar}")
+    print_story_summaries(figures)
+    if SQUAD.is_file():
+        print_search_figures(figures, args.no_embeddings)
     engine, config = demo_store()
     latency = figures["ask"] = ask_latency(engine, config)
     print(f"== Ask on the demo newsroom: {latency['questions']} questions, {latency['supported']} answered ==")

@@ -6,12 +6,16 @@ from pathlib import Path
 import pytest
 
 from broadsheet.nlp.entities import (ORGANISATION, PERSON, PLACE, Entity, entity_key, extract_entities,
-                                     extract_entities_batch, link_short_names, normalise)
+                                     extract_entities_batch, is_name, link_short_names, normalise)
 
 GOLD = Path(__file__).parent / "fixtures" / "entities_gold.jsonl"
+# More fictional text written for the datelines, scores, genera and common words of issue 11.
+GOLD_EXTRA = Path(__file__).parent / "fixtures" / "entities_gold_extra.jsonl"
 FIELDS = ((PERSON, "people"), (ORGANISATION, "organisations"), (PLACE, "places"))
-# Reached on the project's own test set (tests/fixtures/entities_gold.jsonl); a drop fails.
-MIN_PRECISION, MIN_RECALL = 0.88, 0.84
+# Reached on the project's own test sets (measured: 0.964 / 0.908 on the first, 0.949 / 0.904 on
+# both together); a drop fails.
+MIN_PRECISION, MIN_RECALL = 0.96, 0.90
+MIN_PRECISION_ALL, MIN_RECALL_ALL = 0.94, 0.90
 
 
 def gold_key(name: str) -> str:
@@ -28,11 +32,52 @@ def score(rows: list[dict], predicted: list[list[Entity]]) -> tuple[float, float
     return tp / (tp + fp), tp / (tp + fn)
 
 
+def rows_of(*paths: Path) -> list[dict]:
+    return [json.loads(line) for path in paths for line in path.read_text(encoding="utf-8").splitlines()]
+
+
 def test_precision_and_recall_on_our_test_set():
-    rows = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines()]
+    rows = rows_of(GOLD)
     precision, recall = score(rows, extract_entities_batch([r["text"] for r in rows]))
     print(f"entities: precision {precision:.3f} recall {recall:.3f}")
     assert precision >= MIN_PRECISION and recall >= MIN_RECALL
+
+
+def test_precision_and_recall_on_the_extended_test_set():
+    rows = rows_of(GOLD, GOLD_EXTRA)
+    precision, recall = score(rows, extract_entities_batch([r["text"] for r in rows]))
+    assert precision >= MIN_PRECISION_ALL and recall >= MIN_RECALL_ALL
+
+
+OUTBREAK = ("Superbug outbreak at Port Varrow hospital\n\n"
+            "PORT VARROW - St Aldric's Hospital has closed its intensive care unit after a strain of Klebsiella "
+            "pneumoniae was found in eleven patients. St Aldric's is the largest hospital in the town.\n\n"
+            "Radar checks of the plumbing found nothing. Turnout at the public meeting was high.\n\n"
+            "In football, Halvern Athletic beat Port Varrow Mariners 2-1. The Mariners had led at half-time.")
+
+
+def test_junk_is_not_a_name():
+    """Issue 11's junk: a fragment of a possessive name ("Aldric", "Hospital"), a genus
+    ("Klebsiella"), a dateline run into a name ("VARROW - St Aldric"), a score ("Mariners 2-1") and
+    capitalised common words at a sentence start ("Radar", "Turnout")."""
+    found = {e.key: e.kind for e in extract_entities("", OUTBREAK)}
+    for junk in ("aldric", "hospital", "klebsiella", "radar", "turnout", "mariners"):
+        assert junk not in found, found
+    assert not any(any(c.isdigit() for c in key) or " - " in key for key in found), found
+    assert found["st aldric hospital"] == ORGANISATION
+    assert found["port varrow"] == PLACE and found["port varrow mariners"] == ORGANISATION
+    assert found["halvern athletic"] == ORGANISATION
+
+
+def test_a_dateline_is_the_place_it_names():
+    found = {e.key: e.kind for e in extract_entities(
+        "Budget passes", "KESSFORD — The Kessford Stock Exchange rose on Monday. Traders in Kessford cheered.")}
+    assert found == {"kessford": PLACE, "kessford stock exchange": ORGANISATION}
+
+
+def test_is_name_judges_from_the_name_alone():
+    assert all(is_name(n) for n in ("Kessford", "St Aldric's Hospital", "Ward 7", "Channel 9 News"))
+    assert not any(is_name(n) for n in ("Hospital", "State", "Port Varrow Mariners 2-1", "VARROW - St Aldric"))
 
 
 def test_short_forms_join_the_full_name_and_outlets_are_organisations():

@@ -80,3 +80,56 @@ def test_words_in_most_articles_do_not_drive_any_word_matching(engine):
     assert _discriminating(engine, ["council", "notice"], 0, 2403) in (["council"], ["notice"])  # all common: rarest
     hits = search_articles(engine, "why was the council ferry late")
     assert {h.article.id for h in hits[:3]} == {"s9000", "s9001", "s9002"}
+
+
+def test_a_question_without_embeddings_keeps_only_strong_lexical_matches(corpus):
+    """Embeddings off: a question's results are those within half the best lexical relevance; a
+    match on one common word of a long question is not shown."""
+    ids = [h.article.id for h in search_articles(corpus, "when does the river ferry to Tollbridge sail again")]
+    assert ids[0] == "s1" and "s4" not in ids
+    assert "s4" in [h.article.id for h in search_articles(corpus, "harbour")]
+
+
+def test_syndicated_copies_collapse_into_one_result_naming_the_other_outlets(engine):
+    from sqlalchemy import update
+
+    from broadsheet.store.schema import articles
+    text = "The Tollbridge ferry will sail again from Monday, the operator said."
+    _add(engine, [Article(id=f"w{i}", url=f"http://w{i}.invalid/a", title="Tollbridge ferry returns", text=text,
+                          published_at=NOW - timedelta(hours=5 - i), source_name=name)
+                  for i, name in enumerate(["Meridian Wire", "Harbour Times", "Valley Courier", "Civic Ledger"])])
+    with engine.begin() as conn:
+        conn.execute(update(articles).where(articles.c.id != "w0").values(duplicate_of="w0"))
+    hits = search_articles(engine, "tollbridge ferry")
+    assert len(hits) == 1 and hits[0].article.id == "w0"  # the first publication stands for its copies
+    shown = hits[0].article.source_name
+    assert sorted(hits[0].also + [shown]) == ["Civic Ledger", "Harbour Times", "Meridian Wire", "Valley Courier"]
+    assert shown not in hits[0].also
+
+
+def test_filters_accept_any_letter_case_and_name_the_valid_values(engine):
+    from broadsheet.errors import InputError
+    from broadsheet.store import sources as source_store
+    from broadsheet.store.search import read_filters
+    source, _ = source_store.add_source(engine, "http://m.invalid/feed", title="Meridian Wire")
+    filters = read_filters(engine, "MERIDIAN wire", "sPoRtS", "WEEK")
+    assert (filters.source_id, filters.section) == (source.id, "Sports") and filters.since is not None
+    assert read_filters(engine, str(source.id)).source_id == source.id
+    for wrong, named in (({"section": "footy"}, "World, Politics"), ({"source": "Daily Planet"}, "Meridian Wire"),
+                         ({"since": "year"}, "day, week, month")):
+        with pytest.raises(InputError, match=named):
+            read_filters(engine, **wrong)
+
+
+def test_site_feed_and_api_read_filters_alike(corpus, config):
+    import httpx
+    from httpserver import AppServer
+
+    from broadsheet.web.app import create_app
+    with AppServer(create_app(corpus, config)) as base, httpx.Client(base_url=base, timeout=30) as client:
+        for path in ("/search", "/search.atom", "/api/search"):
+            assert client.get(path, params={"q": "ferry", "section": "sPoRtS", "since": "Month"}).status_code == 200
+            wrong = client.get(path, params={"q": "ferry", "section": "footy"})
+            assert wrong.status_code == 400 and "World, Politics, Business" in wrong.text, path
+        page = client.get("/search", params={"q": "ferry", "since": "year"})
+        assert page.status_code == 400 and "day, week, month" in page.text and 'name="q"' in page.text

@@ -116,3 +116,18 @@ def test_minilm_matches_a_paraphrase(engine):
             conn.execute(update(articles).where(articles.c.id == i).values(vector=vector.astype(np.float16).tobytes()))
     hits = search_articles(engine, "why could boats not sail to the islands?", embed=lambda q: model.encode([q])[0])
     assert hits[0].article.id == "p1"
+
+
+def test_a_question_shows_only_results_above_the_relevance_floor(desk):
+    """A question's any-word matching reaches an unrelated article through one shared word ("island");
+    its meaning is far from the question's, so it is not shown (it was, below the relevant one)."""
+    with desk.begin() as conn:
+        article_store.save_articles(conn, [Article(id="m6", url="http://m.invalid/m6", title="Library hours cut",
+                                                   text="The island library will close on Sundays.",
+                                                   published_at=NOW)])
+        conn.execute(update(articles).where(articles.c.id == "m6").values(
+            vector=toy_embed("budget spending").astype(np.float16).tobytes()))
+    query = "when will the ferries sail to the island"
+    assert {"m1", "m6"} <= {h.article.id for h in search_articles(desk, "island")}  # keywords: every match
+    shown = [h.article.id for h in search_articles(desk, query, embed=toy_embed)]
+    assert shown == ["m1"]

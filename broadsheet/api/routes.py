@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import datetime
 
 import numpy as np
 
@@ -26,7 +25,7 @@ from broadsheet.store import coverage
 from broadsheet.store import enrichment as enrichment_store
 from broadsheet.store import stories as story_store
 from broadsheet.store import sources as source_store
-from broadsheet.store.search import SearchFilters, search_articles
+from broadsheet.store.search import read_filters, search_articles
 
 MAX_LIMIT = 100
 ERRORS = {404: {"model": ErrorOut, "description": "Not found"}}
@@ -86,12 +85,13 @@ def api_router(engine: Engine, embed: Callable[[str], np.ndarray] | None = None)
                 summary="Search, ranked by relevance and recency; questions are also matched by meaning")
     def search(request: Request, q: str = Query(..., min_length=1, max_length=500), limit: int = Query(20, ge=1, le=MAX_LIMIT),
                offset: int = Offset, source_id: int | None = Query(None, ge=0, le=MAX_ID),
+               source: str | None = Query(None, max_length=200, description="A source's id or name, in any case"),
                since: str | None = Time, until: str | None = Time, section: str | None = Section) -> Response:
-        filters = SearchFilters(source_id=source_id, since=parse_time(since, "since"), until=parse_time(until, "until"),
-                                section=section_of(section, strict=True))
+        filters = read_filters(engine, source if source is not None else source_id, section_of(section, strict=True),
+                               parse_time(since, "since"), parse_time(until, "until"))
         hits = search_articles(engine, q, filters, limit=limit + 1, offset=offset, embed=embed)
-        items = [SearchHitOut(article=ArticleSummaryOut.of(h.article), score=h.score, snippet=h.snippet)
-                 for h in hits[:limit]]
+        items = [SearchHitOut(article=ArticleSummaryOut.of(h.article), score=h.score, snippet=h.snippet,
+                              also_published_by=h.also) for h in hits[:limit]]
         page = Page(limit=limit, offset=offset, next_offset=offset + limit if len(hits) > limit else None)
         return json_with_etag(request, SearchResults(query=q, items=items, page=page))
 

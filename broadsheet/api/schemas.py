@@ -89,6 +89,7 @@ class SearchHitOut(BaseModel):
     article: ArticleSummaryOut
     score: float
     snippet: str
+    also_published_by: list[str] = []  # the other outlets of a syndicated text, collapsed into this result
 
 
 class SearchResults(BaseModel):

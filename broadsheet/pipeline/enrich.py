@@ -22,7 +22,7 @@ from broadsheet.nlp.topics import Prototypes, choose_tags, classify_section, pro
 from broadsheet.store import enrichment as store
 
 log = logging.getLogger(__name__)
-VERSION = 1  # bump when the stage's output changes: older rows are enriched again when read
+VERSION = 2  # bump when the stage's output changes: older rows are enriched again when read
 
 _prototypes: dict[str, Prototypes] = {}
 _prototype_lock = threading.Lock()
@@ -42,7 +42,7 @@ def prototypes_for(engine: Engine) -> Prototypes | None:
 
 
 def _entity_rows(found: list[ner.Entity]) -> list[dict]:
-    return [{"ref": f"{e.kind}:{e.key}", "kind": e.kind, "name": e.name, "surname": e.surname, "count": e.count}
+    return [{"ref": e.key, "kind": e.kind, "name": e.name, "surname": e.surname, "count": e.count}
             for e in found]
 
 
@@ -102,6 +102,18 @@ def ensure_enriched(engine: Engine, ids: list[str]) -> None:
     if todo:
         with engine.begin() as conn:
             enrich_articles(engine, conn, todo)
+
+
+def reenrich_backlog(engine: Engine, limit: int = 500) -> int:
+    """Enrich again, newest first, up to `limit` articles an earlier version of this stage enriched, so
+    that a desk upgraded to new rules shows them everywhere (entity lists too), not only on pages
+    read since. Runs after each refresh pass; returns how many were done."""
+    with engine.connect() as conn:
+        todo = store.stale_enrichment(conn, VERSION, limit)
+    if todo:
+        with engine.begin() as conn:
+            enrich_articles(engine, conn, todo)
+    return len(todo)
 
 
 def export_fields(engine: Engine, chunk: list[Article], understood: dict[str, dict]) -> dict[str, dict]:

@@ -90,13 +90,22 @@ def story_summary(scope: Scope, words: int = DEFAULT_WORDS) -> StorySummary:
     return summarize_story(scope.docs, words)
 
 
+DIGEST_VERSION = 2  # in the cache key: a digest of an earlier summarizer is made again when read
+
+
+def summary_dicts(summary: StorySummary) -> list[dict]:
+    """A summary's sentences as JSON, each with its article's date (ISO 8601, or None)."""
+    dates = {k: v.isoformat() if v else None for k, v in summary.published.items()}
+    return [{**asdict(c), "published": dates.get(c.article_id)} for c in summary.sentences]
+
+
 def digest(engine: Engine, scope: Scope, words: int = DEFAULT_WORDS) -> Digest:
     """Summary, timeline and additions for a scope, from the cache when its signature still matches."""
-    kind = f"digest:{words}"
+    kind = f"digest:{DIGEST_VERSION}:{words}"
     cached = digests.read_digest(engine, scope.key, kind, scope.signature)
     if cached is None:
         docs = scope.docs
-        cached = {"summary": [asdict(c) for c in summarize_story(docs, words).sentences],
+        cached = {"summary": summary_dicts(summarize_story(docs, words)),
                   "timeline": [{**asdict(d), "published": d.published.isoformat() if d.published else None}
                                for d in build_timeline(docs)],
                   "adds": [{"source": s.source, "additions": [asdict(a) for a in s.additions]}

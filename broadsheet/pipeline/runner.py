@@ -268,6 +268,10 @@ def understand_saved(engine: Engine, report: RefreshReport) -> None:
     except Exception:  # pages rank them on first view instead
         log.exception("refresh: keeping related lists failed")
     report.add_time("phase 3: related lists (wall)", time.perf_counter() - started)
+    try:  # articles enriched by an earlier version of the stage, a bounded share per pass
+        enrich.reenrich_backlog(engine)
+    except Exception:
+        log.exception("refresh: enriching older articles again failed")
 
 
 async def refresh(engine: Engine, config: Config, progress: Progress | None = None,

@@ -14,7 +14,7 @@ from broadsheet.errors import NotFound
 from broadsheet.model import Article
 from broadsheet.store.articles import _article
 from broadsheet.store.chunks import in_chunks
-from broadsheet.store.schema import article_entities, articles, entities
+from broadsheet.store.schema import article_entities, articles, entities, stories
 from broadsheet.store.upsert import upsert
 
 ENRICHED_COLUMNS = ("section", "section_vote", "tags", "key_points", "entities", "enriched")
@@ -78,7 +78,7 @@ def known_full_names(conn: Connection, surnames: Iterable[str]) -> dict[tuple[st
                             .where(entities.c.kind == "person").where(entities.c.surname.in_(chunk))
                             .order_by(entities.c.article_count.desc(), entities.c.ref)).all()
         for row in rows:
-            key = row.ref.split(":", 1)[1]
+            key = row.ref
             if " " in key:
                 found.setdefault(("person", row.surname), key)
     return found
@@ -86,7 +86,8 @@ def known_full_names(conn: Connection, surnames: Iterable[str]) -> dict[tuple[st
 
 def link_entities(conn: Connection, links: dict[str, list[dict]], when: dict[str, datetime | None]) -> dict[str, int]:
     """Replace each article's entity links; returns ref -> entity id. `links`: article id ->
-    [{ref, kind, name, surname, count}]. Counts of every touched entity are recomputed."""
+    [{ref (the name's key), kind, name, surname, count}]. One entity per name: counts and kind (the
+    kind most mentions agree on, across articles) of every touched entity are recomputed."""
     rows = {}
     for article_id, items in links.items():
         for item in items:
@@ -104,7 +105,7 @@ def link_entities(conn: Connection, links: dict[str, list[dict]], when: dict[str
         touched.update(conn.execute(select(article_entities.c.entity_id)
                                     .where(article_entities.c.article_id.in_(chunk))).scalars())
         conn.execute(article_entities.delete().where(article_entities.c.article_id.in_(chunk)))
-    fresh = [{"article_id": a, "entity_id": ids[i["ref"]], "mentions": i["count"]}
+    fresh = [{"article_id": a, "entity_id": ids[i["ref"]], "mentions": i["count"], "kind": i["kind"]}
              for a, items in links.items() for i in {x["ref"]: x for x in items}.values()]
     if fresh:
         conn.execute(article_entities.insert(), fresh)
@@ -112,19 +113,40 @@ def link_entities(conn: Connection, links: dict[str, list[dict]], when: dict[str
     return ids
 
 
+KIND_ORDER = {"organisation": 0, "person": 1, "place": 2}  # ties: outlets and firms first, as within an article
+
+
 def _recount(conn: Connection, touched: set[int], rows: dict, ids: dict[str, int], when: dict) -> None:
-    """Article counts (and latest sighting) of the touched entities, from their links."""
+    """Article counts, kind (most mentions) and latest sighting of the touched entities, from their links."""
     latest = max((w for w in when.values() if w is not None), default=None)
     wanted = sorted(touched)
     for chunk in in_chunks(wanted):
-        counts = dict(conn.execute(select(article_entities.c.entity_id, func.count())
-                                   .where(article_entities.c.entity_id.in_(chunk))
-                                   .group_by(article_entities.c.entity_id)).all())
+        counts, kinds = entity_tallies(conn, chunk)
         for entity_id in chunk:
             values = {"article_count": counts.get(entity_id, 0)}
+            if entity_id in kinds:
+                values["kind"] = kinds[entity_id]
             if latest is not None and entity_id in ids.values():
                 values["last_seen"] = latest
             conn.execute(update(entities).where(entities.c.id == entity_id).values(values))
+
+
+def entity_tallies(conn: Connection, entity_ids: Sequence[int]) -> tuple[dict[int, int], dict[int, str]]:
+    """For these entities: how many articles name each, and the kind with most mentions."""
+    rows = conn.execute(select(article_entities.c.entity_id, article_entities.c.kind, func.count().label("n"),
+                               func.sum(article_entities.c.mentions).label("m"))
+                        .where(article_entities.c.entity_id.in_(list(entity_ids)))
+                        .group_by(article_entities.c.entity_id, article_entities.c.kind)).all()
+    counts: dict[int, int] = {}
+    best: dict[int, tuple] = {}
+    for row in rows:
+        counts[row.entity_id] = counts.get(row.entity_id, 0) + row.n
+        if row.kind is None:
+            continue
+        rank = (row.m or 0, -KIND_ORDER.get(row.kind, 3))
+        if row.entity_id not in best or rank > best[row.entity_id][0]:
+            best[row.entity_id] = (rank, row.kind)
+    return counts, {entity_id: kind for entity_id, (_, kind) in best.items()}
 
 
 def enrichment_of(conn: Connection, ids: Sequence[str]) -> dict[str, dict]:
@@ -147,15 +169,36 @@ def get_entity(engine: Engine, entity_id: int) -> StoredEntity:
     return StoredEntity(row.id, row.kind, row.name, row.article_count, row.last_seen)
 
 
-def entity_articles(engine: Engine, entity_id: int, limit: int = 100) -> list[tuple[Article, int, str]]:
-    """The readable articles naming an entity, newest first, with mentions and story id (else its own id)."""
+def entity_articles(engine: Engine, entity_id: int, limit: int = 100) -> list[tuple[Article, int, str | None]]:
+    """The readable articles naming an entity, newest first, with mentions and story id (None when the
+    article is not placed in a story yet)."""
     when = func.coalesce(articles.c.published_at, articles.c.fetched_at)
     query = (select(articles, article_entities.c.mentions)
              .join(article_entities, article_entities.c.article_id == articles.c.id)
              .where(article_entities.c.entity_id == entity_id).where(articles.c.status == "ok")
              .order_by(when.desc(), articles.c.id).limit(limit))
     with engine.connect() as conn:
-        return [(_article(r), r.mentions, r.story_id or r.id) for r in conn.execute(query)]
+        return [(_article(r), r.mentions, r.story_id) for r in conn.execute(query)]
+
+
+def story_titles(engine: Engine, story_ids: Iterable[str]) -> dict[str, str]:
+    """Headlines of these stories (their most representative article's)."""
+    wanted = sorted(set(story_ids))
+    found: dict[str, str] = {}
+    with engine.connect() as conn:
+        for chunk in in_chunks(wanted):
+            found.update(conn.execute(select(stories.c.id, stories.c.title).where(stories.c.id.in_(chunk))).all())
+    return found
+
+
+def entity_kinds(engine: Engine, entity_ids: Iterable[int]) -> dict[int, str]:
+    """The kind each of these entities is filed as (what most of its mentions across articles say)."""
+    wanted = sorted(set(entity_ids))
+    found: dict[int, str] = {}
+    with engine.connect() as conn:
+        for chunk in in_chunks(wanted):
+            found.update(conn.execute(select(entities.c.id, entities.c.kind).where(entities.c.id.in_(chunk))).all())
+    return found
 
 
 def top_entities(engine: Engine, limit: int = 30) -> list[StoredEntity]:
@@ -176,6 +219,13 @@ def unenriched(conn: Connection, ids: Sequence[str], version: int | None) -> lis
             query = query.where((articles.c.enriched.is_(None)) | (articles.c.enriched < version))
         found.extend(_article(r) for r in conn.execute(query))
     return sorted(found, key=lambda a: a.arrival or 0)
+
+
+def stale_enrichment(conn: Connection, version: int, limit: int) -> list[Article]:
+    """Readable articles an earlier version of the enrich stage wrote (newest first, at most `limit`)."""
+    query = (select(articles).where(articles.c.status == "ok").where(articles.c.enriched < version)
+             .order_by(articles.c.arrival.desc()).limit(limit))
+    return [_article(r) for r in conn.execute(query)]
 
 
 def vectors_for(conn: Connection, ids: Sequence[str]) -> dict[str, bytes]:

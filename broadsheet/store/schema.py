@@ -234,11 +234,13 @@ comment_reports = Table(
 
 # --- AI features (migration 0005) ---------------------------------------------------------------
 
-# People, organisations and places, one row per normalised name ("person:vladimir putin").
+# People, organisations and places, one row per normalised name ("vladimir putin"; migration 0012
+# folded the earlier one-row-per-kind refs "person:vladimir putin"). `kind` is the kind most
+# mentions across articles agree on.
 entities = Table(
     "entities", metadata,
     Column("id", Integer, primary_key=True),
-    Column("ref", Text, nullable=False, unique=True),  # kind:key
+    Column("ref", Text, nullable=False, unique=True),  # the name's key
     Column("kind", String(16), nullable=False),
     Column("name", Text, nullable=False),
     Column("surname", Text, nullable=False, default=""),  # last word of the key: links "Putin" to the full name
@@ -252,6 +254,7 @@ article_entities = Table(
     Column("article_id", String(32), ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
     Column("entity_id", Integer, ForeignKey("entities.id", ondelete="CASCADE"), primary_key=True),
     Column("mentions", Integer, nullable=False, default=1),
+    Column("kind", String(16)),  # the kind this article's mentions voted for (migration 0012)
     Index("ix_article_entities_entity", "entity_id"),
 )
 

@@ -4,6 +4,12 @@ SQLite uses FTS5 (bm25, title weighted above body); PostgreSQL uses its text sea
 (ts_rank_cd over a weighted tsvector). Both are combined with a recency decay so that
 today's coverage of a subject outranks last year's. Natural-language queries are also matched
 by meaning (sentence embeddings, `semantic.py`) and the two rankings fused by reciprocal rank.
+
+A ranking always has a next result, related or not. For natural-language queries a result is shown
+only above a relevance floor: the cosine between the query's embedding and the article's (a copy
+reads its original's), or, for an article without an embedding (or with embeddings off), a share of
+the best lexical relevance. Syndicated copies (`duplicate_of`) collapse into one result that names
+the other outlets. Filters are read case-insensitively; a wrong one is an error naming the valid values.
 """
 
 from __future__ import annotations
@@ -12,15 +18,18 @@ import logging
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 from sqlalchemy import Engine, bindparam, select, text
 
+from broadsheet.errors import InputError
 from broadsheet.model import Article
 from broadsheet.store.articles import _article
-from broadsheet.store.schema import articles
+from broadsheet.store.chunks import in_chunks
+from broadsheet.store.enrichment import vectors_for
+from broadsheet.store.schema import articles, sources
 from broadsheet.store.semantic import index_for
 
 log = logging.getLogger(__name__)
@@ -28,15 +37,22 @@ log = logging.getLogger(__name__)
 _WORD = re.compile(r"\w+", re.UNICODE)
 HALF_LIFE_DAYS = 7.0  # a week-old article counts half as much as today's at equal relevance
 CANDIDATES = 200  # best text matches re-ranked by recency
+# Relevance floors for natural-language queries (bench/ai.py measures them on SQuAD: each
+# question's own title against the seven others): cosine of all-MiniLM-L6-v2 embeddings, and for
+# an article without one, the share of the query's best lexical relevance.
+SEMANTIC_FLOOR = 0.30
+LEXICAL_FLOOR = 0.5
 
 
 @dataclass
 class Hit:
-    """One search result: the article, its score and the matched snippet."""
+    """One search result: the article, its score, the matched snippet, and the other outlets that
+    published the same (syndicated) text."""
 
     article: Article
     score: float
     snippet: str = ""
+    also: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -195,10 +211,9 @@ def is_natural_language(query: str) -> bool:
     return bool(terms) and (terms[0] in QUESTION_WORDS or query.rstrip().endswith("?") or len(terms) >= 4)
 
 
-def _semantic_candidates(engine: Engine, embed: Callable[[str], np.ndarray], query: str,
-                         filters: SearchFilters) -> list[tuple]:
+def _semantic_candidates(engine: Engine, vector: np.ndarray, filters: SearchFilters) -> list[tuple]:
     """(id, cosine, published) of the articles whose embeddings lie nearest the query's, filtered."""
-    nearest = index_for(engine).nearest(embed(query), CANDIDATES)
+    nearest = index_for(engine).nearest(vector, CANDIDATES)
     if not nearest:
         return []
     params: dict = {"ids": [i for i, _ in nearest]}
@@ -224,8 +239,9 @@ def _fused(lexical: list[tuple], semantic: list[tuple], now: datetime) -> list[t
 def search_articles(engine: Engine, query: str, filters: SearchFilters | None = None, limit: int = 20,
                     offset: int = 0, now: datetime | None = None,
                     embed: Callable[[str], np.ndarray] | None = None) -> list[Hit]:
-    """Articles matching the query, best first (relevance x recency). With `embed` (text -> vector),
-    natural-language queries are also matched by meaning and the two rankings fused."""
+    """Articles matching the query, best first (relevance x recency), copies collapsed into their best
+    ranked member. With `embed` (text -> vector), natural-language queries are also matched by meaning
+    and the two rankings fused; natural-language queries show only results above a relevance floor."""
     terms = query_terms(query)
     if not terms:
         return []
@@ -233,10 +249,12 @@ def search_articles(engine: Engine, query: str, filters: SearchFilters | None = 
     now = now or datetime.now(timezone.utc)
     fetch = _postgres_candidates if engine.dialect.name == "postgresql" else _sqlite_candidates
     candidates = fetch(engine, terms, filters)
+    natural = is_natural_language(query)
+    vector = _query_vector(embed, query) if natural else None
     semantic = []
-    if embed is not None and is_natural_language(query):
+    if vector is not None:
         try:
-            semantic = _semantic_candidates(engine, embed, query, filters)
+            semantic = _semantic_candidates(engine, vector, filters)
         except Exception:  # the lexical results still stand
             log.exception("search: semantic matching failed for %r", query)
     if semantic:
@@ -244,8 +262,137 @@ def search_articles(engine: Engine, query: str, filters: SearchFilters | None = 
     else:
         ranked = sorted(((relevance * recency_weight(published, now), article_id, snippet)
                          for article_id, relevance, published, snippet in candidates), key=lambda c: (-c[0], c[1]))
-    page = ranked[offset:offset + limit]
+    if natural:
+        ranked = _above_floor(engine, ranked, candidates, vector)
+    groups = _collapsed(engine, ranked)
+    page = groups[offset:offset + limit]
     with engine.connect() as conn:  # typed rows (aware datetimes, JSON) for the shown page only
         rows = {r.id: _article(r) for r in conn.execute(select(articles).where(articles.c.id.in_([c[1] for c in page])))}
-    return [Hit(rows[article_id], score, " ".join((snippet or make_snippet(rows[article_id].text, terms)).split()))
-            for score, article_id, snippet in page if article_id in rows]
+    return [Hit(rows[article_id], score, " ".join((snippet or make_snippet(rows[article_id].text, terms)).split()),
+                [o for o in outlets if o != (rows[article_id].source_name or rows[article_id].site_name)])
+            for score, article_id, snippet, outlets in page if article_id in rows]
+
+
+def _query_vector(embed: Callable[[str], np.ndarray] | None, query: str) -> np.ndarray | None:
+    """The query's embedding, or None (no embedder, or it failed: the lexical results still stand)."""
+    if embed is None:
+        return None
+    try:
+        return np.asarray(embed(query), dtype=np.float32)
+    except Exception:
+        log.exception("search: semantic matching failed for %r", query)
+        return None
+
+
+def _above_floor(engine: Engine, ranked: list[tuple], lexical: list[tuple], vector: np.ndarray | None) -> list[tuple]:
+    """The ranked results whose relevance clears the floor: the query-article cosine where the article
+    (or the original it copies) has an embedding, else its share of the best lexical relevance."""
+    best = max((c[1] for c in lexical), default=0.0)
+    lexical_share = {c[0]: c[1] / best for c in lexical} if best > 0 else {}
+    cosines = _cosines(engine, vector, [c[1] for c in ranked]) if vector is not None else {}
+    return [c for c in ranked if (cosines[c[1]] >= SEMANTIC_FLOOR if c[1] in cosines
+                                  else lexical_share.get(c[1], 0.0) >= LEXICAL_FLOOR)]
+
+
+def _cosines(engine: Engine, vector: np.ndarray, ids: list[str]) -> dict[str, float]:
+    """Cosine of the query vector with each article's stored embedding (a copy borrows its original's)."""
+    unit = vector / (np.linalg.norm(vector) or 1.0)
+    with engine.connect() as conn:
+        stored = vectors_for(conn, ids)
+    out = {}
+    for article_id, blob in stored.items():
+        found = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+        if len(found) == len(unit):  # a vector of an earlier embedder says nothing here
+            out[article_id] = float(found @ unit / (np.linalg.norm(found) or 1.0))
+    return out
+
+
+def _collapsed(engine: Engine, ranked: list[tuple]) -> list[tuple[float, str, str, list[str]]]:
+    """One result per published text, at the rank of its best ranked member: the original where it is
+    among the results (else that member), with every outlet of the group (the original's first, then
+    its copies' in arrival order)."""
+    ids = [c[1] for c in ranked]
+    original = {}
+    with engine.connect() as conn:
+        for chunk in in_chunks(ids):
+            original.update(conn.execute(select(articles.c.id, articles.c.duplicate_of)
+                                         .where(articles.c.id.in_(chunk))).all())
+    groups: dict[str, tuple] = {}
+    present = set(ids)
+    for score, article_id, snippet in ranked:
+        root = original.get(article_id) or article_id
+        shown = root if root in present else article_id  # the first publication, when the filters let it in
+        groups.setdefault(root, (score, shown, snippet if shown == article_id else ""))
+    outlets = _outlets(engine, list(groups))
+    return [(score, article_id, snippet, outlets.get(root, [])) for root, (score, article_id, snippet) in groups.items()]
+
+
+def _outlets(engine: Engine, roots: list[str]) -> dict[str, list[str]]:
+    """Outlet names per original: its own, then its readable copies', in arrival order, each once."""
+    found: dict[str, list[str]] = {}
+    with engine.connect() as conn:
+        for chunk in in_chunks(roots):
+            rows = conn.execute(select(articles.c.id, articles.c.duplicate_of, articles.c.source_name,
+                                       articles.c.site_name)
+                                .where(articles.c.id.in_(chunk) | articles.c.duplicate_of.in_(chunk))
+                                .where(articles.c.status == "ok").order_by(articles.c.arrival)).all()
+            for row in rows:
+                name = row.source_name or row.site_name
+                names = found.setdefault(row.duplicate_of or row.id, [])
+                if name and name not in names:
+                    names.append(name)
+    return found
+
+
+SINCE = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=31)}
+
+
+def read_filters(engine: Engine, source: str | int | None = None, section: str | None = None,
+                 since: str | datetime | None = None, until: datetime | None = None) -> SearchFilters:
+    """Search filters from a reader's values, in any letter case: a source by id or name, a section by
+    name, `since` as a date or "day", "week" or "month". A value that names nothing is an InputError
+    that lists the values that would."""
+    return SearchFilters(source_id=_source_id(engine, source), section=_section(section),
+                         since=_since(since), until=until)
+
+
+def _section(value: str | None) -> str | None:
+    from broadsheet.nlp.section_lexicon import SECTIONS
+    if value is None or not value.strip():
+        return None
+    match = {s.lower(): s for s in SECTIONS}.get(value.strip().lower())
+    if match is None:
+        raise InputError(f"search: section must be one of {', '.join(SECTIONS)} (any letter case), not {value!r}")
+    return match
+
+
+def _source_id(engine: Engine, value: str | int | None) -> int | None:
+    if value is None or not str(value).strip():
+        return None
+    with engine.connect() as conn:
+        known = conn.execute(select(sources.c.id, sources.c.title).order_by(sources.c.title, sources.c.id)).all()
+    wanted = str(value).strip().lower()
+    for row in known:
+        if wanted == str(row.id) or wanted == (row.title or "").strip().lower():
+            return row.id
+    names = ", ".join(f"{r.id} ({r.title})" if r.title else str(r.id) for r in known[:40])
+    raise InputError(f"search: source must be a source's id or name (any letter case): {names or 'none yet'}; "
+                     f"not {value!r}")
+
+
+def _since(value: str | datetime | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    if not value.strip():
+        return None
+    delta = SINCE.get(value.strip().lower())
+    if delta is not None:
+        return datetime.now(timezone.utc) - delta
+    try:
+        when = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise InputError(f"search: since must be one of {', '.join(SINCE)} (any letter case) or an ISO 8601 "
+                         f"date, not {value!r}") from None
+    when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    # A year far outside any desk (0001, 9999 with an offset) would overflow on the way to UTC: no limit.
+    return when if 1900 <= when.year <= 2200 else None

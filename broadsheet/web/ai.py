@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from broadsheet.config import Config
 from broadsheet.model import Article
+from broadsheet.nlp.summarize import paragraph_number
 from broadsheet.pipeline import enrich, insight
 from broadsheet.store import digests
 from broadsheet.store import enrichment as enrichment_store
@@ -35,14 +36,15 @@ def text_fragment(sentence: str) -> str:
     return f"#:~:text={enc(words[:5])},{enc(words[-4:])}"
 
 
-def _paragraph_of(text: str, start: int) -> int:
-    """1-based paragraph number of an offset (paragraphs are separated by blank lines)."""
-    return sum(1 for p in text[:start].split("\n\n") if p.strip()) or 1
-
-
 def _key_points(article: Article, fields: dict) -> list[dict]:
-    return [{**p, "paragraph": _paragraph_of(article.text, p["start"]), "fragment": text_fragment(p["text"])}
+    return [{**p, "paragraph": paragraph_number(article.text, p["start"]), "fragment": text_fragment(p["text"])}
             for p in fields.get("key_points") or []]
+
+
+def _filed_entities(engine: Engine, found: list[dict]) -> list[dict]:
+    """The article's entities as filed: one per name, shown with the kind most mentions agree on."""
+    kinds = enrichment_store.entity_kinds(engine, [e["id"] for e in found if e.get("id")])
+    return [{**e, "kind": kinds[e["id"]]} for e in found if e.get("id") in kinds]
 
 
 def _linked(items: list[dict]) -> list[dict]:
@@ -55,7 +57,7 @@ def _linked_generated(generated: dict) -> dict:
 
 
 def _timeline(lines: list[dict]) -> list[dict]:
-    """Timeline lines with links and real datetimes (for relative times)."""
+    """Timeline lines (or dated summary sentences) with links and real datetimes (for relative times)."""
     out = []
     for line in _linked(lines):
         when = line.get("published")
@@ -77,7 +79,7 @@ def article_panel(engine: Engine, config: Config, article: Article, question: st
         with engine.connect() as conn:
             fields = enrichment_store.enrichment_of(conn, [article.id]).get(article.id, {})
         panel.update(section=fields.get("section"), tags=fields.get("tags") or [],
-                     entities=[e for e in fields.get("entities") or [] if e.get("id")],
+                     entities=_filed_entities(engine, fields.get("entities") or []),
                      key_points=_key_points(article, fields))
     except Exception:  # the article itself must always be readable
         log.exception("web: enrichment of %s failed", article.id)
@@ -107,7 +109,7 @@ def _story_features(panel: dict, engine: Engine, config: Config, scope: insight.
     digest = insight.digest(engine, scope, words)
     panel["story_id"] = scope.key if scope.is_story else None
     titles = {a.id: a.title for a in scope.articles}
-    panel.update(summary=_linked(digest.summary), timeline=_timeline(digest.timeline), titles=titles,
+    panel.update(summary=_timeline(digest.summary), timeline=_timeline(digest.timeline), titles=titles,
                  adds=[{**s, "additions": _linked(s["additions"])} for s in digest.adds],
                  sources=len({a.source_name or a.id for a in scope.articles}), story_size=len(scope.articles))
     generated = insight.phrased_summary(config, scope, digest.summary, words)
@@ -118,6 +120,21 @@ def _story_features(panel: dict, engine: Engine, config: Config, scope: insight.
         if answer.get("generated"):
             answer["generated"] = _linked_generated(answer["generated"])
         panel["answer"] = answer
+
+
+def entity_stories(engine: Engine, entity_id: int) -> list[dict]:
+    """The stories naming an entity, newest first: each heading links to its story page (an article
+    not placed in a story yet stands for itself), with the articles that name the entity under it."""
+    groups: dict[str, dict] = {}
+    for article, mentions, story_id in enrichment_store.entity_articles(engine, entity_id):
+        group = groups.setdefault(story_id or article.id, {"story_id": story_id, "articles": []})
+        group["articles"].append((article, mentions))
+    titles = enrichment_store.story_titles(engine, [g["story_id"] for g in groups.values() if g["story_id"]])
+    for group in groups.values():
+        first = group["articles"][0][0]
+        group["href"] = f"/stories/{quote(group['story_id'])}" if group["story_id"] else f"/articles/{quote(first.id)}"
+        group["title"] = titles.get(group["story_id"] or "") or first.title or "Untitled"
+    return list(groups.values())
 
 
 def ai_router(engine: Engine, config: Config, render: Callable[..., HTMLResponse]) -> APIRouter:
@@ -133,10 +150,7 @@ def ai_router(engine: Engine, config: Config, render: Callable[..., HTMLResponse
     @router.get("/entities/{entity_id}", response_class=HTMLResponse)
     def entity(request: Request, entity_id: int) -> HTMLResponse:
         item = enrichment_store.get_entity(engine, entity_id)
-        stories: dict[str, list] = {}
-        for article, mentions, story_id in enrichment_store.entity_articles(engine, entity_id):
-            stories.setdefault(story_id, []).append((article, mentions))
-        return render(request, "entity.html", entity=item, stories=list(stories.values()))
+        return render(request, "entity.html", entity=item, stories=entity_stories(engine, entity_id))
 
     @router.get("/entities", response_class=HTMLResponse)
     def entities(request: Request) -> HTMLResponse:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, urlencode, urlsplit
 
 from typing import Annotated
@@ -17,23 +16,23 @@ from sqlalchemy import Engine
 
 from broadsheet import __version__
 from broadsheet.config import Config
-from broadsheet.errors import BroadsheetError, NotFound
+from broadsheet.errors import BroadsheetError, InputError, NotFound
 from broadsheet.ingest.feeds import export_opml
 from broadsheet.store import articles as article_store
 from broadsheet.store import sources as source_store
 from broadsheet.web import stories as story_pages
 from broadsheet.web.ai import ai_router, article_panel
-from broadsheet.web.timefmt import absolute_time, iso_time, relative_time
+from broadsheet.web.timefmt import absolute_time, day_date, iso_time, relative_time
 from broadsheet.web.websub import websub_router
 from broadsheet.web.accounts import SESSION_COOKIE, Accounts, SessionMiddleware, accounts_router
 from broadsheet.web.comments import comments_router, section_renderer
 from broadsheet.api.routes import api_error, api_openapi, api_router
-from broadsheet.store.search import SearchFilters, search_articles
+from broadsheet.store.search import SearchFilters, read_filters, search_articles
 from broadsheet.web.atom import atom_response
 from broadsheet.web.cache import PageCache
 from broadsheet.web.coverage import coverage_router
 from broadsheet.web.security import SecurityHeaders, install_filters
-from broadsheet.api.params import MAX_ID, optional_id, page_number as _page_number, section_of
+from broadsheet.api.params import MAX_ID, page_number as _page_number
 from broadsheet.web.edge import install_error_handlers
 from broadsheet.nlp.section_lexicon import SECTIONS
 from broadsheet.nlp.embed import model_state, query_encoder
@@ -43,25 +42,13 @@ HERE = Path(__file__).parent
 
 def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.filters.update(relative=relative_time, absolute=absolute_time, iso=iso_time,
+    templates.env.filters.update(relative=relative_time, absolute=absolute_time, iso=iso_time, day=day_date,
                                  host=lambda url: urlsplit(url or "").netloc)
     templates.env.globals["version"] = __version__
     install_filters(templates.env)  # only http(s) links are ever rendered, whatever a row holds
     return templates
 
 
-_SINCE = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=31)}
-
-
-def _since(value: str | None) -> datetime | None:
-    """The start of a date filter: "day", "week" or "month" back from now."""
-    delta = _SINCE.get(value or "")
-    return datetime.now(timezone.utc) - delta if delta else None
-
-
-def _search_filters(source: str | None, section: str | None, since: str | None) -> SearchFilters:
-    """Filters from the search form; unknown values are ignored (a shared link stays usable)."""
-    return SearchFilters(source_id=optional_id(source), section=section_of(section), since=_since(since))
 
 
 def _feed_query(q: str, filters: SearchFilters, since: str | None) -> str:
@@ -159,19 +146,24 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
     @app.get("/search.atom", include_in_schema=False)
     def search_feed(request: Request, q: str = "", source: str | None = None, section: str | None = None,
                     since: str | None = None) -> Response:
-        hits = search_articles(engine, q, _search_filters(source, section, since), limit=50, embed=embed)
+        hits = search_articles(engine, q, read_filters(engine, source, section, since), limit=50, embed=embed)
         return atom_response(request, f"Broadsheet: search for {q}", [h.article for h in hits], f"/search?q={quote(q)}")
 
     @app.get("/search", response_class=HTMLResponse)
     def search_page(request: Request, q: str = "", page: str | None = None, source: str | None = None,
                     section: str | None = None, since: str | None = None) -> HTMLResponse:
         number = _page_number(page)
-        filters = _search_filters(source, section, since)
+        try:
+            filters, error = read_filters(engine, source, section, since), None
+        except InputError as exc:  # the form stays usable, and says which values would work
+            filters, error = SearchFilters(), str(exc)
         hits = (search_articles(engine, q, filters, limit=page_size + 1, offset=(number - 1) * page_size, embed=embed)
-                if q else [])
-        return render(request, "search.html", q=q, hits=hits[:page_size], page=number, has_next=len(hits) > page_size,
-                      sources=source_store.list_sources(engine), source=filters.source_id, sections=SECTIONS,
-                      section=filters.section or "", since=since or "", feed_query=_feed_query(q, filters, since))
+                if q and not error else [])
+        since = (since or "").strip().lower() if filters.since else ""
+        return render(request, "search.html", status=400 if error else 200, q=q, hits=hits[:page_size], page=number,
+                      has_next=len(hits) > page_size, sources=source_store.list_sources(engine),
+                      source=filters.source_id, sections=SECTIONS, section=filters.section or "", since=since,
+                      error=error, feed_query=_feed_query(q, filters, since))
 
     @app.get("/api/docs", response_class=HTMLResponse, include_in_schema=False)
     def api_docs(request: Request) -> HTMLResponse:

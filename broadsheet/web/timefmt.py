@@ -33,3 +33,11 @@ def absolute_time(when: datetime | None) -> str:
 def iso_time(when: datetime | None) -> str:
     """Machine-readable time for <time datetime>."""
     return when.isoformat() if when else ""
+
+
+def day_date(when: datetime | None) -> str:
+    """The day something happened, for dated lines: "3 March" (with the year when not this year's)."""
+    if when is None:
+        return ""
+    now = datetime.now(timezone.utc)
+    return f"{when.day} {when:%B}" + (f" {when.year}" if when.year != now.year else "")

@@ -43,6 +43,12 @@ class InputError(BroadsheetError):
     status = 400
 
 
+class UnknownFilter(InputError):
+    """A filter names a thing that does not exist (a source id no one has): well-formed, so 404, not 400."""
+
+    status = 404
+
+
 class NotFound(BroadsheetError):
     """The thing asked for does not exist."""
 

@@ -70,7 +70,7 @@ def bounded_time(value: datetime | None) -> datetime | None:
 def parse_time(raw: str | None, name: str) -> datetime | None:
     """An RFC 3339 date-time or a date from the query string, bounded (see bounded_time); InputError
     when it is neither (pydantic alone would take "0" as 1970)."""
-    if raw is None or raw == "":
+    if raw is None:
         return None
     if not _TIME.fullmatch(raw):
         raise InputError(f"api: {name} must be a date (2026-11-26) or a date-time (2026-11-26T08:00:00Z)")

@@ -81,7 +81,7 @@ def api_router(engine: Engine, embed: Callable[[str], np.ndarray] | None = None)
     def get_source(request: Request, source_id: int = Path(ge=0, le=MAX_ID)) -> Response:
         return json_with_etag(request, SourceOut.of(source_store.get_source(engine, source_id)))
 
-    @router.get("/search", response_model=SearchResults,
+    @router.get("/search", response_model=SearchResults, responses=ERRORS,
                 summary="Search, ranked by relevance and recency; questions are also matched by meaning")
     def search(request: Request, q: str = Query(..., min_length=1, max_length=500), limit: int = Query(20, ge=1, le=MAX_LIMIT),
                offset: int = Offset, source_id: int | None = Query(None, ge=0, le=MAX_ID),

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 from sqlalchemy import Engine, bindparam, select, text
 
-from broadsheet.errors import InputError
+from broadsheet.errors import InputError, UnknownFilter
 from broadsheet.model import Article
 from broadsheet.store.articles import _article
 from broadsheet.store.chunks import in_chunks
@@ -376,7 +376,7 @@ def _source_id(engine: Engine, value: str | int | None) -> int | None:
         if wanted == str(row.id) or wanted == (row.title or "").strip().lower():
             return row.id
     names = ", ".join(f"{r.id} ({r.title})" if r.title else str(r.id) for r in known[:40])
-    raise InputError(f"search: source must be a source's id or name (any letter case): {names or 'none yet'}; "
+    raise UnknownFilter(f"search: source must be a source's id or name (any letter case): {names or 'none yet'}; "
                      f"not {value!r}")
 
 

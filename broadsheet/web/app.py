@@ -154,13 +154,13 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
                     section: str | None = None, since: str | None = None) -> HTMLResponse:
         number = _page_number(page)
         try:
-            filters, error = read_filters(engine, source, section, since), None
+            filters, error, error_status = read_filters(engine, source, section, since), None, 200
         except InputError as exc:  # the form stays usable, and says which values would work
-            filters, error = SearchFilters(), str(exc)
+            filters, error, error_status = SearchFilters(), str(exc), exc.status
         hits = (search_articles(engine, q, filters, limit=page_size + 1, offset=(number - 1) * page_size, embed=embed)
                 if q and not error else [])
         since = (since or "").strip().lower() if filters.since else ""
-        return render(request, "search.html", status=400 if error else 200, q=q, hits=hits[:page_size], page=number,
+        return render(request, "search.html", status=error_status, q=q, hits=hits[:page_size], page=number,
                       has_next=len(hits) > page_size, sources=source_store.list_sources(engine),
                       source=filters.source_id, sections=SECTIONS, section=filters.section or "", since=since,
                       error=error, feed_query=_feed_query(q, filters, since))

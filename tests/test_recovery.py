@@ -11,22 +11,18 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import signal
 import subprocess
 import sys
-import threading
 import time
-from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
 
 from databases import Unavailable, fresh_database
+from gated_newsroom import WAIT, Gate
 
 from broadsheet.demo.content import load_articles
 from broadsheet.demo.run import add_newsroom_sources
@@ -36,52 +32,7 @@ from broadsheet.store.coverage import top_stories
 from broadsheet.store.db import open_database
 from broadsheet.store.schema import articles, sources
 
-WAIT = 180.0  # seconds a condition may take on a loaded machine before the test gives up
 SAVE_BATCH = 50  # the runner stores fetched pages in batches of this size
-
-
-class Gate:
-    """Serves the first `limit` feeds or pages of a kind, then holds every further one until opened."""
-
-    def __init__(self, newsroom: Newsroom) -> None:
-        self.kinds: dict[str, str] = {}
-        for app in newsroom._apps.values():  # the demo's own sites, wrapped in place
-            self.kinds[urlsplit(app.feed_url).path] = "feed"
-            self.kinds.update({urlsplit(app.article_url(a)).path: "page" for a in app.articles})
-            app.respond = self._wrap(app.respond)
-        self.lock = threading.Lock()
-        self.counts: Counter = Counter()
-        self.limits: dict[str, int] = {}
-        self.opened = threading.Event()
-
-    def _wrap(self, respond: Callable) -> Callable:
-        def gated(target: str, now: datetime):
-            kind = self.kinds.get(urlsplit(target).path, "other")
-            with self.lock:
-                self.counts[kind] += 1
-                held = kind in self.limits and self.counts[kind] > self.limits[kind]
-            if held:
-                self.opened.wait(WAIT)
-            return respond(target, now)
-        return gated
-
-    def hold(self, kind: str | None, limit: int) -> None:
-        """Start counting afresh; hold every `kind` after `limit` of them (None: hold nothing)."""
-        with self.lock:
-            self.counts.clear()
-            self.limits = {kind: limit} if kind else {}
-            self.opened.clear()
-
-    def holding(self, kind: str) -> bool:
-        """Whether a request of this kind is being held."""
-        with self.lock:
-            return kind in self.limits and self.counts[kind] > self.limits[kind]
-
-    def open(self) -> None:
-        """Let everything through."""
-        with self.lock:
-            self.limits = {}
-        self.opened.set()
 
 
 @dataclass(frozen=True)

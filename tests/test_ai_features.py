@@ -184,6 +184,7 @@ def test_summarize_command_with_a_generative_endpoint(tmp_path, mode):
 def test_related_lists_are_kept_with_the_article_for_every_worker(imported, monkeypatch, tmp_path):
     from sqlalchemy import select
 
+    from broadsheet.store import stories as story_store
     from broadsheet.store.schema import articles
     from broadsheet.web import stories as story_pages
     more = tmp_path / "more.jsonl"  # a later, different event on the same bridge: related, not the same story
@@ -196,13 +197,8 @@ def test_related_lists_are_kept_with_the_article_for_every_worker(imported, monk
     with imported.connect() as conn:
         article_id = conn.execute(select(articles.c.id).where(articles.c.import_id == "br-1")).scalar()
     first = story_pages._related_ids(imported, article_id, 5)
-    for _ in range(100):  # kept from a background thread
-        with imported.connect() as conn:
-            kept = conn.execute(select(articles.c.related_ids).where(articles.c.id == article_id)).scalar()
-        if kept is not None:
-            break
-        time.sleep(0.02)
-    assert first and kept[:5] == first
+    kept, ranked_at = story_store.stored_related(imported, article_id)
+    assert first and ranked_at is not None and kept[:5] == first  # ranked and kept by the import, not the view
 
     def no_ranking(*_args):
         raise AssertionError("ranked again although a fresh list is kept")
@@ -210,22 +206,28 @@ def test_related_lists_are_kept_with_the_article_for_every_worker(imported, monk
     assert story_pages._related_ids(imported, article_id, 5) == first  # another process reads the kept list
 
 
-def test_a_stale_related_list_is_shown_while_it_is_ranked_again(imported, monkeypatch):
+def test_a_stale_related_list_is_shown_while_the_pipeline_ranks_it_again(imported, config):
     from datetime import datetime, timedelta, timezone
 
     from sqlalchemy import select
 
+    from broadsheet.context import Context, install
+    from broadsheet.pipeline.related import KEPT, related_for
     from broadsheet.store import stories as story_store
     from broadsheet.store.schema import articles
     from broadsheet.web import stories as story_pages
+    context = install(Context(config, imported))
     with imported.connect() as conn:
         article_id = conn.execute(select(articles.c.id).where(articles.c.import_id == "br-1")).scalar()
     story_store.store_related_many(imported, {article_id: ["old-a", "old-b"]},
                                    datetime.now(timezone.utc) - timedelta(hours=2))
-    monkeypatch.setattr(story_pages, "related_for", lambda engine, i, limit: ["new-a"])
+    asked: list[tuple[str, str]] = []
+    context.work.sink = lambda kind, item: asked.append((kind, item))
     assert story_pages._related_ids(imported, article_id, 5) == ["old-a", "old-b"]  # at once, the stale list
-    for _ in range(100):
-        if story_store.stored_related(imported, article_id)[0] == ["new-a"]:
-            break
-        time.sleep(0.02)
-    assert story_pages._related_ids(imported, article_id, 5) == ["new-a"]  # ranked again in the background
+    assert asked == [("related", article_id)]  # asked of the pipeline...
+    assert story_store.stored_related(imported, article_id)[0] == ["old-a", "old-b"]  # ...not written by the read
+    context.work.sink = None
+    context.request_work(*asked[0])  # the embedded worker thread of the context does it
+    assert context.work.wait_idle(120)
+    assert story_store.stored_related(imported, article_id)[0] == related_for(imported, article_id, KEPT)
+    context.close()

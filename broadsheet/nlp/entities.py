@@ -96,17 +96,18 @@ def _outlet_patterns() -> list[dict]:
 
 
 _UNUSED = ["tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer"]  # NER has its own tok2vec
-_model = None
-_model_lock = threading.Lock()
 
 
 def load_model():
-    """spaCy's small English pipeline, NER only plus the outlet ruler, loaded once per process."""
-    global _model
-    with _model_lock:
-        if _model is None:
-            _model = _load()
-        return _model
+    """spaCy's small English pipeline, NER only plus the outlet ruler, loaded once per context."""
+    from broadsheet.context import current  # the process's models live in its context
+    return current().shared("ner-model", "en", _load)
+
+
+def _model_guard() -> threading.Lock:
+    """The lock that serialises use of the context's model."""
+    from broadsheet.context import current
+    return current().shared("ner-model-lock", "en", threading.Lock)
 
 
 def _load():
@@ -276,7 +277,7 @@ def _merge(display: Mapping[str, str], kind_of: Mapping[str, str], kinds: Mappin
 def extract_entities_batch(texts: Sequence[str], batch_size: int = 32) -> list[list[Entity]]:
     """Entities of many texts at once (nlp.pipe batching is several times faster than one by one)."""
     nlp = load_model()
-    with _model_lock:  # spaCy pipelines are not safe to share between threads
+    with _model_guard():  # spaCy pipelines are not safe to share between threads
         docs = list(nlp.pipe((t[:MAX_CHARS] for t in texts), batch_size=batch_size))
     return [_recount(normalise(mentions_of(doc)), doc.text) for doc in docs]
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, urlencode, urlsplit
@@ -15,6 +17,7 @@ from sqlalchemy import Engine
 
 from broadsheet import __version__
 from broadsheet.config import Config
+from broadsheet.context import Context, current, install
 from broadsheet.errors import BroadsheetError, NotFound
 from broadsheet.ingest.feeds import export_opml
 from broadsheet.store import articles as article_store
@@ -73,10 +76,21 @@ def _feed_query(q: str, filters: SearchFilters, since: str | None) -> str:
     return urlencode({k: v for k, v in params.items() if v})
 
 
-def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None] | None = None) -> FastAPI:
-    """Build the site for one database; `on_new_entries` is called when a hub pushes news."""
-    app = FastAPI(title="Broadsheet", version=__version__, docs_url=None, redoc_url=None,
+def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None] | None = None,
+               context: Context | None = None) -> FastAPI:
+    """Build the site for one database; `on_new_entries` is called when a hub pushes news.
+
+    The process's context (models, caches, the work queue) is the one given, else one made now."""
+    context = install(context or current().derive(config, engine))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await asyncio.to_thread(context.close)  # finish queued work, stop the context's threads
+
+    app = FastAPI(title="Broadsheet", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan,
                   openapi_url="/api/openapi.json", description="The JSON API of a Broadsheet news desk.")
+    app.state.context = context
     app.include_router(websub_router(engine, on_new_entries))
     embed = query_encoder(config.embeddings)  # questions in search are also matched by meaning (lazy load)
     app.include_router(api_router(engine, embed))

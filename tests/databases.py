@@ -30,13 +30,14 @@ def postgres_reachable() -> bool:
 
 
 @contextlib.contextmanager
-def postgres_database() -> Iterator[str]:
-    """A new, empty PostgreSQL database (dropped afterwards); its URL."""
+def postgres_database(template: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database, empty or a copy of a template database (dropped afterwards); its URL."""
     admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     name = f"broadsheet_test_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     except Exception as exc:
         admin.dispose()
         raise Unavailable(f"PostgreSQL not reachable at {ADMIN_URL}: {exc.__class__.__name__}") from exc
@@ -46,6 +47,13 @@ def postgres_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextlib.contextmanager
+def template_copy(template_url: str) -> Iterator[str]:
+    """A new database copied from the (idle) database at template_url; its URL."""
+    with postgres_database(template=template_url.rsplit("/", 1)[1]) as url:
+        yield url
 
 
 @contextlib.contextmanager

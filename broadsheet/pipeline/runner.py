@@ -26,6 +26,7 @@ from broadsheet.pipeline.progress import Progress
 from broadsheet.pipeline.workers import POOL_THRESHOLD, run_cpu, worker_count
 from broadsheet.store import articles as article_store
 from broadsheet.store import enrichment as enrichment_store
+from broadsheet.store import generations
 from broadsheet.store import leases
 from broadsheet.store import sources as source_store
 from broadsheet.store import stories as story_store
@@ -281,12 +282,12 @@ def _enrich(engine: Engine, ids: list[str]) -> None:
     retry_write(write, "enrich")
 
 
-def finish_work(engine: Engine, report: RefreshReport | None = None) -> None:
+def finish_work(engine: Engine, report: RefreshReport | None = None) -> bool:
     """Place, enrich and rank every stored article still waiting for it, oldest first.
 
     Works from the store, not from what this pass fetched: articles stored by a pass that was
     killed (or by another process) are finished here, and a pass that was never interrupted
-    does exactly the same work in the same order."""
+    does exactly the same work in the same order. True when there was work (pages changed)."""
     report = report or RefreshReport()
     started = time.perf_counter()
     unplaced = work_store.unplaced_ids(engine, FINISH_LIMIT)
@@ -297,11 +298,13 @@ def finish_work(engine: Engine, report: RefreshReport | None = None) -> None:
         _enrich(engine, unenriched[start:start + UNDERSTAND_BATCH])
     report.add_time("phase 3: understand + enrich (wall)", time.perf_counter() - started)
     started = time.perf_counter()
+    unranked = work_store.unranked_ids(engine, FINISH_LIMIT)
     try:
-        retry_write(lambda: related.keep_related(engine, work_store.unranked_ids(engine, FINISH_LIMIT)), "related")
+        retry_write(lambda: related.keep_related(engine, unranked), "related")
     except Exception:  # pages rank them on first view instead
         log.exception("refresh: keeping related lists failed")
     report.add_time("phase 3: related lists (wall)", time.perf_counter() - started)
+    return bool(unplaced or unenriched or unranked)
 
 
 async def refresh(engine: Engine, config: Config, progress: Progress | None = None,
@@ -319,7 +322,8 @@ async def refresh(engine: Engine, config: Config, progress: Progress | None = No
         started = time.perf_counter()
         await _fetch_all(engine, config, fetcher, progress, report, owner)
         report.add_time("phase 2: articles (wall)", time.perf_counter() - started)
-        await asyncio.to_thread(finish_work, engine, report)
+        if await asyncio.to_thread(finish_work, engine, report) or report.articles_saved:
+            await asyncio.to_thread(retry_write, lambda: generations.bump(engine), "generation")  # web caches
     finally:
         if own:
             await fetcher.__aexit__(None, None, None)

@@ -31,7 +31,8 @@ from broadsheet.web.comments import comments_router, section_renderer
 from broadsheet.api.routes import api_error, api_router
 from broadsheet.store.search import SearchFilters, search_articles
 from broadsheet.web.atom import atom_response
-from broadsheet.web.cache import PageCache
+from broadsheet.store import generations
+from broadsheet.web.cache import PageCache, SharedGeneration
 from broadsheet.web.coverage import coverage_router
 from broadsheet.nlp.section_lexicon import SECTIONS
 from broadsheet.nlp.embed import model_state, query_encoder
@@ -191,8 +192,10 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
         return render(request, "api_docs.html", spec=app.openapi())
 
     # Outermost: anonymous readers of the same page within a few seconds share one rendering.
+    # Every web process of the site (and the pipeline) shares one generation counter in the database.
+    shared = SharedGeneration(lambda: generations.read(engine), lambda: generations.bump(engine))
     app.add_middleware(PageCache, ttl=config.page_cache_seconds, session_cookies=(SESSION_COOKIE,),
-                       longer={"/articles/": config.article_cache_seconds})
+                       longer={"/articles/": config.article_cache_seconds}, shared=shared)
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:

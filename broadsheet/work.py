@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from broadsheet.context import Context
 
 log = logging.getLogger(__name__)
@@ -21,9 +23,19 @@ KINDS = ("enrich", "related")
 BATCH = 100  # articles handled per call of a handler
 
 
+def warm_models(engine: "Engine") -> None:
+    """Load the models a write transaction needs before taking SQLite's one write lock (loading
+    takes seconds; holding the lock meanwhile would keep every comment and refresh waiting)."""
+    from broadsheet.nlp.entities import load_model
+    from broadsheet.pipeline.enrich import prototypes_for
+    load_model()
+    prototypes_for(engine)
+
+
 def _enrich(context: "Context", ids: list[str]) -> None:
     from broadsheet.pipeline import enrich
     from broadsheet.store.db import retry_write
+    warm_models(context.engine)
     retry_write(lambda: enrich.ensure_enriched(context.engine, ids), "enrich")
 
 

@@ -291,6 +291,9 @@ def finish_work(engine: Engine, report: RefreshReport | None = None) -> bool:
     report = report or RefreshReport()
     started = time.perf_counter()
     unplaced = work_store.unplaced_ids(engine, FINISH_LIMIT)
+    if unplaced:
+        from broadsheet.work import warm_models
+        warm_models(engine)  # models load before the write lock is taken, not while it is held
     for start in range(0, len(unplaced), UNDERSTAND_BATCH):
         _place(engine, unplaced[start:start + UNDERSTAND_BATCH])
     unenriched = work_store.unenriched_ids(engine, enrich.VERSION, FINISH_LIMIT)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -117,8 +118,10 @@ def kill_refresh_at(point: Point, url: str, engine, gate: Gate, tmp_path: Path) 
     """Start `broadsheet refresh`, SIGKILL it once the point is reached; False when it finished first."""
     gate.hold(point.gate, point.limit)
     log = (tmp_path / "refresh.log").open("w+")  # a file: a full pipe would stall the process
+    # Its own process group: the kill takes its extraction workers too, as a crash of the machine or
+    # systemd's kill of the unit would (a killed parent's workers are otherwise left idle forever).
     proc = subprocess.Popen([sys.executable, "-m", "broadsheet", "--database", url, "refresh"],
-                            env=_environment(tmp_path), stdout=log, stderr=subprocess.STDOUT)
+                            env=_environment(tmp_path), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + WAIT
         while time.monotonic() < deadline:
@@ -132,15 +135,21 @@ def kill_refresh_at(point: Point, url: str, engine, gate: Gate, tmp_path: Path) 
         if finished:
             log.seek(0)
             assert proc.returncode == 0, log.read()
-        proc.kill()
-        proc.wait(30)
+        _kill_group(proc)
         return not finished
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(30)
+        _kill_group(proc)
         log.close()
         gate.open()
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL the process and everything in its group."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(30)
 
 
 def _points(total_pages: int, feeds: int, count: int, seed: int) -> list[Point]:

@@ -65,8 +65,13 @@ class State:
         return load_config(database_url=self.database, data_dir=self.data_dir, **overrides)
 
     def engine(self, config: Config | None = None):
+        """The command's database, and the process context built around it (models, caches)."""
+        from broadsheet.context import Context, install
         from broadsheet.store.db import open_database
-        return open_database((config or self.config()).resolved_database_url)
+        config = config or self.config()
+        engine = open_database(config.resolved_database_url)
+        install(Context(config, engine))
+        return engine
 
 
 state = State()

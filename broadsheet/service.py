@@ -12,7 +12,7 @@ import uvicorn
 from sqlalchemy import Engine
 
 from broadsheet.config import Config
-from broadsheet.context import Context, install
+from broadsheet.context import current, install
 from broadsheet.nlp.embed import preload
 from broadsheet.pipeline.progress import Progress
 from broadsheet.pipeline.runner import refresh
@@ -65,7 +65,7 @@ def serve(engine: Engine, config: Config, refresh_interval: float | None = None)
     With web_workers > 1 the site runs in that many processes (uvicorn's supervisor; SQLite in
     WAL mode serves readers in parallel) while this process alone refreshes the sources."""
     interval = config.refresh_interval if refresh_interval is None else refresh_interval
-    context = install(Context(config, engine))  # built once: models, caches and the work queue
+    context = install(current().derive(config, engine))  # models kept; caches and the work queue its own
     loop = RefreshLoop(engine, config, interval) if interval > 0 else None
     if loop:
         loop.start()

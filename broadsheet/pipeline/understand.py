@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlalchemy import Connection, Engine, select
 
+from broadsheet.config import load_config
 from broadsheet.context import current
 from broadsheet.model import Article
 from broadsheet.nlp import terms as lexical
@@ -297,14 +298,14 @@ def _resolve(redirect: dict[str, str], story: str) -> str:
 
 def configure(engine: Engine, embedder: Embedder | None = None, params: StoryParams | None = None) -> Understander:
     """Install the stage's state for a database with a chosen embedder (tests, benchmarks, CLI)."""
-    understander = Understander(embedder or load_embedder(current().config.embeddings), params)
+    understander = Understander(embedder or load_embedder(load_config().embeddings), params)
     return current().put("understander", str(engine.url), understander)
 
 
 def understander_for(engine: Engine) -> Understander:
     """The stage's state for a database, created on first use with the configured embedder."""
     return current().shared("understander", str(engine.url),
-                            lambda: Understander(load_embedder(current().config.embeddings)))
+                            lambda: Understander(load_embedder(load_config().embeddings)))
 
 
 def understand_batch(engine: Engine, conn: Connection, batch: list[Article]) -> UnderstandReport:

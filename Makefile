@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-test torch fuzz
+.PHONY: demo test test-postgresql install install-test torch fuzz
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -23,8 +23,13 @@ install-test: torch
 demo: install
 	$(BIN)/broadsheet demo
 
+# The suite's database follows BROADSHEET_TEST_DATABASE: sqlite (default) or postgresql (127.0.0.1:5432,
+# user postgres, database `test`; each test gets a fresh database copied from a migrated template).
 test: install-test
 	$(BIN)/python -m pytest -q
+
+test-postgresql:
+	BROADSHEET_TEST_DATABASE=postgresql $(MAKE) test
 
 # Coverage-guided fuzzing (atheris): each target runs FUZZ_RUNS executions or FUZZ_SECONDS, whichever
 # ends first; new inputs are kept in .fuzz/, seeds are read from ../shared/data when it is there.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -66,8 +67,13 @@ class State:
         return load_config(database_url=self.database, data_dir=self.data_dir, **overrides)
 
     def engine(self, config: Config | None = None):
+        """The command's database, and the process context built around it (models, caches)."""
+        from broadsheet.context import Context, install
         from broadsheet.store.db import open_database
-        return open_database((config or self.config()).resolved_database_url)
+        config = config or self.config()
+        engine = open_database(config.resolved_database_url)
+        install(Context(config, engine))
+        return engine
 
 
 state = State()
@@ -272,10 +278,31 @@ def sources_remove(source_id: Annotated[int, typer.Argument(help="Source id (see
     out.print(f"Removed source {source_id}.")
 
 
+class Terminated(SystemExit):
+    """SIGTERM (systemd, docker, kill): stop like Ctrl-C, so every `finally` and cleanup runs."""
+
+
+def _on_sigterm(_signum: int, _frame: object) -> None:
+    raise Terminated()
+
+
+def _shut_down() -> None:
+    """Stop what the process started besides its main thread: extraction workers, context threads."""
+    from broadsheet.context import close_installed
+    from broadsheet.pipeline.workers import shutdown_pool
+    close_installed()
+    shutdown_pool()
+
+
 def main() -> None:
     """Entry point: run the app, turning Broadsheet errors into one clear sentence."""
+    # Python's default for SIGTERM ends the process at once, leaving its worker processes behind.
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         app()
+    except Terminated:
+        console.print("stopped.")
+        sys.exit(0)
     except BroadsheetError as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         sys.exit(1)
@@ -287,3 +314,5 @@ def main() -> None:
         console.print(f"[red]error:[/red] unexpected {type(exc).__name__}: {exc} (run with --verbose for details)",
                       highlight=False)
         sys.exit(2)
+    finally:
+        _shut_down()

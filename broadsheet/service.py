@@ -12,12 +12,14 @@ import uvicorn
 from sqlalchemy import Engine
 
 from broadsheet.config import Config
+from broadsheet.context import current, install
 from broadsheet.nlp.embed import preload
 from broadsheet.pipeline.progress import Progress
 from broadsheet.pipeline.runner import refresh
 from broadsheet.web.app import create_app
 
 log = logging.getLogger(__name__)
+STOP_WAIT = 60.0  # seconds a stopping server gives the refresh pass in hand to finish
 
 
 class RefreshLoop(threading.Thread):
@@ -63,6 +65,7 @@ def serve(engine: Engine, config: Config, refresh_interval: float | None = None)
     With web_workers > 1 the site runs in that many processes (uvicorn's supervisor; SQLite in
     WAL mode serves readers in parallel) while this process alone refreshes the sources."""
     interval = config.refresh_interval if refresh_interval is None else refresh_interval
+    context = install(current().derive(config, engine))  # models kept; caches and the work queue its own
     loop = RefreshLoop(engine, config, interval) if interval > 0 else None
     if loop:
         loop.start()
@@ -72,12 +75,13 @@ def serve(engine: Engine, config: Config, refresh_interval: float | None = None)
             uvicorn.run("broadsheet.service:worker_app", factory=True, host=config.host, port=config.port, proxy_headers=False,
                         workers=config.web_workers, log_level="warning")
         else:
-            app = create_app(engine, config, on_new_entries=loop.wake if loop else None)
+            app = create_app(engine, config, on_new_entries=loop.wake if loop else None, context=context)
             preload(config.embeddings)
             uvicorn.run(app, host=config.host, port=config.port, log_level="warning", proxy_headers=False)
     finally:
-        if loop:
+        if loop:  # SIGTERM or Ctrl-C: let the pass in hand finish (a killed one is finished by the next)
             loop.stop()
+            loop.join(STOP_WAIT)
 
 
 WORKER_SETTINGS = "BROADSHEET_WORKER_SETTINGS"

@@ -89,15 +89,17 @@ def test_entities_are_filed_once_across_articles(imported):
     assert entity.kind == "person" and entity.article_count >= 2
 
 
-def test_answers_are_cached(imported, config):
+def test_answers_are_cached(imported, config, monkeypatch):
     article = next(a for a in article_store.iter_articles(imported) if a.import_id == "br-3")
     scope = insight.scope_of(imported, article)
     first = insight.ask(imported, config, scope, "How much will the repairs cost?")
     assert first["supported"] and "9 million" in first["text"]
-    started = time.perf_counter()
-    again = insight.ask(imported, config, scope, "how much will the repairs cost")
-    assert again == first and time.perf_counter() - started < 0.3
     assert not insight.ask(imported, config, scope, "Who won the football match?")["supported"]
+
+    def no_answering(_scope):
+        raise AssertionError("answered again although the answer is cached")
+    monkeypatch.setattr(insight, "_index", no_answering)
+    assert insight.ask(imported, config, scope, "how much will the repairs cost") == first
 
 
 def test_summarize_command(tmp_path):
@@ -163,12 +165,12 @@ def test_generative_backend_phrases_the_answer_when_grounded(imported, config):
 @pytest.mark.parametrize("mode", ["grounded", "slow"])
 def test_summarize_command_with_a_generative_endpoint(tmp_path, mode):
     chat = ChatServer()
-    chat.delay = 30.0 if mode == "slow" else 0.0
+    chat.delay = 120.0 if mode == "slow" else 0.0
     try:
         env = {**os.environ, "BROADSHEET_LLM_URL": chat.url, "BROADSHEET_LLM_TIMEOUT": "1.0"}
         started = time.monotonic()
         result = subprocess.run([sys.executable, "-m", "broadsheet", "--data-dir", str(tmp_path), "summarize",
-                                 str(FIXTURE)], capture_output=True, text=True, timeout=60, env=env)
+                                 str(FIXTURE)], capture_output=True, text=True, timeout=240, env=env)
         elapsed = time.monotonic() - started
         assert result.returncode == 0, result.stderr
         story = json.loads(result.stdout)
@@ -176,7 +178,7 @@ def test_summarize_command_with_a_generative_endpoint(tmp_path, mode):
         if mode == "grounded":
             assert story["generated"]["text"].startswith("In short,")
         else:
-            assert story["generated"] is None and elapsed < 20  # never waits for the 30 s endpoint
+            assert story["generated"] is None and elapsed < 100  # never waits for the 120 s endpoint
     finally:
         chat.close()
 
@@ -184,6 +186,7 @@ def test_summarize_command_with_a_generative_endpoint(tmp_path, mode):
 def test_related_lists_are_kept_with_the_article_for_every_worker(imported, monkeypatch, tmp_path):
     from sqlalchemy import select
 
+    from broadsheet.store import stories as story_store
     from broadsheet.store.schema import articles
     from broadsheet.web import stories as story_pages
     more = tmp_path / "more.jsonl"  # a later, different event on the same bridge: related, not the same story
@@ -196,13 +199,8 @@ def test_related_lists_are_kept_with_the_article_for_every_worker(imported, monk
     with imported.connect() as conn:
         article_id = conn.execute(select(articles.c.id).where(articles.c.import_id == "br-1")).scalar()
     first = story_pages._related_ids(imported, article_id, 5)
-    for _ in range(100):  # kept from a background thread
-        with imported.connect() as conn:
-            kept = conn.execute(select(articles.c.related_ids).where(articles.c.id == article_id)).scalar()
-        if kept is not None:
-            break
-        time.sleep(0.02)
-    assert first and kept[:5] == first
+    kept, ranked_at = story_store.stored_related(imported, article_id)
+    assert first and ranked_at is not None and kept[:5] == first  # ranked and kept by the import, not the view
 
     def no_ranking(*_args):
         raise AssertionError("ranked again although a fresh list is kept")
@@ -210,22 +208,28 @@ def test_related_lists_are_kept_with_the_article_for_every_worker(imported, monk
     assert story_pages._related_ids(imported, article_id, 5) == first  # another process reads the kept list
 
 
-def test_a_stale_related_list_is_shown_while_it_is_ranked_again(imported, monkeypatch):
+def test_a_stale_related_list_is_shown_while_the_pipeline_ranks_it_again(imported, config):
     from datetime import datetime, timedelta, timezone
 
     from sqlalchemy import select
 
+    from broadsheet.context import Context, install
+    from broadsheet.pipeline.related import KEPT, related_for
     from broadsheet.store import stories as story_store
     from broadsheet.store.schema import articles
     from broadsheet.web import stories as story_pages
+    context = install(Context(config, imported))
     with imported.connect() as conn:
         article_id = conn.execute(select(articles.c.id).where(articles.c.import_id == "br-1")).scalar()
     story_store.store_related_many(imported, {article_id: ["old-a", "old-b"]},
                                    datetime.now(timezone.utc) - timedelta(hours=2))
-    monkeypatch.setattr(story_pages, "related_for", lambda engine, i, limit: ["new-a"])
+    asked: list[tuple[str, str]] = []
+    context.work.sink = lambda kind, item: asked.append((kind, item))
     assert story_pages._related_ids(imported, article_id, 5) == ["old-a", "old-b"]  # at once, the stale list
-    for _ in range(100):
-        if story_store.stored_related(imported, article_id)[0] == ["new-a"]:
-            break
-        time.sleep(0.02)
-    assert story_pages._related_ids(imported, article_id, 5) == ["new-a"]  # ranked again in the background
+    assert asked == [("related", article_id)]  # asked of the pipeline...
+    assert story_store.stored_related(imported, article_id)[0] == ["old-a", "old-b"]  # ...not written by the read
+    context.work.sink = None
+    context.request_work(*asked[0])  # the embedded worker thread of the context does it
+    assert context.work.wait_idle(120)
+    assert story_store.stored_related(imported, article_id)[0] == related_for(imported, article_id, KEPT)
+    context.close()

@@ -1,5 +1,5 @@
 """One entity per name in the store: the kind most mentions agree on across articles, and migration
-0012 folding and cleaning the entities an older database kept."""
+0013 folding and cleaning the entities an older database kept."""
 
 from alembic import command
 from sqlalchemy import select, text
@@ -35,7 +35,7 @@ def test_a_name_is_one_entity_with_the_kind_most_mentions_agree_on(tmp_path):
     assert [(r.ref, r.kind, r.article_count) for r in rows] == [("kessford", "place", 3)]
 
 
-def test_migration_0012_folds_kinds_and_drops_what_is_not_a_name(tmp_path):
+def test_migration_0013_folds_kinds_and_drops_what_is_not_a_name(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path}/old.db")
     cfg = _alembic_config()
     with engine.begin() as conn:
@@ -83,7 +83,7 @@ def test_entity_page_links_each_story_heading_to_the_story(engine, config):
     assert f'href="/stories/{story_id}"' in heading
 
 
-def test_articles_of_an_earlier_enrich_version_are_enriched_again_in_the_background(engine):
+def test_articles_of_an_earlier_enrich_version_are_enriched_again_by_the_next_pass(engine):
     from pathlib import Path
 
     from sqlalchemy import update
@@ -94,8 +94,10 @@ def test_articles_of_an_earlier_enrich_version_are_enriched_again_in_the_backgro
     with engine.begin() as conn:
         conn.execute(update(articles).values(enriched=enrich.VERSION - 1))
         conn.execute(article_entities.delete())
-    assert enrich.reenrich_backlog(engine, limit=2) == 2
-    assert enrich.reenrich_backlog(engine) == 2  # the rest, then nothing is left
-    assert enrich.reenrich_backlog(engine) == 0
+    from broadsheet.pipeline.runner import finish_work
+    from broadsheet.store.work import unenriched_ids
+    assert len(unenriched_ids(engine, enrich.VERSION, 100)) == 4
+    finish_work(engine)  # every refresh pass and import ends with it
+    assert unenriched_ids(engine, enrich.VERSION, 100) == []
     with engine.connect() as conn:
         assert conn.execute(select(article_entities.c.entity_id)).first() is not None

@@ -107,14 +107,14 @@ def test_grounding_check_rules():
 
 
 def test_slow_endpoint_falls_back_without_delay(chat):
-    chat.delay = 1.5
+    chat.delay = 120.0
     generator = Generator(LLMSettings(chat.url, timeout=0.3))
     started = time.monotonic()
     assert phrase_summary(generator, sources(), 100) is None
-    assert time.monotonic() - started < 1.0
-    started = time.monotonic()
-    assert phrase_summary(generator, sources()[:3], 60) is None  # the endpoint is now skipped at once
-    assert time.monotonic() - started < 0.1
+    assert time.monotonic() - started < 60  # fell back long before the endpoint would have answered
+    asked = len(chat.requests)
+    assert phrase_summary(generator, sources()[:3], 60) is None
+    assert len(chat.requests) == asked  # the endpoint is now skipped: not even asked
     generator.close()
 
 
@@ -122,10 +122,10 @@ def test_down_endpoint_falls_back_at_once():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # nothing listens here once the socket is closed
-    generator = Generator(LLMSettings(f"http://127.0.0.1:{port}", timeout=2))
+    generator = Generator(LLMSettings(f"http://127.0.0.1:{port}", timeout=60))
     started = time.monotonic()
     assert phrase_summary(generator, sources(), 100) is None
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 30  # refused at once: never waits for the 60 s timeout
     generator.close()
 
 

@@ -101,7 +101,7 @@ def test_ten_thousand_item_feed_loses_nothing(server, engine, config):
     async def poll():
         async with Fetcher(fetch_policy(config)) as fetcher:
             report = RefreshReport()
-            await poll_due_sources(engine, config, fetcher, Progress(), report)
+            await poll_due_sources(engine, config, fetcher, Progress(), report, "test:0:owner")
             return report
     report = asyncio.run(poll())
     assert report.new_entries == 10_000 and report.sources_failed == 0

@@ -94,9 +94,8 @@ def test_index_reloads_after_new_articles(desk):
         conn.execute(update(articles).where(articles.c.id == "m5").values(
             vector=toy_embed("ferry").astype(np.float16).tobytes()))
     index.current()  # stale: reloads in the background, serving the old snapshot meanwhile
-    for _ in range(100):
-        if len(index.current().ids) == 5:
-            break
+    deadline = time.monotonic() + 120  # generous: a loaded machine may take a while to run the reload
+    while len(index.current().ids) != 5 and time.monotonic() < deadline:
         time.sleep(0.02)
     assert "m5" in index.current().ids
 

@@ -46,11 +46,13 @@ def ingest_newsroom(engine: "Engine", config: "Config", newsroom: Newsroom, prog
 def run_demo(state: "State", port: int = 8000, newsroom_port: int = 0, serve_site: bool = True) -> None:
     """Start the newsroom, ingest it with progress bars and serve the site until Ctrl-C."""
     from broadsheet.cli import RichProgress, progress_bar
+    from broadsheet.context import Context, install
     from broadsheet.service import serve
     from broadsheet.store.db import open_database
 
     config = demo_config(state, port)
     engine = open_database(config.resolved_database_url)
+    install(Context(config, engine))  # the process's models and caches, kept when serving starts
     with start_newsroom(port=newsroom_port) as newsroom:
         console.print(f"Demo newsroom: {len(newsroom.sites)} publishers on "
                       + ", ".join(site.base_url for site in newsroom.sites))

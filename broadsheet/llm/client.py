@@ -115,15 +115,15 @@ class Generator:
             self.cache.clear()
 
 
-_generators: dict[LLMSettings, Generator] = {}
-_registry_lock = threading.Lock()
-
-
 def generator_for(settings: LLMSettings) -> Generator | None:
-    """The shared generator for these settings (None when no endpoint is configured)."""
+    """The shared generator for these settings in the process's context (None without an endpoint)."""
     if not settings.url:
         return None
-    with _registry_lock:
-        if settings not in _generators:
-            _generators[settings] = Generator(settings)
-        return _generators[settings]
+    from broadsheet.context import current
+
+    def build() -> Generator:
+        generator = Generator(settings)
+        context.on_close(generator.close)
+        return generator
+    context = current()
+    return context.shared("llm-generator", settings, build)

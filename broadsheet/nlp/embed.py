@@ -107,10 +107,6 @@ class CachedEmbedder:
         return out
 
 
-_loaded: dict[str, Embedder] = {}
-_load_lock = threading.Lock()
-
-
 def _check_name(name: str) -> None:
     if name not in ("minilm", "off"):
         raise ConfigError(f"config: embeddings must be \"minilm\" or \"off\", not {name!r}")
@@ -119,10 +115,8 @@ def _check_name(name: str) -> None:
 def load_embedder(name: str = "minilm") -> Embedder:
     """The embedder for a setting value ("minilm" or "off"), loaded once per process."""
     _check_name(name)
-    with _load_lock:
-        if name not in _loaded:
-            _loaded[name] = MiniLM() if name == "minilm" else LexicalOnly()
-        return _loaded[name]
+    from broadsheet.context import current  # the process's models live in its context
+    return current().shared("embedder", name, lambda: MiniLM() if name == "minilm" else LexicalOnly())
 
 
 def embedding_text(title: str, text: str) -> str:
@@ -154,4 +148,5 @@ def preload(name: str) -> None:
 
 def model_state(name: str) -> str:
     """"off", "ready" (loaded in this process) or "loading" (not yet): for /healthz."""
-    return "off" if name == "off" else "ready" if name in _loaded else "loading"
+    from broadsheet.context import current
+    return "off" if name == "off" else "ready" if current().peek("embedder", name) is not None else "loading"

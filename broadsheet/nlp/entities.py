@@ -121,12 +121,10 @@ def _outlet_patterns() -> list[dict]:
 
 _UNUSED = ["tok2vec", "tagger", "parser", "senter", "attribute_ruler"]  # NER has its own tok2vec
 _LEXICON_POS = ("noun", "verb", "adj", "adv")
-_model = None
-_model_lock = threading.Lock()
 
 
 def load_model():
-    """spaCy's small English pipeline, NER only plus the outlet ruler, loaded once per process."""
+    """spaCy's small English pipeline, NER only plus the outlet ruler, loaded once per context."""
     return _loaded()[0]
 
 
@@ -141,17 +139,25 @@ def is_english(word: str) -> bool:
 
 
 def _loaded():
-    global _model
-    with _model_lock:
-        if _model is None:
-            nlp = _load()
-            lookups = nlp.get_pipe("lemmatizer").lookups
-            index, exc, rules = (lookups.get_table(t) for t in ("lemma_index", "lemma_exc", "lemma_rules"))
-            words = frozenset(w for pos in _LEXICON_POS for w in (index.get(pos) or ()))
-            exceptions = frozenset(w for pos in _LEXICON_POS for w in (exc.get(pos) or {}))
-            endings = tuple({(old, new) for pos in _LEXICON_POS for old, new in (rules.get(pos) or ())})
-            _model = (nlp, (words, exceptions, endings))
-        return _model
+    """The model and its word lists, made once per context (the process's models live in its context)."""
+    from broadsheet.context import current
+    return current().shared("ner-model", "en", _load_with_lexicon)
+
+
+def _load_with_lexicon():
+    nlp = _load()
+    lookups = nlp.get_pipe("lemmatizer").lookups
+    index, exc, rules = (lookups.get_table(t) for t in ("lemma_index", "lemma_exc", "lemma_rules"))
+    words = frozenset(w for pos in _LEXICON_POS for w in (index.get(pos) or ()))
+    exceptions = frozenset(w for pos in _LEXICON_POS for w in (exc.get(pos) or {}))
+    endings = tuple({(old, new) for pos in _LEXICON_POS for old, new in (rules.get(pos) or ())})
+    return nlp, (words, exceptions, endings)
+
+
+def _model_guard() -> threading.Lock:
+    """The lock that serialises use of the context's model."""
+    from broadsheet.context import current
+    return current().shared("ner-model-lock", "en", threading.Lock)
 
 
 def _load():
@@ -434,7 +440,7 @@ def extract_entities_batch(texts: Sequence[str], batch_size: int = 32) -> list[l
     """Entities of many texts at once (nlp.pipe batching is several times faster than one by one)."""
     nlp = load_model()
     cleaned = [datelines(t[:MAX_CHARS]) for t in texts]
-    with _model_lock:  # spaCy pipelines are not safe to share between threads
+    with _model_guard():  # spaCy pipelines are not safe to share between threads
         docs = list(nlp.pipe((text for text, _ in cleaned), batch_size=batch_size))
     out = []
     for doc, (_, places) in zip(docs, cleaned):

@@ -17,7 +17,8 @@ from broadsheet.model import Article
 from broadsheet.pipeline import enrich, related, stages, understand
 from broadsheet.pipeline.progress import Progress
 from broadsheet.store import articles as article_store
-from broadsheet.store.db import optimize
+from broadsheet.pipeline.runner import finish_work
+from broadsheet.store.db import optimize, serialize_placement
 
 log = logging.getLogger(__name__)
 IMPORT_BATCH = 1000  # rows per transaction: no per-article commits
@@ -77,6 +78,7 @@ def import_jsonl(engine: Engine, path: Path, progress: Progress | None = None) -
     except UnicodeDecodeError as exc:
         raise InputError(f"import: {path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     report.imported += _write(engine, batch)
+    finish_work(engine)  # what an interrupted import or refresh left unplaced, unenriched or unranked
     optimize(engine)
     return report
 
@@ -91,6 +93,7 @@ def _write(engine: Engine, batch: list[Article], learn=None) -> int:
             article_store.save_articles(conn, items)
             if learn:
                 learn.reclean_sites(conn, learned)
+            serialize_placement(conn)
             understand.understand_batch(engine, conn, items)
             enrich.enrich_batch(engine, conn, items)
     return len(items)
@@ -121,6 +124,7 @@ def import_warc(engine: Engine, path: Path, progress: Progress | None = None) ->
             report.errors.append(f"{exc}; reading stopped after record {report.lines}")
             progress.note(report.errors[-1])
     report.imported += _write(engine, batch, learn=sitelearn)
+    finish_work(engine)
     return report
 
 

@@ -9,12 +9,12 @@ Idempotent: an article already enriched by this version of the stage is left alo
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import asdict
 
 import numpy as np
 from sqlalchemy import Connection, Engine
 
+from broadsheet.context import current
 from broadsheet.model import Article
 from broadsheet.nlp import entities as ner
 from broadsheet.nlp.summarize import key_points
@@ -24,21 +24,17 @@ from broadsheet.store import enrichment as store
 log = logging.getLogger(__name__)
 VERSION = 2  # bump when the stage's output changes: older rows are enriched again when read
 
-_prototypes: dict[str, Prototypes] = {}
-_prototype_lock = threading.Lock()
-
-
 def prototypes_for(engine: Engine) -> Prototypes | None:
     """Section prototypes embedded with the database's embedder (None when embeddings are off)."""
     from broadsheet.pipeline.understand import understander_for  # the embedder the stories stage uses
     embedder = understander_for(engine).embedder
     if not embedder.dim:
         return None
-    with _prototype_lock:
-        if embedder.name not in _prototypes:
-            texts, labels = prototype_texts()
-            _prototypes[embedder.name] = Prototypes(embedder.encode(texts), np.array(labels))
-        return _prototypes[embedder.name]
+
+    def build() -> Prototypes:
+        texts, labels = prototype_texts()
+        return Prototypes(embedder.encode(texts), np.array(labels))
+    return current().shared("section-prototypes", embedder.name, build)
 
 
 def _entity_rows(found: list[ner.Entity]) -> list[dict]:
@@ -102,18 +98,6 @@ def ensure_enriched(engine: Engine, ids: list[str]) -> None:
     if todo:
         with engine.begin() as conn:
             enrich_articles(engine, conn, todo)
-
-
-def reenrich_backlog(engine: Engine, limit: int = 500) -> int:
-    """Enrich again, newest first, up to `limit` articles an earlier version of this stage enriched, so
-    that a desk upgraded to new rules shows them everywhere (entity lists too), not only on pages
-    read since. Runs after each refresh pass; returns how many were done."""
-    with engine.connect() as conn:
-        todo = store.stale_enrichment(conn, VERSION, limit)
-    if todo:
-        with engine.begin() as conn:
-            enrich_articles(engine, conn, todo)
-    return len(todo)
 
 
 def export_fields(engine: Engine, chunk: list[Article], understood: dict[str, dict]) -> dict[str, dict]:

@@ -5,7 +5,6 @@ backend, shown only when every sentence checks out against its cited source)."""
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import Engine
@@ -141,22 +140,15 @@ def ask(engine: Engine, config: Config, scope: Scope, question: str, wait: float
     return data
 
 
-_indexes: dict[str, PassageIndex] = {}
-_indexes_lock = threading.Lock()
-
-
 def _index(scope: Scope) -> PassageIndex:
-    """The passage index of a scope, kept in memory while its signature is current."""
-    key = f"{scope.key}:{scope.signature}"
-    with _indexes_lock:
-        index = _indexes.get(key)
-    if index is None:
-        index = PassageIndex(scope.docs)
-        with _indexes_lock:
-            while len(_indexes) >= ANSWER_CACHE:
-                _indexes.pop(next(iter(_indexes)))
-            _indexes[key] = index
-    return index
+    """The passage index of a scope, kept in the process's context while its signature is current."""
+    from broadsheet.context import current
+    context, key = current(), f"{scope.key}:{scope.signature}"
+    if context.peek("passage-index", key) is None:
+        while context.count("passage-index") >= ANSWER_CACHE:
+            oldest = context.oldest("passage-index")
+            context.drop("passage-index", keep=lambda k, oldest=oldest: k != oldest)
+    return context.shared("passage-index", key, lambda: PassageIndex(scope.docs))
 
 
 def grounded_dict(grounded: Grounded) -> dict:

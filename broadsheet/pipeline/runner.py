@@ -25,8 +25,15 @@ from broadsheet.pipeline import enrich, push, related, sitelearn, stages, unders
 from broadsheet.pipeline.progress import Progress
 from broadsheet.pipeline.workers import POOL_THRESHOLD, run_cpu, worker_count
 from broadsheet.store import articles as article_store
+from broadsheet.store import enrichment as enrichment_store
+from broadsheet.store import generations
+from broadsheet.store import leases
 from broadsheet.store import sources as source_store
-from broadsheet.store.db import optimize
+from broadsheet.store import stories as story_store
+from broadsheet.store import work as work_store
+from broadsheet.store.db import optimize, retry_write, serialize_placement
+from broadsheet.store.schema import articles as articles_table
+from broadsheet.store.schema import sources as sources_table
 
 log = logging.getLogger(__name__)
 SAVE_BATCH = 50
@@ -121,7 +128,8 @@ async def _with_child_sitemaps(fetcher: Fetcher, feed: ParsedFeed) -> ParsedFeed
 
 
 async def poll_source(engine: Engine, config: Config, fetcher: Fetcher, source: Source) -> list[Article]:
-    """Fetch and parse one feed, record its health, and return placeholders for new entries."""
+    """Fetch and parse one feed; store its health with placeholders for its new entries (one
+    transaction, so a crash never keeps the validators of a feed whose entries were lost)."""
     now = stages.now_utc()
     low, high = _poll_bounds(config)
     try:
@@ -138,16 +146,21 @@ async def poll_source(engine: Engine, config: Config, fetcher: Fetcher, source: 
     warning = "; ".join(feed.skipped[:3]) + (f" (and {len(feed.skipped) - 3} more)" if len(feed.skipped) > 3 else "") \
         if feed.skipped else None
     interval = schedule.adaptive_interval([e.published for e in feed.entries], now, low, high)
-    source_store.record_success(engine, source.id, result.status, now + interval,
-                                etag=result.etag, last_modified=result.last_modified,
-                                title=source.title or feed.title, site_url=source.site_url or feed.site_url,
-                                warning=warning)
+    pending = [stages.pending_from_entry(entry, source) for entry in feed.entries]
+    known = article_store.known_ids(engine, [p.id for p in pending])
+    new = [p for p in pending if p.id not in known]
+
+    def store() -> None:
+        with engine.begin() as conn:
+            source_store.save_success(conn, source.id, result.status, now + interval, etag=result.etag,
+                                      last_modified=result.last_modified, title=source.title or feed.title,
+                                      site_url=source.site_url or feed.site_url, warning=warning)
+            article_store.add_pending(conn, new)
+    await asyncio.to_thread(retry_write, store, "poll")
     source.title = source.title or feed.title
     if push.needs_subscription(source, feed, config):
         await push.subscribe(engine, config, fetcher.policy, source, feed.hub)
-    pending = [stages.pending_from_entry(entry, source) for entry in feed.entries]
-    known = article_store.known_ids(engine, [p.id for p in pending])
-    return [p for p in pending if p.id not in known]
+    return new
 
 
 async def fetch_article(fetcher: Fetcher, pending: Article, report: RefreshReport | None = None,
@@ -162,15 +175,14 @@ async def fetch_article(fetcher: Fetcher, pending: Article, report: RefreshRepor
 
 
 async def poll_due_sources(engine: Engine, config: Config, fetcher: Fetcher, progress: Progress,
-                    report: RefreshReport) -> None:
-    due = source_store.due_sources(engine)
+                           report: RefreshReport, owner: str) -> None:
+    """Poll every due source no other live process holds, all at once (politeness is the fetcher's)."""
+    due = await asyncio.to_thread(source_store.claim_due_sources, engine, owner)
     progress.start("feeds", len(due))
 
     async def one(source: Source) -> None:
         try:
             new = await poll_source(engine, config, fetcher, source)
-            with engine.begin() as conn:
-                article_store.add_pending(conn, new)
             report.new_entries += len(new)
         except BroadsheetError as exc:
             report.sources_failed += 1
@@ -184,15 +196,17 @@ async def poll_due_sources(engine: Engine, config: Config, fetcher: Fetcher, pro
 
 
 async def _fetch_all(engine: Engine, config: Config, fetcher: Fetcher, progress: Progress,
-                     report: RefreshReport) -> None:
-    """Fetch and extract every due article page, in chunks, until none is left for this pass."""
+                     report: RefreshReport, owner: str) -> None:
+    """Fetch and extract every due article page this process can lease, in chunks, until none is left."""
     tried: set[str] = set()
     workers = worker_count(config.extract_workers)
     while True:
-        pending = [p for p in article_store.due_pending(engine, limit=2000) if p.id not in tried]
-        if not pending:
+        due = [p for p in article_store.due_pending(engine, limit=2000) if p.id not in tried]
+        if not due:
             return
-        tried.update(p.id for p in pending)
+        tried.update(p.id for p in due)
+        held = set(await asyncio.to_thread(leases.claim, engine, articles_table, [p.id for p in due], owner))
+        pending = [p for p in due if p.id in held]  # the others are being fetched by another process
         progress.start("articles", len(pending))
         await _fetch_chunk(engine, fetcher, pending, progress, report, len(pending) >= POOL_THRESHOLD, workers)
 
@@ -202,7 +216,8 @@ def record_article_failure(engine: Engine, item: Article, exc: BroadsheetError) 
     status = exc.http_status if isinstance(exc, FetchError) else None
     retry_after = exc.retry_after if isinstance(exc, FetchError) else None
     delay = schedule.failure_delay(item.error_count + 1, ARTICLE_RETRY_BASE, status, retry_after)
-    article_store.record_article_failure(engine, item.id, str(exc), stages.now_utc() + delay)
+    retry_write(lambda: article_store.record_article_failure(engine, item.id, str(exc), stages.now_utc() + delay),
+                "article failure")
     log.warning("article %s (%s): %s", item.id, item.url, exc)
 
 
@@ -216,7 +231,7 @@ async def _fetch_chunk(engine: Engine, fetcher: Fetcher, pending: list[Article],
         except BroadsheetError as exc:
             report.articles_failed += 1
             report.errors.append(f"{item.url}: {exc}")
-            record_article_failure(engine, item, exc)
+            await asyncio.to_thread(record_article_failure, engine, item, exc)
         finally:
             progress.advance("articles")
         if len(ready) >= SAVE_BATCH:
@@ -238,59 +253,94 @@ def _save(engine: Engine, batch: list[Article], report: RefreshReport) -> None:
     """Write a batch in one transaction (site learning, articles); understanding follows the pass."""
     if batch:
         started = time.perf_counter()
-        with engine.begin() as conn:
-            learned = sitelearn.clean_batch(conn, batch)
-            article_store.save_articles(conn, batch)
-            sitelearn.reclean_sites(conn, learned)
+
+        def write() -> None:
+            with engine.begin() as conn:
+                learned = sitelearn.clean_batch(conn, batch)
+                article_store.save_articles(conn, batch)
+                sitelearn.reclean_sites(conn, learned)
+        retry_write(write, "store")
         report.articles_saved += len(batch)
         report.saved.extend(batch)
         report.add_time("store (site learning + writes)", time.perf_counter() - started)
 
 
 UNDERSTAND_BATCH = 100
+FINISH_LIMIT = 20_000  # stored articles taken per stage and pass (the rest waits for the next pass)
 
 
-def understand_saved(engine: Engine, report: RefreshReport) -> None:
-    """The understand and enrich stages over the pass's new articles, in arrival order.
-
-    They run after fetching rather than inside it: embeddings and NER are the slowest part of
-    the pipeline, and a reader should not wait for them to see that news arrived."""
-    started = time.perf_counter()
-    for start in range(0, len(report.saved), UNDERSTAND_BATCH):
-        chunk = report.saved[start:start + UNDERSTAND_BATCH]
+def _place(engine: Engine, ids: list[str]) -> None:
+    """Understand and enrich a chunk of unplaced articles in one transaction (placement is serialised)."""
+    def write() -> None:
         with engine.begin() as conn:
+            serialize_placement(conn)
+            chunk = story_store.unplaced(conn, ids)  # another process may have placed some meanwhile
             understand.understand_batch(engine, conn, chunk)
             enrich.enrich_batch(engine, conn, chunk)
+    retry_write(write, "understand")
+
+
+def _enrich(engine: Engine, ids: list[str]) -> None:
+    def write() -> None:
+        with engine.begin() as conn:
+            enrich.enrich_articles(engine, conn, enrichment_store.unenriched(conn, ids, enrich.VERSION))
+    retry_write(write, "enrich")
+
+
+def finish_work(engine: Engine, report: RefreshReport | None = None) -> bool:
+    """Place, enrich and rank every stored article still waiting for it, oldest first.
+
+    Works from the store, not from what this pass fetched: articles stored by a pass that was
+    killed (or by another process) are finished here, and a pass that was never interrupted
+    does exactly the same work in the same order. True when there was work (pages changed)."""
+    report = report or RefreshReport()
+    started = time.perf_counter()
+    unplaced = work_store.unplaced_ids(engine, FINISH_LIMIT)
+    if unplaced:
+        from broadsheet.work import warm_models
+        warm_models(engine)  # models load before the write lock is taken, not while it is held
+    for start in range(0, len(unplaced), UNDERSTAND_BATCH):
+        _place(engine, unplaced[start:start + UNDERSTAND_BATCH])
+    unenriched = work_store.unenriched_ids(engine, enrich.VERSION, FINISH_LIMIT)
+    for start in range(0, len(unenriched), UNDERSTAND_BATCH):
+        _enrich(engine, unenriched[start:start + UNDERSTAND_BATCH])
     report.add_time("phase 3: understand + enrich (wall)", time.perf_counter() - started)
     started = time.perf_counter()
+    unranked = work_store.unranked_ids(engine, FINISH_LIMIT)
     try:
-        related.keep_related(engine, [a.id for a in report.saved])
+        retry_write(lambda: related.keep_related(engine, unranked), "related")
     except Exception:  # pages rank them on first view instead
         log.exception("refresh: keeping related lists failed")
     report.add_time("phase 3: related lists (wall)", time.perf_counter() - started)
-    try:  # articles enriched by an earlier version of the stage, a bounded share per pass
-        enrich.reenrich_backlog(engine)
-    except Exception:
-        log.exception("refresh: enriching older articles again failed")
+    return bool(unplaced or unenriched or unranked)
 
 
 async def refresh(engine: Engine, config: Config, progress: Progress | None = None,
                   fetcher: Fetcher | None = None) -> RefreshReport:
-    """One pass: poll every due source, then fetch and extract every due article page."""
+    """One pass: poll every due source, fetch every due article page, then finish stored work."""
     progress = progress or Progress()
     report = RefreshReport()
+    owner = leases.new_owner()
     own = fetcher is None
     fetcher = fetcher or Fetcher(fetch_policy(config))
     try:
         started = time.perf_counter()
-        await poll_due_sources(engine, config, fetcher, progress, report)
+        await poll_due_sources(engine, config, fetcher, progress, report, owner)
         report.add_time("phase 1: poll feeds (wall)", time.perf_counter() - started)
         started = time.perf_counter()
-        await _fetch_all(engine, config, fetcher, progress, report)
+        await _fetch_all(engine, config, fetcher, progress, report, owner)
         report.add_time("phase 2: articles (wall)", time.perf_counter() - started)
-        await asyncio.to_thread(understand_saved, engine, report)
+        if await asyncio.to_thread(finish_work, engine, report) or report.articles_saved:
+            await asyncio.to_thread(retry_write, lambda: generations.bump(engine), "generation")  # web caches
     finally:
         if own:
             await fetcher.__aexit__(None, None, None)
+        await asyncio.to_thread(_release, engine, owner)
     optimize(engine)  # the tables grew: keep the planner's statistics current
     return report
+
+
+def _release(engine: Engine, owner: str) -> None:
+    """Give back this pass's leases (a killed pass's are taken over by the next one)."""
+    leases.release_all(engine, sources_table, owner)
+    leases.release_all(engine, articles_table, owner)

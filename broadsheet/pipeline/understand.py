@@ -19,6 +19,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine, select
 
 from broadsheet.config import load_config
+from broadsheet.context import current
 from broadsheet.model import Article
 from broadsheet.nlp import terms as lexical
 from broadsheet.nlp.dedup import DuplicateIndex, fingerprint
@@ -295,23 +296,16 @@ def _resolve(redirect: dict[str, str], story: str) -> str:
     return story
 
 
-_understanders: dict[str, Understander] = {}
-_registry_lock = threading.Lock()
-
-
 def configure(engine: Engine, embedder: Embedder | None = None, params: StoryParams | None = None) -> Understander:
     """Install the stage's state for a database with a chosen embedder (tests, benchmarks, CLI)."""
-    with _registry_lock:
-        understander = Understander(embedder or load_embedder(load_config().embeddings), params)
-        _understanders[str(engine.url)] = understander
-        return understander
+    understander = Understander(embedder or load_embedder(load_config().embeddings), params)
+    return current().put("understander", str(engine.url), understander)
 
 
 def understander_for(engine: Engine) -> Understander:
     """The stage's state for a database, created on first use with the configured embedder."""
-    with _registry_lock:
-        found = _understanders.get(str(engine.url))
-    return found or configure(engine)
+    return current().shared("understander", str(engine.url),
+                            lambda: Understander(load_embedder(load_config().embeddings)))
 
 
 def understand_batch(engine: Engine, conn: Connection, batch: list[Article]) -> UnderstandReport:

@@ -2,29 +2,86 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from broadsheet.errors import ConfigError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT_MS = 60_000  # a writer waits this long for the one write lock before the retry below
+WRITE_ATTEMPTS = 6  # whole write transactions tried again (with backoff) when SQLite stays busy
+PLACEMENT_LOCK = 0x62726F61  # PostgreSQL advisory lock: story placement is one writer at a time
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     """WAL lets readers (the web site) work while the pipeline writes."""
+    # The driver's own transaction handling is off: SQLAlchemy's "begin" event below says BEGIN.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Writers take SQLite's write lock when they begin, readers never.
+
+    A deferred transaction that read first and writes later cannot wait for the lock: when another
+    writer committed meanwhile, SQLite answers `database is locked` at once (its snapshot is stale).
+    Taken up front (BEGIN IMMEDIATE), the lock is simply waited for, one writer at a time."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("writer") else "BEGIN")
+
+
+@contextlib.contextmanager
+def _begin_writing(engine: Engine) -> Iterator[Connection]:
+    """engine.begin() for SQLite: a transaction that holds the write lock from its start."""
+    with engine.connect() as conn:
+        conn.execution_options(writer=True)
+        with conn.begin():
+            yield conn
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "database is busy" in text or "deadlock detected" in text
+
+
+def retry_write(action: Callable[[], T], what: str = "write") -> T:
+    """Run a write transaction, running it again with growing random waits while the database is busy."""
+    for attempt in range(WRITE_ATTEMPTS):
+        try:
+            return action()
+        except OperationalError as exc:
+            if not _is_busy(exc) or attempt == WRITE_ATTEMPTS - 1:
+                raise
+            delay = min(8.0, 0.2 * 2 ** attempt) * (0.5 + random.random())  # jitter: writers spread out
+            log.warning("store: %s found the database busy (%s); trying again in %.1f s", what, exc.orig, delay)
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def serialize_placement(conn: Connection) -> None:
+    """Hold the placement lock until the caller's transaction ends (SQLite's write lock already does)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PLACEMENT_LOCK})")
 
 
 def make_engine(url: str) -> Engine:
@@ -39,8 +96,10 @@ def make_engine(url: str) -> Engine:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise ConfigError(f"store: cannot create the folder for {parsed.database} ({exc.strerror})") from exc
-        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        engine.begin = functools.partial(_begin_writing, engine)  # every engine.begin() is a writer
         return engine
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")

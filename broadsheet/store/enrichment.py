@@ -42,7 +42,8 @@ def save_enrichment(conn: Connection, rows: list[dict]) -> None:
 
 def pool_story_sections(conn: Connection, article_ids: Sequence[str]) -> int:
     """Give every article of these articles' stories its story's section: the most common section vote
-    among the story's articles (ties go to the section of the story's earliest voter).
+    among the story's articles (ties go to the section of the story's earliest published voter, then
+    the first name: never to fetch order, so every run of the same articles agrees).
 
     One article's headline can mislead the classifier ("Prince meets rowers" reads as sport);
     ten outlets' coverage of the same event rarely all do. Returns the rows changed."""
@@ -54,13 +55,14 @@ def pool_story_sections(conn: Connection, article_ids: Sequence[str]) -> int:
     changed = 0
     for chunk in in_chunks(wanted):
         votes = conn.execute(select(articles.c.story_id, articles.c.section_vote, func.count().label("n"),
-                                    func.min(articles.c.arrival).label("first"))
+                                    func.min(func.coalesce(articles.c.published_at, articles.c.fetched_at))
+                                    .label("first"))
                              .where(articles.c.story_id.in_(chunk)).where(articles.c.section_vote.isnot(None))
                              .group_by(articles.c.story_id, articles.c.section_vote)).all()
-        best: dict[str, tuple[int, int, str]] = {}
+        best: dict[str, tuple] = {}
         for row in votes:
-            key = (row.n, -row.first, row.section_vote)
-            if row.story_id not in best or key > best[row.story_id]:
+            key = (-row.n, row.first, row.section_vote)
+            if row.story_id not in best or key < best[row.story_id]:
                 best[row.story_id] = key
         for story_id, (_, _, section) in best.items():
             changed += conn.execute(update(articles).where(articles.c.story_id == story_id)
@@ -219,13 +221,6 @@ def unenriched(conn: Connection, ids: Sequence[str], version: int | None) -> lis
             query = query.where((articles.c.enriched.is_(None)) | (articles.c.enriched < version))
         found.extend(_article(r) for r in conn.execute(query))
     return sorted(found, key=lambda a: a.arrival or 0)
-
-
-def stale_enrichment(conn: Connection, version: int, limit: int) -> list[Article]:
-    """Readable articles an earlier version of the enrich stage wrote (newest first, at most `limit`)."""
-    query = (select(articles).where(articles.c.status == "ok").where(articles.c.enriched < version)
-             .order_by(articles.c.arrival.desc()).limit(limit))
-    return [_article(r) for r in conn.execute(query)]
 
 
 def vectors_for(conn: Connection, ids: Sequence[str]) -> dict[str, bytes]:

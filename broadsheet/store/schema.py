@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import (JSON, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table,
+from sqlalchemy import (JSON, BigInteger, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table,
                         Text, TypeDecorator, text)
 
 metadata = MetaData()
@@ -49,6 +49,9 @@ sources = Table(
     Column("websub_expires_at", UTCDateTime),
     Column("websub_pushed_at", UTCDateTime),
     Column("websub_error", Text),
+    # One poller at a time (migration 0012): owner "host:pid:start" and expiry of its claim.
+    Column("lease_owner", Text),
+    Column("lease_until", UTCDateTime),
 )
 
 articles = Table(
@@ -87,6 +90,8 @@ articles = Table(
     Column("key_points", JSON),  # [{text, start, end, sentence}]: offsets into `text`
     Column("entities", JSON),  # [{id, name, kind, count}]
     Column("enriched", Integer),  # version of the enrich stage that wrote the fields above
+    Column("lease_owner", Text),  # the process fetching the page (migration 0012)
+    Column("lease_until", UTCDateTime),
     Index("ix_articles_status_published", "status", "published_at"),
     Index("ix_articles_source_published", "source_id", "published_at"),
     Index("ix_articles_import_id", "import_id"),
@@ -96,6 +101,13 @@ articles = Table(
     Index("ix_articles_copies", "duplicate_of", "arrival", sqlite_where=text("duplicate_of IS NOT NULL"),
           postgresql_where=text("duplicate_of IS NOT NULL")),
     Index("ix_articles_content_hash", "content_hash"),
+    # Interrupted work (migration 0012): stored articles not yet placed, enriched or ranked.
+    Index("ix_articles_unplaced", "arrival", sqlite_where=text("status = 'ok' AND story_id IS NULL"),
+          postgresql_where=text("status = 'ok' AND story_id IS NULL")),
+    Index("ix_articles_unenriched", "arrival", sqlite_where=text("status = 'ok' AND enriched IS NULL"),
+          postgresql_where=text("status = 'ok' AND enriched IS NULL")),
+    Index("ix_articles_unranked", "arrival", sqlite_where=text("story_id IS NOT NULL AND related_at IS NULL"),
+          postgresql_where=text("story_id IS NOT NULL AND related_at IS NULL")),
     Index("ix_articles_section", "section"),
 )
 
@@ -148,6 +160,21 @@ understand_state = Table(
     "understand_state", metadata,
     Column("key", String(32), primary_key=True),
     Column("value", Float, nullable=False),
+)
+
+# Migration 0012: a counter per concern, bumped by every write web processes must notice (pages).
+generations = Table(
+    "generations", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+# Migration 0012: hits per key and time slot, so rate limits hold across processes without Redis.
+rate_hits = Table(
+    "rate_hits", metadata,
+    Column("key", Text, primary_key=True),
+    Column("slot", BigInteger, primary_key=True),
+    Column("hits", Integer, nullable=False),
 )
 
 # --- Accounts and comments (migration 0006_accounts) ----------------------------------------------

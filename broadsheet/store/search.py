@@ -186,7 +186,8 @@ def make_snippet(text_: str, terms: list[str], words: int = 28) -> str:
 
 
 def _postgres_candidates(engine: Engine, terms: list[str], filters: SearchFilters) -> list[tuple[object, float, str]]:
-    params: dict = {"query": " | ".join(terms), "limit": CANDIDATES}
+    # Prefix matches, as SQLite's FTS5 gives them ("harb" finds "harbour").
+    params: dict = {"query": " | ".join(f"{t}:*" for t in terms), "limit": CANDIDATES}
     where = _filters_sql(filters, params)
     vector = ("(setweight(to_tsvector('english', coalesce(a.title, '')), 'A') || "
               "setweight(to_tsvector('english', coalesce(a.text, '')), 'B'))")

@@ -90,15 +90,8 @@ class VectorIndex:
         return [(article_id, sim) for article_id, sim in ranked if sim >= MIN_SIMILARITY]
 
 
-_indexes: dict[str, VectorIndex] = {}
-_indexes_lock = threading.Lock()
-
-
 def index_for(engine: Engine) -> VectorIndex:
-    """One index per database per process (keyed by URL, as the understand stage keys its state:
-    an id() could be reused by a later engine on another database)."""
-    with _indexes_lock:
-        key = str(engine.url)
-        if key not in _indexes:
-            _indexes[key] = VectorIndex(engine)
-        return _indexes[key]
+    """One index per database in the process's context (keyed by URL, as the understand stage keys
+    its state: an id() could be reused by a later engine on another database)."""
+    from broadsheet.context import current
+    return current().shared("vector-index", str(engine.url), lambda: VectorIndex(engine))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Engine, func, or_, select, update
+from sqlalchemy import Connection, Engine, func, or_, select, update
 
 from broadsheet.errors import NotFound
 from broadsheet.model import Source
+from broadsheet.store.leases import claim
 from broadsheet.store.schema import articles, sources
 
 
@@ -18,6 +19,8 @@ def _now() -> datetime:
 def _source(row: object, article_count: int = 0) -> Source:
     data = dict(row._mapping)
     data.pop("article_count", None)
+    data.pop("lease_owner", None)  # the claim is the poller's business, not the source's
+    data.pop("lease_until", None)
     return Source(**data, article_count=article_count)
 
 
@@ -68,10 +71,24 @@ def due_sources(engine: Engine, now: datetime | None = None) -> list[Source]:
     return [_source(r) for r in rows]
 
 
-def record_success(engine: Engine, source_id: int, status: int, next_check: datetime, *, etag: str | None = None,
-                   last_modified: str | None = None, title: str = "", site_url: str = "",
-                   warning: str | None = None) -> None:
+def claim_due_sources(engine: Engine, owner: str, now: datetime | None = None) -> list[Source]:
+    """The due sources this process now holds a lease on; another live process's are left to it."""
+    due = due_sources(engine, now)
+    held = set(claim(engine, sources, [s.id for s in due], owner))
+    return [s for s in due if s.id in held]
+
+
+def record_success(engine: Engine, source_id: int, status: int, next_check: datetime, **fields: object) -> None:
     """Store a successful poll: health reset, validators and next check kept."""
+    with engine.begin() as conn:
+        save_success(conn, source_id, status, next_check, **fields)
+
+
+def save_success(conn: Connection, source_id: int, status: int, next_check: datetime, *, etag: str | None = None,
+                 last_modified: str | None = None, title: str = "", site_url: str = "",
+                 warning: str | None = None) -> None:
+    """record_success inside the caller's transaction (with the entries the poll found, so the
+    validators never say "seen" for entries that were not stored)."""
     values: dict = {"last_fetched_at": _now(), "last_status": status, "error_count": 0, "last_error": warning,
                     "next_check_at": next_check}
     if status != 304:
@@ -80,8 +97,7 @@ def record_success(engine: Engine, source_id: int, status: int, next_check: date
         values["title"] = title
     if site_url:
         values["site_url"] = site_url
-    with engine.begin() as conn:
-        conn.execute(update(sources).where(sources.c.id == source_id).values(**values))
+    conn.execute(update(sources).where(sources.c.id == source_id).values(**values))
 
 
 def record_failure(engine: Engine, source_id: int, error: str, next_check: datetime, status: int | None = None) -> None:

@@ -125,7 +125,8 @@ class Accounts:
 
     def __init__(self, engine: Engine, config: Config, limits: dict[str, Limit] | None = None):
         self.engine, self.config = engine, config
-        self.limiter = RateLimiter(limits or LIMITS)
+        from broadsheet.web.ratelimit import SharedRateLimiter  # counts in the database: every process agrees
+        self.limiter = SharedRateLimiter(engine, limits or LIMITS)
         self._secret: bytes | None = None
 
     def secure(self, request: Request) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -16,6 +18,7 @@ from sqlalchemy import Engine
 
 from broadsheet import __version__
 from broadsheet.config import Config
+from broadsheet.context import Context, current, install
 from broadsheet.errors import BroadsheetError, InputError, NotFound
 from broadsheet.ingest.feeds import export_opml
 from broadsheet.store import articles as article_store
@@ -29,7 +32,8 @@ from broadsheet.web.comments import comments_router, section_renderer
 from broadsheet.api.routes import api_error, api_openapi, api_router
 from broadsheet.store.search import SearchFilters, read_filters, search_articles
 from broadsheet.web.atom import atom_response
-from broadsheet.web.cache import PageCache
+from broadsheet.store import generations
+from broadsheet.web.cache import PageCache, SharedGeneration
 from broadsheet.web.coverage import coverage_router
 from broadsheet.web.security import SecurityHeaders, install_filters
 from broadsheet.api.params import MAX_ID, page_number as _page_number
@@ -57,12 +61,23 @@ def _feed_query(q: str, filters: SearchFilters, since: str | None) -> str:
     return urlencode({k: v for k, v in params.items() if v})
 
 
-def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None] | None = None) -> FastAPI:
-    """Build the site for one database; `on_new_entries` is called when a hub pushes news."""
-    app = FastAPI(title="Broadsheet", version=__version__, docs_url=None, redoc_url=None,
+def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None] | None = None,
+               context: Context | None = None) -> FastAPI:
+    """Build the site for one database; `on_new_entries` is called when a hub pushes news.
+
+    The process's context (models, caches, the work queue) is the one given, else one made now."""
+    context = install(context or current().derive(config, engine))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await asyncio.to_thread(context.close)  # finish queued work, stop the context's threads
+
+    app = FastAPI(title="Broadsheet", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan,
                   openapi_url="/api/openapi.json", description="The JSON API of a Broadsheet news desk.")
     app.openapi = api_openapi(app)  # the document describes the JSON API only
     app.state.config = config  # feeds build absolute links from public_url / trusted_hosts (web/security.py)
+    app.state.context = context
     app.include_router(websub_router(engine, on_new_entries))
     embed = query_encoder(config.embeddings)  # questions in search are also matched by meaning (lazy load)
     app.include_router(api_router(engine, embed))
@@ -170,8 +185,10 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
         return render(request, "api_docs.html", spec=app.openapi())
 
     # Outermost: anonymous readers of the same page within a few seconds share one rendering.
+    # Every web process of the site (and the pipeline) shares one generation counter in the database.
+    shared = SharedGeneration(lambda: generations.read(engine), lambda: generations.bump(engine))
     app.add_middleware(PageCache, ttl=config.page_cache_seconds, session_cookies=(SESSION_COOKIE,),
-                       longer={"/articles/": config.article_cache_seconds})
+                       longer={"/articles/": config.article_cache_seconds}, shared=shared)
     app.add_middleware(SecurityHeaders)  # outermost: cached pages and errors carry the headers too
 
     @app.get("/healthz")

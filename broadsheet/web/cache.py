@@ -3,7 +3,9 @@ not once per reader. When a copy expires, the reader who finds it still gets it 
 background task renders the new one (stale-while-revalidate: no reader waits for a re-render and
 a popular page never stampedes). Article pages may be kept longer than the front page (their
 text does not change): a comment posted, edited or hidden through this process drops the page at
-once; other worker processes show it within their copy's lifetime. Readers with a
+once, and bumps a generation counter every web process shares (`SharedGeneration`, in the database):
+each process reads it at most once a second and drops its pages when it moved, so a comment, a
+moderation action or a new article reaches every worker within about a second. Readers with a
 session (their name in the header, their comment forms) always get a fresh page, and no response
 that sets a cookie is ever stored."""
 
@@ -22,15 +24,45 @@ ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message],
 log = logging.getLogger(__name__)
 FIRST_FILL_WAIT = 5.0  # seconds a request waits for an identical first rendering before rendering itself
 STALE_FACTOR = 6  # an expired page may be served for this many TTLs more while it is being re-rendered
+CHANGES = ("/comments", "/moderation")  # forms whose success changes pages other processes cache
+CHECK_INTERVAL = 1.0  # seconds between reads of the shared generation counter
 SKIP_PREFIXES = ("/static/", "/websub/", "/healthz", "/login", "/register", "/logout", "/moderation", "/comments")
+
+
+class SharedGeneration:
+    """A counter all web processes share; `moved()` says whether it changed since this process looked."""
+
+    def __init__(self, read: Callable[[], int], bump: Callable[[], None], interval: float = CHECK_INTERVAL,
+                 clock: Callable[[], float] = time.monotonic):
+        self.read, self.bump, self.interval, self.clock = read, bump, interval, clock
+        self.seen: int | None = None
+        self.checked = float("-inf")
+
+    def due(self) -> bool:
+        """Whether the counter should be read again (at most once per interval)."""
+        return self.clock() - self.checked >= self.interval
+
+    def moved(self) -> bool:
+        """Read the counter; True when another process (or this one) changed it since the last read."""
+        self.checked = self.clock()
+        try:
+            value = self.read()
+        except Exception:  # the database busy or away: keep serving; the next check tries again
+            log.warning("cache: reading the shared generation failed", exc_info=True)
+            return False
+        changed = self.seen is not None and value != self.seen
+        self.seen = value
+        return changed
 
 
 class PageCache:
     """ASGI middleware: cache 200 GET responses of anonymous requests for `ttl` seconds (LRU)."""
 
     def __init__(self, app: ASGIApp, ttl: float, max_entries: int = 4096, session_cookies: tuple[str, ...] = (),
-                 longer: dict[str, float] | None = None):
+                 longer: dict[str, float] | None = None, shared: SharedGeneration | None = None,
+                 clock: Callable[[], float] = time.monotonic):
         self.app, self.ttl, self.max_entries = app, ttl, max_entries
+        self.shared, self.clock = shared, clock
         self.longer = {prefix: seconds for prefix, seconds in (longer or {}).items() if seconds > ttl}
         self.session_cookies = tuple(name.encode() + b"=" for name in session_cookies)
         self.entries: OrderedDict[bytes, tuple[float, int, list, bytes]] = OrderedDict()
@@ -60,15 +92,20 @@ class PageCache:
         return True
 
     async def __call__(self, scope: Scope, receive: Callable, send: Callable) -> None:
+        if self.ttl <= 0:  # no cache here: nothing to keep fresh
+            await self.app(scope, receive, send)
+            return
         if not self._cacheable(scope):
-            if scope["type"] == "http" and scope["method"] == "POST" and self.entries:
+            if scope["type"] == "http" and scope["method"] == "POST" and (self.entries or self.shared):
                 await self.app(scope, receive, self._purging(scope, send))
             else:
                 await self.app(scope, receive, send)
             return
+        if self.shared is not None and self.shared.due() and await asyncio.to_thread(self.shared.moved):
+            self.entries.clear()  # another process changed something: every page may show it
         key = self._key(scope)
         hit = self.entries.get(key)
-        now = time.monotonic()
+        now = self.clock()
         if hit and hit[0] + self._ttl(scope["path"]) * STALE_FACTOR > now:
             # Fresh, or stale but recent: served now; a stale copy is re-rendered in the background.
             if hit[0] <= now and key not in self.refreshing:
@@ -101,10 +138,16 @@ class PageCache:
             if message["type"] == "http.response.start" and message.get("status", 500) < 400:
                 location = next((v for k, v in message.get("headers", []) if k == b"location"), b"")
                 target = location.split(b"#", 1)[0].split(b"?", 1)[0]
+                changed = True
                 if target.startswith((b"/articles/", b"/stories/")):
                     self.purge(target)
                 elif scope["path"].endswith(("/hide", "/restore")):
                     self.purge(b"/articles/", b"/stories/")  # moderated from the queue: the page is not named
+                else:
+                    changed = False
+                if changed and self.shared is not None and scope["path"].startswith(CHANGES):
+                    # Announced before the redirect, so the reader's next page is fresh in every process.
+                    await asyncio.to_thread(self.shared.bump)
             await send(message)
         return wrapped
 
@@ -166,7 +209,7 @@ class PageCache:
         if start.get("status") != 200 or any(name == b"set-cookie" for name, _ in headers):
             return
         path = key.split(b"?", 1)[0].decode("latin-1")
-        self.entries[key] = (time.monotonic() + self._ttl(path), 200, headers, body)
+        self.entries[key] = (self.clock() + self._ttl(path), 200, headers, body)
         self.entries.move_to_end(key)
         while len(self.entries) > self.max_entries:
             self.entries.popitem(last=False)

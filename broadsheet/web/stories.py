@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
 
 from broadsheet.model import Article
 from broadsheet.nlp.related import excerpt
 from broadsheet.pipeline.related import KEPT, related_for
 from broadsheet.store import stories as story_store
+from broadsheet.work import request_work
 
 log = logging.getLogger(__name__)
 
@@ -27,46 +26,22 @@ class RelatedItem:
 
 
 RELATED_FRESH = timedelta(hours=1)  # a kept ranking older than this is ranked again: later arrivals may join
-_reranking: set[str] = set()  # articles whose stale list is being ranked again (once at a time)
-_reranking_lock = threading.Lock()
 
 
 def _related_ids(engine: Engine, article_id: str, limit: int) -> list[str]:
     """Ranked related ids, kept with the article: ranking costs tens of milliseconds, reading it
     one query, and every web worker (and a restarted server) reads the same kept list. The refresh
-    keeps them for new articles; older ones are ranked on first view. A stale list is still shown
-    while it is ranked again in the background, so no reader waits for a re-ranking."""
+    keeps them for new articles. A read never writes: a stale list is shown and a missing one
+    ranked for this view only, while the pipeline is asked to rank and keep it."""
     kept, ranked_at = story_store.stored_related(engine, article_id)
     if kept is not None and ranked_at is not None:
         if datetime.now(timezone.utc) - ranked_at >= RELATED_FRESH:
-            with _reranking_lock:
-                start = article_id not in _reranking
-                _reranking.add(article_id)
-            if start:
-                threading.Thread(target=_rank_and_keep, args=(engine, article_id), daemon=True).start()
+            request_work("related", article_id)
         return kept[:limit]
     ids = related_for(engine, article_id, max(limit, KEPT))
     if ids or story_store.understood(engine, article_id) is not None:  # nothing to keep before it is placed
-        # Kept from a thread: a reader never waits for the write lock while a refresh is storing.
-        threading.Thread(target=_keep, args=(engine, article_id, ids), daemon=True).start()
+        request_work("related", article_id)
     return ids[:limit]
-
-
-def _rank_and_keep(engine: Engine, article_id: str) -> None:
-    try:
-        _keep(engine, article_id, related_for(engine, article_id, KEPT))
-    except Exception:  # the stale list stays; a later view tries again
-        log.exception("web: ranking the related list of %s again failed", article_id)
-    finally:
-        with _reranking_lock:
-            _reranking.discard(article_id)
-
-
-def _keep(engine: Engine, article_id: str, ids: list[str]) -> None:
-    try:
-        story_store.store_related_many(engine, {article_id: ids}, datetime.now(timezone.utc))
-    except OperationalError as exc:  # busy or read-only: the list is ranked again on a later view
-        log.info("web: related list of %s not kept (%s)", article_id, exc.orig)
 
 
 def related_items(engine: Engine, article: Article, limit: int = 5) -> list[RelatedItem]:

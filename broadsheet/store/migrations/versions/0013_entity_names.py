@@ -10,14 +10,14 @@ when that article is enriched again: the enrich stage's version moves to 2 in th
 every article is re-enriched with the new rules when it is next read or exported, and each refresh
 pass re-enriches up to 500 more (newest first) in the background.
 
-Revision ID: 0012_entity_names
-Revises: 0011_related_lists
+Revision ID: 0013_entity_names
+Revises: 0012_login_attempts
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_entity_names"
-down_revision = "0011_related_lists"
+revision = "0013_entity_names"
+down_revision = "0012_login_attempts"
 branch_labels = None
 depends_on = None
 

@@ -40,7 +40,7 @@ from broadsheet.nlp.terms import STOPWORDS, content_words
 
 NOT_SAID = "The sources do not say."
 K1, B = 1.2, 0.75
-UNMENTIONED = 0.7  # a question most of whose weight lies in words no source uses is not answered
+UNMENTIONED = 0.7  # a question most of whose words no source uses is not answered
 NEAR = 3  # words between a figure and the question word it counts
 CLOSE = math.log(10)  # sentences scored within this of the best are rival answers (a figure that changed)
 _KEPT_WORDS = frozenset("one two three first year years last new day days week month people time".split())
@@ -136,27 +136,34 @@ class PassageIndex:
         self.doc = np.array([p.doc for p in self.passages], np.int64)
         same_doc = np.zeros(n, bool)
         same_doc[1:] = self.doc[1:] == self.doc[:-1]
-        self.has_prev = same_doc
-        self.has_next = np.append(same_doc[1:], False)
-        self.first = ~same_doc
+        self.has_prev, self.has_next, self.first = same_doc, np.append(same_doc[1:], False), ~same_doc
         self.lengths = np.array([sum(p.words.values()) for p in self.passages], float)
         self.average = float(self.lengths.mean()) if n else 1.0
-        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for i, p in enumerate(self.passages):
-            for w, tf in p.words.items():
-                self.postings[w].append((i, tf))
-        self.pairs: dict[tuple[str, str], list[int]] = defaultdict(list)
-        for i, p in enumerate(self.passages):
-            seq = terms(p.raw)
-            for pair in set(zip(seq, seq[1:])):
-                self.pairs[pair].append(i)
         self.novel_base = np.array([len(p.words) for p in self.passages], float)
         self.anaphor = np.array([bool(_ANAPHOR.match(p.raw)) for p in self.passages], float)
         self.lowered = [p.raw.lower() for p in self.passages]
-        # articles: their words (headline included) for article-level BM25
-        self.doc_words = [Counter() for _ in self.docs]
-        for d, doc in enumerate(self.docs):
-            self.doc_words[d].update(terms(doc.title))
+        self._index_sentences()
+        self._index_articles()
+        self.embedder = embedder
+        self._asked: dict[str, tuple] = {}  # question vectors encoded in advance (`prepare`)
+        self.vectors = encode(embedder, [p.raw for p in self.passages]) if embedder is not None and n else None
+        if self.vectors is not None:
+            self._index_pieces()
+
+    def _index_sentences(self) -> None:
+        """Postings of words and of word pairs over the sentences."""
+        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.pairs: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for i, p in enumerate(self.passages):
+            for w, tf in p.words.items():
+                self.postings[w].append((i, tf))
+            seq = terms(p.raw)
+            for pair in set(zip(seq, seq[1:])):
+                self.pairs[pair].append(i)
+
+    def _index_articles(self) -> None:
+        """Each article's words (headline included) for article-level BM25, and its text."""
+        self.doc_words = [Counter(terms(doc.title)) for doc in self.docs]
         for p in self.passages:
             self.doc_words[p.doc].update(p.words)
         self.doc_postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -166,16 +173,14 @@ class PassageIndex:
         self.doc_lengths = np.array([sum(b.values()) for b in self.doc_words], float)
         self.doc_average = float(self.doc_lengths.mean()) if len(self.docs) else 1.0
         self.doc_text = [" ".join(p.raw for p in self.passages if p.doc == d).lower() for d in range(len(self.docs))]
-        self.embedder = embedder
-        self._asked: dict[str, tuple] = {}  # question vectors encoded in advance (`prepare`)
-        self.vectors = encode(embedder, [p.raw for p in self.passages]) if embedder is not None and n else None
-        if self.vectors is not None:
-            self.piece_df = Counter()
-            for i in range(n):
-                ids = self.vectors.piece_ids[self.vectors.offsets[i]:self.vectors.offsets[i + 1]]
-                self.piece_df.update(set(ids.tolist()))
-            # empty segments cannot occur: every passage keeps at least one piece
-            self.doc_starts = np.flatnonzero(np.append(True, self.doc[1:] != self.doc[:-1]))
+
+    def _index_pieces(self) -> None:
+        """How many sentences hold each word piece, and where each article's sentences start."""
+        v = self.vectors
+        self.piece_df = Counter()
+        for i in range(self.n):
+            self.piece_df.update(set(v.piece_ids[v.offsets[i]:v.offsets[i + 1]].tolist()))
+        self.doc_starts = np.flatnonzero(np.append(True, self.doc[1:] != self.doc[:-1]))
 
     # -- evidence -----------------------------------------------------------------------------------
 
@@ -350,8 +355,8 @@ class PassageIndex:
         return answer
 
     def _unmentioned(self, extra: dict) -> float:
-        """The share of the question's weight in words the story never uses."""
-        return sum(v for w, v in extra["idf"].items() if w not in self.postings) / extra["total"]
+        """The share of the question's informative words that the story never uses."""
+        return sum(w not in self.postings for w in extra["idf"]) / len(extra["idf"])
 
     def _shown(self, b: int) -> list[Cited]:
         """The passage as shown: with the sentence before it when it opens by pointing back to it."""

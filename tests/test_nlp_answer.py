@@ -104,9 +104,9 @@ def test_the_demo_questions_are_answered_from_the_demo_text():
 
 def test_the_lexical_route_answers_most_demo_questions():
     """With embeddings off, "replace" is not matched to "take charge", nor "infected" to "found in":
-    a pin on what the lexical route reaches (5 of 8 when set; the old answerer: 3)."""
+    a pin on what the lexical route reaches (6 of 8 when set; the old answerer: 3)."""
     wrong = wrong_demo_answers(None)
-    assert len(wrong) <= 3, wrong
+    assert len(wrong) <= 2, wrong
 
 
 def test_changed_figures_give_the_newest_with_its_date_and_say_so():

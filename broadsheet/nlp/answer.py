@@ -382,18 +382,28 @@ class PassageIndex:
                 best = (distance, text)
         return (best[1], _value(best[1])) if best else None
 
-    def _newest_figure(self, answer: Answer, q: Question, x: np.ndarray, scores: np.ndarray, b: int,
-                       extra: dict) -> None:
-        """When sources give different figures, answer with the newest source's and say so."""
+    def _rival_figures(self, q: Question, x: np.ndarray, scores: np.ndarray, b: int,
+                       extra: dict) -> dict[int, tuple[str, float]]:
+        """Sentences scored close to the best that give a figure for the question's words."""
         focus = set(extra["idf"])
         fit = x[:, self._col("fit")]
-        rivals = [int(i) for i in np.flatnonzero((scores >= scores[b] - CLOSE) & (fit > 0))]
         given = {}
-        for i in rivals:
+        for i in np.flatnonzero((scores >= scores[b] - CLOSE) & (fit > 0)).tolist():
             figure = self._figure(i, q, focus)
-            if figure is not None and self.passages[i].published is not None:
+            if figure is not None:
                 given[i] = figure
-        if b not in given or len({v for _, v in given.values()}) < 2:
+        return given
+
+    def _newest_figure(self, answer: Answer, q: Question, x: np.ndarray, scores: np.ndarray, b: int,
+                       extra: dict) -> None:
+        """A "how many" answer gives a figure for what was asked (a close rival sentence that does is
+        preferred to one that does not); when dated sources give different figures, the newest
+        source's is given with its date and the disagreement is said."""
+        given = self._rival_figures(q, x, scores, b, extra)
+        if given and b not in given:
+            answer.passages = self._shown(max(given, key=lambda i: scores[i]))
+        given = {i: f for i, f in given.items() if self.passages[i].published is not None}
+        if len({v for _, v in given.values()}) < 2:
             return
         newest = max(given, key=lambda i: (self.passages[i].published, scores[i]))
         earlier = {}

@@ -371,7 +371,8 @@ def answer_figures(no_embeddings: bool = False) -> dict:
             print(f"  {route:<8} {part:<9} answered {f['answered']:.3f} of {f['answerable']}, abstained "
                   f"{f['abstained']:.3f} of {f['unanswerable']} (bar 0.80 / 0.35: {'met' if met else 'NOT met'}); "
                   f"two-sentence answers {f['two_sentence']:.3f}")
-        print(f"  {route:<8} time per question: median {figures['ms_p50']:.1f} ms, p95 {figures['ms_p95']:.1f} ms "
+        print(f"  {route:<8} time per question: median {figures['ms_p50']:.1f} ms (CPU {figures['cpu_ms_p50']:.1f} ms, "
+              f"both cores), p95 {figures['ms_p95']:.1f} ms "
               f"(bar: median 100 ms); a story's first question {figures['first_ms']:.0f} ms, of which building "
               f"its index (sentences encoded once, then cached) {figures['build_ms']:.0f} ms")
     return out

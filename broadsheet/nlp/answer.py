@@ -32,8 +32,8 @@ import numpy as np
 
 from broadsheet.nlp import answer_weights as weights
 from broadsheet.nlp.answer_vectors import encode
-from broadsheet.nlp.question import (DATE, NUMBER, OTHER, PERSON, PLACE, Question, WH_WORDS, figures, fits_kind,
-                                     is_negated, parse_question)
+from broadsheet.nlp.question import (KINDS, NUMBER, OTHER, Question, WH_WORDS, figures, fits_kind, is_negated,
+                                     parse_question)
 from broadsheet.nlp.sentences import split_sentences
 from broadsheet.nlp.summarize import Cited, SourceText, displayed, distinct_sources
 from broadsheet.nlp.terms import STOPWORDS, content_words
@@ -50,6 +50,7 @@ _POINTS_BACK = re.compile(r"^[\"“‘']?(?:he|she|it|they|his|her|its|their|thi
                           re.IGNORECASE)
 _ANAPHOR = re.compile(r"^(?:he|she|it|they|this|these|those|that|his|her|its|their|there|then|the|such|"
                       r"in (?:this|that|the same)|however|also)\b", re.IGNORECASE)
+_INCREMENT = re.compile(r"\s+(?:further|more|new|additional|extra|other)\b", re.IGNORECASE)
 _LABEL = re.compile(r"\b[A-Z][\w'’-]*\s+$")
 _TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ed", "ly", "es", "s")
@@ -311,12 +312,23 @@ class PassageIndex:
                   "numw": sum(n not in window_text for n in q.numbers), "qneg": float(negated),
                   "negmis": float(negated and not is_negated(self.passages[b].raw)), "qlen": len(q.text.split()),
                   "miss": sum(missing) / total, "missmax": max(missing, default=0.0)}
+        checks.update({f"k_{k}": float(q.kind == k) for k in KINDS}, bmtop=x[b, col("bm")],
+                      unmentioned=self._unmentioned(extra))  # nothing that grows with the story's size
         if self.vectors is not None:
-            low = np.sort(extra["piece_window"][:, b])
-            checks.update(cs=x[b, col("cs")], msi=x[b, col("msi")], wmsi=x[b, col("wmsi")],
-                          pms=x[b, col("pms")], min1=low[0], min2=low[min(1, len(low) - 1)])
+            checks.update(self._vector_checks(x, b, extra))
         names_ = weights.CHECKS if self.vectors is not None else weights.LEXICAL_CHECKS
         return b, np.array([float(checks[n]) for n in names_])
+
+    def _vector_checks(self, x: np.ndarray, b: int, extra: dict) -> dict[str, float]:
+        """Embedding evidence on the best sentence, alone and against the story's best."""
+        col = self._col
+        low = np.sort(extra["piece_window"][:, b])
+        out = {"min1": low[0], "min2": low[min(1, len(low) - 1)]}
+        for name in ("cs", "msi", "wmsi", "pms", "ms", "wms"):
+            out[name] = x[b, col(name)]
+        for name in ("cs", "msi", "pms"):
+            out[f"{name}rel"] = x[b, col(name)] - x[:, col(name)].max()
+        return out
 
     def _col(self, name: str) -> int:
         return (weights.FEATURES if self.vectors is not None else weights.LEXICAL_FEATURES).index(name)
@@ -376,6 +388,8 @@ class PassageIndex:
         for at, text in figures(raw):
             if text.lower() in q.words or _is_year(text) or _value(text) is None or _LABEL.search(raw[:at]):
                 continue  # a year, or a label ("Ward 7", "Article 65"), is not a count
+            if _INCREMENT.match(raw, at + len(text)):
+                continue  # "two further patients" adds to a count; it is not the count
             k = next((k for k, m in enumerate(tokens) if m.start() >= at), len(tokens))
             distance = min((abs(k - s) for s in spots), default=99)
             if distance <= NEAR and (best is None or distance < best[0]):

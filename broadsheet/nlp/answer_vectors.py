@@ -61,43 +61,48 @@ def encode(embedder, texts: Sequence[str]) -> Encoded | None:
     holder = transformer_of(embedder)
     if holder is None:
         return None
-    import torch
-    model = holder.model
-    skip_ids = np.array(sorted(_skipped_ids(model.tokenizer)), np.int64)
-    dim = int(getattr(holder, "dim", 0)) or 384
-    prepare = getattr(model, "preprocess", None) or model.tokenize  # renamed in sentence-transformers 5
     n = len(texts)
+    dim = int(getattr(holder, "dim", 0)) or 384
     sentences = np.zeros((n, dim), np.float32)
     kept: list[np.ndarray] = [np.zeros((0, dim), np.float16)] * n
     kept_ids: list[np.ndarray] = [np.zeros(0, np.int64)] * n
     order = sorted(range(n), key=lambda i: len(texts[i]))  # similar lengths batch with little padding
-    lock = getattr(holder, "_lock", None)
     for start in range(0, n, BATCH):
         batch = order[start:start + BATCH]
-        features = prepare([texts[i] for i in batch])
-        if lock is not None:
-            lock.acquire()
-        try:
-            with torch.inference_mode():
-                out = model(dict(features))
-        finally:
-            if lock is not None:
-                lock.release()
-        vectors = out["sentence_embedding"].float()
-        vectors = torch.nn.functional.normalize(vectors, dim=1).numpy()
-        tokens = torch.nn.functional.normalize(out["token_embeddings"].float(), dim=2).numpy()
-        ids = features["input_ids"].numpy()
-        mask = features["attention_mask"].numpy().astype(bool)
-        for row, i in enumerate(batch):
-            sentences[i] = vectors[row]
-            keep = mask[row] & ~np.isin(ids[row], skip_ids)
-            if not keep.any():  # nothing informative: keep the [CLS] piece so every text has one
-                keep = np.zeros_like(mask[row])
-                keep[0] = True
-            kept[i] = tokens[row][keep].astype(np.float16)
-            kept_ids[i] = ids[row][keep]
+        for i, (vector, pieces, ids) in zip(batch, _forward(holder, [texts[i] for i in batch])):
+            sentences[i], kept[i], kept_ids[i] = vector, pieces, ids
     offsets = np.zeros(n + 1, np.int64)
     offsets[1:] = np.cumsum([len(k) for k in kept])
     pieces = np.concatenate(kept) if n else np.zeros((0, dim), np.float16)
     piece_ids = np.concatenate(kept_ids) if n else np.zeros(0, np.int64)
     return Encoded(sentences, pieces, piece_ids, offsets)
+
+
+def _forward(holder, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """One batch through the model: (sentence vector, kept piece vectors, their ids) per text."""
+    import torch
+    model = holder.model
+    skip_ids = np.array(sorted(_skipped_ids(model.tokenizer)), np.int64)
+    prepare = getattr(model, "preprocess", None) or model.tokenize  # renamed in sentence-transformers 5
+    features = prepare(texts)
+    lock = getattr(holder, "_lock", None)  # one encode at a time: torch already uses every core
+    if lock is not None:
+        lock.acquire()
+    try:
+        with torch.inference_mode():
+            out = model(dict(features))
+    finally:
+        if lock is not None:
+            lock.release()
+    vectors = torch.nn.functional.normalize(out["sentence_embedding"].float(), dim=1).numpy()
+    tokens = torch.nn.functional.normalize(out["token_embeddings"].float(), dim=2).numpy()
+    ids = features["input_ids"].numpy()
+    mask = features["attention_mask"].numpy().astype(bool)
+    found = []
+    for row in range(len(texts)):
+        keep = mask[row] & ~np.isin(ids[row], skip_ids)
+        if not keep.any():  # nothing informative: keep the [CLS] piece so every text has one
+            keep = np.zeros_like(mask[row])
+            keep[0] = True
+        found.append((vectors[row], tokens[row][keep].astype(np.float16), ids[row][keep]))
+    return found

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 NUMBER, DATE, PLACE, PERSON, REASON, OTHER = "number", "date", "place", "person", "reason", "other"
+KINDS = (NUMBER, DATE, PERSON, PLACE, REASON, OTHER)
 
 WH_WORDS = frozenset("what which who whom whose when where why how much many does did do is are was were can "
                      "could will would should".split())

@@ -478,6 +478,45 @@ def print_search_figures(figures: dict, no_embeddings: bool) -> None:
             print_search(result, f"== Search on SQuAD, {name}, {part} ({len(chosen)} answerable questions) ==")
 
 
+# --- questions answered (squad2-dev and the demo's own questions) --------------------------------------
+
+PREVIOUS_ANSWERER = {"answered": 0.603, "abstained": 0.359}  # nlp/answer.py before issue 11, as the issue measured
+
+
+def answer_figures(no_embeddings: bool = False) -> dict:
+    """Answers on squad2-dev (tune / held-out / all titles) for both routes beside the baselines,
+    time per question, and the demo questions."""
+    import qa
+    from broadsheet.nlp.embed import load_embedder
+    out: dict = {}
+    routes = [("lexical", None)] + ([] if no_embeddings else [("minilm", load_embedder("minilm"))])
+    for route, embedder in routes:
+        demo = out[f"demo {route}"] = qa.demo_answers(embedder)
+        print(f"== Ask: the issue's demo questions, {route} route: {sum(r for _, r, _ in demo)} of {len(demo)} right ==")
+        for question, right, text in demo:
+            print(f"  {'ok ' if right else 'NO '} {question} -> {text[:150]}")
+    if not qa.SQUAD.is_file():
+        print(f"(question-answering data not found at {qa.SQUAD}: squad2-dev figures skipped)")
+        return out
+    base = out["tfidf"] = qa.tfidf_best_sentence()
+    print("== Ask on squad2-dev (each title one story, each paragraph one article; answer contains a gold answer) ==")
+    print(f"  before: nlp/answer.py {PREVIOUS_ANSWERER['answered']:.3f} answered with {PREVIOUS_ANSWERER['abstained']:.3f}"
+          f" of unanswerable abstained (issue 11); TF-IDF best sentence {base['all']['answered']:.3f} (no abstention)")
+    for route, embedder in routes:
+        figures = out[route] = qa.evaluate(embedder)
+        for part in ("tune", "held-out", "all"):
+            f = figures[part]
+            met = f["answered"] >= 0.80 and f["abstained"] >= 0.35
+            print(f"  {route:<8} {part:<9} answered {f['answered']:.3f} of {f['answerable']}, abstained "
+                  f"{f['abstained']:.3f} of {f['unanswerable']} (bar 0.80 / 0.35: {'met' if met else 'NOT met'}); "
+                  f"two-sentence answers {f['two_sentence']:.3f}")
+        print(f"  {route:<8} time per question: median {figures['ms_p50']:.1f} ms (CPU {figures['cpu_ms_p50']:.1f} ms, "
+              f"both cores), p95 {figures['ms_p95']:.1f} ms "
+              f"(bar: median 100 ms); a story's first question {figures['first_ms']:.0f} ms, of which building "
+              f"its index (sentences encoded once, then cached) {figures['build_ms']:.0f} ms")
+    return out
+
+
 # --- the run ------------------------------------------------------------------------------------------
 
 def main() -> None:
@@ -559,6 +598,7 @@ def main() -> None:
               f"section {cpu['section']:.2f} ==")
     figures["story_cpu"] = story_ms = story_cpu()
     print(f"== CPU per story for summary + timeline + what each source adds (on demand, cached): {story_ms:.1f} ms ==")
+    figures["answers"] = answer_figures(args.no_embeddings)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(figures, indent=2, default=str), encoding="utf-8")

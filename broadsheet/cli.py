@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichBar
 from rich.table import Table
@@ -211,6 +212,23 @@ def summarize_cmd(
             sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
         return
     sys.stdout.write(json.dumps(story_summary_json(file, words, state.config()), ensure_ascii=False) + "\n")
+
+
+@app.command("ask")
+def ask_cmd(
+    file: Annotated[Path, typer.Argument(help="JSONL file in the import format (.jsonl or .jsonl.gz).")],
+    questions: Annotated[Path, typer.Option("--questions", help="JSONL file of {\"id\", \"question\"} lines.")],
+) -> None:
+    """Answer questions from the articles of a file taken as one story (JSONL out: id, answer or null,
+    citations), without storing anything; the same answerer as the site's Ask form."""
+    from broadsheet.pipeline.ask_file import answer_lines
+
+    def warn(message: str) -> None:
+        console.print(f"[yellow]warning:[/yellow] {escape(message)}", highlight=False)
+
+    for line in answer_lines(file, questions, state.config(), warn):
+        sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
 
 
 @sources_app.command("add")

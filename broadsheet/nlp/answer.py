@@ -1,65 +1,62 @@
-"""Questions answered from a story's sources: the best-supported sentences, with citations, or an
+"""Questions answered from a story's sources: the sentence that answers, with its citation, or an
 honest "the sources do not say".
 
-Retrieval is BM25 over the story's sentences (each sentence, with its neighbour for context).
-A passage supports an answer only when it covers most of the question's informative words (IDF
-weighted, so "the" and "budget" in a budget story weigh little) and, for "when", "how many" and
-"who" questions, carries a date, a number or a name. Below that threshold nothing is claimed.
+Every sentence of the story's distinct sources is a candidate. A question is scored against each
+with lexical evidence (BM25 over sentences and over whole articles, the share of the question's
+IDF-weighted words a sentence and its neighbours hold, shared word pairs) and, when the MiniLM
+model is on, embedding evidence (sentence cosine, and how well each informative word piece of the
+question is matched in the sentence, its neighbours and its article; see `answer_vectors`). The
+expected kind of answer guides the choice: a "how many" question wants a sentence holding a figure
+the question does not already hold, "when" a date, "who" and "where" a name (`question`).
+
+The weights of that ranking, and of a second model that judges whether the best sentence really
+answers (does it cover the question's rare words, names and figures, or does it lack a negation
+the question has?), were fitted on part of a public question-answering set and checked on the
+rest (`bench/qa_fit.py`, weights in `answer_weights`). Below the threshold nothing is claimed.
+
+The answer is one sentence; a sentence that opens by pointing back ("He...", "This...") is shown
+after the sentence it points to. When sources give different figures for a "how many" question,
+the newest source's figure is given with its date and the disagreement is said.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from broadsheet.nlp.summarize import Cited, SourceText, displayed, distinct_sources
+import numpy as np
+
+from broadsheet.nlp import answer_weights as weights
+from broadsheet.nlp.answer_vectors import encode
+from broadsheet.nlp.question import (KINDS, NUMBER, OTHER, Question, WH_WORDS, figures, fits_kind, is_negated,
+                                     parse_question)
 from broadsheet.nlp.sentences import split_sentences
-from broadsheet.nlp.terms import content_words
+from broadsheet.nlp.summarize import Cited, SourceText, displayed, distinct_sources
+from broadsheet.nlp.terms import STOPWORDS, content_words
 
 NOT_SAID = "The sources do not say."
-SUPPORT = 0.5  # share of the question's IDF weight a passage must cover
-MAX_PASSAGES = 2
 K1, B = 1.2, 0.75
-_QUESTION_WORDS = frozenset("what which who whom whose when where why how much many does did do is are was were "
-                            "can could will would should happen happened".split())
-_NUMBER = re.compile(r"\d")
-_DATE = re.compile(r"\b(?:\d{1,2}(?:st|nd|rd|th)?|\d{4}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-                   r"january|february|march|april|may|june|july|august|september|october|november|december|"
-                   r"today|yesterday|tomorrow|morning|afternoon|evening|night|week|month|year|hours?|minutes?|"
-                   r"days?|ago|later|earlier|since|until|before|after)\b", re.IGNORECASE)
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")
-
-
-@dataclass
-class Answer:
-    """An answer: the supporting passages (each cited), or none with an honest statement."""
-
-    question: str
-    passages: list[Cited] = field(default_factory=list)
-    support: float = 0.0
-
-    @property
-    def supported(self) -> bool:
-        """Whether any source passage supports an answer."""
-        return bool(self.passages)
-
-    @property
-    def text(self) -> str:
-        """The answer as shown: the passages, or the honest statement."""
-        return " ".join(p.text for p in self.passages) if self.passages else NOT_SAID
-
-
-@dataclass
-class _Passage:
-    cited: Cited
-    words: Counter
-    raw: str
-
-
+UNMENTIONED = 0.7  # a question most of whose words no source uses is not answered
+NEAR = 3  # words between a figure and the question word it counts
+CLOSE = math.log(10)  # sentences scored within this of the best are rival answers (a figure that changed)
+_KEPT_WORDS = frozenset("one two three first year years last new day days week month people time".split())
+_STOP = (STOPWORDS - _KEPT_WORDS) | WH_WORDS
+_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+_POINTS_BACK = re.compile(r"^[\"“‘']?(?:he|she|it|they|his|her|its|their|this|these|those|such|there)\b",
+                          re.IGNORECASE)
+_ANAPHOR = re.compile(r"^(?:he|she|it|they|this|these|those|that|his|her|its|their|there|then|the|such|"
+                      r"in (?:this|that|the same)|however|also)\b", re.IGNORECASE)
+_INCREMENT = re.compile(r"\s+(?:further|more|new|additional|extra|other)\b", re.IGNORECASE)
+_LABEL = re.compile(r"\b[A-Z][\w'’-]*\s+$")
+_TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ed", "ly", "es", "s")
+_NUMBER_VALUES = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve "
+                                             "thirteen fourteen fifteen sixteen seventeen eighteen nineteen "
+                                             "twenty".split())}
 
 
 def fold(word: str) -> str:
@@ -71,106 +68,409 @@ def fold(word: str) -> str:
     return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
 
+def terms(text: str) -> list[str]:
+    """Folded informative words of a text, figures included ("1066", "21")."""
+    out = []
+    for word in _TOKEN.findall(text.lower()):
+        if word.endswith(("'s", "’s")):
+            word = word[:-2]
+        if word and word not in _STOP:
+            out.append(fold(word))
+    return out
+
+
 def words_of(text: str) -> list[str]:
-    """Folded content words of a text."""
+    """Folded content words of a text (the grounding check's matching)."""
     return [fold(w) for w in content_words(text)]
 
 
 def question_words(question: str) -> list[str]:
     """The informative words of a question (stopwords and question words removed, folded)."""
-    return [fold(w) for w in content_words(question) if w not in _QUESTION_WORDS]
+    return terms(question)
 
 
-def _kind(question: str) -> str:
-    lowered = question.lower().strip()
-    if lowered.startswith(("when", "what time", "what day", "what date")):
-        return "when"
-    if lowered.startswith(("how many", "how much", "what percentage", "what share")):
-        return "number"
-    if lowered.startswith(("who", "whom", "whose")):
-        return "who"
-    return "other"
+@dataclass
+class Answer:
+    """An answer: the supporting passage(s), each cited, or none with an honest statement."""
+
+    question: str
+    passages: list[Cited] = field(default_factory=list)
+    support: float = 0.0  # the estimated chance that the passage answers (0 when nothing does)
+    kind: str = OTHER
+    note: str = ""  # said after the passage: that sources disagree on a figure, and what they said
+    as_of: datetime | None = None  # the date of the source whose figure is given, when figures changed
+
+    @property
+    def supported(self) -> bool:
+        """Whether any source passage supports an answer."""
+        return bool(self.passages)
+
+    @property
+    def text(self) -> str:
+        """The answer as shown: the passage(s) and any note, or the honest statement."""
+        if not self.passages:
+            return NOT_SAID
+        body = " ".join(p.text for p in self.passages)
+        return f"{body} {self.note}" if self.note else body
 
 
-def _fits_kind(kind: str, text: str) -> bool:
-    if kind == "when":
-        return bool(_DATE.search(text))
-    if kind == "number":
-        return bool(_NUMBER.search(text)) or bool(re.search(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|"
-                                                             r"hundred|thousand|million|billion|half|dozen)\b",
-                                                             text, re.IGNORECASE))
-    if kind == "who":
-        return bool(_NAME.search(text))
-    return True
-
-
-def passages_of(docs: Sequence[SourceText]) -> list[_Passage]:
-    """Every sentence of the story's distinct sources, each a citable passage."""
-    found: list[_Passage] = []
-    seen: set[str] = set()
-    for doc in distinct_sources(docs):
-        for s in split_sentences(doc.text):
-            start, shown = displayed(s)  # without a leading dateline
-            key = " ".join(shown.lower().split())
-            if key in seen:
-                continue  # the same sentence in a lightly edited copy: cite the first
-            seen.add(key)
-            found.append(_Passage(Cited(shown, doc.id, doc.source, start, s.end, s.index),
-                                  Counter(words_of(f"{doc.title} {shown}" if s.index == 0 else shown)), shown))
-    return found
+@dataclass
+class _Passage:
+    cited: Cited
+    raw: str
+    doc: int  # index of the article among the story's distinct sources
+    paragraph: int
+    words: Counter
+    published: datetime | None
 
 
 class PassageIndex:
-    """BM25 over a story's passages, built once per story and reused for every question."""
+    """A story's sentences ready to be asked: words, BM25 statistics and (with a model) vectors.
 
-    def __init__(self, docs: Sequence[SourceText]):
-        self.passages = passages_of(docs)
-        self.df: Counter = Counter()
+    Built once per story and reused for every question; `embedder` is the project's embedder
+    (MiniLM) or None / the lexical-only embedder, in which case lexical evidence alone decides."""
+
+    def __init__(self, docs: Sequence[SourceText], embedder=None):
+        self.docs = distinct_sources(docs)
+        self.passages = _passages_of(self.docs)
+        n = self.n = len(self.passages)
+        self.doc = np.array([p.doc for p in self.passages], np.int64)
+        same_doc = np.zeros(n, bool)
+        same_doc[1:] = self.doc[1:] == self.doc[:-1]
+        self.has_prev, self.has_next, self.first = same_doc, np.append(same_doc[1:], False), ~same_doc
+        self.lengths = np.array([sum(p.words.values()) for p in self.passages], float)
+        self.average = float(self.lengths.mean()) if n else 1.0
+        self.novel_base = np.array([len(p.words) for p in self.passages], float)
+        self.anaphor = np.array([bool(_ANAPHOR.match(p.raw)) for p in self.passages], float)
+        self.lowered = [p.raw.lower() for p in self.passages]
+        self._index_sentences()
+        self._index_articles()
+        self.embedder = embedder
+        self._asked: dict[str, tuple] = {}  # question vectors encoded in advance (`prepare`)
+        self.vectors = encode(embedder, [p.raw for p in self.passages]) if embedder is not None and n else None
+        if self.vectors is not None:
+            self._index_pieces()
+
+    def _index_sentences(self) -> None:
+        """Postings of words and of word pairs over the sentences."""
+        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.pairs: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for i, p in enumerate(self.passages):
+            for w, tf in p.words.items():
+                self.postings[w].append((i, tf))
+            seq = terms(p.raw)
+            for pair in set(zip(seq, seq[1:])):
+                self.pairs[pair].append(i)
+
+    def _index_articles(self) -> None:
+        """Each article's words (headline included) for article-level BM25, and its text."""
+        self.doc_words = [Counter(terms(doc.title)) for doc in self.docs]
         for p in self.passages:
-            self.df.update(p.words.keys())
-        self.n = len(self.passages)
-        self.average = sum(sum(p.words.values()) for p in self.passages) / max(self.n, 1)
+            self.doc_words[p.doc].update(p.words)
+        self.doc_postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for d, bag in enumerate(self.doc_words):
+            for w, tf in bag.items():
+                self.doc_postings[w].append((d, tf))
+        self.doc_lengths = np.array([sum(b.values()) for b in self.doc_words], float)
+        self.doc_average = float(self.doc_lengths.mean()) if len(self.docs) else 1.0
+        self.doc_text = [" ".join(p.raw for p in self.passages if p.doc == d).lower() for d in range(len(self.docs))]
+
+    def _index_pieces(self) -> None:
+        """How many sentences hold each word piece, and where each article's sentences start."""
+        v = self.vectors
+        self.piece_df = Counter()
+        for i in range(self.n):
+            self.piece_df.update(set(v.piece_ids[v.offsets[i]:v.offsets[i + 1]].tolist()))
+        self.doc_starts = np.flatnonzero(np.append(True, self.doc[1:] != self.doc[:-1]))
+
+    # -- evidence -----------------------------------------------------------------------------------
 
     def idf(self, word: str) -> float:
-        """Smoothed inverse document frequency; a word the sources never use still weighs (it is unanswered)."""
-        return math.log(1 + (self.n - self.df[word] + 0.5) / (self.df[word] + 0.5))
+        """Smoothed inverse document frequency over the story's sentences."""
+        df = len(self.postings.get(word, ()))
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
 
-    def bm25(self, passage: _Passage, words: list[str]) -> float:
-        """The BM25 score of one passage for the question's words."""
-        length = sum(passage.words.values())
-        total = 0.0
-        for w in set(words):
-            tf = passage.words.get(w, 0)
-            if tf:
-                total += self.idf(w) * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / max(self.average, 1)))
-        return total
+    def _bm25(self, words: set[str], postings, lengths: np.ndarray, average: float, count: int,
+              idf=None) -> np.ndarray:
+        out = np.zeros(count)
+        for w in words:
+            posting = postings.get(w)
+            if not posting:
+                continue
+            weight = idf(w) if idf else math.log(1 + (count - len(posting) + 0.5) / (len(posting) + 0.5))
+            for i, tf in posting:
+                out[i] += weight * tf * (K1 + 1) / (tf + K1 * (1 - B + B * lengths[i] / max(average, 1e-9)))
+        return out
 
-    def coverage(self, passage: _Passage, words: list[str]) -> float:
-        """Share of the question's IDF weight that the passage contains."""
-        weights = {w: self.idf(w) for w in set(words)}
-        total = sum(weights.values())
-        return sum(v for w, v in weights.items() if w in passage.words) / total if total else 0.0
+    def _presence(self, word: str) -> np.ndarray:
+        out = np.zeros(self.n, bool)
+        for i, _ in self.postings.get(word, ()):
+            out[i] = True
+        return out
 
-    def answer(self, question: str, limit: int = MAX_PASSAGES) -> Answer:
-        """The best-supported passages for a question, or an unsupported Answer."""
-        words = question_words(question)
-        if not words or not self.passages:
+    def _window(self, values: np.ndarray, combine=np.maximum) -> np.ndarray:
+        """Each sentence's value combined with its neighbours' in the same article."""
+        out = values.copy()
+        prev = np.roll(values, 1, axis=-1)
+        nxt = np.roll(values, -1, axis=-1)
+        out = np.where(self.has_prev, combine(out, prev), out)
+        return np.where(self.has_next, combine(out, nxt), out)
+
+    def _neighbour(self, values: np.ndarray, step: int) -> np.ndarray:
+        valid = self.has_prev if step < 0 else self.has_next
+        return np.where(valid, np.roll(values, -step), 0.0)
+
+    def features(self, question: str) -> tuple[Question, np.ndarray, dict] | None:
+        """The ranking evidence of every sentence for a question (rows follow `weights.FEATURES`),
+        and what the answerability check reads; None when the question has no informative word."""
+        q = parse_question(question)
+        words = [w for w in terms(q.text)]
+        if not words or not self.n:
+            return None
+        unique = set(words)
+        idf = {w: self.idf(w) for w in unique}
+        total = sum(idf.values()) or 1.0
+        bm = self._bm25(unique, self.postings, self.lengths, self.average, self.n, self.idf)
+        top = bm.max() or 1.0
+        dbm = self._bm25(unique, self.doc_postings, self.doc_lengths, self.doc_average, len(self.docs))
+        pbm = (dbm / (dbm.max() or 1.0))[self.doc]
+        present = {w: self._presence(w) for w in unique}
+        cov = sum(idf[w] * present[w] for w in unique) / total
+        ncov = sum(idf[w] * self._window(present[w].astype(float)) for w in unique) / total
+        pairs = set(zip(words, words[1:]))
+        shared = np.zeros(self.n)
+        for pair in pairs:
+            for i in self.pairs.get(pair, ()):
+                shared[i] += 1
+        kinds = np.array([fits_kind(q.kind, p.raw, q.words) for p in self.passages], float)
+        inside = np.zeros(self.n)
+        for w in unique:
+            inside += present[w]
+        novel = self.novel_base - inside
+        cols = {"bm": bm / top, "pbm": pbm, "cov": cov, "ncov": ncov, "big": np.minimum(shared, 3) / 3,
+                "fit": kinds, "novel": (novel > 0).astype(float), "lognovel": np.log1p(np.maximum(novel, 0)),
+                "loglen": np.log1p(self.lengths), "bmp": self._neighbour(bm, -1) / top,
+                "bmn": self._neighbour(bm, 1) / top, "ana": self.anaphor, "first": self.first.astype(float)}
+        extra: dict = {"q": q, "idf": idf, "total": total, "bm": bm}
+        if self.vectors is not None:
+            cols.update(self._vector_features(q.text, extra))
+        names = weights.FEATURES if self.vectors is not None else weights.LEXICAL_FEATURES
+        return q, np.stack([cols[name] for name in names], 1), extra
+
+    def prepare(self, questions: Sequence[str]) -> None:
+        """Encode questions known in advance in one batch (a file of questions, a benchmark)."""
+        if self.vectors is None:
+            return
+        texts = list(dict.fromkeys(parse_question(q).text for q in questions if q.strip()))
+        encoded = encode(self.embedder, texts)
+        for i, text in enumerate(texts):
+            piece = slice(encoded.offsets[i], encoded.offsets[i + 1])
+            self._asked[text] = (encoded.sentences[i], encoded.pieces[piece], encoded.piece_ids[piece])
+
+    def _question_vectors(self, question: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        found = self._asked.get(question)
+        if found is None:
+            encoded = encode(self.embedder, [question])
+            found = (encoded.sentences[0], encoded.pieces, encoded.piece_ids)
+        return found
+
+    def _vector_features(self, question: str, extra: dict) -> dict[str, np.ndarray]:
+        v = self.vectors
+        vector, pieces, ids = self._question_vectors(question)
+        cs = v.sentences @ vector
+        qp = pieces.astype(np.float32)
+        weight = np.array([math.log(1 + (self.n - self.piece_df[i] + 0.5) / (self.piece_df[i] + 0.5))
+                           for i in ids.tolist()])
+        weight = weight / (weight.sum() or 1.0)
+        sims = qp @ v.pieces.T.astype(np.float32)  # (question pieces, story pieces)
+        best = np.maximum.reduceat(sims, v.offsets[:-1], axis=1)  # (question pieces, sentences)
+        window = self._window(best)
+        article = np.maximum.reduceat(best, self.doc_starts, axis=1)[:, self.doc]
+        extra.update(piece_best=best, piece_window=window)
+        return {"cs": cs, "csp": self._neighbour(cs, -1), "csn": self._neighbour(cs, 1),
+                "ms": best.mean(0), "msi": weight @ best, "wms": window.mean(0), "wmsi": weight @ window,
+                "pms": article.mean(0), "pmsi": weight @ article}
+
+    def check(self, q: Question, x: np.ndarray, extra: dict, scores: np.ndarray) -> tuple[int, np.ndarray]:
+        """The best sentence and the evidence on whether it answers (rows follow `weights.CHECKS`)."""
+        order = np.argsort(-scores)
+        b = int(order[0])
+        margin = float(scores[b] - scores[order[1]]) if len(order) > 1 else 5.0
+        window = [j for j in (b - 1, b, b + 1) if 0 <= j < self.n and self.doc[j] == self.doc[b]]
+        window_text = " ".join(self.lowered[j] for j in window)
+        window_words = set().union(*(self.passages[j].words.keys() for j in window))
+        idf, total = extra["idf"], extra["total"]
+        missing_story = sum(v for w, v in idf.items() if w not in self.postings) / total
+        missing = [v for w, v in idf.items() if w not in window_words]
+        article_text = self.doc_text[self.doc[b]]
+        names = [n.lower() for n in q.names]
+        negated = q.negated
+        col = self._col
+        checks = {"score": scores[b], "margin": margin, "cov": x[b, col("cov")], "ncov": x[b, col("ncov")],
+                  "missing": missing_story, "fit": x[b, col("fit")],
+                  "capw": sum(n not in window_text for n in names), "capp": sum(n not in article_text for n in names),
+                  "numw": sum(n not in window_text for n in q.numbers), "qneg": float(negated),
+                  "negmis": float(negated and not is_negated(self.passages[b].raw)), "qlen": len(q.text.split()),
+                  "miss": sum(missing) / total, "missmax": max(missing, default=0.0)}
+        checks.update({f"k_{k}": float(q.kind == k) for k in KINDS}, bmtop=x[b, col("bm")],
+                      unmentioned=self._unmentioned(extra))  # nothing that grows with the story's size
+        if self.vectors is not None:
+            checks.update(self._vector_checks(x, b, extra))
+        names_ = weights.CHECKS if self.vectors is not None else weights.LEXICAL_CHECKS
+        return b, np.array([float(checks[n]) for n in names_])
+
+    def _vector_checks(self, x: np.ndarray, b: int, extra: dict) -> dict[str, float]:
+        """Embedding evidence on the best sentence, alone and against the story's best."""
+        col = self._col
+        low = np.sort(extra["piece_window"][:, b])
+        out = {"min1": low[0], "min2": low[min(1, len(low) - 1)]}
+        for name in ("cs", "msi", "wmsi", "pms", "ms", "wms"):
+            out[name] = x[b, col(name)]
+        for name in ("cs", "msi", "pms"):
+            out[f"{name}rel"] = x[b, col(name)] - x[:, col(name)].max()
+        return out
+
+    def _col(self, name: str) -> int:
+        return (weights.FEATURES if self.vectors is not None else weights.LEXICAL_FEATURES).index(name)
+
+    # -- answering ----------------------------------------------------------------------------------
+
+    def scores(self, x: np.ndarray) -> np.ndarray:
+        """The ranking score of each sentence."""
+        w = weights.RANK if self.vectors is not None else weights.LEXICAL_RANK
+        return x @ np.asarray(w)
+
+    def support(self, evidence: np.ndarray) -> float:
+        """The estimated chance that the best sentence answers."""
+        coef, bias = (weights.CHECK, weights.CHECK_BIAS) if self.vectors is not None else \
+            (weights.LEXICAL_CHECK, weights.LEXICAL_CHECK_BIAS)
+        z = float(evidence @ np.asarray(coef) + bias)
+        return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
+
+    def threshold(self) -> float:
+        return weights.THRESHOLD if self.vectors is not None else weights.LEXICAL_THRESHOLD
+
+    def answer(self, question: str) -> Answer:
+        """The sentence that answers a question, cited, or an unsupported Answer."""
+        found = self.features(question)
+        if found is None:
             return Answer(question)
-        kind = _kind(question)
-        ranked = []
-        for p in self.passages:
-            cover = self.coverage(p, words)
-            if cover >= SUPPORT and _fits_kind(kind, p.raw):
-                lead = 1.0 + 0.2 / (1 + p.cited.sentence)  # a lead sentence states the core facts
-                ranked.append((self.bm25(p, words) * (0.5 + cover) * lead, cover, p))
-        ranked.sort(key=lambda item: -item[0])
-        if not ranked:
-            return Answer(question)
-        best = ranked[0][0]
-        chosen = [p.cited for score, _, p in ranked[:limit] if score >= 0.6 * best]
-        return Answer(question, chosen, round(ranked[0][1], 3))
+        q, x, extra = found
+        scores = self.scores(x)
+        b, evidence = self.check(q, x, extra, scores)
+        support = self.support(evidence)
+        if support < self.threshold() or self._unmentioned(extra) > UNMENTIONED:
+            return Answer(question, support=round(support, 3), kind=q.kind)
+        answer = Answer(question, self._shown(b), round(support, 3), q.kind)
+        if q.kind == NUMBER:
+            self._newest_figure(answer, q, x, scores, b, extra)
+        return answer
+
+    def _unmentioned(self, extra: dict) -> float:
+        """The share of the question's informative words that the story never uses."""
+        return sum(w not in self.postings for w in extra["idf"]) / len(extra["idf"])
+
+    def _shown(self, b: int) -> list[Cited]:
+        """The passage as shown: with the sentence before it when it opens by pointing back to it."""
+        p = self.passages[b]
+        if (b > 0 and self.has_prev[b] and self.passages[b - 1].paragraph == p.paragraph
+                and _POINTS_BACK.match(p.raw)):
+            return [self.passages[b - 1].cited, p.cited]
+        return [p.cited]
+
+    def _figure(self, i: int, q: Question, focus: set[str]) -> tuple[str, float] | None:
+        """The figure a sentence gives for the question: one within a few words of a question word
+        ("21 patients", "grown to 19 patients"), the nearest when there are several."""
+        raw = self.passages[i].raw
+        tokens = list(_TOKEN.finditer(raw.lower()))
+        spots = [k for k, m in enumerate(tokens) if fold(m.group(0)) in focus]
+        best = None
+        for at, text in figures(raw):
+            if text.lower() in q.words or _is_year(text) or _value(text) is None or _LABEL.search(raw[:at]):
+                continue  # a year, or a label ("Ward 7", "Article 65"), is not a count
+            if _INCREMENT.match(raw, at + len(text)):
+                continue  # "two further patients" adds to a count; it is not the count
+            k = next((k for k, m in enumerate(tokens) if m.start() >= at), len(tokens))
+            distance = min((abs(k - s) for s in spots), default=99)
+            if distance <= NEAR and (best is None or distance < best[0]):
+                best = (distance, text)
+        return (best[1], _value(best[1])) if best else None
+
+    def _rival_figures(self, q: Question, x: np.ndarray, scores: np.ndarray, b: int,
+                       extra: dict) -> dict[int, tuple[str, float]]:
+        """Sentences scored close to the best that give a figure for the question's words."""
+        focus = set(extra["idf"])
+        fit = x[:, self._col("fit")]
+        given = {}
+        for i in np.flatnonzero((scores >= scores[b] - CLOSE) & (fit > 0)).tolist():
+            figure = self._figure(i, q, focus)
+            if figure is not None:
+                given[i] = figure
+        return given
+
+    def _newest_figure(self, answer: Answer, q: Question, x: np.ndarray, scores: np.ndarray, b: int,
+                       extra: dict) -> None:
+        """A "how many" answer gives a figure for what was asked (a close rival sentence that does is
+        preferred to one that does not); when dated sources give different figures, the newest
+        source's is given with its date and the disagreement is said."""
+        given = self._rival_figures(q, x, scores, b, extra)
+        if given and b not in given:
+            answer.passages = self._shown(max(given, key=lambda i: scores[i]))
+        given = {i: f for i, f in given.items() if self.passages[i].published is not None}
+        if len({v for _, v in given.values()}) < 2:
+            return
+        newest = max(given, key=lambda i: (self.passages[i].published, scores[i]))
+        earlier = {}
+        for i in sorted(given, key=lambda i: self.passages[i].published, reverse=True):
+            text, value = given[i]
+            if value != given[newest][1] and value not in earlier:
+                earlier[value] = f"{text} ({self.passages[i].cited.source}, {_day(self.passages[i].published)})"
+        p = self.passages[newest]
+        answer.passages = self._shown(newest)
+        answer.as_of = p.published
+        answer.note = (f"(Newest figure: {given[newest][0]}, {p.cited.source}, {_day(p.published)}.) "
+                       f"The sources disagree: earlier reports gave {'; '.join(earlier.values())}.")
 
 
-def answer_question(question: str, docs: Sequence[SourceText]) -> Answer:
+def _is_year(text: str) -> bool:
+    return bool(re.fullmatch(r"1[89]\d\d|20\d\d", text))
+
+
+def _value(text: str) -> float | None:
+    """The value of a figure written in digits or words ("21", "1,200", "eleven", "forty-eight")."""
+    lowered = text.lower().rstrip("%")
+    if lowered in _NUMBER_VALUES:
+        return float(_NUMBER_VALUES[lowered])
+    tens, _, unit = lowered.partition("-")
+    if tens in _TENS and (not unit or unit in _NUMBER_VALUES and _NUMBER_VALUES[unit] < 10):
+        return float(_TENS[tens] + (_NUMBER_VALUES[unit] if unit else 0))
+    try:
+        return float(lowered.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def _day(when: datetime | None) -> str:
+    return f"{when.day} {when:%B %Y}" if when else "undated"
+
+
+def _passages_of(docs: Sequence[SourceText]) -> list[_Passage]:
+    """Every sentence of the story's distinct sources, each a citable passage (a sentence repeated
+    verbatim in a lightly edited copy is cited once, from the first source)."""
+    found: list[_Passage] = []
+    seen: set[str] = set()
+    for d, doc in enumerate(docs):
+        for s in split_sentences(doc.text):
+            start, shown = displayed(s)
+            key = " ".join(shown.lower().split())
+            if key in seen or len(shown.split()) < 2:
+                continue
+            seen.add(key)
+            found.append(_Passage(Cited(shown, doc.id, doc.source, start, s.end, s.index), shown, d, s.paragraph,
+                                  Counter(terms(shown)), doc.published))
+    return found
+
+
+def answer_question(question: str, docs: Sequence[SourceText], embedder=None) -> Answer:
     """Answer one question from a story's sources (builds the index; reuse PassageIndex for many)."""
-    return PassageIndex(docs).answer(question)
+    return PassageIndex(docs, embedder).answer(question)

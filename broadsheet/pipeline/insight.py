@@ -20,7 +20,8 @@ from broadsheet.nlp.timeline import build_timeline
 from broadsheet.store import digests
 
 log = logging.getLogger(__name__)
-ANSWER_CACHE = 256  # in-process answers kept besides the store table (per scope signature)
+ANSWER_CACHE = 32  # stories whose answer index (sentence and word-piece vectors) stays in memory
+ANSWERER = "answer-2"  # part of the answers' cache key: answers of an older answerer are not served
 
 
 def source_text(article: Article) -> SourceText:
@@ -126,10 +127,10 @@ def phrased_summary(config: Config, scope: Scope, summary: list[dict], words: in
 def ask(engine: Engine, config: Config, scope: Scope, question: str, wait: float | None = None) -> dict:
     """Answer a question from a scope's sources: cached extractive answer, optionally phrased."""
     question = " ".join(question.split())[:300]
-    key = digests.answer_key(scope.key, scope.signature, question)
+    key = digests.answer_key(scope.key, f"{scope.signature}:{ANSWERER}", question)
     data = digests.read_answer(engine, key)
     if data is None:
-        data = answer_of(_index(scope).answer(question))
+        data = answer_of(_index(scope, config).answer(question))
         digests.write_answer(engine, key, scope.key, question, data)
     data = dict(data)
     generator = generator_for(llm_settings(config))
@@ -140,15 +141,23 @@ def ask(engine: Engine, config: Config, scope: Scope, question: str, wait: float
     return data
 
 
-def _index(scope: Scope) -> PassageIndex:
-    """The passage index of a scope, kept in the process's context while its signature is current."""
+def story_index(docs: list[SourceText], config: Config) -> PassageIndex:
+    """The answer index of a story's sources: what the Ask form, the API and `broadsheet ask` all
+    answer from (with the MiniLM vectors unless embeddings are off)."""
+    from broadsheet.nlp.embed import load_embedder
+    return PassageIndex(docs, load_embedder(config.embeddings))
+
+
+def _index(scope: Scope, config: Config) -> PassageIndex:
+    """The passage index of a scope, kept in the process's context while its signature is current
+    (building it encodes the story's sentences once; later questions only encode the question)."""
     from broadsheet.context import current
-    context, key = current(), f"{scope.key}:{scope.signature}"
+    context, key = current(), f"{scope.key}:{scope.signature}:{config.embeddings}"
     if context.peek("passage-index", key) is None:
         while context.count("passage-index") >= ANSWER_CACHE:
             oldest = context.oldest("passage-index")
             context.drop("passage-index", keep=lambda k, oldest=oldest: k != oldest)
-    return context.shared("passage-index", key, lambda: PassageIndex(scope.docs))
+    return context.shared("passage-index", key, lambda: story_index(scope.docs, config))
 
 
 def grounded_dict(grounded: Grounded) -> dict:
@@ -160,4 +169,6 @@ def grounded_dict(grounded: Grounded) -> dict:
 def answer_of(answer: Answer) -> dict:
     """An nlp Answer as JSON."""
     return {"question": answer.question, "supported": answer.supported, "text": answer.text,
-            "support": answer.support, "passages": [asdict(p) for p in answer.passages]}
+            "support": answer.support, "kind": answer.kind, "note": answer.note,
+            "as_of": answer.as_of.isoformat() if answer.as_of else None,
+            "passages": [asdict(p) for p in answer.passages]}

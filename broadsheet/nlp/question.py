@@ -1,0 +1,96 @@
+"""What a reader's question asks for: the kind of answer it expects (a number, a date, a place, a
+person or organisation, a reason...), its informative words, and the details a supporting sentence
+must not contradict (names, figures, a negation).
+
+The kind comes from the question's wh-phrase ("how many" -> a number, "in what year" -> a date,
+"which city" -> a place); a sentence fits the kind when it holds a token of that kind that the
+question does not already contain (a figure, a year or month, a capitalised name).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+NUMBER, DATE, PLACE, PERSON, REASON, OTHER = "number", "date", "place", "person", "reason", "other"
+KINDS = (NUMBER, DATE, PERSON, PLACE, REASON, OTHER)
+
+WH_WORDS = frozenset("what which who whom whose when where why how much many does did do is are was were can "
+                     "could will would should".split())
+_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+                 r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+                 r"hundreds?|thousands?|millions?|billions?|dozens?|half|twice|double|percent")
+_NUMBERS = re.compile(r"\b(?:\d[\d,.]*%?|(?:" + _NUMBER_WORDS + r")(?:-\w+)?)\b", re.IGNORECASE)
+_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
+           "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
+_DATES = re.compile(r"\b(?:1\d{3}|20\d{2}|\d{3,4}s|(?:%s)|monday|tuesday|wednesday|thursday|friday|saturday|"
+                    r"sunday|centur(?:y|ies)|decades?|bc|ad|today|yesterday|tomorrow|tonight|ago|\d+(?:st|nd|rd|th)|"
+                    r"(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|several|few)\s+"
+                    r"(?:hours?|days?|weeks?|months?|years?)|morning|afternoon|evening|midnight|noon)\b"
+                    % _MONTHS, re.IGNORECASE)
+_CAPITALISED = re.compile(r"(?<![.!?\"“]\s)(?<!^)\b[A-Z][\w'’-]+")
+_NEGATION = re.compile(r"\b(?:not|never|no|none|nor|without|cannot)\b|n['’]t\b", re.IGNORECASE)
+_WORD = re.compile(r"[\w'’-]+")
+_KIND_PATTERNS = (
+    (NUMBER, re.compile(r"\bhow (?:many|much|long|far|old|large|big|tall|high|often|few)\b|\b(?:what|which) "
+                        r"(?:percentage|percent|number|amount|proportion|share|figure|total|sum|price|cost)\b")),
+    (DATE, re.compile(r"\bwhen\b|\b(?:what|which) (?:year|years|date|day|time|century|decade|month|period|season|"
+                      r"hour)\b|\bhow soon\b|\bby when\b")),
+    (PERSON, re.compile(r"\bwho(?:m|se)?\b|\b(?:what|which) (?:person|people|man|woman|group|organi[sz]ation|"
+                        r"company|team|club|party|official|minister|player|coach|manager|leader|king|queen)\b")),
+    (PLACE, re.compile(r"\bwhere\b|\b(?:what|which) (?:country|countries|city|cities|place|region|state|town|"
+                       r"continent|location|area|province|island|river|street|district|ward|hospital|building)\b")),
+    (REASON, re.compile(r"\bwhy\b|\bwhat (?:caused|causes|led to)\b|\bfor what reason\b")),
+)
+
+
+@dataclass
+class Question:
+    """A parsed question: its text, expected kind and the details an answer is checked against."""
+
+    text: str
+    kind: str
+    words: set[str] = field(default_factory=set)  # lower-cased words of the question, as written
+    names: list[str] = field(default_factory=list)  # capitalised words after the first
+    numbers: list[str] = field(default_factory=list)
+    negated: bool = False
+
+
+def question_kind(question: str) -> str:
+    """The kind of answer a question expects: number, date, person, place, reason or other."""
+    lowered = " ".join(question.lower().split())
+    for kind, pattern in _KIND_PATTERNS:
+        if pattern.search(lowered):
+            return kind
+    return OTHER
+
+
+def parse_question(question: str) -> Question:
+    """The question's kind, words, names, figures and whether it is negated."""
+    text = " ".join(question.split())
+    names = [w for w in _CAPITALISED.findall(text) if w.lower() not in WH_WORDS]
+    return Question(text, question_kind(text), {w.lower() for w in _WORD.findall(text)}, names,
+                    re.findall(r"\b\d[\d,.]*\b", text), bool(_NEGATION.search(text)))
+
+
+def fits_kind(kind: str, sentence: str, question_words: set[str]) -> bool:
+    """Whether a sentence holds a token of the expected kind that the question does not already hold."""
+    if kind == NUMBER:
+        pattern = _NUMBERS
+    elif kind == DATE:
+        pattern = _DATES
+    elif kind in (PERSON, PLACE):
+        pattern = _CAPITALISED
+    else:
+        return True
+    return any(m.group(0).lower() not in question_words for m in pattern.finditer(sentence))
+
+
+def is_negated(text: str) -> bool:
+    """Whether a text holds a negation."""
+    return bool(_NEGATION.search(text))
+
+
+def figures(text: str) -> list[tuple[int, str]]:
+    """The figures of a text (digits or number words) with their character offsets."""
+    return [(m.start(), m.group(0)) for m in _NUMBERS.finditer(text)]

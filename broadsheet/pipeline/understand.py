@@ -9,6 +9,7 @@ writer moved it on, so placing an article never re-clusters anything.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -23,7 +24,7 @@ from broadsheet.model import Article
 from broadsheet.nlp import terms as lexical
 from broadsheet.nlp.dedup import DuplicateIndex, fingerprint
 from broadsheet.nlp.embed import Embedder, embedding_text, load_embedder
-from broadsheet.nlp.stories import Doc, StoryIndex, StoryParams
+from broadsheet.nlp.stories import Doc, StoryIndex, StoryParams, name_mentions, principal_names, recluster
 from broadsheet.store import stories as story_store
 from broadsheet.store.schema import articles
 
@@ -32,6 +33,8 @@ REBUILD_ARTICLES = 20_000  # newest placed articles read back to rebuild story c
 REBUILD_TEXTS = 5_000  # newest originals re-fingerprinted for near-duplicate search
 BACKLOG = 500  # unplaced older articles (stored before this stage existed) taken along with each batch
 NAME_PREFIX = "@"  # names share the term_stats table with words
+WINDOW_ARTICLES = 1500  # articles re-clustered after a batch: its stories and their neighbours, at most
+NEIGHBOUR_MARGIN = 0.25  # a story this far below the placing threshold of a touched one is a neighbour
 
 
 @dataclass
@@ -52,6 +55,15 @@ def vectors_of(terms: dict, vector: bytes | None) -> tuple[np.ndarray, np.ndarra
     names = lexical.hashed(terms.get("n", {}), lexical.ENTITY_DIM)
     embedding = np.frombuffer(vector, dtype=np.float16).astype(np.float32) if vector else None
     return lex, names, embedding
+
+
+def stored_terms(counts: Counter, mentions: Counter, weights: dict, name_weights: dict,
+                 principal: tuple[str, ...]) -> dict:
+    """What is kept per article: the heaviest weights (to rebuild vectors as they were) and their raw
+    counts (to weigh them again with today's document frequencies, whatever the arrival order)."""
+    words, names = lexical.top_terms(weights), lexical.top_terms(name_weights, 24)
+    return {"w": words, "n": names, "c": {t: counts[t] for t in words}, "m": {n: mentions[n] for n in names},
+            "p": list(principal)}
 
 
 def _epoch(when) -> float | None:
@@ -182,7 +194,8 @@ class Understander:
         for into, other in merges:
             story_store.merge_story(conn, _resolve(redirect, into), other)
         touched = {_resolve(redirect, s) for s in touched}
-        touched |= self._split_grown(conn, touched, sizes_before, report)
+        touched |= self._consolidate(conn, touched, report)
+        touched |= self._split_grown(conn, touched & set(self.index.slot), sizes_before, report)
         story_store.refresh_stories(conn, touched, {s: self.rep_of[s] for s in touched if s in self.rep_of})
         story_store.add_term_stats(conn, dict(df_added))
         self.batches += 1
@@ -211,7 +224,7 @@ class Understander:
                merges: list[tuple[str, str]], redirect: dict[str, str]) -> dict:
         """Decide one article: a copy follows its original's story, an original is placed online."""
         counts = lexical.term_counts(article.title, article.text)
-        found_names = lexical.names(f"{article.title}\n{article.text}")
+        mentions = name_mentions(article.title, article.text)
         if article.id in original_of:
             original = original_of[article.id]
             story = _resolve(redirect, story_of.get(original, original))
@@ -220,14 +233,13 @@ class Understander:
             return {"id": article.id, "story_id": story, "duplicate_of": original, "terms": {}, "vector": None,
                     "size_before": self._size(story)}
         self.documents += 1
-        new_terms = list(counts) + [NAME_PREFIX + n for n in found_names]
+        new_terms = list(counts) + [NAME_PREFIX + n for n in mentions]
         lexical.update_counts(self.df, new_terms)
         df_added.update(new_terms)
-        weights = lexical.tfidf(counts, self.df, self.documents)
-        name_weights = lexical.tfidf({NAME_PREFIX + n: 1 for n in found_names}, self.df, self.documents)
-        name_weights = {k[len(NAME_PREFIX):]: v for k, v in name_weights.items()}
+        weights, name_weights, principal = self._weigh(counts, mentions)
         doc = Doc(article.id, lexical.hashed(weights), lexical.hashed(name_weights, lexical.ENTITY_DIM), embedding,
-                  _epoch(article.published_at or article.fetched_at), weights)
+                  _epoch(article.published_at or article.fetched_at), weights,
+                  lexical.top_terms(name_weights, 24), principal)
         placement = self.index.place(doc)
         if placement.title_changed:
             self.rep_of[placement.story] = article.id
@@ -241,12 +253,89 @@ class Understander:
         report.new_stories += placement.created
         return {"id": article.id, "story_id": placement.story, "duplicate_of": None,
                 "size_before": self._size(placement.story) - 1,
-                "terms": {"w": lexical.top_terms(weights), "n": lexical.top_terms(name_weights, 24)},
+                "terms": stored_terms(counts, mentions, weights, name_weights, principal),
                 "vector": embedding.astype(np.float16).tobytes() if embedding is not None else None}
 
 
+    def _weigh(self, counts: dict, mentions: dict) -> tuple[dict, dict, tuple[str, ...]]:
+        """TF-IDF weights of words and names, and the principal names, with today's frequencies."""
+        weights = lexical.tfidf(counts, self.df, self.documents)
+        prefixed = {NAME_PREFIX + n: c for n, c in mentions.items()}
+        name_weights = {k[len(NAME_PREFIX):]: v for k, v in lexical.tfidf(prefixed, self.df, self.documents).items()}
+        name_df = {n: self.df.get(NAME_PREFIX + n, 0) for n in mentions}
+        principal = principal_names(Counter(mentions), name_df, self.documents, self.params.principal_names)
+        return weights, name_weights, principal
+
     def _size(self, story: str) -> int:
         return int(self.index.size[self.index.slot[story]]) if story in self.index.slot else 0
+
+    # --- order-independent re-clustering ----------------------------------------------------------
+    def _neighbourhood(self, touched: set[str]) -> list[str]:
+        """The touched stories and the stories near them (no matter how far back), newest touched
+        first, up to WINDOW_ARTICLES articles: the window re-clustered after a batch."""
+        index, p = self.index, self.params
+        present = [s for s in touched if s in index.slot]
+        if not present:
+            return []
+        rows = np.array([index.slot[s] for s in present])
+        n = len(index.keys)
+        near = p.lexical_weight * (index.lex[rows] @ index.lex[:n].T) + p.name_weight * (index.name[rows] @ index.name[:n].T)
+        if p.embedding_weight and self.embedder.dim:
+            near += p.embedding_weight * (index.emb[rows] @ index.emb[:n].T)
+        floor = p.threshold if self.embedder.dim and p.embedding_weight else p.lexical_threshold
+        best = near.max(0)
+        chosen = sorted(present, key=lambda s: -index.touched[index.slot[s]])
+        chosen += [index.keys[j] for j in np.argsort(-best) if best[j] >= floor - NEIGHBOUR_MARGIN
+                   and index.keys[j] not in touched]
+        window, total = [], 0
+        for story in chosen:
+            total += int(index.size[index.slot[story]])
+            if total > WINDOW_ARTICLES and window:
+                break
+            window.append(story)
+        return window
+
+    def _consolidate(self, conn: Connection, touched: set[str], report: UnderstandReport) -> set[str]:
+        """Cluster the batch's stories and their neighbours again, independently of arrival order, and
+        move what moved: articles change story, stories emptied redirect to where most of theirs went,
+        new groups open under their oldest article's id. Returns the story ids to refresh."""
+        window = self._neighbourhood(touched)
+        if not window:
+            return set()
+        members = story_store.members_of_stories(conn, window)
+        items = [u for story in window for u in members.get(story, [])]
+        if len(items) < 2:
+            return set()
+        docs = [self._doc(u, reweigh=True) for u in items]
+        groups = [[items[i] for i in g] for g in recluster(docs, self.params, self.embedder.dim)]
+        current = {u.id: u.story_id for u in items}
+        names = _name_groups(groups, current, set(window))
+        moved_from: dict[str, Counter] = {}
+        changed: set[str] = set()
+        for group, story in zip(groups, names):
+            movers = [u.id for u in group if current[u.id] != story]
+            if movers:
+                story_store.move_articles(conn, movers, story)
+                changed.add(story)
+                for u in group:
+                    if current[u.id] != story:
+                        moved_from.setdefault(current[u.id], Counter())[story] += 1
+        kept = set(names)
+        for story, where in moved_from.items():
+            changed.add(story)
+            if story not in kept and story_store.story_size(conn, story) == 0:
+                story_store.merge_story(conn, where.most_common(1)[0][0], story)
+                report.merged += 1
+        report.split += sum(1 for story in names if story not in current.values())
+        if not changed:
+            return set()
+        for story in window:
+            if story in self.index.slot:
+                self.index.evict(story)
+            self.rep_of.pop(story, None)
+        for group, story in zip(groups, names):
+            self.rep_of[story] = self.index.restore(story, [self._doc(u) for u in group])
+        return changed | kept
 
     def _split_grown(self, conn: Connection, touched: set[str], sizes_before: dict[str, int],
                      report: UnderstandReport) -> set[str]:
@@ -268,11 +357,20 @@ class Understander:
             report.split += 1
         return created
 
-    def _doc(self, item: story_store.Understood) -> Doc:
-        lex, names, embedding = vectors_of(item.terms, item.vector)
+    def _doc(self, item: story_store.Understood, reweigh: bool = False) -> Doc:
+        """An article as the story index sees it; `reweigh` weighs its stored counts with today's
+        document frequencies (articles stored before counts were kept keep their weights)."""
+        terms = item.terms
+        embedding = vectors_of({}, item.vector)[2]
         if self.embedder.dim and (embedding is None or len(embedding) != self.embedder.dim):
             embedding = None
-        return Doc(item.id, lex, names, embedding, _epoch(item.when), item.terms.get("w", {}))
+        if reweigh and "c" in terms:
+            weights, name_weights, principal = self._weigh(terms["c"], terms.get("m", {}))
+        else:
+            weights, name_weights = terms.get("w", {}), terms.get("n", {})
+            principal = tuple(terms["p"]) if "p" in terms else None
+        return Doc(item.id, lexical.hashed(weights), lexical.hashed(name_weights, lexical.ENTITY_DIM), embedding,
+                   _epoch(item.when), weights, name_weights, principal)
 
 
 def _earlier(when: float | None, other: float | None) -> bool:
@@ -285,6 +383,26 @@ def _earlier(when: float | None, other: float | None) -> bool:
             return other % 86400 == 0 and when % 86400 != 0
         return when // 86400 < other // 86400
     return when < other - 60.0
+
+
+def _name_groups(groups: list[list[story_store.Understood]], current: dict[str, str], window: set[str]) -> list[str]:
+    """A story id for each re-clustered group: the window story most of its members were in (each
+    id going to one group, biggest overlaps first), else the id of its oldest member."""
+    overlaps = sorted(((count, -g, story) for g, group in enumerate(groups)
+                       for story, count in Counter(current[u.id] for u in group).items()), reverse=True)
+    names: dict[int, str] = {}
+    used: set[str] = set()
+    for _, g, story in overlaps:
+        if -g not in names and story not in used:
+            names[-g] = story
+            used.add(story)
+    for g, group in enumerate(groups):
+        if g not in names:
+            free = [u.id for u in group if u.id not in used and u.id not in window]
+            # Every member's id taken (its founder stays the name of the story it left): a derived id.
+            names[g] = free[0] if free else hashlib.sha256(f"story:{group[0].id}".encode()).hexdigest()[:32]
+            used.add(names[g])
+    return [names[g] for g in range(len(groups))]
 
 
 def _resolve(redirect: dict[str, str], story: str) -> str:

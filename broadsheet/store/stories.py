@@ -190,6 +190,24 @@ def story_members(conn: Connection, story_id: str, limit: int = 256) -> list[Und
     return sorted((_understood(r) for r in conn.execute(query)), key=lambda u: u.arrival)
 
 
+def members_of_stories(conn: Connection, story_ids: Sequence[str], per_story: int = 256) -> dict[str, list[Understood]]:
+    """The newest original articles of each story (at most `per_story`), oldest first."""
+    found: dict[str, list[Understood]] = {}
+    for chunk in in_chunks(list(story_ids)):
+        query = (select(*_UNDERSTOOD_COLUMNS).where(articles.c.story_id.in_(chunk))
+                 .where(articles.c.duplicate_of.is_(None)).order_by(articles.c.arrival.desc()))
+        for row in conn.execute(query):
+            members = found.setdefault(row.story_id, [])
+            if len(members) < per_story:
+                members.append(_understood(row))
+    return {story: members[::-1] for story, members in found.items()}
+
+
+def story_size(conn: Connection, story_id: str) -> int:
+    """How many articles (copies included) a story holds."""
+    return int(conn.execute(select(func.count()).select_from(articles).where(articles.c.story_id == story_id)).scalar())
+
+
 def resolve_story_id(engine: Engine, story_id: str) -> str:
     """The current id of a story, following merge redirects."""
     with engine.connect() as conn:

@@ -104,6 +104,30 @@ def precision_at_k(related: dict[str, list[str]], label: dict[str, object], k: i
     return {"p": p, "strict": strict, "listed": len(shown) / len(related)}
 
 
+def storyline_figures(exported: list[dict], long_days: float = 30.0) -> dict:
+    """Storylines against the labels: how many labelled events run longer than `long_days` (dates as
+    exported), how many of them lie in exactly one storyline, and the storylines' purity (share of
+    articles whose storyline's most common label is theirs) with BCubed P/R/F1 of storyline_id."""
+    from datetime import datetime
+    dates: defaultdict[object, list[datetime]] = defaultdict(list)
+    lines: defaultdict[object, set] = defaultdict(set)
+    for r in exported:
+        lines[r["meta"]["label"]].add(r.get("storyline_id"))
+        if r.get("published"):
+            dates[r["meta"]["label"]].append(datetime.fromisoformat(r["published"]))
+    long = [label for label, ds in dates.items() if (max(ds) - min(ds)).total_seconds() > long_days * 86400]
+    by_line: defaultdict[object, Counter] = defaultdict(Counter)
+    for r in exported:
+        by_line[r.get("storyline_id")][r["meta"]["label"]] += 1
+    purity = sum(c.most_common(1)[0][1] for c in by_line.values()) / max(1, len(exported))
+    labels = [r["meta"]["label"] for r in exported]
+    return {"long_events": len(long), "one_storyline": sum(len(lines[label]) == 1 for label in long),
+            "apart": {str(label): sorted(Counter(r.get("storyline_id") for r in exported if r["meta"]["label"] == label).values())
+                      for label in long if len(lines[label]) > 1},
+            "purity": purity, "bcubed": bcubed(labels, [r.get("storyline_id") for r in exported]),
+            "storylines": len(by_line), "multi_story": sum(1 for c in by_line.values() if sum(c.values()) > 1)}
+
+
 # --- ours: through import and export ---------------------------------------------------------------
 
 def _import_understand_only(engine, path: Path) -> list[str]:
@@ -172,7 +196,7 @@ def run_ours(records: list[dict], embedder, full: bool = True) -> dict:
     label = {r["id"]: r["meta"]["label"] for r in exported}
     related = {r["id"]: r["related"] for r in exported}
     return {"bcubed": bcubed(labels, clusters), "pairwise": pairwise_f1(labels, clusters), "stories": len(set(clusters)),
-            "related": precision_at_k(related, label), "duplicates": sum(1 for r in exported if r["duplicate_of"]),
+            "related": precision_at_k(related, label), "storylines": storyline_figures(exported), "duplicates": sum(1 for r in exported if r["duplicate_of"]),
             "understand_seconds": stage.seconds, "import_seconds": import_seconds, "export_seconds": export_seconds,
             "articles": len(exported), "records": len(records)}
 

@@ -63,6 +63,7 @@ class StoryParams:
     principal_names: int = 5
     refine_rounds: int = 6  # re-examination rounds of `recluster`
     refine_margin: float = 0.02  # an article moves when another story fits it better by this much
+    storyline_margin: float = 0.1  # stories this far below the placing threshold are still one subject
 
 
 @dataclass
@@ -123,6 +124,7 @@ class StoryIndex:
         self.tick = 0
         self.term_weight: dict[str, Counter] = {}
         self.known: dict[str, Counter] = {}  # names the members mention: member counts
+        self.principals: dict[str, Counter] = {}  # the members' principal names: member counts
         self.indexed: dict[str, set[str]] = {}
         self.postings: defaultdict[str, set[str]] = defaultdict(set)
         self.recent: OrderedDict[str, None] = OrderedDict()
@@ -210,6 +212,7 @@ class StoryIndex:
             getattr(self, name)[i] = 0
         self.size[i], self.first[i], self.last[i], self.touched[i] = 0, np.nan, np.nan, self.tick
         self.term_weight[key], self.indexed[key], self.known[key] = Counter(), set(), Counter()
+        self.principals[key] = Counter()
         return key
 
     def _touch(self, key: str) -> None:
@@ -243,6 +246,10 @@ class StoryIndex:
         self.term_weight[key].update(doc.terms)
         known = self.known[key]
         known.update(doc.name_terms.keys())
+        principals = self.principals[key]
+        principals.update(doc.principal(self.params.principal_names))
+        if len(principals) > 8 * self.params.index_terms:
+            self.principals[key] = Counter(dict(principals.most_common(4 * self.params.index_terms)))
         if len(known) > 32 * self.params.index_terms:  # bounded memory: rare names of a long story go
             self.known[key] = Counter(dict(known.most_common(16 * self.params.index_terms)))
         self._reindex(key)
@@ -275,6 +282,57 @@ class StoryIndex:
             score += p.embedding_weight * float(self.emb[i] @ self.emb[j])
         return score
 
+    def subject_scores(self, key: str) -> np.ndarray:
+        """How alike a story and every story of the index are, however far apart in time (the
+        storyline score: the placing score between centroids, without its time penalty)."""
+        i, n, p = self.slot[key], len(self.keys), self.params
+        score = p.lexical_weight * (self.lex[:n] @ self.lex[i])
+        if p.name_weight:
+            score += p.name_weight * (self.name[:n] @ self.name[i])
+        if p.embedding_weight and self.embedding_dim:
+            score += p.embedding_weight * (self.emb[:n] @ self.emb[i])
+        return score
+
+    def group_score(self, a: list[str], b: list[str]) -> float:
+        """The storyline score between two groups of stories: their article centroids (every
+        article counting once), without time."""
+        p = self.params
+        ia, ib = [self.slot[k] for k in a if k in self.slot], [self.slot[k] for k in b if k in self.slot]
+        if not ia or not ib:
+            return -np.inf
+        parts = [(p.lexical_weight, self.lex, 0), (p.name_weight, self.name, 1)]
+        if p.embedding_weight and self.embedding_dim:
+            parts.append((p.embedding_weight, self.emb, 2))
+        score = 0.0
+        for weight, matrix, k in parts:
+            sa = _unit((matrix[ia] * self.norms[ia, k][:, None]).sum(0))
+            sb = _unit((matrix[ib] * self.norms[ib, k][:, None]).sum(0))
+            score += weight * float(sa @ sb)
+        return score
+
+    def storyline_threshold(self) -> float:
+        """Two stories this alike are one subject: the placing threshold of a full article, less a
+        margin, since the stories of a storyline are its different developments."""
+        with_embedding = self.embedding_dim and self.params.embedding_weight
+        base = self.params.threshold if with_embedding else self.params.lexical_threshold
+        return base - self.params.storyline_margin
+
+    def same_subject(self, a: str, b: str) -> bool:
+        """Whether two stories are about the same who and where: each mentions one of the other's
+        principal names (two breaches at two companies are two storylines). A story of one article
+        is not judged so: one article's most salient names are too often a credit or a caption."""
+        if min(self.size[self.slot[a]], self.size[self.slot[b]]) < 2:
+            return True
+        pa, pb = self.story_principal(a), self.story_principal(b)
+        if not (pa and pb):
+            return True  # nothing to tell them apart by
+        return any(n in self.known[b] for n in pa) and any(n in self.known[a] for n in pb)
+
+    def story_principal(self, key: str) -> list[str]:
+        """A story's principal names: those most of its articles are about."""
+        counts = self.principals.get(key, Counter())
+        return [n for n, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:self.params.principal_names]]
+
     def threshold_for(self, doc: Doc) -> float:
         """The placing threshold: lower on the cheap route, where the embedding term is missing."""
         with_embedding = doc.embedding is not None and self.embedding_dim and self.params.embedding_weight
@@ -299,6 +357,7 @@ class StoryIndex:
         self.last[i] = np.fmax(self.last[i], self.last[j])
         self.term_weight[key].update(self.term_weight[other])
         self.known[key].update(self.known.get(other, Counter()))
+        self.principals[key].update(self.principals.get(other, Counter()))
         self.evict(other)
         self._reindex(key)
 
@@ -311,6 +370,7 @@ class StoryIndex:
                 del self.postings[term]
         self.term_weight.pop(key, None)
         self.known.pop(key, None)
+        self.principals.pop(key, None)
         self.recent.pop(key, None)
         last = len(self.keys) - 1
         if i != last:

@@ -86,6 +86,7 @@ def export_fields(engine: Engine, chunk: list[Article]) -> dict[str, dict]:
     with engine.connect() as conn:
         placed = {u.id: u for u in story_store.understood_range(conn, min(arrivals), max(arrivals))}
         redirects = story_store.redirect_map(conn, {u.story_id for u in placed.values()})
+        lines = story_store.storylines_of(conn, {redirects.get(u.story_id, u.story_id) for u in placed.values()})
         wanted = {i for ids in related.values() for i in ids}
         wanted |= {u.duplicate_of for u in placed.values() if u.duplicate_of}
         public = story_store.export_ids(conn, wanted)
@@ -94,7 +95,8 @@ def export_fields(engine: Engine, chunk: list[Article]) -> dict[str, dict]:
         item = placed.get(article.id)
         if item is None:
             continue
-        out[article.id] = {"story_id": redirects.get(item.story_id, item.story_id),
+        story = redirects.get(item.story_id, item.story_id)
+        out[article.id] = {"story_id": story, "storyline_id": lines.get(story, story),
                            "duplicate_of": public.get(item.duplicate_of) if item.duplicate_of else None,
                            "related": [public.get(i, i) for i in related.get(article.id, [])]}
     return out

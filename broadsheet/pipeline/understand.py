@@ -102,6 +102,7 @@ class Understander:
                 self.rep_of[item.story_id] = item.id
         for article_id, title, text, published in story_store.recent_texts(conn, REBUILD_TEXTS):
             self.duplicates.add(article_id, fingerprint(title, text), _epoch(published))
+        self.line_of = story_store.storylines_of(conn, self.index.keys)
         self.batches = state.get("batches", 0.0)
 
     def ensure_current(self, conn: Connection) -> None:
@@ -166,6 +167,7 @@ class Understander:
         stored = self._stored_originals(conn, (set(original_of.values()) | set(replaces.values())) - batch_ids)
         story_of = {key: row.story_id for key, row in stored.items()}
         df_added: Counter = Counter()
+        signals = self._count_batch(originals, df_added)
         redirect: dict[str, str] = {}
         rows, touched, merges = [], set(), []
         sizes_before: dict[str, int] = {}
@@ -176,7 +178,7 @@ class Understander:
                 if article.id in replaces:
                     row = self._take_over(article, stored[replaces[article.id]], story_of, report)
                 else:
-                    row = self._place(article, original_of, story_of, embeddings.get(article.id), df_added, report,
+                    row = self._place(article, original_of, story_of, embeddings.get(article.id), signals, report,
                                       merges, redirect)
             except Exception as exc:  # one article failing never aborts the batch; it is retried later
                 report.errors.append(f"understand: article {article.id}: {exc}")
@@ -197,6 +199,7 @@ class Understander:
         touched |= self._consolidate(conn, touched, report)
         touched |= self._split_grown(conn, touched & set(self.index.slot), sizes_before, report)
         story_store.refresh_stories(conn, touched, {s: self.rep_of[s] for s in touched if s in self.rep_of})
+        self._link_storylines(conn, touched)
         story_store.add_term_stats(conn, dict(df_added))
         self.batches += 1
         story_store.write_state(conn, {"documents": float(self.documents), "batches": self.batches})
@@ -220,11 +223,9 @@ class Understander:
                 "vector": old.vector, "size_before": self._size(old.story_id)}
 
     def _place(self, article: Article, original_of: dict[str, str], story_of: dict[str, str],
-               embedding: np.ndarray | None, df_added: Counter, report: UnderstandReport,
+               embedding: np.ndarray | None, signals: dict[str, tuple[Counter, Counter]], report: UnderstandReport,
                merges: list[tuple[str, str]], redirect: dict[str, str]) -> dict:
         """Decide one article: a copy follows its original's story, an original is placed online."""
-        counts = lexical.term_counts(article.title, article.text)
-        mentions = name_mentions(article.title, article.text)
         if article.id in original_of:
             original = original_of[article.id]
             story = _resolve(redirect, story_of.get(original, original))
@@ -232,10 +233,7 @@ class Understander:
             report.duplicates += 1
             return {"id": article.id, "story_id": story, "duplicate_of": original, "terms": {}, "vector": None,
                     "size_before": self._size(story)}
-        self.documents += 1
-        new_terms = list(counts) + [NAME_PREFIX + n for n in mentions]
-        lexical.update_counts(self.df, new_terms)
-        df_added.update(new_terms)
+        counts, mentions = signals[article.id]
         weights, name_weights, principal = self._weigh(counts, mentions)
         doc = Doc(article.id, lexical.hashed(weights), lexical.hashed(name_weights, lexical.ENTITY_DIM), embedding,
                   _epoch(article.published_at or article.fetched_at), weights,
@@ -256,6 +254,19 @@ class Understander:
                 "terms": stored_terms(counts, mentions, weights, name_weights, principal),
                 "vector": embedding.astype(np.float16).tobytes() if embedding is not None else None}
 
+
+    def _count_batch(self, originals: list[Article], df_added: Counter) -> dict[str, tuple[Counter, Counter]]:
+        """Words and names of the batch's first copies, counted into the document frequencies before
+        any is weighed, so that the order of a batch changes no weight."""
+        signals = {}
+        for article in originals:
+            counts, mentions = lexical.term_counts(article.title, article.text), name_mentions(article.title, article.text)
+            new_terms = list(counts) + [NAME_PREFIX + n for n in mentions]
+            lexical.update_counts(self.df, new_terms)
+            df_added.update(new_terms)
+            self.documents += 1
+            signals[article.id] = (counts, mentions)
+        return signals
 
     def _weigh(self, counts: dict, mentions: dict) -> tuple[dict, dict, tuple[str, ...]]:
         """TF-IDF weights of words and names, and the principal names, with today's frequencies."""
@@ -336,6 +347,41 @@ class Understander:
         for group, story in zip(groups, names):
             self.rep_of[story] = self.index.restore(story, [self._doc(u) for u in group])
         return changed | kept
+
+    # --- storylines -------------------------------------------------------------------------------
+    def _link_storylines(self, conn: Connection, stories: set[str]) -> None:
+        """Join each touched story's storyline to the storyline most like it at any distance in time,
+        when the two, taken whole, would be one story but for the time between them (a margin
+        below the placing threshold: a storyline's stories are its different developments)."""
+        index = self.index
+        threshold = index.storyline_threshold()
+        for story in sorted(s for s in stories if s in index.slot):
+            line = self.line_of.setdefault(story, story)
+            scores = index.subject_scores(story)
+            scores[index.slot[story]] = -np.inf
+            near = [index.keys[j] for j in np.argsort(-scores)[:8] if scores[j] >= threshold]
+            lines = [l for l in dict.fromkeys(self.line_of.setdefault(k, k) for k in near) if l != line]
+            if not lines:
+                continue
+            mine = self._line_stories(line)
+            scored = [(index.group_score(mine, self._line_stories(l)), l) for l in lines
+                      if any(index.same_subject(story, k) for k in near if self.line_of.get(k) == l)]
+            if not scored:
+                continue
+            best, other_line = max(scored)
+            if best < threshold:
+                continue
+            older = min(index.first[index.slot[k]] for k in self._line_stories(other_line)) < \
+                min(index.first[index.slot[k]] for k in mine)  # the older storyline keeps its id
+            keep, drop = (other_line, line) if older else (line, other_line)
+            story_store.join_storylines(conn, keep, drop)
+            for member, member_line in list(self.line_of.items()):
+                if member_line == drop:
+                    self.line_of[member] = keep
+
+    def _line_stories(self, line: str) -> list[str]:
+        """The stories of a storyline still in the index."""
+        return [k for k, l in self.line_of.items() if l == line and k in self.index.slot]
 
     def _split_grown(self, conn: Connection, touched: set[str], sizes_before: dict[str, int],
                      report: UnderstandReport) -> set[str]:

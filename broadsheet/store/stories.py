@@ -28,6 +28,7 @@ class Story:
     last_seen: datetime | None
     article_count: int
     source_count: int
+    storyline_id: str | None = None  # the storyline it belongs to (its own id when it stands alone)
 
 
 @dataclass
@@ -162,7 +163,7 @@ def refresh_stories(conn: Connection, ids: Iterable[str], titles: dict[str, str]
             else:
                 values.setdefault("article_id", reps.get(story_id, story_id))
                 values.setdefault("title", rep_titles.get(values["article_id"], ""))
-                conn.execute(stories.insert().values(id=story_id, **values))
+                conn.execute(stories.insert().values(id=story_id, storyline_id=story_id, **values))
 
 
 def merge_story(conn: Connection, into: str, other: str) -> None:
@@ -206,6 +207,44 @@ def members_of_stories(conn: Connection, story_ids: Sequence[str], per_story: in
 def story_size(conn: Connection, story_id: str) -> int:
     """How many articles (copies included) a story holds."""
     return int(conn.execute(select(func.count()).select_from(articles).where(articles.c.story_id == story_id)).scalar())
+
+
+# --- storylines ----------------------------------------------------------------------------------
+
+def storylines_of(conn: Connection, story_ids: Iterable[str]) -> dict[str, str]:
+    """The storyline of each of these stories (stories without one are left out)."""
+    found: dict[str, str] = {}
+    for chunk in in_chunks(list(story_ids)):
+        found.update((r.id, r.storyline_id) for r in conn.execute(
+            select(stories.c.id, stories.c.storyline_id).where(stories.c.id.in_(chunk))) if r.storyline_id)
+    return found
+
+
+def join_storylines(conn: Connection, keep: str, other: str) -> None:
+    """Every story of storyline `other` joins storyline `keep`."""
+    conn.execute(update(stories).where(stories.c.storyline_id == other).values(storyline_id=keep))
+
+
+def storyline_stories(engine: Engine, storyline_id: str | None, limit: int = 50) -> list[Story]:
+    """The stories of a storyline, oldest first (the newest `limit`)."""
+    if not storyline_id:
+        return []
+    with engine.connect() as conn:
+        rows = conn.execute(select(stories).where(stories.c.storyline_id == storyline_id)
+                            .order_by(stories.c.first_seen.desc()).limit(limit)).all()
+    return [Story(**{k: r._mapping[k] for k in Story.__dataclass_fields__}) for r in reversed(rows)]
+
+
+def storyline_members(conn: Connection, story_id: str, per_story: int = 50, stories_limit: int = 20
+                      ) -> list[Understood]:
+    """Original articles of the other stories of a story's storyline (the newest stories and articles)."""
+    line = conn.execute(select(stories.c.storyline_id).where(stories.c.id == story_id)).scalar()
+    if not line:
+        return []
+    others = conn.execute(select(stories.c.id).where(stories.c.storyline_id == line).where(stories.c.id != story_id)
+                          .order_by(stories.c.last_seen.desc()).limit(stories_limit)).scalars().all()
+    members = members_of_stories(conn, others, per_story)
+    return [u for story in others for u in members.get(story, [])]
 
 
 def resolve_story_id(engine: Engine, story_id: str) -> str:

@@ -235,16 +235,23 @@ def storyline_stories(engine: Engine, storyline_id: str | None, limit: int = 50)
     return [Story(**{k: r._mapping[k] for k in Story.__dataclass_fields__}) for r in reversed(rows)]
 
 
-def storyline_members(conn: Connection, story_id: str, per_story: int = 50, stories_limit: int = 20
-                      ) -> list[Understood]:
-    """Original articles of the other stories of a story's storyline (the newest stories and articles)."""
-    line = conn.execute(select(stories.c.storyline_id).where(stories.c.id == story_id)).scalar()
-    if not line:
-        return []
-    others = conn.execute(select(stories.c.id).where(stories.c.storyline_id == line).where(stories.c.id != story_id)
-                          .order_by(stories.c.last_seen.desc()).limit(stories_limit)).scalars().all()
+def storyline_originals(conn: Connection, story_ids: Iterable[str], exclude: set[str], per_story: int = 50,
+                        stories_limit: int = 20) -> list[Understood]:
+    """Original articles of the other stories of these stories' storylines, at any time (the newest
+    `stories_limit` stories of each storyline, the newest `per_story` articles of each)."""
+    wanted = set(story_ids)
+    lines = set(storylines_of(conn, wanted).values())
+    kept: dict[str, list[str]] = {}
+    for chunk in in_chunks(sorted(lines)):
+        rows = conn.execute(select(stories.c.id, stories.c.storyline_id).where(stories.c.storyline_id.in_(chunk))
+                            .order_by(stories.c.last_seen.desc()))
+        for row in rows:
+            line = kept.setdefault(row.storyline_id, [])
+            if len(line) < stories_limit:
+                line.append(row.id)
+    others = [s for line in kept.values() for s in line if s not in wanted]
     members = members_of_stories(conn, others, per_story)
-    return [u for story in others for u in members.get(story, [])]
+    return [u for story in others for u in members.get(story, []) if u.id not in exclude]
 
 
 def resolve_story_id(engine: Engine, story_id: str) -> str:

@@ -58,8 +58,9 @@ class StoryParams:
     index_terms: int = 24  # heaviest centroid terms a story is found by
     query_terms: int = 12  # heaviest terms of the article used to look stories up
     # Event instance: an article none of whose principal names any member of a story mentions is
-    # about another event of the same kind (another breach, another fire) and pays this much.
-    instance_penalty: float = 0.15
+    # about another event of the same kind (another breach, another fire) and pays this share of its
+    # placing threshold (a headline alone is not judged so: its capitals are not reliably names).
+    instance_penalty: float = 0.3
     principal_names: int = 5
     refine_rounds: int = 6  # re-examination rounds of `recluster`
     refine_margin: float = 0.02  # an article moves when another story fits it better by this much
@@ -169,8 +170,8 @@ class StoryIndex:
             gap = np.maximum(gap, 0.0) / DAY
             score -= p.time_penalty * np.log1p(np.maximum(gap - p.time_scale_days, 0.0) / p.time_scale_days)
             score[gap > p.window_days] = -np.inf
-        if p.instance_penalty:
-            score -= p.instance_penalty * self.other_instance(doc, slots)
+        if p.instance_penalty and len(doc.terms) >= p.short_terms:
+            score -= p.instance_penalty * self.threshold_for(doc) * self.other_instance(doc, slots)
         return score
 
     def other_instance(self, doc: Doc, slots: np.ndarray) -> np.ndarray:
@@ -579,7 +580,8 @@ def refine(docs: list[Doc], labels: np.ndarray, params: StoryParams, embedding_d
         score = _loo_scores(parts, weights, labels)
         score -= _time_costs(when, labels, params)
         if params.instance_penalty:
-            score -= params.instance_penalty * _other_instance(docs, principal, labels)
+            judged = np.array([len(d.terms) >= params.short_terms for d in docs])
+            score -= (params.instance_penalty * (thresholds * judged))[:, None] * _other_instance(docs, principal, labels)
         sizes = np.bincount(labels)
         own = np.where(sizes[labels] > 1, score[rows, labels], -np.inf)
         score[rows, labels] = -np.inf
@@ -587,6 +589,8 @@ def refine(docs: list[Doc], labels: np.ndarray, params: StoryParams, embedding_d
         best_score = score[rows, best]
         moves: list[tuple[int, int]] = []
         for i in np.argsort([(_when_key(d)) for d in docs], kind="stable"):
+            if len(docs[i].terms) < params.short_terms:
+                continue  # a headline alone scores too unevenly against centroids to be judged again by them
             if best_score[i] >= thresholds[i] and best_score[i] > own[i] + params.refine_margin:
                 moves.append((int(i), int(best[i])))
             elif sizes[labels[i]] > 1 and own[i] < thresholds[i] and best_score[i] < thresholds[i]:

@@ -3,8 +3,10 @@
 Runs on each newly stored batch, in arrival order, inside the batch's own transaction, so a
 batch is stored and understood together or not at all. Idempotent: an article that already
 has a story is left alone. The online state (document frequencies, recent story centroids,
-recent fingerprints) lives in memory per database and is rebuilt from the store when another
-writer moved it on, so placing an article never re-clusters anything.
+recent fingerprints, storylines) lives in memory per database and is rebuilt from the store when
+another writer moved it on. Each article is placed online; then the batch's stories and their
+neighbours (a bounded window) are clustered again in publication order, so that the stories do not
+depend on the order articles arrived in, and the touched stories are linked into storylines.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,8 +35,8 @@ REBUILD_ARTICLES = 20_000  # newest placed articles read back to rebuild story c
 REBUILD_TEXTS = 5_000  # newest originals re-fingerprinted for near-duplicate search
 BACKLOG = 500  # unplaced older articles (stored before this stage existed) taken along with each batch
 NAME_PREFIX = "@"  # names share the term_stats table with words
-WINDOW_ARTICLES = 1500  # articles re-clustered after a batch: its stories and their neighbours, at most
-NEIGHBOUR_MARGIN = 0.25  # a story this far below the placing threshold of a touched one is a neighbour
+WINDOW_ARTICLES = 4000  # articles re-clustered after a batch: its stories and their neighbours, at most
+NEIGHBOUR_SHARE = 0.5  # a story scoring this share of the placing threshold with a touched one is a neighbour
 
 
 @dataclass
@@ -102,7 +104,10 @@ class Understander:
                 self.rep_of[item.story_id] = item.id
         for article_id, title, text, published in story_store.recent_texts(conn, REBUILD_TEXTS):
             self.duplicates.add(article_id, fingerprint(title, text), _epoch(published))
-        self.line_of = story_store.storylines_of(conn, self.index.keys)
+        self.line_of: dict[str, str] = {}
+        self.line_members: defaultdict[str, set[str]] = defaultdict(set)
+        for story, line in story_store.storylines_of(conn, self.index.keys).items():
+            self._set_line(story, line)
         self.batches = state.get("batches", 0.0)
 
     def ensure_current(self, conn: Connection) -> None:
@@ -296,7 +301,7 @@ class Understander:
         floor = p.threshold if self.embedder.dim and p.embedding_weight else p.lexical_threshold
         best = near.max(0)
         chosen = sorted(present, key=lambda s: -index.touched[index.slot[s]])
-        chosen += [index.keys[j] for j in np.argsort(-best) if best[j] >= floor - NEIGHBOUR_MARGIN
+        chosen += [index.keys[j] for j in np.argsort(-best) if best[j] >= NEIGHBOUR_SHARE * floor
                    and index.keys[j] not in touched]
         window, total = [], 0
         for story in chosen:
@@ -356,32 +361,45 @@ class Understander:
         index = self.index
         threshold = index.storyline_threshold()
         for story in sorted(s for s in stories if s in index.slot):
-            line = self.line_of.setdefault(story, story)
+            line = self._line(story)
             scores = index.subject_scores(story)
             scores[index.slot[story]] = -np.inf
             near = [index.keys[j] for j in np.argsort(-scores)[:8] if scores[j] >= threshold]
-            lines = [l for l in dict.fromkeys(self.line_of.setdefault(k, k) for k in near) if l != line]
-            if not lines:
-                continue
+            lines = [l for l in dict.fromkeys(self._line(k) for k in near) if l != line]
             mine = self._line_stories(line)
             scored = [(index.group_score(mine, self._line_stories(l)), l) for l in lines
                       if any(index.same_subject(story, k) for k in near if self.line_of.get(k) == l)]
-            if not scored:
+            if not scored or max(scored)[0] < threshold:
                 continue
-            best, other_line = max(scored)
-            if best < threshold:
-                continue
-            older = min(index.first[index.slot[k]] for k in self._line_stories(other_line)) < \
-                min(index.first[index.slot[k]] for k in mine)  # the older storyline keeps its id
-            keep, drop = (other_line, line) if older else (line, other_line)
+            other_line = max(scored)[1]
+            theirs = self._line_stories(other_line)
+            older = min(index.first[index.slot[k]] for k in theirs) < min(index.first[index.slot[k]] for k in mine)
+            keep, drop = (other_line, line) if older else (line, other_line)  # the older storyline keeps its id
             story_store.join_storylines(conn, keep, drop)
-            for member, member_line in list(self.line_of.items()):
-                if member_line == drop:
-                    self.line_of[member] = keep
+            for member in list(self.line_members.get(drop, ())):
+                self._set_line(member, keep)
+        if len(self.line_of) > 2 * self.params.max_stories:  # stories gone from the index are forgotten
+            for story in [s for s in self.line_of if s not in index.slot]:
+                self.line_members[self.line_of.pop(story)].discard(story)
+
+    def _line(self, story: str) -> str:
+        """A story's storyline (a story nobody linked yet is its own)."""
+        if story not in self.line_of:
+            self._set_line(story, story)
+        return self.line_of[story]
+
+    def _set_line(self, story: str, line: str) -> None:
+        old = self.line_of.get(story)
+        if old is not None:
+            self.line_members[old].discard(story)
+            if not self.line_members[old]:
+                del self.line_members[old]
+        self.line_of[story] = line
+        self.line_members[line].add(story)
 
     def _line_stories(self, line: str) -> list[str]:
         """The stories of a storyline still in the index."""
-        return [k for k, l in self.line_of.items() if l == line and k in self.index.slot]
+        return sorted(k for k in self.line_members.get(line, ()) if k in self.index.slot)
 
     def _split_grown(self, conn: Connection, touched: set[str], sizes_before: dict[str, int],
                      report: UnderstandReport) -> set[str]:

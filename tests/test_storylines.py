@@ -124,3 +124,32 @@ def test_related_articles_reach_back_across_the_storyline(tmp_path, engine):
     walkout = {exported[f"strike-{n}"]["article_id"] for n in range(3)}
     assert walkout & set(related), related
     assert item.id not in related
+
+
+def test_storylines_on_postgres(tmp_path):
+    """The same on PostgreSQL (migration 0012 included), when a server is reachable."""
+    import os
+    import uuid
+
+    import pytest
+    from sqlalchemy import create_engine, text
+
+    from broadsheet.store.db import open_database
+    admin_url = os.environ.get("BROADSHEET_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"broadsheet_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # no server here: the SQLite tests still cover the code
+        pytest.skip(f"PostgreSQL not reachable at {admin_url}: {exc.__class__.__name__}")
+    try:
+        engine = open_database(admin_url.rsplit("/", 1)[0] + f"/{name}")
+        exported = _import(tmp_path, engine, [_record("strike", n, item) for n, item in enumerate(STRIKE)])
+        strike = [exported[f"strike-{n}"] for n in range(len(STRIKE))]
+        assert len({r["story_id"] for r in strike}) >= 3 and len({r["storyline_id"] for r in strike}) == 1
+        engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

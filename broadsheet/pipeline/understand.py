@@ -26,7 +26,9 @@ from broadsheet.model import Article
 from broadsheet.nlp import terms as lexical
 from broadsheet.nlp.dedup import DuplicateIndex, fingerprint
 from broadsheet.nlp.embed import Embedder, embedding_text, load_embedder
-from broadsheet.nlp.stories import Doc, StoryIndex, StoryParams, name_mentions, principal_names, recluster
+from broadsheet.nlp.principal import name_mentions, principal_names
+from broadsheet.nlp.recluster import recluster
+from broadsheet.nlp.stories import Doc, StoryIndex, StoryParams
 from broadsheet.store import stories as story_store
 from broadsheet.store.schema import articles
 

@@ -8,17 +8,28 @@ along as an unknown import field (kept in `meta`, which the algorithm never read
 
 Printed in one run:
 - BCubed precision/recall/F1 and pairwise F1 of `story_id`, ours against a TF-IDF single-pass
-  baseline (online IDF, centroid cosine, one fixed threshold, no time, names or embeddings);
+  baseline (online IDF, centroid cosine, one fixed threshold, no time, names or embeddings), and
+  ours as measured before this version (`--before`, a JSON written by `--json` on earlier code);
 - related articles: precision@5 (share of the listed items, at most 5, that carry the article's
-  label), the strict variant (same-label items / 5) and how many articles list any, against the
-  baseline's five nearest TF-IDF neighbours;
+  label), the strict variant (same-label items / 5) and how many articles list any, against a plain
+  TF-IDF nearest-neighbour list over the same articles: as it comes ("tfidf-nn", which may list
+  copies of the article and five items of one outlet) and under our rules ("tfidf-nn*": no copy
+  of the article, one item per group of copies, at most two per outlet);
+- storylines: how many labelled events run longer than 30 days, how many of them come out as
+  exactly one storyline, the storylines' purity and BCubed P/R/F1 of `storyline_id`;
+- the demo newsroom (its own story labels) placed one article per batch in five shuffled orders:
+  BCubed of each order, and whether the look-alike events (two breaches, two fires) ever mixed;
 - near-duplicates on the project's own test set (tests/fixtures_duplicates.py): precision/recall;
 - articles per second of the whole understand stage on real text, and the scale check: mean time
   to place an article in the story and duplicate indexes around the 1,000th, 10,000th and
   100,000th article of a synthetic stream.
 
-    .venv/bin/python bench/stories.py [--sets giveme5w1h,ecbplus,uci-news-head] [--embeddings minilm|off]
-                                      [--cache DIR] [--scale 100000] [--json PATH]
+    .venv/bin/python bench/stories.py [--sets giveme5w1h,giveme5w1h-long,ecbplus,uci-news-head]
+                                      [--embeddings minilm|off] [--cache DIR] [--scale 100000]
+                                      [--json PATH] [--before bench/stories_before.json] [--orders 5]
+
+"giveme5w1h-long" is giveme5w1h restricted to the events covered for more than 30 days: the
+long-running topics of issue 11.
 """
 
 from __future__ import annotations
@@ -39,7 +50,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 DATA = ROOT.parent / "shared" / "data" / "clustering"
-SETS = ("giveme5w1h", "ecbplus", "uci-news-head")
+SETS = ("giveme5w1h", "giveme5w1h-long", "ecbplus", "uci-news-head")
+BEFORE = ROOT / "bench" / "stories_before.json"  # figures of the code before storylines (issue 11)
+LONG_DAYS = 30.0
 BASELINE_THRESHOLD = 0.25  # the TF-IDF baseline's one threshold (its best single value on these sets)
 
 
@@ -47,6 +60,14 @@ BASELINE_THRESHOLD = 0.25  # the TF-IDF baseline's one threshold (its best singl
 
 def load_set(name: str, root: Path = DATA) -> list[dict]:
     """Import records (id, url, title, text, published, source, label) in arrival order."""
+    if name == "giveme5w1h-long":
+        from datetime import datetime
+        records = load_set("giveme5w1h", root)
+        dates: defaultdict[object, list[datetime]] = defaultdict(list)
+        for r in records:
+            dates[r["label"]].append(datetime.fromisoformat(r["published"]))
+        long = {k for k, d in dates.items() if (max(d) - min(d)).total_seconds() > LONG_DAYS * 86400}
+        return [r for r in records if r["label"] in long]
     if name == "giveme5w1h":
         rows = [json.loads(line) for line in (root / name / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
         rows.sort(key=lambda r: (r.get("date_publish") or "", r["id"]))
@@ -102,6 +123,30 @@ def precision_at_k(related: dict[str, list[str]], label: dict[str, object], k: i
     p = sum(sum(label[j] == label[i] for j in r) / len(r) for i, r in shown.items()) / len(shown)
     strict = sum(sum(label[j] == label[i] for j in r) / k for i, r in related.items()) / len(related)
     return {"p": p, "strict": strict, "listed": len(shown) / len(related)}
+
+
+def storyline_figures(exported: list[dict], long_days: float = LONG_DAYS) -> dict:
+    """Storylines against the labels: how many labelled events run longer than `long_days` (dates as
+    exported), how many of them lie in exactly one storyline, and the storylines' purity (share of
+    articles whose storyline's most common label is theirs) with BCubed P/R/F1 of storyline_id."""
+    from datetime import datetime
+    dates: defaultdict[object, list[datetime]] = defaultdict(list)
+    lines: defaultdict[object, set] = defaultdict(set)
+    for r in exported:
+        lines[r["meta"]["label"]].add(r.get("storyline_id"))
+        if r.get("published"):
+            dates[r["meta"]["label"]].append(datetime.fromisoformat(r["published"]))
+    long = [label for label, ds in dates.items() if (max(ds) - min(ds)).total_seconds() > long_days * 86400]
+    by_line: defaultdict[object, Counter] = defaultdict(Counter)
+    for r in exported:
+        by_line[r.get("storyline_id")][r["meta"]["label"]] += 1
+    purity = sum(c.most_common(1)[0][1] for c in by_line.values()) / max(1, len(exported))
+    labels = [r["meta"]["label"] for r in exported]
+    return {"long_events": len(long), "one_storyline": sum(len(lines[label]) == 1 for label in long),
+            "apart": {str(label): sorted(Counter(r.get("storyline_id") for r in exported if r["meta"]["label"] == label).values())
+                      for label in long if len(lines[label]) > 1},
+            "purity": purity, "bcubed": bcubed(labels, [r.get("storyline_id") for r in exported]),
+            "storylines": len(by_line), "multi_story": sum(1 for c in by_line.values() if sum(c.values()) > 1)}
 
 
 # --- ours: through import and export ---------------------------------------------------------------
@@ -171,10 +216,70 @@ def run_ours(records: list[dict], embedder, full: bool = True) -> dict:
     clusters = [r["story_id"] for r in exported]
     label = {r["id"]: r["meta"]["label"] for r in exported}
     related = {r["id"]: r["related"] for r in exported}
-    return {"bcubed": bcubed(labels, clusters), "pairwise": pairwise_f1(labels, clusters), "stories": len(set(clusters)),
-            "related": precision_at_k(related, label), "duplicates": sum(1 for r in exported if r["duplicate_of"]),
+    groups = {r["id"]: r["duplicate_of"] or r["id"] for r in exported}
+    return {"groups": groups, "bcubed": bcubed(labels, clusters), "pairwise": pairwise_f1(labels, clusters), "stories": len(set(clusters)),
+            "related": precision_at_k(related, label), "storylines": storyline_figures(exported), "duplicates": sum(1 for r in exported if r["duplicate_of"]),
             "understand_seconds": stage.seconds, "import_seconds": import_seconds, "export_seconds": export_seconds,
             "articles": len(exported), "records": len(records)}
+
+
+# --- the demo newsroom in shuffled orders ----------------------------------------------------------
+
+LOOK_ALIKE = ({"telvanta-customer-data-breach", "ostra-energy-cyberattack"},
+              {"halvern-brackwater-mill-fire", "lindqvist-northmere-cold-store-fire"})
+
+
+def demo_records() -> list[dict]:
+    """The demo's articles (fiction) as import records, dated as the demo dates them, with their story."""
+    from datetime import datetime, timedelta, timezone
+    from broadsheet.demo.content import load_articles
+    start = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+    return [{"id": a.slug, "url": f"https://{a.publisher}.example/{a.slug}", "title": a.title,
+             "text": "\n\n".join(a.paragraphs), "published": (start - timedelta(minutes=a.minutes_ago)).isoformat(),
+             "source": a.publisher, "label": a.story} for a in load_articles()]
+
+
+def place_one_by_one(engine, records: list[dict]) -> dict[str, str]:
+    """Parse, store and understand each record in its own batch (`broadsheet import`'s code path), in
+    the given order: every article is placed before the next is seen. Import id -> story id."""
+    from broadsheet.pipeline import stages, understand
+    from broadsheet.store import articles as article_store
+    from broadsheet.store import stories as story_store
+    for number, record in enumerate(records, start=1):
+        article = stages.article_from_record(json.dumps(record), number)
+        with engine.begin() as conn:
+            article_store.save_articles(conn, [article])
+            understand.understand_batch(engine, conn, [article])
+    with engine.connect() as conn:
+        placed = story_store.understood_range(conn, 0, 10**9)
+        redirects = story_store.redirect_map(conn, {u.story_id for u in placed})
+    return {u.import_id: redirects.get(u.story_id, u.story_id) for u in placed}
+
+
+def run_demo_orders(embedder, seeds: tuple[int, ...] = (0, 1, 2, 3, 4)) -> list[dict]:
+    """BCubed of the demo placed in shuffled orders, and the look-alike pairs found in one story."""
+    import random
+    from broadsheet.pipeline import understand
+    from broadsheet.store.db import open_database
+    records = demo_records()
+    label = {r["id"]: r["label"] for r in records}
+    out = []
+    for seed in seeds:
+        order = list(records)
+        random.Random(seed).shuffle(order)
+        with tempfile.TemporaryDirectory() as folder:
+            engine = open_database(f"sqlite:///{folder}/demo.db")
+            understand.configure(engine, embedder)
+            story_of = place_one_by_one(engine, order)
+            engine.dispose()
+        ids = sorted(story_of)
+        held: defaultdict[str, set] = defaultdict(set)
+        for i in ids:
+            held[story_of[i]].add(label[i])
+        mixed = [sorted(pair) for pair in LOOK_ALIKE if any(pair <= labels for labels in held.values())]
+        out.append({"seed": seed, "bcubed": bcubed([label[i] for i in ids], [story_of[i] for i in ids]),
+                    "mixed": mixed, "stories": len(held)})
+    return out
 
 
 # --- baseline: TF-IDF single pass ------------------------------------------------------------------
@@ -191,8 +296,9 @@ def _weights(tf: Counter, df: Counter, n: int) -> dict[str, float]:
     return {t: x / norm for t, x in w.items()}
 
 
-def run_baseline(records: list[dict], threshold: float = BASELINE_THRESHOLD) -> dict:
-    """Classic single-pass clustering: online IDF, cosine to centroids, one threshold."""
+def run_baseline(records: list[dict], threshold: float = BASELINE_THRESHOLD, groups: dict | None = None) -> dict:
+    """Classic single-pass clustering: online IDF, cosine to centroids, one threshold. Related: the
+    five nearest TF-IDF neighbours, and (given the copy groups) the same list under our rules."""
     df: Counter = Counter()
     centroids: list[Counter] = []
     norms: list[float] = []
@@ -220,7 +326,7 @@ def run_baseline(records: list[dict], threshold: float = BASELINE_THRESHOLD) -> 
     for i, vector in enumerate(vectors):
         for t, w in vector.items():
             postings[t].append((i, w))
-    related, label = {}, {}
+    related, label, ruled = {}, {}, {}
     for i, vector in enumerate(vectors):
         scores: Counter = Counter()
         for t, w in vector.items():
@@ -228,10 +334,33 @@ def run_baseline(records: list[dict], threshold: float = BASELINE_THRESHOLD) -> 
                 for j, wj in postings[t]:
                     scores[j] += w * wj
         scores.pop(i, None)
-        related[i] = [j for j, _ in scores.most_common(5)]
+        ranked = [j for j, _ in scores.most_common(50)]
+        related[i] = ranked[:5]
         label[i] = records[i]["label"]
-    return {"bcubed": bcubed(labels, clusters), "pairwise": pairwise_f1(labels, clusters),
-            "stories": len(set(clusters)), "related": precision_at_k(related, label)}
+        if groups is not None:
+            ruled[i] = _under_rules(i, ranked, records, groups)
+    out = {"bcubed": bcubed(labels, clusters), "pairwise": pairwise_f1(labels, clusters),
+           "stories": len(set(clusters)), "related": precision_at_k(related, label)}
+    if groups is not None:
+        out["related_rules"] = precision_at_k(ruled, label)
+    return out
+
+
+def _under_rules(i: int, ranked: list[int], records: list[dict], groups: dict) -> list[int]:
+    """A nearest-neighbour list under our related-article rules: no copy of the article, one item
+    per group of copies, at most two per outlet; five items."""
+    group = lambda j: groups.get(records[j]["id"], records[j]["id"])  # noqa: E731
+    seen, outlets, out = {group(i)}, Counter(), []
+    for j in ranked:
+        source = records[j]["source"]
+        if group(j) in seen or (source and outlets[source] >= 2):
+            continue
+        seen.add(group(j))
+        outlets[source] += 1
+        out.append(j)
+        if len(out) == 5:
+            break
+    return out
 
 
 # --- duplicates on the project's own test set ------------------------------------------------------
@@ -301,34 +430,59 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=None, help="folder caching MiniLM vectors between runs")
     parser.add_argument("--scale", type=int, default=100_000, help="length of the synthetic stream (0: skip)")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--before", type=Path, default=BEFORE, help="a JSON from --json on earlier code")
+    parser.add_argument("--orders", type=int, default=5, help="shuffled orders of the demo newsroom (0: skip)")
     args = parser.parse_args(argv)
     from broadsheet.nlp.embed import CachedEmbedder, load_embedder
     embedder = load_embedder(args.embeddings)
     if args.cache and embedder.dim:
         embedder = CachedEmbedder(embedder, args.cache)
     figures: dict = {"sets": {}}
-    print(f"{'set':<14} {'system':<9} {'B3 P':>6} {'B3 R':>6} {'B3 F1':>6} {'pair F1':>7} {'stories':>7} "
+    before = json.loads(args.before.read_text(encoding="utf-8")) if args.before and args.before.is_file() else {}
+    print(f"{'set':<16} {'system':<9} {'B3 P':>6} {'B3 R':>6} {'B3 F1':>6} {'pair F1':>7} {'stories':>7} "
           f"{'p@5':>6} {'strict':>6} {'listed':>6}")
     real_seconds = real_articles = 0.0
     for name in args.sets.split(","):
-        if not (DATA / name).is_dir():
+        if not (DATA / name.removesuffix("-long")).is_dir():
             print(f"{name}: skipped, {DATA / name} not found")
             continue
         records = load_set(name)
-        ours, base = run_ours(records, embedder), run_baseline(records)
+        ours = run_ours(records, embedder)
+        base = run_baseline(records, groups=ours.pop("groups"))
         figures["sets"][name] = {"ours": ours, "baseline": base}
-        for system, r in (("ours", ours), ("tfidf-1p", base)):
+        rows = [("ours", ours), ("before", before.get("sets", {}).get(name, {}).get("ours")), ("tfidf-1p", base)]
+        for system, r in rows:
+            if r is None:
+                continue
             p, rc, f = r["bcubed"]
             rel = r["related"]
-            print(f"{name:<14} {system:<9} {p:6.3f} {rc:6.3f} {f:6.3f} {r['pairwise']:7.3f} {r['stories']:7d} "
+            print(f"{name:<16} {system:<9} {p:6.3f} {rc:6.3f} {f:6.3f} {r['pairwise']:7.3f} {r['stories']:7d} "
                   f"{rel['p']:6.3f} {rel['strict']:6.3f} {rel['listed']:6.3f}")
-        print(f"{'':<14} understand {ours['articles'] / ours['understand_seconds']:.1f} articles/s "
+        for system, rel in (("tfidf-nn", base["related"]), ("tfidf-nn*", base["related_rules"])):
+            print(f"{name:<16} {system:<9} {'':>6} {'':>6} {'':>6} {'':>7} {'':>7} "
+                  f"{rel['p']:6.3f} {rel['strict']:6.3f} {rel['listed']:6.3f}")
+        line = ours["storylines"]
+        lp, lr, lf = line["bcubed"]
+        print(f"{'':<16} storylines: {line['long_events']} events covered for more than {LONG_DAYS:.0f} days, "
+              f"{line['one_storyline']} of them exactly one storyline; purity {line['purity']:.3f}, "
+              f"B3 P/R/F1 {lp:.3f}/{lr:.3f}/{lf:.3f}; {line['storylines']} storylines, "
+              f"{line['multi_story']} with more than one article")
+        print(f"{'':<16} understand {ours['articles'] / ours['understand_seconds']:.1f} articles/s "
               f"({ours['articles']} in {ours['understand_seconds']:.1f} s; whole import {ours['import_seconds']:.1f} s, "
               f"export {ours['export_seconds']:.1f} s; {ours['duplicates']} marked duplicate; "
               f"{ours['records'] - ours['articles']} records merged by URL)")
-        if name != "uci-news-head":
+        if name in ("giveme5w1h", "ecbplus"):
             real_seconds += ours["understand_seconds"]
             real_articles += ours["articles"]
+    if args.orders:
+        orders = run_demo_orders(embedder, tuple(range(args.orders)))
+        figures["demo_orders"] = orders
+        print("demo newsroom, one article per batch in shuffled orders (BCubed P/R/F1 against its story labels):")
+        for o in orders:
+            p, r, f = o["bcubed"]
+            print(f"  seed {o['seed']}: {p:.3f}/{r:.3f}/{f:.3f}, {o['stories']} stories; look-alike events mixed: "
+                  f"{o['mixed'] or 'never'}")
+        print(f"  lowest F1 {min(o['bcubed'][2] for o in orders):.3f}")
     if real_seconds:
         figures["articles_per_second"] = real_articles / real_seconds
         print(f"understand stage on full-text articles ({args.embeddings}): {real_articles / real_seconds:.1f} articles/s")

@@ -163,3 +163,52 @@ def test_articles_stored_before_the_stage_are_placed_with_the_next_batch(tmp_pat
     exported = _import(tmp_path, engine, records[4:])
     assert all(r["story_id"] for r in exported.values())
     assert exported["dam-0"]["story_id"] == exported["dam-3"]["story_id"]
+
+
+def test_principal_names_are_who_and_where_not_credits_or_datelines():
+    from collections import Counter
+
+    from broadsheet.nlp.principal import name_mentions, principal_names
+    text = ("PORT VARROW (Meridian Wire) - Ostra Energy said hackers took customer files.\n\n"
+            "Ostra's chief executive Anselm Rovik apologised. Ostra said it would not pay.\n\n- Meridian Wire")
+    found = name_mentions("Energy supplier Ostra says data stolen", text)
+    assert "meridian wire" not in found  # the agency in the dateline and the sign-off is no subject
+    assert found["ostra"] > found["anselm rovik"] and "port varrow" in found and "ostra energy" in found
+    assert "ostra's" not in found  # possessives fold into the name
+    assert name_mentions("Fed Official Says Weak Data Caused By Weather", "")["fed official says weak data"] == 0
+    df = Counter({"ostra": 3, "esterland": 90, "anselm rovik": 2})
+    assert principal_names(Counter({"ostra": 9, "esterland": 6, "anselm rovik": 1}), df, 100)[0] == "ostra"
+
+
+def _named(key: str, words: dict[str, float], names: dict[str, float]) -> Doc:
+    return Doc(key, lexical.hashed(words), lexical.hashed(names, lexical.ENTITY_DIM), None, None,
+               words, names, tuple(names))
+
+
+def test_look_alike_events_with_other_principal_names_stay_apart():
+    kind = _topic("breach", 5)  # what any data breach is written with
+    telvanta = {**kind, **_topic("mobile", 12)}
+    ostra = {**kind, **_topic("energy", 12)}
+    follow_up = {**kind, **_topic("energy", 8), **_topic("ransom", 4)}
+    for penalty, apart in ((0.0, False), (StoryParams().instance_penalty, True)):
+        index = StoryIndex(StoryParams(name_weight=0.0, instance_penalty=penalty))  # names' vector left out
+        index.place(_named("a", telvanta, {"telvanta": 1.0}))
+        second = index.place(_named("b", ostra, {"ostra": 1.0}))
+        third = index.place(_named("c", follow_up, {"ostra": 1.0, "greyfen": 0.5}))
+        assert second.created is apart and third.story == ("b" if apart else "a")
+
+
+def test_recluster_gives_the_same_stories_in_any_order():
+    import random
+
+    from broadsheet.nlp.recluster import recluster
+    docs = [_named(f"{t}{i}", {**_topic(t, 6), f"{t}x{i}": 0.4}, {t: 1.0}) for t in ("dam", "ferry", "quake")
+            for i in range(4)]
+    docs = [Doc(d.key, d.lexical, d.names, None, 1000.0 * n, d.terms, d.name_terms, d.principal_names)
+            for n, d in enumerate(docs)]
+    partitions = set()
+    for seed in range(5):
+        order = list(docs)
+        random.Random(seed).shuffle(order)
+        partitions.add(frozenset(frozenset(order[i].key for i in g) for g in recluster(order, StoryParams(), 0)))
+    assert len(partitions) == 1 and len(next(iter(partitions))) == 3

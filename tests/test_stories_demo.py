@@ -55,14 +55,15 @@ def test_demo_stories_hold_together(placed):
     from bench.stories import bcubed
     labels = [a.story for a in live]
     precision, recall, f1 = bcubed(labels, [found[a.slug].story_id for a in live])
-    # The first refresh fetches four days of news at once, in whatever order fetches finish, and
-    # single-pass assignment is order-sensitive: the two data-breach stories (written alike) may mix
-    # and an analysis piece may stand alone. In publication order the demo reaches about 0.97.
-    assert f1 >= 0.88 and precision >= 0.85, (precision, recall, f1)
+    # The first refresh fetches four days of news at once, in whatever order fetches finish; the
+    # stories around each batch are clustered again in publication order, so the order does not
+    # matter. Measured on the suite's lexical route: P 1.000, R 0.922, F1 0.959, 11 of 14 stories whole
+    # (with MiniLM: F1 0.986, 13 of 14). The look-alike events (two breaches, two fires) never mix.
+    assert f1 >= 0.959 - 0.01 and precision >= 1.0 - 0.01, (precision, recall, f1)
     stories: dict[str, set[str]] = {}
     for article in live:
         stories.setdefault(article.story, set()).add(found[article.slug].story_id)
-    assert sum(len(ids) == 1 for ids in stories.values()) >= 10, stories
+    assert sum(len(ids) == 1 for ids in stories.values()) >= 11 - 1, stories
 
 
 def test_the_refresh_keeps_every_new_articles_related_list(placed):

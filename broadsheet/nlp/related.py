@@ -16,6 +16,7 @@ import numpy as np
 from broadsheet.extract.furniture import is_furniture_line
 
 SAME_STORY_BONUS = 0.25
+SAME_STORYLINE_BONUS = 0.15  # an earlier or later development of the same subject, however long ago
 FLOOR = 0.35  # below this an item is not related enough to show
 PER_SOURCE = 2
 COPY_COSINE = 0.92  # lexically this close: a copy the duplicate stage did not link
@@ -31,6 +32,7 @@ class Candidate:
     source: str
     lexical: np.ndarray
     embedding: np.ndarray | None = None
+    storyline: str | None = None
 
 
 class RelatedPool:
@@ -49,6 +51,9 @@ class RelatedPool:
                 self.embedding[i], self.has_embedding[i] = c.embedding, True
         codes: dict[str, int] = {"": -1}
         self.stories = np.array([codes.setdefault(c.story or "", len(codes)) for c in candidates], dtype=np.int64)
+        lines: dict[str, int] = {"": -1}
+        self.lines = np.array([lines.setdefault(c.storyline or c.story or "", len(lines)) for c in candidates],
+                              dtype=np.int64)
         self.group_codes: dict[str, int] = {}
         self.groups = np.array([self.group_codes.setdefault(c.group, len(self.group_codes)) for c in candidates])
 
@@ -60,9 +65,10 @@ class RelatedPool:
             emb = self.embedding[rows] @ self.embedding.T
             both = self.has_embedding[rows][:, None] & self.has_embedding[None, :]
             score = np.where(both, 0.5 * lex + 0.5 * emb, lex)
-        stories = self.stories[rows]
+        stories, lines = self.stories[rows], self.lines[rows]
         same = (stories[:, None] == self.stories[None, :]) & (stories[:, None] >= 0)
-        return score + SAME_STORY_BONUS * same, lex
+        same_line = (lines[:, None] == self.lines[None, :]) & (lines[:, None] >= 0) & ~same
+        return score + SAME_STORY_BONUS * same + SAME_STORYLINE_BONUS * same_line, lex
 
     def rank_many(self, keys: list[str], allowed: np.ndarray | None = None, limit: int = 5,
                   chunk: int = 256) -> dict[str, list[str]]:

@@ -1,10 +1,20 @@
-"""Online story assignment: each article joins the best recent story or starts one, as it arrives.
+"""Story assignment: each article joins the best recent story or starts one as it arrives, and the
+stories around each batch are then re-clustered so that where an article ends up does not depend
+on the order articles arrived in.
 
 Stories are centroids (unit vectors plus the length of their sum) in dense matrices over a bounded
 window of recent stories. Candidates come from a cheap lexical route: an inverted index from each
 story's heaviest terms, plus the stories touched last; only those are scored, so placing an
 article costs the same at the hundred-thousandth as at the first. The score mixes lexical
 (hashed TF-IDF), name and embedding cosines and a soft time penalty.
+
+Two events of one kind (two data breaches, two fires) share most of their vocabulary; what tells
+them apart is who and where: the event's instance. An article's principal names (the most salient
+of its capitalised names, by mentions in its headline, lead and body) must appear somewhere in a
+story for the article to fit it without a penalty (`instance_penalty`).
+
+The order-independent step, re-clustering a window of articles, is in `recluster.py`; the
+principal names in `principal.py`.
 """
 
 from __future__ import annotations
@@ -44,6 +54,14 @@ class StoryParams:
     recent: int = 32  # the stories touched last are always candidates
     index_terms: int = 24  # heaviest centroid terms a story is found by
     query_terms: int = 12  # heaviest terms of the article used to look stories up
+    # Event instance: an article none of whose principal names any member of a story mentions is
+    # about another event of the same kind (another breach, another fire) and pays this share of its
+    # placing threshold (a headline alone is not judged so: its capitals are not reliably names).
+    instance_penalty: float = 0.3
+    principal_names: int = 5
+    refine_rounds: int = 6  # re-examination rounds of `recluster`
+    refine_margin: float = 0.02  # an article moves when another story fits it better by this much
+    storyline_margin: float = 0.1  # stories this far below the placing threshold are still one subject
 
 
 @dataclass
@@ -56,6 +74,14 @@ class Doc:
     embedding: np.ndarray | None = None
     when: float | None = None  # epoch seconds
     terms: dict[str, float] = field(default_factory=dict)  # TF-IDF weights, for the candidate route
+    name_terms: dict[str, float] = field(default_factory=dict)  # TF-IDF weights of its names
+    principal_names: tuple[str, ...] | None = None  # who and where it is about (`principal_names()`)
+
+    def principal(self, count: int = 3) -> tuple[str, ...]:
+        """Its principal names: given, else its heaviest name weights."""
+        if self.principal_names is not None:
+            return self.principal_names[:count]
+        return tuple(n for n, _ in sorted(self.name_terms.items(), key=lambda kv: (-kv[1], kv[0]))[:count])
 
 
 @dataclass
@@ -95,6 +121,8 @@ class StoryIndex:
         self.touched = np.zeros(capacity, np.int64)  # arrival tick of the last update, for the count cap
         self.tick = 0
         self.term_weight: dict[str, Counter] = {}
+        self.known: dict[str, Counter] = {}  # names the members mention: member counts
+        self.principals: dict[str, Counter] = {}  # the members' principal names: member counts
         self.indexed: dict[str, set[str]] = {}
         self.postings: defaultdict[str, set[str]] = defaultdict(set)
         self.recent: OrderedDict[str, None] = OrderedDict()
@@ -139,7 +167,17 @@ class StoryIndex:
             gap = np.maximum(gap, 0.0) / DAY
             score -= p.time_penalty * np.log1p(np.maximum(gap - p.time_scale_days, 0.0) / p.time_scale_days)
             score[gap > p.window_days] = -np.inf
+        if p.instance_penalty and len(doc.terms) >= p.short_terms:
+            score -= p.instance_penalty * self.threshold_for(doc) * self.other_instance(doc, slots)
         return score
+
+    def other_instance(self, doc: Doc, slots: np.ndarray) -> np.ndarray:
+        """1.0 for each story none of whose members mention any of the doc's principal names."""
+        principal = doc.principal(self.params.principal_names)
+        if not principal:
+            return np.zeros(len(slots))
+        known = [self.known.get(self.keys[j]) for j in slots]
+        return np.array([float(bool(k) and not any(n in k for n in principal)) for k in known])
 
     def place(self, doc: Doc) -> Placement:
         """Put the doc in its best story (or a new one named after it), merging stories it bridges."""
@@ -171,7 +209,8 @@ class StoryIndex:
         for name in ("lex", "name", "emb", "rep", "norms"):
             getattr(self, name)[i] = 0
         self.size[i], self.first[i], self.last[i], self.touched[i] = 0, np.nan, np.nan, self.tick
-        self.term_weight[key], self.indexed[key] = Counter(), set()
+        self.term_weight[key], self.indexed[key], self.known[key] = Counter(), set(), Counter()
+        self.principals[key] = Counter()
         return key
 
     def _touch(self, key: str) -> None:
@@ -203,6 +242,14 @@ class StoryIndex:
         self.size[i] += 1
         self.touched[i] = self.tick
         self.term_weight[key].update(doc.terms)
+        known = self.known[key]
+        known.update(doc.name_terms.keys())
+        principals = self.principals[key]
+        principals.update(doc.principal(self.params.principal_names))
+        if len(principals) > 8 * self.params.index_terms:
+            self.principals[key] = Counter(dict(principals.most_common(4 * self.params.index_terms)))
+        if len(known) > 32 * self.params.index_terms:  # bounded memory: rare names of a long story go
+            self.known[key] = Counter(dict(known.most_common(16 * self.params.index_terms)))
         self._reindex(key)
         self._touch(key)
         if doc.when is not None:
@@ -233,6 +280,57 @@ class StoryIndex:
             score += p.embedding_weight * float(self.emb[i] @ self.emb[j])
         return score
 
+    def subject_scores(self, key: str) -> np.ndarray:
+        """How alike a story and every story of the index are, however far apart in time (the
+        storyline score: the placing score between centroids, without its time penalty)."""
+        i, n, p = self.slot[key], len(self.keys), self.params
+        score = p.lexical_weight * (self.lex[:n] @ self.lex[i])
+        if p.name_weight:
+            score += p.name_weight * (self.name[:n] @ self.name[i])
+        if p.embedding_weight and self.embedding_dim:
+            score += p.embedding_weight * (self.emb[:n] @ self.emb[i])
+        return score
+
+    def group_score(self, a: list[str], b: list[str]) -> float:
+        """The storyline score between two groups of stories: their article centroids (every
+        article counting once), without time."""
+        p = self.params
+        ia, ib = [self.slot[k] for k in a if k in self.slot], [self.slot[k] for k in b if k in self.slot]
+        if not ia or not ib:
+            return -np.inf
+        parts = [(p.lexical_weight, self.lex, 0), (p.name_weight, self.name, 1)]
+        if p.embedding_weight and self.embedding_dim:
+            parts.append((p.embedding_weight, self.emb, 2))
+        score = 0.0
+        for weight, matrix, k in parts:
+            sa = _unit((matrix[ia] * self.norms[ia, k][:, None]).sum(0))
+            sb = _unit((matrix[ib] * self.norms[ib, k][:, None]).sum(0))
+            score += weight * float(sa @ sb)
+        return score
+
+    def storyline_threshold(self) -> float:
+        """Two stories this alike are one subject: the placing threshold of a full article, less a
+        margin, since the stories of a storyline are its different developments."""
+        with_embedding = self.embedding_dim and self.params.embedding_weight
+        base = self.params.threshold if with_embedding else self.params.lexical_threshold
+        return base - self.params.storyline_margin
+
+    def same_subject(self, a: str, b: str) -> bool:
+        """Whether two stories are about the same who and where: each mentions one of the other's
+        principal names (two breaches at two companies are two storylines). A story of one article
+        is not judged so: one article's most salient names are too often a credit or a caption."""
+        if min(self.size[self.slot[a]], self.size[self.slot[b]]) < 2:
+            return True
+        pa, pb = self.story_principal(a), self.story_principal(b)
+        if not (pa and pb):
+            return True  # nothing to tell them apart by
+        return any(n in self.known[b] for n in pa) and any(n in self.known[a] for n in pb)
+
+    def story_principal(self, key: str) -> list[str]:
+        """A story's principal names: those most of its articles are about."""
+        counts = self.principals.get(key, Counter())
+        return [n for n, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:self.params.principal_names]]
+
     def threshold_for(self, doc: Doc) -> float:
         """The placing threshold: lower on the cheap route, where the embedding term is missing."""
         with_embedding = doc.embedding is not None and self.embedding_dim and self.params.embedding_weight
@@ -256,6 +354,8 @@ class StoryIndex:
         self.first[i] = np.fmin(self.first[i], self.first[j])
         self.last[i] = np.fmax(self.last[i], self.last[j])
         self.term_weight[key].update(self.term_weight[other])
+        self.known[key].update(self.known.get(other, Counter()))
+        self.principals[key].update(self.principals.get(other, Counter()))
         self.evict(other)
         self._reindex(key)
 
@@ -267,6 +367,8 @@ class StoryIndex:
             if not self.postings[term]:
                 del self.postings[term]
         self.term_weight.pop(key, None)
+        self.known.pop(key, None)
+        self.principals.pop(key, None)
         self.recent.pop(key, None)
         last = len(self.keys) - 1
         if i != last:
@@ -310,7 +412,7 @@ class StoryIndex:
         return first, second
 
 
-def _combined(docs: list[Doc], params: StoryParams, embedding_dim: int) -> list[np.ndarray]:
+def signal_matrices(docs: list[Doc], params: StoryParams, embedding_dim: int) -> list[np.ndarray]:
     """Per-signal matrices of the docs (rows), the embedding one only when every doc has one."""
     parts = [np.stack([d.lexical for d in docs]), np.stack([d.names for d in docs])]
     if embedding_dim and params.embedding_weight and all(d.embedding is not None for d in docs):
@@ -333,7 +435,7 @@ def split_groups(docs: list[Doc], params: StoryParams, embedding_dim: int, thres
     (as groups, they would not have been put together)."""
     if len(docs) < 2 * smallest:
         return None
-    parts = _combined(docs, params, embedding_dim)
+    parts = signal_matrices(docs, params, embedding_dim)
     weights = (params.lexical_weight, params.name_weight, params.embedding_weight)
     sim = sum(w * (m @ m.T) for w, m in zip(weights, parts))
     a, b = np.unravel_index(int(np.argmin(sim)), sim.shape)

@@ -22,30 +22,36 @@ SPAN = 1000  # articles arriving this many places before or after are candidates
 PAGE_SPAN = 400  # the same for one article page: a quicker read, the story's own articles still all in
 
 
-def candidate(item: Understood, originals: dict[str, Understood]) -> Candidate:
+def candidate(item: Understood, originals: dict[str, Understood], lines: dict[str, str] | None = None) -> Candidate:
     """An article as ranking sees it; a copy borrows its original's vectors."""
     source = originals.get(item.duplicate_of, item) if item.duplicate_of else item
     lex, _, embedding = vectors_of(source.terms, source.vector)
     return Candidate(key=item.id, story=item.story_id, group=item.duplicate_of or item.id,
-                     source=item.source_name, lexical=lex, embedding=embedding)
+                     source=item.source_name, lexical=lex, embedding=embedding,
+                     storyline=(lines or {}).get(item.story_id or "", item.story_id))
 
 
 def related_for_batch(engine: Engine, low: int, high: int, limit: int = 5, span: int = SPAN) -> dict[str, list[str]]:
-    """Related article ids for every placed article with arrival in [low, high]."""
+    """Related article ids for every placed article with arrival in [low, high]: candidates are the
+    articles that arrived near it, its story's, and those of its storyline's other stories at any
+    time (a subject covered for months reaches back to its first developments)."""
     with engine.connect() as conn:
         pool = story_store.understood_range(conn, low - span, high + span)
         by_id = {u.id: u for u in pool}
         stories = {u.story_id for u in pool if low <= u.arrival <= high}
         extra = story_store.originals_of_stories(conn, stories, exclude=set(by_id))
-    members = pool + extra
-    by_id.update({u.id: u for u in extra})
-    ranking = RelatedPool([candidate(u, by_id) for u in members])
+        by_id.update({u.id: u for u in extra})
+        earlier = story_store.storyline_originals(conn, stories, exclude=set(by_id))
+        by_id.update({u.id: u for u in earlier})
+        members = pool + extra + earlier
+        lines = story_store.storylines_of(conn, {u.story_id for u in members if u.story_id})
+    ranking = RelatedPool([candidate(u, by_id, lines) for u in members])
     arrivals = np.array([u.arrival for u in members])
     codes: dict[str | None, int] = {}
-    stories_of = np.array([codes.setdefault(u.story_id, len(codes)) for u in members])
+    lines_of = np.array([codes.setdefault(lines.get(u.story_id, u.story_id), len(codes)) for u in members])
     targets = [u for u in pool if low <= u.arrival <= high]
     allowed = ((np.abs(arrivals[None, :] - np.array([u.arrival for u in targets])[:, None]) <= span)
-               | (stories_of[None, :] == np.array([codes[u.story_id] for u in targets])[:, None]))
+               | (lines_of[None, :] == np.array([codes[lines.get(u.story_id, u.story_id)] for u in targets])[:, None]))
     return ranking.rank_many([u.id for u in targets], allowed, limit)
 
 
@@ -86,6 +92,7 @@ def export_fields(engine: Engine, chunk: list[Article]) -> dict[str, dict]:
     with engine.connect() as conn:
         placed = {u.id: u for u in story_store.understood_range(conn, min(arrivals), max(arrivals))}
         redirects = story_store.redirect_map(conn, {u.story_id for u in placed.values()})
+        lines = story_store.storylines_of(conn, {redirects.get(u.story_id, u.story_id) for u in placed.values()})
         wanted = {i for ids in related.values() for i in ids}
         wanted |= {u.duplicate_of for u in placed.values() if u.duplicate_of}
         public = story_store.export_ids(conn, wanted)
@@ -94,7 +101,8 @@ def export_fields(engine: Engine, chunk: list[Article]) -> dict[str, dict]:
         item = placed.get(article.id)
         if item is None:
             continue
-        out[article.id] = {"story_id": redirects.get(item.story_id, item.story_id),
+        story = redirects.get(item.story_id, item.story_id)
+        out[article.id] = {"story_id": story, "storyline_id": lines.get(story, story),
                            "duplicate_of": public.get(item.duplicate_of) if item.duplicate_of else None,
                            "related": [public.get(i, i) for i in related.get(article.id, [])]}
     return out

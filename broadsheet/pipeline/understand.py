@@ -3,16 +3,19 @@
 Runs on each newly stored batch, in arrival order, inside the batch's own transaction, so a
 batch is stored and understood together or not at all. Idempotent: an article that already
 has a story is left alone. The online state (document frequencies, recent story centroids,
-recent fingerprints) lives in memory per database and is rebuilt from the store when another
-writer moved it on, so placing an article never re-clusters anything.
+recent fingerprints, storylines) lives in memory per database and is rebuilt from the store when
+another writer moved it on. Each article is placed online; then the batch's stories and their
+neighbours (a bounded window) are clustered again in publication order, so that the stories do not
+depend on the order articles arrived in, and the touched stories are linked into storylines.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,6 +27,8 @@ from broadsheet.model import Article
 from broadsheet.nlp import terms as lexical
 from broadsheet.nlp.dedup import DuplicateIndex, fingerprint
 from broadsheet.nlp.embed import Embedder, embedding_text, load_embedder
+from broadsheet.nlp.principal import name_mentions, principal_names
+from broadsheet.nlp.recluster import recluster
 from broadsheet.nlp.stories import Doc, StoryIndex, StoryParams
 from broadsheet.store import stories as story_store
 from broadsheet.store.schema import articles
@@ -33,6 +38,8 @@ REBUILD_ARTICLES = 20_000  # newest placed articles read back to rebuild story c
 REBUILD_TEXTS = 5_000  # newest originals re-fingerprinted for near-duplicate search
 BACKLOG = 500  # unplaced older articles (stored before this stage existed) taken along with each batch
 NAME_PREFIX = "@"  # names share the term_stats table with words
+WINDOW_ARTICLES = 4000  # articles re-clustered after a batch: its stories and their neighbours, at most
+NEIGHBOUR_SHARE = 0.5  # a story scoring this share of the placing threshold with a touched one is a neighbour
 
 
 @dataclass
@@ -53,6 +60,15 @@ def vectors_of(terms: dict, vector: bytes | None) -> tuple[np.ndarray, np.ndarra
     names = lexical.hashed(terms.get("n", {}), lexical.ENTITY_DIM)
     embedding = np.frombuffer(vector, dtype=np.float16).astype(np.float32) if vector else None
     return lex, names, embedding
+
+
+def stored_terms(counts: Counter, mentions: Counter, weights: dict, name_weights: dict,
+                 principal: tuple[str, ...]) -> dict:
+    """What is kept per article: the heaviest weights (to rebuild vectors as they were) and their raw
+    counts (to weigh them again with today's document frequencies, whatever the arrival order)."""
+    words, names = lexical.top_terms(weights), lexical.top_terms(name_weights, 24)
+    return {"w": words, "n": names, "c": {t: counts[t] for t in words}, "m": {n: mentions[n] for n in names},
+            "p": list(principal)}
 
 
 def _epoch(when) -> float | None:
@@ -91,6 +107,10 @@ class Understander:
                 self.rep_of[item.story_id] = item.id
         for article_id, title, text, published in story_store.recent_texts(conn, REBUILD_TEXTS):
             self.duplicates.add(article_id, fingerprint(title, text), _epoch(published))
+        self.line_of: dict[str, str] = {}
+        self.line_members: defaultdict[str, set[str]] = defaultdict(set)
+        for story, line in story_store.storylines_of(conn, self.index.keys).items():
+            self._set_line(story, line)
         self.batches = state.get("batches", 0.0)
 
     def ensure_current(self, conn: Connection) -> None:
@@ -155,6 +175,7 @@ class Understander:
         stored = self._stored_originals(conn, (set(original_of.values()) | set(replaces.values())) - batch_ids)
         story_of = {key: row.story_id for key, row in stored.items()}
         df_added: Counter = Counter()
+        signals = self._count_batch(originals, df_added)
         redirect: dict[str, str] = {}
         rows, touched, merges = [], set(), []
         sizes_before: dict[str, int] = {}
@@ -165,7 +186,7 @@ class Understander:
                 if article.id in replaces:
                     row = self._take_over(article, stored[replaces[article.id]], story_of, report)
                 else:
-                    row = self._place(article, original_of, story_of, embeddings.get(article.id), df_added, report,
+                    row = self._place(article, original_of, story_of, embeddings.get(article.id), signals, report,
                                       merges, redirect)
             except Exception as exc:  # one article failing never aborts the batch; it is retried later
                 report.errors.append(f"understand: article {article.id}: {exc}")
@@ -183,8 +204,10 @@ class Understander:
         for into, other in merges:
             story_store.merge_story(conn, _resolve(redirect, into), other)
         touched = {_resolve(redirect, s) for s in touched}
-        touched |= self._split_grown(conn, touched, sizes_before, report)
+        touched |= self._consolidate(conn, touched, report)
+        touched |= self._split_grown(conn, touched & set(self.index.slot), sizes_before, report)
         story_store.refresh_stories(conn, touched, {s: self.rep_of[s] for s in touched if s in self.rep_of})
+        self._link_storylines(conn, touched)
         story_store.add_term_stats(conn, dict(df_added))
         self.batches += 1
         story_store.write_state(conn, {"documents": float(self.documents), "batches": self.batches})
@@ -208,11 +231,9 @@ class Understander:
                 "vector": old.vector, "size_before": self._size(old.story_id)}
 
     def _place(self, article: Article, original_of: dict[str, str], story_of: dict[str, str],
-               embedding: np.ndarray | None, df_added: Counter, report: UnderstandReport,
+               embedding: np.ndarray | None, signals: dict[str, tuple[Counter, Counter]], report: UnderstandReport,
                merges: list[tuple[str, str]], redirect: dict[str, str]) -> dict:
         """Decide one article: a copy follows its original's story, an original is placed online."""
-        counts = lexical.term_counts(article.title, article.text)
-        found_names = lexical.names(f"{article.title}\n{article.text}")
         if article.id in original_of:
             original = original_of[article.id]
             story = _resolve(redirect, story_of.get(original, original))
@@ -220,15 +241,11 @@ class Understander:
             report.duplicates += 1
             return {"id": article.id, "story_id": story, "duplicate_of": original, "terms": {}, "vector": None,
                     "size_before": self._size(story)}
-        self.documents += 1
-        new_terms = list(counts) + [NAME_PREFIX + n for n in found_names]
-        lexical.update_counts(self.df, new_terms)
-        df_added.update(new_terms)
-        weights = lexical.tfidf(counts, self.df, self.documents)
-        name_weights = lexical.tfidf({NAME_PREFIX + n: 1 for n in found_names}, self.df, self.documents)
-        name_weights = {k[len(NAME_PREFIX):]: v for k, v in name_weights.items()}
+        counts, mentions = signals[article.id]
+        weights, name_weights, principal = self._weigh(counts, mentions)
         doc = Doc(article.id, lexical.hashed(weights), lexical.hashed(name_weights, lexical.ENTITY_DIM), embedding,
-                  _epoch(article.published_at or article.fetched_at), weights)
+                  _epoch(article.published_at or article.fetched_at), weights,
+                  lexical.top_terms(name_weights, 24), principal)
         placement = self.index.place(doc)
         if placement.title_changed:
             self.rep_of[placement.story] = article.id
@@ -242,12 +259,150 @@ class Understander:
         report.new_stories += placement.created
         return {"id": article.id, "story_id": placement.story, "duplicate_of": None,
                 "size_before": self._size(placement.story) - 1,
-                "terms": {"w": lexical.top_terms(weights), "n": lexical.top_terms(name_weights, 24)},
+                "terms": stored_terms(counts, mentions, weights, name_weights, principal),
                 "vector": embedding.astype(np.float16).tobytes() if embedding is not None else None}
 
 
+    def _count_batch(self, originals: list[Article], df_added: Counter) -> dict[str, tuple[Counter, Counter]]:
+        """Words and names of the batch's first copies, counted into the document frequencies before
+        any is weighed, so that the order of a batch changes no weight."""
+        signals = {}
+        for article in originals:
+            counts, mentions = lexical.term_counts(article.title, article.text), name_mentions(article.title, article.text)
+            new_terms = list(counts) + [NAME_PREFIX + n for n in mentions]
+            lexical.update_counts(self.df, new_terms)
+            df_added.update(new_terms)
+            self.documents += 1
+            signals[article.id] = (counts, mentions)
+        return signals
+
+    def _weigh(self, counts: dict, mentions: dict) -> tuple[dict, dict, tuple[str, ...]]:
+        """TF-IDF weights of words and names, and the principal names, with today's frequencies."""
+        weights = lexical.tfidf(counts, self.df, self.documents)
+        prefixed = {NAME_PREFIX + n: c for n, c in mentions.items()}
+        name_weights = {k[len(NAME_PREFIX):]: v for k, v in lexical.tfidf(prefixed, self.df, self.documents).items()}
+        name_df = {n: self.df.get(NAME_PREFIX + n, 0) for n in mentions}
+        principal = principal_names(Counter(mentions), name_df, self.documents, self.params.principal_names)
+        return weights, name_weights, principal
+
     def _size(self, story: str) -> int:
         return int(self.index.size[self.index.slot[story]]) if story in self.index.slot else 0
+
+    # --- order-independent re-clustering ----------------------------------------------------------
+    def _neighbourhood(self, touched: set[str]) -> list[str]:
+        """The touched stories and the stories near them (no matter how far back), newest touched
+        first, up to WINDOW_ARTICLES articles: the window re-clustered after a batch."""
+        index, p = self.index, self.params
+        present = [s for s in touched if s in index.slot]
+        if not present:
+            return []
+        rows = np.array([index.slot[s] for s in present])
+        n = len(index.keys)
+        near = p.lexical_weight * (index.lex[rows] @ index.lex[:n].T) + p.name_weight * (index.name[rows] @ index.name[:n].T)
+        if p.embedding_weight and self.embedder.dim:
+            near += p.embedding_weight * (index.emb[rows] @ index.emb[:n].T)
+        floor = p.threshold if self.embedder.dim and p.embedding_weight else p.lexical_threshold
+        best = near.max(0)
+        chosen = sorted(present, key=lambda s: -index.touched[index.slot[s]])
+        chosen += [index.keys[j] for j in np.argsort(-best) if best[j] >= NEIGHBOUR_SHARE * floor
+                   and index.keys[j] not in touched]
+        window, total = [], 0
+        for story in chosen:
+            total += int(index.size[index.slot[story]])
+            if total > WINDOW_ARTICLES and window:
+                break
+            window.append(story)
+        return window
+
+    def _consolidate(self, conn: Connection, touched: set[str], report: UnderstandReport) -> set[str]:
+        """Cluster the batch's stories and their neighbours again, independently of arrival order, and
+        move what moved: articles change story, stories emptied redirect to where most of theirs went,
+        new groups open under their oldest article's id. Returns the story ids to refresh."""
+        window = self._neighbourhood(touched)
+        if not window:
+            return set()
+        members = story_store.members_of_stories(conn, window)
+        items = [u for story in window for u in members.get(story, [])]
+        if len(items) < 2:
+            return set()
+        docs = [self._doc(u, reweigh=True) for u in items]
+        groups = [[items[i] for i in g] for g in recluster(docs, self.params, self.embedder.dim)]
+        current = {u.id: u.story_id for u in items}
+        names = _name_groups(groups, current, set(window))
+        moved_from: dict[str, Counter] = {}
+        changed: set[str] = set()
+        for group, story in zip(groups, names):
+            movers = [u.id for u in group if current[u.id] != story]
+            if movers:
+                story_store.move_articles(conn, movers, story)
+                changed.add(story)
+                for u in group:
+                    if current[u.id] != story:
+                        moved_from.setdefault(current[u.id], Counter())[story] += 1
+        kept = set(names)
+        for story, where in moved_from.items():
+            changed.add(story)
+            if story not in kept and story_store.story_size(conn, story) == 0:
+                story_store.merge_story(conn, where.most_common(1)[0][0], story)
+                report.merged += 1
+        report.split += sum(1 for story in names if story not in current.values())
+        if not changed:
+            return set()
+        for story in window:
+            if story in self.index.slot:
+                self.index.evict(story)
+            self.rep_of.pop(story, None)
+        for group, story in zip(groups, names):
+            self.rep_of[story] = self.index.restore(story, [self._doc(u) for u in group])
+        return changed | kept
+
+    # --- storylines -------------------------------------------------------------------------------
+    def _link_storylines(self, conn: Connection, stories: set[str]) -> None:
+        """Join each touched story's storyline to the storyline most like it at any distance in time,
+        when the two, taken whole, would be one story but for the time between them (a margin
+        below the placing threshold: a storyline's stories are its different developments)."""
+        index = self.index
+        threshold = index.storyline_threshold()
+        for story in sorted(s for s in stories if s in index.slot):
+            line = self._line(story)
+            scores = index.subject_scores(story)
+            scores[index.slot[story]] = -np.inf
+            near = [index.keys[j] for j in np.argsort(-scores)[:8] if scores[j] >= threshold]
+            lines = [l for l in dict.fromkeys(self._line(k) for k in near) if l != line]
+            mine = self._line_stories(line)
+            scored = [(index.group_score(mine, self._line_stories(l)), l) for l in lines
+                      if any(index.same_subject(story, k) for k in near if self.line_of.get(k) == l)]
+            if not scored or max(scored)[0] < threshold:
+                continue
+            other_line = max(scored)[1]
+            theirs = self._line_stories(other_line)
+            older = min(index.first[index.slot[k]] for k in theirs) < min(index.first[index.slot[k]] for k in mine)
+            keep, drop = (other_line, line) if older else (line, other_line)  # the older storyline keeps its id
+            story_store.join_storylines(conn, keep, drop)
+            for member in list(self.line_members.get(drop, ())):
+                self._set_line(member, keep)
+        if len(self.line_of) > 2 * self.params.max_stories:  # stories gone from the index are forgotten
+            for story in [s for s in self.line_of if s not in index.slot]:
+                self.line_members[self.line_of.pop(story)].discard(story)
+
+    def _line(self, story: str) -> str:
+        """A story's storyline (a story nobody linked yet is its own)."""
+        if story not in self.line_of:
+            self._set_line(story, story)
+        return self.line_of[story]
+
+    def _set_line(self, story: str, line: str) -> None:
+        old = self.line_of.get(story)
+        if old is not None:
+            self.line_members[old].discard(story)
+            if not self.line_members[old]:
+                del self.line_members[old]
+        self.line_of[story] = line
+        self.line_members[line].add(story)
+
+    def _line_stories(self, line: str) -> list[str]:
+        """The stories of a storyline still in the index."""
+        return sorted(k for k in self.line_members.get(line, ()) if k in self.index.slot)
 
     def _split_grown(self, conn: Connection, touched: set[str], sizes_before: dict[str, int],
                      report: UnderstandReport) -> set[str]:
@@ -269,11 +424,20 @@ class Understander:
             report.split += 1
         return created
 
-    def _doc(self, item: story_store.Understood) -> Doc:
-        lex, names, embedding = vectors_of(item.terms, item.vector)
+    def _doc(self, item: story_store.Understood, reweigh: bool = False) -> Doc:
+        """An article as the story index sees it; `reweigh` weighs its stored counts with today's
+        document frequencies (articles stored before counts were kept keep their weights)."""
+        terms = item.terms
+        embedding = vectors_of({}, item.vector)[2]
         if self.embedder.dim and (embedding is None or len(embedding) != self.embedder.dim):
             embedding = None
-        return Doc(item.id, lex, names, embedding, _epoch(item.when), item.terms.get("w", {}))
+        if reweigh and "c" in terms:
+            weights, name_weights, principal = self._weigh(terms["c"], terms.get("m", {}))
+        else:
+            weights, name_weights = terms.get("w", {}), terms.get("n", {})
+            principal = tuple(terms["p"]) if "p" in terms else None
+        return Doc(item.id, lexical.hashed(weights), lexical.hashed(name_weights, lexical.ENTITY_DIM), embedding,
+                   _epoch(item.when), weights, name_weights, principal)
 
 
 def _earlier(when: float | None, other: float | None) -> bool:
@@ -286,6 +450,26 @@ def _earlier(when: float | None, other: float | None) -> bool:
             return other % 86400 == 0 and when % 86400 != 0
         return when // 86400 < other // 86400
     return when < other - 60.0
+
+
+def _name_groups(groups: list[list[story_store.Understood]], current: dict[str, str], window: set[str]) -> list[str]:
+    """A story id for each re-clustered group: the window story most of its members were in (each
+    id going to one group, biggest overlaps first), else the id of its oldest member."""
+    overlaps = sorted(((count, -g, story) for g, group in enumerate(groups)
+                       for story, count in Counter(current[u.id] for u in group).items()), reverse=True)
+    names: dict[int, str] = {}
+    used: set[str] = set()
+    for _, g, story in overlaps:
+        if -g not in names and story not in used:
+            names[-g] = story
+            used.add(story)
+    for g, group in enumerate(groups):
+        if g not in names:
+            free = [u.id for u in group if u.id not in used and u.id not in window]
+            # Every member's id taken (its founder stays the name of the story it left): a derived id.
+            names[g] = free[0] if free else hashlib.sha256(f"story:{group[0].id}".encode()).hexdigest()[:32]
+            used.add(names[g])
+    return [names[g] for g in range(len(groups))]
 
 
 def _resolve(redirect: dict[str, str], story: str) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, select
 from broadsheet.model import Article
 from broadsheet.store.articles import _article
 from broadsheet.store.schema import articles, stories
-from broadsheet.store.stories import Story
+from broadsheet.store.stories import Story, storyline_stories
 
 WINDOW = timedelta(days=4)  # stories quieter than this leave the front page
 HALF_LIFE_HOURS = 18.0  # a story's weight halves every 18 hours without new coverage
@@ -134,3 +134,23 @@ def story_coverage(engine: Engine, story_id: str) -> list[SourceCoverage]:
         if article.id in copies:
             group.copies[article.id] = copies[article.id]
     return sorted(groups.values(), key=lambda g: (-len(g.articles), g.name))
+
+
+@dataclass
+class Development:
+    """One story of a storyline, as the story page's storyline timeline shows it."""
+
+    story: Story
+    current: bool
+
+
+def storyline_timeline(engine: Engine, story: Story, limit: int = 30) -> list[Development]:
+    """The stories of the story's storyline, oldest first, the story itself marked; empty when it
+    stands alone."""
+    stories = storyline_stories(engine, story.storyline_id, limit)
+    if not any(s.id != story.id for s in stories):
+        return []
+    if not any(s.id == story.id for s in stories):
+        stories.append(story)
+    stories.sort(key=lambda s: (s.first_seen is None, s.first_seen or story.first_seen, s.id))
+    return [Development(s, s.id == story.id) for s in stories]

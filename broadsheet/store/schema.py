@@ -137,8 +137,10 @@ stories = Table(
     Column("article_count", Integer, nullable=False, default=0),
     Column("source_count", Integer, nullable=False, default=0),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("storyline_id", String(32)),  # the storyline it belongs to: its first story's id (migration 0012)
     Index("ix_stories_last_seen", "last_seen"),
     Index("ix_stories_updated_at", "updated_at"),
+    Index("ix_stories_storyline", "storyline_id"),
 )
 
 # A merged story's old id keeps resolving to the story that absorbed it.

@@ -28,6 +28,7 @@ class Story:
     last_seen: datetime | None
     article_count: int
     source_count: int
+    storyline_id: str | None = None  # the storyline it belongs to (its own id when it stands alone)
 
 
 @dataclass
@@ -162,7 +163,7 @@ def refresh_stories(conn: Connection, ids: Iterable[str], titles: dict[str, str]
             else:
                 values.setdefault("article_id", reps.get(story_id, story_id))
                 values.setdefault("title", rep_titles.get(values["article_id"], ""))
-                conn.execute(stories.insert().values(id=story_id, **values))
+                conn.execute(stories.insert().values(id=story_id, storyline_id=story_id, **values))
 
 
 def merge_story(conn: Connection, into: str, other: str) -> None:
@@ -188,6 +189,69 @@ def story_members(conn: Connection, story_id: str, limit: int = 256) -> list[Und
     query = (select(*_UNDERSTOOD_COLUMNS).where(articles.c.story_id == story_id)
              .where(articles.c.duplicate_of.is_(None)).order_by(articles.c.arrival.desc()).limit(limit))
     return sorted((_understood(r) for r in conn.execute(query)), key=lambda u: u.arrival)
+
+
+def members_of_stories(conn: Connection, story_ids: Sequence[str], per_story: int = 256) -> dict[str, list[Understood]]:
+    """The newest original articles of each story (at most `per_story`), oldest first."""
+    found: dict[str, list[Understood]] = {}
+    for chunk in in_chunks(list(story_ids)):
+        query = (select(*_UNDERSTOOD_COLUMNS).where(articles.c.story_id.in_(chunk))
+                 .where(articles.c.duplicate_of.is_(None)).order_by(articles.c.arrival.desc()))
+        for row in conn.execute(query):
+            members = found.setdefault(row.story_id, [])
+            if len(members) < per_story:
+                members.append(_understood(row))
+    return {story: members[::-1] for story, members in found.items()}
+
+
+def story_size(conn: Connection, story_id: str) -> int:
+    """How many articles (copies included) a story holds."""
+    return int(conn.execute(select(func.count()).select_from(articles).where(articles.c.story_id == story_id)).scalar())
+
+
+# --- storylines ----------------------------------------------------------------------------------
+
+def storylines_of(conn: Connection, story_ids: Iterable[str]) -> dict[str, str]:
+    """The storyline of each of these stories (stories without one are left out)."""
+    found: dict[str, str] = {}
+    for chunk in in_chunks(list(story_ids)):
+        found.update((r.id, r.storyline_id) for r in conn.execute(
+            select(stories.c.id, stories.c.storyline_id).where(stories.c.id.in_(chunk))) if r.storyline_id)
+    return found
+
+
+def join_storylines(conn: Connection, keep: str, other: str) -> None:
+    """Every story of storyline `other` joins storyline `keep`."""
+    conn.execute(update(stories).where(stories.c.storyline_id == other).values(storyline_id=keep))
+
+
+def storyline_stories(engine: Engine, storyline_id: str | None, limit: int = 50) -> list[Story]:
+    """The stories of a storyline, oldest first (the newest `limit`)."""
+    if not storyline_id:
+        return []
+    with engine.connect() as conn:
+        rows = conn.execute(select(stories).where(stories.c.storyline_id == storyline_id)
+                            .order_by(stories.c.first_seen.desc()).limit(limit)).all()
+    return [Story(**{k: r._mapping[k] for k in Story.__dataclass_fields__}) for r in reversed(rows)]
+
+
+def storyline_originals(conn: Connection, story_ids: Iterable[str], exclude: set[str], per_story: int = 50,
+                        stories_limit: int = 20) -> list[Understood]:
+    """Original articles of the other stories of these stories' storylines, at any time (the newest
+    `stories_limit` stories of each storyline, the newest `per_story` articles of each)."""
+    wanted = set(story_ids)
+    lines = set(storylines_of(conn, wanted).values())
+    kept: dict[str, list[str]] = {}
+    for chunk in in_chunks(sorted(lines)):
+        rows = conn.execute(select(stories.c.id, stories.c.storyline_id).where(stories.c.storyline_id.in_(chunk))
+                            .order_by(stories.c.last_seen.desc()))
+        for row in rows:
+            line = kept.setdefault(row.storyline_id, [])
+            if len(line) < stories_limit:
+                line.append(row.id)
+    others = [s for line in kept.values() for s in line if s not in wanted]
+    members = members_of_stories(conn, others, per_story)
+    return [u for story in others for u in members.get(story, []) if u.id not in exclude]
 
 
 def resolve_story_id(engine: Engine, story_id: str) -> str:

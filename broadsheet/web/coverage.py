@@ -58,7 +58,11 @@ def coverage_router(engine: Engine, config: Config, render: Callable[..., HTMLRe
         if current != story_id:  # merged into another story: old links keep working
             return RedirectResponse(f"/stories/{current}", status_code=301)
         item = story_store.get_story(engine, story_id)
+        storyline = coverage.storyline_timeline(engine, item)
         return render(request, "story.html", story=item, groups=coverage.story_coverage(engine, story_id),
+                      storyline=storyline, earlier=sum(1 for d in storyline if not d.current
+                                                       and d.story.first_seen and item.first_seen
+                                                       and d.story.first_seen < item.first_seen),
                       ai=story_panel(engine, config, story_id, q, length),
                       comments=comments_section(request, "story", story_id))
 

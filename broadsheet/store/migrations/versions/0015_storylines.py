@@ -1,14 +1,14 @@
 """Storylines: a subject covered for weeks or months (a trial, a war, a strike) links its stories.
 Each story names its storyline (the id of the storyline's first story; a story alone is its own).
 
-Revision ID: 0012_storylines
-Revises: 0011_related_lists
+Revision ID: 0015_storylines
+Revises: 0014_work_leases
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_storylines"
-down_revision = "0011_related_lists"
+revision = "0015_storylines"
+down_revision = "0014_work_leases"
 branch_labels = None
 depends_on = None
 

@@ -136,7 +136,8 @@ def pipeline_records(uci_story_step: int = 1) -> dict[str, tuple[list[dict], dic
     all_uci = uci_rows()
     kept = set(sorted({r["STORY"] for r in all_uci})[::uci_story_step])
     rows = sorted((r for r in all_uci if r["STORY"] in kept), key=lambda r: (int(r["TIMESTAMP"]), int(r["ID"])))
-    uci = [{"id": r["ID"], "url": r["URL"].replace("\\", ""),  # CSV backslash escapes undone "title": r["TITLE"], "text": r["TITLE"], "source": r["PUBLISHER"],
+    # The CSV escapes punctuation with a backslash in some URLs: undone (the URL policy refuses backslashes).
+    uci = [{"id": r["ID"], "url": r["URL"].replace("\\", ""), "title": r["TITLE"], "text": r["TITLE"], "source": r["PUBLISHER"],
             "published": datetime.fromtimestamp(int(r["TIMESTAMP"]) / 1000, timezone.utc).isoformat()} for r in rows]
     return {"bbc": (bbc, bbc_gold), "uci-news-head": (uci, {r["ID"]: UCI_SECTIONS[r["CATEGORY"]] for r in rows})}
 

@@ -177,8 +177,10 @@ def test_every_response_carries_the_security_headers(engine, config):
 
 
 def test_a_nul_in_a_stored_title_still_makes_a_valid_atom_feed(engine, config):
+    # PostgreSQL text cannot hold a NUL at all; the other XML-illegal characters it stores as they come.
+    title = "Bad\x0b title" if engine.dialect.name == "postgresql" else "Bad\x00\x0b title"
     with engine.begin() as conn:
-        article_store.save_articles(conn, [Article(id="n1", url="http://pub.example/n1", title="Bad\x00\x0b title",
+        article_store.save_articles(conn, [Article(id="n1", url="http://pub.example/n1", title=title,
                                                    text="Body\x01 text.", published_at=datetime.now(timezone.utc))])
     with AppServer(create_app(engine, config)) as base, httpx.Client(base_url=base) as http:
         body = http.get("/feed.atom").content
@@ -213,7 +215,7 @@ HOSTILE_REQUESTS = [
     ("/?page=%C2%B2", 200, "html"), ("/sources/9223372036854775808", 422, "html"),
     ("/sources/99999999999999999999/feed.atom", 422, "html"), ("/search?q=x&source=%C2%B2", 404, "html"),
     ("/search?q=x&source=99999999999999999999999&page=1", 404, "html"), ("/comments/99999999999999999999", 422, "html"),
-    ("/nowhere", 404, "html"), ("/entities/99999999999999999999", 400, "html"),
+    ("/nowhere", 404, "html"), ("/entities/99999999999999999999", 404, "html"),
     ("/api/articles?offset=9223372036854775807", 422, "json"), ("/api/articles?source_id=99999999999999999999", 422, "json"),
     ("/api/sources/99999999999999999999", 422, "json"), ("/api/entities/99999999999999999999", 422, "json"),
     ("/api/search?q=x&since=0001-01-01", 200, "json"), ("/api/search?q=x&until=9999-12-31T23:59:59-23:59", 200, "json"),

@@ -15,7 +15,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import Engine
 
+from broadsheet.api.params import MAX_ID
 from broadsheet.config import Config
+from broadsheet.errors import NotFound
 from broadsheet.model import Article
 from broadsheet.nlp.summarize import paragraph_number
 from broadsheet.pipeline import enrich, insight
@@ -151,6 +153,8 @@ def ai_router(engine: Engine, config: Config, render: Callable[..., HTMLResponse
 
     @router.get("/entities/{entity_id}", response_class=HTMLResponse)
     def entity(request: Request, entity_id: int) -> HTMLResponse:
+        if not 0 <= entity_id <= MAX_ID:  # no database can hold it: no such entity
+            raise NotFound(f"web: no entity {entity_id}")
         item = enrichment_store.get_entity(engine, entity_id)
         return render(request, "entity.html", entity=item, stories=entity_stories(engine, entity_id))
 

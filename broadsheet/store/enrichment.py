@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy.sql import bindparam
@@ -185,21 +186,20 @@ def entity_articles(engine: Engine, entity_id: int, limit: int = 100) -> list[tu
 
 def story_titles(engine: Engine, story_ids: Iterable[str]) -> dict[str, str]:
     """Headlines of these stories (their most representative article's)."""
-    wanted = sorted(set(story_ids))
-    found: dict[str, str] = {}
-    with engine.connect() as conn:
-        for chunk in in_chunks(wanted):
-            found.update(conn.execute(select(stories.c.id, stories.c.title).where(stories.c.id.in_(chunk))).all())
-    return found
+    return _column_by_id(engine, stories.c.id, stories.c.title, story_ids)
 
 
 def entity_kinds(engine: Engine, entity_ids: Iterable[int]) -> dict[int, str]:
     """The kind each of these entities is filed as (what most of its mentions across articles say)."""
-    wanted = sorted(set(entity_ids))
-    found: dict[int, str] = {}
+    return _column_by_id(engine, entities.c.id, entities.c.kind, entity_ids)
+
+
+def _column_by_id(engine: Engine, key: Any, column: Any, ids: Iterable[Any]) -> dict[Any, Any]:
+    """One column of the rows with these ids, read in chunks of a safe IN (...) size."""
+    found: dict[Any, Any] = {}
     with engine.connect() as conn:
-        for chunk in in_chunks(wanted):
-            found.update(conn.execute(select(entities.c.id, entities.c.kind).where(entities.c.id.in_(chunk))).all())
+        for chunk in in_chunks(sorted(set(ids))):
+            found.update(conn.execute(select(key, column).where(key.in_(chunk))).all())
     return found
 
 

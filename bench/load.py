@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import shutil
 import subprocess
@@ -26,6 +25,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
+import web  # noqa: E402
 from web import VOCAB, WEIGHTS, generate  # noqa: E402  (the same synthetic desk as bench/web.py)
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -50,20 +50,8 @@ def make_database(kind: str, folder: Path) -> tuple[str, callable]:
 
 def start_server(database: str, port: int, log: Path, workers: int = 1) -> subprocess.Popen:
     """`broadsheet serve` with the page cache off, its log kept to count pool timeouts."""
-    env = {**os.environ, "BROADSHEET_PAGE_CACHE_SECONDS": "0", "BROADSHEET_ARTICLE_CACHE_SECONDS": "0",
-           "BROADSHEET_EMBEDDINGS": "off"}
-    server = subprocess.Popen([sys.executable, "-m", "broadsheet", "--database", database, "serve", "--port",
-                               str(port), "--refresh-interval", "0", "--workers", str(workers)], stdout=subprocess.DEVNULL,
-                              stderr=log.open("wb"), env=env)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                return server
-        except httpx.TransportError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("load: the server did not start: " + log.read_text(errors="replace")[-2000:])
+    env = {"BROADSHEET_PAGE_CACHE_SECONDS": "0", "BROADSHEET_ARTICLE_CACHE_SECONDS": "0", "BROADSHEET_EMBEDDINGS": "off"}
+    return web.start_server(database, port, workers, env, log)
 
 
 async def load(urls: list[str], seconds: float, clients: int) -> dict:

@@ -118,11 +118,14 @@ def _understood(conn, batch, rng: random.Random, now: datetime) -> None:
                                              source_count=len({a.source_id for a in members}), updated_at=now))
 
 
-def start_server(database: str, port: int, workers: int, env: dict | None = None) -> subprocess.Popen:
+def start_server(database: str, port: int, workers: int, env: dict | None = None,
+                 log: Path | None = None) -> subprocess.Popen:
+    """`broadsheet serve` on this database, once /healthz answers; its stderr kept in `log` when given."""
     server = subprocess.Popen([sys.executable, "-m", "broadsheet", "--database", database, "serve", "--port",
                                str(port), "--refresh-interval", "0", "--workers", str(workers)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
-    deadline = time.monotonic() + 60
+                              stdout=subprocess.DEVNULL, stderr=log.open("wb") if log else subprocess.PIPE,
+                              env={**os.environ, **(env or {})})
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
@@ -130,7 +133,8 @@ def start_server(database: str, port: int, workers: int, env: dict | None = None
         except httpx.TransportError:
             time.sleep(0.2)
     server.kill()
-    raise SystemExit("bench: the server did not start: " + server.stderr.read().decode()[-2000:])
+    errors = log.read_text(errors="replace") if log else server.stderr.read().decode()
+    raise SystemExit("bench: the server did not start: " + errors[-2000:])
 
 
 def wrk(url: str, seconds: int, script: str | None = None) -> dict:

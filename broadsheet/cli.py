@@ -305,11 +305,10 @@ def _on_sigterm(_signum: int, _frame: object) -> None:
 
 
 def _shut_down() -> None:
-    """Stop what the process started besides its main thread: extraction workers, context threads."""
+    """Stop what the process started besides its main thread: the context's threads and its
+    extraction workers."""
     from broadsheet.context import close_installed
-    from broadsheet.pipeline.workers import shutdown_pool
     close_installed()
-    shutdown_pool()
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 
 Everything a process keeps between requests or passes lives here, built once and passed down:
 loaded models (embedder, NER), per-database state (the understand stage, the vector index), caches
-(passage indexes, LLM generators) and the queue of work that reads asked for but must not do
+(passage indexes, LLM generators), the extraction process pool and the queue of work that reads asked for but must not do
 themselves. `serve`, `demo`, `refresh` and the web workers each build one context and install it;
 library code reaches it through `current()` when no caller passed one, so the old per-module
 registries are gone and a test can install a fresh context of its own.
@@ -89,6 +89,12 @@ class Context:
             for slot in [s for s in self._shared if s[0] == kind and not (keep and keep(s[1]))]:
                 del self._shared[slot]
 
+    def take(self, kind: str) -> list[object]:
+        """Remove the objects of a kind and hand them over (to be shut down by the caller)."""
+        with self._lock:
+            slots = [s for s in self._shared if s[0] == kind]
+            return [self._shared.pop(s) for s in slots]
+
     def count(self, kind: str) -> int:
         """How many objects of a kind are kept (bounded caches)."""
         with self._lock:
@@ -109,7 +115,7 @@ class Context:
             return self._work
 
     def request_work(self, kind: str, article_id: str) -> None:
-        """Ask for work on an article ("enrich", "related"): queued, never done by the caller."""
+        """Ask for work ("enrich", "related", "digest"): queued, never done by the caller."""
         self.work.request(kind, article_id)
 
     def on_close(self, closer: Callable[[], None]) -> None:

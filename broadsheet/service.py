@@ -12,7 +12,7 @@ import uvicorn
 from sqlalchemy import Engine
 
 from broadsheet.config import Config
-from broadsheet.context import current, install
+from broadsheet.context import Context, current, install
 from broadsheet.nlp.embed import preload
 from broadsheet.pipeline.progress import Progress
 from broadsheet.pipeline.runner import refresh
@@ -66,6 +66,7 @@ def serve(engine: Engine, config: Config, refresh_interval: float | None = None)
     WAL mode serves readers in parallel) while this process alone refreshes the sources."""
     interval = config.refresh_interval if refresh_interval is None else refresh_interval
     context = install(current().derive(config, engine))  # models kept; caches and the work queue its own
+    asked_work_to_jobs(context, engine, config)
     loop = RefreshLoop(engine, config, interval) if interval > 0 else None
     if loop:
         loop.start()
@@ -94,6 +95,17 @@ def worker_app() -> object:
     from broadsheet.config import Config
     from broadsheet.store.db import make_engine
     config = Config(json.loads(os.environ[WORKER_SETTINGS]))
-    app = create_app(make_engine(config.resolved_database_url), config)
+    engine = make_engine(config.resolved_database_url)
+    app = create_app(engine, config)
+    asked_work_to_jobs(app.state.context, engine, config)
     preload(config.embeddings)
     return app
+
+
+def asked_work_to_jobs(context: Context, engine: Engine, config: Config) -> None:
+    """With a job engine, the work a page view asks for (enrichment, related lists, digests) is
+    queued as jobs for the workers; the web process itself then never writes."""
+    from broadsheet.jobs.engine import job_engine
+    if job_engine(config) == "procrastinate":
+        from broadsheet.jobs.tasks import AskedWork
+        context.work.sink = AskedWork(engine)

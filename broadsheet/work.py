@@ -1,4 +1,5 @@
-"""Work that a read asked for but must not do itself: enrich an article, rank its related list again.
+"""Work that a read asked for but must not do itself: enrich an article, rank its related list again,
+store a story's digest (summary, timeline, what each source adds).
 
 A GET renders what is stored and calls `request_work`; the work is done elsewhere. Embedded, that is
 one background thread owned by the process's context (and the refresh loop, which drains the same
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from broadsheet.context import Context
 
 log = logging.getLogger(__name__)
-KINDS = ("enrich", "related")
+KINDS = ("enrich", "related", "digest")
 BATCH = 100  # articles handled per call of a handler
 
 
@@ -45,7 +46,15 @@ def _related(context: "Context", ids: list[str]) -> None:
     retry_write(lambda: related.keep_related(context.engine, ids), "related")
 
 
-HANDLERS: dict[str, Callable[["Context", list[str]], None]] = {"enrich": _enrich, "related": _related}
+def _digest(context: "Context", items: list[str]) -> None:
+    from broadsheet.pipeline import insight
+    from broadsheet.store.db import retry_write
+    for item in items:  # "words:story:ID" (insight.digest_item): summaries a page view made for itself
+        retry_write(lambda item=item: insight.store_digest(context.engine, item), "digest")
+
+
+HANDLERS: dict[str, Callable[["Context", list[str]], None]] = {"enrich": _enrich, "related": _related,
+                                                                "digest": _digest}
 
 
 class WorkQueue:
@@ -134,6 +143,7 @@ class WorkQueue:
 
 
 def request_work(kind: str, article_id: str, context: "Context | None" = None) -> None:
-    """Ask for work on an article ("enrich" or "related"), to be done off the request."""
+    """Ask for work on an article ("enrich" or "related") or a digest ("digest", an
+    `insight.digest_item`), to be done off the request."""
     from broadsheet.context import current
     (context or current()).request_work(kind, article_id)

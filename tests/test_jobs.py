@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from procrastinate.jobs import Status
@@ -195,3 +196,36 @@ def test_the_jobs_of_a_dead_worker_are_queued_again_unless_a_copy_waits(pg):
     with engine.connect() as conn:
         states = dict(conn.execute(text("SELECT id, status || ':' || attempts FROM procrastinate_jobs")).all())
     assert states == {fetch: "todo:1", poll: "aborted:1", copy: "todo:0"}
+
+
+@needs_postgres
+def test_what_a_page_view_asks_for_becomes_one_job_per_item(pg):
+    from fastapi.testclient import TestClient
+
+    from broadsheet.context import Context
+    from broadsheet.pipeline import bulk
+    from broadsheet.service import asked_work_to_jobs
+    from broadsheet.store.schema import articles
+    from broadsheet.web.app import create_app
+    engine, config = pg
+    bulk.import_jsonl(engine, Path(__file__).parent / "fixtures" / "ai_story.jsonl")
+    with engine.begin() as conn:
+        conn.execute(articles.update().values(enriched=None))
+        article, story = conn.execute(text("SELECT id, story_id FROM articles WHERE story_id IS NOT NULL LIMIT 1")).one()
+    context = Context(config, engine)
+    asked_work_to_jobs(context, engine, config)
+    with TestClient(create_app(engine, config, context=context)) as client:
+        for _ in range(2):  # the second view asks again: no second job waits
+            assert client.get(f"/articles/{article}").status_code == 200
+            assert client.get(f"/stories/{story}").status_code == 200
+    queued = [(name, status) for name, status, _ in _jobs(engine)]
+    assert ("broadsheet.enrich_articles", "todo") in queued
+    digests = [lock for name, _, lock in _jobs(engine) if name == "broadsheet.store_digest"]
+    assert len(digests) == 1
+    with engine.connect() as conn:
+        item = conn.execute(text("SELECT args ->> 'item' FROM procrastinate_jobs "
+                                 "WHERE task_name = 'broadsheet.store_digest'")).scalar_one()
+        before = conn.execute(text("SELECT count(*) FROM story_digests")).scalar_one()
+    assert tasks.store_digest(tasks.Context(engine, config, None), item)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM story_digests")).scalar_one() == before + 1

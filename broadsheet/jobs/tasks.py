@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,7 @@ from broadsheet.errors import BroadsheetError, NotFound
 from broadsheet.extract.boilerplate import site_key
 from broadsheet.ingest.fetch import Fetcher
 from broadsheet.jobs.engine import advisory_xact_lock
-from broadsheet.pipeline import enrich, related, runner, sitelearn, stages, understand
+from broadsheet.pipeline import enrich, insight, related, runner, sitelearn, stages, understand
 from broadsheet.store import articles as article_store
 from broadsheet.store import enrichment as enrichment_store
 from broadsheet.store import sources as source_store
@@ -63,9 +64,14 @@ LEARN = Kind("broadsheet.learn_site", "articles", "site:{site}", "learn:{site}",
 PLACE = Kind("broadsheet.place_articles", "placement", "placement", "placement", priority=20)
 ENRICH = Kind("broadsheet.enrich_articles", "enrich")
 RELATED = Kind("broadsheet.rank_related", "enrich")
+DIGEST = Kind("broadsheet.store_digest", "enrich", queueing_lock="digest:{item}")
 ENQUEUE_DUE = Kind("broadsheet.enqueue_due", "schedule", priority=30)
 RETRY_STALLED = Kind("broadsheet.retry_stalled", "schedule", priority=30)
-KINDS = (POLL, FETCH, LEARN, PLACE, ENRICH, RELATED, ENQUEUE_DUE, RETRY_STALLED)
+KINDS = (POLL, FETCH, LEARN, PLACE, ENRICH, RELATED, DIGEST, ENQUEUE_DUE, RETRY_STALLED)
+# What a page view asks for (work.request_work) becomes one of these: at most one waits per item.
+ASKED = {"enrich": dataclasses.replace(ENRICH, queueing_lock="asked-enrich:{ids[0]}"),
+         "related": dataclasses.replace(RELATED, queueing_lock="asked-related:{ids[0]}")}
+ASKED_AGAIN = 60.0  # seconds a web process waits before asking for the same work again
 QUEUES = tuple(dict.fromkeys(k.queue for k in KINDS))
 RETRY = procrastinate.RetryStrategy(max_attempts=8, wait=1, exponential_wait=2)  # deadlocks, lost connections
 
@@ -229,6 +235,37 @@ def rank_related(ctx: Context, ids: list[str]) -> int:
     return related.keep_related(ctx.engine, ids)
 
 
+def store_digest(ctx: Context, item: str) -> bool:
+    """Store the digest (summary, timeline, additions) a page view made for itself."""
+    return insight.store_digest(ctx.engine, item)
+
+
+class AskedWork:
+    """The work queue's sink in web processes when a job engine runs the pipeline: what a read asks
+    for becomes a job, enqueued from the request (one short insert; a repeat within ASKED_AGAIN
+    seconds is not even tried, and the queueing lock refuses one already waiting)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._asked: dict[tuple[str, str], float] = {}
+
+    def __call__(self, kind: str, item: str) -> None:
+        now = time.monotonic()
+        if now - self._asked.get((kind, item), -ASKED_AGAIN) < ASKED_AGAIN:
+            return
+        if len(self._asked) > 10_000:
+            self._asked = {k: t for k, t in self._asked.items() if now - t < ASKED_AGAIN}
+        self._asked[(kind, item)] = now
+        try:
+            with self.engine.begin() as conn:
+                if kind == "digest":
+                    defer(conn, DIGEST, item=item)
+                else:
+                    defer(conn, ASKED[kind], ids=[item])
+        except Exception:  # the page is served anyway; the next view (or enqueue_due's sweep) asks again
+            log.exception("jobs: could not queue %s work for %s", kind, item)
+
+
 # --- the periodic jobs -----------------------------------------------------------------------------
 
 _DUE_PAGES = text("""
@@ -313,6 +350,10 @@ def register(app: procrastinate.App, ctx: Context) -> None:
     @task(RELATED)
     async def _related(ids: list[str]) -> int:
         return await asyncio.to_thread(rank_related, ctx, ids)
+
+    @task(DIGEST)
+    async def _digest(item: str) -> bool:
+        return await asyncio.to_thread(store_digest, ctx, item)
 
     tick = min(59, max(1, ctx.config.schedule_tick))
 

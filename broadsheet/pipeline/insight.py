@@ -5,7 +5,9 @@ backend, shown only when every sentence checks out against its cited source)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import TypeVar
 
 from sqlalchemy import Engine
 
@@ -18,9 +20,12 @@ from broadsheet.nlp.novelty import source_additions
 from broadsheet.nlp.summarize import DEFAULT_WORDS, Cited, SourceText, StorySummary, summarize_story
 from broadsheet.nlp.timeline import build_timeline
 from broadsheet.store import digests
+from broadsheet.work import request_work
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 ANSWER_CACHE = 32  # stories whose answer index (sentence and word-piece vectors) stays in memory
+REMEMBERED = 256  # digests and answers a process keeps for reads until the store has them
 ANSWERER = "answer-2"  # part of the answers' cache key: answers of an older answerer are not served
 
 
@@ -99,19 +104,64 @@ def summary_dicts(summary: StorySummary) -> list[dict]:
     return [{**asdict(c), "published": dates.get(c.article_id)} for c in summary.sentences]
 
 
-def digest(engine: Engine, scope: Scope, words: int = DEFAULT_WORDS) -> Digest:
-    """Summary, timeline and additions for a scope, from the cache when its signature still matches."""
+def digest(engine: Engine, scope: Scope, words: int = DEFAULT_WORDS, keep: bool = True) -> Digest:
+    """Summary, timeline and additions for a scope, from the store when its signature still matches.
+
+    A missing one is made now; `keep` stores it (the work that `store_digest` does), else a read
+    (a page view, which never writes) keeps it in the process's memory and asks for that work."""
     kind = f"digest:{DIGEST_VERSION}:{words}"
     cached = digests.read_digest(engine, scope.key, kind, scope.signature)
-    if cached is None:
-        docs = scope.docs
-        cached = {"summary": summary_dicts(summarize_story(docs, words)),
-                  "timeline": [{**asdict(d), "published": d.published.isoformat() if d.published else None}
-                               for d in build_timeline(docs)],
-                  "adds": [{"source": s.source, "additions": [asdict(a) for a in s.additions]}
-                           for s in source_additions(docs)]}
+    if cached is None and keep:
+        cached = _digest_data(scope.docs, words)
         digests.write_digest(engine, scope.key, kind, scope.signature, cached)
+    elif cached is None:
+        cached = _remembered("digest", (scope.key, kind, scope.signature), lambda: _digest_data(scope.docs, words))
+        request_work("digest", digest_item(scope, words))
     return Digest(cached["summary"], cached["timeline"], cached["adds"])
+
+
+def _digest_data(docs: list[SourceText], words: int) -> dict:
+    return {"summary": summary_dicts(summarize_story(docs, words)),
+            "timeline": [{**asdict(d), "published": d.published.isoformat() if d.published else None}
+                         for d in build_timeline(docs)],
+            "adds": [{"source": s.source, "additions": [asdict(a) for a in s.additions]}
+                     for s in source_additions(docs)]}
+
+
+def digest_item(scope: Scope, words: int) -> str:
+    """The work item that stores a scope's digest: "words:story:ID" or "words:article:ID"."""
+    return f"{words}:{'story' if scope.is_story else 'article'}:{scope.key}"
+
+
+def store_digest(engine: Engine, item: str) -> bool:
+    """Make and store the digest a read asked for (a `digest_item`); False when its scope is gone."""
+    words, kind, key = item.split(":", 2)
+    if kind == "story":
+        members = digests.story_articles(engine, key)
+        scope = Scope(key, members, digests.signature(members)) if members else None
+    else:
+        from broadsheet.errors import NotFound
+        from broadsheet.store.articles import get_article
+        try:
+            scope = scope_of(engine, get_article(engine, key))
+        except NotFound:
+            scope = None
+    if scope is None:
+        return False
+    digest(engine, scope, int(words), keep=True)
+    return True
+
+
+def _remembered(kind: str, key: tuple, build: Callable[[], T]) -> T:
+    """A value kept in the process's context, the oldest dropped past REMEMBERED of a kind: what
+    a read made for itself and must not store."""
+    from broadsheet.context import current
+    context = current()
+    if context.peek(kind, key) is None:
+        while context.count(kind) >= REMEMBERED:
+            oldest = context.oldest(kind)
+            context.drop(kind, keep=lambda k, oldest=oldest: k != oldest)
+    return context.shared(kind, key, build)
 
 
 def phrased_summary(config: Config, scope: Scope, summary: list[dict], words: int = DEFAULT_WORDS,
@@ -124,14 +174,18 @@ def phrased_summary(config: Config, scope: Scope, summary: list[dict], words: in
     return phrase_summary(generator, pool, words, wait)
 
 
-def ask(engine: Engine, config: Config, scope: Scope, question: str, wait: float | None = None) -> dict:
-    """Answer a question from a scope's sources: cached extractive answer, optionally phrased."""
+def ask(engine: Engine, config: Config, scope: Scope, question: str, wait: float | None = None,
+        keep: bool = False) -> dict:
+    """Answer a question from a scope's sources: the stored extractive answer, or one made now
+    (stored when `keep`, as the ask form's POST does; a page view keeps it in memory), optionally phrased."""
     question = " ".join(question.split())[:300]
     key = digests.answer_key(scope.key, f"{scope.signature}:{ANSWERER}", question)
     data = digests.read_answer(engine, key)
-    if data is None:
+    if data is None and keep:
         data = answer_of(_index(scope, config).answer(question))
         digests.write_answer(engine, key, scope.key, question, data)
+    elif data is None:
+        data = _remembered("answer", (key,), lambda: answer_of(_index(scope, config).answer(question)))
     data = dict(data)
     generator = generator_for(llm_settings(config))
     if generator is not None and data["passages"]:

@@ -14,10 +14,11 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
+from broadsheet.context import Context, current
+
 T = TypeVar("T")
 POOL_THRESHOLD = 16  # pages in a pass below which a thread is cheaper than the pool
-_pool: ProcessPoolExecutor | None = None
-_pool_size = 0
+POOL = "extraction-pool"  # the context's slot: one pool per process, shut down when the context closes
 
 
 def _warm() -> None:
@@ -30,23 +31,30 @@ def worker_count(setting: int) -> int:
     return setting if setting > 0 else (os.cpu_count() or 1)
 
 
-def get_pool(workers: int) -> ProcessPoolExecutor:
-    """The shared extraction pool (created on first use; forkserver, so no thread state is copied)."""
-    global _pool, _pool_size
-    if _pool is None or _pool_size != workers:
-        if _pool is not None:
-            _pool.shutdown(wait=False, cancel_futures=True)
-        context = multiprocessing.get_context("forkserver")
-        _pool, _pool_size = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_warm), workers
-    return _pool
+def get_pool(workers: int, context: Context | None = None) -> ProcessPoolExecutor:
+    """The process's extraction pool, kept in its context (created on first use; forkserver, so no
+    thread state is copied). Asked for another size, the old pool is shut down first."""
+    context = context or current()
+    if context.peek(POOL, workers) is None:
+        _shut(context.take(POOL), wait=False)
+    return context.shared(POOL, workers, lambda: _new_pool(workers, context))
 
 
-def shutdown_pool() -> None:
+def _new_pool(workers: int, context: Context) -> ProcessPoolExecutor:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"),
+                               initializer=_warm)
+    context.on_close(lambda: pool.shutdown(wait=True, cancel_futures=True))
+    return pool
+
+
+def _shut(pools: list, wait: bool) -> None:
+    for pool in pools:
+        pool.shutdown(wait=wait, cancel_futures=True)
+
+
+def shutdown_pool(context: Context | None = None) -> None:
     """Stop the workers (tests and a clean exit)."""
-    global _pool
-    if _pool is not None:
-        _pool.shutdown(wait=True, cancel_futures=True)
-        _pool = None
+    _shut((context or current()).take(POOL), wait=True)
 
 
 async def run_cpu(function: Callable[..., T], *args: object, use_pool: bool, workers: int) -> T:
@@ -62,7 +70,4 @@ async def run_cpu(function: Callable[..., T], *args: object, use_pool: bool, wor
 
 
 def _discard_pool() -> None:
-    global _pool
-    if _pool is not None:
-        _pool.shutdown(wait=False, cancel_futures=True)
-        _pool = None
+    _shut(current().take(POOL), wait=False)

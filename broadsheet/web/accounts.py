@@ -127,7 +127,8 @@ class Accounts:
         self.engine, self.config = engine, config
         from broadsheet.web.ratelimit import SharedRateLimiter  # counts in the database: every process agrees
         self.limiter = SharedRateLimiter(engine, limits or LIMITS)
-        self._secret: bytes | None = None
+        # Made (or read) now, at start-up: a page view that signs a form must not write.
+        self._secret = user_store.site_secret(engine, "csrf")
 
     def secure(self, request: Request) -> bool:
         """Cookies get the Secure flag (and the __Host- prefix) when the site is served over https."""
@@ -174,8 +175,6 @@ class Accounts:
     # --- CSRF --------------------------------------------------------------------------------
 
     def _sign(self, nonce: str) -> str:
-        if self._secret is None:
-            self._secret = user_store.site_secret(self.engine, "csrf")
         return hmac.new(self._secret, f"csrf:{nonce}".encode(), hashlib.sha256).hexdigest()
 
     def _signed_ok(self, value: str) -> bool:

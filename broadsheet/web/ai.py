@@ -21,6 +21,7 @@ from broadsheet.errors import NotFound
 from broadsheet.model import Article
 from broadsheet.nlp.summarize import paragraph_number
 from broadsheet.pipeline import enrich, insight
+from broadsheet.store import articles as article_store
 from broadsheet.store import digests
 from broadsheet.store import enrichment as enrichment_store
 from broadsheet.work import request_work
@@ -110,7 +111,7 @@ def story_panel(engine: Engine, config: Config, story_id: str, question: str | N
 def _story_features(panel: dict, engine: Engine, config: Config, scope: insight.Scope) -> None:
     """Fill the story-level parts of a panel (cached digest, optional phrasing, the answer)."""
     words = SUMMARY_LENGTHS[panel["length"]]
-    digest = insight.digest(engine, scope, words)
+    digest = insight.digest(engine, scope, words, keep=False)  # a read: a missing digest is asked for
     panel["story_id"] = scope.key if scope.is_story else None
     titles = {a.id: a.title for a in scope.articles}
     panel.update(summary=_timeline(digest.summary), timeline=_timeline(digest.timeline), titles=titles,
@@ -148,7 +149,11 @@ def ai_router(engine: Engine, config: Config, render: Callable[..., HTMLResponse
 
     @router.post("/articles/{article_id}/ask")
     def ask(article_id: str, q: str = Form("")) -> RedirectResponse:
-        query = urlencode({"q": q.strip()[:MAX_QUESTION]})
+        question = q.strip()[:MAX_QUESTION]
+        if question:  # the POST answers and stores; the page it redirects to reads the stored answer
+            article = article_store.get_article(engine, article_id)
+            insight.ask(engine, config, insight.scope_of(engine, article), question, keep=True)
+        query = urlencode({"q": question})
         return RedirectResponse(f"/articles/{quote(article_id)}?{query}#answer", status_code=303)
 
     @router.get("/entities/{entity_id}", response_class=HTMLResponse)

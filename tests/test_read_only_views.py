@@ -1,0 +1,90 @@
+"""Reads never write: every GET of the site and the API renders what is stored and asks for the
+missing work (enrichment, related lists, story digests) instead of doing it, so web processes can
+run anywhere, on read-only replicas, and a crawler cannot make the database busy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import event, select
+
+from broadsheet.context import Context
+from broadsheet.pipeline import bulk
+from broadsheet.store.schema import articles
+from broadsheet.web.app import create_app
+
+FIXTURE = Path(__file__).parent / "fixtures" / "ai_story.jsonl"
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "UPSERT")
+
+
+@pytest.fixture
+def site(engine, config):
+    """The fixture story imported, a site over it whose requested work is recorded, not done."""
+    bulk.import_jsonl(engine, FIXTURE)
+    with engine.begin() as conn:  # as if enrichment and related lists had not run yet
+        conn.execute(articles.update().values(enriched=None))
+    requested: list[tuple[str, str]] = []
+    context = Context(config, engine)
+    context.work.sink = lambda kind, item: requested.append((kind, item))
+    written: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context_, executemany):
+        if statement.lstrip().upper().startswith(WRITES):
+            written.append(statement.split("\n")[0][:120])
+
+    app = create_app(engine, config, context=context)  # start-up may write (the site's secrets); reads may not
+    event.listen(engine, "before_cursor_execute", record)
+    with TestClient(app) as client:
+        yield client, engine, written, requested
+    event.remove(engine, "before_cursor_execute", record)
+
+
+def _paths(engine) -> list[str]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(articles.c.id, articles.c.story_id)).all()
+    article, story = rows[0].id, next(r.story_id for r in rows if r.story_id)
+    a, s = quote(article, safe=""), quote(story, safe="")
+    question = quote("How long will the bridge stay shut?")
+    return ["/", "/latest", "/search?q=bridge", "/search?q=why+was+the+bridge+closed",
+            f"/articles/{a}", f"/articles/{a}?q={question}", f"/stories/{s}", f"/stories/{s}?q={question}&length=short",
+            f"/stories/{s}?length=long", f"/stories/{s}/feed.atom", "/feed.atom", "/search.atom?q=bridge",
+            "/entities", "/sources", "/sources.opml", "/robots.txt", "/healthz",
+            "/api/articles", f"/api/articles/{a}", f"/api/stories/{s}", "/api/stories", "/api/search?q=bridge",
+            "/api/entities", "/api/sources", f"/api/comments?target=article:{a}", "/login", "/register"]
+
+
+def test_no_get_request_writes_to_the_database(site):
+    client, engine, written, requested = site
+    for path in _paths(engine):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code, response.text[:300])
+    assert written == [], "\n".join(written)
+    kinds = {kind for kind, _ in requested}
+    assert {"enrich", "digest"} <= kinds  # what the views lacked was asked for instead
+
+
+def test_the_asked_question_is_answered_on_the_page_without_being_stored(site):
+    client, engine, written, _ = site
+    article = _paths(engine)[5]
+    page = client.get(article + "?q=" + quote("How many vehicles cross the bridge each day?"))
+    assert "18,000" in page.text
+    assert written == []
+
+
+def test_requested_digests_are_stored_by_the_work_and_then_read(site, config):
+    client, engine, written, requested = site
+    story = _paths(engine)[7]
+    client.get(story)
+    digests = [item for kind, item in requested if kind == "digest"]
+    assert digests
+    from broadsheet.work import HANDLERS
+    HANDLERS["digest"](Context(config, engine), digests)  # what the worker (or the work thread) does
+    stored = len(written)
+    assert stored > 0
+    requested.clear()
+    client.get(story)
+    assert len(written) == stored  # read from the store now
+    assert not [item for kind, item in requested if kind == "digest"]

@@ -139,12 +139,13 @@ PAGE = ("<html><head><title>{title}</title></head><body><article><h1>{title}</h1
 
 
 @needs_postgres
-def test_a_source_added_while_a_worker_runs_is_polled_and_its_articles_placed(pg, server, tmp_path):
+@pytest.mark.parametrize("embeddings", ["off", "minilm"])
+def test_a_source_added_while_a_worker_runs_is_polled_and_its_articles_placed(pg, server, tmp_path, embeddings):
     engine, config = pg
     server.routes["/feed.xml"] = Reply(200, FEED.format(base=server.base).encode(), {"Content-Type": "application/rss+xml"})
     for n, title in ((1, "Ferry strike ends"), (2, "Harbour fees to rise")):
         server.routes[f"/a/{n}"] = Reply(200, PAGE.format(title=title).encode(), {"Content-Type": "text/html"})
-    cluster = Cluster(service_env(config.database_url, schedule_tick=1), tmp_path)
+    cluster = Cluster(service_env(config.database_url, schedule_tick=1, embeddings=embeddings), tmp_path)
     try:
         cluster.start("worker", "--concurrency", "2")
         wait_until(lambda: _workers(engine) == 1, 120, "the worker to register")
@@ -154,6 +155,11 @@ def test_a_source_added_while_a_worker_runs_is_polled_and_its_articles_placed(pg
         wait_until(lambda: _placed(engine) == 2, 120, "both articles stored and placed")
     finally:
         cluster.close()
+    assert [job for job in _jobs(engine) if job[1] == "failed"] == []  # embed jobs included (successful ones are deleted)
+    with engine.connect() as conn:
+        vectors, originals = conn.execute(text("SELECT count(vector), count(*) FROM articles "
+                                               "WHERE story_id IS NOT NULL AND duplicate_of IS NULL")).one()
+    assert originals >= 1 and vectors == (originals if embeddings == "minilm" else 0)
 
 
 def _workers(engine) -> int:
@@ -229,3 +235,14 @@ def test_what_a_page_view_asks_for_becomes_one_job_per_item(pg):
     assert tasks.store_digest(tasks.Context(engine, config, None), item)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM story_digests")).scalar_one() == before + 1
+
+
+@needs_postgres
+@pytest.mark.parametrize("embed", [True, False])
+def test_a_stored_page_is_embedded_by_its_own_job_before_placement(pg, embed):
+    from broadsheet.model import Article
+    engine, _ = pg
+    article = Article(id="p1", url="http://pub.invalid/p1", title="Ferry strike ends", text="The strike ended.", status="ok")
+    tasks._store_article(engine, article, embed)
+    expected = [("broadsheet.embed_article", "todo", "embed:p1")] if embed else []
+    assert _jobs(engine) == expected + [("broadsheet.place_articles", "todo", "placement")]

@@ -1,8 +1,8 @@
 """The pipeline as jobs: each one a thin wrapper around the stage functions the embedded runner
 (`pipeline/runner.py`) calls, so there is one pipeline and two ways to drive it.
 
-poll a source → fetch and extract each new page (site boilerplate learned as it is stored) →
-place the stored articles in stories (one placement at a time, everything before it runs in
+poll a source → fetch and extract each new page (site boilerplate learned as it is stored) → embed
+it (in parallel, ahead of placement) → place the stored articles in stories (one placement at a time, everything before it runs in
 parallel) → enrich them and rank their related lists (in parallel again). Two periodic jobs keep
 it moving without a scheduler process: `enqueue_due` (due sources, due pages, unplaced articles)
 and `retry_stalled` (jobs of a worker that stopped sending heartbeats go back in the queue).
@@ -60,6 +60,7 @@ class Kind:
 
 POLL = Kind("broadsheet.poll_source", "sources", "source:{source_id}", "poll:{source_id}", priority=10)
 FETCH = Kind("broadsheet.fetch_article", "articles", "article:{article_id}", priority=10)
+EMBED = Kind("broadsheet.embed_article", "articles", "embed:{article_id}", priority=10)
 LEARN = Kind("broadsheet.learn_site", "articles", "site:{site}", "learn:{site}", priority=5)
 PLACE = Kind("broadsheet.place_articles", "placement", "placement", "placement", priority=20)
 ENRICH = Kind("broadsheet.enrich_articles", "enrich")
@@ -67,7 +68,7 @@ RELATED = Kind("broadsheet.rank_related", "enrich")
 DIGEST = Kind("broadsheet.store_digest", "enrich", queueing_lock="digest:{item}")
 ENQUEUE_DUE = Kind("broadsheet.enqueue_due", "schedule", priority=30)
 RETRY_STALLED = Kind("broadsheet.retry_stalled", "schedule", priority=30)
-KINDS = (POLL, FETCH, LEARN, PLACE, ENRICH, RELATED, DIGEST, ENQUEUE_DUE, RETRY_STALLED)
+KINDS = (POLL, FETCH, EMBED, LEARN, PLACE, ENRICH, RELATED, DIGEST, ENQUEUE_DUE, RETRY_STALLED)
 # What a page view asks for (work.request_work) becomes one of these: at most one waits per item.
 ASKED = {"enrich": dataclasses.replace(ENRICH, queueing_lock="asked-enrich:{ids[0]}"),
          "related": dataclasses.replace(RELATED, queueing_lock="asked-related:{ids[0]}")}
@@ -162,11 +163,11 @@ async def fetch_article(ctx: Context, article_id: str) -> bool:
     except BroadsheetError as exc:
         await asyncio.to_thread(runner.record_article_failure, ctx.engine, pending, exc)
         return False
-    await asyncio.to_thread(_store_article, ctx.engine, article)
+    await asyncio.to_thread(_store_article, ctx.engine, article, ctx.config.embeddings != "off")
     return True
 
 
-def _store_article(engine: Engine, article: Any) -> None:
+def _store_article(engine: Engine, article: Any, embed: bool) -> None:
     with engine.begin() as conn:
         web = article.url.startswith(("http://", "https://"))
         if web:  # the site's paragraph counts are read, then written: one page of a site at a time
@@ -175,7 +176,14 @@ def _store_article(engine: Engine, article: Any) -> None:
         article_store.save_articles(conn, [article])
         for site in learned:
             defer(conn, LEARN, site=site)
+        if embed:  # placement waits for it while fetches and embeddings are running (_gathering)
+            defer(conn, EMBED, article_id=article.id)
         defer(conn, PLACE)
+
+
+def embed_article(ctx: Context, article_id: str) -> int:
+    """Embed a stored article ahead of its placement (in parallel; placement only reads the vector)."""
+    return understand.embed_ahead(ctx.engine, [article_id])
 
 
 def learn_site(ctx: Context, site: str) -> int:
@@ -215,13 +223,13 @@ _FETCHING = text("""
 
 
 def _gathering(conn: Connection, todo: list) -> bool:
-    """Whether to wait for the pages still being fetched: the online story index places a batch in
+    """Whether to wait for the pages still being fetched (and embedded): the online story index places a batch in
     publication order, so a burst placed at once is placed as the embedded runner places it; the
     wait ends when fetching does, or PLACE_GATHER seconds after the oldest article was stored."""
     oldest = min((a.fetched_at for a in todo if a.fetched_at), default=None)
     if oldest is None or (stages.now_utc() - oldest).total_seconds() >= PLACE_GATHER:
         return False
-    return conn.execute(_FETCHING, {"tasks": [FETCH.name, POLL.name]}).scalar_one() > 0
+    return conn.execute(_FETCHING, {"tasks": [FETCH.name, POLL.name, EMBED.name]}).scalar_one() > 0
 
 
 def enrich_articles(ctx: Context, ids: list[str]) -> int:
@@ -334,6 +342,10 @@ def register(app: procrastinate.App, ctx: Context) -> None:
     @task(FETCH)
     async def _fetch(article_id: str) -> bool:
         return await fetch_article(ctx, article_id)
+
+    @task(EMBED)
+    async def _embed(article_id: str) -> int:
+        return await asyncio.to_thread(embed_article, ctx, article_id)
 
     @task(LEARN)
     async def _learn(site: str) -> int:

@@ -134,15 +134,26 @@ class Understander:
             finally:
                 self.seconds += time.perf_counter() - started
 
-    def _embed(self, items: list[Article], report: UnderstandReport) -> list[np.ndarray | None]:
+    def _embed(self, conn: Connection, items: list[Article], report: UnderstandReport) -> list[np.ndarray | None]:
         if not self.embedder.dim or not items:
             return [None] * len(items)
+        ready = self.stored_vectors(conn, [a.id for a in items])  # made by embed jobs ahead of placement
+        todo = [a for a in items if a.id not in ready]
         try:
-            return list(self.embedder.encode([embedding_text(a.title, a.text) for a in items]))
+            ready.update(zip((a.id for a in todo), self.encode(todo)))
         except Exception as exc:  # the model failing must not lose the batch: lexical signals remain
             report.errors.append(f"understand: embeddings failed for a batch ({exc})")
-            log.warning("understand: embeddings failed for %d articles: %s", len(items), exc)
-            return [None] * len(items)
+            log.warning("understand: embeddings failed for %d articles: %s", len(todo), exc)
+        return [ready.get(a.id) for a in items]
+
+    def encode(self, items: list[Article]) -> list[np.ndarray]:
+        """The embeddings placement compares articles by."""
+        return list(self.embedder.encode([embedding_text(a.title, a.text) for a in items])) if items else []
+
+    def stored_vectors(self, conn: Connection, ids: list[str]) -> dict[str, np.ndarray]:
+        """Embeddings stored for unplaced articles, when they come from this embedder (same size)."""
+        found = {key: vectors_of({}, blob)[2] for key, blob in story_store.unplaced_vectors(conn, ids).items()}
+        return {key: v for key, v in found.items() if v is not None and len(v) == self.embedder.dim}
 
     def _understand(self, conn: Connection, items: list[Article]) -> UnderstandReport:
         report = UnderstandReport()
@@ -171,7 +182,7 @@ class Understander:
                 else:
                     replaces[article.id] = found[0]
         originals = [a for a in items if a.id not in original_of and a.id not in replaces]
-        embeddings = dict(zip((a.id for a in originals), self._embed(originals, report)))
+        embeddings = dict(zip((a.id for a in originals), self._embed(conn, originals, report)))
         stored = self._stored_originals(conn, (set(original_of.values()) | set(replaces.values())) - batch_ids)
         story_of = {key: row.story_id for key, row in stored.items()}
         df_added: Counter = Counter()
@@ -490,6 +501,20 @@ def understander_for(engine: Engine) -> Understander:
     """The stage's state for a database, created on first use with the configured embedder."""
     return current().shared("understander", str(engine.url),
                             lambda: Understander(load_embedder(load_config().embeddings)))
+
+
+def embed_ahead(engine: Engine, ids: list[str]) -> int:
+    """Embed stored articles before their placement and keep the vectors, so that the one serialised
+    step (placement) only reads them: with a job engine this runs in parallel on every worker."""
+    understander = understander_for(engine)
+    if not understander.embedder.dim:
+        return 0
+    with engine.connect() as conn:
+        todo = [a for a in story_store.unplaced(conn, ids) if a.id not in understander.stored_vectors(conn, ids)]
+    vectors = understander.encode(todo)  # outside any transaction: encoding takes a while
+    with engine.begin() as conn:
+        return story_store.keep_unplaced_vectors(
+            conn, {a.id: v.astype(np.float16).tobytes() for a, v in zip(todo, vectors)})
 
 
 def understand_batch(engine: Engine, conn: Connection, batch: list[Article]) -> UnderstandReport:

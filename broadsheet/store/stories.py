@@ -100,6 +100,26 @@ def unplaced(conn: Connection, ids: Sequence[str]) -> list[Article]:
     return sorted(found, key=lambda a: a.arrival or 0)
 
 
+def unplaced_vectors(conn: Connection, ids: Sequence[str]) -> dict[str, bytes]:
+    """Embeddings already stored for unplaced articles (computed ahead of placement by embed jobs)."""
+    found: dict[str, bytes] = {}
+    for chunk in in_chunks(ids):
+        query = (select(articles.c.id, articles.c.vector).where(articles.c.id.in_(chunk))
+                 .where(articles.c.story_id.is_(None)).where(articles.c.vector.is_not(None)))
+        found.update((r.id, r.vector) for r in conn.execute(query))
+    return found
+
+
+def keep_unplaced_vectors(conn: Connection, vectors: dict[str, bytes]) -> int:
+    """Store embeddings of articles still unplaced (placement, which owns the column once it has
+    run, is never overwritten); returns how many were stored."""
+    kept = 0
+    for article_id, vector in vectors.items():
+        kept += conn.execute(update(articles).where(articles.c.id == article_id).where(articles.c.story_id.is_(None))
+                             .values(vector=vector)).rowcount
+    return kept
+
+
 def unplaced_backlog(conn: Connection, limit: int) -> list[Article]:
     """The oldest readable articles never placed (stored before the stage existed, or by a failed run)."""
     query = (select(articles).where(articles.c.story_id.is_(None)).where(articles.c.status == "ok")

@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsed
 from rich.progress import Progress as RichBar
 from rich.table import Table
 
-from broadsheet.config import Config, load_config
+from broadsheet.config import Config, help_of, load_config, parse_assignments, settings_markdown
 from broadsheet.errors import BroadsheetError, InputError
 from broadsheet.pipeline.progress import Progress
 from broadsheet.cli_jobs import jobs_app
@@ -63,9 +63,12 @@ class State:
 
     database: str | None = None
     data_dir: str | None = None
+    assigned: dict[str, str] = {}  # --set NAME=VALUE
 
     def config(self, **overrides: object) -> Config:
-        return load_config(database_url=self.database, data_dir=self.data_dir, **overrides)
+        """The settings, with this command line's values on top (a named flag over --set)."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return load_config(**{"database_url": self.database, "data_dir": self.data_dir, **self.assigned, **given})
 
     def engine(self, config: Config | None = None):
         """The command's database, and the process context built around it (models, caches)."""
@@ -83,13 +86,15 @@ state = State()
 @app.callback()
 def main_options(
     database: Annotated[Optional[str], typer.Option("--database", envvar="BROADSHEET_DATABASE_URL",
-                                                    help="Database URL (default: SQLite in the data folder).")] = None,
+                                                    help=help_of("database_url"))] = None,
     data_dir: Annotated[Optional[str], typer.Option("--data-dir", envvar="BROADSHEET_DATA_DIR",
-                                                    help="Folder for local state.")] = None,
+                                                    help=help_of("data_dir"))] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what the pipeline does.")] = False,
+    assign: Annotated[Optional[list[str]], typer.Option(
+        "--set", metavar="NAME=VALUE", help="Any setting for this run (repeatable; see `broadsheet settings`).")] = None,
 ) -> None:
     """Options that apply to every command."""
-    state.database, state.data_dir = database, data_dir
+    state.database, state.data_dir, state.assigned = database, data_dir, parse_assignments(assign or [])
     logging.basicConfig(level=logging.DEBUG if verbose else logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
 
 
@@ -116,20 +121,35 @@ def refresh() -> None:
 
 @app.command()
 def serve(
-    port: Annotated[Optional[int], typer.Option(help="Port for the web site.")] = None,
-    host: Annotated[Optional[str], typer.Option(help="Address to listen on.")] = None,
-    refresh_interval: Annotated[Optional[int], typer.Option(help="Seconds between refreshes (0: never).")] = None,
-    workers: Annotated[Optional[int], typer.Option(help="Web worker processes (default: the web_workers setting).")] = None,
+    port: Annotated[Optional[int], typer.Option(help=help_of("port"))] = None,
+    host: Annotated[Optional[str], typer.Option(help=help_of("host"))] = None,
+    refresh_interval: Annotated[Optional[int], typer.Option(help=help_of("refresh_interval"))] = None,
+    workers: Annotated[Optional[int], typer.Option(help=help_of("web_workers"))] = None,
 ) -> None:
     """Serve the web site and refresh sources periodically (with a job engine: the site only)."""
     from broadsheet.jobs.engine import job_engine
     from broadsheet.service import serve as run_site
-    config = state.config(port=port, host=host, web_workers=workers)
+    config = state.config(port=port, host=host, web_workers=workers, refresh_interval=refresh_interval)
     engine = state.engine(config)
     if job_engine(config) != "embedded":
-        refresh_interval = 0  # `broadsheet worker` processes run the pipeline
+        config = config.replace(refresh_interval=0)  # `broadsheet worker` processes run the pipeline
     out.print(f"Serving on http://{config.host}:{config.port}  (Ctrl-C stops)")
-    run_site(engine, config, refresh_interval)
+    run_site(engine, config)
+
+
+@app.command()
+def settings(
+    markdown: Annotated[bool, typer.Option("--markdown", help="The README's table of settings instead.")] = False,
+) -> None:
+    """Every setting: its value, where the value came from (default, file, environment, command line)."""
+    if markdown:
+        out.print(settings_markdown(), end="", markup=False, highlight=False, soft_wrap=True)
+        return
+    config = state.config()
+    table = Table("setting", "value", "from", box=None)
+    for name, value in config.as_dict().items():
+        table.add_row(name, escape(repr(value)), escape(config.origins.get(name, "default")))
+    out.print(table)
 
 
 @app.command()

@@ -59,12 +59,12 @@ class RefreshLoop(threading.Thread):
         self._wake_event.set()
 
 
-def serve(engine: Engine, config: Config, refresh_interval: float | None = None) -> None:
+def serve(engine: Engine, config: Config) -> None:
     """Serve the site on config.host:config.port, refreshing sources in the background.
 
     With web_workers > 1 the site runs in that many processes (uvicorn's supervisor; SQLite in
     WAL mode serves readers in parallel) while this process alone refreshes the sources."""
-    interval = config.refresh_interval if refresh_interval is None else refresh_interval
+    interval = config.refresh_interval
     context = install(current().derive(config, engine))  # models kept; caches and the work queue its own
     asked_work_to_jobs(context, engine, config)
     loop = RefreshLoop(engine, config, interval) if interval > 0 else None

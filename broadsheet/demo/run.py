@@ -62,4 +62,4 @@ def run_demo(state: "State", port: int = 8000, newsroom_port: int = 0, serve_sit
                       f"({report.sources_failed + report.articles_failed} failures).")
         if serve_site:
             console.print(f"Broadsheet is serving the demo at http://{config.host}:{config.port}  (Ctrl-C stops)")
-            serve(engine, config, refresh_interval=DEMO_REFRESH_SECONDS)
+            serve(engine, config.replace(refresh_interval=DEMO_REFRESH_SECONDS))

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.cluster import (Cluster, TreeCPU, finished, fresh_database, free_port,  # noqa: E402
                            postgres_reachable, service_env, wait_until)
 from bench.newsroom import Newsroom, generate, start_newsroom  # noqa: E402
-from broadsheet.extract.urls import url_id  # noqa: E402
+from broadsheet.text.urls import url_id  # noqa: E402
 from broadsheet.store.db import open_database  # noqa: E402
 from broadsheet.store.sources import add_source  # noqa: E402
 

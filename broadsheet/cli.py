@@ -11,15 +11,12 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
-from rich.progress import Progress as RichBar
 from rich.table import Table
 
-from broadsheet.config import Config, help_of, load_config, parse_assignments, settings_markdown
+from broadsheet.config import help_of, parse_assignments, settings_markdown
 from broadsheet.errors import BroadsheetError, InputError
-from broadsheet.pipeline.progress import Progress
+from broadsheet.terminal import RichProgress, console, out, progress_bar, state
 from broadsheet.cli_jobs import jobs_app
 from broadsheet.cli_users import users_app
 
@@ -29,58 +26,6 @@ sources_app = typer.Typer(help="Manage the feeds Broadsheet follows.", no_args_i
 app.add_typer(sources_app, name="sources")
 app.add_typer(users_app, name="users")
 app.add_typer(jobs_app, name="jobs")
-console = Console(stderr=True)
-# Piped output (scripts, tests) gets wide tables instead of rich's default 80 columns, so cells don't wrap.
-out = Console() if sys.stdout.isatty() else Console(width=240)
-
-
-class RichProgress(Progress):
-    """Pipeline progress shown as rich bars on stderr."""
-
-    def __init__(self, bar: RichBar):
-        self.bar = bar
-        self.tasks: dict[str, int] = {}
-
-    def start(self, stage: str, total: int | None) -> None:
-        self.tasks[stage] = self.bar.add_task(stage, total=total)
-
-    def advance(self, stage: str, count: int = 1) -> None:
-        if stage in self.tasks:
-            self.bar.advance(self.tasks[stage], count)
-
-    def note(self, message: str) -> None:
-        self.bar.console.print(f"[yellow]•[/yellow] {message}", markup=True, highlight=False)
-
-
-def progress_bar() -> RichBar:
-    """A rich progress display for pipeline stages."""
-    return RichBar(TextColumn("{task.description:<9}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=console, transient=False)
-
-
-class State:
-    """Options shared by every command."""
-
-    database: str | None = None
-    data_dir: str | None = None
-    assigned: dict[str, str] = {}  # --set NAME=VALUE
-
-    def config(self, **overrides: object) -> Config:
-        """The settings, with this command line's values on top (a named flag over --set)."""
-        given = {k: v for k, v in overrides.items() if v is not None}
-        return load_config(**{"database_url": self.database, "data_dir": self.data_dir, **self.assigned, **given})
-
-    def engine(self, config: Config | None = None):
-        """The command's database, and the process context built around it (models, caches)."""
-        from broadsheet.context import Context, install
-        from broadsheet.store.db import open_database
-        config = config or self.config()
-        engine = open_database(config.resolved_database_url)
-        install(Context(config, engine))
-        return engine
-
-
-state = State()
 
 
 @app.callback()

@@ -16,7 +16,7 @@ def jobs_show(ctx: typer.Context) -> None:
     """Show jobs per kind (queued, running, failed, retried, cancelled) and every failed job."""
     if ctx.invoked_subcommand is not None:
         return
-    from broadsheet.cli import out, state
+    from broadsheet.terminal import out, state
     from broadsheet.jobs.admin import failed_jobs, job_counts
     config = state.config()
     table = Table("kind", "queued", "running", "failed", "retried", "cancelled", title="Jobs")
@@ -37,7 +37,7 @@ def jobs_retry(
     all_failed: Annotated[bool, typer.Option("--all-failed", help="Retry every failed job.")] = False,
 ) -> None:
     """Queue a failed job again (or all of them)."""
-    from broadsheet.cli import out, state
+    from broadsheet.terminal import out, state
     from broadsheet.jobs.admin import retry
     count = retry(state.config(), job_id, all_failed)
     out.print(f"Queued {count} failed job{'s' if count != 1 else ''} again.")
@@ -46,6 +46,6 @@ def jobs_retry(
 @jobs_app.command("cancel")
 def jobs_cancel(job_id: Annotated[int, typer.Argument(help="A queued or running job's id.")]) -> None:
     """Cancel a queued job, or ask a running one to stop."""
-    from broadsheet.cli import out, state
+    from broadsheet.terminal import out, state
     from broadsheet.jobs.admin import cancel
     out.print(f"Job {job_id} {cancel(state.config(), job_id)}.")

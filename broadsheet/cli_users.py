@@ -32,7 +32,7 @@ def users_create(
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
 ) -> None:
     """Create an account; the password is asked for without echo (or read with --password-stdin)."""
-    from broadsheet.cli import out, state
+    from broadsheet.terminal import out, state
     from broadsheet.store import users as user_store
     if admin and moderator:
         raise InputError("users: choose --admin or --moderator, not both")
@@ -46,7 +46,7 @@ def users_create(
 @users_app.command("list")
 def users_list() -> None:
     """List accounts with their roles."""
-    from broadsheet.cli import out, state
+    from broadsheet.terminal import out, state
     from broadsheet.store import users as user_store
     from broadsheet.web.timefmt import absolute_time
     table = Table("id", "username", "role", "email", "created", "last login")
@@ -62,7 +62,7 @@ def users_set_role(
     role: Annotated[str, typer.Argument(help="reader, moderator or admin.")],
 ) -> None:
     """Change an account's role (it applies from the user's next page)."""
-    from broadsheet.cli import out, state
+    from broadsheet.terminal import out, state
     from broadsheet.store import users as user_store
     user = user_store.set_role(state.engine(), username, role.strip().lower())
     out.print(f"{user.username} is now {'an' if user.role == 'admin' else 'a'} {user.role}.", highlight=False)

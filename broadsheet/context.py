@@ -16,6 +16,7 @@ from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, TypeVar
 
 from broadsheet.config import Config, load_config
+from broadsheet.errors import ConfigError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -48,12 +49,10 @@ class Context:
 
     @property
     def engine(self) -> "Engine":
-        """The database engine (opened, and migrated, on first use)."""
-        with self._lock:
-            if self._engine is None:
-                from broadsheet.store.db import open_database
-                self._engine = open_database(self.config.resolved_database_url)
-            return self._engine
+        """The database engine the context was built with (commands open it; this low module does not)."""
+        if self._engine is None:
+            raise ConfigError("context: this process's context was built without a database")
+        return self._engine
 
     def shared(self, kind: str, key: Hashable, build: Callable[[], T]) -> T:
         """The object of this kind and key, built once per context (another thread waits for it)."""
@@ -159,3 +158,9 @@ def current() -> Context:
         if not _installed:
             _installed.append(Context())
         return _installed[0]
+
+
+def request_work(kind: str, item: str, context: Context | None = None) -> None:
+    """Ask for work on an article ("enrich" or "related") or a digest ("digest", an
+    `insight.digest_item`), to be done off the request by the process's context."""
+    (context or current()).request_work(kind, item)

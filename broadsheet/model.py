@@ -5,6 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+UNHEALTHY_AFTER = 5  # consecutive failures before a feed is marked unhealthy (the scheduler then waits a day)
+
+
+def health_state(error_count: int, last_status: int | None) -> str:
+    """A source's state as shown to readers: healthy, failing, unhealthy or gone."""
+    if last_status == 410:
+        return "gone"
+    if error_count >= UNHEALTHY_AFTER:
+        return "unhealthy"
+    if error_count > 0:
+        return "failing"
+    return "healthy"
+
 
 @dataclass
 class Source:
@@ -39,7 +52,6 @@ class Source:
     @property
     def state(self) -> str:
         """healthy, failing, unhealthy (retried daily) or gone (410; retried monthly)."""
-        from broadsheet.ingest.schedule import health_state  # the thresholds live with the scheduler
         return health_state(self.error_count, self.last_status)
 
 

@@ -1,7 +1,8 @@
 """Work that a read asked for but must not do itself: enrich an article, rank its related list again,
 store a story's digest (summary, timeline, what each source adds).
 
-A GET renders what is stored and calls `request_work`; the work is done elsewhere. Embedded, that is
+A GET renders what is stored and calls `request_work`; the work is done elsewhere, by the handlers
+`pipeline/asked.py` registers. Embedded, that is
 one background thread owned by the process's context (and the refresh loop, which drains the same
 queue); at scale, the job engine: set `WorkQueue.sink` to a function that enqueues a job, and every
 request goes there instead. Requests for the same article and kind fold into one.
@@ -15,8 +16,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from broadsheet.context import Context
 
 log = logging.getLogger(__name__)
@@ -24,37 +23,15 @@ KINDS = ("enrich", "related", "digest")
 BATCH = 100  # articles handled per call of a handler
 
 
-def warm_models(engine: "Engine") -> None:
-    """Load the models a write transaction needs before taking SQLite's one write lock (loading
-    takes seconds; holding the lock meanwhile would keep every comment and refresh waiting)."""
-    from broadsheet.nlp.entities import load_model
-    from broadsheet.pipeline.enrich import prototypes_for
-    load_model()
-    prototypes_for(engine)
+HANDLERS: dict[str, Callable[["Context", list[str]], None]] = {}  # filled by pipeline/asked.py (register)
 
 
-def _enrich(context: "Context", ids: list[str]) -> None:
-    from broadsheet.pipeline import enrich
-    from broadsheet.store.db import retry_write
-    warm_models(context.engine)
-    retry_write(lambda: enrich.ensure_enriched(context.engine, ids), "enrich")
-
-
-def _related(context: "Context", ids: list[str]) -> None:
-    from broadsheet.pipeline import related
-    from broadsheet.store.db import retry_write
-    retry_write(lambda: related.keep_related(context.engine, ids), "related")
-
-
-def _digest(context: "Context", items: list[str]) -> None:
-    from broadsheet.pipeline import insight
-    from broadsheet.store.db import retry_write
-    for item in items:  # "words:story:ID" (insight.digest_item): summaries a page view made for itself
-        retry_write(lambda item=item: insight.store_digest(context.engine, item), "digest")
-
-
-HANDLERS: dict[str, Callable[["Context", list[str]], None]] = {"enrich": _enrich, "related": _related,
-                                                                "digest": _digest}
+def register(kind: str, handler: Callable[["Context", list[str]], None]) -> None:
+    """Say who does a kind of work; the pipeline registers its handlers when it is imported, so
+    this low module never reaches up to the pipeline."""
+    if kind not in KINDS:
+        raise ValueError(f"work: unknown kind {kind!r} (one of {', '.join(KINDS)})")
+    HANDLERS[kind] = handler
 
 
 class WorkQueue:
@@ -71,7 +48,7 @@ class WorkQueue:
 
     def request(self, kind: str, article_id: str) -> None:
         """Ask for work on an article; returns at once."""
-        if kind not in HANDLERS:
+        if kind not in KINDS:
             raise ValueError(f"work: unknown kind {kind!r} (one of {', '.join(KINDS)})")
         if self.sink is not None:
             self.sink(kind, article_id)
@@ -100,7 +77,7 @@ class WorkQueue:
         try:
             for kind, ids in taken.items():
                 try:
-                    HANDLERS[kind](self.context, ids)
+                    HANDLERS[kind](self.context, ids)  # KeyError: nobody imported pipeline/asked.py
                 except Exception:  # the work is asked for again on a later view or pass
                     log.exception("work: %s of %d articles failed", kind, len(ids))
         finally:
@@ -140,10 +117,3 @@ class WorkQueue:
             thread = self._thread
         if thread is not None:
             thread.join(timeout)
-
-
-def request_work(kind: str, article_id: str, context: "Context | None" = None) -> None:
-    """Ask for work on an article ("enrich" or "related") or a digest ("digest", an
-    `insight.digest_item`), to be done off the request."""
-    from broadsheet.context import current
-    (context or current()).request_work(kind, article_id)

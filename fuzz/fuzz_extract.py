@@ -14,7 +14,7 @@ import atheris
 with atheris.instrument_imports(include=["broadsheet"]):
     from broadsheet.errors import ExtractError
     from broadsheet.extract.article import extract_article
-    from broadsheet.extract.urls import url_problem
+    from broadsheet.text.urls import url_problem
 
 logging.disable(logging.CRITICAL)  # trafilatura and readability log every odd page
 

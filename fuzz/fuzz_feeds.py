@@ -12,7 +12,7 @@ import atheris
 
 with atheris.instrument_imports(include=["broadsheet", "feedparser"]):
     from broadsheet.errors import FeedError
-    from broadsheet.extract.urls import url_problem
+    from broadsheet.text.urls import url_problem
     from broadsheet.ingest.feeds import parse_feed, read_opml
 
 

@@ -6,7 +6,7 @@ from fixtures_html import article_page, rss_feed
 from httpserver import Reply
 
 from broadsheet.extract.boilerplate import SiteProfile, fingerprint, remove_boilerplate, site_key
-from broadsheet.extract.urls import url_id
+from broadsheet.text.urls import url_id
 from broadsheet.pipeline.runner import refresh
 from broadsheet.store import articles as article_store
 from broadsheet.store import sources as source_store

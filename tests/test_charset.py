@@ -1,4 +1,4 @@
-from broadsheet.ingest.charset import charset_from_content_type, declared_charset, decode_bytes
+from broadsheet.text.charset import charset_from_content_type, declared_charset, decode_bytes
 
 
 def test_header_charset_wins():

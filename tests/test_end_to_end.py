@@ -10,7 +10,7 @@ from httpserver import AppServer
 from broadsheet.demo.run import ingest_newsroom
 from broadsheet.demo.server import start_newsroom
 from broadsheet.demo.sites import FURNITURE_PHRASES
-from broadsheet.extract.urls import url_id
+from broadsheet.text.urls import url_id
 from broadsheet.store import sources as source_store
 from broadsheet.web.app import create_app
 

@@ -73,7 +73,7 @@ def test_article_page_shows_copies_and_related_articles(tmp_path, engine, config
     path = tmp_path / "in.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     import_jsonl(engine, path)
-    from broadsheet.extract.urls import url_id
+    from broadsheet.text.urls import url_id
     with AppServer(create_app(engine, config)) as base, httpx.Client(base_url=base) as client:
         wire_page = client.get(f"/articles/{url_id('http://wire.invalid/0')}").text
         related = wire_page.split('id="related-heading"', 1)[1]

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from broadsheet.errors import BroadsheetError, ExtractError, FeedError, InputError
 from broadsheet.extract.article import extract_article
-from broadsheet.extract.sanitize import sanitize_html, xml_text
-from broadsheet.extract.urls import canonical_url, check_url, safe_url, url_id, url_problem
+from broadsheet.text.sanitize import sanitize_html, xml_text
+from broadsheet.text.urls import canonical_url, check_url, safe_url, url_id, url_problem
 from broadsheet.ingest.feeds import parse_feed, read_opml
 from broadsheet.pipeline.stages import article_from_record
 

@@ -80,7 +80,7 @@ def test_requested_digests_are_stored_by_the_work_and_then_read(site, config):
     client.get(story)
     digests = [item for kind, item in requested if kind == "digest"]
     assert digests
-    from broadsheet.work import HANDLERS
+    from broadsheet.work import HANDLERS  # registered by the pipeline (pipeline/asked.py)
     HANDLERS["digest"](Context(config, engine), digests)  # what the worker (or the work thread) does
     stored = len(written)
     assert stored > 0

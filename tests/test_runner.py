@@ -83,5 +83,5 @@ def test_add_source_discovers_feed_from_site_page(server, engine, config):
 
 
 def _id(url: str) -> str:
-    from broadsheet.extract.urls import url_id
+    from broadsheet.text.urls import url_id
     return url_id(url)

@@ -1,7 +1,8 @@
 from datetime import datetime, timedelta, timezone
 
-from broadsheet.ingest.schedule import (GONE_INTERVAL, MAX_INTERVAL, MIN_INTERVAL, UNHEALTHY_AFTER, adaptive_interval,
-                                        failure_delay, health_state)
+from broadsheet.ingest.schedule import GONE_INTERVAL, MAX_INTERVAL, MIN_INTERVAL, adaptive_interval, failure_delay
+from broadsheet.model import UNHEALTHY_AFTER, health_state
+
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
 

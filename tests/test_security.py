@@ -16,7 +16,7 @@ from test_postgres import pg_url  # noqa: F401 (a fixture: a fresh PostgreSQL da
 from fixtures_html import article_page
 
 from broadsheet.errors import InputError
-from broadsheet.extract.urls import check_url, safe_url, url_problem
+from broadsheet.text.urls import check_url, safe_url, url_problem
 from broadsheet.ingest.feeds import parse_feed, read_opml
 from broadsheet.model import Article
 from broadsheet.pipeline.bulk import import_jsonl, import_warc

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from broadsheet.web.accounts import Limit, RateLimited
+from broadsheet.web.ratelimit import Limit, RateLimited
 from broadsheet.web.ratelimit import SharedRateLimiter
 
 LIMITS = {"comment-user": Limit(3, 10, "You are commenting faster than this site allows"),

@@ -11,7 +11,7 @@ import pytest
 
 from broadsheet.demo.run import ingest_newsroom
 from broadsheet.demo.server import start_newsroom
-from broadsheet.extract.urls import url_id
+from broadsheet.text.urls import url_id
 from broadsheet.pipeline.related import KEPT, PAGE_SPAN, related_for_batch
 from broadsheet.store import stories as story_store
 

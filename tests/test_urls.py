@@ -1,4 +1,4 @@
-from broadsheet.extract.urls import canonical_url, content_id, url_id
+from broadsheet.text.urls import canonical_url, content_id, url_id
 
 
 def test_tracking_parameters_fragment_and_default_port_are_removed():

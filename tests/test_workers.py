@@ -17,7 +17,7 @@ from bench.cluster import (Cluster, finished, fresh_database, free_port, postgre
 from bench.newsroom import generate, start_newsroom
 from bench.stories import bcubed
 from broadsheet.config import load_config
-from broadsheet.extract.urls import url_id
+from broadsheet.text.urls import url_id
 from broadsheet.pipeline.runner import refresh
 from broadsheet.store.db import open_database
 from broadsheet.store.sources import add_source

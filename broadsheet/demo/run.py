@@ -12,7 +12,7 @@ from broadsheet.demo.server import Newsroom, start_newsroom
 from broadsheet.pipeline.runner import RefreshReport, add_source_url, refresh
 
 if TYPE_CHECKING:
-    from broadsheet.cli import State
+    from broadsheet.terminal import State
     from broadsheet.config import Config
     from sqlalchemy import Engine
 
@@ -45,7 +45,7 @@ def ingest_newsroom(engine: "Engine", config: "Config", newsroom: Newsroom, prog
 
 def run_demo(state: "State", port: int = 8000, newsroom_port: int = 0, serve_site: bool = True) -> None:
     """Start the newsroom, ingest it with progress bars and serve the site until Ctrl-C."""
-    from broadsheet.cli import RichProgress, progress_bar
+    from broadsheet.terminal import RichProgress, progress_bar
     from broadsheet.context import Context, install
     from broadsheet.service import serve
     from broadsheet.store.db import open_database

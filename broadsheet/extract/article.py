@@ -21,8 +21,8 @@ from broadsheet.errors import ExtractError
 from broadsheet.extract import metadata
 from broadsheet.extract.furniture import strip_furniture
 from broadsheet.extract.prepare import prepare_tree
-from broadsheet.extract.sanitize import xml_text
-from broadsheet.extract.urls import safe_url
+from broadsheet.text.sanitize import xml_text
+from broadsheet.text.urls import safe_url
 from broadsheet.model import ExtractedArticle
 
 log = logging.getLogger(__name__)

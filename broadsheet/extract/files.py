@@ -7,7 +7,7 @@ from pathlib import Path
 
 from broadsheet.errors import ExtractError, InputError
 from broadsheet.extract.article import extract_article
-from broadsheet.ingest.charset import decode_bytes
+from broadsheet.text.charset import decode_bytes
 
 
 def read_html(path: Path) -> str:

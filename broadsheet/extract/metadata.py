@@ -17,8 +17,8 @@ from datetime import datetime
 
 from lxml import html as lxml_html
 
-from broadsheet.extract.dates import parse_date
-from broadsheet.extract.urls import safe_url
+from broadsheet.text.dates import parse_date
+from broadsheet.text.urls import safe_url
 
 # schema.org types whose headline is an article's headline (Readability's list, plus live blogs).
 _ARTICLE_TYPES = {"article", "advertisercontentarticle", "newsarticle", "analysisnewsarticle",

@@ -12,9 +12,9 @@ import feedparser
 from lxml import html as lxml_html
 
 from broadsheet.errors import FeedError, InputError
-from broadsheet.extract.dates import parse_date
-from broadsheet.extract.sanitize import sanitize_html, xml_text
-from broadsheet.extract.urls import check_url, safe_url
+from broadsheet.text.dates import parse_date
+from broadsheet.text.sanitize import sanitize_html, xml_text
+from broadsheet.text.urls import check_url, safe_url
 from broadsheet.model import FeedEntry, ParsedFeed, Source
 
 _FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/feed+json", "application/json",

@@ -18,7 +18,7 @@ import httpx
 from protego import Protego
 
 from broadsheet.errors import FetchError
-from broadsheet.ingest.charset import decode_bytes
+from broadsheet.text.charset import decode_bytes
 
 MAX_REDIRECTS = 5
 ROBOTS_TTL = 24 * 3600.0  # seconds a host's robots.txt is trusted before it is fetched again

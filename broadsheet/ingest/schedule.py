@@ -9,9 +9,10 @@ import random
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from broadsheet.model import UNHEALTHY_AFTER  # shared with the health a source shows readers
+
 MIN_INTERVAL = timedelta(minutes=5)
 MAX_INTERVAL = timedelta(hours=24)
-UNHEALTHY_AFTER = 5  # consecutive failures before a feed is marked unhealthy
 UNHEALTHY_INTERVAL = timedelta(hours=24)  # retried daily once unhealthy; never dropped
 GONE_INTERVAL = timedelta(days=30)  # 410 Gone: checked monthly in case it comes back
 RATE_WINDOW = timedelta(days=7)
@@ -59,14 +60,3 @@ def failure_delay(failures: int, base: timedelta, status: int | None = None,
     if retry_after is not None:
         delay = max(delay, timedelta(seconds=retry_after))
     return min(delay, GONE_INTERVAL)
-
-
-def health_state(error_count: int, last_status: int | None) -> str:
-    """A source's state as shown to readers: healthy, failing, unhealthy or gone."""
-    if last_status == 410:
-        return "gone"
-    if error_count >= UNHEALTHY_AFTER:
-        return "unhealthy"
-    if error_count > 0:
-        return "failing"
-    return "healthy"

@@ -10,7 +10,7 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from broadsheet.errors import FeedError
-from broadsheet.extract.dates import parse_date
+from broadsheet.text.dates import parse_date
 from broadsheet.model import FeedEntry, ParsedFeed
 
 RECENT = timedelta(days=7)  # older sitemap entries are history, not news: they are skipped (and counted)

@@ -12,8 +12,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from broadsheet.errors import InputError
-from broadsheet.extract.dates import parse_date
-from broadsheet.ingest.charset import decode_bytes
+from broadsheet.text.dates import parse_date
+from broadsheet.text.charset import decode_bytes
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 

@@ -20,7 +20,7 @@ from broadsheet.nlp.novelty import source_additions
 from broadsheet.nlp.summarize import DEFAULT_WORDS, Cited, SourceText, StorySummary, summarize_story
 from broadsheet.nlp.timeline import build_timeline
 from broadsheet.store import digests
-from broadsheet.work import request_work
+from broadsheet.context import request_work
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -297,7 +297,7 @@ def finish_work(engine: Engine, report: RefreshReport | None = None) -> bool:
     started = time.perf_counter()
     unplaced = work_store.unplaced_ids(engine, FINISH_LIMIT)
     if unplaced:
-        from broadsheet.work import warm_models
+        from broadsheet.pipeline.asked import warm_models
         warm_models(engine)  # models load before the write lock is taken, not while it is held
     for start in range(0, len(unplaced), UNDERSTAND_BATCH):
         _place(engine, unplaced[start:start + UNDERSTAND_BATCH])

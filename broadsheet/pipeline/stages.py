@@ -12,9 +12,9 @@ from datetime import datetime, timezone
 
 from broadsheet.errors import ExtractError, InputError
 from broadsheet.extract.article import extract_article
-from broadsheet.extract.dates import parse_date
-from broadsheet.extract.sanitize import xml_text
-from broadsheet.extract.urls import canonical_url, check_url, content_id, safe_url, url_id
+from broadsheet.text.dates import parse_date
+from broadsheet.text.sanitize import xml_text
+from broadsheet.text.urls import canonical_url, check_url, content_id, safe_url, url_id
 from broadsheet.model import Article, FeedEntry, Source
 
 IMPORT_FIELDS = {"id", "url", "title", "text", "html", "published", "source", "byline", "language", "image"}

@@ -17,7 +17,8 @@ from broadsheet.store.upsert import upsert
 _COLUMNS = [f.name for f in fields(Article)]
 
 
-def _article(row: object) -> Article:
+def article_from_row(row: object) -> Article:
+    """A row of the articles table (or a select of its columns) as an Article: the store's one row mapper."""
     data = {k: v for k, v in row._mapping.items() if k in _COLUMNS}
     data["meta"] = data.get("meta") or {}
     return Article(**data)
@@ -70,7 +71,7 @@ def get_article(engine: Engine, article_id: str) -> Article:
         row = conn.execute(select(articles).where(articles.c.id == article_id)).first()
     if row is None:
         raise NotFound(f"store: no article with id {article_id}")
-    return _article(row)
+    return article_from_row(row)
 
 
 def _sort_key():
@@ -87,7 +88,7 @@ def latest_articles(engine: Engine, limit: int = 20, offset: int = 0, source_id:
         query = query.where(articles.c.source_id == source_id)
     query = query.order_by(_sort_key().desc(), articles.c.id.desc()).limit(limit).offset(offset)
     with engine.connect() as conn:
-        return [_article(r) for r in conn.execute(query)]
+        return [article_from_row(r) for r in conn.execute(query)]
 
 
 def count_articles(engine: Engine, source_id: int | None = None, status: str = "ok",
@@ -117,7 +118,7 @@ def due_pending(engine: Engine, now: datetime | None = None, limit: int = 1000) 
              .where((articles.c.next_try_at.is_(None)) | (articles.c.next_try_at <= now))
              .order_by(articles.c.arrival).limit(limit))
     with engine.connect() as conn:
-        return [_article(r) for r in conn.execute(query)]
+        return [article_from_row(r) for r in conn.execute(query)]
 
 
 def record_article_failure(engine: Engine, article_id: str, error: str, next_try: datetime) -> None:
@@ -133,7 +134,7 @@ def failing_articles(engine: Engine, source_id: int | None = None) -> list[Artic
     if source_id is not None:
         query = query.where(articles.c.source_id == source_id)
     with engine.connect() as conn:
-        return [_article(r) for r in conn.execute(query.order_by(articles.c.fetched_at))]
+        return [article_from_row(r) for r in conn.execute(query.order_by(articles.c.fetched_at))]
 
 
 def iter_articles(engine: Engine, batch_size: int = 1000) -> Iterator[Article]:
@@ -149,7 +150,7 @@ def iter_articles(engine: Engine, batch_size: int = 1000) -> Iterator[Article]:
         if not rows:
             return
         for row in rows:
-            article = _article(row)
+            article = article_from_row(row)
             article.source_name = article.source_name or row.source_title or ""
             yield article
         last = rows[-1].arrival

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import Engine, func, select
 
 from broadsheet.model import Article
-from broadsheet.store.articles import _article
+from broadsheet.store.articles import article_from_row
 from broadsheet.store.schema import articles, stories
 from broadsheet.store.stories import Story, storyline_stories
 
@@ -70,7 +70,7 @@ def _members(engine: Engine, story_ids: list[str]) -> dict[str, list[Member]]:
     with engine.connect() as conn:
         for row in conn.execute(query):
             grouped.setdefault(row.story_id, []).append(
-                Member(_article(row), row.duplicate_of, row._mapping.get("section")))
+                Member(article_from_row(row), row.duplicate_of, row._mapping.get("section")))
     return grouped
 
 

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from sqlalchemy import Engine, select
 
 from broadsheet.model import Article
-from broadsheet.store.articles import _article
+from broadsheet.store.articles import article_from_row
 from broadsheet.store.schema import answers, articles, story_digests
 from broadsheet.store.upsert import upsert
 
@@ -24,7 +24,7 @@ def story_articles(engine: Engine, story_id: str, limit: int = STORY_LIMIT) -> l
     query = (select(articles).where(articles.c.story_id == story_id).where(articles.c.status == "ok")
              .where(articles.c.duplicate_of.is_(None)).order_by(articles.c.arrival.desc()).limit(limit))
     with engine.connect() as conn:
-        return sorted((_article(r) for r in conn.execute(query)), key=lambda a: a.arrival or 0)
+        return sorted((article_from_row(r) for r in conn.execute(query)), key=lambda a: a.arrival or 0)
 
 
 def signature(items: list[Article]) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy.sql import bindparam
 
 from broadsheet.errors import NotFound
 from broadsheet.model import Article
-from broadsheet.store.articles import _article
+from broadsheet.store.articles import article_from_row
 from broadsheet.store.chunks import in_chunks
 from broadsheet.store.schema import article_entities, articles, entities, stories
 from broadsheet.store.upsert import upsert
@@ -181,7 +181,7 @@ def entity_articles(engine: Engine, entity_id: int, limit: int = 100) -> list[tu
              .where(article_entities.c.entity_id == entity_id).where(articles.c.status == "ok")
              .order_by(when.desc(), articles.c.id).limit(limit))
     with engine.connect() as conn:
-        return [(_article(r), r.mentions, r.story_id) for r in conn.execute(query)]
+        return [(article_from_row(r), r.mentions, r.story_id) for r in conn.execute(query)]
 
 
 def story_titles(engine: Engine, story_ids: Iterable[str]) -> dict[str, str]:
@@ -219,7 +219,7 @@ def unenriched(conn: Connection, ids: Sequence[str], version: int | None) -> lis
         query = select(articles).where(articles.c.id.in_(chunk)).where(articles.c.status == "ok")
         if version is not None:
             query = query.where((articles.c.enriched.is_(None)) | (articles.c.enriched < version))
-        found.extend(_article(r) for r in conn.execute(query))
+        found.extend(article_from_row(r) for r in conn.execute(query))
     return sorted(found, key=lambda a: a.arrival or 0)
 
 

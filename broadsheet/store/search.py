@@ -26,7 +26,7 @@ from sqlalchemy import Engine, bindparam, select, text
 
 from broadsheet.errors import InputError, UnknownFilter
 from broadsheet.model import Article
-from broadsheet.store.articles import _article
+from broadsheet.store.articles import article_from_row
 from broadsheet.store.chunks import in_chunks
 from broadsheet.store.enrichment import vectors_for
 from broadsheet.store.schema import articles, sources
@@ -268,7 +268,7 @@ def search_articles(engine: Engine, query: str, filters: SearchFilters | None = 
     groups = _collapsed(engine, ranked)
     page = groups[offset:offset + limit]
     with engine.connect() as conn:  # typed rows (aware datetimes, JSON) for the shown page only
-        rows = {r.id: _article(r) for r in conn.execute(select(articles).where(articles.c.id.in_([c[1] for c in page])))}
+        rows = {r.id: article_from_row(r) for r in conn.execute(select(articles).where(articles.c.id.in_([c[1] for c in page])))}
     return [Hit(rows[article_id], score, " ".join((snippet or make_snippet(rows[article_id].text, terms)).split()),
                 [o for o in outlets if o != (rows[article_id].source_name or rows[article_id].site_name)])
             for score, article_id, snippet, outlets in page if article_id in rows]

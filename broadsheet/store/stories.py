@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from broadsheet.errors import NotFound
 from broadsheet.model import Article
-from broadsheet.store.articles import _article
+from broadsheet.store.articles import article_from_row
 from broadsheet.store.chunks import in_chunks
 from broadsheet.store.schema import articles, stories, story_redirects, term_stats, understand_state
 from broadsheet.store.upsert import upsert
@@ -96,7 +96,7 @@ def unplaced(conn: Connection, ids: Sequence[str]) -> list[Article]:
     for chunk in in_chunks(ids):
         query = (select(articles).where(articles.c.id.in_(chunk)).where(articles.c.status == "ok")
                  .where(articles.c.story_id.is_(None)))
-        found.extend(_article(r) for r in conn.execute(query))
+        found.extend(article_from_row(r) for r in conn.execute(query))
     return sorted(found, key=lambda a: a.arrival or 0)
 
 
@@ -124,7 +124,7 @@ def unplaced_backlog(conn: Connection, limit: int) -> list[Article]:
     """The oldest readable articles never placed (stored before the stage existed, or by a failed run)."""
     query = (select(articles).where(articles.c.story_id.is_(None)).where(articles.c.status == "ok")
              .order_by(articles.c.arrival).limit(limit))
-    return [_article(r) for r in conn.execute(query)]
+    return [article_from_row(r) for r in conn.execute(query)]
 
 
 def save_understanding(conn: Connection, rows: list[dict]) -> None:
@@ -315,7 +315,7 @@ def copies_of(engine: Engine, article_id: str) -> list[Article]:
         rows = [*conn.execute(select(articles).where(articles.c.id == root)),
                 *conn.execute(select(articles).where(articles.c.duplicate_of == root))]
         rows = sorted((r for r in rows if r.id != article_id and r.status == "ok"), key=lambda r: r.arrival)
-    return [_article(r) for r in rows]
+    return [article_from_row(r) for r in rows]
 
 
 def candidates_near(conn: Connection, arrival: int, story_id: str | None, span: int, story_limit: int = 200
@@ -373,7 +373,7 @@ def articles_by_id(engine: Engine, ids: Sequence[str]) -> dict[str, Article]:
         return {}
     with engine.connect() as conn:
         rows = conn.execute(select(articles).where(articles.c.id.in_(list(ids)))).all()
-    return {r.id: _article(r) for r in rows}
+    return {r.id: article_from_row(r) for r in rows}
 
 
 def understood_range(conn: Connection, low: int, high: int) -> list[Understood]:

@@ -12,9 +12,6 @@ import hmac
 import ipaddress
 import math
 import secrets
-import threading
-import time
-from dataclasses import dataclass
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -28,6 +25,7 @@ from broadsheet.config import Config
 from broadsheet.errors import BroadsheetError, ConfigError
 from broadsheet.store import users as user_store
 from broadsheet.store.users import AccountError, Session
+from broadsheet.web.ratelimit import LIMITS, Limit, RateLimited, SharedRateLimiter, wait_words
 
 SESSION_COOKIE = "broadsheet_session"
 CSRF_COOKIE = "broadsheet_csrf"
@@ -35,75 +33,10 @@ CSRF_FIELD = "csrf_token"
 ANON_CSRF_LIFETIME = 12 * 3600  # seconds a login or register form stays usable
 
 
-@dataclass(frozen=True)
-class Limit:
-    """A token bucket: `burst` actions at once, then one more every `every` seconds."""
-
-    burst: int
-    every: float
-    message: str
-
-
-LIMITS: dict[str, Limit] = {
-    "register-ip": Limit(5, 720, "Too many new accounts from your address"),
-    "comment-user": Limit(5, 20, "You are commenting faster than this site allows"),
-    "comment-ip": Limit(20, 5, "Too many comments from your address"),
-    "report-user": Limit(10, 60, "You have sent many reports in a short time"),
-}
-
-
-class RateLimited(BroadsheetError):
-    """An action was refused because it came too often."""
-
-    status = 429
-
-    def __init__(self, message: str, retry_after: float):
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
 class Forbidden(BroadsheetError):
     """The request is not allowed for this visitor (bad CSRF token, someone else's comment...)."""
 
     status = 403
-
-
-def _wait_words(seconds: float) -> str:
-    if seconds < 60:
-        return f"{max(1, math.ceil(seconds))} seconds"
-    minutes = math.ceil(seconds / 60)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
-
-
-class RateLimiter:
-    """In-memory token buckets keyed by (action, who). One per process: fine for one web process;
-    several processes each allow the full rate (move the buckets to Redis to share them)."""
-
-    def __init__(self, limits: dict[str, Limit], clock=time.monotonic):
-        self.limits, self.clock = limits, clock
-        self.buckets: dict[tuple[str, str], tuple[float, float]] = {}
-        self.lock = threading.Lock()
-
-    def hit(self, action: str, who: str) -> None:
-        """Spend one token of `who`'s bucket for `action`, or raise RateLimited."""
-        limit, now = self.limits[action], self.clock()
-        with self.lock:
-            tokens, stamp = self.buckets.get((action, who), (float(limit.burst), now))
-            tokens = min(float(limit.burst), tokens + (now - stamp) / limit.every)
-            if tokens < 1:
-                self.buckets[(action, who)] = (tokens, now)
-                wait = (1 - tokens) * limit.every
-                raise RateLimited(f"{limit.message}. Please wait {_wait_words(wait)} and try again.", wait)
-            self.buckets[(action, who)] = (tokens - 1, now)
-            if len(self.buckets) > 50_000:
-                self._prune(now)
-
-    def _prune(self, now: float) -> None:
-        """Forget buckets that have refilled completely (they behave like new ones)."""
-        full = [key for key, (tokens, stamp) in self.buckets.items()
-                if tokens + (now - stamp) / self.limits[key[0]].every >= self.limits[key[0]].burst]
-        for key in full:
-            del self.buckets[key]
 
 
 def safe_next(value: str | None) -> str:
@@ -125,7 +58,6 @@ class Accounts:
 
     def __init__(self, engine: Engine, config: Config, limits: dict[str, Limit] | None = None):
         self.engine, self.config = engine, config
-        from broadsheet.web.ratelimit import SharedRateLimiter  # counts in the database: every process agrees
         self.limiter = SharedRateLimiter(engine, limits or LIMITS)
         # Made (or read) now, at start-up: a page view that signs a form must not write.
         self._secret = user_store.site_secret(engine, "csrf")
@@ -334,7 +266,7 @@ def accounts_router(accounts: Accounts, templates: Jinja2Templates) -> APIRouter
         wait = user_store.login_wait(accounts.engine, keys)
         if wait > 0:  # refused before the password is checked: a guess made now tells nothing
             exc = RateLimited(f"Too many failed logins for this account from your address. Please wait "
-                              f"{_wait_words(wait)} and try again.", wait)
+                              f"{wait_words(wait)} and try again.", wait)
             return limited(request, "accounts/login.html", exc, next=safe_next(next), values=values)
         try:
             user = user_store.authenticate(accounts.engine, username, password)

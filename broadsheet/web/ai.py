@@ -24,7 +24,7 @@ from broadsheet.pipeline import enrich, insight
 from broadsheet.store import articles as article_store
 from broadsheet.store import digests
 from broadsheet.store import enrichment as enrichment_store
-from broadsheet.work import request_work
+from broadsheet.context import request_work
 
 log = logging.getLogger(__name__)
 MAX_QUESTION = 300

@@ -9,8 +9,8 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from broadsheet import __version__
-from broadsheet.extract.sanitize import xml_text
-from broadsheet.extract.urls import safe_url
+from broadsheet.text.sanitize import xml_text
+from broadsheet.text.urls import safe_url
 from broadsheet.model import Article
 from broadsheet.web.security import site_base
 

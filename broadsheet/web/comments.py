@@ -18,13 +18,14 @@ from markupsafe import Markup, escape
 
 from broadsheet.api.params import MAX_ID
 from broadsheet.errors import NotFound
-from broadsheet.extract.urls import safe_url
+from broadsheet.text.urls import safe_url
 from broadsheet.store import articles as article_store
 from broadsheet.store import comments as comment_store
 from broadsheet.store import stories as story_store
 from broadsheet.store.comments import Comment, CommentError, Target
 from broadsheet.store.users import Session
-from broadsheet.web.accounts import Accounts, Forbidden, RateLimited, client_address, login_url, safe_next, viewer_of
+from broadsheet.web.accounts import Accounts, Forbidden, client_address, login_url, safe_next, viewer_of
+from broadsheet.web.ratelimit import RateLimited
 
 CommentId = Annotated[int, Path(ge=0, le=MAX_ID)]
 _URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from broadsheet.config import Config
-from broadsheet.extract.urls import safe_url
+from broadsheet.text.urls import safe_url
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from broadsheet.model import Article
 from broadsheet.nlp.related import excerpt
 from broadsheet.pipeline.related import KEPT, related_for
 from broadsheet.store import stories as story_store
-from broadsheet.work import request_work
+from broadsheet.context import request_work
 
 log = logging.getLogger(__name__)
 

@@ -51,7 +51,7 @@ BBC_SECTIONS = {"business": "Business", "entertainment": "Entertainment", "polit
                 "tech": "Technology"}
 UCI_SECTIONS = {"b": ("Business",), "e": ("Entertainment",), "m": ("Health",), "t": ("Technology", "Science")}
 
-from broadsheet.nlp.section_lexicon import SECTIONS  # noqa: E402
+from broadsheet.nlp.sections import SECTIONS  # noqa: E402
 
 
 # --- data -------------------------------------------------------------------------------------------

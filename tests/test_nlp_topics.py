@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from broadsheet.nlp.section_lexicon import SECTIONS
+from broadsheet.nlp.sections import SECTIONS
 from broadsheet.nlp.topics import Prototypes, choose_tags, classify_section, prototype_texts
 
 CASES = [

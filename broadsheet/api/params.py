@@ -9,7 +9,7 @@ import re
 from datetime import datetime, timezone
 
 from broadsheet.errors import InputError, NotFound
-from broadsheet.nlp.section_lexicon import SECTIONS
+from broadsheet.nlp.sections import SECTIONS
 
 MAX_ID = 2**63 - 1  # the largest integer SQLite (and a PostgreSQL bigint) can hold
 MAX_OFFSET = 1_000_000_000  # far past any list; offset + limit still fits in 64 bits

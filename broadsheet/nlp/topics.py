@@ -1,6 +1,6 @@
 """Sections and tags: which of eight sections an article belongs to, and a few tags to show under it.
 
-The section comes from a hand-written vocabulary per section (`section_lexicon`), weighted by where
+The section comes from a hand-written vocabulary per section (`data/sections.toml`), weighted by where
 a word appears (headline above lead above the rest), optionally blended with the cosine between the
 article's sentence embedding and an embedded description of each section. Nothing is trained on
 evaluation data: the vocabulary is general knowledge, so the same rules serve every source.
@@ -16,8 +16,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from broadsheet.nlp.section_examples import examples
-from broadsheet.nlp.section_lexicon import DESCRIPTIONS, LEXICON, SECTIONS
+from broadsheet.nlp.sections import examples
+from broadsheet.nlp.sections import DESCRIPTIONS, LEXICON, SECTIONS
 from broadsheet.nlp.terms import STOPWORDS, _stem
 
 TITLE_WEIGHT = 3.0  # a headline word says more about the beat than a body word

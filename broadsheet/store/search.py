@@ -358,7 +358,7 @@ def read_filters(engine: Engine, source: str | int | None = None, section: str |
 
 
 def _section(value: str | None) -> str | None:
-    from broadsheet.nlp.section_lexicon import SECTIONS
+    from broadsheet.nlp.sections import SECTIONS
     if value is None or not value.strip():
         return None
     match = {s.lower(): s for s in SECTIONS}.get(value.strip().lower())

@@ -38,7 +38,7 @@ from broadsheet.web.coverage import coverage_router
 from broadsheet.web.security import SecurityHeaders, install_filters
 from broadsheet.api.params import MAX_ID, page_number as _page_number
 from broadsheet.web.edge import install_error_handlers
-from broadsheet.nlp.section_lexicon import SECTIONS
+from broadsheet.nlp.sections import SECTIONS
 from broadsheet.nlp.embed import model_state, query_encoder
 
 HERE = Path(__file__).parent

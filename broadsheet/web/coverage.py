@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from broadsheet.config import Config
 from broadsheet.errors import NotFound
-from broadsheet.nlp.section_lexicon import SECTIONS
+from broadsheet.nlp.sections import SECTIONS
 from broadsheet.store import coverage
 from broadsheet.store import stories as story_store
 from broadsheet.store.digests import story_articles

@@ -130,3 +130,26 @@ def test_a_question_shows_only_results_above_the_relevance_floor(desk):
     assert {"m1", "m6"} <= {h.article.id for h in search_articles(desk, "island")}  # keywords: every match
     shown = [h.article.id for h in search_articles(desk, query, embed=toy_embed)]
     assert shown == ["m1"]
+
+
+def test_the_pipeline_builds_one_snapshot_row_that_web_processes_load(desk):
+    from sqlalchemy import select
+
+    from broadsheet.store.schema import vector_snapshots
+    from broadsheet.store.semantic import build_snapshot
+    from broadsheet.store.stories import write_state
+    index = VectorIndex(desk, max_age=0.0)
+    assert index.current().version is None and len(index.current().ids) == 4  # nothing built yet: scanned
+    assert build_snapshot(desk) and not build_snapshot(desk)  # built once, then nothing placed since
+    with desk.connect() as conn:
+        row = conn.execute(select(vector_snapshots)).one()
+    assert sorted(row.ids) == ["m1", "m2", "m3", "m4"] and row.size == 5
+    with desk.begin() as conn:  # the row, not the articles, is what a web process reads now
+        conn.execute(update(articles).where(articles.c.id == "m3").values(vector=None))
+    assert VectorIndex(desk).nearest(toy_embed("cup final goal"), 1)[0][0] == "m3"
+    with desk.begin() as conn:  # a placement batch later, the next refresh rebuilds it without m3
+        write_state(conn, {"batches": 1.0})
+    assert build_snapshot(desk)
+    fresh = VectorIndex(desk).current()
+    assert sorted(fresh.ids) == ["m1", "m2", "m4"] and fresh.version == 1
+    assert index._load().version == 1  # an older index picks up the new version on its next reload

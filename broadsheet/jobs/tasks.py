@@ -4,8 +4,9 @@
 poll a source → fetch and extract each new page (site boilerplate learned as it is stored) → embed
 it (in parallel, ahead of placement) → place the stored articles in stories (one placement at a time, everything before it runs in
 parallel) → enrich them and rank their related lists (in parallel again). Two periodic jobs keep
-it moving without a scheduler process: `enqueue_due` (due sources, due pages, unplaced articles)
-and `retry_stalled` (jobs of a worker that stopped sending heartbeats go back in the queue).
+it moving without a scheduler process: `enqueue_due` (due sources, due pages, unplaced articles),
+`retry_stalled` (jobs of a worker that stopped sending heartbeats go back in the queue) and
+`refresh_vector_index` (the snapshot of recent vectors that search's web processes load).
 
 Every job is idempotent and keyed by the article id (canonical URL) or the source id, and every
 job is enqueued in the same transaction as the rows it concerns: a worker killed at any instant
@@ -35,6 +36,7 @@ from broadsheet.jobs.engine import advisory_xact_lock
 from broadsheet.pipeline import enrich, insight, related, runner, sitelearn, stages, understand
 from broadsheet.store import articles as article_store
 from broadsheet.store import enrichment as enrichment_store
+from broadsheet.store import semantic
 from broadsheet.store import sources as source_store
 from broadsheet.store import stories as story_store
 
@@ -44,6 +46,7 @@ PLACE_BATCH = understand.BACKLOG  # the stage places up to this many of the olde
 FOLLOW_UP_CHUNK = 10  # articles per enrich / related job: short GIL holds, spread over workers
 HEARTBEAT = 2.0  # seconds between a worker's heartbeats
 PLACE_GATHER = 15.0  # seconds placement waits for a wave of fetches to finish (a burst is placed as one batch)
+VECTOR_REFRESH = 30  # seconds between two looks for newly placed articles to add to search's vector index
 STALLED_AFTER = 30.0  # a worker silent this long is dead (spaCy and numpy can hold the GIL for seconds on a busy machine)
 
 
@@ -68,7 +71,8 @@ RELATED = Kind("broadsheet.rank_related", "enrich")
 DIGEST = Kind("broadsheet.store_digest", "enrich", queueing_lock="digest:{item}")
 ENQUEUE_DUE = Kind("broadsheet.enqueue_due", "schedule", priority=30)
 RETRY_STALLED = Kind("broadsheet.retry_stalled", "schedule", priority=30)
-KINDS = (POLL, FETCH, EMBED, LEARN, PLACE, ENRICH, RELATED, DIGEST, ENQUEUE_DUE, RETRY_STALLED)
+REFRESH_VECTORS = Kind("broadsheet.refresh_vector_index", "enrich", "vector-index", "vector-index")
+KINDS = (POLL, FETCH, EMBED, LEARN, PLACE, ENRICH, RELATED, DIGEST, ENQUEUE_DUE, RETRY_STALLED, REFRESH_VECTORS)
 # What a page view asks for (work.request_work) becomes one of these: at most one waits per item.
 ASKED = {"enrich": dataclasses.replace(ENRICH, queueing_lock="asked-enrich:{ids[0]}"),
          "related": dataclasses.replace(RELATED, queueing_lock="asked-related:{ids[0]}")}
@@ -308,6 +312,12 @@ def enqueue_due(ctx: Context) -> dict[str, int]:
     return {"polls": polls, "pages": len(pages), "enrich": len(bare)}
 
 
+def refresh_vector_index(ctx: Context) -> bool:
+    """Build the snapshot of recent articles' vectors that web processes load for search, when
+    articles were placed since the last one."""
+    return semantic.build_snapshot(ctx.engine)
+
+
 def _chunked(ids: list[str]) -> list[dict[str, Any]]:
     return [{"ids": ids[i:i + FOLLOW_UP_CHUNK]} for i in range(0, len(ids), FOLLOW_UP_CHUNK)]
 
@@ -373,6 +383,11 @@ def register(app: procrastinate.App, ctx: Context) -> None:
     @task(ENQUEUE_DUE)
     async def _enqueue_due(timestamp: int) -> dict[str, int]:
         return await asyncio.to_thread(enqueue_due, ctx)
+
+    @app.periodic(cron=f"*/{VECTOR_REFRESH} * * * * *")
+    @task(REFRESH_VECTORS)
+    async def _refresh_vectors(timestamp: int) -> bool:
+        return await asyncio.to_thread(refresh_vector_index, ctx)
 
     @app.periodic(cron=f"*/{max(1, int(HEARTBEAT * 2))} * * * * *")
     @task(RETRY_STALLED, pass_context=True)

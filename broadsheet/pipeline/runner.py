@@ -27,7 +27,7 @@ from broadsheet.pipeline.workers import POOL_THRESHOLD, run_cpu, worker_count
 from broadsheet.store import articles as article_store
 from broadsheet.store import enrichment as enrichment_store
 from broadsheet.store import generations
-from broadsheet.store import leases
+from broadsheet.store import leases, semantic
 from broadsheet.store import sources as source_store
 from broadsheet.store import stories as story_store
 from broadsheet.store import work as work_store
@@ -312,6 +312,7 @@ def finish_work(engine: Engine, report: RefreshReport | None = None) -> bool:
     except Exception:  # pages rank them on first view instead
         log.exception("refresh: keeping related lists failed")
     report.add_time("phase 3: related lists (wall)", time.perf_counter() - started)
+    retry_write(lambda: semantic.build_snapshot(engine), "vector index")  # what search's web processes load
     return bool(unplaced or unenriched or unranked)
 
 

@@ -309,3 +309,13 @@ answers = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_answers_scope", "scope"),
 )
+
+# Migration 0016: the vector index of recent articles in one row (built by the pipeline, read by web processes).
+vector_snapshots = Table(
+    "vector_snapshots", metadata,
+    Column("name", String(32), primary_key=True),
+    Column("version", BigInteger, nullable=False),  # the placement batch counter it was built after
+    Column("size", Integer, nullable=False),  # vector width (the embedder's)
+    Column("ids", JSON, nullable=False),
+    Column("matrix", LargeBinary, nullable=False),  # float16 rows, unit length, in the order of ids
+)

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Callable
 
 import uvicorn
 from sqlalchemy import Engine
@@ -76,7 +77,7 @@ def serve(engine: Engine, config: Config) -> None:
             uvicorn.run("broadsheet.service:worker_app", factory=True, host=config.host, port=config.port, proxy_headers=False,
                         workers=config.web_workers, log_level="warning")
         else:
-            app = create_app(engine, config, on_new_entries=loop.wake if loop else None, context=context)
+            app = create_app(engine, config, on_new_entries=pushed_entries_hook(engine, config, loop), context=context)
             preload(config.embeddings)
             uvicorn.run(app, host=config.host, port=config.port, log_level="warning", proxy_headers=False)
     finally:
@@ -96,10 +97,20 @@ def worker_app() -> object:
     from broadsheet.store.db import make_engine
     config = Config(json.loads(os.environ[WORKER_SETTINGS]))
     engine = make_engine(config.resolved_database_url)
-    app = create_app(engine, config)
+    app = create_app(engine, config, on_new_entries=pushed_entries_hook(engine, config, None))
     asked_work_to_jobs(app.state.context, engine, config)
     preload(config.embeddings)
     return app
+
+
+def pushed_entries_hook(engine: Engine, config: Config, loop: RefreshLoop | None) -> Callable[[], None] | None:
+    """Who fetches the pages of entries a hub pushed: the job engine's sweep at once, else this
+    process's refresh loop (woken now), else the parent's next pass (a web worker process)."""
+    from broadsheet.jobs.engine import job_engine
+    if job_engine(config) == "procrastinate":
+        from broadsheet.jobs.tasks import sweep_now
+        return sweep_now(engine)
+    return loop.wake if loop else None
 
 
 def asked_work_to_jobs(context: Context, engine: Engine, config: Config) -> None:

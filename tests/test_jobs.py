@@ -246,3 +246,13 @@ def test_a_stored_page_is_embedded_by_its_own_job_before_placement(pg, embed):
     tasks._store_article(engine, article, embed)
     expected = [("broadsheet.embed_article", "todo", "embed:p1")] if embed else []
     assert _jobs(engine) == expected + [("broadsheet.place_articles", "todo", "placement")]
+
+
+@needs_postgres
+def test_pushed_entries_are_swept_by_a_job_at_once(pg):
+    from broadsheet.service import pushed_entries_hook
+    engine, config = pg
+    hook = pushed_entries_hook(engine, config, None)
+    hook()  # what the WebSub callback calls after storing a push's new entries
+    assert [name for name, _, _ in _jobs(engine)] == ["broadsheet.enqueue_due"]
+    assert pushed_entries_hook(engine, config.replace(job_engine="embedded"), None) is None

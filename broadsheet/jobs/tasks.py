@@ -20,6 +20,7 @@ import dataclasses
 import logging
 import time
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import procrastinate
@@ -310,6 +311,15 @@ def enqueue_due(ctx: Context) -> dict[str, int]:
         bare = list(conn.execute(_UNENRICHED, {"task": ENRICH.name, "version": enrich.VERSION}).scalars())
         defer_many(conn, ENRICH, _chunked(bare))
     return {"polls": polls, "pages": len(pages), "enrich": len(bare)}
+
+
+def sweep_now(engine: Engine) -> Callable[[], None]:
+    """What a web process calls when a hub pushed new entries (stored by the WebSub callback): the
+    periodic sweep runs now, so their pages are fetched by jobs at once rather than at the next tick."""
+    def sweep() -> None:
+        with engine.begin() as conn:
+            defer(conn, ENQUEUE_DUE, timestamp=int(time.time()))
+    return sweep
 
 
 def refresh_vector_index(ctx: Context) -> bool:

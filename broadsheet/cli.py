@@ -28,6 +28,13 @@ app.add_typer(users_app, name="users")
 app.add_typer(jobs_app, name="jobs")
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        from broadsheet import __version__
+        out.print(f"broadsheet {__version__}", highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def main_options(
     database: Annotated[Optional[str], typer.Option("--database", envvar="BROADSHEET_DATABASE_URL",
@@ -35,6 +42,8 @@ def main_options(
     data_dir: Annotated[Optional[str], typer.Option("--data-dir", envvar="BROADSHEET_DATA_DIR",
                                                     help=help_of("data_dir"))] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what the pipeline does.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print the version and stop.")] = False,
     assign: Annotated[Optional[list[str]], typer.Option(
         "--set", metavar="NAME=VALUE", help="Any setting for this run (repeatable; see `broadsheet settings`).")] = None,
 ) -> None:
@@ -80,6 +89,22 @@ def serve(
         config = config.replace(refresh_interval=0)  # `broadsheet worker` processes run the pipeline
     out.print(f"Serving on http://{config.host}:{config.port}  (Ctrl-C stops)")
     run_site(engine, config)
+
+
+@app.command("backup")
+def backup_cmd(file: Annotated[Path, typer.Argument(help="The backup file to write (gzip JSON lines).")]) -> None:
+    """Back up everything: sources, articles, stories, entities, users, comments and the site's secrets."""
+    from broadsheet.store.backup import backup
+    report = backup(state.engine(), file)
+    out.print(f"Backed up {report.total} rows from {len(report.rows)} tables to {file}.")
+
+
+@app.command("restore")
+def restore_cmd(file: Annotated[Path, typer.Argument(help="A file written by `broadsheet backup`.")]) -> None:
+    """Restore a backup into an empty database (SQLite or PostgreSQL, whichever made it)."""
+    from broadsheet.store.backup import restore
+    report = restore(state.engine(), file)
+    out.print(f"Restored {report.total} rows into {len(report.rows)} tables from {file}.")
 
 
 @app.command()

@@ -15,9 +15,10 @@ from sqlalchemy import Engine
 from broadsheet.config import Config
 from broadsheet.context import Context, current, install
 from broadsheet.nlp.embed import preload
-from broadsheet.pipeline.progress import Progress
+from broadsheet.pipeline.progress import Progress, Tally
 from broadsheet.pipeline.runner import refresh
 from broadsheet.web.app import create_app
+from broadsheet.web.starting import Switch, starting_app
 
 log = logging.getLogger(__name__)
 STOP_WAIT = 60.0  # seconds a stopping server gives the refresh pass in hand to finish
@@ -60,30 +61,63 @@ class RefreshLoop(threading.Thread):
         self._wake_event.set()
 
 
-def serve(engine: Engine, config: Config) -> None:
+def serve(engine: Engine, config: Config, warmup: Callable[[], object] | None = None, tally: Tally | None = None) -> None:
     """Serve the site on config.host:config.port, refreshing sources in the background.
 
     With web_workers > 1 the site runs in that many processes (uvicorn's supervisor; SQLite in
-    WAL mode serves readers in parallel) while this process alone refreshes the sources."""
+    WAL mode serves readers in parallel) while this process alone refreshes the sources. With a
+    `warmup` (the demo's first collection), one process answers at once with its progress
+    (`tally`) and opens the site when the warmup is done."""
     interval = config.refresh_interval
     context = install(current().derive(config, engine))  # models kept; caches and the work queue its own
     asked_work_to_jobs(context, engine, config)
     loop = RefreshLoop(engine, config, interval) if interval > 0 else None
-    if loop:
-        loop.start()
     try:
         if config.web_workers > 1:
+            if warmup:
+                warmup()
+            _start(loop)
             os.environ[WORKER_SETTINGS] = json.dumps(config.as_dict(reveal_secrets=True))
             uvicorn.run("broadsheet.service:worker_app", factory=True, host=config.host, port=config.port, proxy_headers=False,
                         workers=config.web_workers, log_level="warning")
+        elif warmup is None:
+            _start(loop)
+            uvicorn.run(_site(engine, config, context, loop), host=config.host, port=config.port, log_level="warning",
+                        proxy_headers=False)
         else:
-            app = create_app(engine, config, on_new_entries=pushed_entries_hook(engine, config, loop), context=context)
-            preload(config.embeddings)
-            uvicorn.run(app, host=config.host, port=config.port, log_level="warning", proxy_headers=False)
+            site = Switch(starting_app(tally or Tally()))
+            threading.Thread(target=_open_when_warm, args=(site, warmup, engine, config, context, loop),
+                             name="broadsheet-warmup", daemon=True).start()
+            uvicorn.run(site, host=config.host, port=config.port, log_level="warning", proxy_headers=False)
     finally:
-        if loop:  # SIGTERM or Ctrl-C: let the pass in hand finish (a killed one is finished by the next)
+        if loop and loop.is_alive():  # SIGTERM or Ctrl-C: let the pass in hand finish (a killed one is finished by the next)
             loop.stop()
             loop.join(STOP_WAIT)
+        if warmup is not None:
+            context.close()  # the switch does not pass lifespan events on to the site it opened
+
+
+def _start(loop: RefreshLoop | None) -> None:
+    if loop:
+        loop.start()
+
+
+def _site(engine: Engine, config: Config, context: Context, loop: RefreshLoop | None) -> object:
+    app = create_app(engine, config, on_new_entries=pushed_entries_hook(engine, config, loop), context=context)
+    preload(config.embeddings)
+    return app
+
+
+def _open_when_warm(site: Switch, warmup: Callable[[], object], engine: Engine, config: Config, context: Context,
+                    loop: RefreshLoop | None) -> None:
+    """Run the warmup, then open the site (opened all the same when the warmup failed: readers
+    see what was collected, and the refresh loop tries again)."""
+    try:
+        warmup()
+    except Exception:
+        log.exception("serve: the first collection failed; opening the site with what there is")
+    site.swap(_site(engine, config, context, loop))
+    _start(loop)
 
 
 WORKER_SETTINGS = "BROADSHEET_WORKER_SETTINGS"

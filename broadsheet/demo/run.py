@@ -44,11 +44,13 @@ def ingest_newsroom(engine: "Engine", config: "Config", newsroom: Newsroom, prog
 
 
 def run_demo(state: "State", port: int = 8000, newsroom_port: int = 0, serve_site: bool = True) -> None:
-    """Start the newsroom, ingest it with progress bars and serve the site until Ctrl-C."""
-    from broadsheet.terminal import RichProgress, progress_bar
+    """Start the newsroom and serve the site at once: it shows the collection's progress (as the
+    terminal does, with a bar per stage) until the first pass is done, then the news."""
     from broadsheet.context import Context, install
+    from broadsheet.pipeline.progress import Tally, Tee
     from broadsheet.service import serve
     from broadsheet.store.db import open_database
+    from broadsheet.terminal import RichProgress, progress_bar
 
     config = demo_config(state, port)
     engine = open_database(config.resolved_database_url)
@@ -56,10 +58,19 @@ def run_demo(state: "State", port: int = 8000, newsroom_port: int = 0, serve_sit
     with start_newsroom(port=newsroom_port) as newsroom:
         console.print(f"Demo newsroom: {len(newsroom.sites)} publishers on "
                       + ", ".join(site.base_url for site in newsroom.sites))
-        with progress_bar() as bar:
-            report = ingest_newsroom(engine, config, newsroom, RichProgress(bar))
-        console.print(f"Ingested {report.articles_saved} articles from {report.sources_polled} feeds "
-                      f"({report.sources_failed + report.articles_failed} failures).")
-        if serve_site:
-            console.print(f"Broadsheet is serving the demo at http://{config.host}:{config.port}  (Ctrl-C stops)")
-            serve(engine, config.replace(refresh_interval=DEMO_REFRESH_SECONDS))
+        tally = Tally()
+
+        def collect() -> RefreshReport:
+            with progress_bar() as bar:
+                report = ingest_newsroom(engine, config, newsroom, Tee(RichProgress(bar), tally))
+            console.print(f"Ingested {report.articles_saved} articles from {report.sources_polled} feeds "
+                          f"({report.sources_failed + report.articles_failed} failures).")
+            if serve_site:
+                console.print(f"The news is up at http://{config.host}:{config.port}  (Ctrl-C stops)")
+            return report
+
+        if not serve_site:
+            collect()
+            return
+        console.print(f"Broadsheet answers at http://{config.host}:{config.port} while it collects the news")
+        serve(engine, config.replace(refresh_interval=DEMO_REFRESH_SECONDS), warmup=collect, tally=tally)

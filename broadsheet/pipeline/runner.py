@@ -287,28 +287,38 @@ def _enrich(engine: Engine, ids: list[str]) -> None:
     retry_write(write, "enrich")
 
 
-def finish_work(engine: Engine, report: RefreshReport | None = None) -> bool:
+def finish_work(engine: Engine, report: RefreshReport | None = None, progress: Progress | None = None) -> bool:
     """Place, enrich and rank every stored article still waiting for it, oldest first.
 
     Works from the store, not from what this pass fetched: articles stored by a pass that was
     killed (or by another process) are finished here, and a pass that was never interrupted
     does exactly the same work in the same order. True when there was work (pages changed)."""
-    report = report or RefreshReport()
+    report, progress = report or RefreshReport(), progress or Progress()
     started = time.perf_counter()
     unplaced = work_store.unplaced_ids(engine, FINISH_LIMIT)
     if unplaced:
         from broadsheet.pipeline.asked import warm_models
+        progress.start("models", 1)
         warm_models(engine)  # models load before the write lock is taken, not while it is held
+        progress.advance("models")
+        progress.start("stories", len(unplaced))
     for start in range(0, len(unplaced), UNDERSTAND_BATCH):
         _place(engine, unplaced[start:start + UNDERSTAND_BATCH])
+        progress.advance("stories", len(unplaced[start:start + UNDERSTAND_BATCH]))
     unenriched = work_store.unenriched_ids(engine, enrich.VERSION, FINISH_LIMIT)
+    if unenriched:
+        progress.start("enrich", len(unenriched))
     for start in range(0, len(unenriched), UNDERSTAND_BATCH):
         _enrich(engine, unenriched[start:start + UNDERSTAND_BATCH])
+        progress.advance("enrich", len(unenriched[start:start + UNDERSTAND_BATCH]))
     report.add_time("phase 3: understand + enrich (wall)", time.perf_counter() - started)
     started = time.perf_counter()
     unranked = work_store.unranked_ids(engine, FINISH_LIMIT)
     try:
+        if unranked:
+            progress.start("related", len(unranked))
         retry_write(lambda: related.keep_related(engine, unranked), "related")
+        progress.advance("related", len(unranked))
     except Exception:  # pages rank them on first view instead
         log.exception("refresh: keeping related lists failed")
     report.add_time("phase 3: related lists (wall)", time.perf_counter() - started)
@@ -331,7 +341,7 @@ async def refresh(engine: Engine, config: Config, progress: Progress | None = No
         started = time.perf_counter()
         await _fetch_all(engine, config, fetcher, progress, report, owner)
         report.add_time("phase 2: articles (wall)", time.perf_counter() - started)
-        if await asyncio.to_thread(finish_work, engine, report) or report.articles_saved:
+        if await asyncio.to_thread(finish_work, engine, report, progress) or report.articles_saved:
             await asyncio.to_thread(retry_write, lambda: generations.bump(engine), "generation")  # web caches
     finally:
         if own:

@@ -359,34 +359,31 @@ def register(app: procrastinate.App, ctx: Context) -> None:
     async def _poll(job: JobContext, source_id: int) -> int:
         return await poll_source(ctx, source_id, job.job.attempts)
 
-    @task(FETCH)
-    async def _fetch(article_id: str) -> bool:
-        return await fetch_article(ctx, article_id)
+    task(FETCH)(_bound(fetch_article, ctx))
+    for kind, function in IN_THREADS:
+        task(kind)(_in_thread(function, ctx))
+    _register_periodic(app, ctx, task)
 
-    @task(EMBED)
-    async def _embed(article_id: str) -> int:
-        return await asyncio.to_thread(embed_article, ctx, article_id)
 
-    @task(LEARN)
-    async def _learn(site: str) -> int:
-        return await asyncio.to_thread(learn_site, ctx, site)
+# Jobs whose work is blocking (the store, the models): each runs in a thread of the worker.
+IN_THREADS = ((EMBED, embed_article), (LEARN, learn_site), (PLACE, place_articles), (ENRICH, enrich_articles),
+              (RELATED, rank_related), (DIGEST, store_digest))
 
-    @task(PLACE)
-    async def _place() -> int:
-        return await asyncio.to_thread(place_articles, ctx)
 
-    @task(ENRICH)
-    async def _enrich(ids: list[str]) -> int:
-        return await asyncio.to_thread(enrich_articles, ctx, ids)
+def _bound(function: Callable[..., Any], ctx: Context) -> Callable[..., Any]:
+    async def run(**kwargs: Any) -> Any:
+        return await function(ctx, **kwargs)
+    return run
 
-    @task(RELATED)
-    async def _related(ids: list[str]) -> int:
-        return await asyncio.to_thread(rank_related, ctx, ids)
 
-    @task(DIGEST)
-    async def _digest(item: str) -> bool:
-        return await asyncio.to_thread(store_digest, ctx, item)
+def _in_thread(function: Callable[..., Any], ctx: Context) -> Callable[..., Any]:
+    async def run(**kwargs: Any) -> Any:
+        return await asyncio.to_thread(function, ctx, **kwargs)
+    return run
 
+
+def _register_periodic(app: procrastinate.App, ctx: Context, task: Callable[..., Any]) -> None:
+    """The engine's periodic jobs, so that no scheduler process must stay up."""
     tick = min(59, max(1, ctx.config.schedule_tick))
 
     @app.periodic(cron=f"*/{tick} * * * * *")

@@ -83,18 +83,23 @@ def refine(docs: list[Doc], labels: np.ndarray, params: StoryParams, embedding_d
                 moves.append((int(i), -1))  # fits nowhere any more: a story of its own
         if not moves:
             break
-        done: set[tuple[int, int]] = set()
-        fresh = int(labels.max()) + 1
-        for i, target in moves:
-            source = int(labels[i])
-            if target >= 0 and (target, source) in done:
-                continue  # never swap two articles in one round: that could go on forever
-            if target < 0:
-                target, fresh = fresh, fresh + 1
-            labels[i] = target
-            done.add((source, target))
-        labels = np.unique(labels, return_inverse=True)[1]
+        labels = _apply_moves(labels, moves)
     return labels
+
+
+def _apply_moves(labels: np.ndarray, moves: list[tuple[int, int]]) -> np.ndarray:
+    """One round's moves (article, target story; -1: a story of its own), labels renumbered."""
+    done: set[tuple[int, int]] = set()
+    fresh = int(labels.max()) + 1
+    for i, target in moves:
+        source = int(labels[i])
+        if target >= 0 and (target, source) in done:
+            continue  # never swap two articles in one round: that could go on forever
+        if target < 0:
+            target, fresh = fresh, fresh + 1
+        labels[i] = target
+        done.add((source, target))
+    return np.unique(labels, return_inverse=True)[1]
 
 
 def _loo_scores(parts: list[np.ndarray], weights: tuple[float, ...], labels: np.ndarray) -> np.ndarray:

@@ -38,7 +38,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,8 +51,7 @@ BBC_SECTIONS = {"business": "Business", "entertainment": "Entertainment", "polit
                 "tech": "Technology"}
 UCI_SECTIONS = {"b": ("Business",), "e": ("Entertainment",), "m": ("Health",), "t": ("Technology", "Science")}
 
-from broadsheet.nlp.sections import SECTIONS  # noqa: E402
-
+from broadsheet.nlp.sections import SECTIONS
 
 # --- data -------------------------------------------------------------------------------------------
 
@@ -84,6 +83,7 @@ PREVIOUS_KEY_POINTS = {"key points": (0.5801, 0.4930, 0.4143), "key points (3)":
 def rouge_key_points(rows: list[dict]) -> dict[str, tuple[float, float, float]]:
     """Mean ROUGE-1/2/L F1 of key points, key points cut to 3, and lead-3, against the references."""
     from rouge_score import rouge_scorer
+
     from broadsheet.nlp.summarize import key_points, lead_sentences
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
     systems = {"key points": lambda t, b: key_points(t, b), "key points (3)": lambda t, b: key_points(t, b, 3),
@@ -138,7 +138,7 @@ def pipeline_records(uci_story_step: int = 1) -> dict[str, tuple[list[dict], dic
     rows = sorted((r for r in all_uci if r["STORY"] in kept), key=lambda r: (int(r["TIMESTAMP"]), int(r["ID"])))
     # The CSV escapes punctuation with a backslash in some URLs: undone (the URL policy refuses backslashes).
     uci = [{"id": r["ID"], "url": r["URL"].replace("\\", ""), "title": r["TITLE"], "text": r["TITLE"], "source": r["PUBLISHER"],
-            "published": datetime.fromtimestamp(int(r["TIMESTAMP"]) / 1000, timezone.utc).isoformat()} for r in rows]
+            "published": datetime.fromtimestamp(int(r["TIMESTAMP"]) / 1000, UTC).isoformat()} for r in rows]
     return {"bbc": (bbc, bbc_gold), "uci-news-head": (uci, {r["ID"]: UCI_SECTIONS[r["CATEGORY"]] for r in rows})}
 
 
@@ -177,6 +177,7 @@ def cached_minilm():
 
 def prototypes_of(embedder):
     import numpy as np
+
     from broadsheet.nlp.topics import Prototypes, prototype_texts
     texts, labels = prototype_texts()
     return Prototypes(embedder.encode(texts), np.array(labels))
@@ -274,7 +275,7 @@ def demo_stories() -> dict[str, list]:
     """The demo newsroom's stories as summarizer input, plus each article's standfirst."""
     from broadsheet.demo.content import load_articles, publisher
     from broadsheet.nlp.summarize import SourceText
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     stories: dict[str, list] = {}
     for a in load_articles():
         doc = SourceText(a.slug, publisher(a.publisher).name, a.title, "\n\n".join(a.paragraphs),
@@ -317,7 +318,9 @@ def stale_and_ordered(docs: list, summary) -> tuple[int, bool]:
 
 def story_summary_figures(words: int = 120) -> dict[str, float]:
     from collections import Counter as Bag
+
     from rouge_score import rouge_scorer
+
     from broadsheet.nlp.summarize import cosine, distinct_sources, summarize_story
     from broadsheet.nlp.terms import content_words
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2"], use_stemmer=True)
@@ -350,8 +353,8 @@ def story_summary_figures(words: int = 120) -> dict[str, float]:
 def demo_store(embeddings: str = "off"):
     """The demo newsroom imported (as JSONL, no HTTP) into a fresh SQLite store through the real stages."""
     from broadsheet.config import load_config
-    from broadsheet.pipeline import bulk, understand
     from broadsheet.nlp.embed import load_embedder
+    from broadsheet.pipeline import bulk, understand
     from broadsheet.store.db import open_database
     folder = Path(tempfile.mkdtemp(prefix="bench-ai-"))
     path = folder / "demo.jsonl"
@@ -488,6 +491,7 @@ def answer_figures(no_embeddings: bool = False) -> dict:
     """Answers on squad2-dev (tune / held-out / all titles) for both routes beside the baselines,
     time per question, and the demo questions."""
     import qa
+
     from broadsheet.nlp.embed import load_embedder
     out: dict = {}
     routes = [("lexical", None)] + ([] if no_embeddings else [("minilm", load_embedder("minilm"))])

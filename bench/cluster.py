@@ -11,11 +11,11 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, TypeVar
+from typing import TypeVar
 
 import psycopg
 
@@ -118,10 +118,9 @@ class Cluster:
 
     def start(self, *args: str) -> subprocess.Popen:
         """Start `broadsheet ARGS...` with the cluster's environment."""
-        log = open(self.log_dir / f"{args[0]}-{len(self.processes)}.log", "wb")
-        proc = subprocess.Popen([sys.executable, "-m", "broadsheet", *args], env=self.env,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        log.close()
+        with open(self.log_dir / f"{args[0]}-{len(self.processes)}.log", "wb") as log:
+            proc = subprocess.Popen([sys.executable, "-m", "broadsheet", *args], env=self.env,
+                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.processes.append(proc)
         return proc
 

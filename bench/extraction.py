@@ -31,16 +31,16 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.shingles import corpus_scores  # noqa: E402
-from broadsheet.extract.files import read_html  # noqa: E402
+from bench.shingles import corpus_scores
+from broadsheet.extract.files import read_html
 
 DATA = ROOT.parent / "shared" / "data" / "extraction"
 SETS = ("scrapinghub-dev", "readability-pages", "newspaper-pages")
@@ -192,13 +192,13 @@ def predict(extractor: Extractor, cases: list[Case]) -> list[Prediction]:
     if cases:  # warm up (imports, caches) outside the timings
         try:
             extractor.run(cases[0].html, cases[0].url)
-        except Exception:  # noqa: BLE001 - counted below
+        except Exception:
             pass
     for case in cases:
         start = time.process_time()
         try:
             prediction = extractor.run(case.html, case.url)
-        except Exception:  # noqa: BLE001 - counting crashes is the point
+        except Exception:
             prediction = Prediction(crashed=True)
         prediction.ms = (time.process_time() - start) * 1000
         results.append(prediction)
@@ -264,7 +264,7 @@ def date_matches(expected: str | None, got: str | None) -> bool:
         return (have.date() if have_time else have) == want_day
     if want_aware:
         return have.astimezone(want.tzinfo).date() == want_day
-    start = datetime(want_day.year, want_day.month, want_day.day, tzinfo=timezone.utc)
+    start = datetime(want_day.year, want_day.month, want_day.day, tzinfo=UTC)
     return start - timedelta(hours=14) <= have < start + timedelta(hours=36)
 
 

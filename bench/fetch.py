@@ -17,8 +17,7 @@ import statistics
 import tempfile
 import time
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 
 PORT = 18431
 
@@ -124,7 +123,7 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=200)
     parser.add_argument("--per-feed", type=int, default=2)
     args = parser.parse_args()
-    started = datetime.now(timezone.utc).replace(microsecond=0)
+    started = datetime.now(UTC).replace(microsecond=0)
     sites = build_sites(args.feeds, args.hosts, args.per_feed, started)
     feed_urls = sorted(f"http://{host}:{PORT}{path}" for host, routes in sites.items() for path, (kind, _) in
                        routes.items() if "xml" in kind or path.endswith(("/rss", "/feed.xml", "/atom.xml", "/rss.xml")))

@@ -25,8 +25,8 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-import web  # noqa: E402
-from web import VOCAB, WEIGHTS, generate  # noqa: E402  (the same synthetic desk as bench/web.py)
+import web
+from web import VOCAB, WEIGHTS, generate
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

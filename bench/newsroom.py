@@ -12,7 +12,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
@@ -85,7 +85,7 @@ def generate(articles: int = 500, publishers: int = 10, seed: int = 12) -> list[
     """`articles` items over about articles/5 stories, each story covered by several publishers."""
     rng = random.Random(seed)
     stories = [_story(rng, i) for i in range(max(1, articles // 5))]
-    base = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=12)
+    base = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=12)
     items = []
     for index in range(articles):
         story = stories[index % len(stories)]
@@ -172,7 +172,7 @@ def start_newsroom(items: list[Item], publishers: int = 10) -> Newsroom:
         class Handler(BaseHTTPRequestHandler):
             index = publisher
 
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:
                 status, kind, body = room.respond(self.index, self.path)
                 data = body.encode("utf-8")
                 self.send_response(status)

@@ -17,13 +17,14 @@ import string
 import sys
 import time
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SQUAD = ROOT.parent / "shared" / "data" / "qa" / "squad2-dev.json"
 TUNE = ("1973_oil_crisis", "French_and_Indian_War", "Imperialism", "Scottish_Parliament")
-_PUNCTUATION = re.compile("[%s]" % re.escape(string.punctuation))
+_PUNCTUATION = re.compile(f"[{re.escape(string.punctuation)}]")
 
 
 def normal(text: str) -> str:
@@ -108,6 +109,7 @@ def summarise(rows: list[dict]) -> dict:
 def tfidf_best_sentence(selection=None) -> dict:
     """Baseline: the story sentence nearest the question by TF-IDF cosine (never abstains)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
+
     from broadsheet.nlp.sentences import split_sentences
     rows = []
     for title, docs, asked in stories():
@@ -139,11 +141,12 @@ DEMO_QUESTIONS = [
 
 def demo_answers(embedder) -> list[tuple[str, bool, str]]:
     """(question, right, answer text) for the demo questions."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
+
     from broadsheet.demo.content import load_articles, publisher
     from broadsheet.nlp.answer import PassageIndex
     from broadsheet.nlp.summarize import SourceText
-    start = datetime(2026, 3, 6, 12, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
     indexes = {}
     for key in (OUTBREAK, CUP_FINAL):
         docs = [SourceText(a.slug, publisher(a.publisher).name, a.title, "\n\n".join(a.paragraphs),

@@ -26,10 +26,10 @@ import numpy as np
 from scipy.optimize import minimize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import qa  # noqa: E402
+import qa
 
-from broadsheet.nlp import answer_weights as weights  # noqa: E402
-from broadsheet.nlp.answer import PassageIndex  # noqa: E402
+from broadsheet.nlp import answer_weights as weights
+from broadsheet.nlp.answer import PassageIndex
 
 L2_RANK, L2_CHECK, ABSTAIN_TUNE = 1e-3, 1e-2, 0.40
 OUT = qa.ROOT / "broadsheet" / "nlp" / "answer_weights.py"

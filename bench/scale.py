@@ -29,12 +29,20 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.cluster import (Cluster, TreeCPU, finished, fresh_database, free_port,  # noqa: E402
-                           postgres_reachable, service_env, wait_until)
-from bench.newsroom import Newsroom, generate, start_newsroom  # noqa: E402
-from broadsheet.text.urls import url_id  # noqa: E402
-from broadsheet.store.db import open_database  # noqa: E402
-from broadsheet.store.sources import add_source  # noqa: E402
+from bench.cluster import (
+    Cluster,
+    TreeCPU,
+    finished,
+    free_port,
+    fresh_database,
+    postgres_reachable,
+    service_env,
+    wait_until,
+)
+from bench.newsroom import Newsroom, generate, start_newsroom
+from broadsheet.store.db import open_database
+from broadsheet.store.sources import add_source
+from broadsheet.text.urls import url_id
 
 TIMEOUT = 1800  # a limit for a hang, not a speed target
 
@@ -129,7 +137,7 @@ def measure_latency(room: Newsroom, held: list, folder: Path) -> list[float]:
                 for item in held:
                     room.release(item)
                     article_id = url_id(room.url(item))
-                    wait_until(lambda: _served(client, article_id), 300, f"article {item.slug}", every=0.05)
+                    wait_until(lambda article_id=article_id: _served(client, article_id), 300, f"article {item.slug}", every=0.05)
                     delays.append(time.monotonic() - room.released_at[item.slug])
         finally:
             cluster.close()

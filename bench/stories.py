@@ -43,6 +43,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from datetime import UTC
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,8 +93,8 @@ def load_set(name: str, root: Path = DATA) -> list[dict]:
 
 
 def _iso_ms(ms: int) -> str:
-    from datetime import datetime, timezone
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat()
+    from datetime import datetime
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat()
 
 
 # --- metrics ---------------------------------------------------------------------------------------
@@ -233,9 +234,10 @@ LOOK_ALIKE = ({"telvanta-customer-data-breach", "ostra-energy-cyberattack"},
 
 def demo_records() -> list[dict]:
     """The demo's articles (fiction) as import records, dated as the demo dates them, with their story."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
+
     from broadsheet.demo.content import load_articles
-    start = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
     return [{"id": a.slug, "url": f"https://{a.publisher}.example/{a.slug}", "title": a.title,
              "text": "\n\n".join(a.paragraphs), "published": (start - timedelta(minutes=a.minutes_ago)).isoformat(),
              "source": a.publisher, "label": a.story} for a in load_articles()]
@@ -261,6 +263,7 @@ def place_one_by_one(engine, records: list[dict]) -> dict[str, str]:
 def run_demo_orders(embedder, seeds: tuple[int, ...] = (0, 1, 2, 3, 4)) -> list[dict]:
     """BCubed of the demo placed in shuffled orders, and the look-alike pairs found in one story."""
     import random
+
     from broadsheet.pipeline import understand
     from broadsheet.store.db import open_database
     records = demo_records()
@@ -371,6 +374,7 @@ def run_duplicates() -> dict[str, float]:
     """Near-duplicate precision and recall on tests/fixtures_duplicates.py."""
     sys.path.insert(0, str(ROOT / "tests"))
     from fixtures_duplicates import duplicate_cases
+
     from broadsheet.nlp.dedup import DuplicateIndex, fingerprint
     index = DuplicateIndex()
     tp = fp = fn = 0
@@ -393,6 +397,7 @@ def run_duplicates() -> dict[str, float]:
 def run_scale(total: int = 100_000, marks: tuple[int, ...] = (1_000, 10_000, 100_000), sample: int = 300) -> dict:
     """Mean milliseconds to place one article (story index + duplicate index) around each mark."""
     import numpy as np
+
     from broadsheet.nlp import terms as lexical
     from broadsheet.nlp.dedup import DuplicateIndex, Fingerprint, minhash
     from broadsheet.nlp.stories import Doc, StoryIndex

@@ -24,16 +24,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import numpy as np
 
-WORDS = ("harbour council ferry budget minister election strike port bank merger satellite launch hospital "
-         "outbreak vaccine trial cup final festival film fossil quarry breach telecom energy cyberattack "
-         "weather storm flood bridge rail tram school university research court ruling inquiry tariff "
-         "dairy farmers exports union wages shipping container market shares profit loss parliament vote").split()
+WORDS = ["harbour", "council", "ferry", "budget", "minister", "election", "strike", "port", "bank", "merger", "satellite", "launch", "hospital", "outbreak", "vaccine", "trial", "cup", "final", "festival", "film", "fossil", "quarry", "breach", "telecom", "energy", "cyberattack", "weather", "storm", "flood", "bridge", "rail", "tram", "school", "university", "research", "court", "ruling", "inquiry", "tariff", "dairy", "farmers", "exports", "union", "wages", "shipping", "container", "market", "shares", "profit", "loss", "parliament", "vote"]
 
 
 def vocabulary(size: int = 20_000, seed: int = 1) -> tuple[list[str], list[float]]:
@@ -63,7 +60,7 @@ def generate(engine, count: int, seed: int = 3) -> list[str]:
     from broadsheet.store import articles as article_store
     from broadsheet.store import sources as source_store
     rng = random.Random(seed)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     sources = [source_store.add_source(engine, f"http://pub{i}.invalid/feed", title=f"Publisher {i}")[0]
                for i in range(50)]
     ids = []
@@ -96,6 +93,7 @@ def _understood(conn, batch, rng: random.Random, now: datetime) -> None:
     """What ingestion would have stored beside each article: its story (five articles each),
     section and key points, so pages read the same shapes as on a live desk."""
     from sqlalchemy import update
+
     from broadsheet.store.schema import articles, stories
     groups: dict[str, list] = {}
     for article in batch:

@@ -8,17 +8,17 @@ import logging
 import signal
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
+from broadsheet.cli_jobs import jobs_app
+from broadsheet.cli_users import users_app
 from broadsheet.config import help_of, parse_assignments, settings_markdown
 from broadsheet.errors import BroadsheetError, InputError
 from broadsheet.terminal import RichProgress, console, out, progress_bar, state
-from broadsheet.cli_jobs import jobs_app
-from broadsheet.cli_users import users_app
 
 app = typer.Typer(help="Broadsheet: a self-hosted AI news desk.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -37,14 +37,14 @@ def _print_version(asked: bool) -> None:
 
 @app.callback()
 def main_options(
-    database: Annotated[Optional[str], typer.Option("--database", envvar="BROADSHEET_DATABASE_URL",
+    database: Annotated[str | None, typer.Option("--database", envvar="BROADSHEET_DATABASE_URL",
                                                     help=help_of("database_url"))] = None,
-    data_dir: Annotated[Optional[str], typer.Option("--data-dir", envvar="BROADSHEET_DATA_DIR",
+    data_dir: Annotated[str | None, typer.Option("--data-dir", envvar="BROADSHEET_DATA_DIR",
                                                     help=help_of("data_dir"))] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what the pipeline does.")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
                                           help="Print the version and stop.")] = False,
-    assign: Annotated[Optional[list[str]], typer.Option(
+    assign: Annotated[list[str] | None, typer.Option(
         "--set", metavar="NAME=VALUE", help="Any setting for this run (repeatable; see `broadsheet settings`).")] = None,
 ) -> None:
     """Options that apply to every command."""
@@ -55,7 +55,8 @@ def main_options(
 @app.command()
 def migrate() -> None:
     """Create or upgrade the database schema."""
-    from broadsheet.store.db import current_revision, make_engine, migrate as run_migrations
+    from broadsheet.store.db import current_revision, make_engine
+    from broadsheet.store.db import migrate as run_migrations
     engine = make_engine(state.config().resolved_database_url)
     run_migrations(engine)
     out.print(f"Database is at schema revision {current_revision(engine)}.")
@@ -75,10 +76,10 @@ def refresh() -> None:
 
 @app.command()
 def serve(
-    port: Annotated[Optional[int], typer.Option(help=help_of("port"))] = None,
-    host: Annotated[Optional[str], typer.Option(help=help_of("host"))] = None,
-    refresh_interval: Annotated[Optional[int], typer.Option(help=help_of("refresh_interval"))] = None,
-    workers: Annotated[Optional[int], typer.Option(help=help_of("web_workers"))] = None,
+    port: Annotated[int | None, typer.Option(help=help_of("port"))] = None,
+    host: Annotated[str | None, typer.Option(help=help_of("host"))] = None,
+    refresh_interval: Annotated[int | None, typer.Option(help=help_of("refresh_interval"))] = None,
+    workers: Annotated[int | None, typer.Option(help=help_of("web_workers"))] = None,
 ) -> None:
     """Serve the web site and refresh sources periodically (with a job engine: the site only)."""
     from broadsheet.jobs.engine import job_engine
@@ -125,7 +126,7 @@ def settings(
 @app.command()
 def worker(
     concurrency: Annotated[int, typer.Option(help="Jobs run at once by this process.")] = 4,
-    queue: Annotated[Optional[list[str]], typer.Option("--queue", help="Only these queues (repeatable; default: all).")] = None,
+    queue: Annotated[list[str] | None, typer.Option("--queue", help="Only these queues (repeatable; default: all).")] = None,
 ) -> None:
     """Run pipeline jobs (job_engine procrastinate); start as many as you like, on any machine."""
     from broadsheet.jobs.worker import run_worker
@@ -147,7 +148,7 @@ def demo(
 def extract_cmd(
     files: Annotated[list[Path], typer.Argument(help="HTML files (plain or .gz).")],
     jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON object per file.")] = False,
-    url: Annotated[Optional[str], typer.Option("--url", help="The page URL (only with one file).")] = None,
+    url: Annotated[str | None, typer.Option("--url", help="The page URL (only with one file).")] = None,
 ) -> None:
     """Extract article text and metadata from saved HTML pages."""
     from broadsheet.extract.files import extract_file
@@ -258,9 +259,9 @@ def sources_export() -> None:
 @sources_app.command("list")
 def sources_list() -> None:
     """List sources with their health."""
+    from broadsheet.store.articles import failing_articles
     from broadsheet.store.sources import list_sources
     from broadsheet.web.timefmt import relative_time
-    from broadsheet.store.articles import failing_articles
     engine = state.engine()
     table = Table("id", "title", "state", "articles", "last fetch", "HTTP", "errors", "last error", "next check")
     for s in list_sources(engine):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -16,8 +16,8 @@ def jobs_show(ctx: typer.Context) -> None:
     """Show jobs per kind (queued, running, failed, retried, cancelled) and every failed job."""
     if ctx.invoked_subcommand is not None:
         return
-    from broadsheet.terminal import out, state
     from broadsheet.jobs.admin import failed_jobs, job_counts
+    from broadsheet.terminal import out, state
     config = state.config()
     table = Table("kind", "queued", "running", "failed", "retried", "cancelled", title="Jobs")
     for row in job_counts(config):
@@ -33,12 +33,12 @@ def jobs_show(ctx: typer.Context) -> None:
 
 @jobs_app.command("retry")
 def jobs_retry(
-    job_id: Annotated[Optional[int], typer.Argument(help="A failed job's id (see `broadsheet jobs`).")] = None,
+    job_id: Annotated[int | None, typer.Argument(help="A failed job's id (see `broadsheet jobs`).")] = None,
     all_failed: Annotated[bool, typer.Option("--all-failed", help="Retry every failed job.")] = False,
 ) -> None:
     """Queue a failed job again (or all of them)."""
-    from broadsheet.terminal import out, state
     from broadsheet.jobs.admin import retry
+    from broadsheet.terminal import out, state
     count = retry(state.config(), job_id, all_failed)
     out.print(f"Queued {count} failed job{'s' if count != 1 else ''} again.")
 
@@ -46,6 +46,6 @@ def jobs_retry(
 @jobs_app.command("cancel")
 def jobs_cancel(job_id: Annotated[int, typer.Argument(help="A queued or running job's id.")]) -> None:
     """Cancel a queued job, or ask a running one to stop."""
-    from broadsheet.terminal import out, state
     from broadsheet.jobs.admin import cancel
+    from broadsheet.terminal import out, state
     out.print(f"Job {job_id} {cancel(state.config(), job_id)}.")

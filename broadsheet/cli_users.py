@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -28,12 +28,12 @@ def users_create(
     username: Annotated[str, typer.Argument(help="Login name (3 to 32 letters, digits, dots, dashes, underscores).")],
     admin: Annotated[bool, typer.Option("--admin", help="Make the user an admin.")] = False,
     moderator: Annotated[bool, typer.Option("--moderator", help="Make the user a moderator.")] = False,
-    email: Annotated[Optional[str], typer.Option("--email", help="Optional email address.")] = None,
+    email: Annotated[str | None, typer.Option("--email", help="Optional email address.")] = None,
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
 ) -> None:
     """Create an account; the password is asked for without echo (or read with --password-stdin)."""
-    from broadsheet.terminal import out, state
     from broadsheet.store import users as user_store
+    from broadsheet.terminal import out, state
     if admin and moderator:
         raise InputError("users: choose --admin or --moderator, not both")
     role = "admin" if admin else "moderator" if moderator else "reader"
@@ -46,8 +46,8 @@ def users_create(
 @users_app.command("list")
 def users_list() -> None:
     """List accounts with their roles."""
-    from broadsheet.terminal import out, state
     from broadsheet.store import users as user_store
+    from broadsheet.terminal import out, state
     from broadsheet.web.timefmt import absolute_time
     table = Table("id", "username", "role", "email", "created", "last login")
     for user in user_store.list_users(state.engine()):
@@ -62,7 +62,7 @@ def users_set_role(
     role: Annotated[str, typer.Argument(help="reader, moderator or admin.")],
 ) -> None:
     """Change an account's role (it applies from the user's next page)."""
-    from broadsheet.terminal import out, state
     from broadsheet.store import users as user_store
+    from broadsheet.terminal import out, state
     user = user_store.set_role(state.engine(), username, role.strip().lower())
     out.print(f"{user.username} is now {'an' if user.role == 'admin' else 'a'} {user.role}.", highlight=False)

@@ -136,7 +136,7 @@ class Config:
         except KeyError as exc:
             raise AttributeError(name) from exc
 
-    def replace(self, **changes: Any) -> "Config":
+    def replace(self, **changes: Any) -> Config:
         """Return a copy with some settings changed."""
         unknown = set(changes) - set(self._values)
         if unknown:

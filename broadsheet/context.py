@@ -31,7 +31,7 @@ MODELS = ("embedder", "ner-model", "ner-model-lock", "section-prototypes")  # ki
 class Context:
     """Settings, engine, models and caches of one process."""
 
-    def __init__(self, config: Config | None = None, engine: "Engine | None" = None) -> None:
+    def __init__(self, config: Config | None = None, engine: Engine | None = None) -> None:
         self.config = config or load_config()
         self._engine = engine
         self._lock = threading.Lock()
@@ -40,7 +40,7 @@ class Context:
         self._work: WorkQueue | None = None
         self._closers: list[Callable[[], None]] = []
 
-    def derive(self, config: Config, engine: "Engine | None" = None) -> "Context":
+    def derive(self, config: Config, engine: Engine | None = None) -> Context:
         """A context for other settings or another database that keeps this one's loaded models."""
         fresh = Context(config, engine)
         with self._lock:
@@ -48,7 +48,7 @@ class Context:
         return fresh
 
     @property
-    def engine(self) -> "Engine":
+    def engine(self) -> Engine:
         """The database engine the context was built with (commands open it; this low module does not)."""
         if self._engine is None:
             raise ConfigError("context: this process's context was built without a database")
@@ -105,7 +105,7 @@ class Context:
             return next((s[1] for s in self._shared if s[0] == kind), None)
 
     @property
-    def work(self) -> "WorkQueue":
+    def work(self) -> WorkQueue:
         """Work that reads asked for (enrichment, related lists), done off the request."""
         with self._lock:
             if self._work is None:

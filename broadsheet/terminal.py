@@ -45,9 +45,10 @@ def progress_bar() -> RichBar:
 class State:
     """Options shared by every command."""
 
-    database: str | None = None
-    data_dir: str | None = None
-    assigned: dict[str, str] = {}  # --set NAME=VALUE
+    def __init__(self) -> None:
+        self.database: str | None = None
+        self.data_dir: str | None = None
+        self.assigned: dict[str, str] = {}  # --set NAME=VALUE
 
     def config(self, **overrides: object) -> Config:
         """The settings, with this command line's values on top (a named flag over --set)."""

@@ -23,10 +23,10 @@ KINDS = ("enrich", "related", "digest")
 BATCH = 100  # articles handled per call of a handler
 
 
-HANDLERS: dict[str, Callable[["Context", list[str]], None]] = {}  # filled by pipeline/asked.py (register)
+HANDLERS: dict[str, Callable[[Context, list[str]], None]] = {}  # filled by pipeline/asked.py (register)
 
 
-def register(kind: str, handler: Callable[["Context", list[str]], None]) -> None:
+def register(kind: str, handler: Callable[[Context, list[str]], None]) -> None:
     """Say who does a kind of work; the pipeline registers its handlers when it is imported, so
     this low module never reaches up to the pipeline."""
     if kind not in KINDS:
@@ -37,7 +37,7 @@ def register(kind: str, handler: Callable[["Context", list[str]], None]) -> None
 class WorkQueue:
     """Requested work, done by one background thread of the context (or handed to `sink`)."""
 
-    def __init__(self, context: "Context") -> None:
+    def __init__(self, context: Context) -> None:
         self.context = context
         self.sink: Callable[[str, str], None] | None = None  # the job engine's enqueue, when there is one
         self._pending: dict[tuple[str, str], None] = {}  # ordered set: first asked, first done

@@ -12,8 +12,8 @@ import atheris
 
 with atheris.instrument_imports(include=["broadsheet", "feedparser"]):
     from broadsheet.errors import FeedError
-    from broadsheet.text.urls import url_problem
     from broadsheet.ingest.feeds import parse_feed, read_opml
+    from broadsheet.text.urls import url_problem
 
 
 def check_feed(data: bytes) -> None:

@@ -17,13 +17,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 # install it themselves (understand.configure), so most tests never load torch.
 os.environ.setdefault("BROADSHEET_EMBEDDINGS", "off")
 
-from databases import postgres_database, template_copy  # noqa: E402
-from httpserver import TestServer  # noqa: E402
+from databases import postgres_database, template_copy
+from httpserver import TestServer
 
-from broadsheet.config import load_config  # noqa: E402
-from broadsheet.store.db import open_database  # noqa: E402
-
-
+from broadsheet.config import load_config
+from broadsheet.store.db import open_database
 
 TEST_DATABASE = os.environ.get("BROADSHEET_TEST_DATABASE", "sqlite")
 if TEST_DATABASE not in ("sqlite", "postgresql"):

@@ -32,7 +32,7 @@ class TestServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:
                 server.requests.append((self.path, dict(self.headers)))
                 route = server.routes.get(self.path) or server.routes.get(self.path.split("?")[0])
                 reply = route(self) if callable(route) else route or Reply(404, b"not found")
@@ -68,7 +68,7 @@ class TestServer:
     def url(self, path: str) -> str:
         return self.base + path
 
-    def __enter__(self) -> "TestServer":
+    def __enter__(self) -> TestServer:
         self.thread.start()
         return self
 

@@ -1,7 +1,7 @@
 """Accounts over real HTTP: register, log in, log out, sessions, CSRF and rate limits."""
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -42,7 +42,7 @@ def login(http: httpx.Client, username: str, password: str = PASSWORD, next: str
 def seed(engine) -> None:
     """One readable article and one story for comments to be about."""
     source, _ = source_store.add_source(engine, "http://pub.invalid/feed", title="Pub")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with engine.begin() as conn:
         article_store.save_articles(conn, [Article(id="a1", url="http://pub.invalid/a1", title="Harbour wall repaired",
                                                    source_id=source.id, source_name="Pub", published_at=now,
@@ -216,7 +216,7 @@ def test_expired_sessions_are_ignored(browser, engine):
     register(browser, "judy")
     assert "judy" in browser.get("/").text
     with engine.begin() as conn:
-        conn.execute(update(user_sessions).values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+        conn.execute(update(user_sessions).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     assert "judy" not in browser.get("/").text
 
 

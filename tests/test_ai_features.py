@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import UTC
 from pathlib import Path
 
 import html5lib
@@ -209,7 +210,7 @@ def test_related_lists_are_kept_with_the_article_for_every_worker(imported, monk
 
 
 def test_a_stale_related_list_is_shown_while_the_pipeline_ranks_it_again(imported, config):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from sqlalchemy import select
 
@@ -222,7 +223,7 @@ def test_a_stale_related_list_is_shown_while_the_pipeline_ranks_it_again(importe
     with imported.connect() as conn:
         article_id = conn.execute(select(articles.c.id).where(articles.c.import_id == "br-1")).scalar()
     story_store.store_related_many(imported, {article_id: ["old-a", "old-b"]},
-                                   datetime.now(timezone.utc) - timedelta(hours=2))
+                                   datetime.now(UTC) - timedelta(hours=2))
     asked: list[tuple[str, str]] = []
     context.work.sink = lambda kind, item: asked.append((kind, item))
     assert story_pages._related_ids(imported, article_id, 5) == ["old-a", "old-b"]  # at once, the stale list

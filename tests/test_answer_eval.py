@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-import qa  # noqa: E402
+import qa
 
 SUBSET = ("Normans", "Warsaw")  # held out: the weights were fitted on qa.TUNE
 pytestmark = pytest.mark.skipif(not qa.SQUAD.is_file(), reason=f"evaluation data not found at {qa.SQUAD}")

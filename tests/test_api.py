@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import html5lib
 import httpx
@@ -14,7 +14,7 @@ from broadsheet.web.app import create_app
 @pytest.fixture
 def api(engine, config):
     source, _ = source_store.add_source(engine, "http://pub.invalid/feed", title="Pub")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with engine.begin() as conn:
         article_store.save_articles(conn, [
             Article(id=f"a{i}", url=f"http://pub.invalid/{i}", title=f"Ferry news {i}", source_id=source.id,

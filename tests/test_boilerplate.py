@@ -6,11 +6,11 @@ from fixtures_html import article_page, rss_feed
 from httpserver import Reply
 
 from broadsheet.extract.boilerplate import SiteProfile, fingerprint, remove_boilerplate, site_key
-from broadsheet.text.urls import url_id
 from broadsheet.pipeline.runner import refresh
 from broadsheet.store import articles as article_store
 from broadsheet.store import sources as source_store
 from broadsheet.store.boilerplate import boilerplate_samples
+from broadsheet.text.urls import url_id
 
 APPEAL = ("The Quay Gazette is owned by the people of the harbour; a membership costs less than "
           "a coffee a week and keeps our reporters on the waterfront.")

@@ -11,9 +11,9 @@ import shutil
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
+import httpserver
 import pytest
 from fixtures_html import article_page
-import httpserver
 from httpserver import AppServer, Reply
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -1,9 +1,8 @@
 import io
 import json
 
-from sqlalchemy import event
-
 from fixtures_html import ARTICLE_PARAGRAPHS, article_page
+from sqlalchemy import event
 
 from broadsheet.pipeline.bulk import export_jsonl, import_jsonl
 from broadsheet.pipeline.progress import Progress

@@ -1,7 +1,7 @@
 """Comments over real HTTP: post, reply, edit, delete, report, moderate; and what must be refused."""
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -122,6 +122,7 @@ def test_only_the_author_edits_or_deletes_and_only_moderators_moderate(people, s
 
 def test_replies_and_edits_are_refused_once_the_comments_are_closed(people, engine):
     from sqlalchemy import update
+
     from broadsheet.store.schema import articles
     alice, bob = people["alice"], people["bob"]
     mine = comment_id(post(alice, "/comments", target="article:a1", body="Before closing."))
@@ -215,7 +216,7 @@ def test_comments_on_stories_follow_merges(people, engine):
     alice = people["alice"]
     made = post(alice, "/comments", target="story:s1", body="On the story.")
     assert made.status_code == 303 and made.headers["location"].startswith("/stories/s1#comment-")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with engine.begin() as conn:  # s1 is merged into s2: its comments move with it
         conn.execute(stories.insert().values(id="s2", title="Harbour", article_id="a1", first_seen=now, last_seen=now,
                                              article_count=2, source_count=1, updated_at=now))
@@ -230,14 +231,15 @@ def test_comments_on_stories_follow_merges(people, engine):
 
 
 def test_accounts_and_comments_on_postgres(pg_url):
-    from broadsheet.store.db import open_database
     from test_accounts import seed
+
+    from broadsheet.store.db import open_database
     engine = open_database(pg_url)
     seed(engine)
     user = user_store.create_user(engine, "Pat", PASSWORD)
     with pytest.raises(user_store.AccountError, match="taken"):
         user_store.create_user(engine, "PAT", PASSWORD)
-    token, session = user_store.start_session(engine, user.id)
+    token, _session = user_store.start_session(engine, user.id)
     assert user_store.session_for_token(engine, token).user.username == "Pat"
     first = comment_store.add_comment(engine, user.id, Target("article", "a1"), "Top")
     reply = comment_store.add_comment(engine, user.id, Target("article", "a1"), "Reply", parent_id=first.id)

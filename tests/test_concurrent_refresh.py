@@ -11,12 +11,11 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
-
 from gated_newsroom import WAIT, Gate
+from sqlalchemy import func, select
 
 from broadsheet.demo.content import load_articles
 from broadsheet.demo.run import add_newsroom_sources
@@ -29,7 +28,7 @@ from broadsheet.store.schema import articles, stories
 def newsroom():
     """The demo newsroom without its "future" articles."""
     present = [a for a in load_articles() if a.minutes_ago > 0]
-    with start_newsroom(articles=present, started_at=datetime.now(timezone.utc).replace(microsecond=0)) as room:
+    with start_newsroom(articles=present, started_at=datetime.now(UTC).replace(microsecond=0)) as room:
         yield room, Gate(room)
 
 

@@ -7,7 +7,7 @@ import re
 import socket
 from collections.abc import Iterator
 from dataclasses import fields
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import feedparser
@@ -248,7 +248,7 @@ def test_feeds_list_exactly_the_live_articles(newsroom: Newsroom, client: httpx.
             article = live[strip_query(entry.link)]
             assert entry.title == article.title
             assert entry.id
-            published = datetime(*entry.published_parsed[:6], tzinfo=timezone.utc)
+            published = datetime(*entry.published_parsed[:6], tzinfo=UTC)
             assert published == newsroom.published_at(article)
             assert entry.summary
             if article.byline:
@@ -340,7 +340,7 @@ def test_future_articles_are_hidden(newsroom: Newsroom, client: httpx.Client) ->
 
 
 def test_future_news_arrives_when_its_time_comes(articles: list[DemoArticle]) -> None:
-    started = datetime(2026, 3, 14, 9, 0, tzinfo=timezone.utc)
+    started = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
     published = {a.slug: started - timedelta(minutes=a.minutes_ago) for a in articles}
     pub = next(p for p in PUBLISHERS if p.slug == "valley-courier")
     app = SiteApp(pub, "http://127.0.0.1:9", articles, published)

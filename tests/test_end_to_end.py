@@ -10,8 +10,8 @@ from httpserver import AppServer
 from broadsheet.demo.run import ingest_newsroom
 from broadsheet.demo.server import start_newsroom
 from broadsheet.demo.sites import FURNITURE_PHRASES
-from broadsheet.text.urls import url_id
 from broadsheet.store import sources as source_store
+from broadsheet.text.urls import url_id
 from broadsheet.web.app import create_app
 
 
@@ -111,7 +111,7 @@ def test_merged_story_ids_redirect(site):
     _, engine, base, _ = site
     from broadsheet.store import stories as story_store
     from broadsheet.store.schema import story_redirects
-    [first, second] = story_store.latest_stories(engine, limit=2)
+    [first, _second] = story_store.latest_stories(engine, limit=2)
     with engine.begin() as conn:  # as if `second` had been merged into `first`
         conn.execute(story_redirects.insert().values(old_id="gone-story-id", new_id=first.id))
     with httpx.Client(base_url=base) as client:
@@ -120,7 +120,7 @@ def test_merged_story_ids_redirect(site):
 
 
 def test_api_stories_entities_and_comments(site):
-    newsroom, engine, base, _ = site
+    _newsroom, _engine, base, _ = site
     with httpx.Client(base_url=base) as client:
         stories = client.get("/api/stories", params={"limit": 5}).json()
         assert len(stories["items"]) == 5 and stories["page"]["next_offset"] == 5

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from feeds import DEFAULT, parse_all  # noqa: E402
+from feeds import DEFAULT, parse_all
 
 
 def test_real_feeds_never_crash_or_leak_script():

@@ -1,4 +1,5 @@
 import asyncio
+from datetime import UTC
 
 import pytest
 from httpserver import Reply
@@ -89,7 +90,7 @@ def test_charset_from_header_and_user_agent_sent(server):
 
 
 def test_retry_after_http_date():
-    from datetime import datetime, timezone
-    now = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+    from datetime import datetime
+    now = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
     assert retry_after_seconds("Fri, 20 Nov 2026 08:02:00 GMT", now) == 120
     assert retry_after_seconds("soon") is None

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from httpserver import Reply
 from procrastinate.jobs import Status
 from sqlalchemy import text
 
@@ -19,7 +20,6 @@ from broadsheet.jobs import admin, tasks
 from broadsheet.jobs.engine import ensure_schema, job_engine
 from broadsheet.jobs.worker import check_queues
 from broadsheet.store.db import open_database
-from httpserver import Reply
 
 needs_postgres = pytest.mark.skipif(not postgres_reachable(), reason="PostgreSQL at 127.0.0.1:5432 is not reachable")
 
@@ -69,10 +69,9 @@ def _jobs(engine) -> list[tuple]:
 @needs_postgres
 def test_a_job_is_enqueued_only_when_its_transaction_commits(pg):
     engine, _ = pg
-    with engine.connect() as conn:
-        with conn.begin() as transaction:
-            tasks.defer(conn, tasks.FETCH, article_id="a1")
-            transaction.rollback()
+    with engine.connect() as conn, conn.begin() as transaction:
+        tasks.defer(conn, tasks.FETCH, article_id="a1")
+        transaction.rollback()
     assert _jobs(engine) == []
     with engine.begin() as conn:
         tasks.defer(conn, tasks.FETCH, article_id="a2")

@@ -3,7 +3,7 @@ and no bad server stops the rest of the pass."""
 
 import asyncio
 import gzip
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fixtures_html import article_page, rss_feed
@@ -11,8 +11,8 @@ from httpserver import Reply
 
 from broadsheet.ingest.fetch import Fetcher
 from broadsheet.ingest.schedule import GONE_INTERVAL
-from broadsheet.pipeline.runner import RefreshReport, fetch_policy, poll_due_sources, refresh
 from broadsheet.pipeline.progress import Progress
+from broadsheet.pipeline.runner import RefreshReport, fetch_policy, poll_due_sources, refresh
 from broadsheet.store import articles as article_store
 from broadsheet.store import sources as source_store
 
@@ -66,7 +66,7 @@ def world(server, engine, config):
 
 def test_every_failure_is_recorded_and_the_rest_goes_on(world, engine):
     ids, report = world
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     state = {path: source_store.get_source(engine, sid) for path, sid in ids.items()}
     expect = {
         "/429": (429, "429"), "/503": (503, "503"), "/500": (500, "500"), "/404": (404, "404"), "/410": (410, "410"),

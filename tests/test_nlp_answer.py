@@ -1,6 +1,6 @@
 """Questions answered from the sources with citations, or an honest "the sources do not say"."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from test_nlp_summarize import story
@@ -60,7 +60,7 @@ def test_a_sentence_fits_a_kind_only_with_a_new_token_of_that_kind():
 def demo_story(key: str) -> list[SourceText]:
     """A demo story's articles as the answerer reads them, dated as the demo dates them."""
     from broadsheet.demo.content import load_articles, publisher
-    start = datetime(2026, 3, 6, 12, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
     return [SourceText(a.slug, publisher(a.publisher).name, a.title, "\n\n".join(a.paragraphs),
                        start - timedelta(minutes=a.minutes_ago)) for a in load_articles() if a.story == key]
 

@@ -5,8 +5,18 @@ from pathlib import Path
 
 import pytest
 
-from broadsheet.nlp.entities import (ORGANISATION, PERSON, PLACE, Entity, entity_key, extract_entities,
-                                     extract_entities_batch, is_name, link_short_names, normalise)
+from broadsheet.nlp.entities import (
+    ORGANISATION,
+    PERSON,
+    PLACE,
+    Entity,
+    entity_key,
+    extract_entities,
+    extract_entities_batch,
+    is_name,
+    link_short_names,
+    normalise,
+)
 
 GOLD = Path(__file__).parent / "fixtures" / "entities_gold.jsonl"
 # More fictional text written for the datelines, scores, genera and common words of issue 11.

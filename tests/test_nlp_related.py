@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import numpy as np
@@ -58,7 +58,7 @@ def test_excerpt_is_clean_prose():
 
 
 def test_article_page_shows_copies_and_related_articles(tmp_path, engine, config):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     records = []
     for n, event in enumerate(EVENTS[:2]):
         wire = "\n\n".join(event["wire"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from fixtures_duplicates import EVENTS, FOLLOW_UPS
@@ -15,7 +15,7 @@ from broadsheet.pipeline import understand
 from broadsheet.pipeline.bulk import export_jsonl, import_jsonl
 from broadsheet.store import stories as story_store
 
-START = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
 def _doc(key: str, words: dict[str, float], when: float | None = None, embedding=None) -> Doc:

@@ -1,13 +1,12 @@
 """Key points and story summaries: extractive, non-redundant, cited, drawn from several sources."""
 
 import json
+from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from broadsheet.nlp.summarize import (SourceText, cosine, distinct_sources, key_points, lead_sentences,
-                                      summarize_story)
+from broadsheet.nlp.summarize import SourceText, cosine, distinct_sources, key_points, lead_sentences, summarize_story
 from broadsheet.nlp.terms import content_words
-from collections import Counter
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ai_story.jsonl"
 

@@ -8,7 +8,7 @@ from broadsheet.nlp.timeline import build_timeline
 
 def test_timeline_has_one_line_per_new_development_in_time_order():
     lines = build_timeline(story())
-    assert [l.article_id for l in lines] == ["br-1", "br-3"]  # br-2 repeats br-1's news, br-4 is a copy
+    assert [line.article_id for line in lines] == ["br-1", "br-3"]  # br-2 repeats br-1's news, br-4 is a copy
     assert lines[0].published < lines[1].published
     assert "9 million crowns" in lines[1].text and lines[1].source == "Meridian Wire"
 

@@ -4,6 +4,7 @@ import io
 import json
 import os
 import uuid
+from datetime import UTC
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -44,19 +45,19 @@ def test_migrate_import_export_on_postgres(pg_url, tmp_path):
     assert export_jsonl(engine, out) == 2500
     first = json.loads(out.getvalue().splitlines()[0])
     assert first["title"] == "Same URL again" and first["meta"] == {"lane": 0}
-    source, created = source_store.add_source(engine, "http://pg.invalid/feed")
+    _source, created = source_store.add_source(engine, "http://pg.invalid/feed")
     assert created and source_store.list_sources(engine)[0].feed_url == "http://pg.invalid/feed"
     engine.dispose()
 
 
 def test_search_on_postgres(pg_url):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from broadsheet.model import Article
     from broadsheet.store import articles as article_store
     from broadsheet.store.search import search_articles
     engine = open_database(pg_url)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with engine.begin() as conn:
         article_store.save_articles(conn, [
             Article(id="p1", url="http://pg.invalid/1", title="Ferries return", text="The ferry sails again.",

@@ -8,16 +8,15 @@ import json
 import re
 
 import pytest
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from broadsheet.errors import BroadsheetError, ExtractError, FeedError, InputError
 from broadsheet.extract.article import extract_article
-from broadsheet.text.sanitize import sanitize_html, xml_text
-from broadsheet.text.urls import canonical_url, check_url, safe_url, url_id, url_problem
 from broadsheet.ingest.feeds import parse_feed, read_opml
 from broadsheet.pipeline.stages import article_from_record
+from broadsheet.text.sanitize import sanitize_html, xml_text
+from broadsheet.text.urls import canonical_url, check_url, safe_url, url_id, url_problem
 
 SETTINGS = settings(max_examples=300, derandomize=True, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow])

@@ -16,14 +16,13 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
-
 from databases import Unavailable, fresh_database
 from gated_newsroom import WAIT, Gate
+from sqlalchemy import func, select
 
 from broadsheet.demo.content import load_articles
 from broadsheet.demo.run import add_newsroom_sources
@@ -89,7 +88,7 @@ def _difference(found: object, expected: object) -> str:
 @pytest.fixture(scope="module")
 def newsroom():
     """The demo newsroom without its "future" articles (the same desk however long the test runs)."""
-    started = datetime.now(timezone.utc).replace(microsecond=0)
+    started = datetime.now(UTC).replace(microsecond=0)
     present = [a for a in load_articles() if a.minutes_ago > 0]
     with start_newsroom(articles=present, started_at=started) as room:
         yield room, Gate(room)

@@ -1,10 +1,9 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from broadsheet.ingest.schedule import GONE_INTERVAL, MAX_INTERVAL, MIN_INTERVAL, adaptive_interval, failure_delay
 from broadsheet.model import UNHEALTHY_AFTER, health_state
 
-
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 def _every(minutes: int, count: int) -> list[datetime]:

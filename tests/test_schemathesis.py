@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 import schemathesis
+from httpserver import AppServer
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
-from httpserver import AppServer
 from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.core.failures import FailureGroup
 from schemathesis.generation import GenerationMode
@@ -33,7 +33,7 @@ def live(tmp_path_factory):
     config = load_config(environ={}, data_dir=str(folder), page_cache_seconds=0.0, embeddings="off")
     engine = open_database(config.resolved_database_url)
     source, _ = source_store.add_source(engine, "http://pub.example/feed", title="Pub")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with engine.begin() as conn:
         article_store.save_articles(conn, [
             Article(id=f"a{i}", url=f"http://pub.example/{i}", title=f"Ferry news {i}", source_id=source.id,

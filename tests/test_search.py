@@ -1,6 +1,4 @@
-import io
-import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -8,7 +6,7 @@ from broadsheet.model import Article
 from broadsheet.store import articles as article_store
 from broadsheet.store.search import SearchFilters, fts5_expression, query_terms, search_articles
 
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 def _add(engine, items):

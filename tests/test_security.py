@@ -6,22 +6,22 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
 
 import httpx
 import pytest
+from fixtures_html import article_page
 from httpserver import AppServer
 from test_postgres import pg_url  # noqa: F401 (a fixture: a fresh PostgreSQL database, or skip)
-from fixtures_html import article_page
 
 from broadsheet.errors import InputError
-from broadsheet.text.urls import check_url, safe_url, url_problem
 from broadsheet.ingest.feeds import parse_feed, read_opml
 from broadsheet.model import Article
 from broadsheet.pipeline.bulk import import_jsonl, import_warc
 from broadsheet.store import articles as article_store
 from broadsheet.store import sources as source_store
+from broadsheet.text.urls import check_url, safe_url, url_problem
 from broadsheet.web.app import create_app
 
 HOSTILE_URLS = ["javascript:alert(document.domain)", " JaVaScRiPt:alert(1)", "java\tscript:alert(1)",
@@ -151,7 +151,7 @@ def _stored_hostile_rows(engine) -> int:
     with engine.begin() as conn:
         article_store.save_articles(conn, [Article(
             id="old1", url="javascript:alert('url')", title="Old row", text="Stored long ago.", source_id=source.id,
-            source_name="Old source", image="javascript:alert('img')", published_at=datetime.now(timezone.utc))])
+            source_name="Old source", image="javascript:alert('img')", published_at=datetime.now(UTC))])
     return source.id
 
 
@@ -181,7 +181,7 @@ def test_a_nul_in_a_stored_title_still_makes_a_valid_atom_feed(engine, config):
     title = "Bad\x0b title" if engine.dialect.name == "postgresql" else "Bad\x00\x0b title"
     with engine.begin() as conn:
         article_store.save_articles(conn, [Article(id="n1", url="http://pub.example/n1", title=title,
-                                                   text="Body\x01 text.", published_at=datetime.now(timezone.utc))])
+                                                   text="Body\x01 text.", published_at=datetime.now(UTC))])
     with AppServer(create_app(engine, config)) as base, httpx.Client(base_url=base) as http:
         body = http.get("/feed.atom").content
     titles = [e.text for e in ET.fromstring(body).iter("{http://www.w3.org/2005/Atom}title")]
@@ -191,7 +191,7 @@ def test_a_nul_in_a_stored_title_still_makes_a_valid_atom_feed(engine, config):
 def test_a_forged_host_header_never_reaches_feed_links_or_other_readers(engine, config):
     with engine.begin() as conn:
         article_store.save_articles(conn, [Article(id="h1", url="http://pub.example/h1", title="Hosted",
-                                                   text="Body.", published_at=datetime.now(timezone.utc))])
+                                                   text="Body.", published_at=datetime.now(UTC))])
     cached = config.replace(page_cache_seconds=60.0, public_url="https://news.example/")
     with AppServer(create_app(engine, cached)) as base, httpx.Client(base_url=base) as http:
         forged = http.get("/feed.atom?p=1", headers={"Host": "evil.example"})
@@ -251,13 +251,13 @@ def test_section_filters_agree_between_pages_and_api(engine, config):
 
 def test_the_login_delay_doubles_past_the_free_failures_and_is_capped():
     from broadsheet.store.users import MAX_LOGIN_DELAY, login_delay
-    assert [login_delay(n).total_seconds() for n in range(0, 6)] == [0, 1, 2, 4, 8, 16]
+    assert [login_delay(n).total_seconds() for n in range(6)] == [0, 1, 2, 4, 8, 16]
     assert login_delay(40) == MAX_LOGIN_DELAY
 
 
 def test_failures_are_kept_per_pair_in_the_database_and_forgotten_after_success(engine):
     from broadsheet.store import users as user_store
-    now = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
     keys = user_store.login_keys("Owner", "203.0.113.9")
     for _ in range(3):
         user_store.record_login_failure(engine, keys, now=now)
@@ -276,6 +276,7 @@ class DirectServer(AppServer):
 
     def __init__(self, app: object):
         import threading
+
         import uvicorn
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error", lifespan="off",
                                                     proxy_headers=False))
@@ -321,7 +322,7 @@ def test_login_throttling_and_the_url_policy_on_postgres(pg_url, tmp_path):
     engine = open_database(pg_url)
     try:
         keys = user_store.login_keys("owner", "203.0.113.9")
-        now = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+        now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
         for _ in range(5):
             user_store.record_login_failure(engine, keys, now=now)
         assert user_store.login_wait(engine, keys, now=now) == 2.0

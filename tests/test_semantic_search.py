@@ -2,7 +2,7 @@
 fused with the lexical ranking; keyword queries stay lexical; filters apply to both."""
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -14,7 +14,7 @@ from broadsheet.store.schema import articles
 from broadsheet.store.search import SearchFilters, is_natural_language, search_articles
 from broadsheet.store.semantic import VectorIndex
 
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 # A toy embedding: each concept is one axis, and several words express it.
 CONCEPTS = [{"ferry", "ferries", "boat", "boats", "sailing", "sail", "crossing"},
             {"storm", "gale", "wind", "weather", "gales"},
@@ -111,7 +111,7 @@ def test_minilm_matches_a_paraphrase(engine):
     with engine.begin() as conn:
         article_store.save_articles(conn, [Article(id=i, url=f"http://p.invalid/{i}", title=t, text=x,
                                                    published_at=NOW) for i, t, x in texts])
-        for (i, title, text), vector in zip(texts, model.encode([f"{t}. {x}" for _, t, x in texts])):
+        for (i, _title, _text), vector in zip(texts, model.encode([f"{t}. {x}" for _, t, x in texts])):
             conn.execute(update(articles).where(articles.c.id == i).values(vector=vector.astype(np.float16).tobytes()))
     hits = search_articles(engine, "why could boats not sail to the islands?", embed=lambda q: model.encode([q])[0])
     assert hits[0].article.id == "p1"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from broadsheet.web.ratelimit import Limit, RateLimited
-from broadsheet.web.ratelimit import SharedRateLimiter
+from broadsheet.web.ratelimit import Limit, RateLimited, SharedRateLimiter
 
 LIMITS = {"comment-user": Limit(3, 10, "You are commenting faster than this site allows"),
           "login-ip": Limit(2, 30, "Too many login attempts from your address")}

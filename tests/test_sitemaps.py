@@ -1,5 +1,5 @@
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from fixtures_html import article_page
 from httpserver import Reply
@@ -8,7 +8,7 @@ from broadsheet.ingest.sitemaps import is_sitemap, parse_sitemap
 from broadsheet.pipeline.runner import add_source_url, refresh
 from broadsheet.store import articles as article_store
 
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 def news_sitemap(base: str, items: list[tuple[str, str, datetime]]) -> bytes:
@@ -38,7 +38,7 @@ def test_sitemap_index_lists_newest_children_first():
 
 
 def test_site_without_feed_link_found_at_common_path_and_sitemap_source_ingests(server, engine, config):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     server.routes.update({
         "/": Reply(200, b"<html><head><title>No links here</title></head><body>Hi</body></html>"),
         "/sitemap_news.xml": Reply(200, news_sitemap(server.base, [("/story", "Berth reopens", now)])),

@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import inspect
@@ -23,7 +23,7 @@ def test_migrations_build_the_schema_from_an_empty_database(tmp_path):
 
 def _article(n: int, **kw) -> Article:
     return Article(id=f"id{n}", url=f"http://a.invalid/{n}", title=f"T{n}", text=f"Body {n}",
-                   published_at=datetime(2026, 11, 1 + n, tzinfo=timezone.utc), **kw)
+                   published_at=datetime(2026, 11, 1 + n, tzinfo=UTC), **kw)
 
 
 def test_upsert_is_idempotent_and_keeps_arrival_order(engine):
@@ -39,15 +39,14 @@ def test_upsert_is_idempotent_and_keeps_arrival_order(engine):
 
 
 def test_naive_datetimes_are_refused(engine):
-    with pytest.raises(Exception, match="naive"):
-        with engine.begin() as conn:
-            article_store.save_articles(conn, [Article(id="x", url="u", published_at=datetime(2026, 1, 1))])
+    with pytest.raises(Exception, match="naive"), engine.begin() as conn:
+        article_store.save_articles(conn, [Article(id="x", url="u", published_at=datetime(2026, 1, 1))])
 
 
 def test_source_health_is_recorded(engine):
     source, created = source_store.add_source(engine, "http://s.invalid/feed")
     assert created and not source_store.add_source(engine, "http://s.invalid/feed")[1]
-    later = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    later = datetime(2030, 1, 1, tzinfo=UTC)
     source_store.record_failure(engine, source.id, "fetch: 404 from s.invalid", later, status=404)
     source_store.record_failure(engine, source.id, "fetch: 404 from s.invalid", later, status=404)
     stored = source_store.get_source(engine, source.id)

@@ -11,9 +11,9 @@ import pytest
 
 from broadsheet.demo.run import ingest_newsroom
 from broadsheet.demo.server import start_newsroom
-from broadsheet.text.urls import url_id
 from broadsheet.pipeline.related import KEPT, PAGE_SPAN, related_for_batch
 from broadsheet.store import stories as story_store
+from broadsheet.text.urls import url_id
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -46,7 +46,7 @@ def test_wire_copies_are_marked_duplicate_of_the_wire_story(placed):
     copies = [a for a in live if a.wire_of and a.wire_of in ids]
     assert copies
     for article in live:
-        expected = ids[article.wire_of] if article.wire_of in ids else None
+        expected = ids.get(article.wire_of)
         assert found[article.slug].duplicate_of == expected, article.slug
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from httpserver import AppServer
@@ -16,7 +16,7 @@ from broadsheet.pipeline.related import related_for
 from broadsheet.store import stories as story_store
 from broadsheet.web.app import create_app
 
-START = datetime(2025, 1, 14, 9, 0, tzinfo=timezone.utc)
+START = datetime(2025, 1, 14, 9, 0, tzinfo=UTC)
 
 DOCKS = "Port Varrow dockworkers"
 STRIKE = [  # (days after START, title, text): three developments months apart

@@ -4,17 +4,16 @@ import io
 import subprocess
 import sys
 
+import pytest
 from fixtures_html import ARTICLE_PARAGRAPHS, article_page
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-import pytest
-
 from broadsheet.pipeline.bulk import import_warc
+from broadsheet.store import articles as article_store
 
 # warcio's writer leaves a spooled temp file for GC to close: the writer is test-side only.
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-from broadsheet.store import articles as article_store
 
 
 def write_warc(path, pages):

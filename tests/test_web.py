@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import html5lib
 import httpx
@@ -11,7 +11,7 @@ from broadsheet.store import sources as source_store
 from broadsheet.web.app import create_app
 from broadsheet.web.timefmt import relative_time
 
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("delta, text", [
@@ -30,7 +30,7 @@ def assert_valid_html(page: str) -> None:
 @pytest.fixture
 def client(engine, config):
     source, _ = source_store.add_source(engine, "http://pub.invalid/feed", title="Pub & Co")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with engine.begin() as conn:
         article_store.save_articles(conn, [
             Article(id="a1", url="http://pub.invalid/a1", title="Harbour <wall> repaired", source_id=source.id,
@@ -86,7 +86,7 @@ def test_anonymous_pages_are_micro_cached_but_signed_in_readers_are_not(engine, 
         first = http.get("/latest")
         with engine.begin() as conn:
             article_store.save_articles(conn, [Article(id="new1", url="http://cache.invalid/n", title="Fresh item",
-                                                       text="Body.", published_at=datetime.now(timezone.utc))])
+                                                       text="Body.", published_at=datetime.now(UTC))])
         assert "Fresh item" not in http.get("/latest").text  # the same rendering, within the TTL
         assert "Fresh item" in http.get("/latest", params={"page": 1}).text  # another URL renders anew
         signed_in = http.get("/latest", headers={"Cookie": "broadsheet_session=whatever"})

@@ -12,15 +12,23 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from bench.cluster import (Cluster, finished, fresh_database, free_port, postgres_reachable, progress, service_env,
-                           wait_until)
+from bench.cluster import (
+    Cluster,
+    finished,
+    free_port,
+    fresh_database,
+    postgres_reachable,
+    progress,
+    service_env,
+    wait_until,
+)
 from bench.newsroom import generate, start_newsroom
 from bench.stories import bcubed
 from broadsheet.config import load_config
-from broadsheet.text.urls import url_id
 from broadsheet.pipeline.runner import refresh
 from broadsheet.store.db import open_database
 from broadsheet.store.sources import add_source
+from broadsheet.text.urls import url_id
 
 pytestmark = pytest.mark.skipif(not postgres_reachable(), reason="PostgreSQL at 127.0.0.1:5432 (db test) is not reachable")
 
@@ -62,7 +70,7 @@ def _kill_and_restart(cluster: Cluster, engine, victims) -> int:
     """SIGKILL a worker at each eighth of the work (stored + placed + enriched), starting a new one each time."""
     kills = 0
     for step in range(1, KILLS + 1):
-        wait_until(lambda: sum(progress(engine)) >= 3 * ARTICLES * step / (KILLS + 1), TIMEOUT,
+        wait_until(lambda step=step: sum(progress(engine)) >= 3 * ARTICLES * step / (KILLS + 1), TIMEOUT,
                    f"progress {step}/{KILLS + 1} (now {progress(engine)})")
         live = cluster.live("worker")
         cluster.kill(live[next(victims) % len(live)])

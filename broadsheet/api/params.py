@@ -6,7 +6,7 @@ date that overflows when converted to UTC."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from broadsheet.errors import InputError, NotFound
 from broadsheet.nlp.sections import SECTIONS
@@ -14,8 +14,8 @@ from broadsheet.nlp.sections import SECTIONS
 MAX_ID = 2**63 - 1  # the largest integer SQLite (and a PostgreSQL bigint) can hold
 MAX_OFFSET = 1_000_000_000  # far past any list; offset + limit still fits in 64 bits
 MAX_PAGE = MAX_OFFSET // 1000
-EARLIEST = datetime(1900, 1, 1, tzinfo=timezone.utc)  # date filters are clamped here: nothing older exists
-LATEST = datetime(2200, 1, 1, tzinfo=timezone.utc)
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)  # date filters are clamped here: nothing older exists
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 _SECTIONS = {s.lower(): s for s in SECTIONS}
 # Sections in any case, as a pattern OpenAPI tools understand (ECMA regexes have no (?i) flag).
 SECTION_PATTERN = "^(" + "|".join("".join(f"[{c.upper()}{c.lower()}]" for c in s) for s in SECTIONS) + ")$"
@@ -59,9 +59,9 @@ def bounded_time(value: datetime | None) -> datetime | None:
     converted, like 9999-12-31T23:59:59-23:59, lies past the end of any list)."""
     if value is None:
         return None
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     try:
-        utc = aware.astimezone(timezone.utc)
+        utc = aware.astimezone(UTC)
     except OverflowError:
         return LATEST if aware.year > 2000 else EARLIEST
     return min(max(utc, EARLIEST), LATEST)
@@ -78,7 +78,7 @@ def parse_time(raw: str | None, name: str) -> datetime | None:
     leap = len(text) > 10 and text[17:19] == "60"
     try:
         value = datetime.fromisoformat(text[:17] + "59" + text[19:] if leap else text)
-        utc = value.astimezone(timezone.utc) if value.tzinfo else value
+        utc = value.astimezone(UTC) if value.tzinfo else value
         if leap and (utc.hour, utc.minute) != (23, 59):  # RFC 3339: a leap second ends a UTC day
             raise ValueError("second 60 only ends a UTC day")
     except ValueError as exc:

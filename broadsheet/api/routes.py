@@ -7,24 +7,38 @@ import hashlib
 from collections.abc import Callable
 
 import numpy as np
-
 from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
-from broadsheet.api.schemas import (ArticleList, ArticleOut, ArticleSummaryOut, CommentList, CommentOut, CoverageOut,
-                                    EntityList, EntityOut, ErrorOut, Page, SearchHitOut, SearchResults, SourceList,
-                                    SourceOut, StoryDetailOut, StoryList, StoryOut)
+from broadsheet.api.params import MAX_ID, MAX_OFFSET, SECTION_PATTERN, TIME_SCHEMA, parse_time, section_of
+from broadsheet.api.schemas import (
+    ArticleList,
+    ArticleOut,
+    ArticleSummaryOut,
+    CommentList,
+    CommentOut,
+    CoverageOut,
+    EntityList,
+    EntityOut,
+    ErrorOut,
+    Page,
+    SearchHitOut,
+    SearchResults,
+    SourceList,
+    SourceOut,
+    StoryDetailOut,
+    StoryList,
+    StoryOut,
+)
 from broadsheet.errors import NotFound
-from broadsheet.api.params import (MAX_ID, MAX_OFFSET, SECTION_PATTERN, TIME_SCHEMA, parse_time,
-                                   section_of)
 from broadsheet.store import articles as article_store
 from broadsheet.store import comments as comment_store
 from broadsheet.store import coverage
 from broadsheet.store import enrichment as enrichment_store
-from broadsheet.store import stories as story_store
 from broadsheet.store import sources as source_store
+from broadsheet.store import stories as story_store
 from broadsheet.store.search import read_filters, search_articles
 
 MAX_LIMIT = 100

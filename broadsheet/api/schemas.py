@@ -26,7 +26,7 @@ class SourceOut(BaseModel):
     websub: str | None = Field(None, description="WebSub subscription state, when the feed has a hub")
 
     @classmethod
-    def of(cls, source: Source) -> "SourceOut":
+    def of(cls, source: Source) -> SourceOut:
         return cls(id=source.id, title=source.title, feed_url=source.feed_url, site_url=source.site_url,
                    state=source.state, article_count=source.article_count, last_fetched_at=source.last_fetched_at,
                    last_status=source.last_status, error_count=source.error_count, last_error=source.last_error,
@@ -46,7 +46,7 @@ class ArticleSummaryOut(BaseModel):
     excerpt: str
 
     @classmethod
-    def of(cls, article: Article) -> "ArticleSummaryOut":
+    def of(cls, article: Article) -> ArticleSummaryOut:
         paragraphs = article.paragraphs
         excerpt = paragraphs[0][:300] if paragraphs else ""
         return cls(id=article.id, url=article.url, title=article.title, source=article.source_name or article.site_name,
@@ -62,7 +62,7 @@ class ArticleOut(ArticleSummaryOut):
     paragraphs: list[str]
 
     @classmethod
-    def of(cls, article: Article) -> "ArticleOut":
+    def of(cls, article: Article) -> ArticleOut:
         base = ArticleSummaryOut.of(article).model_dump()
         return cls(**base, language=article.language, image=article.image, paragraphs=article.paragraphs)
 
@@ -159,7 +159,7 @@ class CommentOut(BaseModel):
     created_at: datetime
     edited_at: datetime | None
     state: str
-    replies: list["CommentOut"] = []
+    replies: list[CommentOut] = []
 
 
 class CommentList(BaseModel):

@@ -12,15 +12,16 @@ from broadsheet.demo.server import Newsroom, start_newsroom
 from broadsheet.pipeline.runner import RefreshReport, add_source_url, refresh
 
 if TYPE_CHECKING:
-    from broadsheet.terminal import State
-    from broadsheet.config import Config
     from sqlalchemy import Engine
+
+    from broadsheet.config import Config
+    from broadsheet.terminal import State
 
 console = Console(stderr=True)
 DEMO_REFRESH_SECONDS = 60  # short, so the newsroom's "future" articles appear while you watch
 
 
-def demo_config(state: "State", port: int) -> "Config":
+def demo_config(state: State, port: int) -> Config:
     """Settings for the demo: its own fresh database, loopback fetching allowed, fast polling."""
     config = state.config(port=port, allow_private_addresses=True, min_poll_interval=DEMO_REFRESH_SECONDS)
     if not config.database_url:
@@ -31,19 +32,19 @@ def demo_config(state: "State", port: int) -> "Config":
     return config
 
 
-async def add_newsroom_sources(engine: "Engine", config: "Config", newsroom: Newsroom) -> None:
+async def add_newsroom_sources(engine: Engine, config: Config, newsroom: Newsroom) -> None:
     """Follow every demo publisher by its home page, so feed discovery runs for real."""
     for site in newsroom.sites:
         await add_source_url(engine, config, site.home_url)
 
 
-def ingest_newsroom(engine: "Engine", config: "Config", newsroom: Newsroom, progress=None) -> RefreshReport:
+def ingest_newsroom(engine: Engine, config: Config, newsroom: Newsroom, progress=None) -> RefreshReport:
     """Add the newsroom's sources and run one full refresh pass."""
     asyncio.run(add_newsroom_sources(engine, config, newsroom))
     return asyncio.run(refresh(engine, config, progress))
 
 
-def run_demo(state: "State", port: int = 8000, newsroom_port: int = 0, serve_site: bool = True) -> None:
+def run_demo(state: State, port: int = 8000, newsroom_port: int = 0, serve_site: bool = True) -> None:
     """Start the newsroom and serve the site at once: it shows the collection's progress (as the
     terminal does, with a bar per stage) until the first pass is done, then the news."""
     from broadsheet.context import Context, install

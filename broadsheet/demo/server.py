@@ -6,7 +6,7 @@ import hashlib
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -33,17 +33,17 @@ class _Handler(BaseHTTPRequestHandler):
     server: _SiteServer
     server_version = "DemoNewsroom/1.0"
 
-    def do_GET(self) -> None:  # noqa: N802 (the stdlib's naming)
+    def do_GET(self) -> None:
         """Answer a GET."""
         self._answer(with_body=True)
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         """Answer a HEAD."""
         self._answer(with_body=False)
 
     def _answer(self, with_body: bool) -> None:
         try:
-            response = self.server.app.respond(self.path, datetime.now(timezone.utc))
+            response = self.server.app.respond(self.path, datetime.now(UTC))
         except Exception:  # a template bug must not kill the thread silently or leave the client hanging
             log.exception("demo: %s failed rendering %s", self.server.app.publisher.slug, self.path)
             response = Response(500, "text/plain; charset=utf-8", b"Internal Server Error\n")
@@ -75,7 +75,7 @@ class _Handler(BaseHTTPRequestHandler):
         except (TypeError, ValueError):
             return False
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         """Stay quiet: the demo runs beside a terminal UI and tests."""
 
 
@@ -87,7 +87,7 @@ class _SiteServer(ThreadingHTTPServer):
 
     def handle_error(self, request: object, client_address: object) -> None:
         """Clients hanging up mid-response are normal; keep them off stderr."""
-        log.debug("demo: connection from %s ended with an error", client_address, exc_info=True)
+        log.debug("demo: connection from %s ended with an error", client_address)
 
 
 class Newsroom:
@@ -136,7 +136,7 @@ class Newsroom:
 
     def is_live(self, article: DemoArticle) -> bool:
         """Whether the article has been published by now."""
-        return self.published_at(article) <= datetime.now(timezone.utc)
+        return self.published_at(article) <= datetime.now(UTC)
 
     def live_articles(self) -> list[DemoArticle]:
         """The articles published by now, oldest first."""
@@ -163,10 +163,10 @@ def start_newsroom(host: str = "127.0.0.1", port: int = 0, articles: list[DemoAr
     """Start every publisher's site; port=0 picks free ports, otherwise port, port+1, ..."""
     if started_at is None:
         # Whole seconds, so feed dates (which have no fractions) match published_at exactly.
-        started_at = datetime.now(timezone.utc).replace(microsecond=0)
+        started_at = datetime.now(UTC).replace(microsecond=0)
     elif started_at.tzinfo is None:
         raise ValueError("demo: started_at must be timezone-aware")
-    newsroom = Newsroom(started_at.astimezone(timezone.utc), load_articles() if articles is None else list(articles))
+    newsroom = Newsroom(started_at.astimezone(UTC), load_articles() if articles is None else list(articles))
     try:
         for offset, publisher in enumerate(PUBLISHERS):
             newsroom._serve(publisher, host, port + offset if port else 0)

@@ -21,9 +21,9 @@ from broadsheet.errors import ExtractError
 from broadsheet.extract import metadata
 from broadsheet.extract.furniture import strip_furniture
 from broadsheet.extract.prepare import prepare_tree
+from broadsheet.model import ExtractedArticle
 from broadsheet.text.sanitize import xml_text
 from broadsheet.text.urls import safe_url
-from broadsheet.model import ExtractedArticle
 
 log = logging.getLogger(__name__)
 _WORD = re.compile(r"\w+")
@@ -101,7 +101,7 @@ def _trafilatura_paragraphs(tree: lxml_html.HtmlElement, url: str | None) -> lis
 class _TextDocument(Document):
     """readability-lxml for text only: a cheap clean-up instead of its link-rewriting sanitizer."""
 
-    def _parse(self, input: lxml_html.HtmlElement) -> lxml_html.HtmlElement:  # noqa: A002 - the base's name
+    def _parse(self, input: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
         # a fresh copy each time: summary() parses again for its second, less ruthless pass
         tree = deepcopy(input)
         for node in tree.xpath("//*[@hidden]"):

@@ -82,7 +82,7 @@ def _is_heading_like(line: str) -> bool:
 def _cut_tail_promos(lines: list[str]) -> list[str]:
     """Drop a trailing "More from X / Most read" block: its header and the headlines after it."""
     for index in range(len(lines) - 1, max(-1, len(lines) - 15), -1):
-        if _TAIL_HEADER.match(lines[index].strip()) and all(_is_heading_like(l) for l in lines[index + 1:]):
+        if _TAIL_HEADER.match(lines[index].strip()) and all(_is_heading_like(line) for line in lines[index + 1:]):
             return lines[:index]
     return lines
 

@@ -29,9 +29,9 @@ def is_layout_table(table: lxml_html.HtmlElement) -> bool:
     if len(rows) <= 1:
         return True  # a one-row strip is a share bar or a menu, not a data table
     for cell in table.xpath("./tr/td|./tr/th|./tbody/tr/td|./tbody/tr/th"):
-        if any(isinstance(child.tag, str) and child.tag in _BLOCKS for child in cell.iterdescendants()):
-            if cell.xpath(".//p|.//table|.//div|.//h1|.//h2|.//h3") or len(cell.text_content()) > _LONG_CELL:
-                return True
+        nested = any(isinstance(child.tag, str) and child.tag in _BLOCKS for child in cell.iterdescendants())
+        if nested and (cell.xpath(".//p|.//table|.//div|.//h1|.//h2|.//h3") or len(cell.text_content()) > _LONG_CELL):
+            return True
         if len(cell.text_content()) > _LONG_CELL:
             return True
     return False
@@ -45,7 +45,7 @@ def unwrap_layout_tables(tree: lxml_html.HtmlElement) -> int:
             continue
         for node in [table, *table.iterdescendants()]:
             if isinstance(node.tag, str) and node.tag in _TABLE_PARTS and (
-                    node is table or node.getparent() is not None and _owned_by(node, table)):
+                    node is table or (node.getparent() is not None and _owned_by(node, table))):
                 node.tag = "div"
                 for attr in ("width", "valign", "align", "colspan", "rowspan", "cellpadding", "cellspacing", "border",
                              "bgcolor"):
@@ -103,10 +103,10 @@ def drop_hidden(tree: lxml_html.HtmlElement) -> int:
         if node.tag in _INLINE:
             continue
         style = (node.get("style") or "").replace(" ", "").lower()
-        if node.get("hidden") is not None or "display:none" in style or "visibility:hidden" in style:
-            if node.getparent() is not None:
-                node.drop_tree()
-                count += 1
+        hidden = node.get("hidden") is not None or "display:none" in style or "visibility:hidden" in style
+        if hidden and node.getparent() is not None:
+            node.drop_tree()
+            count += 1
     return count
 
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 import calendar
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
 
 import feedparser
 from lxml import html as lxml_html
 
 from broadsheet.errors import FeedError, InputError
+from broadsheet.model import FeedEntry, ParsedFeed, Source
 from broadsheet.text.dates import parse_date
 from broadsheet.text.sanitize import sanitize_html, xml_text
 from broadsheet.text.urls import check_url, safe_url
-from broadsheet.model import FeedEntry, ParsedFeed, Source
 
 _FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/feed+json", "application/json",
                "application/rdf+xml", "application/xml", "text/xml"}
@@ -26,7 +26,7 @@ def _entry_time(entry: dict) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         value = entry.get(key)
         if value:
-            return datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)
+            return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
     return None
 
 
@@ -77,7 +77,7 @@ def _bozo_reason(parsed: dict) -> str:
 
 def _looks_like_html(data: bytes) -> bool:
     head = data[:1024].lstrip().lower()
-    return head.startswith(b"<!doctype html") or head.startswith(b"<html")
+    return head.startswith((b"<!doctype html", b"<html"))
 
 
 def parse_feed(data: bytes, url: str = "", content_type: str | None = None) -> ParsedFeed:
@@ -131,7 +131,7 @@ def parse_json_feed(data: bytes, url: str = "") -> ParsedFeed:
         item = item if isinstance(item, dict) else {}
         link = first_link([item.get("url"), item.get("external_url"), item.get("id")], url)
         if not link:
-            skipped.append(f"entry {index + 1} ({str(item.get('title', 'untitled')):.60}) has no link")
+            skipped.append(f"entry {index + 1} ({item.get('title', 'untitled')!s:.60}) has no link")
             continue
         entries.append(FeedEntry(
             url=link, title=one_line(item.get("title")),
@@ -227,7 +227,7 @@ def export_opml(sources: list[Source], title: str = "Broadsheet sources") -> str
     root = ET.Element("opml", version="2.0")
     head = ET.SubElement(root, "head")
     ET.SubElement(head, "title").text = title
-    ET.SubElement(head, "dateCreated").text = datetime.now(timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    ET.SubElement(head, "dateCreated").text = datetime.now(UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
     body = ET.SubElement(root, "body")
     for source in sources:
         attrs = {"type": "rss", "text": source.title or source.feed_url, "title": source.title or source.feed_url,

@@ -4,14 +4,14 @@ points at child sitemaps. News sitemaps carry titles and publication dates."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin
 
 from lxml import etree
 
 from broadsheet.errors import FeedError
-from broadsheet.text.dates import parse_date
 from broadsheet.model import FeedEntry, ParsedFeed
+from broadsheet.text.dates import parse_date
 
 RECENT = timedelta(days=7)  # older sitemap entries are history, not news: they are skipped (and counted)
 MAX_CHILDREN = 5  # child sitemaps of an index polled per pass, newest first
@@ -50,13 +50,13 @@ def _parse_xml(data: bytes) -> etree._Element:
 
 def parse_sitemap(data: bytes, url: str = "", now: datetime | None = None) -> ParsedFeed:
     """Entries of a (news) sitemap, recent ones only; an index lists its child sitemaps instead."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     root = _parse_xml(data)
     kind = _local(root.tag)
     if kind == "sitemapindex":
         children = [(parse_date(_child_text(s, "lastmod")), urljoin(url, _child_text(s, "loc")))
                     for s in root if _local(s.tag) == "sitemap" and _child_text(s, "loc")]
-        children.sort(key=lambda c: c[0] or datetime.min.replace(tzinfo=timezone.utc), reverse=True)
+        children.sort(key=lambda c: c[0] or datetime.min.replace(tzinfo=UTC), reverse=True)
         return ParsedFeed(title="", site_url="", entries=[], format="sitemapindex",
                           sitemaps=[u for _, u in children[:MAX_CHILDREN]])
     if kind != "urlset":

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
@@ -12,8 +12,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from broadsheet.errors import InputError
-from broadsheet.text.dates import parse_date
 from broadsheet.text.charset import decode_bytes
+from broadsheet.text.dates import parse_date
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 

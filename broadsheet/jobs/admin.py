@@ -58,9 +58,8 @@ def _app(config: Config) -> Iterator[procrastinate.App]:
 
 def job_counts(config: Config) -> list[KindCounts]:
     """Queued, running, failed, retried and cancelled jobs per kind."""
-    with _app(config):
-        with psycopg.connect(conninfo(config.resolved_database_url)) as conn:
-            return [KindCounts(*row) for row in conn.execute(_COUNTS)]
+    with _app(config), psycopg.connect(conninfo(config.resolved_database_url)) as conn:
+        return [KindCounts(*row) for row in conn.execute(_COUNTS)]
 
 
 def failed_jobs(config: Config) -> list[FailedJob]:

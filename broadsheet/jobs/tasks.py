@@ -19,8 +19,8 @@ import asyncio
 import dataclasses
 import logging
 import time
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import procrastinate

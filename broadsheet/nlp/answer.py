@@ -32,8 +32,17 @@ import numpy as np
 
 from broadsheet.nlp import answer_weights as weights
 from broadsheet.nlp.answer_vectors import encode
-from broadsheet.nlp.question import (KINDS, NUMBER, OTHER, Question, WH_WORDS, figures, fits_kind, is_negated,
-                                     parse_question)
+from broadsheet.nlp.question import (
+    KINDS,
+    NUMBER,
+    OTHER,
+    WH_WORDS,
+    Question,
+    figures,
+    fits_kind,
+    is_negated,
+    parse_question,
+)
 from broadsheet.nlp.sentences import split_sentences
 from broadsheet.nlp.summarize import Cited, SourceText, displayed, distinct_sources
 from broadsheet.nlp.terms import STOPWORDS, content_words
@@ -43,7 +52,7 @@ K1, B = 1.2, 0.75
 UNMENTIONED = 0.7  # a question most of whose words no source uses is not answered
 NEAR = 3  # words between a figure and the question word it counts
 CLOSE = math.log(10)  # sentences scored within this of the best are rival answers (a figure that changed)
-_KEPT_WORDS = frozenset("one two three first year years last new day days week month people time".split())
+_KEPT_WORDS = frozenset(["one", "two", "three", "first", "year", "years", "last", "new", "day", "days", "week", "month", "people", "time"])
 _STOP = (STOPWORDS - _KEPT_WORDS) | WH_WORDS
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _POINTS_BACK = re.compile(r"^[\"“‘']?(?:he|she|it|they|his|her|its|their|this|these|those|such|there)\b",
@@ -52,11 +61,9 @@ _ANAPHOR = re.compile(r"^(?:he|she|it|they|this|these|those|that|his|her|its|the
                       r"in (?:this|that|the same)|however|also)\b", re.IGNORECASE)
 _INCREMENT = re.compile(r"\s+(?:further|more|new|additional|extra|other)\b", re.IGNORECASE)
 _LABEL = re.compile(r"\b[A-Z][\w'’-]*\s+$")
-_TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
+_TENS = {w: 10 * (i + 2) for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])}
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ed", "ly", "es", "s")
-_NUMBER_VALUES = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve "
-                                             "thirteen fourteen fifteen sixteen seventeen eighteen nineteen "
-                                             "twenty".split())}
+_NUMBER_VALUES = {w: i for i, w in enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"])}
 
 
 def fold(word: str) -> str:
@@ -442,7 +449,7 @@ def _value(text: str) -> float | None:
     if lowered in _NUMBER_VALUES:
         return float(_NUMBER_VALUES[lowered])
     tens, _, unit = lowered.partition("-")
-    if tens in _TENS and (not unit or unit in _NUMBER_VALUES and _NUMBER_VALUES[unit] < 10):
+    if tens in _TENS and (not unit or (unit in _NUMBER_VALUES and _NUMBER_VALUES[unit] < 10)):
         return float(_TENS[tens] + (_NUMBER_VALUES[unit] if unit else 0))
     try:
         return float(lowered.replace(",", ""))

@@ -84,7 +84,7 @@ class CachedEmbedder:
         folder.mkdir(parents=True, exist_ok=True)
 
     def _path(self, text: str) -> Path:
-        digest = hashlib.sha256(f"{self.name}:{MAX_TOKENS}:{text}".encode("utf-8")).hexdigest()
+        digest = hashlib.sha256(f"{self.name}:{MAX_TOKENS}:{text}".encode()).hexdigest()
         return self.folder / digest[:2] / f"{digest}.npy"
 
     def encode(self, texts: list[str]) -> np.ndarray:

@@ -34,14 +34,7 @@ from dataclasses import dataclass, field
 PERSON, ORGANISATION, PLACE = "person", "organisation", "place"
 KINDS = {"PERSON": PERSON, "ORG": ORGANISATION, "GPE": PLACE, "LOC": PLACE, "FAC": PLACE}
 MAX_CHARS = 100_000  # spaCy's cost grows with length; the end of a very long page adds little
-_TITLES = frozenset("""mr mrs ms miss dr prof professor sir dame lord lady president vice prime minister premier
-chancellor secretary senator sen governor gov rep representative judge justice general gen colonel col
-captain capt lieutenant lt sergeant sgt inspector detective officer chief coach manager king queen prince
-princess pope cardinal archbishop bishop rev father sister brother mayor deputy leader chairman chairwoman
-ceo founder director spokesman spokeswoman commissioner ambassador envoy finance foreign defence defense
-interior health home justice education opposition former late st official striker midfielder defender goalkeeper
-winger forward actor actress singer rapper columnist editor reporter journalist writer author engineer scientist
-economist analyst lawyer palaeontologist paleontologist researcher spokesperson""".split())
+_TITLES = frozenset(["mr", "mrs", "ms", "miss", "dr", "prof", "professor", "sir", "dame", "lord", "lady", "president", "vice", "prime", "minister", "premier", "chancellor", "secretary", "senator", "sen", "governor", "gov", "rep", "representative", "judge", "justice", "general", "gen", "colonel", "col", "captain", "capt", "lieutenant", "lt", "sergeant", "sgt", "inspector", "detective", "officer", "chief", "coach", "manager", "king", "queen", "prince", "princess", "pope", "cardinal", "archbishop", "bishop", "rev", "father", "sister", "brother", "mayor", "deputy", "leader", "chairman", "chairwoman", "ceo", "founder", "director", "spokesman", "spokeswoman", "commissioner", "ambassador", "envoy", "finance", "foreign", "defence", "defense", "interior", "health", "home", "justice", "education", "opposition", "former", "late", "st", "official", "striker", "midfielder", "defender", "goalkeeper", "winger", "forward", "actor", "actress", "singer", "rapper", "columnist", "editor", "reporter", "journalist", "writer", "author", "engineer", "scientist", "economist", "analyst", "lawyer", "palaeontologist", "paleontologist", "researcher", "spokesperson"])
 _CLUB_WORDS = ["united", "rovers", "athletic", "wanderers", "fc", "albion", "hotspur", "rangers"]
 _CONNECTORS = frozenset({"of", "and", "the", "for", "de", "la", "du", "&"})
 _OUTLET_WORDS = ["news", "tv", "television", "radio", "broadcasting", "broadcast", "channel", "network", "fm"]
@@ -198,12 +191,10 @@ def _plausible(name: str) -> bool:
 
 _DATELINE = re.compile(r"^(?P<place>[A-Z][A-Z'’.]*(?: [A-Z][A-Z'’.]*){0,3})(?: \((?P<agency>[^()\n]{2,40})\))?"
                        r"\s*[—–-]{1,2}\s+(?=\S)", re.MULTILINE)
-_LABELS = frozenset("""update updated breaking exclusive analysis opinion watch live comment editorial review
-correction explainer interview""".split())
+_LABELS = frozenset(["update", "updated", "breaking", "exclusive", "analysis", "opinion", "watch", "live", "comment", "editorial", "review", "correction", "explainer", "interview"])
 _SCORE = re.compile(r"\s*\b\d{1,2}\s*[-–]\s*\d{1,2}\b.*$")
 _SENTENCE_END = frozenset(".!?:;")
-_GENERIC = frozenset("""state government city town country region province county district village street road
-avenue lane square bridge river lake sea coast island port ward unit minister ministers""".split())
+_GENERIC = frozenset(["state", "government", "city", "town", "country", "region", "province", "county", "district", "village", "street", "road", "avenue", "lane", "square", "bridge", "river", "lake", "sea", "coast", "island", "port", "ward", "unit", "minister", "ministers"])
 
 
 def datelines(text: str) -> tuple[str, list[tuple[str, str]]]:
@@ -259,8 +250,7 @@ def _common_opener(doc, ent, name: str, kind: str) -> bool:
     return is_english(lower) or any(t.text == lower for t in doc)
 
 
-_SPEECH = frozenset("""said says told added argued insisted warned admitted claimed denied explained replied
-wrote stated announced""".split())
+_SPEECH = frozenset(["said", "says", "told", "added", "argued", "insisted", "warned", "admitted", "claimed", "denied", "explained", "replied", "wrote", "stated", "announced"])
 _LOCATIVE = frozenset({"in", "near", "outside", "across", "around", "throughout", "within"})
 
 
@@ -316,9 +306,7 @@ def is_name(name: str) -> bool:
                                      or words[0].rstrip("s") in _ORG_WORDS))
 
 
-_ORG_WORDS = frozenset("""office ministry department council party bank group company corporation agency
-committee commission court house hall university school hospital association union league club fund
-authority service services board trust institute foundation centre center""".split())
+_ORG_WORDS = frozenset(["office", "ministry", "department", "council", "party", "bank", "group", "company", "corporation", "agency", "committee", "commission", "court", "house", "hall", "university", "school", "hospital", "association", "union", "league", "club", "fund", "authority", "service", "services", "board", "trust", "institute", "foundation", "centre", "center"])
 
 
 def _person_by_title(text: str, kind: str) -> str:
@@ -347,10 +335,8 @@ def _longer_form(short: str, kind: str, names: Sequence[str], counts: Counter) -
         words = other_key.split()
         if len(words) <= len(short_words) or other_key == short_key:
             continue
-        if kind == PERSON and (words[-len(short_words):] == short_words or words[:len(short_words)] == short_words):
-            fits.append(other)
-        elif kind != PERSON and (words[:len(short_words)] == short_words
-                                 or (short.isupper() and len(short) >= 2 and _initials(other) == short_key)):
+        if (kind == PERSON and (words[-len(short_words):] == short_words or words[:len(short_words)] == short_words)) or (kind != PERSON and (words[:len(short_words)] == short_words
+                                 or (short.isupper() and len(short) >= 2 and _initials(other) == short_key))):
             fits.append(other)
         elif kind == ORGANISATION and len(short_words) == 1 and words[-1] == short_key:
             tails.append(other)  # "the League" after "the Agrarian League"

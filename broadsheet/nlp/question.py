@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 NUMBER, DATE, PLACE, PERSON, REASON, OTHER = "number", "date", "place", "person", "reason", "other"
 KINDS = (NUMBER, DATE, PERSON, PLACE, REASON, OTHER)
 
-WH_WORDS = frozenset("what which who whom whose when where why how much many does did do is are was were can "
-                     "could will would should".split())
+WH_WORDS = frozenset(["what", "which", "who", "whom", "whose", "when", "where", "why", "how", "much", "many", "does", "did", "do", "is", "are", "was", "were", "can", "could", "will", "would", "should"])
 _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
                  r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
                  r"hundreds?|thousands?|millions?|billions?|dozens?|half|twice|double|percent")

@@ -14,6 +14,7 @@ import numpy as np
 
 from broadsheet.nlp.stories import DAY, Doc, StoryIndex, StoryParams, signal_matrices
 
+
 def recluster(docs: list[Doc], params: StoryParams, embedding_dim: int) -> list[list[int]]:
     """Stories of a window of articles, the same whatever order they arrived in.
 

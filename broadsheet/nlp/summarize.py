@@ -262,12 +262,10 @@ def story_weights(pools: list[list[Candidate]]) -> dict[str, float]:
 
 
 _NUMBER_WORDS = {w: n for n, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split())} | {w: 10 * n for n, w in enumerate(
-    "_ _ _ thirty forty fifty sixty seventy eighty ninety".split()) if w != "_"}
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"])} | {w: 10 * n for n, w in enumerate(
+    ["_", "_", "_", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]) if w != "_"}
 _TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?(?![\w-])|[a-z]+(?:-[a-z]+)*")
-_NOT_COUNTED = frozenset("""seconds minutes hours days weeks months years decades centuries times percent points
-per cents metres meters kilometres miles tonnes kilos pounds dollars euros crowns""".split())
+_NOT_COUNTED = frozenset(["seconds", "minutes", "hours", "days", "weeks", "months", "years", "decades", "centuries", "times", "percent", "points", "per", "cents", "metres", "meters", "kilometres", "miles", "tonnes", "kilos", "pounds", "dollars", "euros", "crowns"])
 
 
 def _number(token: str) -> float | None:

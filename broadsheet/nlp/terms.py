@@ -10,8 +10,8 @@ import math
 import re
 import zlib
 from collections import Counter
-from functools import lru_cache
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 import numpy as np
 
@@ -19,15 +19,7 @@ LEXICAL_DIM = 2048  # hashed TF-IDF width: collisions stay rare for news-sized v
 ENTITY_DIM = 512
 TITLE_WEIGHT = 2  # a headline word counts as much as two body words
 
-STOPWORDS = frozenset("""
-a about above after again against all also am an and any are as at be because been before being below between
-both but by can could did do does doing down during each few for from further had has have having he her here
-hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off
-on once only or other our ours out over own said same says she should so some such than that the their theirs
-them themselves then there these they this those through to too under until up very was we were what when where
-which while who whom why will with would you your yours mr mrs ms new one two three year years last first told
-say people time like get may might must per via week day days month according including since
-""".split())
+STOPWORDS = frozenset(["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "out", "over", "own", "said", "same", "says", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "mr", "mrs", "ms", "new", "one", "two", "three", "year", "years", "last", "first", "told", "say", "people", "time", "like", "get", "may", "might", "must", "per", "via", "week", "day", "days", "month", "according", "including", "since"])
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _NAME = re.compile(r"[A-Z][\w'’\-]*(?:\s+(?:of|de|la|van|von|al|the)?\s*[A-Z][\w'’\-]*)*")

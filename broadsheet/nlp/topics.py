@@ -16,8 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from broadsheet.nlp.sections import examples
-from broadsheet.nlp.sections import DESCRIPTIONS, LEXICON, SECTIONS
+from broadsheet.nlp.sections import DESCRIPTIONS, LEXICON, SECTIONS, examples
 from broadsheet.nlp.terms import STOPWORDS, _stem
 
 TITLE_WEIGHT = 3.0  # a headline word says more about the beat than a body word

@@ -16,8 +16,8 @@ from broadsheet.errors import BroadsheetError, InputError
 from broadsheet.model import Article
 from broadsheet.pipeline import enrich, related, stages, understand
 from broadsheet.pipeline.progress import Progress
-from broadsheet.store import articles as article_store
 from broadsheet.pipeline.runner import finish_work
+from broadsheet.store import articles as article_store
 from broadsheet.store.db import optimize, serialize_placement
 
 log = logging.getLogger(__name__)

@@ -12,6 +12,7 @@ from typing import TypeVar
 from sqlalchemy import Engine
 
 from broadsheet.config import Config
+from broadsheet.context import request_work
 from broadsheet.llm.client import LLMSettings, generator_for
 from broadsheet.llm.grounding import Grounded, phrase_answer, phrase_summary
 from broadsheet.model import Article
@@ -20,7 +21,6 @@ from broadsheet.nlp.novelty import source_additions
 from broadsheet.nlp.summarize import DEFAULT_WORDS, Cited, SourceText, StorySummary, summarize_story
 from broadsheet.nlp.timeline import build_timeline
 from broadsheet.store import digests
-from broadsheet.context import request_work
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

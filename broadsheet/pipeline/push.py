@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import Engine
 
 from broadsheet.config import Config
-from broadsheet.errors import BroadsheetError, FetchError, NotFound
+from broadsheet.errors import BroadsheetError, FetchError
 from broadsheet.ingest.feeds import parse_source_document
 from broadsheet.ingest.fetch import FetchPolicy, resolve_checked
 from broadsheet.ingest.websub import LEASE, RENEW_BEFORE, new_subscription, signature_valid

@@ -6,15 +6,15 @@ so the cost per article stays flat however large the store grows.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 from sqlalchemy import Engine
 
+from broadsheet.model import Article
 from broadsheet.nlp.related import Candidate, RelatedPool
 from broadsheet.pipeline.understand import vectors_of
 from broadsheet.store import stories as story_store
-from broadsheet.model import Article
 from broadsheet.store.stories import Understood
 
 KEPT = 10  # related ids ranked and kept per article; pages show five
@@ -74,7 +74,7 @@ def keep_related(engine: Engine, ids: list[str], limit: int = KEPT) -> int:
             runs[-1].append(arrival)
         else:
             runs.append([arrival])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for run in runs:
         lists = related_for_batch(engine, run[0], run[-1], limit, PAGE_SPAN)
         lists = {i: related for i, related in lists.items() if i in wanted}

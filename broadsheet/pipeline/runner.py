@@ -17,8 +17,8 @@ from sqlalchemy import Engine
 
 from broadsheet.config import Config
 from broadsheet.errors import BroadsheetError, FeedError, FetchError
-from broadsheet.ingest.feeds import COMMON_FEED_PATHS, discover_feeds, looks_like_feed, parse_source_document
 from broadsheet.ingest import schedule
+from broadsheet.ingest.feeds import COMMON_FEED_PATHS, discover_feeds, looks_like_feed, parse_source_document
 from broadsheet.ingest.fetch import Fetcher, FetchPolicy
 from broadsheet.model import Article, ParsedFeed, Source
 from broadsheet.pipeline import enrich, push, related, sitelearn, stages, understand
@@ -26,8 +26,7 @@ from broadsheet.pipeline.progress import Progress
 from broadsheet.pipeline.workers import POOL_THRESHOLD, run_cpu, worker_count
 from broadsheet.store import articles as article_store
 from broadsheet.store import enrichment as enrichment_store
-from broadsheet.store import generations
-from broadsheet.store import leases, semantic
+from broadsheet.store import generations, leases, semantic
 from broadsheet.store import sources as source_store
 from broadsheet.store import stories as story_store
 from broadsheet.store import work as work_store

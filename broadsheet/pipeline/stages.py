@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from broadsheet.errors import ExtractError, InputError
 from broadsheet.extract.article import extract_article
+from broadsheet.model import Article, FeedEntry, Source
 from broadsheet.text.dates import parse_date
 from broadsheet.text.sanitize import xml_text
 from broadsheet.text.urls import canonical_url, check_url, content_id, safe_url, url_id
-from broadsheet.model import Article, FeedEntry, Source
 
 IMPORT_FIELDS = {"id", "url", "title", "text", "html", "published", "source", "byline", "language", "image"}
 
 
 def now_utc() -> datetime:
     """The current time, aware UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def pending_from_entry(entry: FeedEntry, source: Source) -> Article:

@@ -55,9 +55,9 @@ def story_summary_json(path: Path, words: int, config: Config | None = None) -> 
 
 def _generated(config: Config, summary, words: int) -> dict | None:
     """The summary phrased by the generative backend, when it answers and passes the grounding check."""
-    from broadsheet.pipeline.insight import grounded_dict, llm_settings
     from broadsheet.llm.client import generator_for
     from broadsheet.llm.grounding import phrase_summary
+    from broadsheet.pipeline.insight import grounded_dict, llm_settings
     try:
         grounded = phrase_summary(generator_for(llm_settings(config)), summary.sentences, words)
     except BroadsheetError:

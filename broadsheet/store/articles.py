@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, func, select, update
 
@@ -26,7 +26,7 @@ def article_from_row(row: object) -> Article:
 
 def _row(article: Article) -> dict:
     row = asdict(article)
-    row["fetched_at"] = row["fetched_at"] or datetime.now(timezone.utc)
+    row["fetched_at"] = row["fetched_at"] or datetime.now(UTC)
     return row
 
 
@@ -113,7 +113,7 @@ def recent_publish_times(engine: Engine, source_id: int, limit: int = 50) -> lis
 
 def due_pending(engine: Engine, now: datetime | None = None, limit: int = 1000) -> list[Article]:
     """Articles whose page still has to be fetched (new, or failed and due for a retry)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     query = (select(articles).where(articles.c.status.in_(["pending", "error"]))
              .where((articles.c.next_try_at.is_(None)) | (articles.c.next_try_at <= now))
              .order_by(articles.c.arrival).limit(limit))

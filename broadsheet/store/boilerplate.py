@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, select, update
 
@@ -26,7 +26,7 @@ def load_profile(conn: Connection, site: str, fingerprints: Iterable[str] | None
 
 def record_page(conn: Connection, site: str, samples: dict[str, str]) -> None:
     """Count one more page of `site` carrying these fingerprints (fingerprint -> sample text)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     upsert(conn, site_pages, [{"site": site, "pages": 0}], key="site", update=[])
     conn.execute(update(site_pages).where(site_pages.c.site == site).values(pages=site_pages.c.pages + 1))
     if not samples:

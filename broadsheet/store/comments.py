@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -58,7 +58,7 @@ class Comment:
     edited_at: datetime | None = None
     deleted_at: datetime | None = None
     hidden_at: datetime | None = None
-    replies: list["Comment"] = field(default_factory=list)
+    replies: list[Comment] = field(default_factory=list)
 
     @property
     def deleted(self) -> bool:
@@ -90,7 +90,7 @@ class Reported:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 _COLUMNS = (comments, users.c.username.label("author"))

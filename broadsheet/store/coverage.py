@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, func, select
 
@@ -92,7 +92,7 @@ def _sections(engine: Engine, ids: list[str]) -> dict[str, str]:
 def top_stories(engine: Engine, limit: int = 20, offset: int = 0, section: str | None = None,
                 now: datetime | None = None) -> list[StoryCard]:
     """Stories ranked by breadth of coverage and recency, optionally within one section."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     with engine.connect() as conn:
         rows = conn.execute(select(stories).where(stories.c.last_seen >= now - WINDOW)
                             .order_by(stories.c.last_seen.desc()).limit(CANDIDATES)).all()

@@ -7,7 +7,7 @@ story that grows gets a fresh summary on the next read; answers are keyed by the
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select
 
@@ -45,13 +45,13 @@ def write_digest(engine: Engine, story_id: str, kind: str, sig: str, data: dict 
     """Cache a digest for a story (replacing an older one)."""
     with engine.begin() as conn:
         upsert(conn, story_digests, [{"key": f"{story_id}:{kind}", "story_id": story_id, "signature": sig,
-                                      "data": data, "updated_at": datetime.now(timezone.utc)}], key="key")
+                                      "data": data, "updated_at": datetime.now(UTC)}], key="key")
 
 
 def answer_key(scope: str, sig: str, question: str) -> str:
     """The cache key of a question asked of a scope (a story or an article) in a given state."""
     normal = " ".join(question.lower().split()).rstrip("?. ")
-    return hashlib.sha256(f"{scope}|{sig}|{normal}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{scope}|{sig}|{normal}".encode()).hexdigest()
 
 
 def read_answer(engine: Engine, key: str) -> dict | None:
@@ -64,4 +64,4 @@ def write_answer(engine: Engine, key: str, scope: str, question: str, data: dict
     """Cache an answer."""
     with engine.begin() as conn:
         upsert(conn, answers, [{"key": key, "scope": scope, "question": question[:500], "data": data,
-                                "created_at": datetime.now(timezone.utc)}], key="key")
+                                "created_at": datetime.now(UTC)}], key="key")

@@ -11,7 +11,7 @@ import os
 import secrets
 import socket
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, Table, and_, or_, select, update
 
@@ -59,7 +59,7 @@ def claim(engine: Engine, table: Table, ids: Sequence[str | int], owner: str) ->
     for chunk in in_chunks(list(ids)):
         def attempt(chunk: list = chunk) -> list:
             with engine.begin() as conn:
-                _take(conn, table, chunk, owner, datetime.now(timezone.utc))
+                _take(conn, table, chunk, owner, datetime.now(UTC))
                 return conn.execute(select(table.c.id).where(table.c.id.in_(chunk))
                                     .where(table.c.lease_owner == owner)).scalars().all()
         held += retry_write(attempt, "lease")

@@ -19,7 +19,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from sqlalchemy import Engine, bindparam, select, text
@@ -70,9 +70,7 @@ def query_terms(query: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(query or "")][:32]
 
 
-STOPWORDS = frozenset("""a about after all also an and any are as at be been but by can could did do does for
-from had has have he her his how i if in into is it its may more most no not of on or our she should so than that the
-their them then there these they this to was we were what when where which who why will with would you your""".split())
+STOPWORDS = frozenset(["a", "about", "after", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been", "but", "by", "can", "could", "did", "do", "does", "for", "from", "had", "has", "have", "he", "her", "his", "how", "i", "if", "in", "into", "is", "it", "its", "may", "more", "most", "no", "not", "of", "on", "or", "our", "she", "should", "so", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "to", "was", "we", "were", "what", "when", "where", "which", "who", "why", "will", "with", "would", "you", "your"])
 
 
 def fts5_expression(terms: list[str], mode: str = "AND") -> str:
@@ -99,10 +97,10 @@ def _filters_sql(filters: SearchFilters, params: dict) -> str:
         params["source_id"] = filters.source_id
     if filters.since is not None:
         clauses.append("a.published_at >= :since")
-        params["since"] = filters.since.astimezone(timezone.utc).replace(tzinfo=None)
+        params["since"] = filters.since.astimezone(UTC).replace(tzinfo=None)
     if filters.until is not None:
         clauses.append("a.published_at < :until")
-        params["until"] = filters.until.astimezone(timezone.utc).replace(tzinfo=None)
+        params["until"] = filters.until.astimezone(UTC).replace(tzinfo=None)
     if filters.section:
         clauses.append("a.section = :section")
         params["section"] = filters.section
@@ -172,7 +170,7 @@ def _as_utc(value: object) -> datetime | None:
         return None
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def make_snippet(text_: str, terms: list[str], words: int = 28) -> str:
@@ -201,8 +199,7 @@ def _postgres_candidates(engine: Engine, terms: list[str], filters: SearchFilter
                 for row in conn.execute(sql, params)]
 
 
-QUESTION_WORDS = frozenset("who what when where why how which whose whom is are was were does do did can could "
-                           "should will would has have".split())
+QUESTION_WORDS = frozenset(["who", "what", "when", "where", "why", "how", "which", "whose", "whom", "is", "are", "was", "were", "does", "do", "did", "can", "could", "should", "will", "would", "has", "have"])
 FUSION_K = 60  # reciprocal rank fusion constant: a rank-1 hit in either list outweighs deep ranks in both
 
 
@@ -247,7 +244,7 @@ def search_articles(engine: Engine, query: str, filters: SearchFilters | None = 
     if not terms:
         return []
     filters = filters or SearchFilters()
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     fetch = _postgres_candidates if engine.dialect.name == "postgresql" else _sqlite_candidates
     candidates = fetch(engine, terms, filters)
     natural = is_natural_language(query)
@@ -388,12 +385,12 @@ def _since(value: str | datetime | None) -> datetime | None:
         return None
     delta = SINCE.get(value.strip().lower())
     if delta is not None:
-        return datetime.now(timezone.utc) - delta
+        return datetime.now(UTC) - delta
     try:
         when = datetime.fromisoformat(value.strip())
     except ValueError:
         raise InputError(f"search: since must be one of {', '.join(SINCE)} (any letter case) or an ISO 8601 "
                          f"date, not {value!r}") from None
-    when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
     # A year far outside any desk (0001, 9999 with an offset) would overflow on the way to UTC: no limit.
     return when if 1900 <= when.year <= 2200 else None

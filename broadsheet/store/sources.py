@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, func, or_, select, update
 
@@ -13,7 +13,7 @@ from broadsheet.store.schema import articles, sources
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _source(row: object, article_count: int = 0) -> Source:

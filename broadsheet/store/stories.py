@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -162,7 +162,7 @@ def relink_copies(conn: Connection, old: str, new: str) -> None:
 def refresh_stories(conn: Connection, ids: Iterable[str], titles: dict[str, str]) -> None:
     """Recount touched stories from their articles; `titles` maps a story to its representative article."""
     wanted = list(set(ids))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for chunk in in_chunks(wanted):
         query = (select(articles.c.story_id, func.count().label("n"),
                         func.count(func.distinct(func.nullif(articles.c.source_name, ""))).label("sources"),

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from broadsheet.api.params import MAX_ID
 from broadsheet.config import Config
+from broadsheet.context import request_work
 from broadsheet.errors import NotFound
 from broadsheet.model import Article
 from broadsheet.nlp.summarize import paragraph_number
@@ -24,7 +25,6 @@ from broadsheet.pipeline import enrich, insight
 from broadsheet.store import articles as article_store
 from broadsheet.store import digests
 from broadsheet.store import enrichment as enrichment_store
-from broadsheet.context import request_work
 
 log = logging.getLogger(__name__)
 MAX_QUESTION = 300

@@ -6,40 +6,41 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import quote, urlencode, urlsplit
 
-from typing import Annotated
-
-from fastapi import FastAPI, Path as PathParam, Request
+from fastapi import FastAPI, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
 from broadsheet import __version__
+from broadsheet.api.params import MAX_ID
+from broadsheet.api.params import page_number as _page_number
+from broadsheet.api.routes import api_error, api_openapi, api_router
 from broadsheet.config import Config
 from broadsheet.context import Context, current, install
 from broadsheet.errors import BroadsheetError, InputError, NotFound
 from broadsheet.ingest.feeds import export_opml
+from broadsheet.nlp.embed import model_state, query_encoder
+from broadsheet.nlp.sections import SECTIONS
 from broadsheet.store import articles as article_store
+from broadsheet.store import generations
 from broadsheet.store import sources as source_store
+from broadsheet.store.search import SearchFilters, read_filters, search_articles
 from broadsheet.web import stories as story_pages
+from broadsheet.web.accounts import SESSION_COOKIE, Accounts, SessionMiddleware, accounts_router
 from broadsheet.web.ai import ai_router, article_panel
+from broadsheet.web.atom import atom_response
+from broadsheet.web.cache import PageCache, SharedGeneration
+from broadsheet.web.comments import comments_router, section_renderer
+from broadsheet.web.coverage import coverage_router
+from broadsheet.web.edge import install_error_handlers
+from broadsheet.web.security import SecurityHeaders, install_filters
 from broadsheet.web.timefmt import absolute_time, day_date, iso_time, relative_time
 from broadsheet.web.websub import websub_router
-from broadsheet.web.accounts import SESSION_COOKIE, Accounts, SessionMiddleware, accounts_router
-from broadsheet.web.comments import comments_router, section_renderer
-from broadsheet.api.routes import api_error, api_openapi, api_router
-from broadsheet.store.search import SearchFilters, read_filters, search_articles
-from broadsheet.web.atom import atom_response
-from broadsheet.store import generations
-from broadsheet.web.cache import PageCache, SharedGeneration
-from broadsheet.web.coverage import coverage_router
-from broadsheet.web.security import SecurityHeaders, install_filters
-from broadsheet.api.params import MAX_ID, page_number as _page_number
-from broadsheet.web.edge import install_error_handlers
-from broadsheet.nlp.sections import SECTIONS
-from broadsheet.nlp.embed import model_state, query_encoder
 
 HERE = Path(__file__).parent
 

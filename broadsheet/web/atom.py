@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
 
 from fastapi import Request
 from fastapi.responses import Response
 
 from broadsheet import __version__
+from broadsheet.model import Article
 from broadsheet.text.sanitize import xml_text
 from broadsheet.text.urls import safe_url
-from broadsheet.model import Article
 from broadsheet.web.security import site_base
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -32,7 +32,7 @@ def atom_feed(title: str, self_url: str, site_url: str, articles: list[Article],
     ET.SubElement(feed, "link", {"rel": "self", "href": self_url, "type": "application/atom+xml"})
     ET.SubElement(feed, "link", {"rel": "alternate", "href": site_url, "type": "text/html"})
     times = [a.published_at or a.fetched_at for a in articles if a.published_at or a.fetched_at]
-    updated = max(times) if times else datetime.now(timezone.utc)
+    updated = max(times) if times else datetime.now(UTC)
     _text(feed, "updated", updated.isoformat())
     _text(feed, "generator", "Broadsheet", version=__version__)
     for article in articles:

@@ -6,11 +6,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from typing import Annotated
 from urllib.parse import quote
 
 import nh3
-from typing import Annotated
-
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -18,12 +17,12 @@ from markupsafe import Markup, escape
 
 from broadsheet.api.params import MAX_ID
 from broadsheet.errors import NotFound
-from broadsheet.text.urls import safe_url
 from broadsheet.store import articles as article_store
 from broadsheet.store import comments as comment_store
 from broadsheet.store import stories as story_store
 from broadsheet.store.comments import Comment, CommentError, Target
 from broadsheet.store.users import Session
+from broadsheet.text.urls import safe_url
 from broadsheet.web.accounts import Accounts, Forbidden, client_address, login_url, safe_next, viewer_of
 from broadsheet.web.ratelimit import RateLimited
 

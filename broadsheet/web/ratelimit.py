@@ -18,6 +18,7 @@ from broadsheet.errors import BroadsheetError
 from broadsheet.store.db import retry_write
 from broadsheet.store.ratehits import count_hit
 
+
 @dataclass(frozen=True)
 class Limit:
     """A token bucket: `burst` actions at once, then one more every `every` seconds."""

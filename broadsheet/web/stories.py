@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
+from broadsheet.context import request_work
 from broadsheet.model import Article
 from broadsheet.nlp.related import excerpt
 from broadsheet.pipeline.related import KEPT, related_for
 from broadsheet.store import stories as story_store
-from broadsheet.context import request_work
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def _related_ids(engine: Engine, article_id: str, limit: int) -> list[str]:
     ranked for this view only, while the pipeline is asked to rank and keep it."""
     kept, ranked_at = story_store.stored_related(engine, article_id)
     if kept is not None and ranked_at is not None:
-        if datetime.now(timezone.utc) - ranked_at >= RELATED_FRESH:
+        if datetime.now(UTC) - ranked_at >= RELATED_FRESH:
             request_work("related", article_id)
         return kept[:limit]
     ids = related_for(engine, article_id, max(limit, KEPT))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 _UNITS = ((365 * 86400, "year"), (30 * 86400, "month"), (7 * 86400, "week"), (86400, "day"),
           (3600, "hour"), (60, "minute"))
@@ -12,7 +12,7 @@ def relative_time(when: datetime | None, now: datetime | None = None) -> str:
     """Human relative time: "just now", "14 minutes ago", "3 days ago", "in 5 minutes"."""
     if when is None:
         return ""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     seconds = int((now - when).total_seconds())
     future, seconds = seconds < 0, abs(seconds)
     if seconds < 60:
@@ -39,5 +39,5 @@ def day_date(when: datetime | None) -> str:
     """The day something happened, for dated lines: "3 March" (with the year when not this year's)."""
     if when is None:
         return ""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return f"{when.day} {when:%B}" + (f" {when.year}" if when.year != now.year else "")

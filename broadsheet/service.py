@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 
 import uvicorn
+from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from broadsheet.config import Config
@@ -102,7 +103,7 @@ def _start(loop: RefreshLoop | None) -> None:
         loop.start()
 
 
-def _site(engine: Engine, config: Config, context: Context, loop: RefreshLoop | None) -> object:
+def _site(engine: Engine, config: Config, context: Context, loop: RefreshLoop | None) -> FastAPI:
     app = create_app(engine, config, on_new_entries=pushed_entries_hook(engine, config, loop), context=context)
     preload(config.embeddings)
     return app

@@ -5,9 +5,10 @@ use them without importing the command-line entry point that imports them."""
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichBar
 
 from broadsheet.config import Config, load_config
@@ -23,7 +24,7 @@ class RichProgress(Progress):
 
     def __init__(self, bar: RichBar):
         self.bar = bar
-        self.tasks: dict[str, int] = {}
+        self.tasks: dict[str, TaskID] = {}
 
     def start(self, stage: str, total: int | None) -> None:
         self.tasks[stage] = self.bar.add_task(stage, total=total)
@@ -52,8 +53,8 @@ class State:
 
     def config(self, **overrides: object) -> Config:
         """The settings, with this command line's values on top (a named flag over --set)."""
-        given = {k: v for k, v in overrides.items() if v is not None}
-        return load_config(**{"database_url": self.database, "data_dir": self.data_dir, **self.assigned, **given})
+        given: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
+        return load_config(None, **{"database_url": self.database, "data_dir": self.data_dir, **self.assigned, **given})
 
     def engine(self, config: Config | None = None):
         """The command's database, and the process context built around it (models, caches)."""

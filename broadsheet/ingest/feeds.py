@@ -125,7 +125,7 @@ def parse_json_feed(data: bytes, url: str = "") -> ParsedFeed:
         raise FeedError(f"feed: not valid JSON ({exc})") from exc
     if not isinstance(document, dict) or "jsonfeed.org" not in str(document.get("version", "")):
         raise FeedError("feed: JSON document is not a JSON Feed (no jsonfeed.org version)")
-    items = document.get("items") if isinstance(document.get("items"), list) else []
+    items: list = document["items"] if isinstance(document.get("items"), list) else []
     entries, skipped = [], []
     for index, item in enumerate(items):
         item = item if isinstance(item, dict) else {}

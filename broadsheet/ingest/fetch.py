@@ -100,7 +100,7 @@ async def resolve_checked(url: str, policy: FetchPolicy) -> str | None:
         infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 80, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise FetchError(f"fetch: cannot resolve {host} ({exc.strerror})") from exc
-    addresses = [info[4][0] for info in infos]
+    addresses = [str(info[4][0]) for info in infos]
     if not (policy.allow_private or host in policy.allowed_hosts):
         for address in addresses:
             if not is_public_address(address):
@@ -137,7 +137,8 @@ class _Decoder:
             self._zlib = zlib.decompressobj(self._wbits)
         else:
             raise FetchError(f"fetch: {url} uses the unsupported content encoding {encoding!r}")
-        self.limit, self.url, self.size, self.chunks = limit, url, 0, []
+        self.limit, self.url, self.size = limit, url, 0
+        self.chunks: list[bytes] = []
 
     def _keep(self, data: bytes) -> None:
         self.size += len(data)

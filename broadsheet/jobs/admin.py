@@ -77,9 +77,9 @@ def retry(config: Config, job_id: int | None = None, all_failed: bool = False) -
         ids = [job_id] if job_id is not None else [j.id for j in app.job_manager.list_jobs(status="failed")]
         for one in ids:
             found = app.job_manager.list_jobs(id=one)
-            if not found or found[0].status != "failed":
+            if not found or found[0].status != "failed" or found[0].id is None:
                 raise InputError(f"jobs: job {one} is not a failed job (see `broadsheet jobs`)")
-            app.job_manager.retry_job_by_id(one, retry_at=utils.utcnow())
+            app.job_manager.retry_job_by_id(found[0].id, retry_at=utils.utcnow())
         return len(ids)
 
 

@@ -50,7 +50,7 @@ def ensure_schema(config: Config) -> None:
     with psycopg.connect(conninfo(config.resolved_database_url), autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
         try:
-            if conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()[0] is None:
+            if conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone() == (None,):
                 app = procrastinate.App(connector=procrastinate.SyncPsycopgConnector(
                     conninfo=conninfo(config.resolved_database_url), min_size=1, max_size=1))
                 with app.open():

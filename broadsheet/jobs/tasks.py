@@ -99,7 +99,7 @@ def defer(conn: Connection, kind: Kind, in_seconds: float | None = None, **kwarg
     queueing = kind.queueing_lock.format(**kwargs) if kind.queueing_lock else None
     deferrer = configure_task(name=kind.name, job_manager=JobManager(procrastinate.SyncPsycopgConnector()),
                               queue=kind.queue, lock=lock, queueing_lock=queueing, priority=kind.priority,
-                              schedule_in=None if in_seconds is None else {"seconds": in_seconds},
+                              schedule_in=None if in_seconds is None else {"seconds": int(in_seconds)},
                               connection=conn.connection.driver_connection)
     if queueing is None:
         return deferrer.defer(**kwargs)

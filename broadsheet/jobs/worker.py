@@ -51,7 +51,8 @@ async def _work(config: Config, concurrency: int, queues: list[str] | None) -> N
             tasks.register(app, tasks.Context(engine, config, fetcher))
             async with app.open_async():
                 await app.run_worker_async(
-                    name=f"{socket.gethostname()}:{os.getpid()}", concurrency=concurrency, queues=queues,
+                    name=f"{socket.gethostname()}:{os.getpid()}", concurrency=concurrency,
+                    queues=queues or None,  # type: ignore[arg-type]  # Worker takes None (every queue); the typed options do not say so
                     delete_jobs="successful", update_heartbeat_interval=tasks.HEARTBEAT,
                     stalled_worker_timeout=tasks.STALLED_AFTER, shutdown_graceful_timeout=SHUTDOWN_GRACE,
                     fetch_job_polling_interval=1.0)

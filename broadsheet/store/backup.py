@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from sqlalchemy import Engine, Table, func, insert, select, text
 
@@ -81,7 +81,7 @@ def backup(engine: Engine, path: Path) -> BackupReport:
     return report
 
 
-def _lines(stream: BinaryIO, path: Path) -> Iterator[dict]:
+def _lines(stream: IO[str], path: Path) -> Iterator[dict]:
     for number, line in enumerate(stream, start=1):
         try:
             yield json.loads(line)
@@ -121,7 +121,7 @@ def restore(engine: Engine, path: Path) -> BackupReport:
                 table = known.get(item.get("table", ""))
                 if table is None:
                     raise InputError(f"restore: {path} holds a table this version does not know: {item.get('table')!r}")
-                if table is not current and pending:
+                if table is not current and pending and current is not None:
                     conn.execute(insert(current), pending)
                     pending = []
                 current = table

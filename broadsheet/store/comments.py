@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Engine, and_, func, select, update
+from sqlalchemy import Connection, Engine, Row, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from broadsheet.errors import InputError, NotFound
@@ -96,7 +97,7 @@ def _now() -> datetime:
 _COLUMNS = (comments, users.c.username.label("author"))
 
 
-def _comment(row: object) -> Comment:
+def _comment(row: Row[Any]) -> Comment:
     target = Target("article", row.article_id) if row.article_id is not None else Target("story", row.story_id)
     return Comment(id=row.id, target=target, parent_id=row.parent_id, user_id=row.user_id,
                    author=row.author, body=row.body, created_at=row.created_at, edited_at=row.edited_at,
@@ -130,7 +131,7 @@ def add_comment(engine: Engine, user_id: int, target: Target, body: str, parent_
            "story_id": target.id if target.kind == "story" else None,
            "parent_id": parent_id, "user_id": user_id, "body": text, "created_at": _now()}
     with engine.begin() as conn:
-        new_id = conn.execute(comments.insert().values(**row)).inserted_primary_key[0]
+        new_id = conn.execute(comments.insert().values(**row)).inserted_primary_key[0]  # type: ignore[index]
     return get_comment(engine, new_id)
 
 
@@ -223,7 +224,7 @@ def report_comment(engine: Engine, comment_id: int, user_id: int, reason: str, n
     return True
 
 
-def _resolve(conn: object, comment_id: int, moderator_id: int, resolution: str, when: datetime) -> None:
+def _resolve(conn: Connection, comment_id: int, moderator_id: int, resolution: str, when: datetime) -> None:
     conn.execute(update(comment_reports).where(comment_reports.c.comment_id == comment_id)
                  .where(comment_reports.c.resolved_at.is_(None))
                  .values(resolved_at=when, resolved_by=moderator_id, resolution=resolution))

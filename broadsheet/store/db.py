@@ -9,7 +9,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     """WAL lets readers (the web site) work while the pipeline writes."""
     # The driver's own transaction handling is off: SQLAlchemy's "begin" event below says BEGIN.
     dbapi_connection.isolation_level = None
@@ -99,7 +99,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-        engine.begin = functools.partial(_begin_writing, engine)  # every engine.begin() is a writer
+        engine.begin = functools.partial(_begin_writing, engine)  # type: ignore[method-assign]  # every begin() writes
         return engine
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")

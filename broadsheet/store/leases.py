@@ -53,15 +53,15 @@ def _take(conn: Connection, table: Table, ids: Sequence[str | int], owner: str, 
                      .values(lease_owner=owner, lease_until=until))
 
 
-def claim(engine: Engine, table: Table, ids: Sequence[str | int], owner: str) -> list:
+def claim(engine: Engine, table: Table, ids: Sequence[str | int] | Sequence[int], owner: str) -> list:
     """Lease these rows to `owner`; returns the ids it now holds (others are another process's)."""
     held: list = []
     for chunk in in_chunks(list(ids)):
         def attempt(chunk: list = chunk) -> list:
             with engine.begin() as conn:
                 _take(conn, table, chunk, owner, datetime.now(UTC))
-                return conn.execute(select(table.c.id).where(table.c.id.in_(chunk))
-                                    .where(table.c.lease_owner == owner)).scalars().all()
+                return list(conn.execute(select(table.c.id).where(table.c.id.in_(chunk))
+                                         .where(table.c.lease_owner == owner)).scalars())
         held += retry_write(attempt, "lease")
     wanted = set(held)
     return [i for i in ids if i in wanted]

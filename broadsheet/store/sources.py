@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Connection, Engine, func, or_, select, update
+from sqlalchemy import Connection, Engine, Row, func, or_, select, update
 
 from broadsheet.errors import NotFound
 from broadsheet.model import Source
@@ -16,7 +17,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _source(row: object, article_count: int = 0) -> Source:
+def _source(row: Row[Any], article_count: int = 0) -> Source:
     data = dict(row._mapping)
     data.pop("article_count", None)
     data.pop("lease_owner", None)  # the claim is the poller's business, not the source's
@@ -74,11 +75,11 @@ def due_sources(engine: Engine, now: datetime | None = None) -> list[Source]:
 def claim_due_sources(engine: Engine, owner: str, now: datetime | None = None) -> list[Source]:
     """The due sources this process now holds a lease on; another live process's are left to it."""
     due = due_sources(engine, now)
-    held = set(claim(engine, sources, [s.id for s in due], owner))
+    held = set(claim(engine, sources, [s.id for s in due if s.id is not None], owner))
     return [s for s in due if s.id in held]
 
 
-def record_success(engine: Engine, source_id: int, status: int, next_check: datetime, **fields: object) -> None:
+def record_success(engine: Engine, source_id: int, status: int, next_check: datetime, **fields: Any) -> None:
     """Store a successful poll: health reset, validators and next check kept."""
     with engine.begin() as conn:
         save_success(conn, source_id, status, next_check, **fields)
@@ -115,7 +116,7 @@ def record_websub(engine: Engine, source_id: int, *, hub: str | None = None, sec
                   state: str | None = None, expires_at: datetime | None = None, requested_at: datetime | None = None,
                   pushed_at: datetime | None = None, error: object = _UNSET) -> None:
     """Update a source's WebSub subscription; only the given fields change (error=None clears it)."""
-    values = {k: v for k, v in {"websub_hub": hub, "websub_secret": secret, "websub_state": state,
+    values: dict[str, Any] = {k: v for k, v in {"websub_hub": hub, "websub_secret": secret, "websub_state": state,
                                 "websub_expires_at": expires_at, "websub_requested_at": requested_at,
                                 "websub_pushed_at": pushed_at}.items() if v is not None}
     if error is not _UNSET:

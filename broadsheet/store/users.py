@@ -10,10 +10,11 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Engine, Row, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from broadsheet.errors import InputError, NotFound
@@ -70,7 +71,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _user(row: object) -> User:
+def _user(row: Row[Any]) -> User:
     return User(id=row.id, username=row.username, email=row.email, role=row.role, created_at=row.created_at,
                 last_login_at=row.last_login_at)
 
@@ -133,14 +134,15 @@ def create_user(engine: Engine, username: str, password: str, email: str | None 
     validate_password(password, name)
     address = validate_email(email)
     validate_role(role)
+    created = _now()
     row = {"username": name, "username_key": username_key(name), "email": address, "role": role,
-           "password_hash": hash_password(password), "created_at": _now()}
+           "password_hash": hash_password(password), "created_at": created}
     try:
         with engine.begin() as conn:
-            row["id"] = conn.execute(users.insert().values(**row)).inserted_primary_key[0]
+            new_id: int = conn.execute(users.insert().values(**row)).inserted_primary_key[0]  # type: ignore[index]
     except IntegrityError as exc:
         raise AccountError("That username is taken; choose another.", "username", status=409) from exc
-    return User(id=row["id"], username=name, email=address, role=role, created_at=row["created_at"])
+    return User(id=new_id, username=name, email=address, role=role, created_at=created)
 
 
 def find_user(engine: Engine, username: str) -> User:

@@ -4,12 +4,14 @@ import) finds them here; the partial indexes of migration 0012 keep these reads 
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, or_, select
+from typing import Any
+
+from sqlalchemy import Engine, Select, or_, select
 
 from broadsheet.store.schema import articles
 
 
-def _ids(engine: Engine, query: object, limit: int) -> list[str]:
+def _ids(engine: Engine, query: Select[Any], limit: int) -> list[str]:
     with engine.connect() as conn:
         return list(conn.execute(query.order_by(articles.c.arrival).limit(limit)).scalars())
 

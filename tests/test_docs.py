@@ -77,3 +77,12 @@ def test_settings_command_shows_values_and_their_origins(tmp_path):
     assert refused.returncode != 0 and "port must be at most 65535" in refused.stdout + refused.stderr
     table = _cli("settings", "--markdown", env=env)
     assert table.stdout == settings_markdown()
+
+
+def test_architecture_names_every_module():
+    text = (README.parent / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    package = README.parent / "broadsheet"
+    missing = [str(path.relative_to(package)) for path in sorted(package.rglob("*.py"))
+               if path.name != "__init__.py" and "migrations" not in path.parts
+               and f"`{path.relative_to(package)}`" not in text]
+    assert missing == [], "say in ARCHITECTURE.md what these modules do"

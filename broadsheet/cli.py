@@ -242,7 +242,7 @@ def sources_import(file: Annotated[Path, typer.Argument(help="OPML file.")]) -> 
     engine = state.engine()
     found = read_opml(file.read_bytes())
     listed = found.sources
-    added = sum(add_source(engine, s.feed_url, s.title, s.site_url)[1] for s in listed)
+    added = sum(add_source(engine, s.feed_url, s.title, s.site_url, s.folder)[1] for s in listed)
     for reason in found.skipped:
         out.print(reason, highlight=False, markup=False)
     out.print(f"{added} new sources added, {len(listed) - added} already followed, {len(found.skipped)} skipped.")

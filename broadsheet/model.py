@@ -27,6 +27,7 @@ class Source:
     feed_url: str
     title: str = ""
     site_url: str = ""
+    folder: str = ""  # the reader's folder for it (OPML outline groups), "" for none
     etag: str | None = None
     last_modified: str | None = None
     last_fetched_at: datetime | None = None

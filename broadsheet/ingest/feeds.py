@@ -194,8 +194,9 @@ class OpmlList:
 
 
 def read_opml(data: bytes) -> OpmlList:
-    """Sources listed in an OPML file (every outline with an xmlUrl, at any depth); an outline whose
-    feed URL the URL policy refuses is reported and skipped, a bad htmlUrl is dropped."""
+    """Sources listed in an OPML file (every outline with an xmlUrl, at any depth), each in the folder
+    of the outline that holds it; an outline whose feed URL the URL policy refuses, or that names no
+    feed (a link, a note), is reported and skipped; a bad htmlUrl is dropped."""
     try:
         root = ET.fromstring(data)
     except (ET.ParseError, LookupError, ValueError) as exc:  # LookupError: an encoding Python does not know
@@ -203,18 +204,36 @@ def read_opml(data: bytes) -> OpmlList:
     if root.tag.lower() != "opml":
         raise FeedError(f"opml: root element is <{root.tag}>, not <opml>")
     found = OpmlList()
-    for number, outline in enumerate(root.iter("outline"), start=1):
-        raw = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
-        if not raw:
-            continue
-        try:
-            url = check_url(raw)
-        except InputError as exc:
-            found.skipped.append(f"opml: outline {number}: {exc}")
-            continue
-        found.sources.append(Source(id=None, feed_url=url, title=one_line(outline.get("title") or outline.get("text")),
-                                    site_url=safe_url(outline.get("htmlUrl") or outline.get("htmlurl"))))
+    body = root.find("body")
+    _read_outlines(body if body is not None else root, "", found, [0])
     return found
+
+
+def _read_outlines(parent: ET.Element, folder: str, found: OpmlList, number: list[int]) -> None:
+    """The outlines under `parent`, depth first; `number` counts outlines as a reader numbers them."""
+    for outline in parent.findall("outline"):
+        number[0] += 1
+        name = one_line(outline.get("title") or outline.get("text"))
+        raw = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
+        if raw:
+            _read_feed(outline, raw, name, folder, found, number[0])
+        elif len(outline.findall("outline")):
+            _read_outlines(outline, name or folder, found, number)  # a folder (nested ones keep the innermost name)
+        else:
+            kind = f"a {outline.get('type')} outline" if outline.get("type") else "an outline"
+            found.skipped.append(f"opml: outline {number[0]} ({name or 'untitled'}): {kind} without a feed URL")
+
+
+def _read_feed(outline: ET.Element, raw: str, name: str, folder: str, found: OpmlList, number: int) -> None:
+    try:
+        url = check_url(raw)
+    except InputError as exc:
+        found.skipped.append(f"opml: outline {number}: {exc}")
+        return
+    found.sources.append(Source(id=None, feed_url=url, title=name, folder=folder,
+                                site_url=safe_url(outline.get("htmlUrl") or outline.get("htmlurl"))))
+    if len(outline.findall("outline")):
+        _read_outlines(outline, name or folder, found, [number])
 
 
 def parse_opml(data: bytes) -> list[Source]:
@@ -223,17 +242,23 @@ def parse_opml(data: bytes) -> list[Source]:
 
 
 def export_opml(sources: list[Source], title: str = "Broadsheet sources") -> str:
-    """An OPML 2.0 document listing the sources."""
+    """An OPML 2.0 document listing the sources, each folder an outline holding its feeds."""
     root = ET.Element("opml", version="2.0")
     head = ET.SubElement(root, "head")
     ET.SubElement(head, "title").text = title
     ET.SubElement(head, "dateCreated").text = datetime.now(UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
     body = ET.SubElement(root, "body")
+    folders: dict[str, ET.Element] = {}
     for source in sources:
+        parent = body
+        if source.folder:
+            if source.folder not in folders:
+                folders[source.folder] = ET.SubElement(body, "outline", {"text": source.folder, "title": source.folder})
+            parent = folders[source.folder]
         attrs = {"type": "rss", "text": source.title or source.feed_url, "title": source.title or source.feed_url,
                  "xmlUrl": source.feed_url}
         if source.site_url:
             attrs["htmlUrl"] = source.site_url
-        ET.SubElement(body, "outline", attrs)
+        ET.SubElement(parent, "outline", attrs)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

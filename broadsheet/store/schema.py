@@ -48,6 +48,7 @@ sources = Table(
     Column("feed_url", Text, nullable=False, unique=True),
     Column("title", Text, nullable=False, default=""),
     Column("site_url", Text, nullable=False, default=""),
+    Column("folder", Text, nullable=False, server_default=""),  # migration 0017: OPML folders kept
     Column("etag", Text),
     Column("last_modified", Text),
     Column("last_fetched_at", UTCDateTime),

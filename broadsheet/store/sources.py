@@ -11,6 +11,7 @@ from broadsheet.errors import NotFound
 from broadsheet.model import Source
 from broadsheet.store.leases import claim
 from broadsheet.store.schema import articles, sources
+from broadsheet.text.urls import canonical_url, feed_key
 
 
 def _now() -> datetime:
@@ -25,16 +26,26 @@ def _source(row: Row[Any], article_count: int = 0) -> Source:
     return Source(**data, article_count=article_count)
 
 
-def add_source(engine: Engine, feed_url: str, title: str = "", site_url: str = "") -> tuple[Source, bool]:
-    """Add a feed (idempotent). Returns the source and whether it was new."""
+def add_source(engine: Engine, feed_url: str, title: str = "", site_url: str = "",
+               folder: str = "") -> tuple[Source, bool]:
+    """Add a feed (idempotent: a variant of a followed feed's URL, http/https, host case, trailing
+    slash, tracking parameters, is that feed). Returns the source and whether it was new."""
+    feed_url = canonical_url(feed_url)
     with engine.begin() as conn:
-        row = conn.execute(select(sources).where(sources.c.feed_url == feed_url)).first()
-        if row is not None:
-            return _source(row), False
-        conn.execute(sources.insert().values(feed_url=feed_url, title=title, site_url=site_url,
+        same = _same_feed(conn, feed_url)
+        if same is not None:
+            return _source(conn.execute(select(sources).where(sources.c.id == same)).one()), False
+        conn.execute(sources.insert().values(feed_url=feed_url, title=title, site_url=site_url, folder=folder.strip(),
                                              created_at=_now(), error_count=0))
         row = conn.execute(select(sources).where(sources.c.feed_url == feed_url)).one()
         return _source(row), True
+
+
+def _same_feed(conn: Connection, feed_url: str) -> int | None:
+    """The id of a followed source that is this feed under another spelling (sources are few: a scan)."""
+    key = feed_key(feed_url)
+    return next((r.id for r in conn.execute(select(sources.c.id, sources.c.feed_url)) if feed_key(r.feed_url) == key),
+                None)
 
 
 def _with_counts():

@@ -39,6 +39,14 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, netloc, path, urlencode(sorted(query)), ""))
 
 
+def feed_key(url: str) -> str:
+    """What makes two feed URLs one feed: the canonical URL without its scheme, a leading "www."
+    or a trailing slash (http/https, host-case, slash and tracking variants of one feed agree)."""
+    parts = urlsplit(canonical_url(url))
+    host = parts.netloc[4:] if parts.netloc.startswith("www.") else parts.netloc
+    return urlunsplit(("", host, parts.path.rstrip("/"), parts.query, ""))
+
+
 def url_id(url: str) -> str:
     """Stable article id: a short hash of the canonical URL."""
     return hashlib.sha256(canonical_url(url).encode("utf-8")).hexdigest()[:16]

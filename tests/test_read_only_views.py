@@ -88,3 +88,14 @@ def test_requested_digests_are_stored_by_the_work_and_then_read(site, config):
     client.get(story)
     assert len(written) == stored  # read from the store now
     assert not [item for kind, item in requested if kind == "digest"]
+
+
+def test_head_is_answered_wherever_get_is(site):
+    client, engine, written, _ = site
+    for path in ["/", "/feed.atom", "/api/articles", _paths(engine)[5]]:
+        got, head = client.get(path), client.head(path)
+        assert head.status_code == got.status_code == 200, path
+        assert head.content == b"" and head.headers["content-type"] == got.headers["content-type"]
+    assert client.head("/no-such-page").status_code == 404
+    assert client.head("/login").status_code == 200
+    assert written == []

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
@@ -55,3 +56,25 @@ def install_error_handlers(app: FastAPI, render: Callable[..., HTMLResponse]) ->
         # A safety net behind the bounds above: a number the database cannot bind is the client's error.
         log.warning("edge: %s %s overflowed (%s)", request.method, request.url.path, exc)
         return answer(request, 400, "request: a number or date in the request is out of range.")
+
+
+class HeadAsGet:
+    """HEAD answered wherever GET is (RFC 9110 §9.3.2): the GET's status and headers, no body.
+    FastAPI routes declare GET only; link checkers, feed readers and monitors send HEAD."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)

@@ -99,3 +99,16 @@ def test_head_is_answered_wherever_get_is(site):
     assert client.head("/no-such-page").status_code == 404
     assert client.head("/login").status_code == 200
     assert written == []
+
+
+def test_healthz_looks_at_the_database(site, config):
+    from sqlalchemy import create_engine
+
+    from broadsheet.web.app import health
+    client, engine, _, _ = site
+    shown = client.get("/healthz").json()
+    assert shown["status"] == "ok" and shown["database"] == engine.dialect.name and "embeddings" in shown
+    unreachable = {"sqlite": "sqlite:////nonexistent-folder/broadsheet.db",
+                   "postgresql": "postgresql+psycopg://postgres@127.0.0.1:1/none"}[engine.dialect.name]
+    answer = health(create_engine(unreachable), config)
+    assert answer.status_code == 503 and b'"status":"error"' in answer.body

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,7 +15,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from broadsheet import __version__
 from broadsheet.api.params import MAX_ID
@@ -42,6 +43,7 @@ from broadsheet.web.security import SecurityHeaders, install_filters
 from broadsheet.web.timefmt import absolute_time, day_date, iso_time, relative_time
 from broadsheet.web.websub import websub_router
 
+log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 
 
@@ -60,6 +62,19 @@ def _feed_query(q: str, filters: SearchFilters, since: str | None) -> str:
     """The query string of the Atom feed of a filtered search."""
     params = {"q": q, "source": filters.source_id, "section": filters.section, "since": since if filters.since else None}
     return urlencode({k: v for k, v in params.items() if v})
+
+
+def health(engine: Engine, config: Config) -> JSONResponse:
+    """What a monitor needs: the database answers (503 when it does not), the version, the models."""
+    body: dict[str, object] = {"status": "ok", "version": __version__, "embeddings": model_state(config.embeddings),
+                               "database": engine.dialect.name}
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # any failure to reach it is the answer, not an error of this page
+        log.warning("healthz: the database does not answer: %s", exc)
+        return JSONResponse({**body, "status": "error", "database": f"{engine.dialect.name}: unreachable"}, 503)
+    return JSONResponse(body)
 
 
 def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None] | None = None,
@@ -195,7 +210,7 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:
-        return JSONResponse({"status": "ok", "version": __version__, "embeddings": model_state(config.embeddings)})
+        return health(engine, config)
 
     @app.get("/robots.txt", response_class=PlainTextResponse)
     def robots() -> str:

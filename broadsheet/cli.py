@@ -48,8 +48,9 @@ def main_options(
         "--set", metavar="NAME=VALUE", help="Any setting for this run (repeatable; see `broadsheet settings`).")] = None,
 ) -> None:
     """Options that apply to every command."""
+    from broadsheet.logs import configure_logging
     state.database, state.data_dir, state.assigned = database, data_dir, parse_assignments(assign or [])
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(state.config(), verbose)
 
 
 @app.command()

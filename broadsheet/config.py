@@ -71,6 +71,9 @@ SETTINGS: tuple[Setting, ...] = (
             choices=("embedded", "procrastinate")),
     Setting("schedule_tick", 10, int, "With a job engine: seconds between two looks for due sources and pages "
             "(1 to 59; a source added while workers run is polled within this time).", low=1, high=59),
+    Setting("log_format", "text", str, "How log lines look: text, or json (one JSON object per line, for log "
+            "collectors).", choices=("text", "json")),
+    Setting("access_log", False, bool, "Log one line per request served: method, path, status and milliseconds."),
     Setting("llm_url", "", str, "OpenAI-compatible endpoint for optional generative features."),
     Setting("llm_key", "", str, "API key for the generative endpoint.", secret=True),
     Setting("llm_model", "", str, "Model name sent to the generative endpoint."),

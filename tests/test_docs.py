@@ -86,3 +86,40 @@ def test_architecture_names_every_module():
                if path.name != "__init__.py" and "migrations" not in path.parts
                and f"`{path.relative_to(package)}`" not in text]
     assert missing == [], "say in ARCHITECTURE.md what these modules do"
+
+
+def test_json_log_lines_and_the_access_log(tmp_path):
+    import json
+    import socket
+    import time
+
+    import httpx
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": ":".join(sys.path), "BROADSHEET_DATA_DIR": str(tmp_path),
+           "BROADSHEET_EMBEDDINGS": "off"}
+    log = (tmp_path / "err.log").open("w+")
+    proc = subprocess.Popen([sys.executable, "-m", "broadsheet", "--set", "log_format=json", "--set", "access_log=on",
+                             "serve", "--port", str(port), "--refresh-interval", "0"], env=env, stderr=log,
+                            stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/latest?page=1").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)  # polling until the server answers
+        lines = []
+        while time.monotonic() < deadline and not any(line.get("path") == "/latest?page=1" for line in lines):
+            log.seek(0)
+            lines = [json.loads(raw) for raw in log.read().splitlines() if raw.startswith("{")]
+            time.sleep(0.1)  # the line is written after the response
+    finally:
+        proc.terminate()
+        proc.wait(60)
+        log.close()
+    access = next(line for line in lines if line.get("path") == "/latest?page=1")
+    assert access["logger"] == "broadsheet.access" and access["status"] == 200 and access["method"] == "GET"
+    assert access["ms"] >= 0 and access["time"].endswith("+00:00")

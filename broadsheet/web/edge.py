@@ -4,6 +4,7 @@ readers and {"error": sentence} for the API (the bounds themselves live in api/p
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 from fastapi import FastAPI, Request
@@ -11,6 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from broadsheet.logs import access_line
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,31 @@ def install_error_handlers(app: FastAPI, render: Callable[..., HTMLResponse]) ->
         # A safety net behind the bounds above: a number the database cannot bind is the client's error.
         log.warning("edge: %s %s overflowed (%s)", request.method, request.url.path, exc)
         return answer(request, 400, "request: a number or date in the request is out of range.")
+
+
+class AccessLog:
+    """One log line per request served (the access_log setting): method, path, status, milliseconds."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, status = time.perf_counter(), [500]
+
+        async def noted(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, noted)
+        finally:
+            client = (scope.get("client") or ("", 0))[0]
+            path = scope["path"] + (f"?{scope['query_string'].decode('latin-1')}" if scope.get("query_string") else "")
+            access_line(scope["method"], path, status[0], (time.perf_counter() - started) * 1000, client)
 
 
 class HeadAsGet:

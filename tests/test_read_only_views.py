@@ -112,3 +112,17 @@ def test_healthz_looks_at_the_database(site, config):
                    "postgresql": "postgresql+psycopg://postgres@127.0.0.1:1/none"}[engine.dialect.name]
     answer = health(create_engine(unreachable), config)
     assert answer.status_code == 503 and b'"status":"error"' in answer.body
+
+
+def test_pages_and_feeds_carry_an_etag_and_answer_304_when_unchanged(site):
+    client, engine, _, _ = site
+    for path in ["/", "/feed.atom", _paths(engine)[7], "/api/articles"]:
+        first = client.get(path)
+        etag = first.headers["etag"]
+        assert first.status_code == 200 and "cache-control" in first.headers
+        again = client.get(path, headers={"If-None-Match": etag})
+        assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag, path
+        assert "content-security-policy" in again.headers
+        assert client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
+    login = client.get("/login")  # sets the anonymous form cookie: never a shared 304
+    assert "etag" not in login.headers

@@ -38,7 +38,7 @@ from broadsheet.web.atom import atom_response
 from broadsheet.web.cache import PageCache, SharedGeneration
 from broadsheet.web.comments import comments_router, section_renderer
 from broadsheet.web.coverage import coverage_router
-from broadsheet.web.edge import AccessLog, HeadAsGet, install_error_handlers
+from broadsheet.web.edge import AccessLog, ConditionalGet, HeadAsGet, install_error_handlers
 from broadsheet.web.security import SecurityHeaders, install_filters
 from broadsheet.web.timefmt import absolute_time, day_date, iso_time, relative_time
 from broadsheet.web.websub import websub_router
@@ -206,6 +206,7 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
     app.add_middleware(PageCache, ttl=config.page_cache_seconds, session_cookies=(SESSION_COOKIE,),
                        longer={"/articles/": config.article_cache_seconds}, shared=shared)
     app.add_middleware(SecurityHeaders)  # outermost: cached pages and errors carry the headers too
+    app.add_middleware(ConditionalGet)  # ETag and 304 on whatever succeeds and sets no cookie
     app.add_middleware(HeadAsGet)  # HEAD wherever GET is, through the cache and the headers
     if config.access_log:
         app.add_middleware(AccessLog)  # outermost: the time and status a client saw

@@ -3,6 +3,7 @@ readers and {"error": sentence} for the API (the bounds themselves live in api/p
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -84,6 +85,59 @@ class AccessLog:
             client = (scope.get("client") or ("", 0))[0]
             path = scope["path"] + (f"?{scope['query_string'].decode('latin-1')}" if scope.get("query_string") else "")
             access_line(scope["method"], path, status[0], (time.perf_counter() - started) * 1000, client)
+
+
+class ConditionalGet:
+    """ETag on every successful GET that sets no cookie (pages, feeds, the API), and 304 Not Modified
+    when the client already holds it, so feed readers and crawlers revalidate for the price of the
+    headers. Responses that carry their own ETag (static files, the API's) are left as they are."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def held(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+                if not _taggable(message):
+                    await send(message)
+                return
+            if start is None or not _taggable(start):
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                await _send_tagged(scope, start, b"".join(chunks), send)
+
+        await self.app(scope, receive, held)
+
+
+def _taggable(start: Message) -> bool:
+    names = {name.lower() for name, _ in start.get("headers", [])}
+    return start["status"] == 200 and b"etag" not in names and b"set-cookie" not in names
+
+
+async def _send_tagged(scope: Scope, start: Message, body: bytes, send: Send) -> None:
+    etag = b'"' + hashlib.blake2b(body, digest_size=12).hexdigest().encode() + b'"'
+    headers = [(n, v) for n, v in start.get("headers", []) if n.lower() != b"content-length"]
+    if not any(n.lower() == b"cache-control" for n, _ in headers):
+        headers.append((b"cache-control", b"no-cache"))  # keep it, but ask each time (a 304 is cheap)
+    headers.append((b"etag", etag))
+    asked = dict((n.lower(), v) for n, v in scope.get("headers", [])).get(b"if-none-match", b"")
+    if etag in [tag.strip().removeprefix(b"W/") for tag in asked.split(b",")] or asked.strip() == b"*":
+        await send({"type": "http.response.start", "status": 304, "headers": headers})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        return
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({**start, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 class HeadAsGet:

@@ -26,7 +26,7 @@ from sqlalchemy import Engine, bindparam, select, text
 
 from broadsheet.errors import InputError, UnknownFilter
 from broadsheet.model import Article
-from broadsheet.store.articles import _article
+from broadsheet.store.articles import ARTICLE_COLUMNS, _article
 from broadsheet.store.chunks import in_chunks
 from broadsheet.store.enrichment import vectors_for
 from broadsheet.store.schema import articles, sources
@@ -185,20 +185,38 @@ def make_snippet(text_: str, terms: list[str], words: int = 28) -> str:
     return ("… " if start else "") + piece + (" …" if start + words < len(tokens) else "")
 
 
-def _postgres_candidates(engine: Engine, terms: list[str], filters: SearchFilters) -> list[tuple[object, float, str]]:
-    # Prefix matches, as SQLite's FTS5 gives them ("harb" finds "harbour").
-    params: dict = {"query": " | ".join(f"{t}:*" for t in terms), "limit": CANDIDATES}
+def _tsquery(terms: list[str]) -> str:
+    """Prefix matches of any term, as SQLite's FTS5 gives them ("harb" finds "harbour")."""
+    return " | ".join(f"{t}:*" for t in terms)
+
+
+# A PostgreSQL candidate's snippet until its page is chosen: ts_headline is costly (it parses the
+# whole text), so only the shown results get one (`_headlines`), not every ranked candidate.
+HEADLINE = None
+
+
+def _postgres_candidates(engine: Engine, terms: list[str], filters: SearchFilters) -> list[tuple]:
+    params: dict = {"query": _tsquery(terms), "limit": CANDIDATES}
     where = _filters_sql(filters, params)
-    vector = ("(setweight(to_tsvector('english', coalesce(a.title, '')), 'A') || "
-              "setweight(to_tsvector('english', coalesce(a.text, '')), 'B'))")
-    sql = text(f"""SELECT a.id, ts_rank_cd({vector}, q) AS relevance, a.published_at,
-                          ts_headline('english', a.text, q, 'MaxWords=30, MinWords=15, StartSel="", StopSel=""') AS snippet
+    # search_vector is stored (migration 0016): ranking reads it instead of parsing each text again.
+    sql = text(f"""SELECT a.id, ts_rank_cd(a.search_vector, q) AS relevance, a.published_at
                    FROM articles a, to_tsquery('english', :query) q
-                   WHERE {vector} @@ q AND {where}
+                   WHERE a.search_vector @@ q AND {where}
                    ORDER BY relevance DESC LIMIT :limit""")
     with engine.connect() as conn:
-        return [(row.id, float(row.relevance), _as_utc(row.published_at), row.snippet or "")
+        return [(row.id, float(row.relevance), _as_utc(row.published_at), HEADLINE)
                 for row in conn.execute(sql, params)]
+
+
+def _headlines(conn: object, terms: list[str], ids: list[str]) -> dict[str, str]:
+    """PostgreSQL's matched passage (ts_headline) of each of these articles."""
+    if not ids:
+        return {}
+    sql = text("""SELECT a.id, ts_headline('english', a.text, q, 'MaxWords=30, MinWords=15, StartSel="", StopSel=""')
+                         AS snippet
+                  FROM articles a, to_tsquery('english', :query) q WHERE a.id IN :ids"""
+               ).bindparams(bindparam("ids", expanding=True))
+    return {row.id: row.snippet or "" for row in conn.execute(sql, {"query": _tsquery(terms), "ids": ids})}
 
 
 QUESTION_WORDS = frozenset("who what when where why how which whose whom is are was were does do did can could "
@@ -268,7 +286,11 @@ def search_articles(engine: Engine, query: str, filters: SearchFilters | None = 
     groups = _collapsed(engine, ranked)
     page = groups[offset:offset + limit]
     with engine.connect() as conn:  # typed rows (aware datetimes, JSON) for the shown page only
-        rows = {r.id: _article(r) for r in conn.execute(select(articles).where(articles.c.id.in_([c[1] for c in page])))}
+        rows = {r.id: _article(r) for r in conn.execute(select(*ARTICLE_COLUMNS)
+                                                         .where(articles.c.id.in_([c[1] for c in page])))}
+        headlines = _headlines(conn, terms, [c[1] for c in page if c[2] is HEADLINE])
+    page = [(score, article_id, headlines.get(article_id, "") if snippet is HEADLINE else snippet, outlets)
+            for score, article_id, snippet, outlets in page]
     return [Hit(rows[article_id], score, " ".join((snippet or make_snippet(rows[article_id].text, terms)).split()),
                 [o for o in outlets if o != (rows[article_id].source_name or rows[article_id].site_name)])
             for score, article_id, snippet, outlets in page if article_id in rows]

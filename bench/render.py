@@ -90,13 +90,14 @@ def main() -> None:
     parser.add_argument("--profile", choices=("article", "story", "front", "search"))
     args = parser.parse_args()
     from broadsheet.config import load_config
-    from broadsheet.store.db import open_database
+    from broadsheet.store.db import open_database, optimize
     from broadsheet.web.app import create_app
     folder = Path(tempfile.mkdtemp(prefix="bench-render-"))
     try:
         url = args.database or f"sqlite:///{folder / 'render.db'}"
         engine = open_database(url)
         ids = generate(engine, args.articles)
+        optimize(engine)  # what a server start does: planner statistics of the filled desk
         config = load_config(environ={}, data_dir=str(folder), database_url=url, page_cache_seconds=0.0,
                              article_cache_seconds=0.0, embeddings="off")
         app = create_app(engine, config)

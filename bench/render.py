@@ -2,7 +2,7 @@
 without the page cache), and the story page, front page and search beside it, with the number of
 SQL statements each render runs.
 
-Usage: .venv/bin/python bench/render.py [--articles 5000] [--renders 300] [--database URL] [--profile PAGE]
+Usage: .venv/bin/python bench/render.py [--articles 5000] [--renders 300] [--database URL] [--profile PAGE [--sort tottime]]
 
 The desk is bench/web.py's synthetic one (stories of five articles, section and key points stored).
 Requests go straight to the ASGI app (no socket, no HTTP client), page cache off, embeddings off;
@@ -88,6 +88,7 @@ def main() -> None:
     parser.add_argument("--renders", type=int, default=300, help="requests per round (five rounds)")
     parser.add_argument("--database", help="a database URL to fill (default: SQLite in a temporary folder)")
     parser.add_argument("--profile", choices=("article", "story", "front", "search"))
+    parser.add_argument("--sort", default="cumulative", choices=("cumulative", "tottime"), help="profile order")
     args = parser.parse_args()
     from broadsheet.config import load_config
     from broadsheet.store.db import open_database, optimize
@@ -122,7 +123,7 @@ def main() -> None:
             profiler.enable()
             measure(app, pages[args.profile], args.renders)
             profiler.disable()
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(70)
+            pstats.Stats(profiler).sort_stats(args.sort).print_stats(70)
             return
         figures = {name: (measure(app, paths, args.renders if name != "search" else max(20, args.renders // 10)),
                           count_statements(engine, app, paths[0])) for name, paths in pages.items()}

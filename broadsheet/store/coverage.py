@@ -153,10 +153,23 @@ def _card_members(engine: Engine, page: list[Story]) -> dict[str, tuple[Article 
     return {story_id: (full.get(lead.get(story_id, "")), outlets) for story_id, outlets in names.items()}
 
 
-def story_coverage(engine: Engine, story_id: str) -> list[SourceCoverage]:
+def story_members(engine: Engine, story_id: str) -> list[Member]:
+    """A story's readable articles, oldest first, with their placement and section."""
+    return _members(engine, [story_id]).get(story_id, [])
+
+
+def originals(members: list[Member], limit: int) -> list[Article]:
+    """The newest `limit` originals (copies left out) of a story's members, oldest first: what
+    digests.story_articles reads, taken from members already read."""
+    found = [m.article for m in members if m.duplicate_of is None]
+    return found[len(found) - limit:] if len(found) > limit else found
+
+
+def story_coverage(engine: Engine, story_id: str, members: list[Member] | None = None) -> list[SourceCoverage]:
     """Every article of a story grouped by source (biggest contributors first); copies of
-    syndicated text are folded under their original as "Also published by"."""
-    members = _members(engine, [story_id]).get(story_id, [])
+    syndicated text are folded under their original as "Also published by". `members`: the
+    story's, when the caller has read them (`story_members`)."""
+    members = story_members(engine, story_id) if members is None else members
     present = {m.article.id for m in members}
     copies: dict[str, list[str]] = {}
     originals = []

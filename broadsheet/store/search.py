@@ -178,8 +178,8 @@ def _as_utc(value: object) -> datetime | None:
 def make_snippet(text_: str, terms: list[str], words: int = 28) -> str:
     """About `words` words of the text around the first place a query term occurs."""
     tokens = text_.split()
-    lowered = [t.lower() for t in tokens]
-    at = next((i for i, token in enumerate(lowered) for term in terms if token.startswith(term)), 0)
+    prefixes = tuple(terms)
+    at = next((i for i, token in enumerate(text_.lower().split()) if token.startswith(prefixes)), 0)
     start = max(0, at - words // 3)
     piece = " ".join(tokens[start:start + words])
     return ("… " if start else "") + piece + (" …" if start + words < len(tokens) else "")
@@ -283,8 +283,9 @@ def search_articles(engine: Engine, query: str, filters: SearchFilters | None = 
                          for article_id, relevance, published, snippet in candidates), key=lambda c: (-c[0], c[1]))
     if natural:
         ranked = _above_floor(engine, ranked, candidates, vector)
-    groups = _collapsed(engine, ranked)
-    page = groups[offset:offset + limit]
+    page = _collapsed(engine, ranked)[offset:offset + limit]
+    outlets = _outlets(engine, [root for *_, root in page])  # only the shown results name their outlets
+    page = [(score, article_id, snippet, outlets.get(root, [])) for score, article_id, snippet, root in page]
     with engine.connect() as conn:  # typed rows (aware datetimes, JSON) for the shown page only
         rows = {r.id: _article(r) for r in conn.execute(select(*ARTICLE_COLUMNS)
                                                          .where(articles.c.id.in_([c[1] for c in page])))}
@@ -330,10 +331,10 @@ def _cosines(engine: Engine, vector: np.ndarray, ids: list[str]) -> dict[str, fl
     return out
 
 
-def _collapsed(engine: Engine, ranked: list[tuple]) -> list[tuple[float, str, str, list[str]]]:
+def _collapsed(engine: Engine, ranked: list[tuple]) -> list[tuple[float, str, str, str]]:
     """One result per published text, at the rank of its best ranked member: the original where it is
-    among the results (else that member), with every outlet of the group (the original's first, then
-    its copies' in arrival order)."""
+    among the results (else that member), with the group's root (the original: `_outlets` names
+    every outlet of the group, the original's first, then its copies' in arrival order)."""
     ids = [c[1] for c in ranked]
     original = {}
     with engine.connect() as conn:
@@ -346,8 +347,7 @@ def _collapsed(engine: Engine, ranked: list[tuple]) -> list[tuple[float, str, st
         root = original.get(article_id) or article_id
         shown = root if root in present else article_id  # the first publication, when the filters let it in
         groups.setdefault(root, (score, shown, snippet if shown == article_id else ""))
-    outlets = _outlets(engine, list(groups))
-    return [(score, article_id, snippet, outlets.get(root, [])) for root, (score, article_id, snippet) in groups.items()]
+    return [(score, article_id, snippet, root) for root, (score, article_id, snippet) in groups.items()]
 
 
 def _outlets(engine: Engine, roots: list[str]) -> dict[str, list[str]]:

@@ -261,9 +261,10 @@ def resolve_story_id(engine: Engine, story_id: str) -> str:
     return target or story_id
 
 
-def get_story(engine: Engine, story_id: str) -> Story:
-    """One story by id (old ids of merged stories resolve), or NotFound."""
-    resolved = resolve_story_id(engine, story_id)
+def get_story(engine: Engine, story_id: str, resolved: bool = False) -> Story:
+    """One story by id (old ids of merged stories resolve, unless the caller says the id is current),
+    or NotFound."""
+    resolved = story_id if resolved else resolve_story_id(engine, story_id)
     with engine.connect() as conn:
         row = conn.execute(select(stories).where(stories.c.id == resolved)).first()
     if row is None:

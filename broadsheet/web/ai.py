@@ -104,10 +104,11 @@ def article_panel(engine: Engine, config: Config, article: Article, question: st
 
 
 def story_panel(engine: Engine, config: Config, story_id: str, question: str | None = None,
-                length: str | None = None) -> dict:
-    """The panel of a story page: summary, ask, timeline and what each source adds."""
+                length: str | None = None, members: list[Article] | None = None) -> dict:
+    """The panel of a story page: summary, ask, timeline and what each source adds. `members`: the
+    story's articles as digests.story_articles reads them, when the caller has them."""
     panel = _new_panel(question, length)
-    members = digests.story_articles(engine, story_id)
+    members = digests.story_articles(engine, story_id) if members is None else members
     if members:
         try:
             _story_features(panel, engine, config, insight.Scope(story_id, members, digests.signature(members)))

@@ -186,7 +186,7 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
                 if q and not error else [])
         since = (since or "").strip().lower() if filters.since else ""
         return render(request, "search.html", status=error_status, q=q, hits=hits[:page_size], page=number,
-                      has_next=len(hits) > page_size, sources=source_store.list_sources(engine),
+                      has_next=len(hits) > page_size, sources=source_store.source_choices(engine),
                       source=filters.source_id, sections=SECTIONS, section=filters.section or "", since=since,
                       error=error, feed_query=_feed_query(q, filters, since))
 

@@ -5,7 +5,7 @@ Usage: .venv/bin/python bench/web.py [--articles 100000] [--seconds 15] [--keep 
 
 Article pages are measured on a working set of 1,978 articles after every worker process has each
 one in its page cache (the steady state of popular articles), and again with the cache off (every
-request renders: the cost of a page nobody has opened for a while).
+request renders: the cost of a page nobody has opened for a while), as are their stories' pages.
 Load comes from wrk (Debian package `wrk`) when installed, else from a Python client (which
 competes with the server for the two cores and so understates the server).
 """
@@ -268,14 +268,24 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
-    if use_wrk:  # the same article pages with the page cache off: every request renders
-        server = start_server(database, args.port, args.workers, {"BROADSHEET_PAGE_CACHE_SECONDS": "0"})
-        try:
-            wait_for_models(base, args.workers)
-            results["article page, no cache"] = wrk(base + "/", args.seconds, str(script))
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
+    # The same article pages, and their stories' pages, with the page cache off: every request renders.
+    stories = [f"story{int(i[1:]) // 5:06d}" for i in sample]
+    story_script = folder / "stories.lua"
+    story_script.write_text("ids = {" + ",".join(f'"{i}"' for i in stories) + "}\n"
+                            "request = function() return wrk.format('GET', '/stories/' .. ids[math.random(#ids)]) end\n")
+    server = start_server(database, args.port, args.workers, {"BROADSHEET_PAGE_CACHE_SECONDS": "0"})
+    try:
+        wait_for_models(base, args.workers)
+        for name, kind, lua in (("article page, no cache", "articles", script),
+                                ("story page, no cache", "stories", story_script)):
+            if use_wrk:
+                results[name] = wrk(base + "/", args.seconds, str(lua))
+            else:
+                targets = sample if kind == "articles" else stories
+                results[name] = asyncio.run(python_load([f"{base}/{kind}/{i}" for i in targets], args.seconds))
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
     print(f"{len(ids)} articles in SQLite, 50 concurrent clients, {args.seconds} s each, load from "
           f"{'wrk' if use_wrk else 'a Python client'}, server: {args.workers} uvicorn worker process(es), "
           f"anonymous page cache {os.environ.get('BROADSHEET_PAGE_CACHE_SECONDS', '10')} s "

@@ -29,8 +29,8 @@ WRITE_ATTEMPTS = 6  # whole write transactions tried again (with backoff) when S
 # the process's background threads (queued work, the refresh loop, cache checks). Fewer than the
 # renders that may run would make readers queue on the pool and time out after 30 s under load.
 POOL_SIZE = 20
-MMAP_BYTES = 256 * 1024 * 1024
 POOL_OVERFLOW = 20
+MMAP_BYTES = 256 * 1024 * 1024  # SQLite: the database read through the OS page cache (see _sqlite_pragmas)
 PLACEMENT_LOCK = 0x62726F61  # PostgreSQL advisory lock: story placement is one writer at a time
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -5,7 +5,7 @@ Usage: .venv/bin/python bench/web.py [--articles 100000] [--seconds 15] [--keep 
 
 Article pages are measured on a working set of 1,978 articles after every worker process has each
 one in its page cache (the steady state of popular articles), and again with the cache off (every
-request renders: the cost of a page nobody has opened for a while).
+request renders: the cost of a page nobody has opened for a while), as are their stories' pages.
 Load comes from wrk (Debian package `wrk`) when installed, else from a Python client (which
 competes with the server for the two cores and so understates the server).
 """
@@ -94,6 +94,7 @@ def _understood(conn, batch, rng: random.Random, now: datetime) -> None:
     section and key points, so pages read the same shapes as on a live desk."""
     from sqlalchemy import update
 
+    from broadsheet.pipeline.enrich import VERSION as ENRICHED
     from broadsheet.store.schema import articles, stories
     groups: dict[str, list] = {}
     for article in batch:
@@ -108,7 +109,7 @@ def _understood(conn, batch, rng: random.Random, now: datetime) -> None:
             start = begin + len(text)
         conn.execute(update(articles).where(articles.c.id == article.id).values(
             story_id=story_id, section=SECTIONS[number % len(SECTIONS)], tags=[], entities=[], key_points=points,
-            enriched=1, vector=random_vector(rng)))
+            enriched=ENRICHED, vector=random_vector(rng)))  # current: a view asks for no enrichment
     for story_id, members in groups.items():
         times = [a.published_at for a in members]
         conn.execute(stories.insert().values(id=story_id, title=members[0].title, article_id=members[0].id,
@@ -265,14 +266,24 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
-    if use_wrk:  # the same article pages with the page cache off: every request renders
-        server = start_server(database, args.port, args.workers, {"BROADSHEET_PAGE_CACHE_SECONDS": "0"})
-        try:
-            wait_for_models(base, args.workers)
-            results["article page, no cache"] = wrk(base + "/", args.seconds, str(script))
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
+    # The same article pages, and their stories' pages, with the page cache off: every request renders.
+    stories = [f"story{int(i[1:]) // 5:06d}" for i in sample]
+    story_script = folder / "stories.lua"
+    story_script.write_text("ids = {" + ",".join(f'"{i}"' for i in stories) + "}\n"
+                            "request = function() return wrk.format('GET', '/stories/' .. ids[math.random(#ids)]) end\n")
+    server = start_server(database, args.port, args.workers, {"BROADSHEET_PAGE_CACHE_SECONDS": "0"})
+    try:
+        wait_for_models(base, args.workers)
+        for name, kind, lua in (("article page, no cache", "articles", script),
+                                ("story page, no cache", "stories", story_script)):
+            if use_wrk:
+                results[name] = wrk(base + "/", args.seconds, str(lua))
+            else:
+                targets = sample if kind == "articles" else stories
+                results[name] = asyncio.run(python_load([f"{base}/{kind}/{i}" for i in targets], args.seconds))
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
     print(f"{len(ids)} articles in SQLite, 50 concurrent clients, {args.seconds} s each, load from "
           f"{'wrk' if use_wrk else 'a Python client'}, server: {args.workers} uvicorn worker process(es), "
           f"anonymous page cache {os.environ.get('BROADSHEET_PAGE_CACHE_SECONDS', '10')} s "

@@ -54,26 +54,23 @@ class Scope:
         return [source_text(a) for a in self.articles]
 
 
-def scope_of(engine: Engine, article: Article) -> Scope:
-    """The article's story as a scope, or the article alone when it has no story yet."""
-    story_id = _story_id(engine, article)
+def scope_of(engine: Engine, article: Article, placement: tuple[str | None, str | None] | None = None) -> Scope:
+    """The article's story as a scope, or the article alone when it has no story yet. `placement`
+    (its stored story id and the original it copies), when the caller has read them already."""
+    story_id, duplicate_of = placement if placement is not None else _placement(engine, article)
     members = digests.story_articles(engine, story_id) if story_id else []
-    if article.id not in {a.id for a in members} and not _is_copy(engine, article):
+    if article.id not in {a.id for a in members} and not (story_id and duplicate_of):  # a copy stays out
         members.append(article)
     members = members or [article]
     return Scope(story_id or article.id, members, digests.signature(members), is_story=story_id is not None)
 
 
-def _story_id(engine: Engine, article: Article) -> str | None:
+def _placement(engine: Engine, article: Article) -> tuple[str | None, str | None]:
+    """The article's story and the original it copies, as the understand stage placed it (None, None
+    before it has)."""
     from broadsheet.store.stories import understood
     placed = understood(engine, article.id)
-    return placed.story_id if placed else None
-
-
-def _is_copy(engine: Engine, article: Article) -> bool:
-    from broadsheet.store.stories import understood
-    placed = understood(engine, article.id)
-    return bool(placed and placed.duplicate_of)
+    return (placed.story_id, placed.duplicate_of) if placed else (None, None)
 
 
 def _cited(data: dict) -> Cited:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, func, select, update
@@ -15,6 +15,9 @@ from broadsheet.store.schema import articles, sources
 from broadsheet.store.upsert import upsert
 
 _COLUMNS = [f.name for f in fields(Article)]
+# What an Article is made of: pages select these rather than whole rows, whose JSON columns and
+# embedding (terms, vector, key points, entities) cost more to decode than the rest together.
+ARTICLE_COLUMNS = [articles.c[name] for name in _COLUMNS]
 
 
 def article_from_row(row: object) -> Article:
@@ -68,10 +71,38 @@ def known_ids(engine: Engine, ids: Iterable[str]) -> set[str]:
 def get_article(engine: Engine, article_id: str) -> Article:
     """One article by id, or NotFound."""
     with engine.connect() as conn:
-        row = conn.execute(select(articles).where(articles.c.id == article_id)).first()
+        row = conn.execute(select(*ARTICLE_COLUMNS).where(articles.c.id == article_id)).first()
     if row is None:
         raise NotFound(f"store: no article with id {article_id}")
     return article_from_row(row)
+
+
+@dataclass
+class ArticleView:
+    """One article as its page shows it, with what the pipeline stored beside it, read in one query:
+    its placement (story, the copy it duplicates), its kept related list and its enrichment."""
+
+    article: Article
+    story_id: str | None = None
+    duplicate_of: str | None = None
+    related_ids: list[str] | None = None
+    related_at: datetime | None = None
+    enrichment: dict = field(default_factory=dict)  # the enrich stage's fields; empty until it has run
+
+
+ENRICHED_COLUMNS = ("section", "section_vote", "tags", "key_points", "entities", "enriched")  # the enrich stage's
+_VIEW_COLUMNS = [*ARTICLE_COLUMNS, *(articles.c[k] for k in ("story_id", "duplicate_of", "related_ids", "related_at",
+                                                            *ENRICHED_COLUMNS))]
+
+
+def get_article_view(engine: Engine, article_id: str) -> ArticleView:
+    """An article with its stored placement, related list and enrichment, or NotFound."""
+    with engine.connect() as conn:
+        row = conn.execute(select(*_VIEW_COLUMNS).where(articles.c.id == article_id)).first()
+    if row is None:
+        raise NotFound(f"store: no article with id {article_id}")
+    enrichment = {"id": row.id, **{k: row._mapping[k] for k in ENRICHED_COLUMNS}} if row.enriched is not None else {}
+    return ArticleView(article_from_row(row), row.story_id, row.duplicate_of, row.related_ids, row.related_at, enrichment)
 
 
 def _sort_key():
@@ -81,7 +112,7 @@ def _sort_key():
 def latest_articles(engine: Engine, limit: int = 20, offset: int = 0, source_id: int | None = None,
                     originals_only: bool = False) -> list[Article]:
     """Readable articles, newest first; `originals_only` leaves out syndicated copies."""
-    query = select(articles).where(articles.c.status == "ok")
+    query = select(*ARTICLE_COLUMNS).where(articles.c.status == "ok")
     if originals_only:
         query = query.where(articles.c.duplicate_of.is_(None))
     if source_id is not None:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, func, select
 
 from broadsheet.model import Article
-from broadsheet.store.articles import article_from_row
+from broadsheet.store.articles import ARTICLE_COLUMNS, article_from_row
 from broadsheet.store.schema import articles, stories
 from broadsheet.store.stories import Story, storyline_stories
 
@@ -41,10 +41,14 @@ class SourceCoverage:
 
 def story_score(story: Story, now: datetime) -> float:
     """Breadth of coverage (distinct sources, diminishing) times recency of the last article."""
-    if story.last_seen is None:
+    return _score(story.last_seen, story.source_count, now)
+
+
+def _score(last_seen: datetime | None, source_count: int, now: datetime) -> float:
+    if last_seen is None:
         return 0.0
-    hours = max(0.0, (now - story.last_seen).total_seconds() / 3600)
-    return (1 + math.log2(max(1, story.source_count))) * math.pow(0.5, hours / HALF_LIFE_HOURS)
+    hours = max(0.0, (now - last_seen).total_seconds() / 3600)
+    return (1 + math.log2(max(1, source_count))) * math.pow(0.5, hours / HALF_LIFE_HOURS)
 
 
 def _story(row: object) -> Story:
@@ -64,8 +68,8 @@ def _members(engine: Engine, story_ids: list[str]) -> dict[str, list[Member]]:
     """Readable articles of the stories, oldest first."""
     if not story_ids:
         return {}
-    query = (select(articles).where(articles.c.story_id.in_(story_ids)).where(articles.c.status == "ok")
-             .order_by(articles.c.arrival))
+    query = (select(*ARTICLE_COLUMNS, articles.c.story_id, articles.c.duplicate_of, articles.c.section)
+             .where(articles.c.story_id.in_(story_ids)).where(articles.c.status == "ok").order_by(articles.c.arrival))
     grouped: dict[str, list[Member]] = {}
     with engine.connect() as conn:
         for row in conn.execute(query):
@@ -89,34 +93,83 @@ def _sections(engine: Engine, ids: list[str]) -> dict[str, str]:
     return {k: v[1] for k, v in best.items()}
 
 
+# What ranking needs of a candidate story: the page's stories are then read whole.
+_RANKED = (stories.c.id, stories.c.last_seen, stories.c.source_count)
+
+
 def top_stories(engine: Engine, limit: int = 20, offset: int = 0, section: str | None = None,
                 now: datetime | None = None) -> list[StoryCard]:
     """Stories ranked by breadth of coverage and recency, optionally within one section."""
     now = now or datetime.now(UTC)
     with engine.connect() as conn:
-        rows = conn.execute(select(stories).where(stories.c.last_seen >= now - WINDOW)
+        rows = conn.execute(select(*_RANKED).where(stories.c.last_seen >= now - WINDOW)
                             .order_by(stories.c.last_seen.desc()).limit(CANDIDATES)).all()
         if len(rows) < limit + offset:  # a quiet desk: fall back to the most recent stories at any age
-            rows = conn.execute(select(stories).order_by(stories.c.last_seen.desc()).limit(CANDIDATES)).all()
-    ranked = sorted((_story(r) for r in rows), key=lambda s: (-story_score(s, now), s.id))
-    sections = _sections(engine, [s.id for s in ranked])
-    if section:
-        ranked = [s for s in ranked if sections.get(s.id) == section]
-    page = ranked[offset:offset + limit]
-    members = _members(engine, [s.id for s in page])
-    cards = []
-    for story in page:
-        items = [m.article for m in members.get(story.id, [])]
-        lead = next((a for a in items if a.id == story.article_id), items[-1] if items else None)
-        names = list(dict.fromkeys(a.source_name or a.site_name for a in items if a.source_name or a.site_name))
-        cards.append(StoryCard(story, lead, names, sections.get(story.id, ""), story_score(story, now)))
-    return cards
+            rows = conn.execute(select(*_RANKED).order_by(stories.c.last_seen.desc()).limit(CANDIDATES)).all()
+    ranked = [r.id for r in sorted(rows, key=lambda r: (-_score(r.last_seen, r.source_count, now), r.id))]
+    if section:  # every candidate's section, to keep those of this one
+        sections = _sections(engine, ranked)
+        ranked = [i for i in ranked if sections.get(i) == section]
+    ids = ranked[offset:offset + limit]
+    if not section:  # only the shown stories' sections: the card names them
+        sections = _sections(engine, ids)
+    page = _stories(engine, ids)
+    members = _card_members(engine, page)
+    return [StoryCard(story, *members.get(story.id, (None, [])), sections.get(story.id, ""), story_score(story, now))
+            for story in page]
 
 
-def story_coverage(engine: Engine, story_id: str) -> list[SourceCoverage]:
+def _stories(engine: Engine, ids: list[str]) -> list[Story]:
+    """These stories, in this order."""
+    if not ids:
+        return []
+    with engine.connect() as conn:
+        found = {r.id: _story(r) for r in conn.execute(select(stories).where(stories.c.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+def _card_members(engine: Engine, page: list[Story]) -> dict[str, tuple[Article | None, list[str]]]:
+    """For each story, what its card shows of its readable articles: the lead (the story's
+    representative article when readable, else the latest to arrive) and the outlets' names in
+    arrival order. Only the leads are read whole: a card shows no other article's text."""
+    if not page:
+        return {}
+    representative = {s.id: s.article_id for s in page}
+    query = (select(articles.c.id, articles.c.story_id, articles.c.source_name, articles.c.site_name)
+             .where(articles.c.story_id.in_(list(representative))).where(articles.c.status == "ok")
+             .order_by(articles.c.arrival))
+    names: dict[str, list[str]] = {}
+    lead: dict[str, str] = {}
+    with engine.connect() as conn:
+        for row in conn.execute(query):
+            outlets = names.setdefault(row.story_id, [])
+            name = row.source_name or row.site_name
+            if name and name not in outlets:
+                outlets.append(name)
+            if lead.get(row.story_id) != representative[row.story_id]:  # else the latest so far
+                lead[row.story_id] = row.id
+        full = {r.id: article_from_row(r) for r in conn.execute(select(*ARTICLE_COLUMNS)
+                                                        .where(articles.c.id.in_(list(lead.values()))))}
+    return {story_id: (full.get(lead.get(story_id, "")), outlets) for story_id, outlets in names.items()}
+
+
+def story_members(engine: Engine, story_id: str) -> list[Member]:
+    """A story's readable articles, oldest first, with their placement and section."""
+    return _members(engine, [story_id]).get(story_id, [])
+
+
+def originals(members: list[Member], limit: int) -> list[Article]:
+    """The newest `limit` originals (copies left out) of a story's members, oldest first: what
+    digests.story_articles reads, taken from members already read."""
+    found = [m.article for m in members if m.duplicate_of is None]
+    return found[len(found) - limit:] if len(found) > limit else found
+
+
+def story_coverage(engine: Engine, story_id: str, members: list[Member] | None = None) -> list[SourceCoverage]:
     """Every article of a story grouped by source (biggest contributors first); copies of
-    syndicated text are folded under their original as "Also published by"."""
-    members = _members(engine, [story_id]).get(story_id, [])
+    syndicated text are folded under their original as "Also published by". `members`: the
+    story's, when the caller has read them (`story_members`)."""
+    members = story_members(engine, story_id) if members is None else members
     present = {m.article.id for m in members}
     copies: dict[str, list[str]] = {}
     originals = []

@@ -24,6 +24,13 @@ from broadsheet.errors import ConfigError
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 60_000  # a writer waits this long for the one write lock before the retry below
 WRITE_ATTEMPTS = 6  # whole write transactions tried again (with backoff) when SQLite stays busy
+# Connections a process keeps, and may open beyond them under a burst. The web site runs at most
+# web.app.WEB_THREADS page renders at once, each holding one connection at a time; the rest are for
+# the process's background threads (queued work, the refresh loop, cache checks). Fewer than the
+# renders that may run would make readers queue on the pool and time out after 30 s under load.
+POOL_SIZE = 20
+POOL_OVERFLOW = 20
+MMAP_BYTES = 256 * 1024 * 1024  # SQLite: the database read through the OS page cache (see _sqlite_pragmas)
 PLACEMENT_LOCK = 0x62726F61  # PostgreSQL advisory lock: story placement is one writer at a time
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -38,6 +45,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    # Reads straight from the OS page cache, shared by every connection, instead of copying each
+    # page into each connection's own cache (the web site reads far more than it writes).
+    cursor.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     cursor.close()
 
 
@@ -96,7 +106,9 @@ def make_engine(url: str) -> Engine:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise ConfigError(f"store: cannot create the folder for {parsed.database} ({exc.strerror})") from exc
-        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+                               **({} if parsed.database in (None, "", ":memory:")
+                                  else {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}))
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         engine.begin = functools.partial(_begin_writing, engine)  # type: ignore[method-assign]  # every begin() writes
@@ -104,7 +116,7 @@ def make_engine(url: str) -> Engine:
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     try:
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
     except (NoSuchModuleError, ImportError) as exc:
         raise ConfigError(f"store: no database driver for {parsed.drivername!r}; use sqlite:///PATH or "
                           "postgresql://USER@HOST/DB") from exc
@@ -158,10 +170,20 @@ def optimize(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
         return
     with engine.begin() as conn:
-        if conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'").scalar() == 0:
+        if _unanalyzed(conn):
             conn.exec_driver_sql("ANALYZE")
         else:
             conn.exec_driver_sql("PRAGMA optimize")
+
+
+def _unanalyzed(conn: Connection) -> bool:
+    """No statistics yet, or only those of an empty desk (taken when the database was created):
+    `PRAGMA optimize` does not take them again, and without them every story's articles are read
+    by scanning all readable ones in the status index (tens of milliseconds a page)."""
+    if conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'").scalar() == 0:
+        return True
+    return bool(conn.exec_driver_sql("SELECT NOT EXISTS (SELECT 1 FROM sqlite_stat1 WHERE tbl = 'articles') "
+                                     "AND EXISTS (SELECT 1 FROM articles)").scalar())
 
 
 def current_revision_safe(engine: Engine) -> str | None:

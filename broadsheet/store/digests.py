@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, select
 
 from broadsheet.model import Article
-from broadsheet.store.articles import article_from_row
+from broadsheet.store.articles import ARTICLE_COLUMNS, article_from_row
 from broadsheet.store.schema import answers, articles, story_digests
 from broadsheet.store.upsert import upsert
 
@@ -21,7 +21,7 @@ STORY_LIMIT = 60  # newest originals of a story that feed its summary, timeline 
 
 def story_articles(engine: Engine, story_id: str, limit: int = STORY_LIMIT) -> list[Article]:
     """A story's readable original articles (copies left out), oldest first."""
-    query = (select(articles).where(articles.c.story_id == story_id).where(articles.c.status == "ok")
+    query = (select(*ARTICLE_COLUMNS).where(articles.c.story_id == story_id).where(articles.c.status == "ok")
              .where(articles.c.duplicate_of.is_(None)).order_by(articles.c.arrival.desc()).limit(limit))
     with engine.connect() as conn:
         return sorted((article_from_row(r) for r in conn.execute(query)), key=lambda a: a.arrival or 0)

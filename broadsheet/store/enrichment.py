@@ -13,12 +13,10 @@ from sqlalchemy.sql import bindparam
 
 from broadsheet.errors import NotFound
 from broadsheet.model import Article
-from broadsheet.store.articles import article_from_row
+from broadsheet.store.articles import ENRICHED_COLUMNS, article_from_row
 from broadsheet.store.chunks import in_chunks
 from broadsheet.store.schema import article_entities, articles, entities, stories
 from broadsheet.store.upsert import upsert
-
-ENRICHED_COLUMNS = ("section", "section_vote", "tags", "key_points", "entities", "enriched")
 
 
 @dataclass

@@ -26,7 +26,7 @@ from sqlalchemy import Engine, bindparam, select, text
 
 from broadsheet.errors import InputError, UnknownFilter
 from broadsheet.model import Article
-from broadsheet.store.articles import article_from_row
+from broadsheet.store.articles import ARTICLE_COLUMNS, article_from_row
 from broadsheet.store.chunks import in_chunks
 from broadsheet.store.enrichment import vectors_for
 from broadsheet.store.schema import articles, sources
@@ -176,27 +176,45 @@ def _as_utc(value: object) -> datetime | None:
 def make_snippet(text_: str, terms: list[str], words: int = 28) -> str:
     """About `words` words of the text around the first place a query term occurs."""
     tokens = text_.split()
-    lowered = [t.lower() for t in tokens]
-    at = next((i for i, token in enumerate(lowered) for term in terms if token.startswith(term)), 0)
+    prefixes = tuple(terms)
+    at = next((i for i, token in enumerate(text_.lower().split()) if token.startswith(prefixes)), 0)
     start = max(0, at - words // 3)
     piece = " ".join(tokens[start:start + words])
     return ("… " if start else "") + piece + (" …" if start + words < len(tokens) else "")
 
 
-def _postgres_candidates(engine: Engine, terms: list[str], filters: SearchFilters) -> list[tuple[object, float, str]]:
-    # Prefix matches, as SQLite's FTS5 gives them ("harb" finds "harbour").
-    params: dict = {"query": " | ".join(f"{t}:*" for t in terms), "limit": CANDIDATES}
+def _tsquery(terms: list[str]) -> str:
+    """Prefix matches of any term, as SQLite's FTS5 gives them ("harb" finds "harbour")."""
+    return " | ".join(f"{t}:*" for t in terms)
+
+
+# A PostgreSQL candidate's snippet until its page is chosen: ts_headline is costly (it parses the
+# whole text), so only the shown results get one (`_headlines`), not every ranked candidate.
+HEADLINE = None
+
+
+def _postgres_candidates(engine: Engine, terms: list[str], filters: SearchFilters) -> list[tuple]:
+    params: dict = {"query": _tsquery(terms), "limit": CANDIDATES}
     where = _filters_sql(filters, params)
-    vector = ("(setweight(to_tsvector('english', coalesce(a.title, '')), 'A') || "
-              "setweight(to_tsvector('english', coalesce(a.text, '')), 'B'))")
-    sql = text(f"""SELECT a.id, ts_rank_cd({vector}, q) AS relevance, a.published_at,
-                          ts_headline('english', a.text, q, 'MaxWords=30, MinWords=15, StartSel="", StopSel=""') AS snippet
+    # search_vector is stored (migration 0018): ranking reads it instead of parsing each text again.
+    sql = text(f"""SELECT a.id, ts_rank_cd(a.search_vector, q) AS relevance, a.published_at
                    FROM articles a, to_tsquery('english', :query) q
-                   WHERE {vector} @@ q AND {where}
+                   WHERE a.search_vector @@ q AND {where}
                    ORDER BY relevance DESC LIMIT :limit""")
     with engine.connect() as conn:
-        return [(row.id, float(row.relevance), _as_utc(row.published_at), row.snippet or "")
+        return [(row.id, float(row.relevance), _as_utc(row.published_at), HEADLINE)
                 for row in conn.execute(sql, params)]
+
+
+def _headlines(conn: object, terms: list[str], ids: list[str]) -> dict[str, str]:
+    """PostgreSQL's matched passage (ts_headline) of each of these articles."""
+    if not ids:
+        return {}
+    sql = text("""SELECT a.id, ts_headline('english', a.text, q, 'MaxWords=30, MinWords=15, StartSel="", StopSel=""')
+                         AS snippet
+                  FROM articles a, to_tsquery('english', :query) q WHERE a.id IN :ids"""
+               ).bindparams(bindparam("ids", expanding=True))
+    return {row.id: row.snippet or "" for row in conn.execute(sql, {"query": _tsquery(terms), "ids": ids})}
 
 
 QUESTION_WORDS = frozenset(["who", "what", "when", "where", "why", "how", "which", "whose", "whom", "is", "are", "was", "were", "does", "do", "did", "can", "could", "should", "will", "would", "has", "have"])
@@ -262,10 +280,15 @@ def search_articles(engine: Engine, query: str, filters: SearchFilters | None = 
                          for article_id, relevance, published, snippet in candidates), key=lambda c: (-c[0], c[1]))
     if natural:
         ranked = _above_floor(engine, ranked, candidates, vector)
-    groups = _collapsed(engine, ranked)
-    page = groups[offset:offset + limit]
+    page = _collapsed(engine, ranked)[offset:offset + limit]
+    outlets = _outlets(engine, [root for *_, root in page])  # only the shown results name their outlets
+    page = [(score, article_id, snippet, outlets.get(root, [])) for score, article_id, snippet, root in page]
     with engine.connect() as conn:  # typed rows (aware datetimes, JSON) for the shown page only
-        rows = {r.id: article_from_row(r) for r in conn.execute(select(articles).where(articles.c.id.in_([c[1] for c in page])))}
+        rows = {r.id: article_from_row(r) for r in conn.execute(select(*ARTICLE_COLUMNS)
+                                                         .where(articles.c.id.in_([c[1] for c in page])))}
+        headlines = _headlines(conn, terms, [c[1] for c in page if c[2] is HEADLINE])
+    page = [(score, article_id, headlines.get(article_id, "") if snippet is HEADLINE else snippet, outlets)
+            for score, article_id, snippet, outlets in page]
     return [Hit(rows[article_id], score, " ".join((snippet or make_snippet(rows[article_id].text, terms)).split()),
                 [o for o in outlets if o != (rows[article_id].source_name or rows[article_id].site_name)])
             for score, article_id, snippet, outlets in page if article_id in rows]
@@ -305,10 +328,10 @@ def _cosines(engine: Engine, vector: np.ndarray, ids: list[str]) -> dict[str, fl
     return out
 
 
-def _collapsed(engine: Engine, ranked: list[tuple]) -> list[tuple[float, str, str, list[str]]]:
+def _collapsed(engine: Engine, ranked: list[tuple]) -> list[tuple[float, str, str, str]]:
     """One result per published text, at the rank of its best ranked member: the original where it is
-    among the results (else that member), with every outlet of the group (the original's first, then
-    its copies' in arrival order)."""
+    among the results (else that member), with the group's root (the original: `_outlets` names
+    every outlet of the group, the original's first, then its copies' in arrival order)."""
     ids = [c[1] for c in ranked]
     original = {}
     with engine.connect() as conn:
@@ -321,8 +344,7 @@ def _collapsed(engine: Engine, ranked: list[tuple]) -> list[tuple[float, str, st
         root = original.get(article_id) or article_id
         shown = root if root in present else article_id  # the first publication, when the filters let it in
         groups.setdefault(root, (score, shown, snippet if shown == article_id else ""))
-    outlets = _outlets(engine, list(groups))
-    return [(score, article_id, snippet, outlets.get(root, [])) for root, (score, article_id, snippet) in groups.items()]
+    return [(score, article_id, snippet, root) for root, (score, article_id, snippet) in groups.items()]
 
 
 def _outlets(engine: Engine, roots: list[str]) -> dict[str, list[str]]:

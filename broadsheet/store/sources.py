@@ -62,6 +62,14 @@ def list_sources(engine: Engine) -> list[Source]:
     return [_source(r, r.article_count) for r in rows]
 
 
+def source_choices(engine: Engine) -> list[Source]:
+    """All sources by title, without their article counts (a filter's choices: counting every
+    source's articles would cost more than the page they are on)."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(sources).order_by(sources.c.title, sources.c.id)).all()
+    return [_source(r) for r in rows]
+
+
 def get_source(engine: Engine, source_id: int) -> Source:
     """One source by id, or NotFound."""
     with engine.connect() as conn:

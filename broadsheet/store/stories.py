@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from broadsheet.errors import NotFound
 from broadsheet.model import Article
-from broadsheet.store.articles import article_from_row
+from broadsheet.store.articles import ARTICLE_COLUMNS, article_from_row
 from broadsheet.store.chunks import in_chunks
 from broadsheet.store.schema import articles, stories, story_redirects, term_stats, understand_state
 from broadsheet.store.upsert import upsert
@@ -281,9 +281,10 @@ def resolve_story_id(engine: Engine, story_id: str) -> str:
     return target or story_id
 
 
-def get_story(engine: Engine, story_id: str) -> Story:
-    """One story by id (old ids of merged stories resolve), or NotFound."""
-    resolved = resolve_story_id(engine, story_id)
+def get_story(engine: Engine, story_id: str, resolved: bool = False) -> Story:
+    """One story by id (old ids of merged stories resolve, unless the caller says the id is current),
+    or NotFound."""
+    resolved = story_id if resolved else resolve_story_id(engine, story_id)
     with engine.connect() as conn:
         row = conn.execute(select(stories).where(stories.c.id == resolved)).first()
     if row is None:
@@ -307,13 +308,20 @@ def understood(engine: Engine, article_id: str) -> Understood | None:
     return _understood(row) if row is not None and row.story_id is not None else None
 
 
-def copies_of(engine: Engine, article_id: str) -> list[Article]:
-    """Other copies of the same text: the first copy and every duplicate of it, in arrival order."""
+UNREAD = object()  # an argument the caller did not have: read it here
+
+
+def copies_of(engine: Engine, article_id: str, duplicate_of: str | object | None = UNREAD) -> list[Article]:
+    """Other copies of the same text: the first copy and every duplicate of it, in arrival order.
+    `duplicate_of`, when the caller has read it already, is the article's own stored original."""
     with engine.connect() as conn:
-        root = conn.execute(select(articles.c.duplicate_of).where(articles.c.id == article_id)).scalar() or article_id
-        # Two indexed lookups: SQLite's planner scans the whole table for the OR of both.
-        rows = [*conn.execute(select(articles).where(articles.c.id == root)),
-                *conn.execute(select(articles).where(articles.c.duplicate_of == root))]
+        if duplicate_of is UNREAD:
+            duplicate_of = conn.execute(select(articles.c.duplicate_of).where(articles.c.id == article_id)).scalar()
+        root = duplicate_of or article_id
+        # Two indexed lookups: SQLite's planner scans the whole table for the OR of both. The first
+        # is only needed for a copy: an original is its own root, and is left out below anyway.
+        rows = [*(conn.execute(select(*ARTICLE_COLUMNS).where(articles.c.id == root)) if root != article_id else ()),
+                *conn.execute(select(*ARTICLE_COLUMNS).where(articles.c.duplicate_of == root))]
         rows = sorted((r for r in rows if r.id != article_id and r.status == "ok"), key=lambda r: r.arrival)
     return [article_from_row(r) for r in rows]
 
@@ -372,7 +380,7 @@ def articles_by_id(engine: Engine, ids: Sequence[str]) -> dict[str, Article]:
     if not ids:
         return {}
     with engine.connect() as conn:
-        rows = conn.execute(select(articles).where(articles.c.id.in_(list(ids)))).all()
+        rows = conn.execute(select(*ARTICLE_COLUMNS).where(articles.c.id.in_(list(ids)))).all()
     return {r.id: article_from_row(r) for r in rows}
 
 

@@ -6,6 +6,7 @@ in any of them leaves the panel partly empty, never the article page broken.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -25,14 +26,17 @@ from broadsheet.pipeline import enrich, insight
 from broadsheet.store import articles as article_store
 from broadsheet.store import digests
 from broadsheet.store import enrichment as enrichment_store
+from broadsheet.store.articles import ArticleView
 
 log = logging.getLogger(__name__)
 MAX_QUESTION = 300
 SUMMARY_LENGTHS = {"short": 60, "medium": 120, "long": 200}  # words; the reader picks one on the page
 
 
+@functools.lru_cache(maxsize=16384)
 def text_fragment(sentence: str) -> str:
-    """A URL text fragment (#:~:text=start,end) that makes the browser scroll to and mark a sentence."""
+    """A URL text fragment (#:~:text=start,end) that makes the browser scroll to and mark a sentence.
+    Kept per sentence: a story's summary, timeline and key points link the same sentences on every view."""
     words = sentence.split()
     enc = lambda part: quote(" ".join(part), safe="")  # noqa: E731 (a tiny local helper)
     if len(words) <= 10:
@@ -75,12 +79,16 @@ def _new_panel(question: str | None, length: str | None) -> dict:
 
 
 def article_panel(engine: Engine, config: Config, article: Article, question: str | None = None,
-                  length: str | None = None) -> dict:
-    """Everything the panel shows for one article; parts that fail are left empty (and logged)."""
+                  length: str | None = None, view: ArticleView | None = None) -> dict:
+    """Everything the panel shows for one article; parts that fail are left empty (and logged).
+    `view`: the article as read with its stored enrichment and placement (else they are read here)."""
     panel = _new_panel(question, length)
     try:
-        with engine.connect() as conn:
-            fields = enrichment_store.enrichment_of(conn, [article.id]).get(article.id, {})
+        if view is not None:
+            fields = view.enrichment
+        else:
+            with engine.connect() as conn:
+                fields = enrichment_store.enrichment_of(conn, [article.id]).get(article.id, {})
         if (fields.get("enriched") or 0) < enrich.VERSION:  # a read never writes: the pipeline enriches it
             request_work("enrich", article.id)
         panel.update(section=fields.get("section"), tags=fields.get("tags") or [],
@@ -89,17 +97,19 @@ def article_panel(engine: Engine, config: Config, article: Article, question: st
     except Exception:  # the article itself must always be readable
         log.exception("web: enrichment of %s failed", article.id)
     try:
-        _story_features(panel, engine, config, insight.scope_of(engine, article))
+        placement = (view.story_id, view.duplicate_of) if view is not None else None
+        _story_features(panel, engine, config, insight.scope_of(engine, article, placement))
     except Exception:
         log.exception("web: story features for %s failed", article.id)
     return panel
 
 
 def story_panel(engine: Engine, config: Config, story_id: str, question: str | None = None,
-                length: str | None = None) -> dict:
-    """The panel of a story page: summary, ask, timeline and what each source adds."""
+                length: str | None = None, members: list[Article] | None = None) -> dict:
+    """The panel of a story page: summary, ask, timeline and what each source adds. `members`: the
+    story's articles as digests.story_articles reads them, when the caller has them."""
     panel = _new_panel(question, length)
-    members = digests.story_articles(engine, story_id)
+    members = digests.story_articles(engine, story_id) if members is None else members
     if members:
         try:
             _story_features(panel, engine, config, insight.Scope(story_id, members, digests.signature(members)))

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote, urlencode, urlsplit
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
@@ -45,6 +46,11 @@ from broadsheet.web.websub import websub_router
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
+# Page renders run at once per process (Starlette's thread pool; its default is 40). More threads
+# than this do not render faster under the GIL, and each holds a database connection: bounded
+# here, below the engine's pool (store/db.py POOL_SIZE), a burst of readers queues for a thread
+# instead of timing out on the pool.
+WEB_THREADS = 16
 
 
 def _templates() -> Jinja2Templates:
@@ -86,6 +92,7 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = WEB_THREADS
         yield
         await asyncio.to_thread(context.close)  # finish queued work, stop the context's threads
 
@@ -137,13 +144,16 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse)
     def article(request: Request, article_id: str, q: str | None = None, length: str | None = None) -> HTMLResponse:
-        item = article_store.get_article(engine, article_id)
+        # One read for the article and what the pipeline stored beside it; the parts below use it.
+        view = article_store.get_article_view(engine, article_id)
+        item = view.article
         if item.status != "ok":
             raise NotFound(f"web: article {article_id} is not readable yet")
-        return render(request, "article.html", article=item, related=story_pages.related_items(engine, item),
-                      also=story_pages.also_published_by(engine, item),
+        return render(request, "article.html", article=item,
+                      related=story_pages.related_items(engine, item, kept=(view.related_ids, view.related_at)),
+                      also=story_pages.also_published_by(engine, item, view.duplicate_of),
                       comments=comments_section(request, "article", item.id),
-                      ai=article_panel(engine, config, item, q, length))
+                      ai=article_panel(engine, config, item, q, length, view=view))
 
     @app.get("/sources", response_class=HTMLResponse)
     def sources(request: Request) -> HTMLResponse:
@@ -192,7 +202,7 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
                 if q and not error else [])
         since = (since or "").strip().lower() if filters.since else ""
         return render(request, "search.html", status=error_status, q=q, hits=hits[:page_size], page=number,
-                      has_next=len(hits) > page_size, sources=source_store.list_sources(engine),
+                      has_next=len(hits) > page_size, sources=source_store.source_choices(engine),
                       source=filters.source_id, sections=SECTIONS, section=filters.section or "", since=since,
                       error=error, feed_query=_feed_query(q, filters, since))
 

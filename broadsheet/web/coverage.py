@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from broadsheet.config import Config
 from broadsheet.errors import NotFound
 from broadsheet.nlp.sections import SECTIONS
-from broadsheet.store import coverage
+from broadsheet.store import coverage, digests
 from broadsheet.store import stories as story_store
 from broadsheet.store.digests import story_articles
 from broadsheet.web.ai import story_panel
@@ -57,13 +57,15 @@ def coverage_router(engine: Engine, config: Config, render: Callable[..., HTMLRe
         current = story_store.resolve_story_id(engine, story_id)
         if current != story_id:  # merged into another story: old links keep working
             return RedirectResponse(f"/stories/{current}", status_code=301)
-        item = story_store.get_story(engine, story_id)
+        item = story_store.get_story(engine, story_id, resolved=True)
         storyline = coverage.storyline_timeline(engine, item)
-        return render(request, "story.html", story=item, groups=coverage.story_coverage(engine, story_id),
+        members = coverage.story_members(engine, story_id)  # one read for the coverage and the panel
+        return render(request, "story.html", story=item, groups=coverage.story_coverage(engine, story_id, members),
                       storyline=storyline, earlier=sum(1 for d in storyline if not d.current
                                                        and d.story.first_seen and item.first_seen
                                                        and d.story.first_seen < item.first_seen),
-                      ai=story_panel(engine, config, story_id, q, length),
+                      ai=story_panel(engine, config, story_id, q, length,
+                                     coverage.originals(members, digests.STORY_LIMIT)),
                       comments=comments_section(request, "story", story_id))
 
 

@@ -7,6 +7,7 @@ the URL policy existed can never become a `javascript:` link; and the site's own
 
 from __future__ import annotations
 
+import functools
 import logging
 from urllib.parse import urlsplit
 
@@ -82,12 +83,19 @@ async def _send_server_error(scope: Scope, send: Send) -> None:
 
 def http_url(value: object) -> str:
     """Template filter: the URL when it is an absolute http(s) link the policy accepts, else ""."""
-    return safe_url(value)
+    return _checked(value) if isinstance(value, str) else safe_url(value)
+
+
+@functools.lru_cache(maxsize=8192)
+def _checked(url: str) -> str:
+    """safe_url, once per link per process: the policy depends on the text alone, and the same
+    article and source links are on many pages."""
+    return safe_url(url)
 
 
 def link_host(value: object) -> str:
     """Template filter: the host of an acceptable link ("" for anything else, never an error)."""
-    url = safe_url(value)
+    url = http_url(value)
     return urlsplit(url).netloc if url else ""
 
 

@@ -13,6 +13,7 @@ from broadsheet.model import Article
 from broadsheet.nlp.related import excerpt
 from broadsheet.pipeline.related import KEPT, related_for
 from broadsheet.store import stories as story_store
+from broadsheet.store.stories import UNREAD
 
 log = logging.getLogger(__name__)
 
@@ -28,33 +29,38 @@ class RelatedItem:
 RELATED_FRESH = timedelta(hours=1)  # a kept ranking older than this is ranked again: later arrivals may join
 
 
-def _related_ids(engine: Engine, article_id: str, limit: int) -> list[str]:
+def _related_ids(engine: Engine, article_id: str, limit: int,
+                 kept: tuple[list[str] | None, datetime | None] | None = None) -> list[str]:
     """Ranked related ids, kept with the article: ranking costs tens of milliseconds, reading it
-    one query, and every web worker (and a restarted server) reads the same kept list. The refresh
-    keeps them for new articles. A read never writes: a stale list is shown and a missing one
-    ranked for this view only, while the pipeline is asked to rank and keep it."""
-    kept, ranked_at = story_store.stored_related(engine, article_id)
-    if kept is not None and ranked_at is not None:
+    one query (none when the caller read it with the article: `kept`), and every web worker (and a
+    restarted server) reads the same kept list. The refresh keeps them for new articles. A read
+    never writes: a stale list is shown and a missing one ranked for this view only, while the
+    pipeline is asked to rank and keep it."""
+    ids, ranked_at = kept if kept is not None else story_store.stored_related(engine, article_id)
+    if ids is not None and ranked_at is not None:
         if datetime.now(UTC) - ranked_at >= RELATED_FRESH:
             request_work("related", article_id)
-        return kept[:limit]
+        return ids[:limit]
     ids = related_for(engine, article_id, max(limit, KEPT))
     if ids or story_store.understood(engine, article_id) is not None:  # nothing to keep before it is placed
         request_work("related", article_id)
     return ids[:limit]
 
 
-def related_items(engine: Engine, article: Article, limit: int = 5) -> list[RelatedItem]:
-    """Related articles for the page, in ranking order, each with its excerpt."""
-    ids = _related_ids(engine, article.id, limit)
+def related_items(engine: Engine, article: Article, limit: int = 5,
+                  kept: tuple[list[str] | None, datetime | None] | None = None) -> list[RelatedItem]:
+    """Related articles for the page, in ranking order, each with its excerpt (`kept`: the article's
+    stored related list and when it was ranked, when the caller has read them)."""
+    ids = _related_ids(engine, article.id, limit, kept)
     found = story_store.articles_by_id(engine, ids)
     return [RelatedItem(found[i], excerpt(found[i].title, found[i].text)) for i in ids if i in found]
 
 
-def also_published_by(engine: Engine, article: Article) -> list[str]:
-    """Names of the other outlets that ran the same text (first copy and syndicated copies)."""
+def also_published_by(engine: Engine, article: Article, duplicate_of: str | object | None = UNREAD) -> list[str]:
+    """Names of the other outlets that ran the same text (first copy and syndicated copies);
+    `duplicate_of`: the article's stored original, when the caller has read it."""
     names: list[str] = []
-    for copy in story_store.copies_of(engine, article.id):
+    for copy in story_store.copies_of(engine, article.id, duplicate_of):
         name = copy.source_name or copy.site_name
         if name and name != (article.source_name or article.site_name) and name not in names:
             names.append(name)

@@ -1,0 +1,93 @@
+"""Uncached pages read what the pipeline stored, in few queries: the article page reads its
+article with its placement, enrichment and related list at once, the story page its articles once;
+SQLite keeps planner statistics of a desk that was created empty."""
+
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from httpserver import AppServer
+from sqlalchemy import event, update
+
+from broadsheet.model import Article
+from broadsheet.pipeline.enrich import VERSION
+from broadsheet.store import articles as article_store
+from broadsheet.store import sources as source_store
+from broadsheet.store.db import open_database
+from broadsheet.store.schema import articles, stories
+from broadsheet.web.app import create_app
+
+TEXT = "The harbour council approved the budget on Monday.\n\nFerry crews will strike next week over wages."
+
+
+@pytest.fixture
+def desk(engine):
+    """Two articles of one story, enriched at the current version, each with a kept related list."""
+    source, _ = source_store.add_source(engine, "http://pub.invalid/feed", title="Pub")
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        article_store.save_articles(conn, [
+            Article(id=f"a{n}", url=f"http://pub.invalid/a{n}", title=f"Harbour budget {n}", text=TEXT,
+                    source_id=source.id, source_name="Pub", published_at=now) for n in (1, 2)])
+        for n, other in ((1, 2), (2, 1)):
+            point = {"text": "The harbour council approved the budget on Monday.", "start": 0, "end": 51, "sentence": 0}
+            conn.execute(update(articles).where(articles.c.id == f"a{n}").values(
+                story_id="s1", section="Politics", tags=["budget"], entities=[], key_points=[point],
+                enriched=VERSION, related_ids=[f"a{other}"], related_at=now))
+        conn.execute(stories.insert().values(id="s1", title="Harbour budget", article_id="a1", first_seen=now,
+                                             last_seen=now, article_count=2, source_count=1, updated_at=now))
+    return engine
+
+
+def selects(engine, http: httpx.Client, path: str) -> tuple[httpx.Response, int]:
+    """A page and the number of SELECT statements its render ran."""
+    seen = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = http.get(path)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return response, len(seen)
+
+
+def test_article_and_story_pages_read_what_is_stored_in_few_queries(desk, config):
+    with AppServer(create_app(desk, config)) as base, httpx.Client(base_url=base) as http:
+        http.get("/articles/a1")  # the first view keeps the story's digest
+        http.get("/stories/s1")
+        article, article_selects = selects(desk, http, "/articles/a1")
+        story, story_selects = selects(desk, http, "/stories/s1")
+    assert article.status_code == 200 and story.status_code == 200
+    page = article.text
+    assert "Harbour budget 2" in page  # the kept related list, read with the article
+    assert "approved the budget on Monday" in page and "Politics" in page  # key points and section, same read
+    # The article with everything stored beside it, the related articles, copies, comments, the
+    # story's articles and its digest: one query each.
+    assert article_selects <= 6
+    # Redirects, the story, its storyline, its articles (coverage and panel), digest, comments.
+    assert story_selects <= 6
+    assert "Harbour budget 1" in story.text and "Harbour budget 2" in story.text
+
+
+def test_article_view_reads_the_same_article_as_get_article(desk):
+    view = article_store.get_article_view(desk, "a1")
+    assert view.article == article_store.get_article(desk, "a1")
+    assert (view.story_id, view.duplicate_of, view.related_ids) == ("s1", None, ["a2"])
+    assert view.enrichment["section"] == "Politics" and view.enrichment["enriched"] == VERSION
+
+
+def test_statistics_are_taken_again_once_a_desk_created_empty_has_articles(tmp_path):
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    engine = open_database(url)  # created empty: statistics of empty tables
+    with engine.begin() as conn:
+        article_store.save_articles(conn, [Article(id=f"a{n}", url=f"http://pub.invalid/{n}", text="x")
+                                           for n in range(50)])
+    engine.dispose()
+    engine = open_database(url)  # the next start
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'articles'").scalar()
+    engine.dispose()
+    assert rows > 0

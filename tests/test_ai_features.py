@@ -189,7 +189,7 @@ def test_related_lists_are_kept_with_the_article_for_every_worker(imported, monk
 
     from broadsheet.store import stories as story_store
     from broadsheet.store.schema import articles
-    from broadsheet.web import stories as story_pages
+    from broadsheet.web import related as story_pages
     more = tmp_path / "more.jsonl"  # a later, different event on the same bridge: related, not the same story
     more.write_text(json.dumps({"id": "br-9", "url": "http://fixture.invalid/br-9", "published": "2026-11-29T09:00:00Z",
                                 "title": "Tarnby bridge reopens to cyclists after repairs to the cracked span",
@@ -218,7 +218,7 @@ def test_a_stale_related_list_is_shown_while_the_pipeline_ranks_it_again(importe
     from broadsheet.pipeline.related import KEPT, related_for
     from broadsheet.store import stories as story_store
     from broadsheet.store.schema import articles
-    from broadsheet.web import stories as story_pages
+    from broadsheet.web import related as story_pages
     context = install(Context(config, imported))
     with imported.connect() as conn:
         article_id = conn.execute(select(articles.c.id).where(articles.c.import_id == "br-1")).scalar()

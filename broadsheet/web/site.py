@@ -1,0 +1,35 @@
+"""What the site's page routes share, handed to them through FastAPI's `Depends` (`site_of`) from
+`app.state`, so routers are plain module-level objects rather than closures over a factory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import Engine
+
+from broadsheet.config import Config
+
+
+@dataclass(frozen=True)
+class Site:
+    """One site's database, settings, templates and the helpers its pages use."""
+
+    engine: Engine
+    config: Config
+    templates: Jinja2Templates
+    comments: Callable[[Request, str, str], object]  # the comment section under an article or story
+    embed: Callable[[str], np.ndarray] | None  # questions in search are also matched by meaning
+
+    def render(self, request: Request, name: str, status: int = 200, **context: object) -> HTMLResponse:
+        """A page from its template."""
+        return self.templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def site_of(request: Request) -> Site:
+    """The site a request is for (a dependency: `site: Site = Depends(site_of)`)."""
+    return request.app.state.site

@@ -17,19 +17,17 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine, text
 
 from broadsheet import __version__
-from broadsheet.api.params import page_number
 from broadsheet.api.routes import api_error, api_openapi, api_router
 from broadsheet.config import Config
 from broadsheet.context import Context, current, install
 from broadsheet.errors import BroadsheetError, NotFound
 from broadsheet.nlp.embed import model_state, query_encoder
 from broadsheet.store import generations
-from broadsheet.web import articles, search, sources
+from broadsheet.web import articles, coverage, search, sources
 from broadsheet.web.accounts import SESSION_COOKIE, Accounts, SessionMiddleware, accounts_router
 from broadsheet.web.ai import ai_router
 from broadsheet.web.cache import PageCache, SharedGeneration
 from broadsheet.web.comments import comments_router, section_renderer
-from broadsheet.web.coverage import coverage_router
 from broadsheet.web.edge import AccessLog, ConditionalGet, HeadAsGet, install_error_handlers
 from broadsheet.web.security import SecurityHeaders, install_filters
 from broadsheet.web.site import Site, site_of
@@ -105,7 +103,7 @@ def _include_routers(app: FastAPI, site: Site, accounts: Accounts, on_new_entrie
     app.include_router(accounts_router(accounts, site.templates))
     app.include_router(comments_router(accounts, site.templates))
     # Coverage first: its story page (coverage, AI panel, comments) is the one readers get.
-    app.include_router(coverage_router(engine, config, render, site.comments, page_number))
+    app.include_router(coverage.router)
     app.include_router(ai_router(engine, config, render))
     for router in (articles.router, sources.router, search.router, operations):
         app.include_router(router)

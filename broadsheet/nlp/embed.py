@@ -110,6 +110,7 @@ class OnnxMiniLM:
         from tokenizers import Tokenizer
         self.tokenizer = Tokenizer.from_file(str(model_folder() / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.tokenizer.no_padding()  # the packaged tokenizer.json pads to 128: a run of one needs none
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
         options.inter_op_num_threads = 1
@@ -123,10 +124,10 @@ class OnnxMiniLM:
         and the same article must get the same vector whatever it arrived with."""
         out = np.zeros((len(texts), self.dim), np.float32)
         for row, encoded in enumerate(self.tokenizer.encode_batch(texts)):
-            ids = np.array([encoded.ids], np.int64)
-            feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
+            ids, mask = np.array([encoded.ids], np.int64), np.array([encoded.attention_mask], np.int64)
+            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
             hidden = self.session.run(None, {k: v for k, v in feeds.items() if k in self.inputs})[0][0]
-            pooled = hidden.mean(0)  # every token is real: no padding in a run of one
+            pooled = hidden[mask[0] == 1].mean(0)  # the model's pooling: mean over real tokens
             out[row] = pooled / max(float(np.linalg.norm(pooled)), 1e-12)
         return out
 
@@ -193,6 +194,30 @@ def _export_int8(folder: Path, work: Path) -> None:
     quant_pre_process(str(work / "fp32.onnx"), str(work / "pre.onnx"), skip_symbolic_shape=True)
     quantize_dynamic(str(work / "pre.onnx"), str(work / "int8.onnx"), op_types_to_quantize=["MatMul"],
                      per_channel=True, weight_type=QuantType.QInt8)
+
+
+def encode_fixed(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """Vectors of texts that ship with the code (section prototypes), kept in the cache folder keyed by
+    the model variant and the texts: every process would otherwise encode the same few hundred texts
+    again at start (13 s of a 144-article import on a busy machine)."""
+    variant = getattr(embedder, "variant", embedder.name)
+    digest = hashlib.sha256("\0".join([embedder.name, variant, str(MAX_TOKENS), *texts]).encode("utf-8")).hexdigest()
+    path = cache_folder() / f"vectors-{digest[:20]}.npy"
+    try:
+        vectors = np.load(path)
+        if vectors.shape == (len(texts), embedder.dim):
+            return vectors
+    except (OSError, ValueError):
+        pass  # not made yet, or unreadable: encode again
+    vectors = embedder.encode(texts)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npy", delete=False) as handle:
+            np.save(handle, vectors)
+        os.replace(handle.name, path)
+    except OSError as exc:  # a read-only cache folder costs time, never the vectors
+        log.info("embed: could not keep fixed vectors in %s: %s", path.parent, exc)
+    return vectors
 
 
 def _load_minilm() -> Embedder:

@@ -214,6 +214,7 @@ def encode_fixed(embedder: Embedder, texts: list[str]) -> np.ndarray:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npy", delete=False) as handle:
             np.save(handle, vectors)
+        os.chmod(handle.name, 0o644)  # readable like the export beside it
         os.replace(handle.name, path)
     except OSError as exc:  # a read-only cache folder costs time, never the vectors
         log.info("embed: could not keep fixed vectors in %s: %s", path.parent, exc)

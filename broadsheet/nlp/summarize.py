@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
+
 from broadsheet.nlp.sentences import Sentence, split_sentences
 from broadsheet.nlp.terms import content_words
 
@@ -166,28 +168,61 @@ def _score(pool: list[Candidate], weights: dict[str, float], title_words: Counte
         c.score = (0.55 * value / top + 0.3 * _position(c.sentence.index) + 0.15 * headline) * _style(c)
 
 
+class Overlaps:
+    """Running redundancy of every candidate with the sentences chosen so far: the largest word-bag
+    cosine to any of them. Choosing a sentence adds one row, computed through an inverted index on
+    integer counts (exactly `cosine`'s value, without comparing every pair of bags in Python)."""
+
+    def __init__(self, pool: list[Candidate]):
+        postings: dict[str, tuple[list[int], list[int]]] = {}
+        for i, c in enumerate(pool):
+            for word, count in c.words.items():
+                rows, counts = postings.setdefault(word, ([], []))
+                rows.append(i)
+                counts.append(count)
+        self.postings = {w: (np.array(r), np.array(c, np.int64)) for w, (r, c) in postings.items()}
+        self.norms = np.array([math.sqrt(sum(v * v for v in c.words.values())) for c in pool])
+        self.largest = np.zeros(len(pool))
+
+    def choose(self, candidate: Candidate) -> None:
+        """Take a chosen sentence into account."""
+        if not candidate.words:
+            return
+        dots = np.zeros(len(self.norms), np.int64)
+        for word, count in candidate.words.items():
+            rows, counts = self.postings[word]
+            dots[rows] += count * counts
+        norm = math.sqrt(sum(v * v for v in candidate.words.values()))
+        scale = self.norms * norm
+        cosines = np.divide(dots, scale, out=np.zeros(len(dots)), where=scale != 0)
+        np.maximum(self.largest, cosines, out=self.largest)
+
+
 def _pick(pool: list[Candidate], enough, source_of=None) -> list[Candidate]:
     """Greedy MMR: best remaining score, minus redundancy with what is chosen, until `enough`."""
     chosen: list[Candidate] = []
     uses: Counter = Counter()
-    remaining = sorted(pool, key=lambda c: -c.score)
+    overlaps = Overlaps(pool)
+    remaining = sorted(range(len(pool)), key=lambda i: -pool[i].score)
     while remaining and not enough(chosen):
         best, best_value = None, -1.0
-        for c in remaining:
-            overlap = max((cosine(c.words, d.words) for d in chosen), default=0.0)
+        largest = overlaps.largest.tolist()  # Python floats: the loop below reads one per candidate
+        for i in remaining:
+            c, overlap = pool[i], largest[i]
             if overlap > REDUNDANT:
                 continue
             value = c.score * (1 - 0.5 * overlap)
             if source_of is not None:
                 value *= SOURCE_REPEAT ** uses[source_of(c)]
             if value > best_value and enough(chosen + [c], fits=True):
-                best, best_value = c, value
+                best, best_value = i, value
         if best is None:
             break
-        chosen.append(best)
+        chosen.append(pool[best])
+        overlaps.choose(pool[best])
         remaining.remove(best)
         if source_of is not None:
-            uses[source_of(best)] += 1
+            uses[source_of(pool[best])] += 1
     return chosen
 
 
@@ -201,7 +236,9 @@ def key_points(title: str, text: str, count: int | None = None) -> list[KeyPoint
     pool = candidates(text)
     if not pool:
         return []
-    words = Counter(content_words(title) * 2) + sum((c.words for c in pool), Counter())
+    words = Counter(content_words(title) * 2)
+    for c in pool:  # one running total: adding Counters pairwise copies them each time
+        words.update(c.words)
     weights = {w: 1.0 + math.log(n) for w, n in words.items()}
     _score(pool, weights, Counter(content_words(title)))
     wanted = count or key_point_count(len(split_sentences(text)))
@@ -254,7 +291,9 @@ def story_weights(pools: list[list[Candidate]]) -> dict[str, float]:
     df: Counter = Counter()
     tf: Counter = Counter()
     for pool in pools:
-        words = sum((c.words for c in pool), Counter())
+        words: Counter = Counter()
+        for c in pool:
+            words.update(c.words)
         df.update(words.keys())
         tf.update(words)
     n = max(len(pools), 1)

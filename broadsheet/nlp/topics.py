@@ -61,17 +61,31 @@ def _vocabulary() -> dict[tuple[str, ...], dict[str, float]]:
     return vocab
 
 
+@lru_cache(maxsize=1)
+def _prefixes() -> frozenset[tuple[str, ...]]:
+    """Every leading part of a vocabulary n-gram: a run of tokens that is none of these cannot grow
+    into an entry, so counting stops there."""
+    return frozenset(gram[:n] for gram in _vocabulary() for n in range(1, len(gram) + 1))
+
+
 def _weighted_counts(title: str, text: str) -> Counter:
-    """n-gram counts with the headline and the lead weighted above the rest of the body."""
+    """Counts of the vocabulary's n-grams, with the headline and the lead weighted above the rest of
+    the body. Only n-grams the vocabulary holds are counted (no other count is ever read), in the
+    order a plain count of every n-gram meets them, so the scores add up exactly as before."""
+    vocab, prefixes = _vocabulary(), _prefixes()
     counts: Counter = Counter()
     body = tokens(" ".join(text.split()[:BODY_WORDS]))
     for part, weight in ((tokens(title), TITLE_WEIGHT), (body[:LEAD_WORDS], 2.0), (body[LEAD_WORDS:], 1.0)):
-        for n in range(1, MAX_NGRAM + 1):
-            for i in range(len(part) - n + 1):
+        found = []  # (n, position, gram)
+        for i in range(len(part)):
+            for n in range(1, min(MAX_NGRAM, len(part) - i) + 1):
                 gram = tuple(part[i:i + n])
-                if n == 1 and gram[0] in STOPWORDS:
-                    continue
-                counts[gram] += weight
+                if gram not in prefixes:
+                    break
+                if gram in vocab and not (n == 1 and gram[0] in STOPWORDS):
+                    found.append((n, i, gram))
+        for _, _, gram in sorted(found, key=lambda f: (f[0], f[1])):
+            counts[gram] += weight
     return counts
 
 
@@ -80,11 +94,9 @@ def lexical_scores(title: str, text: str) -> dict[str, float]:
     vocab = _vocabulary()
     scores = dict.fromkeys(SECTIONS, 0.0)
     for gram, count in _weighted_counts(title, text).items():
-        found = vocab.get(gram)
-        if found:
-            damped = 1.0 + math.log(count)
-            for section, weight in found.items():
-                scores[section] += weight * damped
+        damped = 1.0 + math.log(count)
+        for section, weight in vocab[gram].items():
+            scores[section] += weight * damped
     return scores
 
 

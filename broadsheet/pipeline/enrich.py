@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine
 from broadsheet.context import current
 from broadsheet.model import Article
 from broadsheet.nlp import entities as ner
+from broadsheet.nlp.embed import encode_fixed
 from broadsheet.nlp.summarize import key_points
 from broadsheet.nlp.topics import Prototypes, choose_tags, classify_section, prototype_texts
 from broadsheet.store import enrichment as store
@@ -33,7 +34,7 @@ def prototypes_for(engine: Engine) -> Prototypes | None:
 
     def build() -> Prototypes:
         texts, labels = prototype_texts()
-        return Prototypes(embedder.encode(texts), np.array(labels))
+        return Prototypes(encode_fixed(embedder, texts), np.array(labels))
     return current().shared("section-prototypes", embedder.name, build)
 
 

@@ -379,10 +379,10 @@ class Understander:
             scores = index.subject_scores(story)
             scores[index.slot[story]] = -np.inf
             near = [index.keys[j] for j in np.argsort(-scores)[:8] if scores[j] >= threshold]
-            lines = [l for l in dict.fromkeys(self._line(k) for k in near) if l != line]
+            lines = [other for other in dict.fromkeys(self._line(k) for k in near) if other != line]
             mine = self._line_stories(line)
-            scored = [(index.group_score(mine, self._line_stories(l)), l) for l in lines
-                      if any(index.same_subject(story, k) for k in near if self.line_of.get(k) == l)]
+            scored = [(index.group_score(mine, self._line_stories(other)), other) for other in lines
+                      if any(index.same_subject(story, k) for k in near if self.line_of.get(k) == other)]
             if not scored or max(scored)[0] < threshold:
                 continue
             other_line = max(scored)[1]

@@ -118,18 +118,23 @@ KIND_ORDER = {"organisation": 0, "person": 1, "place": 2}  # ties: outlets and f
 
 
 def _recount(conn: Connection, touched: set[int], rows: dict, ids: dict[str, int], when: dict) -> None:
-    """Article counts, kind (most mentions) and latest sighting of the touched entities, from their links."""
+    """Article counts, kind (most mentions) and latest sighting of the touched entities, from their links:
+    one grouped read and one batched write per chunk (a statement per entity cost 8% of an import)."""
     latest = max((w for w in when.values() if w is not None), default=None)
-    wanted = sorted(touched)
-    for chunk in in_chunks(wanted):
+    seen = set(ids.values()) if latest is not None else set()
+    for chunk in in_chunks(sorted(touched)):
         counts, kinds = entity_tallies(conn, chunk)
+        shapes: dict[tuple[str, ...], list[dict]] = {}
         for entity_id in chunk:
             values = {"article_count": counts.get(entity_id, 0)}
             if entity_id in kinds:
                 values["kind"] = kinds[entity_id]
-            if latest is not None and entity_id in ids.values():
+            if entity_id in seen:
                 values["last_seen"] = latest
-            conn.execute(update(entities).where(entities.c.id == entity_id).values(values))
+            shapes.setdefault(tuple(values), []).append({**values, "_id": entity_id})
+        for columns, params in shapes.items():  # one executemany per set of columns written
+            conn.execute(update(entities).where(entities.c.id == bindparam("_id"))
+                         .values({c: bindparam(c) for c in columns}), params)
 
 
 def entity_tallies(conn: Connection, entity_ids: Sequence[int]) -> tuple[dict[int, int], dict[int, str]]:

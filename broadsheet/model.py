@@ -51,6 +51,13 @@ class Source:
         return self.error_count == 0
 
     @property
+    def key(self) -> int:
+        """The id of a stored source (every source read from the store has one)."""
+        if self.id is None:
+            raise ValueError(f"model: the source {self.feed_url} is not stored yet")
+        return self.id
+
+    @property
     def state(self) -> str:
         """healthy, failing, unhealthy (retried daily) or gone (410; retried monthly)."""
         return health_state(self.error_count, self.last_status)

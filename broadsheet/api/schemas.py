@@ -27,7 +27,7 @@ class SourceOut(BaseModel):
 
     @classmethod
     def of(cls, source: Source) -> SourceOut:
-        return cls(id=source.id, title=source.title, feed_url=source.feed_url, site_url=source.site_url,
+        return cls(id=source.key, title=source.title, feed_url=source.feed_url, site_url=source.site_url,
                    state=source.state, article_count=source.article_count, last_fetched_at=source.last_fetched_at,
                    last_status=source.last_status, error_count=source.error_count, last_error=source.last_error,
                    next_check_at=source.next_check_at, websub=getattr(source, "websub_state", None))

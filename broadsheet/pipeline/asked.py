@@ -5,6 +5,7 @@ queue when the pipeline package is imported; with a job engine the same work run
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from broadsheet.work import register
@@ -44,7 +45,7 @@ def digest(context: Context, items: list[str]) -> None:
     from broadsheet.pipeline import insight
     from broadsheet.store.db import retry_write
     for item in items:
-        retry_write(lambda item=item: insight.store_digest(context.engine, item), "digest")
+        retry_write(functools.partial(insight.store_digest, context.engine, item), "digest")
 
 
 register("enrich", enrich)

@@ -36,7 +36,7 @@ def needs_subscription(source: Source, feed: ParsedFeed, config: Config) -> bool
 
 async def subscribe(engine: Engine, config: Config, policy: FetchPolicy, source: Source, hub: str) -> None:
     """Ask the hub to push this feed to us; the outcome is recorded on the source."""
-    subscription = new_subscription(hub, source.feed_url, config.public_url, source.id)
+    subscription = new_subscription(hub, source.feed_url, config.public_url, source.key)
     try:
         await resolve_checked(hub, policy)
         async with httpx.AsyncClient(timeout=policy.total_timeout, headers={"User-Agent": policy.user_agent}) as client:
@@ -44,10 +44,10 @@ async def subscribe(engine: Engine, config: Config, policy: FetchPolicy, source:
         if response.status_code not in (202, 204):
             raise FetchError(f"websub: hub {hub} answered {response.status_code} to our subscription")
     except (httpx.HTTPError, BroadsheetError) as exc:
-        source_store.record_websub(engine, source.id, hub=hub, state="failed", error=f"websub: {exc}")
+        source_store.record_websub(engine, source.key, hub=hub, state="failed", error=f"websub: {exc}")
         log.warning("websub: subscribing source %s at %s failed: %s", source.id, hub, exc)
         return
-    source_store.record_websub(engine, source.id, hub=hub, secret=subscription.secret, state="requested",
+    source_store.record_websub(engine, source.key, hub=hub, secret=subscription.secret, state="requested",
                                requested_at=stages.now_utc())
 
 

@@ -109,7 +109,7 @@ def _record_poll_failure(engine: Engine, config: Config, source: Source, exc: Br
     status = exc.http_status if isinstance(exc, FetchError) else None
     retry_after = exc.retry_after if isinstance(exc, FetchError) else None
     delay = schedule.failure_delay(source.error_count + 1, _poll_bounds(config)[0], status, retry_after)
-    source_store.record_failure(engine, source.id, str(exc), stages.now_utc() + delay, status=status)
+    source_store.record_failure(engine, source.key, str(exc), stages.now_utc() + delay, status=status)
     log.warning("source %s (%s): %s", source.id, source.feed_url, exc)
 
 
@@ -134,8 +134,8 @@ async def poll_source(engine: Engine, config: Config, fetcher: Fetcher, source: 
     try:
         result = await fetcher.fetch(source.feed_url, etag=source.etag, last_modified=source.last_modified)
         if result.not_modified:
-            times = article_store.recent_publish_times(engine, source.id)
-            source_store.record_success(engine, source.id, 304, now + schedule.adaptive_interval(times, now, low, high))
+            times = article_store.recent_publish_times(engine, source.key)
+            source_store.record_success(engine, source.key, 304, now + schedule.adaptive_interval(times, now, low, high))
             return []
         feed = parse_source_document(result.content, result.url, result.content_type)
         feed = await _with_child_sitemaps(fetcher, feed)
@@ -151,7 +151,7 @@ async def poll_source(engine: Engine, config: Config, fetcher: Fetcher, source: 
 
     def store() -> None:
         with engine.begin() as conn:
-            source_store.save_success(conn, source.id, result.status, now + interval, etag=result.etag,
+            source_store.save_success(conn, source.key, result.status, now + interval, etag=result.etag,
                                       last_modified=result.last_modified, title=source.title or feed.title,
                                       site_url=source.site_url or feed.site_url, warning=warning)
             article_store.add_pending(conn, new)

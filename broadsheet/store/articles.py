@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, update
 
@@ -20,7 +21,7 @@ _COLUMNS = [f.name for f in fields(Article)]
 ARTICLE_COLUMNS = [articles.c[name] for name in _COLUMNS]
 
 
-def article_from_row(row: object) -> Article:
+def article_from_row(row: Any) -> Article:
     """A row of the articles table (or a select of its columns) as an Article: the store's one row mapper."""
     data = {k: v for k, v in row._mapping.items() if k in _COLUMNS}
     data["meta"] = data.get("meta") or {}

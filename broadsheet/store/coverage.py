@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 
@@ -51,7 +52,7 @@ def _score(last_seen: datetime | None, source_count: int, now: datetime) -> floa
     return (1 + math.log2(max(1, source_count))) * math.pow(0.5, hours / HALF_LIFE_HOURS)
 
 
-def _story(row: object) -> Story:
+def _story(row: Any) -> Story:
     return Story(**{k: row._mapping[k] for k in Story.__dataclass_fields__})
 
 

@@ -11,6 +11,7 @@ import functools
 import logging
 from urllib.parse import urlsplit
 
+from jinja2 import Environment
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from broadsheet.config import Config
@@ -99,7 +100,7 @@ def link_host(value: object) -> str:
     return urlsplit(url).netloc if url else ""
 
 
-def install_filters(env: object) -> None:
+def install_filters(env: Environment) -> None:
     """Register the URL filters on a Jinja2 environment (`host` replaces the unchecked one)."""
     env.filters.update(http_url=http_url, host=link_host)
 
@@ -112,7 +113,7 @@ def site_base(config: Config, scope: Scope | None = None) -> str:
         return public.rstrip("/")
     host = _request_host(scope) if scope is not None else ""
     trusted = {h.strip().lower() for h in config.trusted_hosts.split(",") if h.strip()}
-    if host and host.lower() in trusted:
+    if scope is not None and host and host.lower() in trusted:
         return f"{scope.get('scheme', 'http')}://{host}"
     bind = config.host if ":" not in config.host else f"[{config.host}]"
     return f"http://{'127.0.0.1' if config.host in ('0.0.0.0', '') else bind}:{config.port}"

@@ -32,7 +32,7 @@ import numpy as np
 
 from broadsheet.nlp import answer_weights as weights
 from broadsheet.nlp.answer_vectors import encode
-from broadsheet.nlp.question import (KINDS, NUMBER, OTHER, Question, WH_WORDS, figures, fits_kind, is_negated,
+from broadsheet.nlp.question import (KINDS, NUMBER, OTHER, Question, WH_WORDS, figures, is_negated, kind_tokens,
                                      parse_question)
 from broadsheet.nlp.sentences import split_sentences
 from broadsheet.nlp.summarize import Cited, SourceText, displayed, distinct_sources
@@ -147,6 +147,7 @@ class PassageIndex:
         self._index_articles()
         self.embedder = embedder
         self._asked: dict[str, tuple] = {}  # question vectors encoded in advance (`prepare`)
+        self._kind_index: dict[str, tuple | None] = {}  # per kind of answer: its tokens in each sentence
         self.vectors = encode(embedder, [p.raw for p in self.passages]) if embedder is not None and n else None
         if self.vectors is not None:
             self._index_pieces()
@@ -182,6 +183,7 @@ class PassageIndex:
         for i in range(self.n):
             self.piece_df.update(set(v.piece_ids[v.offsets[i]:v.offsets[i + 1]].tolist()))
         self.doc_starts = np.flatnonzero(np.append(True, self.doc[1:] != self.doc[:-1]))
+        self.piece_matrix = np.ascontiguousarray(v.pieces.T, dtype=np.float32)  # once, not per question
 
     # -- evidence -----------------------------------------------------------------------------------
 
@@ -201,6 +203,29 @@ class PassageIndex:
             for i, tf in posting:
                 out[i] += weight * tf * (K1 + 1) / (tf + K1 * (1 - B + B * lengths[i] / max(average, 1e-9)))
         return out
+
+    def _fits(self, q: Question) -> np.ndarray:
+        """1 for each sentence holding a token of the question's kind that the question does not hold.
+        Each sentence's tokens of a kind are found once per story: a question only subtracts its own."""
+        if q.kind not in self._kind_index:
+            found = [kind_tokens(q.kind, p.raw) for p in self.passages]
+            if any(tokens is None for tokens in found):
+                self._kind_index[q.kind] = None
+            else:
+                postings: dict[str, list[int]] = defaultdict(list)
+                for i, tokens in enumerate(found):
+                    for token in tokens:
+                        postings[token].append(i)
+                self._kind_index[q.kind] = (np.array([len(t) for t in found], float), postings)
+        index = self._kind_index[q.kind]
+        if index is None:
+            return np.ones(self.n)
+        counts, postings = index
+        left = counts.copy()
+        for word in q.words:
+            for i in postings.get(word, ()):
+                left[i] -= 1
+        return (left > 0).astype(float)
 
     def _presence(self, word: str) -> np.ndarray:
         out = np.zeros(self.n, bool)
@@ -242,7 +267,7 @@ class PassageIndex:
         for pair in pairs:
             for i in self.pairs.get(pair, ()):
                 shared[i] += 1
-        kinds = np.array([fits_kind(q.kind, p.raw, q.words) for p in self.passages], float)
+        kinds = self._fits(q)
         inside = np.zeros(self.n)
         for w in unique:
             inside += present[w]
@@ -282,7 +307,7 @@ class PassageIndex:
         weight = np.array([math.log(1 + (self.n - self.piece_df[i] + 0.5) / (self.piece_df[i] + 0.5))
                            for i in ids.tolist()])
         weight = weight / (weight.sum() or 1.0)
-        sims = qp @ v.pieces.T.astype(np.float32)  # (question pieces, story pieces)
+        sims = qp @ self.piece_matrix  # (question pieces, story pieces)
         best = np.maximum.reduceat(sims, v.offsets[:-1], axis=1)  # (question pieces, sentences)
         window = self._window(best)
         article = np.maximum.reduceat(best, self.doc_starts, axis=1)[:, self.doc]

@@ -73,17 +73,20 @@ def parse_question(question: str) -> Question:
                     re.findall(r"\b\d[\d,.]*\b", text), bool(_NEGATION.search(text)))
 
 
+_KIND_TOKENS = {NUMBER: _NUMBERS, DATE: _DATES, PERSON: _CAPITALISED, PLACE: _CAPITALISED}
+
+
+def kind_tokens(kind: str, sentence: str) -> set[str] | None:
+    """The lower-cased tokens of a sentence that can answer a question of that kind (figures for
+    "how many", dates for "when", names for "who" and "where"); None for a kind any sentence fits."""
+    pattern = _KIND_TOKENS.get(kind)
+    return None if pattern is None else {m.group(0).lower() for m in pattern.finditer(sentence)}
+
+
 def fits_kind(kind: str, sentence: str, question_words: set[str]) -> bool:
     """Whether a sentence holds a token of the expected kind that the question does not already hold."""
-    if kind == NUMBER:
-        pattern = _NUMBERS
-    elif kind == DATE:
-        pattern = _DATES
-    elif kind in (PERSON, PLACE):
-        pattern = _CAPITALISED
-    else:
-        return True
-    return any(m.group(0).lower() not in question_words for m in pattern.finditer(sentence))
+    tokens = kind_tokens(kind, sentence)
+    return tokens is None or bool(tokens - question_words)
 
 
 def is_negated(text: str) -> bool:

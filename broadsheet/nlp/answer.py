@@ -32,8 +32,8 @@ import numpy as np
 
 from broadsheet.nlp import answer_weights as weights
 from broadsheet.nlp.answer_vectors import encode
-from broadsheet.nlp.question import (KINDS, NUMBER, OTHER, Question, WH_WORDS, figures, is_negated, kind_tokens,
-                                     parse_question)
+from broadsheet.nlp.question import (DATE, ENTITY_LABELS, KINDS, NUMBER, OTHER, PERSON, WH_WORDS, Question, figures,
+                                     is_negated, kind_tokens, parse_question)
 from broadsheet.nlp.sentences import split_sentences
 from broadsheet.nlp.summarize import Cited, SourceText, displayed, distinct_sources
 from broadsheet.nlp.terms import STOPWORDS, content_words
@@ -46,6 +46,7 @@ CLOSE = math.log(10)  # sentences scored within this of the best are rival answe
 _KEPT_WORDS = frozenset("one two three first year years last new day days week month people time".split())
 _STOP = (STOPWORDS - _KEPT_WORDS) | WH_WORDS
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+_WORDS = re.compile(r"[\w'’-]+")  # as `Question.words` splits a question
 _POINTS_BACK = re.compile(r"^[\"“‘']?(?:he|she|it|they|his|her|its|their|this|these|those|such|there)\b",
                           re.IGNORECASE)
 _ANAPHOR = re.compile(r"^(?:he|she|it|they|this|these|those|that|his|her|its|their|there|then|the|such|"
@@ -143,6 +144,9 @@ class PassageIndex:
         self.novel_base = np.array([len(p.words) for p in self.passages], float)
         self.anaphor = np.array([bool(_ANAPHOR.match(p.raw)) for p in self.passages], float)
         self.lowered = [p.raw.lower() for p in self.passages]
+        self.entities = _entities_of([p.raw for p in self.passages])
+        seen = Counter(text.lower() for found in self.entities for text in {t for t, _ in found})
+        self.entity_rarity = {t: math.log1p(n / df) / math.log1p(max(n, 1)) for t, df in seen.items()}
         self._index_sentences()
         self._index_articles()
         self.embedder = embedder
@@ -156,12 +160,17 @@ class PassageIndex:
         """Postings of words and of word pairs over the sentences."""
         self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
         self.pairs: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self.positions: list[dict[str, list[int]]] = []  # where each word stands in each sentence
         for i, p in enumerate(self.passages):
             for w, tf in p.words.items():
                 self.postings[w].append((i, tf))
             seq = terms(p.raw)
             for pair in set(zip(seq, seq[1:])):
                 self.pairs[pair].append(i)
+            where: dict[str, list[int]] = defaultdict(list)
+            for k, w in enumerate(seq):
+                where[w].append(k)
+            self.positions.append(where)
 
     def _index_articles(self) -> None:
         """Each article's words (headline included) for article-level BM25, and its text."""
@@ -227,6 +236,50 @@ class PassageIndex:
                 left[i] -= 1
         return (left > 0).astype(float)
 
+    def _entity_fit(self, q: Question) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per sentence: whether it names an entity of a label that answers the question's kind, one of
+        a label that sometimes does, and how many entities (log) it names that the question does not."""
+        labels, maybe = ENTITY_LABELS.get(q.kind, (frozenset(), frozenset()))
+        names = {n.lower() for n in q.names}
+        typed, loose, other = np.zeros(self.n), np.zeros(self.n), np.zeros(self.n)
+        for i, found in enumerate(self.entities):
+            for text, label in found:
+                words = _WORDS.findall(text.lower())
+                if all(w in q.words for w in words) or any(w in names for w in words):
+                    continue  # the question's own figure or name ("Ada Venn" for "Venn") does not answer it
+                other[i] += 1
+                rare = self.entity_rarity[text.lower()]  # a name in every sentence is the story's subject
+                if label in labels:
+                    typed[i] = max(typed[i], rare)
+                elif label in maybe:
+                    loose[i] = max(loose[i], rare)
+        return typed, loose, np.log1p(other)
+
+    def _proximity(self, words: list[str], idf: dict[str, float], total: float) -> np.ndarray:
+        """Per sentence, the IDF share of the question's words it holds divided by how spread out they
+        are: the question's words close together, as a paraphrase keeps them, score high."""
+        out = np.zeros(self.n)
+        unique = set(words)
+        candidates = {i for w in unique for i, _ in self.postings.get(w, ())}
+        for i in candidates:
+            where = self.positions[i]
+            spots = sorted((k, w) for w in unique for k in where.get(w, ()))
+            held = {w for _, w in spots}
+            if len(held) < 2:
+                continue
+            best, counts, have, left = len(spots) * 99, Counter(), 0, 0
+            for right, (k, w) in enumerate(spots):  # the shortest window holding every matched word
+                counts[w] += 1
+                have += counts[w] == 1
+                while have == len(held):
+                    best = min(best, k - spots[left][0] + 1)
+                    lw = spots[left][1]
+                    counts[lw] -= 1
+                    have -= counts[lw] == 0
+                    left += 1
+            out[i] = sum(idf[w] for w in held) / total * len(held) / best
+        return out
+
     def _presence(self, word: str) -> np.ndarray:
         out = np.zeros(self.n, bool)
         for i, _ in self.postings.get(word, ()):
@@ -268,6 +321,7 @@ class PassageIndex:
             for i in self.pairs.get(pair, ()):
                 shared[i] += 1
         kinds = self._fits(q)
+        typed, loose, named = self._entity_fit(q)
         inside = np.zeros(self.n)
         for w in unique:
             inside += present[w]
@@ -275,7 +329,8 @@ class PassageIndex:
         cols = {"bm": bm / top, "pbm": pbm, "cov": cov, "ncov": ncov, "big": np.minimum(shared, 3) / 3,
                 "fit": kinds, "novel": (novel > 0).astype(float), "lognovel": np.log1p(np.maximum(novel, 0)),
                 "loglen": np.log1p(self.lengths), "bmp": self._neighbour(bm, -1) / top,
-                "bmn": self._neighbour(bm, 1) / top, "ana": self.anaphor, "first": self.first.astype(float)}
+                "bmn": self._neighbour(bm, 1) / top, "ana": self.anaphor, "first": self.first.astype(float),
+                "ent": typed, "ent2": loose, "named": named, "prox": self._proximity(words, idf, total), "bmr": _reciprocal_rank(bm)}
         extra: dict = {"q": q, "idf": idf, "total": total, "bm": bm}
         if self.vectors is not None:
             cols.update(self._vector_features(q.text, extra))
@@ -312,7 +367,8 @@ class PassageIndex:
         window = self._window(best)
         article = np.maximum.reduceat(best, self.doc_starts, axis=1)[:, self.doc]
         extra.update(piece_best=best, piece_window=window)
-        return {"cs": cs, "csp": self._neighbour(cs, -1), "csn": self._neighbour(cs, 1),
+        return {"cs": cs, "csp": self._neighbour(cs, -1), "csn": self._neighbour(cs, 1), "csr": _reciprocal_rank(cs),
+                "pcs": np.maximum.reduceat(cs, self.doc_starts)[self.doc],
                 "ms": best.mean(0), "msi": weight @ best, "wms": window.mean(0), "wmsi": weight @ window,
                 "pms": article.mean(0), "pmsi": weight @ article}
 
@@ -332,7 +388,7 @@ class PassageIndex:
         negated = q.negated
         col = self._col
         checks = {"score": scores[b], "margin": margin, "cov": x[b, col("cov")], "ncov": x[b, col("ncov")],
-                  "missing": missing_story, "fit": x[b, col("fit")],
+                  "missing": missing_story, "fit": x[b, col("fit")], "ent": x[b, col("ent")], "prox": x[b, col("prox")],
                   "capw": sum(n not in window_text for n in names), "capp": sum(n not in article_text for n in names),
                   "numw": sum(n not in window_text for n in q.numbers), "qneg": float(negated),
                   "negmis": float(negated and not is_negated(self.passages[b].raw)), "qlen": len(q.text.split()),
@@ -386,10 +442,27 @@ class PassageIndex:
         support = self.support(evidence)
         if support < self.threshold() or self._unmentioned(extra) > UNMENTIONED:
             return Answer(question, support=round(support, 3), kind=q.kind)
-        answer = Answer(question, self._shown(b), round(support, 3), q.kind)
+        answer = Answer(question, self._typed_passages(q, x, scores, b), round(support, 3), q.kind)
         if q.kind == NUMBER:
             self._newest_figure(answer, q, x, scores, b, extra)
         return answer
+
+    def _typed_passages(self, q: Question, x: np.ndarray, scores: np.ndarray, b: int) -> list[Cited]:
+        """The passage shown; for "who" and "when", when the best sentence names no new person or date
+        and the sentence next to it in its article does and scores close to it, both are shown in
+        order (the manager's departure, then who takes charge). Not for "where": a place is as often a
+        thing without a name ("in the drains") as a named town; "how many" is `_newest_figure`'s."""
+        shown = self._shown(b)
+        if q.kind not in (PERSON, DATE) or x[b, self._col("ent")] > 0:
+            return shown
+        near = [j for j in (b - 1, b + 1) if 0 <= j < self.n and self.doc[j] == self.doc[b]
+                and x[j, self._col("ent")] > 0 and scores[j] >= scores[b] - CLOSE]
+        if not near:
+            return shown
+        j = max(near, key=lambda j: scores[j])
+        if j < b:
+            return shown if self.passages[j].cited in shown else [self.passages[j].cited, *shown]
+        return [*shown, self.passages[j].cited]
 
     def _unmentioned(self, extra: dict) -> float:
         """The share of the question's informative words that the story never uses."""
@@ -457,6 +530,13 @@ class PassageIndex:
                        f"The sources disagree: earlier reports gave {'; '.join(earlier.values())}.")
 
 
+def _reciprocal_rank(values: np.ndarray) -> np.ndarray:
+    """1 for the highest value, 1/2 for the next...: where a sentence stands, whatever the scale."""
+    ranks = np.empty(len(values))
+    ranks[np.argsort(-values, kind="stable")] = np.arange(1, len(values) + 1)
+    return 1.0 / ranks
+
+
 def _is_year(text: str) -> bool:
     return bool(re.fullmatch(r"1[89]\d\d|20\d\d", text))
 
@@ -477,6 +557,14 @@ def _value(text: str) -> float | None:
 
 def _day(when: datetime | None) -> str:
     return f"{when.day} {when:%B %Y}" if when else "undated"
+
+
+def _entities_of(texts: list[str]) -> list[list[tuple[str, str]]]:
+    """The entity spans spaCy finds in each sentence (none when there is no sentence)."""
+    if not texts:
+        return []
+    from broadsheet.nlp.entities import labelled_spans
+    return labelled_spans(texts)
 
 
 def _passages_of(docs: Sequence[SourceText]) -> list[_Passage]:

@@ -7,15 +7,15 @@ best sentence answers from `PassageIndex.check` (CHECKS / LEXICAL_CHECKS); below
 answer is "the sources do not say".
 """
 
-FEATURES = ('bm', 'pbm', 'cs', 'cov', 'ncov', 'big', 'fit', 'novel', 'lognovel', 'loglen', 'bmp', 'bmn', 'csp', 'csn', 'ana', 'first', 'ms', 'msi', 'wms', 'wmsi', 'pms', 'pmsi')
-LEXICAL_FEATURES = ('bm', 'pbm', 'cov', 'ncov', 'big', 'fit', 'novel', 'lognovel', 'loglen', 'bmp', 'bmn', 'ana', 'first')
-CHECKS = ('score', 'margin', 'cs', 'msi', 'wmsi', 'pms', 'cov', 'ncov', 'missing', 'fit', 'capw', 'capp', 'numw', 'qneg', 'negmis', 'qlen', 'min1', 'min2', 'miss', 'missmax', 'k_number', 'k_date', 'k_person', 'k_place', 'k_reason', 'k_other', 'bmtop', 'unmentioned', 'ms', 'wms', 'csrel', 'msirel', 'pmsrel')
-LEXICAL_CHECKS = ('score', 'margin', 'cov', 'ncov', 'missing', 'fit', 'capw', 'capp', 'numw', 'qneg', 'negmis', 'qlen', 'miss', 'missmax', 'k_number', 'k_date', 'k_person', 'k_place', 'k_reason', 'k_other', 'bmtop', 'unmentioned')
-RANK = (2.37959, 0.154459, 4.99578, -0.865864, -1.30167, 0.789457, 1.66016, 1.33534, 1.10943, -0.690924, 0.769577, -0.514517, -0.0307376, 0.159799, 0.249806, 0.646714, -10.7245, 13.0912, 9.24974, 0.419511, 10.5915, 3.04852)
-LEXICAL_RANK = (3.41302, 2.67788, 1.37781, 3.04256, 1.06863, 1.4932, 2.43863, 0.180273, 0.284827, 1.13209, -0.348871, 0.172998, 0.642738)
-CHECK = (0.0416809, 0.169374, 3.09206, 2.73548, 1.09372, -6.68741, 1.54243, -0.506438, -0.133984, 0.282316, -0.251936, -0.237011, -2.77248, -1.55854, -1.99295, 0.0807321, 0.593225, 0.390547, 0.506438, -0.142408, 0.275847, 0.16744, -0.0588487, 0.370119, -0.225129, -0.219217, 0.226431, 1.91484, -0.572819, 0.299935, -1.56013, 2.19049, 10.6534)
-CHECK_BIAS = -3.02864
-LEXICAL_CHECK = (0.0662461, 0.188441, 2.78868, -0.368328, -0.182104, 0.299866, -0.452709, -0.190832, -2.33511, -1.6938, -1.72133, 0.0946596, 0.368328, -0.0677737, 0.487771, 0.192042, -0.0869905, 0.372345, -0.0823778, -0.280286, 1.7704, 1.72981)
-LEXICAL_CHECK_BIAS = -5.95879
-THRESHOLD = 0.19402
-LEXICAL_THRESHOLD = 0.189791
+FEATURES = ('bm', 'pbm', 'cs', 'cov', 'ncov', 'big', 'fit', 'novel', 'lognovel', 'loglen', 'bmp', 'bmn', 'csp', 'csn', 'ana', 'first', 'ms', 'msi', 'wms', 'wmsi', 'pms', 'pmsi', 'ent', 'ent2', 'named', 'prox', 'bmr', 'csr', 'pcs')
+LEXICAL_FEATURES = ('bm', 'pbm', 'cov', 'ncov', 'big', 'fit', 'novel', 'lognovel', 'loglen', 'bmp', 'bmn', 'ana', 'first', 'ent', 'ent2', 'named', 'prox', 'bmr')
+CHECKS = ('score', 'margin', 'cs', 'msi', 'wmsi', 'pms', 'cov', 'ncov', 'missing', 'fit', 'capw', 'capp', 'numw', 'qneg', 'negmis', 'qlen', 'min1', 'min2', 'miss', 'missmax', 'k_number', 'k_date', 'k_person', 'k_place', 'k_reason', 'k_other', 'bmtop', 'unmentioned', 'ms', 'wms', 'csrel', 'msirel', 'pmsrel', 'ent', 'prox')
+LEXICAL_CHECKS = ('score', 'margin', 'cov', 'ncov', 'missing', 'fit', 'capw', 'capp', 'numw', 'qneg', 'negmis', 'qlen', 'miss', 'missmax', 'k_number', 'k_date', 'k_person', 'k_place', 'k_reason', 'k_other', 'bmtop', 'unmentioned', 'ent', 'prox')
+RANK = (2.72474, 0.0150734, 3.63964, -1.95829, -1.05929, 0.585655, 0.668958, 2.62301, 1.41662, -0.703452, 0.810511, -0.670625, -0.760439, 0.0727328, 0.283271, 0.379236, -12.2963, 14.8719, 10.335, -0.361896, 12.8327, -1.76228, 1.76503, 1.00167, -0.381333, 1.37114, -0.052561, -0.136113, 8.32909)
+LEXICAL_RANK = (3.39127, 2.76334, 0.305124, 3.30419, 0.602607, 0.522957, 3.53466, 0.385428, 0.483672, 1.07188, -0.389053, 0.22114, 0.66089, 1.79099, 0.640061, -0.459198, 1.68403, -0.000311123)
+CHECK = (0.0748547, 0.116364, 2.54387, 2.84538, 1.02382, -7.17827, 1.51726, -0.367621, -0.177811, 0.579744, -0.199443, -0.364566, -2.72793, -1.60568, -1.95951, 0.0777408, 0.330545, 0.331725, 0.367621, -0.136204, 0.320197, 0.289239, -0.10791, 0.374824, -0.310478, -0.252996, 0.084012, 1.75926, -0.315409, -0.00410195, -1.20829, -1.17328, 12.5098, -0.268864, -0.0486095)
+CHECK_BIAS = -3.20233
+LEXICAL_CHECK = (0.034637, 0.174113, 2.7485, -0.120495, -0.00543388, 0.325973, -0.451722, -0.222138, -2.15969, -1.58795, -1.82281, 0.097729, 0.120495, -0.0416448, 0.325093, 0.13038, -0.0325852, 0.325206, -0.172477, -0.215857, 0.965027, 1.7802, 0.00525534, 0.0243133)
+LEXICAL_CHECK_BIAS = -4.99383
+THRESHOLD = 0.178273
+LEXICAL_THRESHOLD = 0.179343

@@ -73,6 +73,12 @@ def parse_question(question: str) -> Question:
                     re.findall(r"\b\d[\d,.]*\b", text), bool(_NEGATION.search(text)))
 
 
+# spaCy entity labels that answer each kind of question, then labels that sometimes do ("who" may be
+# answered by a group or a company, "where" by an institution)
+ENTITY_LABELS = {NUMBER: (frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"}), frozenset({"ORDINAL"})),
+                 DATE: (frozenset({"DATE"}), frozenset({"TIME"})),
+                 PERSON: (frozenset({"PERSON"}), frozenset({"ORG", "NORP"})),
+                 PLACE: (frozenset({"GPE", "LOC", "FAC"}), frozenset({"ORG"}))}
 _KIND_TOKENS = {NUMBER: _NUMBERS, DATE: _DATES, PERSON: _CAPITALISED, PLACE: _CAPITALISED}
 
 

@@ -97,12 +97,19 @@ def wrong_demo_answers(embedder) -> list[tuple[str, str]]:
 
 
 def test_the_demo_questions_are_answered_from_the_demo_text():
-    """The default route (MiniLM on). A pin on what it reaches: 6 of 8 when set (the old answerer 3);
-    still wrong: "Who will replace Osterbo?" (the manager's departure sentence outranks "Dario Fenstad
-    would take charge") and "What was the source of the outbreak?" (abstains). The issue's bar is 8."""
+    """The default route (MiniLM on). A pin on what it reaches: 7 of 8 when set (the old answerer 3);
+    still wrong: "What was the source of the outbreak?" (the quote holding the word "source" outranks
+    "traced it to contaminated sink drains", and the check then abstains). The issue's bar is 8."""
     wrong = wrong_demo_answers(demo_embedder("minilm"))
-    assert len(wrong) <= 2, wrong
-    assert {q for q, _ in wrong} <= {"Who will replace Osterbo?", "What was the source of the outbreak?"}, wrong
+    assert {q for q, _ in wrong} <= {"What was the source of the outbreak?"}, wrong
+
+
+def test_who_shows_the_neighbouring_sentence_that_names_the_person():
+    """The departure sentence ranks first for "Who will replace Osterbo?" but names nobody new; the
+    sentence after it names the interim coach, so both are shown, in order."""
+    answer = PassageIndex(demo_story(CUP_FINAL), demo_embedder("minilm")).answer("Who will replace Osterbo?")
+    assert answer.supported and "Dario Fenstad" in answer.passages[-1].text
+    assert len(answer.passages) <= 2 and answer.passages[0].article_id == answer.passages[-1].article_id
 
 
 def test_the_lexical_route_answers_most_demo_questions():

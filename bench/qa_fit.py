@@ -31,7 +31,7 @@ import qa  # noqa: E402
 from broadsheet.nlp import answer_weights as weights  # noqa: E402
 from broadsheet.nlp.answer import PassageIndex  # noqa: E402
 
-L2_RANK, L2_CHECK, ABSTAIN_TUNE = 1e-4, 1e-2, 0.42
+L2_RANK, L2_CHECK, ABSTAIN_TUNE = 1e-3, 1e-2, 0.42
 OUT = qa.ROOT / "broadsheet" / "nlp" / "answer_weights.py"
 
 

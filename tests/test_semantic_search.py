@@ -140,6 +140,9 @@ def test_the_pipeline_builds_one_snapshot_row_that_web_processes_load(desk):
     from broadsheet.store.stories import write_state
     index = VectorIndex(desk, max_age=0.0)
     assert index.current().version is None and len(index.current().ids) == 4  # nothing built yet: scanned
+    assert not build_snapshot(desk)  # nothing placed yet: nothing to build
+    with desk.begin() as conn:
+        write_state(conn, {"batches": 1.0})
     assert build_snapshot(desk) and not build_snapshot(desk)  # built once, then nothing placed since
     with desk.connect() as conn:
         row = conn.execute(select(vector_snapshots)).one()
@@ -148,8 +151,8 @@ def test_the_pipeline_builds_one_snapshot_row_that_web_processes_load(desk):
         conn.execute(update(articles).where(articles.c.id == "m3").values(vector=None))
     assert VectorIndex(desk).nearest(toy_embed("cup final goal"), 1)[0][0] == "m3"
     with desk.begin() as conn:  # a placement batch later, the next refresh rebuilds it without m3
-        write_state(conn, {"batches": 1.0})
+        write_state(conn, {"batches": 2.0})
     assert build_snapshot(desk)
     fresh = VectorIndex(desk).current()
-    assert sorted(fresh.ids) == ["m1", "m2", "m4"] and fresh.version == 1
-    assert index._load().version == 1  # an older index picks up the new version on its next reload
+    assert sorted(fresh.ids) == ["m1", "m2", "m4"] and fresh.version == 2
+    assert index._load().version == 2  # an older index picks up the new version on its next reload

@@ -7,7 +7,10 @@ IDF-weighted words a sentence and its neighbours hold, shared word pairs) and, w
 model is on, embedding evidence (sentence cosine, and how well each informative word piece of the
 question is matched in the sentence, its neighbours and its article; see `answer_vectors`). The
 expected kind of answer guides the choice: a "how many" question wants a sentence holding a figure
-the question does not already hold, "when" a date, "who" and "where" a name (`question`).
+the question does not already hold, "when" a date, "who" and "where" a name (`question`), and spaCy's
+entity labels say whether that name is a person, a date or a place (a name found in every sentence,
+the story's own subject, counts for little). Sentences that hold the question's words close together
+score higher, as a paraphrase keeps them.
 
 The weights of that ranking, and of a second model that judges whether the best sentence really
 answers (does it cover the question's rare words, names and figures, or does it lack a negation
@@ -15,32 +18,38 @@ the question has?), were fitted on part of a public question-answering set and c
 rest (`bench/qa_fit.py`, weights in `answer_weights`). Below the threshold nothing is claimed.
 
 The answer is one sentence; a sentence that opens by pointing back ("He...", "This...") is shown
-after the sentence it points to. When sources give different figures for a "how many" question,
+after the sentence it points to, and a "who" or "when" sentence that names no new person or date is
+followed by its neighbour when that one does and scores close to it. When sources give different figures for a "how many" question,
 the newest source's figure is given with its date and the disagreement is said.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 import numpy as np
 
 from broadsheet.nlp import answer_weights as weights
 from broadsheet.nlp.answer_vectors import encode
 from broadsheet.nlp.question import (
+    DATE,
+    ENTITY_LABELS,
     KINDS,
     NUMBER,
     OTHER,
+    PERSON,
     WH_WORDS,
     Question,
     figures,
-    fits_kind,
     is_negated,
+    kind_tokens,
     parse_question,
 )
 from broadsheet.nlp.sentences import split_sentences
@@ -51,10 +60,11 @@ NOT_SAID = "The sources do not say."
 K1, B = 1.2, 0.75
 UNMENTIONED = 0.7  # a question most of whose words no source uses is not answered
 NEAR = 3  # words between a figure and the question word it counts
-CLOSE = math.log(10)  # sentences scored within this of the best are rival answers (a figure that changed)
+CLOSE = math.log(30)  # sentences scored within this of the best are rival answers (a figure that changed)
 _KEPT_WORDS = frozenset(["one", "two", "three", "first", "year", "years", "last", "new", "day", "days", "week", "month", "people", "time"])
 _STOP = (STOPWORDS - _KEPT_WORDS) | WH_WORDS
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+_WORDS = re.compile(r"[\w'’-]+")  # as `Question.words` splits a question
 _POINTS_BACK = re.compile(r"^[\"“‘']?(?:he|she|it|they|his|her|its|their|this|these|those|such|there)\b",
                           re.IGNORECASE)
 _ANAPHOR = re.compile(r"^(?:he|she|it|they|this|these|those|that|his|her|its|their|there|then|the|such|"
@@ -150,10 +160,14 @@ class PassageIndex:
         self.novel_base = np.array([len(p.words) for p in self.passages], float)
         self.anaphor = np.array([bool(_ANAPHOR.match(p.raw)) for p in self.passages], float)
         self.lowered = [p.raw.lower() for p in self.passages]
+        self.entities = _entities_of([p.raw for p in self.passages])
+        seen = Counter(text.lower() for found in self.entities for text in {t for t, _ in found})
+        self.entity_rarity = {t: math.log1p(n / df) / math.log1p(max(n, 1)) for t, df in seen.items()}
         self._index_sentences()
         self._index_articles()
         self.embedder = embedder
         self._asked: dict[str, tuple] = {}  # question vectors encoded in advance (`prepare`)
+        self._kind_index: dict[str, tuple | None] = {}  # per kind of answer: its tokens in each sentence
         self.vectors = encode(embedder, [p.raw for p in self.passages]) if embedder is not None and n else None
         if self.vectors is not None:
             self._index_pieces()
@@ -162,12 +176,17 @@ class PassageIndex:
         """Postings of words and of word pairs over the sentences."""
         self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
         self.pairs: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self.positions: list[dict[str, list[int]]] = []  # where each word stands in each sentence
         for i, p in enumerate(self.passages):
             for w, tf in p.words.items():
                 self.postings[w].append((i, tf))
             seq = terms(p.raw)
-            for pair in set(zip(seq, seq[1:])):
+            for pair in set(itertools.pairwise(seq)):
                 self.pairs[pair].append(i)
+            where: dict[str, list[int]] = defaultdict(list)
+            for k, w in enumerate(seq):
+                where[w].append(k)
+            self.positions.append(where)
 
     def _index_articles(self) -> None:
         """Each article's words (headline included) for article-level BM25, and its text."""
@@ -189,6 +208,7 @@ class PassageIndex:
         for i in range(self.n):
             self.piece_df.update(set(v.piece_ids[v.offsets[i]:v.offsets[i + 1]].tolist()))
         self.doc_starts = np.flatnonzero(np.append(True, self.doc[1:] != self.doc[:-1]))
+        self.piece_matrix = np.ascontiguousarray(v.pieces.T, dtype=np.float32)  # once, not per question
 
     # -- evidence -----------------------------------------------------------------------------------
 
@@ -207,6 +227,73 @@ class PassageIndex:
             weight = idf(w) if idf else math.log(1 + (count - len(posting) + 0.5) / (len(posting) + 0.5))
             for i, tf in posting:
                 out[i] += weight * tf * (K1 + 1) / (tf + K1 * (1 - B + B * lengths[i] / max(average, 1e-9)))
+        return out
+
+    def _fits(self, q: Question) -> np.ndarray:
+        """1 for each sentence holding a token of the question's kind that the question does not hold.
+        Each sentence's tokens of a kind are found once per story: a question only subtracts its own."""
+        if q.kind not in self._kind_index:
+            found = [kind_tokens(q.kind, p.raw) for p in self.passages]
+            if any(tokens is None for tokens in found):
+                self._kind_index[q.kind] = None
+            else:
+                postings: dict[str, list[int]] = defaultdict(list)
+                for i, tokens in enumerate(found):
+                    for token in tokens:
+                        postings[token].append(i)
+                self._kind_index[q.kind] = (np.array([len(t) for t in found], float), postings)
+        index = self._kind_index[q.kind]
+        if index is None:
+            return np.ones(self.n)
+        counts, postings = index
+        left = counts.copy()
+        for word in q.words:
+            for i in postings.get(word, ()):
+                left[i] -= 1
+        return (left > 0).astype(float)
+
+    def _entity_fit(self, q: Question) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per sentence: whether it names an entity of a label that answers the question's kind, one of
+        a label that sometimes does, and how many entities (log) it names that the question does not."""
+        labels, maybe = ENTITY_LABELS.get(q.kind, (frozenset(), frozenset()))
+        names = {n.lower() for n in q.names}
+        typed, loose, other = np.zeros(self.n), np.zeros(self.n), np.zeros(self.n)
+        for i, found in enumerate(self.entities):
+            for text, label in found:
+                words = _WORDS.findall(text.lower())
+                if all(w in q.words for w in words) or any(w in names for w in words):
+                    continue  # the question's own figure or name ("Ada Venn" for "Venn") does not answer it
+                other[i] += 1
+                rare = self.entity_rarity[text.lower()]  # a name in every sentence is the story's subject
+                if label in labels:
+                    typed[i] = max(typed[i], rare)
+                elif label in maybe:
+                    loose[i] = max(loose[i], rare)
+        return typed, loose, np.log1p(other)
+
+    def _proximity(self, words: list[str], idf: dict[str, float], total: float) -> np.ndarray:
+        """Per sentence, the IDF share of the question's words it holds divided by how spread out they
+        are: the question's words close together, as a paraphrase keeps them, score high."""
+        out = np.zeros(self.n)
+        unique = set(words)
+        candidates = {i for w in unique for i, _ in self.postings.get(w, ())}
+        for i in candidates:
+            where = self.positions[i]
+            spots = sorted((k, w) for w in unique for k in where.get(w, ()))
+            held = {w for _, w in spots}
+            if len(held) < 2:
+                continue
+            best, counts, have, left = len(spots) * 99, Counter(), 0, 0
+            for _right, (k, w) in enumerate(spots):  # the shortest window holding every matched word
+                counts[w] += 1
+                have += counts[w] == 1
+                while have == len(held):
+                    best = min(best, k - spots[left][0] + 1)
+                    lw = spots[left][1]
+                    counts[lw] -= 1
+                    have -= counts[lw] == 0
+                    left += 1
+            out[i] = sum(idf[w] for w in held) / total * len(held) / best
         return out
 
     def _presence(self, word: str) -> np.ndarray:
@@ -244,12 +331,13 @@ class PassageIndex:
         present = {w: self._presence(w) for w in unique}
         cov = sum(idf[w] * present[w] for w in unique) / total
         ncov = sum(idf[w] * self._window(present[w].astype(float)) for w in unique) / total
-        pairs = set(zip(words, words[1:]))
+        pairs = set(itertools.pairwise(words))
         shared = np.zeros(self.n)
         for pair in pairs:
             for i in self.pairs.get(pair, ()):
                 shared[i] += 1
-        kinds = np.array([fits_kind(q.kind, p.raw, q.words) for p in self.passages], float)
+        kinds = self._fits(q)
+        typed, loose, named = self._entity_fit(q)
         inside = np.zeros(self.n)
         for w in unique:
             inside += present[w]
@@ -257,10 +345,12 @@ class PassageIndex:
         cols = {"bm": bm / top, "pbm": pbm, "cov": cov, "ncov": ncov, "big": np.minimum(shared, 3) / 3,
                 "fit": kinds, "novel": (novel > 0).astype(float), "lognovel": np.log1p(np.maximum(novel, 0)),
                 "loglen": np.log1p(self.lengths), "bmp": self._neighbour(bm, -1) / top,
-                "bmn": self._neighbour(bm, 1) / top, "ana": self.anaphor, "first": self.first.astype(float)}
+                "bmn": self._neighbour(bm, 1) / top, "ana": self.anaphor, "first": self.first.astype(float),
+                "ent": typed, "ent2": loose, "named": named, "prox": self._proximity(words, idf, total), "bmr": _reciprocal_rank(bm)}
         extra: dict = {"q": q, "idf": idf, "total": total, "bm": bm}
         if self.vectors is not None:
-            cols.update(self._vector_features(q.text, extra))
+            with _one_blas_thread():
+                cols.update(self._vector_features(q.text, extra))
         names = weights.FEATURES if self.vectors is not None else weights.LEXICAL_FEATURES
         return q, np.stack([cols[name] for name in names], 1), extra
 
@@ -289,12 +379,13 @@ class PassageIndex:
         weight = np.array([math.log(1 + (self.n - self.piece_df[i] + 0.5) / (self.piece_df[i] + 0.5))
                            for i in ids.tolist()])
         weight = weight / (weight.sum() or 1.0)
-        sims = qp @ v.pieces.T.astype(np.float32)  # (question pieces, story pieces)
+        sims = qp @ self.piece_matrix  # (question pieces, story pieces)
         best = np.maximum.reduceat(sims, v.offsets[:-1], axis=1)  # (question pieces, sentences)
         window = self._window(best)
         article = np.maximum.reduceat(best, self.doc_starts, axis=1)[:, self.doc]
         extra.update(piece_best=best, piece_window=window)
-        return {"cs": cs, "csp": self._neighbour(cs, -1), "csn": self._neighbour(cs, 1),
+        return {"cs": cs, "csp": self._neighbour(cs, -1), "csn": self._neighbour(cs, 1), "csr": _reciprocal_rank(cs),
+                "pcs": np.maximum.reduceat(cs, self.doc_starts)[self.doc],
                 "ms": best.mean(0), "msi": weight @ best, "wms": window.mean(0), "wmsi": weight @ window,
                 "pms": article.mean(0), "pmsi": weight @ article}
 
@@ -314,7 +405,7 @@ class PassageIndex:
         negated = q.negated
         col = self._col
         checks = {"score": scores[b], "margin": margin, "cov": x[b, col("cov")], "ncov": x[b, col("ncov")],
-                  "missing": missing_story, "fit": x[b, col("fit")],
+                  "missing": missing_story, "fit": x[b, col("fit")], "ent": x[b, col("ent")], "prox": x[b, col("prox")],
                   "capw": sum(n not in window_text for n in names), "capp": sum(n not in article_text for n in names),
                   "numw": sum(n not in window_text for n in q.numbers), "qneg": float(negated),
                   "negmis": float(negated and not is_negated(self.passages[b].raw)), "qlen": len(q.text.split()),
@@ -368,10 +459,27 @@ class PassageIndex:
         support = self.support(evidence)
         if support < self.threshold() or self._unmentioned(extra) > UNMENTIONED:
             return Answer(question, support=round(support, 3), kind=q.kind)
-        answer = Answer(question, self._shown(b), round(support, 3), q.kind)
+        answer = Answer(question, self._typed_passages(q, x, scores, b), round(support, 3), q.kind)
         if q.kind == NUMBER:
             self._newest_figure(answer, q, x, scores, b, extra)
         return answer
+
+    def _typed_passages(self, q: Question, x: np.ndarray, scores: np.ndarray, b: int) -> list[Cited]:
+        """The passage shown; for "who" and "when", when the best sentence names no new person or date
+        and the sentence next to it in its article does and scores close to it, both are shown in
+        order (the manager's departure, then who takes charge). Not for "where": a place is as often a
+        thing without a name ("in the drains") as a named town; "how many" is `_newest_figure`'s."""
+        shown = self._shown(b)
+        if q.kind not in (PERSON, DATE) or x[b, self._col("ent")] > 0:
+            return shown
+        near = [j for j in (b - 1, b + 1) if 0 <= j < self.n and self.doc[j] == self.doc[b]
+                and x[j, self._col("ent")] > 0 and scores[j] >= scores[b] - CLOSE]
+        if not near:
+            return shown
+        j = max(near, key=lambda j: scores[j])
+        if j < b:
+            return shown if self.passages[j].cited in shown else [self.passages[j].cited, *shown]
+        return [*shown, self.passages[j].cited]
 
     def _unmentioned(self, extra: dict) -> float:
         """The share of the question's informative words that the story never uses."""
@@ -439,6 +547,25 @@ class PassageIndex:
                        f"The sources disagree: earlier reports gave {'; '.join(earlier.values())}.")
 
 
+@lru_cache(maxsize=1)
+def _blas():
+    from threadpoolctl import ThreadpoolController
+    return ThreadpoolController()
+
+
+def _one_blas_thread():
+    """A question's products against the story's word pieces are a few million multiply-adds: split
+    over threads on a busy machine they wait for the slowest (measured 37 ms against 9 ms on one)."""
+    return _blas().limit(limits=1, user_api="blas")
+
+
+def _reciprocal_rank(values: np.ndarray) -> np.ndarray:
+    """1 for the highest value, 1/2 for the next...: where a sentence stands, whatever the scale."""
+    ranks = np.empty(len(values))
+    ranks[np.argsort(-values, kind="stable")] = np.arange(1, len(values) + 1)
+    return 1.0 / ranks
+
+
 def _is_year(text: str) -> bool:
     return bool(re.fullmatch(r"1[89]\d\d|20\d\d", text))
 
@@ -459,6 +586,14 @@ def _value(text: str) -> float | None:
 
 def _day(when: datetime | None) -> str:
     return f"{when.day} {when:%B %Y}" if when else "undated"
+
+
+def _entities_of(texts: list[str]) -> list[list[tuple[str, str]]]:
+    """The entity spans spaCy finds in each sentence (none when there is no sentence)."""
+    if not texts:
+        return []
+    from broadsheet.nlp.entities import labelled_spans
+    return labelled_spans(texts)
 
 
 def _passages_of(docs: Sequence[SourceText]) -> list[_Passage]:

@@ -451,6 +451,16 @@ def extract_entities_batch(texts: Sequence[str], batch_size: int = 32) -> list[l
     return out
 
 
+def labelled_spans(texts: Sequence[str], batch_size: int = 64) -> list[list[tuple[str, str]]]:
+    """spaCy's raw entity spans of many short texts, (text, label) each ("1066", "DATE"), with none of
+    the name clean-up above: the answerer asks only whether a sentence holds a date, a figure or a
+    name of the kind a question wants."""
+    nlp = load_model()
+    with _model_guard():  # spaCy pipelines are not safe to share between threads
+        docs = list(nlp.pipe((t[:MAX_CHARS] for t in texts), batch_size=batch_size))
+    return [[(e.text, e.label_) for e in doc.ents] for doc in docs]
+
+
 def _names_only(entities: list[Entity]) -> list[Entity]:
     """Entities that are names (see `is_name`)."""
     return [e for e in entities if is_name(e.name)]

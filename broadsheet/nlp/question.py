@@ -22,11 +22,10 @@ _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelv
 _NUMBERS = re.compile(r"\b(?:\d[\d,.]*%?|(?:" + _NUMBER_WORDS + r")(?:-\w+)?)\b", re.IGNORECASE)
 _MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
            "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
-_DATES = re.compile(r"\b(?:1\d{3}|20\d{2}|\d{3,4}s|(?:%s)|monday|tuesday|wednesday|thursday|friday|saturday|"
+_DATES = re.compile(rf"\b(?:1\d{{3}}|20\d{{2}}|\d{{3,4}}s|(?:{_MONTHS})|monday|tuesday|wednesday|thursday|friday|saturday|"
                     r"sunday|centur(?:y|ies)|decades?|bc|ad|today|yesterday|tomorrow|tonight|ago|\d+(?:st|nd|rd|th)|"
                     r"(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|several|few)\s+"
-                    r"(?:hours?|days?|weeks?|months?|years?)|morning|afternoon|evening|midnight|noon)\b"
-                    % _MONTHS, re.IGNORECASE)
+                    r"(?:hours?|days?|weeks?|months?|years?)|morning|afternoon|evening|midnight|noon)\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"(?<![.!?\"“]\s)(?<!^)\b[A-Z][\w'’-]+")
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nor|without|cannot)\b|n['’]t\b", re.IGNORECASE)
 _WORD = re.compile(r"[\w'’-]+")
@@ -72,17 +71,26 @@ def parse_question(question: str) -> Question:
                     re.findall(r"\b\d[\d,.]*\b", text), bool(_NEGATION.search(text)))
 
 
+# spaCy entity labels that answer each kind of question, then labels that sometimes do ("who" may be
+# answered by a group or a company, "where" by an institution)
+ENTITY_LABELS = {NUMBER: (frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"}), frozenset({"ORDINAL"})),
+                 DATE: (frozenset({"DATE"}), frozenset({"TIME"})),
+                 PERSON: (frozenset({"PERSON"}), frozenset({"ORG", "NORP"})),
+                 PLACE: (frozenset({"GPE", "LOC", "FAC"}), frozenset({"ORG"}))}
+_KIND_TOKENS = {NUMBER: _NUMBERS, DATE: _DATES, PERSON: _CAPITALISED, PLACE: _CAPITALISED}
+
+
+def kind_tokens(kind: str, sentence: str) -> set[str] | None:
+    """The lower-cased tokens of a sentence that can answer a question of that kind (figures for
+    "how many", dates for "when", names for "who" and "where"); None for a kind any sentence fits."""
+    pattern = _KIND_TOKENS.get(kind)
+    return None if pattern is None else {m.group(0).lower() for m in pattern.finditer(sentence)}
+
+
 def fits_kind(kind: str, sentence: str, question_words: set[str]) -> bool:
     """Whether a sentence holds a token of the expected kind that the question does not already hold."""
-    if kind == NUMBER:
-        pattern = _NUMBERS
-    elif kind == DATE:
-        pattern = _DATES
-    elif kind in (PERSON, PLACE):
-        pattern = _CAPITALISED
-    else:
-        return True
-    return any(m.group(0).lower() not in question_words for m in pattern.finditer(sentence))
+    tokens = kind_tokens(kind, sentence)
+    return tokens is None or bool(tokens - question_words)
 
 
 def is_negated(text: str) -> bool:

@@ -121,9 +121,11 @@ def build_snapshot(engine: Engine, window: int = WINDOW) -> bool:
     with engine.connect() as conn:
         version = int(read_state(conn).get("batches", 0.0))  # the understand stage's placement batches
         built = conn.execute(select(vector_snapshots.c.version).where(vector_snapshots.c.name == NAME)).scalar()
-        if built == version:
+        if built == version or version == 0:  # nothing placed since, or ever
             return False
         ids, matrix = _scan(conn, window)
+    if not ids and built is None:  # no embeddings (embeddings = "off"): the articles are the index
+        return False
     row = {"name": NAME, "version": version, "size": matrix.shape[1], "ids": ids, "matrix": matrix.tobytes()}
     with engine.begin() as conn:
         upsert(conn, vector_snapshots, [row], key="name")

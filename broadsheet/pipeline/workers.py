@@ -7,6 +7,7 @@ would queue on the GIL. Small passes stay in a thread: starting workers costs mo
 from __future__ import annotations
 
 import asyncio
+import atexit
 import multiprocessing
 import os
 from collections.abc import Callable
@@ -44,6 +45,9 @@ def _new_pool(workers: int, context: Context) -> ProcessPoolExecutor:
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"),
                                initializer=_warm)
     context.on_close(lambda: pool.shutdown(wait=True, cancel_futures=True))
+    # A context nobody closed (a test, a library caller) still stops its workers before the
+    # interpreter tears its modules down, instead of in a late garbage collection.
+    atexit.register(pool.shutdown, wait=False, cancel_futures=True)
     return pool
 
 

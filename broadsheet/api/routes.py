@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Callable
 
 import numpy as np
-from fastapi import APIRouter, FastAPI, Path, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import Engine
@@ -68,84 +68,103 @@ def _page(limit: int, offset: int, count: int, total: int | None = None) -> Page
     return Page(limit=limit, offset=offset, total=total, next_offset=offset + count if has_more else None)
 
 
-def api_router(engine: Engine, embed: Callable[[str], np.ndarray] | None = None) -> APIRouter:
-    """The /api routes for one database."""
-    router = APIRouter(prefix="/api", tags=["api"], responses=COMMON)
+router = APIRouter(prefix="/api", tags=["api"], responses=COMMON)  # the JSON API; its state comes through Depends
 
-    @router.get("/articles", response_model=ArticleList, summary="Latest readable articles, newest first")
-    def list_articles(request: Request, limit: int = Query(20, ge=1, le=MAX_LIMIT), offset: int = Offset,
-                      source_id: int | None = Query(None, ge=0, le=MAX_ID)) -> Response:
-        items = article_store.latest_articles(engine, limit=limit, offset=offset, source_id=source_id)
-        total = article_store.count_articles(engine, source_id=source_id)
-        return json_with_etag(request, ArticleList(items=[ArticleSummaryOut.of(a) for a in items],
-                                                   page=_page(limit, offset, len(items), total)))
 
-    @router.get("/articles/{article_id}", response_model=ArticleOut, responses=ERRORS, summary="One article")
-    def get_article(request: Request, article_id: str) -> Response:
-        article = article_store.get_article(engine, article_id)
-        if article.status != "ok":
-            raise NotFound(f"api: article {article_id} is not readable yet")
-        return json_with_etag(request, ArticleOut.of(article))
+def engine_of(request: Request) -> Engine:
+    """The database of the site a request is for."""
+    return request.app.state.engine
 
-    @router.get("/sources", response_model=SourceList, summary="Followed feeds with their health")
-    def list_sources(request: Request) -> Response:
-        return json_with_etag(request, SourceList(items=[SourceOut.of(s) for s in source_store.list_sources(engine)]))
 
-    @router.get("/sources/{source_id}", response_model=SourceOut, responses=ERRORS, summary="One feed and its health")
-    def get_source(request: Request, source_id: int = Path(ge=0, le=MAX_ID)) -> Response:
-        return json_with_etag(request, SourceOut.of(source_store.get_source(engine, source_id)))
+Embed = Callable[[str], np.ndarray] | None
 
-    @router.get("/search", response_model=SearchResults, responses=ERRORS,
-                summary="Search, ranked by relevance and recency; questions are also matched by meaning")
-    def search(request: Request, q: str = Query(..., min_length=1, max_length=500), limit: int = Query(20, ge=1, le=MAX_LIMIT),
-               offset: int = Offset, source_id: int | None = Query(None, ge=0, le=MAX_ID),
-               source: str | None = Query(None, max_length=200, description="A source's id or name, in any case"),
-               since: str | None = Time, until: str | None = Time, section: str | None = Section) -> Response:
-        filters = read_filters(engine, source if source is not None else source_id, section_of(section, strict=True),
-                               parse_time(since, "since"), parse_time(until, "until"))
-        hits = search_articles(engine, q, filters, limit=limit + 1, offset=offset, embed=embed)
-        items = [SearchHitOut(article=ArticleSummaryOut.of(h.article), score=h.score, snippet=h.snippet,
-                              also_published_by=h.also) for h in hits[:limit]]
-        page = Page(limit=limit, offset=offset, next_offset=offset + limit if len(hits) > limit else None)
-        return json_with_etag(request, SearchResults(query=q, items=items, page=page))
 
-    @router.get("/stories", response_model=StoryList, summary="Top stories, ranked by breadth of coverage and recency")
-    def list_stories(request: Request, limit: int = Query(20, ge=1, le=MAX_LIMIT), offset: int = Offset,
-                     section: str | None = Section) -> Response:
-        cards = coverage.top_stories(engine, limit=limit + 1, offset=offset, section=section_of(section, strict=True))
-        items = [_story_out(c.story, c.section, c.sources) for c in cards[:limit]]
-        page = Page(limit=limit, offset=offset, next_offset=offset + limit if len(cards) > limit else None)
-        return json_with_etag(request, StoryList(items=items, page=page))
+def embed_of(request: Request) -> Embed:
+    """The query encoder search uses to match questions by meaning (None: words only)."""
+    return request.app.state.embed
 
-    @router.get("/stories/{story_id}", response_model=StoryDetailOut, responses=ERRORS,
-                summary="One story with its coverage grouped by source (merged ids resolve)")
-    def get_story(request: Request, story_id: str) -> Response:
-        story = story_store.get_story(engine, story_id)
-        groups = coverage.story_coverage(engine, story.id)
-        detail = StoryDetailOut(**_story_out(story, "", [g.name for g in groups]).model_dump(exclude={"coverage"}),
-                                coverage=[CoverageOut(source=g.name, articles=[ArticleSummaryOut.of(a) for a in g.articles],
-                                                      also_published_by=g.copies) for g in groups])
-        return json_with_etag(request, detail)
 
-    @router.get("/entities", response_model=EntityList, summary="The most mentioned people, organisations and places")
-    def list_entities(request: Request, limit: int = Query(30, ge=1, le=MAX_LIMIT)) -> Response:
-        items = [_entity_out(e) for e in enrichment_store.top_entities(engine, limit=limit)]
-        return json_with_etag(request, EntityList(items=items))
+@router.get("/articles", response_model=ArticleList, summary="Latest readable articles, newest first")
+def list_articles(request: Request, limit: int = Query(20, ge=1, le=MAX_LIMIT), offset: int = Offset,
+                  source_id: int | None = Query(None, ge=0, le=MAX_ID), engine: Engine = Depends(engine_of)) -> Response:
+    items = article_store.latest_articles(engine, limit=limit, offset=offset, source_id=source_id)
+    total = article_store.count_articles(engine, source_id=source_id)
+    return json_with_etag(request, ArticleList(items=[ArticleSummaryOut.of(a) for a in items],
+                                               page=_page(limit, offset, len(items), total)))
 
-    @router.get("/entities/{entity_id}", response_model=EntityOut, responses=ERRORS, summary="One entity and its articles")
-    def get_entity(request: Request, entity_id: int = Path(ge=0, le=MAX_ID)) -> Response:
-        entity = enrichment_store.get_entity(engine, entity_id)
-        found = [ArticleSummaryOut.of(a) for a, _, _ in enrichment_store.entity_articles(engine, entity_id, limit=50)]
-        return json_with_etag(request, EntityOut(**_entity_out(entity).model_dump(exclude={"articles"}), articles=found))
 
-    @router.get("/comments", response_model=CommentList, summary="The comment thread of an article or a story")
-    def list_comments(request: Request, target: str = Query(..., pattern=r"^(article|story):[A-Za-z0-9_-]{1,64}$",
-                                                            description="article:ID or story:ID")) -> Response:
-        kind, _, target_id = target.partition(":")
-        items = [_comment_out(c) for c in comment_store.thread(engine, comment_store.Target(kind, target_id))]
-        return json_with_etag(request, CommentList(target=target, items=items))
+@router.get("/articles/{article_id}", response_model=ArticleOut, responses=ERRORS, summary="One article")
+def get_article(request: Request, article_id: str, engine: Engine = Depends(engine_of)) -> Response:
+    article = article_store.get_article(engine, article_id)
+    if article.status != "ok":
+        raise NotFound(f"api: article {article_id} is not readable yet")
+    return json_with_etag(request, ArticleOut.of(article))
 
-    return router
+
+@router.get("/sources", response_model=SourceList, summary="Followed feeds with their health")
+def list_sources(request: Request, engine: Engine = Depends(engine_of)) -> Response:
+    return json_with_etag(request, SourceList(items=[SourceOut.of(s) for s in source_store.list_sources(engine)]))
+
+
+@router.get("/sources/{source_id}", response_model=SourceOut, responses=ERRORS, summary="One feed and its health")
+def get_source(request: Request, source_id: int = Path(ge=0, le=MAX_ID), engine: Engine = Depends(engine_of)) -> Response:
+    return json_with_etag(request, SourceOut.of(source_store.get_source(engine, source_id)))
+
+
+@router.get("/search", response_model=SearchResults, responses=ERRORS,
+            summary="Search, ranked by relevance and recency; questions are also matched by meaning")
+def search(request: Request, embed: Embed = Depends(embed_of), q: str = Query(..., min_length=1, max_length=500), limit: int = Query(20, ge=1, le=MAX_LIMIT),
+           offset: int = Offset, source_id: int | None = Query(None, ge=0, le=MAX_ID),
+           source: str | None = Query(None, max_length=200, description="A source's id or name, in any case"),
+           since: str | None = Time, until: str | None = Time, section: str | None = Section, engine: Engine = Depends(engine_of)) -> Response:
+    filters = read_filters(engine, source if source is not None else source_id, section_of(section, strict=True),
+                           parse_time(since, "since"), parse_time(until, "until"))
+    hits = search_articles(engine, q, filters, limit=limit + 1, offset=offset, embed=embed)
+    items = [SearchHitOut(article=ArticleSummaryOut.of(h.article), score=h.score, snippet=h.snippet,
+                          also_published_by=h.also) for h in hits[:limit]]
+    page = Page(limit=limit, offset=offset, next_offset=offset + limit if len(hits) > limit else None)
+    return json_with_etag(request, SearchResults(query=q, items=items, page=page))
+
+
+@router.get("/stories", response_model=StoryList, summary="Top stories, ranked by breadth of coverage and recency")
+def list_stories(request: Request, limit: int = Query(20, ge=1, le=MAX_LIMIT), offset: int = Offset,
+                 section: str | None = Section, engine: Engine = Depends(engine_of)) -> Response:
+    cards = coverage.top_stories(engine, limit=limit + 1, offset=offset, section=section_of(section, strict=True))
+    items = [_story_out(c.story, c.section, c.sources) for c in cards[:limit]]
+    page = Page(limit=limit, offset=offset, next_offset=offset + limit if len(cards) > limit else None)
+    return json_with_etag(request, StoryList(items=items, page=page))
+
+
+@router.get("/stories/{story_id}", response_model=StoryDetailOut, responses=ERRORS,
+            summary="One story with its coverage grouped by source (merged ids resolve)")
+def get_story(request: Request, story_id: str, engine: Engine = Depends(engine_of)) -> Response:
+    story = story_store.get_story(engine, story_id)
+    groups = coverage.story_coverage(engine, story.id)
+    detail = StoryDetailOut(**_story_out(story, "", [g.name for g in groups]).model_dump(exclude={"coverage"}),
+                            coverage=[CoverageOut(source=g.name, articles=[ArticleSummaryOut.of(a) for a in g.articles],
+                                                  also_published_by=g.copies) for g in groups])
+    return json_with_etag(request, detail)
+
+
+@router.get("/entities", response_model=EntityList, summary="The most mentioned people, organisations and places")
+def list_entities(request: Request, limit: int = Query(30, ge=1, le=MAX_LIMIT), engine: Engine = Depends(engine_of)) -> Response:
+    items = [_entity_out(e) for e in enrichment_store.top_entities(engine, limit=limit)]
+    return json_with_etag(request, EntityList(items=items))
+
+
+@router.get("/entities/{entity_id}", response_model=EntityOut, responses=ERRORS, summary="One entity and its articles")
+def get_entity(request: Request, entity_id: int = Path(ge=0, le=MAX_ID), engine: Engine = Depends(engine_of)) -> Response:
+    entity = enrichment_store.get_entity(engine, entity_id)
+    found = [ArticleSummaryOut.of(a) for a, _, _ in enrichment_store.entity_articles(engine, entity_id, limit=50)]
+    return json_with_etag(request, EntityOut(**_entity_out(entity).model_dump(exclude={"articles"}), articles=found))
+
+
+@router.get("/comments", response_model=CommentList, summary="The comment thread of an article or a story")
+def list_comments(request: Request, target: str = Query(..., pattern=r"^(article|story):[A-Za-z0-9_-]{1,64}$",
+                                                        description="article:ID or story:ID"), engine: Engine = Depends(engine_of)) -> Response:
+    kind, _, target_id = target.partition(":")
+    items = [_comment_out(c) for c in comment_store.thread(engine, comment_store.Target(kind, target_id))]
+    return json_with_etag(request, CommentList(target=target, items=items))
 
 
 def _story_out(story: object, section: str, sources: list[str]) -> StoryOut:

@@ -17,7 +17,8 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine, text
 
 from broadsheet import __version__
-from broadsheet.api.routes import api_error, api_openapi, api_router
+from broadsheet.api import routes as api_routes
+from broadsheet.api.routes import api_error, api_openapi
 from broadsheet.config import Config
 from broadsheet.context import Context, current, install
 from broadsheet.errors import BroadsheetError, NotFound
@@ -90,6 +91,7 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
     accounts = Accounts(engine, config)
     site = Site(engine, config, templates, section_renderer(accounts, templates), embed)
     app.state.site = site
+    app.state.engine, app.state.embed = engine, embed  # what the JSON API's routes depend on
     _include_routers(app, site, accounts, on_new_entries)
     _add_middleware(app, engine, config, accounts)
     return app
@@ -98,7 +100,7 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
 def _include_routers(app: FastAPI, site: Site, accounts: Accounts, on_new_entries: Callable[[], None] | None) -> None:
     engine, config, render = site.engine, site.config, site.render
     app.include_router(websub_router(engine, on_new_entries))
-    app.include_router(api_router(engine, site.embed))
+    app.include_router(api_routes.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(accounts_router(accounts, site.templates))
     app.include_router(comments_router(accounts, site.templates))

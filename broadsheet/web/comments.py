@@ -130,30 +130,57 @@ def section_renderer(accounts: Accounts, templates: Jinja2Templates) -> Callable
     return comments_section
 
 
-def comments_router(accounts: Accounts, templates: Jinja2Templates) -> APIRouter:
-    """Routes under /comments and /moderation."""
-    router = APIRouter(dependencies=[Depends(accounts.require_csrf)])
-    engine = accounts.engine
+class _Forms:
+    """What the comment routes render: pages with the viewer's token, and a form shown once more."""
 
-    def page(request: Request, name: str, status: int = 200, headers: dict | None = None,
+    def __init__(self, accounts: Accounts, templates: Jinja2Templates) -> None:
+        self.accounts, self.templates = accounts, templates
+
+    def page(self, request: Request, name: str, status: int = 200, headers: dict | None = None,
              **context: object) -> HTMLResponse:
         viewer = viewer_of(request)
         context = {"viewer": viewer, "csrf": viewer.csrf_token if viewer else "", "render_text": render_text,
                    "help": BODY_HELP, "errors": {}, "form_error": None, **context}
-        return templates.TemplateResponse(request, name, context, status_code=status, headers=headers)
+        return self.templates.TemplateResponse(request, name, context, status_code=status, headers=headers)
 
-    def form_again(request: Request, exc: CommentError | RateLimited, **context: object) -> HTMLResponse:
+    def again(self, request: Request, exc: CommentError | RateLimited, **context: object) -> HTMLResponse:
         """The comment form once more, with the text kept and the problem next to it."""
         if isinstance(exc, RateLimited):
-            return page(request, "comments/form.html", status=429, form_error=str(exc),
-                        headers={"Retry-After": str(math.ceil(exc.retry_after))}, **context)
+            return self.page(request, "comments/form.html", status=429, form_error=str(exc),
+                             headers={"Retry-After": str(math.ceil(exc.retry_after))}, **context)
         errors = {exc.field: exc.sentence} if exc.field else {}
-        return page(request, "comments/form.html", status=exc.status, errors=errors,
-                    form_error=None if exc.field else exc.sentence, **context)
+        return self.page(request, "comments/form.html", status=exc.status, errors=errors,
+                         form_error=None if exc.field else exc.sentence, **context)
 
-    def spend(viewer: Session, request: Request) -> None:
-        accounts.limit("comment-user", str(viewer.user.id))
-        accounts.limit("comment-ip", client_address(request))
+    def spend(self, viewer: Session, request: Request) -> None:
+        self.accounts.limit("comment-user", str(viewer.user.id))
+        self.accounts.limit("comment-ip", client_address(request))
+
+
+def comments_router(accounts: Accounts, templates: Jinja2Templates) -> APIRouter:
+    """Routes under /comments and /moderation (every form checked against CSRF)."""
+    router = APIRouter(dependencies=[Depends(accounts.require_csrf)])
+    forms = _Forms(accounts, templates)
+    _posting_routes(router, accounts, forms)
+    _editing_routes(router, accounts, forms)
+    _report_routes(router, accounts, forms.page)
+    _moderation_routes(router, accounts, forms.page)
+    return router
+
+
+def _reply_context(parent: Comment, body: str) -> dict:
+    return {"heading": "Reply", "action": f"/comments/{parent.id}/reply", "parent": parent, "value": body,
+            "submit": "Post reply", "back": _anchor(parent)}
+
+
+def _edit_context(comment: Comment, body: str) -> dict:
+    return {"heading": "Edit your comment", "action": f"/comments/{comment.id}/edit", "value": body,
+            "submit": "Save changes", "back": _anchor(comment)}
+
+
+def _posting_routes(router: APIRouter, accounts: Accounts, forms: _Forms) -> None:
+    """A comment's permalink, a new comment, a reply."""
+    engine = accounts.engine
 
     @router.get("/comments/{comment_id}")
     def permalink(comment_id: CommentId) -> Response:
@@ -167,22 +194,18 @@ def comments_router(accounts: Accounts, templates: Jinja2Templates) -> APIRouter
                    "submit": "Post comment", "back": f"{where.url}#comments"}
         try:
             comment_store.clean_body(body)
-            spend(viewer, request)
+            forms.spend(viewer, request)
             comment = comment_store.add_comment(engine, viewer.user.id, where, body)
         except (CommentError, RateLimited) as exc:
-            return form_again(request, exc, **context)
+            return forms.again(request, exc, **context)
         return RedirectResponse(_anchor(comment), status_code=303)
-
-    def reply_context(parent: Comment, body: str) -> dict:
-        return {"heading": "Reply", "action": f"/comments/{parent.id}/reply", "parent": parent, "value": body,
-                "submit": "Post reply", "back": _anchor(parent)}
 
     @router.get("/comments/{comment_id}/reply", response_class=HTMLResponse)
     def reply_form(request: Request, comment_id: CommentId) -> Response:
         parent = comment_store.get_comment(engine, comment_id)
         if viewer_of(request) is None:
             return RedirectResponse(login_url(request.url.path), status_code=303)
-        return page(request, "comments/form.html", **reply_context(parent, ""))
+        return forms.page(request, "comments/form.html", **_reply_context(parent, ""))
 
     @router.post("/comments/{comment_id}/reply", response_class=HTMLResponse)
     def reply(request: Request, comment_id: CommentId, body: str = Form("")) -> Response:
@@ -191,25 +214,27 @@ def comments_router(accounts: Accounts, templates: Jinja2Templates) -> APIRouter
         try:
             _ensure_open(accounts, parent.target)
             comment_store.clean_body(body)
-            spend(viewer, request)
+            forms.spend(viewer, request)
             comment = comment_store.add_comment(engine, viewer.user.id, parent.target, body, parent_id=parent.id)
         except (CommentError, RateLimited) as exc:
-            return form_again(request, exc, **reply_context(parent, body))
+            return forms.again(request, exc, **_reply_context(parent, body))
         return RedirectResponse(_anchor(comment), status_code=303)
 
-    def edit_context(comment: Comment, body: str) -> dict:
-        return {"heading": "Edit your comment", "action": f"/comments/{comment.id}/edit", "value": body,
-                "submit": "Save changes", "back": _anchor(comment)}
+
+def _editing_routes(router: APIRouter, accounts: Accounts, forms: _Forms) -> None:
+    """Editing and deleting one's own comment."""
+    engine = accounts.engine
 
     @router.get("/comments/{comment_id}/edit", response_class=HTMLResponse)
     def edit_form(request: Request, comment_id: CommentId) -> Response:
         comment = comment_store.get_comment(engine, comment_id)
-        if viewer_of(request) is None:
+        viewer = viewer_of(request)
+        if viewer is None:
             return RedirectResponse(login_url(request.url.path), status_code=303)
-        _own(viewer_of(request), comment)
+        _own(viewer, comment)
         if comment.deleted:
             raise CommentError("A deleted comment cannot be edited.", None)
-        return page(request, "comments/form.html", **edit_context(comment, comment.body))
+        return forms.page(request, "comments/form.html", **_edit_context(comment, comment.body))
 
     @router.post("/comments/{comment_id}/edit", response_class=HTMLResponse)
     def edit(request: Request, comment_id: CommentId, body: str = Form("")) -> Response:
@@ -218,19 +243,20 @@ def comments_router(accounts: Accounts, templates: Jinja2Templates) -> APIRouter
         _own(viewer, comment)
         try:
             _ensure_open(accounts, comment.target)
-            spend(viewer, request)
+            forms.spend(viewer, request)
             comment_store.edit_comment(engine, comment.id, body)
         except (CommentError, RateLimited) as exc:
-            return form_again(request, exc, **edit_context(comment, body))
+            return forms.again(request, exc, **_edit_context(comment, body))
         return RedirectResponse(_anchor(comment), status_code=303)
 
     @router.get("/comments/{comment_id}/delete", response_class=HTMLResponse)
     def delete_form(request: Request, comment_id: CommentId) -> Response:
         comment = comment_store.get_comment(engine, comment_id)
-        if viewer_of(request) is None:
+        viewer = viewer_of(request)
+        if viewer is None:
             return RedirectResponse(login_url(request.url.path), status_code=303)
-        _own(viewer_of(request), comment)
-        return page(request, "comments/delete.html", comment=comment, back=_anchor(comment))
+        _own(viewer, comment)
+        return forms.page(request, "comments/delete.html", comment=comment, back=_anchor(comment))
 
     @router.post("/comments/{comment_id}/delete")
     def delete(request: Request, comment_id: CommentId) -> Response:
@@ -238,10 +264,6 @@ def comments_router(accounts: Accounts, templates: Jinja2Templates) -> APIRouter
         _own(_need_viewer(request), comment)
         comment_store.delete_comment(engine, comment.id)
         return RedirectResponse(_anchor(comment), status_code=303)
-
-    _report_routes(router, accounts, page)
-    _moderation_routes(router, accounts, page)
-    return router
 
 
 def _report_routes(router: APIRouter, accounts: Accounts, page: Callable[..., HTMLResponse]) -> None:

@@ -57,7 +57,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("refresh_interval", 300, int, "Seconds between refresh passes while serving (0: never).", low=0),
     Setting("min_poll_interval", 300, int, "Shortest interval between two fetches of one feed, seconds.", low=0),
     Setting("max_poll_interval", 86400, int, "Longest interval between two fetches of a healthy feed, seconds.", low=1),
-    Setting("page_size", 20, int, "Articles per page on the web site.", low=1, high=200),
+    Setting("page_size", 20, int, "Articles per page on the web site.", low=1, high=1000),
     Setting("web_workers", 1, int, "Processes serving the web site (1: one process, which also pushes WebSub at once).",
             low=1),
     Setting("page_cache_seconds", 10.0, float, "Seconds an anonymous page is served from memory (0: off).", low=0),

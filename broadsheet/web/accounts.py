@@ -210,29 +210,43 @@ class SessionMiddleware:
         await self.app(scope, receive, send)
 
 
-def accounts_router(accounts: Accounts, templates: Jinja2Templates) -> APIRouter:
-    """Routes for /register, /login and /logout."""
-    router = APIRouter(dependencies=[Depends(accounts.require_csrf)])
+class _Forms:
+    """The account forms: each carries a CSRF token (the session's, or one for anonymous visitors)."""
 
-    def form_page(request: Request, name: str, status: int = 200, headers: dict | None = None,
-                  **context: object) -> HTMLResponse:
-        token, new = accounts.anonymous_token(request)
-        if viewer_of(request):
-            token, new = viewer_of(request).csrf_token, False
-        response = templates.TemplateResponse(request, name, {"csrf": token, **context}, status_code=status,
-                                              headers=headers)
-        accounts.remember_anonymous_token(request, response, token, new)
+    def __init__(self, accounts: Accounts, templates: Jinja2Templates) -> None:
+        self.accounts, self.templates = accounts, templates
+
+    def page(self, request: Request, name: str, status: int = 200, headers: dict | None = None,
+             **context: object) -> HTMLResponse:
+        token, new = self.accounts.anonymous_token(request)
+        viewer = viewer_of(request)
+        if viewer:
+            token, new = viewer.csrf_token, False
+        response = self.templates.TemplateResponse(request, name, {"csrf": token, **context}, status_code=status,
+                                                   headers=headers)
+        self.accounts.remember_anonymous_token(request, response, token, new)
         return response
 
-    def limited(request: Request, name: str, exc: RateLimited, **context: object) -> HTMLResponse:
-        return form_page(request, name, status=429, headers={"Retry-After": str(math.ceil(exc.retry_after))},
+    def limited(self, request: Request, name: str, exc: RateLimited, **context: object) -> HTMLResponse:
+        return self.page(request, name, status=429, headers={"Retry-After": str(math.ceil(exc.retry_after))},
                          errors={}, form_error=str(exc), **context)
 
+
+def accounts_router(accounts: Accounts, templates: Jinja2Templates) -> APIRouter:
+    """Routes for /register, /login and /logout (every form checked against CSRF)."""
+    router = APIRouter(dependencies=[Depends(accounts.require_csrf)])
+    forms = _Forms(accounts, templates)
+    _register_routes(router, accounts, forms)
+    _login_routes(router, accounts, forms)
+    return router
+
+
+def _register_routes(router: APIRouter, accounts: Accounts, forms: _Forms) -> None:
     @router.get("/register", response_class=HTMLResponse)
     def register_form(request: Request, next: str = "/") -> Response:
         if viewer_of(request):
             return RedirectResponse(safe_next(next), status_code=303)
-        return form_page(request, "accounts/register.html", next=safe_next(next), values={}, errors={})
+        return forms.page(request, "accounts/register.html", next=safe_next(next), values={}, errors={})
 
     @router.post("/register", response_class=HTMLResponse)
     def register(request: Request, username: str = Form(""), email: str = Form(""), password: str = Form(""),
@@ -241,49 +255,35 @@ def accounts_router(accounts: Accounts, templates: Jinja2Templates) -> APIRouter
         try:
             accounts.limit("register-ip", client_address(request))
         except RateLimited as exc:
-            return limited(request, "accounts/register.html", exc, next=safe_next(next), values=values)
+            return forms.limited(request, "accounts/register.html", exc, next=safe_next(next), values=values)
         errors = _registration_errors(username, email, password, password_confirm)
         user = None if errors else _register(accounts, username, password, email)
         if user is None:
             errors = errors or {"username": UNAVAILABLE}
-            return form_page(request, "accounts/register.html", status=400, next=safe_next(next),
-                             values=values, errors=errors)
+            return forms.page(request, "accounts/register.html", status=400, next=safe_next(next),
+                              values=values, errors=errors)
         response = RedirectResponse(safe_next(next), status_code=303)
         accounts.log_in(request, response, user.id)
         return response
 
+
+def _login_routes(router: APIRouter, accounts: Accounts, forms: _Forms) -> None:
     @router.get("/login", response_class=HTMLResponse)
     def login_form(request: Request, next: str = "/") -> Response:
         if viewer_of(request):
             return RedirectResponse(safe_next(next), status_code=303)
-        return form_page(request, "accounts/login.html", next=safe_next(next), values={}, errors={})
+        return forms.page(request, "accounts/login.html", next=safe_next(next), values={}, errors={})
 
     @router.post("/login", response_class=HTMLResponse)
     def login(request: Request, username: str = Form(""), password: str = Form(""),
               next: str = Form("/")) -> Response:
-        values = {"username": username}
-        keys = user_store.login_keys(username, client_address(request))
-        wait = user_store.login_wait(accounts.engine, keys)
-        if wait > 0:  # refused before the password is checked: a guess made now tells nothing
-            exc = RateLimited(f"Too many failed logins for this account from your address. Please wait "
-                              f"{wait_words(wait)} and try again.", wait)
-            return limited(request, "accounts/login.html", exc, next=safe_next(next), values=values)
-        try:
-            user = user_store.authenticate(accounts.engine, username, password)
-        except AccountError as exc:
-            user_store.record_login_failure(accounts.engine, keys)
-            return form_page(request, "accounts/login.html", status=exc.status, next=safe_next(next),
-                             values=values, errors={}, form_error=exc.sentence)
-        user_store.clear_login_failures(accounts.engine, keys)
-        response = RedirectResponse(safe_next(next), status_code=303)
-        accounts.log_in(request, response, user.id)
-        return response
+        return _log_in(request, accounts, forms, username, password, safe_next(next))
 
     @router.get("/logout", response_class=HTMLResponse)
     def logout_form(request: Request) -> Response:
         if not viewer_of(request):
             return RedirectResponse("/", status_code=303)
-        return form_page(request, "accounts/logout.html")
+        return forms.page(request, "accounts/logout.html")
 
     @router.post("/logout")
     def logout(request: Request) -> Response:
@@ -291,7 +291,27 @@ def accounts_router(accounts: Accounts, templates: Jinja2Templates) -> APIRouter
         accounts.log_out(request, response)
         return response
 
-    return router
+
+def _log_in(request: Request, accounts: Accounts, forms: _Forms, username: str, password: str, next: str) -> Response:
+    """Check a login: refused while the account and address wait out earlier failures, before the
+    password is even checked (a guess made then tells nothing)."""
+    values = {"username": username}
+    keys = user_store.login_keys(username, client_address(request))
+    wait = user_store.login_wait(accounts.engine, keys)
+    if wait > 0:
+        exc = RateLimited(f"Too many failed logins for this account from your address. Please wait "
+                          f"{wait_words(wait)} and try again.", wait)
+        return forms.limited(request, "accounts/login.html", exc, next=next, values=values)
+    try:
+        user = user_store.authenticate(accounts.engine, username, password)
+    except AccountError as exc:
+        user_store.record_login_failure(accounts.engine, keys)
+        return forms.page(request, "accounts/login.html", status=exc.status, next=next,
+                          values=values, errors={}, form_error=exc.sentence)
+    user_store.clear_login_failures(accounts.engine, keys)
+    response = RedirectResponse(next, status_code=303)
+    accounts.log_in(request, response, user.id)
+    return response
 
 
 # One answer for a name that is taken and a name that is reserved, with the same status and the same

@@ -160,9 +160,15 @@ class _Forms:
 def comments_router(accounts: Accounts, templates: Jinja2Templates) -> APIRouter:
     """Routes under /comments and /moderation (every form checked against CSRF)."""
     router = APIRouter(dependencies=[Depends(accounts.require_csrf)])
+
+    @router.get("/comments/{comment_id}")
+    def permalink(comment_id: CommentId) -> Response:
+        return RedirectResponse(_anchor(comment_store.get_comment(accounts.engine, comment_id)), status_code=303)
+
     forms = _Forms(accounts, templates)
     _posting_routes(router, accounts, forms)
     _editing_routes(router, accounts, forms)
+    _deleting_routes(router, accounts, forms)
     _report_routes(router, accounts, forms.page)
     _moderation_routes(router, accounts, forms.page)
     return router
@@ -179,12 +185,8 @@ def _edit_context(comment: Comment, body: str) -> dict:
 
 
 def _posting_routes(router: APIRouter, accounts: Accounts, forms: _Forms) -> None:
-    """A comment's permalink, a new comment, a reply."""
+    """A new comment, a reply."""
     engine = accounts.engine
-
-    @router.get("/comments/{comment_id}")
-    def permalink(comment_id: CommentId) -> Response:
-        return RedirectResponse(_anchor(comment_store.get_comment(engine, comment_id)), status_code=303)
 
     @router.post("/comments", response_class=HTMLResponse)
     def post_comment(request: Request, target: str = Form(""), body: str = Form("")) -> Response:
@@ -222,7 +224,7 @@ def _posting_routes(router: APIRouter, accounts: Accounts, forms: _Forms) -> Non
 
 
 def _editing_routes(router: APIRouter, accounts: Accounts, forms: _Forms) -> None:
-    """Editing and deleting one's own comment."""
+    """Editing one's own comment."""
     engine = accounts.engine
 
     @router.get("/comments/{comment_id}/edit", response_class=HTMLResponse)
@@ -248,6 +250,12 @@ def _editing_routes(router: APIRouter, accounts: Accounts, forms: _Forms) -> Non
         except (CommentError, RateLimited) as exc:
             return forms.again(request, exc, **_edit_context(comment, body))
         return RedirectResponse(_anchor(comment), status_code=303)
+
+
+
+def _deleting_routes(router: APIRouter, accounts: Accounts, forms: _Forms) -> None:
+    """Deleting one's own comment (its place in the thread stays, marked deleted)."""
+    engine = accounts.engine
 
     @router.get("/comments/{comment_id}/delete", response_class=HTMLResponse)
     def delete_form(request: Request, comment_id: CommentId) -> Response:

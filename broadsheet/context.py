@@ -88,6 +88,14 @@ class Context:
             for slot in [s for s in self._shared if s[0] == kind and not (keep and keep(s[1]))]:
                 del self._shared[slot]
 
+    def kept(self, kind: str, key: Hashable, build: Callable[[], T], limit: int) -> T:
+        """Like `shared`, for a cache: at most `limit` objects of the kind, the oldest dropped first."""
+        if self.peek(kind, key) is None:
+            while self.count(kind) >= limit:
+                oldest = self.oldest(kind)
+                self.drop(kind, keep=lambda k, oldest=oldest: k != oldest)
+        return self.shared(kind, key, build)
+
     def take(self, kind: str) -> list[object]:
         """Remove the objects of a kind and hand them over (to be shut down by the caller)."""
         with self._lock:

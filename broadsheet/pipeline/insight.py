@@ -153,12 +153,7 @@ def _remembered(kind: str, key: tuple, build: Callable[[], T]) -> T:
     """A value kept in the process's context, the oldest dropped past REMEMBERED of a kind: what
     a read made for itself and must not store."""
     from broadsheet.context import current
-    context = current()
-    if context.peek(kind, key) is None:
-        while context.count(kind) >= REMEMBERED:
-            oldest = context.oldest(kind)
-            context.drop(kind, keep=lambda k, oldest=oldest: k != oldest)
-    return context.shared(kind, key, build)
+    return current().kept(kind, key, build, REMEMBERED)
 
 
 def phrased_summary(config: Config, scope: Scope, summary: list[dict], words: int = DEFAULT_WORDS,
@@ -203,12 +198,8 @@ def _index(scope: Scope, config: Config) -> PassageIndex:
     """The passage index of a scope, kept in the process's context while its signature is current
     (building it encodes the story's sentences once; later questions only encode the question)."""
     from broadsheet.context import current
-    context, key = current(), f"{scope.key}:{scope.signature}:{config.embeddings}"
-    if context.peek("passage-index", key) is None:
-        while context.count("passage-index") >= ANSWER_CACHE:
-            oldest = context.oldest("passage-index")
-            context.drop("passage-index", keep=lambda k, oldest=oldest: k != oldest)
-    return context.shared("passage-index", key, lambda: story_index(scope.docs, config))
+    key = f"{scope.key}:{scope.signature}:{config.embeddings}"
+    return current().kept("passage-index", key, lambda: story_index(scope.docs, config), ANSWER_CACHE)
 
 
 def grounded_dict(grounded: Grounded) -> dict:

@@ -3,7 +3,6 @@ ETag and answers If-None-Match with 304, so clients and caches poll cheaply."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 
 import numpy as np
@@ -53,14 +52,9 @@ Section = Query(None, json_schema_extra={"pattern": SECTION_PATTERN}, descriptio
 Time = Query(None, json_schema_extra=TIME_SCHEMA, description="A date-time (RFC 3339) or a date, UTC when no offset")
 
 
-def json_with_etag(request: Request, model: BaseModel) -> Response:
-    """Serialise, tag with a strong ETag of the body, and answer 304 when the client has it."""
-    body = model.model_dump_json().encode("utf-8")
-    etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
-    if etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
+def json_body(model: BaseModel) -> Response:
+    """A model as JSON; the site's ConditionalGet (web/edge.py) tags it with an ETag and answers 304."""
+    return Response(model.model_dump_json().encode("utf-8"), media_type="application/json")
 
 
 def _page(limit: int, offset: int, count: int, total: int | None = None) -> Page:
@@ -89,7 +83,7 @@ def list_articles(request: Request, limit: int = Query(20, ge=1, le=MAX_LIMIT), 
                   source_id: int | None = Query(None, ge=0, le=MAX_ID), engine: Engine = Depends(engine_of)) -> Response:
     items = article_store.latest_articles(engine, limit=limit, offset=offset, source_id=source_id)
     total = article_store.count_articles(engine, source_id=source_id)
-    return json_with_etag(request, ArticleList(items=[ArticleSummaryOut.of(a) for a in items],
+    return json_body(ArticleList(items=[ArticleSummaryOut.of(a) for a in items],
                                                page=_page(limit, offset, len(items), total)))
 
 
@@ -98,17 +92,17 @@ def get_article(request: Request, article_id: str, engine: Engine = Depends(engi
     article = article_store.get_article(engine, article_id)
     if article.status != "ok":
         raise NotFound(f"api: article {article_id} is not readable yet")
-    return json_with_etag(request, ArticleOut.of(article))
+    return json_body(ArticleOut.of(article))
 
 
 @router.get("/sources", response_model=SourceList, summary="Followed feeds with their health")
 def list_sources(request: Request, engine: Engine = Depends(engine_of)) -> Response:
-    return json_with_etag(request, SourceList(items=[SourceOut.of(s) for s in source_store.list_sources(engine)]))
+    return json_body(SourceList(items=[SourceOut.of(s) for s in source_store.list_sources(engine)]))
 
 
 @router.get("/sources/{source_id}", response_model=SourceOut, responses=ERRORS, summary="One feed and its health")
 def get_source(request: Request, source_id: int = Path(ge=0, le=MAX_ID), engine: Engine = Depends(engine_of)) -> Response:
-    return json_with_etag(request, SourceOut.of(source_store.get_source(engine, source_id)))
+    return json_body(SourceOut.of(source_store.get_source(engine, source_id)))
 
 
 @router.get("/search", response_model=SearchResults, responses=ERRORS,
@@ -123,7 +117,7 @@ def search(request: Request, embed: Embed = Depends(embed_of), q: str = Query(..
     items = [SearchHitOut(article=ArticleSummaryOut.of(h.article), score=h.score, snippet=h.snippet,
                           also_published_by=h.also) for h in hits[:limit]]
     page = Page(limit=limit, offset=offset, next_offset=offset + limit if len(hits) > limit else None)
-    return json_with_etag(request, SearchResults(query=q, items=items, page=page))
+    return json_body(SearchResults(query=q, items=items, page=page))
 
 
 @router.get("/stories", response_model=StoryList, summary="Top stories, ranked by breadth of coverage and recency")
@@ -132,7 +126,7 @@ def list_stories(request: Request, limit: int = Query(20, ge=1, le=MAX_LIMIT), o
     cards = coverage.top_stories(engine, limit=limit + 1, offset=offset, section=section_of(section, strict=True))
     items = [_story_out(c.story, c.section, c.sources) for c in cards[:limit]]
     page = Page(limit=limit, offset=offset, next_offset=offset + limit if len(cards) > limit else None)
-    return json_with_etag(request, StoryList(items=items, page=page))
+    return json_body(StoryList(items=items, page=page))
 
 
 @router.get("/stories/{story_id}", response_model=StoryDetailOut, responses=ERRORS,
@@ -143,20 +137,20 @@ def get_story(request: Request, story_id: str, engine: Engine = Depends(engine_o
     detail = StoryDetailOut(**_story_out(story, "", [g.name for g in groups]).model_dump(exclude={"coverage"}),
                             coverage=[CoverageOut(source=g.name, articles=[ArticleSummaryOut.of(a) for a in g.articles],
                                                   also_published_by=g.copies) for g in groups])
-    return json_with_etag(request, detail)
+    return json_body(detail)
 
 
 @router.get("/entities", response_model=EntityList, summary="The most mentioned people, organisations and places")
 def list_entities(request: Request, limit: int = Query(30, ge=1, le=MAX_LIMIT), engine: Engine = Depends(engine_of)) -> Response:
     items = [_entity_out(e) for e in enrichment_store.top_entities(engine, limit=limit)]
-    return json_with_etag(request, EntityList(items=items))
+    return json_body(EntityList(items=items))
 
 
 @router.get("/entities/{entity_id}", response_model=EntityOut, responses=ERRORS, summary="One entity and its articles")
 def get_entity(request: Request, entity_id: int = Path(ge=0, le=MAX_ID), engine: Engine = Depends(engine_of)) -> Response:
     entity = enrichment_store.get_entity(engine, entity_id)
     found = [ArticleSummaryOut.of(a) for a, _, _ in enrichment_store.entity_articles(engine, entity_id, limit=50)]
-    return json_with_etag(request, EntityOut(**_entity_out(entity).model_dump(exclude={"articles"}), articles=found))
+    return json_body(EntityOut(**_entity_out(entity).model_dump(exclude={"articles"}), articles=found))
 
 
 @router.get("/comments", response_model=CommentList, summary="The comment thread of an article or a story")
@@ -164,7 +158,7 @@ def list_comments(request: Request, target: str = Query(..., pattern=r"^(article
                                                         description="article:ID or story:ID"), engine: Engine = Depends(engine_of)) -> Response:
     kind, _, target_id = target.partition(":")
     items = [_comment_out(c) for c in comment_store.thread(engine, comment_store.Target(kind, target_id))]
-    return json_with_etag(request, CommentList(target=target, items=items))
+    return json_body(CommentList(target=target, items=items))
 
 
 def _story_out(story: object, section: str, sources: list[str]) -> StoryOut:

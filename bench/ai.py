@@ -47,19 +47,25 @@ DATA = ROOT.parent / "shared" / "data"
 BBC = DATA / "summarization" / "bbc-news-summary" / "bbc_news_summary.jsonl"
 UCI = DATA / "clustering" / "uci-news-head" / "uci_news_head.csv"
 ENTITY_GOLD = ROOT / "tests" / "fixtures" / "entities_gold.jsonl"
-BBC_SECTIONS = {"business": "Business", "entertainment": "Entertainment", "politics": "Politics", "sport": "Sports",
-                "tech": "Technology"}
+BBC_SECTIONS = {
+    "business": "Business",
+    "entertainment": "Entertainment",
+    "politics": "Politics",
+    "sport": "Sports",
+    "tech": "Technology",
+}
 UCI_SECTIONS = {"b": ("Business",), "e": ("Entertainment",), "m": ("Health",), "t": ("Technology", "Science")}
 
 from broadsheet.nlp.sections import SECTIONS
 
 # --- data -------------------------------------------------------------------------------------------
 
+
 def bbc_rows(sample: int | None = None) -> list[dict]:
     """The BBC summary set (every k-th row for a sample, deterministic)."""
     with BBC.open(encoding="utf-8") as handle:
         rows = [json.loads(line) for line in handle]
-    return rows[::max(1, len(rows) // sample)] if sample else rows
+    return rows[:: max(1, len(rows) // sample)] if sample else rows
 
 
 def bbc_body(row: dict) -> str:
@@ -76,8 +82,11 @@ def uci_rows() -> list[dict]:
 # --- key points -------------------------------------------------------------------------------------
 
 # Measured with this script at b9e4d85, before issue 11's text work (all 2,225 articles).
-PREVIOUS_KEY_POINTS = {"key points": (0.5801, 0.4930, 0.4143), "key points (3)": (0.5073, 0.4345, 0.3851),
-                       "lead-3": (0.4449, 0.3586, 0.3450)}
+PREVIOUS_KEY_POINTS = {
+    "key points": (0.5801, 0.4930, 0.4143),
+    "key points (3)": (0.5073, 0.4345, 0.3851),
+    "lead-3": (0.4449, 0.3586, 0.3450),
+}
 
 
 def rouge_key_points(rows: list[dict]) -> dict[str, tuple[float, float, float]]:
@@ -85,9 +94,13 @@ def rouge_key_points(rows: list[dict]) -> dict[str, tuple[float, float, float]]:
     from rouge_score import rouge_scorer
 
     from broadsheet.nlp.summarize import key_points, lead_sentences
+
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
-    systems = {"key points": lambda t, b: key_points(t, b), "key points (3)": lambda t, b: key_points(t, b, 3),
-               "lead-3": lambda t, b: lead_sentences(b, 3)}
+    systems = {
+        "key points": lambda t, b: key_points(t, b),
+        "key points (3)": lambda t, b: key_points(t, b, 3),
+        "lead-3": lambda t, b: lead_sentences(b, 3),
+    }
     totals = {name: [0.0, 0.0, 0.0] for name in systems}
     for row in rows:
         body = bbc_body(row)
@@ -100,10 +113,13 @@ def rouge_key_points(rows: list[dict]) -> dict[str, tuple[float, float, float]]:
 
 # --- sections ---------------------------------------------------------------------------------------
 
-def section_accuracy(items: list[tuple[str, str, tuple[str, ...]]], vectors=None, prototypes=None,
-                     allowed: list[str] | None = None) -> tuple[float, Counter]:
+
+def section_accuracy(
+    items: list[tuple[str, str, tuple[str, ...]]], vectors=None, prototypes=None, allowed: list[str] | None = None
+) -> tuple[float, Counter]:
     """Accuracy and confusion (gold, predicted) of the section classifier on (title, text, gold) items."""
     from broadsheet.nlp.topics import classify_section
+
     correct, confusion = 0, Counter()
     for i, (title, text, gold) in enumerate(items):
         result = classify_section(title, text, None if vectors is None else vectors[i], prototypes)
@@ -130,15 +146,26 @@ def pipeline_records(uci_story_step: int = 1) -> dict[str, tuple[list[dict], dic
     """Each set as import records (uci in publishing order, headline as its text, as bench/stories.py
     imports it) and the gold sections by record id; `uci_story_step` keeps every n-th uci story whole."""
     bbc_source = bbc_rows()
-    bbc = [{"id": f"bbc{i}", "url": f"http://bbc.invalid/{i}", "title": r["title"], "text": bbc_body(r)}
-           for i, r in enumerate(bbc_source)]
+    bbc = [
+        {"id": f"bbc{i}", "url": f"http://bbc.invalid/{i}", "title": r["title"], "text": bbc_body(r)}
+        for i, r in enumerate(bbc_source)
+    ]
     bbc_gold = {rec["id"]: (BBC_SECTIONS[r["category"]],) for rec, r in zip(bbc, bbc_source)}
     all_uci = uci_rows()
     kept = set(sorted({r["STORY"] for r in all_uci})[::uci_story_step])
     rows = sorted((r for r in all_uci if r["STORY"] in kept), key=lambda r: (int(r["TIMESTAMP"]), int(r["ID"])))
     # The CSV escapes punctuation with a backslash in some URLs: undone (the URL policy refuses backslashes).
-    uci = [{"id": r["ID"], "url": r["URL"].replace("\\", ""), "title": r["TITLE"], "text": r["TITLE"], "source": r["PUBLISHER"],
-            "published": datetime.fromtimestamp(int(r["TIMESTAMP"]) / 1000, UTC).isoformat()} for r in rows]
+    uci = [
+        {
+            "id": r["ID"],
+            "url": r["URL"].replace("\\", ""),
+            "title": r["TITLE"],
+            "text": r["TITLE"],
+            "source": r["PUBLISHER"],
+            "published": datetime.fromtimestamp(int(r["TIMESTAMP"]) / 1000, UTC).isoformat(),
+        }
+        for r in rows
+    ]
     return {"bbc": (bbc, bbc_gold), "uci-news-head": (uci, {r["ID"]: UCI_SECTIONS[r["CATEGORY"]] for r in rows})}
 
 
@@ -150,6 +177,7 @@ def pipeline_sections(records: list[dict], gold: dict[str, tuple[str, ...]], emb
     from broadsheet.pipeline import understand
     from broadsheet.pipeline.bulk import export_jsonl, import_jsonl
     from broadsheet.store.db import open_database
+
     with tempfile.TemporaryDirectory() as folder:
         engine = open_database(f"sqlite:///{folder}/sections.db")
         understand.configure(engine, embedder)
@@ -167,11 +195,13 @@ def pipeline_sections(records: list[dict], gold: dict[str, tuple[str, ...]], emb
 
 def embed_items(items: list, embedder) -> list:
     from broadsheet.nlp.embed import embedding_text
+
     return list(embedder.encode([embedding_text(title, text) for title, text, _ in items]))
 
 
 def cached_minilm():
     from broadsheet.nlp.embed import CachedEmbedder, load_embedder
+
     return CachedEmbedder(load_embedder("minilm"), ROOT / "bench" / "out" / "embeddings")
 
 
@@ -179,6 +209,7 @@ def prototypes_of(embedder):
     import numpy as np
 
     from broadsheet.nlp.topics import Prototypes, prototype_texts
+
     texts, labels = prototype_texts()
     return Prototypes(embedder.encode(texts), np.array(labels))
 
@@ -193,8 +224,10 @@ PREVIOUS_ENTITIES = {"entities_gold.jsonl": (0.904, 0.866), "both sets": (0.846,
 def entity_scores(*paths: Path) -> dict[str, tuple[float, float]]:
     """Precision and recall per kind (and all) of (kind, name) pairs per document on our test sets."""
     from broadsheet.nlp.entities import entity_key, extract_entities_batch
-    rows = [json.loads(line) for path in (paths or (ENTITY_GOLD,))
-            for line in path.read_text(encoding="utf-8").splitlines()]
+
+    rows = [
+        json.loads(line) for path in (paths or (ENTITY_GOLD,)) for line in path.read_text(encoding="utf-8").splitlines()
+    ]
     fields = (("person", "people"), ("organisation", "organisations"), ("place", "places"))
     key = lambda n: entity_key(n[4:] if n.lower().startswith("the ") else n)  # noqa: E731
     counts = {kind: [0, 0, 0] for kind, _ in fields}
@@ -220,13 +253,21 @@ def squad_search_store(embedder):
     own paragraph's id and title."""
     from broadsheet.pipeline import bulk, understand
     from broadsheet.store.db import open_database
+
     data = json.loads(SQUAD.read_text(encoding="utf-8"))["data"]
     records, questions = [], []
     for topic in data:
         for n, paragraph in enumerate(topic["paragraphs"]):
             pid = f"{topic['title']}-{n}"
-            records.append({"id": pid, "url": f"https://squad.invalid/{pid}", "title": topic["title"].replace("_", " "),
-                            "text": paragraph["context"], "source": "squad"})
+            records.append(
+                {
+                    "id": pid,
+                    "url": f"https://squad.invalid/{pid}",
+                    "title": topic["title"].replace("_", " "),
+                    "text": paragraph["context"],
+                    "source": "squad",
+                }
+            )
             questions += [(q["question"], pid, topic["title"]) for q in paragraph["qas"] if not q["is_impossible"]]
     folder = Path(tempfile.mkdtemp(prefix="bench-search-"))
     (folder / "squad.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
@@ -241,6 +282,7 @@ def search_floor_figures(engine, questions, embed, floors) -> dict[str, dict[str
     (the other seven titles are unrelated), and how often the question's own paragraph is shown."""
     from broadsheet.store import search
     from broadsheet.store.stories import export_ids
+
     kept = (search.SEMANTIC_FLOOR, search.LEXICAL_FLOOR)
     out = {}
     try:
@@ -255,8 +297,11 @@ def search_floor_figures(engine, questions, embed, floors) -> dict[str, dict[str
                 shown += len(ids)
                 same += sum(i.rsplit("-", 1)[0] == title for i in ids)
                 found += pid in ids
-            out[label] = {"shown": shown / len(questions), "same title": same / max(shown, 1),
-                          "own paragraph": found / len(questions)}
+            out[label] = {
+                "shown": shown / len(questions),
+                "same title": same / max(shown, 1),
+                "own paragraph": found / len(questions),
+            }
     finally:
         search.SEMANTIC_FLOOR, search.LEXICAL_FLOOR = kept
     return out
@@ -271,15 +316,22 @@ def print_search(figures: dict, header: str) -> None:
 
 # --- the demo newsroom ----------------------------------------------------------------------------------
 
+
 def demo_stories() -> dict[str, list]:
     """The demo newsroom's stories as summarizer input, plus each article's standfirst."""
     from broadsheet.demo.content import load_articles, publisher
     from broadsheet.nlp.summarize import SourceText
+
     now = datetime.now(UTC)
     stories: dict[str, list] = {}
     for a in load_articles():
-        doc = SourceText(a.slug, publisher(a.publisher).name, a.title, "\n\n".join(a.paragraphs),
-                         now - timedelta(minutes=a.minutes_ago))
+        doc = SourceText(
+            a.slug,
+            publisher(a.publisher).name,
+            a.title,
+            "\n\n".join(a.paragraphs),
+            now - timedelta(minutes=a.minutes_ago),
+        )
         stories.setdefault(a.story, []).append((doc, a.summary))
     return stories
 
@@ -287,6 +339,7 @@ def demo_stories() -> dict[str, list]:
 def round_robin_leads(docs: list, words: int) -> str:
     """Baseline: each source's sentences in turn (first sentences first) until the word budget."""
     from broadsheet.nlp.summarize import candidates, distinct_sources
+
     pools = [candidates(d.text) for d in distinct_sources(docs)]
     chosen, total, depth = [], 0, 0
     while total < words and any(depth < len(p) for p in pools):
@@ -299,14 +352,25 @@ def round_robin_leads(docs: list, words: int) -> str:
 
 
 # Measured at b9e4d85 (120 words unless said): the same figures for the summarizer before issue 11.
-PREVIOUS_SUMMARIES = {"sources": 0.904, "redundancy": 0.377, "valid": 1.0, "words": 123.5, "r1": 0.4303,
-                      "r2": 0.1466, "ordered": 6 / 14, "stale": 5, "ordered 60": 8 / 14, "stale 60": 3,
-                      "death kept 60": False}
+PREVIOUS_SUMMARIES = {
+    "sources": 0.904,
+    "redundancy": 0.377,
+    "valid": 1.0,
+    "words": 123.5,
+    "r1": 0.4303,
+    "r2": 0.1466,
+    "ordered": 6 / 14,
+    "stale": 5,
+    "ordered 60": 8 / 14,
+    "stale 60": 3,
+    "death kept 60": False,
+}
 
 
 def stale_and_ordered(docs: list, summary) -> tuple[int, bool]:
     """Summary sentences giving a figure a later article revised, and whether it reads in time order."""
     from broadsheet.nlp.summarize import _when, candidates, distinct_sources, figures, superseded
+
     kept = distinct_sources(docs)
     old = superseded(kept, [candidates(d.text, i) for i, d in enumerate(kept)])
     index = {d.id: i for i, d in enumerate(kept)}
@@ -323,6 +387,7 @@ def story_summary_figures(words: int = 120) -> dict[str, float]:
 
     from broadsheet.nlp.summarize import cosine, distinct_sources, summarize_story
     from broadsheet.nlp.terms import content_words
+
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2"], use_stemmer=True)
     rows = []
     for story, pairs in demo_stories().items():
@@ -331,20 +396,29 @@ def story_summary_figures(words: int = 120) -> dict[str, float]:
         by_id = {d.id: d for d in docs}
         summary = summarize_story(docs, words)
         bags = [Bag(content_words(s.text)) for s in summary.sentences]
-        overlap = max((cosine(a, b) for i, a in enumerate(bags) for b in bags[i + 1:]), default=0.0)
+        overlap = max((cosine(a, b) for i, a in enumerate(bags) for b in bags[i + 1 :]), default=0.0)
         available = {d.source for d in distinct_sources(docs)}
         ours = scorer.score(reference, summary.text)
         base = scorer.score(reference, round_robin_leads(docs, words))
         stale, ordered = stale_and_ordered(docs, summary)
-        rows.append({"stale": stale, "ordered": ordered,
-                     "death kept": ("death" in summary.text or "died" in summary.text)
-                     if story == "st-aldrics-hospital-outbreak" else None,
-                     "sources": len({s.source for s in summary.sentences}) / len(available),
-                     "redundancy": overlap, "words": len(summary.text.split()),
-                     "valid": sum(by_id[s.article_id].text[s.start:s.end] == s.text for s in summary.sentences)
-                     / max(len(summary.sentences), 1),
-                     "r1": ours["rouge1"].fmeasure, "r2": ours["rouge2"].fmeasure,
-                     "base_r1": base["rouge1"].fmeasure, "base_r2": base["rouge2"].fmeasure})
+        rows.append(
+            {
+                "stale": stale,
+                "ordered": ordered,
+                "death kept": ("death" in summary.text or "died" in summary.text)
+                if story == "st-aldrics-hospital-outbreak"
+                else None,
+                "sources": len({s.source for s in summary.sentences}) / len(available),
+                "redundancy": overlap,
+                "words": len(summary.text.split()),
+                "valid": sum(by_id[s.article_id].text[s.start : s.end] == s.text for s in summary.sentences)
+                / max(len(summary.sentences), 1),
+                "r1": ours["rouge1"].fmeasure,
+                "r2": ours["rouge2"].fmeasure,
+                "base_r1": base["rouge1"].fmeasure,
+                "base_r2": base["rouge2"].fmeasure,
+            }
+        )
     death = next(r["death kept"] for r in rows if r["death kept"] is not None)
     out = {k: round(statistics.mean(r[k] for r in rows), 4) for k in rows[0] if k not in ("stale", "death kept")}
     return out | {"stories": len(rows), "stale": sum(r["stale"] for r in rows), "death kept": death}
@@ -356,14 +430,25 @@ def demo_store(embeddings: str = "off"):
     from broadsheet.nlp.embed import load_embedder
     from broadsheet.pipeline import bulk, understand
     from broadsheet.store.db import open_database
+
     folder = Path(tempfile.mkdtemp(prefix="bench-ai-"))
     path = folder / "demo.jsonl"
     with path.open("w", encoding="utf-8") as handle:
         for pairs in demo_stories().values():
             for doc, _ in pairs:
-                handle.write(json.dumps({"id": doc.id, "url": f"https://{doc.source.lower().replace(' ', '-')}"
-                                         f".example/{doc.id}", "title": doc.title, "text": doc.text,
-                                         "source": doc.source, "published": doc.published.isoformat()}) + "\n")
+                handle.write(
+                    json.dumps(
+                        {
+                            "id": doc.id,
+                            "url": f"https://{doc.source.lower().replace(' ', '-')}.example/{doc.id}",
+                            "title": doc.title,
+                            "text": doc.text,
+                            "source": doc.source,
+                            "published": doc.published.isoformat(),
+                        }
+                    )
+                    + "\n"
+                )
     config = load_config(environ={}, data_dir=str(folder), embeddings=embeddings)
     engine = open_database(config.resolved_database_url)
     understand.configure(engine, load_embedder(embeddings))
@@ -371,15 +456,23 @@ def demo_store(embeddings: str = "off"):
     return engine, config
 
 
-QUESTIONS = ("What happened?", "Who said what about it?", "How much will it cost?", "When is the vote?",
-             "How many people were affected?", "What did the minister say about football?",
-             "Where did it happen?", "Why did the talks fail?")
+QUESTIONS = (
+    "What happened?",
+    "Who said what about it?",
+    "How much will it cost?",
+    "When is the vote?",
+    "How many people were affected?",
+    "What did the minister say about football?",
+    "Where did it happen?",
+    "Why did the talks fail?",
+)
 
 
 def ask_latency(engine, config) -> dict[str, float]:
     """Milliseconds per question through the store (scope, index, answer, cache write), cold then cached."""
     from broadsheet.pipeline import insight
     from broadsheet.store import articles as article_store
+
     cold, warm, supported = [], [], 0
     seen_stories = set()
     for article in article_store.iter_articles(engine):
@@ -398,8 +491,15 @@ def ask_latency(engine, config) -> dict[str, float]:
             insight.ask(engine, config, insight.scope_of(engine, article), question)
             warm.append((time.perf_counter() - started) * 1000)
     q = lambda xs, p: sorted(xs)[min(len(xs) - 1, int(p * len(xs)))]  # noqa: E731
-    return {"questions": len(cold), "supported": supported, "cold_p50": q(cold, .5), "cold_p95": q(cold, .95),
-            "cold_max": max(cold), "cached_p50": q(warm, .5), "cached_max": max(warm)}
+    return {
+        "questions": len(cold),
+        "supported": supported,
+        "cold_p50": q(cold, 0.5),
+        "cold_p95": q(cold, 0.95),
+        "cold_max": max(cold),
+        "cached_p50": q(warm, 0.5),
+        "cached_max": max(warm),
+    }
 
 
 def enrich_cpu(engine, articles: list) -> dict[str, float]:
@@ -408,6 +508,7 @@ def enrich_cpu(engine, articles: list) -> dict[str, float]:
     from broadsheet.nlp.summarize import key_points
     from broadsheet.nlp.topics import classify_section
     from broadsheet.pipeline import enrich
+
     ner.load_model()
     n = len(articles)
     started = time.process_time()
@@ -425,8 +526,14 @@ def enrich_cpu(engine, articles: list) -> dict[str, float]:
     for a in articles:
         classify_section(a.title, a.text)
     section_ms = (time.process_time() - started) * 1000 / n
-    return {"articles": n, "total": total, "ner": ner_ms, "key_points": kp_ms, "section": section_ms,
-            "words": statistics.mean(len(a.text.split()) for a in articles)}
+    return {
+        "articles": n,
+        "total": total,
+        "ner": ner_ms,
+        "key_points": kp_ms,
+        "section": section_ms,
+        "words": statistics.mean(len(a.text.split()) for a in articles),
+    }
 
 
 def story_cpu() -> float:
@@ -434,6 +541,7 @@ def story_cpu() -> float:
     from broadsheet.nlp.novelty import source_additions
     from broadsheet.nlp.summarize import summarize_story
     from broadsheet.nlp.timeline import build_timeline
+
     stories = [[d for d, _ in pairs] for pairs in demo_stories().values()]
     started = time.process_time()
     for docs in stories:
@@ -448,19 +556,27 @@ def print_story_summaries(figures: dict) -> None:
     before = PREVIOUS_SUMMARIES
     print("== Story summaries on the demo newsroom (120 words) ==")
     summary = figures["story_summaries"] = story_summary_figures()
-    print(f"  stories {summary['stories']}; sources cited/available {summary['sources']:.3f} (previous "
-          f"{before['sources']:.3f}); max sentence overlap {summary['redundancy']:.3f} ({before['redundancy']:.3f}); "
-          f"citations valid {summary['valid']:.3f} ({before['valid']:.3f}); words {summary['words']:.1f} "
-          f"({before['words']:.1f})")
-    print(f"  in time order {summary['ordered']:.3f} of stories (previous {before['ordered']:.3f}); sentences giving "
-          f"a figure a later article revised {summary['stale']} (previous {before['stale']})")
-    print(f"  vs the stories' standfirsts: ours R-1 {summary['r1']:.4f} R-2 {summary['r2']:.4f} (previous "
-          f"{before['r1']:.4f} {before['r2']:.4f}); round-robin leads R-1 {summary['base_r1']:.4f} "
-          f"R-2 {summary['base_r2']:.4f}")
+    print(
+        f"  stories {summary['stories']}; sources cited/available {summary['sources']:.3f} (previous "
+        f"{before['sources']:.3f}); max sentence overlap {summary['redundancy']:.3f} ({before['redundancy']:.3f}); "
+        f"citations valid {summary['valid']:.3f} ({before['valid']:.3f}); words {summary['words']:.1f} "
+        f"({before['words']:.1f})"
+    )
+    print(
+        f"  in time order {summary['ordered']:.3f} of stories (previous {before['ordered']:.3f}); sentences giving "
+        f"a figure a later article revised {summary['stale']} (previous {before['stale']})"
+    )
+    print(
+        f"  vs the stories' standfirsts: ours R-1 {summary['r1']:.4f} R-2 {summary['r2']:.4f} (previous "
+        f"{before['r1']:.4f} {before['r2']:.4f}); round-robin leads R-1 {summary['base_r1']:.4f} "
+        f"R-2 {summary['base_r2']:.4f}"
+    )
     short = figures["story_summaries 60"] = story_summary_figures(60)
-    print(f"  60 words: in time order {short['ordered']:.3f} (previous {before['ordered 60']:.3f}); revised figures "
-          f"{short['stale']} (previous {before['stale 60']}); St Aldric's death kept {short['death kept']} "
-          f"(previous {before['death kept 60']}); sources cited {short['sources']:.3f}")
+    print(
+        f"  60 words: in time order {short['ordered']:.3f} (previous {before['ordered 60']:.3f}); revised figures "
+        f"{short['stale']} (previous {before['stale 60']}); St Aldric's death kept {short['death kept']} "
+        f"(previous {before['death kept 60']}); sources cited {short['sources']:.3f}"
+    )
 
 
 def print_search_figures(figures: dict, no_embeddings: bool) -> None:
@@ -468,15 +584,19 @@ def print_search_figures(figures: dict, no_embeddings: bool) -> None:
     answerable question, and is shown on the other seven eighths as well (held out)."""
     from broadsheet.nlp.embed import query_encoder
     from broadsheet.store import search
+
     embedder = None if no_embeddings else cached_minilm()
     from broadsheet.nlp.embed import load_embedder
+
     engine, questions = squad_search_store(embedder or load_embedder("off"))
     shipped = (search.SEMANTIC_FLOOR, search.LEXICAL_FLOOR)
     floors = {"none (previous)": (-1.0, 0.0), f"shipped: cosine {shipped[0]:.2f}, lexical {shipped[1]:.2f}": shipped}
     runs = [("MiniLM", query_encoder("minilm"))] if embedder else []
     for name, embed in runs + [("embeddings off", None)]:
-        for part, chosen in (("tuning eighth", questions[::8]), ("held out", [q for i, q in enumerate(questions)
-                                                                             if i % 8][::7])):
+        for part, chosen in (
+            ("tuning eighth", questions[::8]),
+            ("held out", [q for i, q in enumerate(questions) if i % 8][::7]),
+        ):
             result = search_floor_figures(engine, chosen, embed, floors)
             figures[f"search {name} {part}"] = result
             print_search(result, f"== Search on SQuAD, {name}, {part} ({len(chosen)} answerable questions) ==")
@@ -493,11 +613,14 @@ def answer_figures(no_embeddings: bool = False) -> dict:
     import qa
 
     from broadsheet.nlp.embed import load_embedder
+
     out: dict = {}
     routes = [("lexical", None)] + ([] if no_embeddings else [("minilm", load_embedder("minilm"))])
     for route, embedder in routes:
         demo = out[f"demo {route}"] = qa.demo_answers(embedder)
-        print(f"== Ask: the issue's demo questions, {route} route: {sum(r for _, r, _ in demo)} of {len(demo)} right ==")
+        print(
+            f"== Ask: the issue's demo questions, {route} route: {sum(r for _, r, _ in demo)} of {len(demo)} right =="
+        )
         for question, right, text in demo:
             print(f"  {'ok ' if right else 'NO '} {question} -> {text[:150]}")
     if not qa.SQUAD.is_file():
@@ -505,24 +628,31 @@ def answer_figures(no_embeddings: bool = False) -> dict:
         return out
     base = out["tfidf"] = qa.tfidf_best_sentence()
     print("== Ask on squad2-dev (each title one story, each paragraph one article; answer contains a gold answer) ==")
-    print(f"  before: nlp/answer.py {PREVIOUS_ANSWERER['answered']:.3f} answered with {PREVIOUS_ANSWERER['abstained']:.3f}"
-          f" of unanswerable abstained (issue 11); TF-IDF best sentence {base['all']['answered']:.3f} (no abstention)")
+    print(
+        f"  before: nlp/answer.py {PREVIOUS_ANSWERER['answered']:.3f} answered with {PREVIOUS_ANSWERER['abstained']:.3f}"
+        f" of unanswerable abstained (issue 11); TF-IDF best sentence {base['all']['answered']:.3f} (no abstention)"
+    )
     for route, embedder in routes:
         figures = out[route] = qa.evaluate(embedder)
         for part in ("tune", "held-out", "all"):
             f = figures[part]
             met = f["answered"] >= 0.80 and f["abstained"] >= 0.35
-            print(f"  {route:<8} {part:<9} answered {f['answered']:.3f} of {f['answerable']}, abstained "
-                  f"{f['abstained']:.3f} of {f['unanswerable']} (bar 0.80 / 0.35: {'met' if met else 'NOT met'}); "
-                  f"two-sentence answers {f['two_sentence']:.3f}")
-        print(f"  {route:<8} time per question: median {figures['ms_p50']:.1f} ms (CPU {figures['cpu_ms_p50']:.1f} ms, "
-              f"both cores), p95 {figures['ms_p95']:.1f} ms "
-              f"(bar: median 100 ms); a story's first question {figures['first_ms']:.0f} ms, of which building "
-              f"its index (sentences encoded once, then cached) {figures['build_ms']:.0f} ms")
+            print(
+                f"  {route:<8} {part:<9} answered {f['answered']:.3f} of {f['answerable']}, abstained "
+                f"{f['abstained']:.3f} of {f['unanswerable']} (bar 0.80 / 0.35: {'met' if met else 'NOT met'}); "
+                f"two-sentence answers {f['two_sentence']:.3f}"
+            )
+        print(
+            f"  {route:<8} time per question: median {figures['ms_p50']:.1f} ms (CPU {figures['cpu_ms_p50']:.1f} ms, "
+            f"both cores), p95 {figures['ms_p95']:.1f} ms "
+            f"(bar: median 100 ms); a story's first question {figures['first_ms']:.0f} ms, of which building "
+            f"its index (sentences encoded once, then cached) {figures['build_ms']:.0f} ms"
+        )
     return out
 
 
 # --- the run ------------------------------------------------------------------------------------------
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -542,13 +672,17 @@ def main() -> None:
         for name, (r1, r2, rl) in rouge.items():
             before = " ".join(f"{v:.4f}" for v in PREVIOUS_KEY_POINTS.get(name, ())) if not args.sample else "-"
             print(f"  {name:<16} {r1:>7.4f} {r2:>7.4f} {rl:>7.4f}   {before}")
-        print(f"  bar: key points R-2 {rouge['key points'][1]:.4f} > lead-3 {rouge['lead-3'][1]:.4f}: "
-              f"{'met' if rouge['key points'][1] > rouge['lead-3'][1] else 'NOT met'}")
+        print(
+            f"  bar: key points R-2 {rouge['key points'][1]:.4f} > lead-3 {rouge['lead-3'][1]:.4f}: "
+            f"{'met' if rouge['key points'][1] > rouge['lead-3'][1] else 'NOT met'}"
+        )
         figures["sections"] = sections = {}
         embedder = None if args.no_embeddings else cached_minilm()
         prototypes = prototypes_of(embedder) if embedder else None
-        allowed = {"bbc": sorted(set(BBC_SECTIONS.values())), "uci-news-head": ["Business", "Entertainment", "Health",
-                                                                                  "Technology", "Science"]}
+        allowed = {
+            "bbc": sorted(set(BBC_SECTIONS.values())),
+            "uci-news-head": ["Business", "Entertainment", "Health", "Technology", "Science"],
+        }
         for name, items in section_items().items():
             vectors = embed_items(items, embedder) if embedder else None
             runs = [("vocabulary", None, None)] + ([("vocabulary+MiniLM", vectors, prototypes)] if embedder else [])
@@ -556,26 +690,35 @@ def main() -> None:
                 accuracy, confusion = section_accuracy(items, vecs, protos)
                 restricted, _ = section_accuracy(items, vecs, protos, allowed[name])
                 sections[f"{name} {label}"] = {"accuracy": round(accuracy, 4), "set labels only": round(restricted, 4)}
-                print(f"== Sections on {name} ({len(items)}), each article alone, {label}: accuracy {accuracy:.4f}; "
-                      f"restricted to the set's labels {restricted:.4f} (the bar applies as shipped, below) ==")
+                print(
+                    f"== Sections on {name} ({len(items)}), each article alone, {label}: accuracy {accuracy:.4f}; "
+                    f"restricted to the set's labels {restricted:.4f} (the bar applies as shipped, below) =="
+                )
                 print_confusion(confusion)
         if embedder:
             for name, (records, gold) in pipeline_records().items():
                 accuracy, confusion, stories = pipeline_sections(records, gold, embedder)
                 sections[f"{name} as shipped"] = {"accuracy": round(accuracy, 4), "stories": stories}
-                print(f"== Sections on {name} as shipped (import -> export; {len(records)} articles in {stories} "
-                      f"stories, each story in its articles' most common section): accuracy {accuracy:.4f} "
-                      f"(bar 0.85: {'met' if accuracy >= 0.85 else 'NOT met'}) ==")
+                print(
+                    f"== Sections on {name} as shipped (import -> export; {len(records)} articles in {stories} "
+                    f"stories, each story in its articles' most common section): accuracy {accuracy:.4f} "
+                    f"(bar 0.85: {'met' if accuracy >= 0.85 else 'NOT met'}) =="
+                )
                 print_confusion(confusion)
     for label, paths in (("entities_gold.jsonl", (ENTITY_GOLD,)), ("both sets", (ENTITY_GOLD, ENTITY_GOLD_EXTRA))):
-        print(f"== Entities on tests/fixtures/{label if label != 'both sets' else 'entities_gold*.jsonl'} "
-              f"(written by the project) ==")
+        print(
+            f"== Entities on tests/fixtures/{label if label != 'both sets' else 'entities_gold*.jsonl'} "
+            f"(written by the project) =="
+        )
         figures[f"entities {label}"] = entities = entity_scores(*paths)
         for kind, (p, r) in entities.items():
             print(f"  {kind:<13} precision {p:.3f} recall {r:.3f}")
         before = PREVIOUS_ENTITIES[label]
-        bar = f"; bar precision >= 0.95: {'met' if entities['all'][0] >= 0.95 else 'NOT met'}" \
-            if label != "both sets" else ""
+        bar = (
+            f"; bar precision >= 0.95: {'met' if entities['all'][0] >= 0.95 else 'NOT met'}"
+            if label != "both sets"
+            else ""
+        )
         print(f"  previous: all precision {before[0]:.3f} recall {before[1]:.3f}{bar}")
     print_story_summaries(figures)
     if SQUAD.is_file():
@@ -583,24 +726,33 @@ def main() -> None:
     engine, config = demo_store()
     latency = figures["ask"] = ask_latency(engine, config)
     print(f"== Ask on the demo newsroom: {latency['questions']} questions, {latency['supported']} answered ==")
-    print(f"  cold p50 {latency['cold_p50']:.1f} ms, p95 {latency['cold_p95']:.1f} ms, max {latency['cold_max']:.1f} ms"
-          f" (bar 300 ms); cached p50 {latency['cached_p50']:.1f} ms, max {latency['cached_max']:.1f} ms")
+    print(
+        f"  cold p50 {latency['cold_p50']:.1f} ms, p95 {latency['cold_p95']:.1f} ms, max {latency['cold_max']:.1f} ms"
+        f" (bar 300 ms); cached p50 {latency['cached_p50']:.1f} ms, max {latency['cached_max']:.1f} ms"
+    )
     from broadsheet.store import articles as article_store
+
     cpu = figures["cpu_demo"] = enrich_cpu(engine, list(article_store.iter_articles(engine)))
-    print(f"== CPU per new article (enrich stage), demo newsroom: {cpu['total']:.1f} ms (bar 50) over "
-          f"{cpu['articles']} articles of {cpu['words']:.0f} words; NER {cpu['ner']:.1f}, key points "
-          f"{cpu['key_points']:.1f}, section {cpu['section']:.2f} ==")
+    print(
+        f"== CPU per new article (enrich stage), demo newsroom: {cpu['total']:.1f} ms (bar 50) over "
+        f"{cpu['articles']} articles of {cpu['words']:.0f} words; NER {cpu['ner']:.1f}, key points "
+        f"{cpu['key_points']:.1f}, section {cpu['section']:.2f} =="
+    )
     if have_data:
         bbc_engine, _ = demo_store()
         from broadsheet.model import Article
-        sample = [Article(id=f"bbc{i}", url="", title=r["title"], text=bbc_body(r))
-                  for i, r in enumerate(bbc_rows(300))]
+
+        sample = [
+            Article(id=f"bbc{i}", url="", title=r["title"], text=bbc_body(r)) for i, r in enumerate(bbc_rows(300))
+        ]
         with bbc_engine.begin() as conn:
             article_store.save_articles(conn, sample)
         cpu = figures["cpu_bbc"] = enrich_cpu(bbc_engine, sample)
-        print(f"== CPU per new article (enrich stage), {cpu['articles']} BBC articles of {cpu['words']:.0f} words: "
-              f"{cpu['total']:.1f} ms (bar 50); NER {cpu['ner']:.1f}, key points {cpu['key_points']:.1f}, "
-              f"section {cpu['section']:.2f} ==")
+        print(
+            f"== CPU per new article (enrich stage), {cpu['articles']} BBC articles of {cpu['words']:.0f} words: "
+            f"{cpu['total']:.1f} ms (bar 50); NER {cpu['ner']:.1f}, key points {cpu['key_points']:.1f}, "
+            f"section {cpu['section']:.2f} =="
+        )
     figures["story_cpu"] = story_ms = story_cpu()
     print(f"== CPU per story for summary + timeline + what each source adds (on demand, cached): {story_ms:.1f} ms ==")
     figures["answers"] = answer_figures(args.no_embeddings)

@@ -119,8 +119,13 @@ class Cluster:
     def start(self, *args: str) -> subprocess.Popen:
         """Start `broadsheet ARGS...` with the cluster's environment."""
         with open(self.log_dir / f"{args[0]}-{len(self.processes)}.log", "wb") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "broadsheet", *args], env=self.env,
-                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "broadsheet", *args],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.processes.append(proc)
         return proc
 
@@ -162,11 +167,18 @@ class Cluster:
 def service_env(database_url: str, **settings: object) -> dict[str, str]:
     """The environment of a service process: the job engine on this database, plus settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BROADSHEET_")}
-    env.update({"BROADSHEET_DATABASE_URL": database_url, "BROADSHEET_JOB_ENGINE": "procrastinate",
-                "BROADSHEET_ALLOW_PRIVATE_ADDRESSES": "true", "BROADSHEET_PER_HOST_DELAY": "0",
-                "BROADSHEET_EMBEDDINGS": os.environ.get("BROADSHEET_EMBEDDINGS", "off"),
-                "PYTHONPATH": os.pathsep.join(p for p in (str(Path(__file__).resolve().parent.parent),
-                                                          os.environ.get("PYTHONPATH", "")) if p)})
+    env.update(
+        {
+            "BROADSHEET_DATABASE_URL": database_url,
+            "BROADSHEET_JOB_ENGINE": "procrastinate",
+            "BROADSHEET_ALLOW_PRIVATE_ADDRESSES": "true",
+            "BROADSHEET_PER_HOST_DELAY": "0",
+            "BROADSHEET_EMBEDDINGS": os.environ.get("BROADSHEET_EMBEDDINGS", "off"),
+            "PYTHONPATH": os.pathsep.join(
+                p for p in (str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")) if p
+            ),
+        }
+    )
     env.update({f"BROADSHEET_{k.upper()}": str(v) for k, v in settings.items()})
     return env
 
@@ -177,17 +189,26 @@ SCHEDULE_KINDS = ("broadsheet.enqueue_due", "broadsheet.retry_stalled")
 def progress(engine) -> tuple[int, int, int]:
     """Articles stored, placed in a story, and enriched."""
     from sqlalchemy import text
+
     with engine.connect() as conn:
-        return tuple(conn.execute(text(
-            "SELECT count(*), count(story_id), count(enriched) FROM articles WHERE status = 'ok'")).one())
+        return tuple(
+            conn.execute(
+                text("SELECT count(*), count(story_id), count(enriched) FROM articles WHERE status = 'ok'")
+            ).one()
+        )
 
 
 def open_jobs(engine) -> int:
     """Jobs queued or running, other than the periodic scheduling ones."""
     from sqlalchemy import text
+
     with engine.connect() as conn:
-        return conn.execute(text("SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing') "
-                                 "AND task_name <> ALL(:kinds)"), {"kinds": list(SCHEDULE_KINDS)}).scalar_one()
+        return conn.execute(
+            text(
+                "SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing') AND task_name <> ALL(:kinds)"
+            ),
+            {"kinds": list(SCHEDULE_KINDS)},
+        ).scalar_one()
 
 
 def finished(engine, articles: int) -> bool:

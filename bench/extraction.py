@@ -44,9 +44,40 @@ from broadsheet.extract.files import read_html
 
 DATA = ROOT.parent / "shared" / "data" / "extraction"
 SETS = ("scrapinghub-dev", "readability-pages", "newspaper-pages")
-_BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "blockquote", "pre", "table", "tr",
-          "td", "th", "dd", "dt", "dl", "figure", "figcaption", "section", "article", "header", "footer", "br",
-          "hr", "aside", "main", "nav", "caption"}
+_BLOCK = {
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "blockquote",
+    "pre",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "dd",
+    "dt",
+    "dl",
+    "figure",
+    "figcaption",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "br",
+    "hr",
+    "aside",
+    "main",
+    "nav",
+    "caption",
+}
 _BY = re.compile(r"^(written by|by|par|von|por)\b", re.I)
 
 
@@ -86,9 +117,11 @@ class Extractor:
 
 # --- loading -----------------------------------------------------------------------------------------
 
+
 def html_to_text(markup: str) -> str:
     """Visible text of an HTML fragment, a line break at every block boundary."""
     from lxml import html as lxml_html
+
     if not markup.strip():
         return ""
     tree = lxml_html.fragment_fromstring(markup, create_parent="div")
@@ -106,8 +139,10 @@ def load_scrapinghub(root: Path = DATA) -> list[Case]:
     """The 90 Zyte benchmark pages with their ground-truth bodies and URLs."""
     folder = root / "scrapinghub-dev"
     truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
-    return [Case(key, read_html(folder / "html" / f"{key}.html.gz"), value["articleBody"], value.get("url"))
-            for key, value in sorted(truth.items())]
+    return [
+        Case(key, read_html(folder / "html" / f"{key}.html.gz"), value["articleBody"], value.get("url"))
+        for key, value in sorted(truth.items())
+    ]
 
 
 def load_readability(root: Path = DATA) -> list[Case]:
@@ -140,47 +175,58 @@ def load_newspaper(root: Path = DATA) -> list[Case]:
     return cases
 
 
-LOADERS = {"scrapinghub-dev": load_scrapinghub, "readability-pages": load_readability,
-           "newspaper-pages": load_newspaper}
+LOADERS = {
+    "scrapinghub-dev": load_scrapinghub,
+    "readability-pages": load_readability,
+    "newspaper-pages": load_newspaper,
+}
 
 
 # --- extractors --------------------------------------------------------------------------------------
+
 
 def run_ours(html: str, url: str | None) -> Prediction:
     """Broadsheet's extractor, in process."""
     from broadsheet.errors import ExtractError
     from broadsheet.extract.article import extract_article
+
     try:
         article = extract_article(html, url)
     except ExtractError:
         return Prediction()  # a page with no article is an empty answer, not a crash
-    return Prediction(article.text, article.title, article.byline,
-                      article.published.isoformat() if article.published else None)
+    return Prediction(
+        article.text, article.title, article.byline, article.published.isoformat() if article.published else None
+    )
 
 
 def _trafilatura(precision: bool) -> Callable[[str, str | None], Prediction]:
     def run(html: str, url: str | None) -> Prediction:
         import trafilatura
+
         doc = trafilatura.bare_extraction(html, url=url, favor_precision=precision, with_metadata=True)
         if doc is None:
             return Prediction()
         return Prediction(doc.text or "", doc.title or "", doc.author or "", doc.date or None)
+
     return run
 
 
 def run_readability(html: str, url: str | None) -> Prediction:
     """readability-lxml: text of Document(html).summary(), title from short_title()."""
     from readability import Document
+
     document = Document(html)
     return Prediction(html_to_text(document.summary(html_partial=True)), document.short_title() or "")
 
 
 def extractors() -> list[Extractor]:
     """The extractors compared, ours first."""
-    return [Extractor("broadsheet", run_ours),
-            Extractor("trafilatura", _trafilatura(False)),
-            Extractor("trafilatura precision", _trafilatura(True), sets=("scrapinghub-dev",)),
-            Extractor("readability-lxml", run_readability, metadata=False, sets=("scrapinghub-dev",))]
+    return [
+        Extractor("broadsheet", run_ours),
+        Extractor("trafilatura", _trafilatura(False)),
+        Extractor("trafilatura precision", _trafilatura(True), sets=("scrapinghub-dev",)),
+        Extractor("readability-lxml", run_readability, metadata=False, sets=("scrapinghub-dev",)),
+    ]
 
 
 def predict(extractor: Extractor, cases: list[Case]) -> list[Prediction]:
@@ -207,6 +253,7 @@ def predict(extractor: Extractor, cases: list[Case]) -> list[Prediction]:
 
 # --- scoring -----------------------------------------------------------------------------------------
 
+
 def title_matches(expected: str | None, got: str) -> bool:
     """Exact match after collapsing whitespace."""
     return " ".join((expected or "").split()) == " ".join((got or "").split())
@@ -222,7 +269,7 @@ def byline_matches(expected: str | None, got: str) -> bool:
     want, have = _byline_words(expected), _byline_words(got)
     if not want:
         return not have
-    return want == have or (len(have) >= 2 and want[:len(have)] == have)
+    return want == have or (len(have) >= 2 and want[: len(have)] == have)
 
 
 def _parse_when(value: str | None) -> tuple[datetime | date | None, bool]:
@@ -272,31 +319,48 @@ def score(cases: list[Case], predictions: list[Prediction]) -> dict:
     """Body scores, metadata accuracies (None when the set has no metadata), timings and crashes."""
     figures = corpus_scores([(c.body, p.text) for c, p in zip(cases, predictions)])
     times = sorted(p.ms for p in predictions)
-    figures |= {"pages": len(cases), "crashed": sum(p.crashed for p in predictions),
-                "median_ms": statistics.median(times), "p95_ms": times[int(0.95 * (len(times) - 1))],
-                "max_ms": times[-1]}
+    figures |= {
+        "pages": len(cases),
+        "crashed": sum(p.crashed for p in predictions),
+        "median_ms": statistics.median(times),
+        "p95_ms": times[int(0.95 * (len(times) - 1))],
+        "max_ms": times[-1],
+    }
     with_meta = [(c.meta, p) for c, p in zip(cases, predictions) if c.meta is not None]
-    for key, field_name, match in (("title", "title", title_matches), ("byline", "byline", byline_matches),
-                                   ("published", "publishedTime", date_matches)):
-        figures[key] = (sum(match(m.get(field_name), getattr(p, key)) for m, p in with_meta) / len(with_meta)
-                        if with_meta else None)
+    for key, field_name, match in (
+        ("title", "title", title_matches),
+        ("byline", "byline", byline_matches),
+        ("published", "publishedTime", date_matches),
+    ):
+        figures[key] = (
+            sum(match(m.get(field_name), getattr(p, key)) for m, p in with_meta) / len(with_meta) if with_meta else None
+        )
     stated = [(m, p) for m, p in with_meta if m.get("publishedTime")]
-    figures["published_stated"] = (sum(date_matches(m["publishedTime"], p.published) for m, p in stated) / len(stated)
-                                   if stated else None)
+    figures["published_stated"] = (
+        sum(date_matches(m["publishedTime"], p.published) for m, p in stated) / len(stated) if stated else None
+    )
     return figures
 
 
 def check_cli(folder: Path, names: list[str]) -> bool:
     """True when `broadsheet extract --jsonl` prints the same text as the in-process extract_file."""
     from broadsheet.extract.files import extract_file
+
     paths = [folder / f"{name}.html.gz" for name in names]
-    result = subprocess.run([sys.executable, "-m", "broadsheet", "extract", *map(str, paths), "--jsonl"],
-                            capture_output=True, text=True, timeout=300, cwd=ROOT, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "broadsheet", "extract", *map(str, paths), "--jsonl"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        check=True,
+    )
     records = [json.loads(line) for line in result.stdout.splitlines()]
     return [r["text"] for r in records] == [extract_file(p)["text"] for p in paths]
 
 
 # --- output ------------------------------------------------------------------------------------------
+
 
 def _cell(value: float | int | None, digits: int = 3) -> str:
     if value is None:
@@ -308,10 +372,13 @@ def print_table(name: str, rows: dict[str, dict], metadata: bool) -> None:
     """One compact table per set."""
     columns = [("P", "precision", 3), ("R", "recall", 3), ("F1", "f1", 3), ("acc", "accuracy", 3)]
     if metadata:
-        columns += [("title", "title", 3), ("byline", "byline", 3), ("date", "published", 3),
-                    ("date*", "published_stated", 3)]
-    columns += [("med ms", "median_ms", 1), ("p95 ms", "p95_ms", 1), ("max ms", "max_ms", 0),
-                ("crash", "crashed", 0)]
+        columns += [
+            ("title", "title", 3),
+            ("byline", "byline", 3),
+            ("date", "published", 3),
+            ("date*", "published_stated", 3),
+        ]
+    columns += [("med ms", "median_ms", 1), ("p95 ms", "p95_ms", 1), ("max ms", "max_ms", 0), ("crash", "crashed", 0)]
     pages = next(iter(rows.values()))["pages"]
     print(f"\n{name} ({pages} pages)")
     print(f"{'extractor':<22}" + "".join(f"{label:>8}" for label, _, _ in columns))

@@ -41,8 +41,14 @@ def parse_all(root: Path) -> dict:
         finally:
             elapsed = time.perf_counter() - start
             slowest = max(slowest, (elapsed, str(path)))
-    return {"files": sum(outcome.values()) + len(crashes), "outcome": dict(outcome), "entries": entries,
-            "crashes": crashes, "script_leaks": leaks, "slowest": slowest}
+    return {
+        "files": sum(outcome.values()) + len(crashes),
+        "outcome": dict(outcome),
+        "entries": entries,
+        "crashes": crashes,
+        "script_leaks": leaks,
+        "slowest": slowest,
+    }
 
 
 def main() -> None:
@@ -52,10 +58,14 @@ def main() -> None:
         return
     start = time.perf_counter()
     result = parse_all(root)
-    print(f"{result['files']} files in {time.perf_counter() - start:.1f} s: {result['outcome']}, "
-          f"{result['entries']} entries")
-    print(f"crashes: {len(result['crashes'])}, script leaks: {len(result['script_leaks'])}, "
-          f"slowest file {result['slowest'][0] * 1000:.0f} ms ({result['slowest'][1]})")
+    print(
+        f"{result['files']} files in {time.perf_counter() - start:.1f} s: {result['outcome']}, "
+        f"{result['entries']} entries"
+    )
+    print(
+        f"crashes: {len(result['crashes'])}, script leaks: {len(result['script_leaks'])}, "
+        f"slowest file {result['slowest'][0] * 1000:.0f} ms ({result['slowest'][1]})"
+    )
     for line in result["crashes"][:20] + result["script_leaks"][:20]:
         print("  ", line)
 

@@ -27,6 +27,7 @@ def build_sites(feeds: int, hosts: int, per_feed: int, started: datetime) -> dic
     publisher's site under its own path prefix, with `per_feed` articles of its own."""
     from broadsheet.demo.content import PUBLISHERS, load_articles
     from broadsheet.demo.sites import SiteApp, request_key
+
     stories = load_articles()
     rng = random.Random(7)
     sites: dict[str, dict[str, tuple[str, bytes]]] = {}
@@ -39,7 +40,7 @@ def build_sites(feeds: int, hosts: int, per_feed: int, started: datetime) -> dic
         prefix = f"/f{index}"
         app = SiteApp(publisher, f"http://{host}:{PORT}{prefix}", articles, published)
         pages = sites.setdefault(host, {"/robots.txt": ("text/plain", b"User-agent: *\nAllow: /\n")})
-        for path in [app.layout.feed] + [app.article_url(a)[len(app.base_url):] for a in articles]:
+        for path in [app.layout.feed] + [app.article_url(a)[len(app.base_url) :] for a in articles]:
             response = app.respond(path, started + timedelta(seconds=1))
             pages[request_key(prefix + path)] = (response.content_type, response.body)
     return sites
@@ -48,6 +49,7 @@ def build_sites(feeds: int, hosts: int, per_feed: int, started: datetime) -> dic
 def serve(sites: dict, ready: multiprocessing.Event, seed: int = 11) -> None:
     """A keep-alive HTTP/1.1 server on every host address, answering after 50-300 ms."""
     from broadsheet.demo.sites import request_key
+
     rng = random.Random(seed)
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -59,8 +61,11 @@ def serve(sites: dict, ready: multiprocessing.Event, seed: int = 11) -> None:
                 await asyncio.sleep(rng.uniform(0.05, 0.3))
                 content_type, body = sites[host].get(path, ("text/plain", b"not found"))
                 status = "200 OK" if path in sites[host] else "404 Not Found"
-                writer.write(f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
-                             f"Connection: keep-alive\r\n\r\n".encode() + body)
+                writer.write(
+                    f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
+                    f"Connection: keep-alive\r\n\r\n".encode()
+                    + body
+                )
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
@@ -82,6 +87,7 @@ def run_refresh(feed_urls: list[str]) -> tuple[float, object, object]:
     from broadsheet.pipeline.runner import refresh
     from broadsheet.store import sources as source_store
     from broadsheet.store.db import open_database
+
     data = tempfile.mkdtemp(prefix="bench-fetch-")
     config = load_config(environ={}, data_dir=data, allow_private_addresses=True)
     engine = open_database(config.resolved_database_url)
@@ -96,8 +102,13 @@ def extraction_alone(sites: dict, workers: int) -> tuple[float, float, list[floa
     """Baseline on the same pages: (seconds in one process, seconds with the pool, per-page ms)."""
     from broadsheet.extract.article import extract_article
     from broadsheet.pipeline.workers import get_pool
-    pages = [(f"http://{host}:{PORT}{path}", body.decode("utf-8", "replace"))
-             for host, routes in sites.items() for path, (kind, body) in routes.items() if kind.startswith("text/html")]
+
+    pages = [
+        (f"http://{host}:{PORT}{path}", body.decode("utf-8", "replace"))
+        for host, routes in sites.items()
+        for path, (kind, body) in routes.items()
+        if kind.startswith("text/html")
+    ]
     times = []
     start = time.perf_counter()
     for url, html in pages:
@@ -106,7 +117,7 @@ def extraction_alone(sites: dict, workers: int) -> tuple[float, float, list[floa
         times.append((time.perf_counter() - t0) * 1000)
     single = time.perf_counter() - start
     pool = get_pool(workers)
-    list(pool.map(_extract_one, pages[:workers * 2]))  # warm the workers before timing
+    list(pool.map(_extract_one, pages[: workers * 2]))  # warm the workers before timing
     start = time.perf_counter()
     list(pool.map(_extract_one, pages, chunksize=16))
     return single, time.perf_counter() - start, times
@@ -114,6 +125,7 @@ def extraction_alone(sites: dict, workers: int) -> tuple[float, float, list[floa
 
 def _extract_one(page: tuple[str, str]) -> int:
     from broadsheet.extract.article import extract_article
+
     return len(extract_article(page[1], page[0]).paragraphs)
 
 
@@ -125,8 +137,12 @@ def main() -> None:
     args = parser.parse_args()
     started = datetime.now(UTC).replace(microsecond=0)
     sites = build_sites(args.feeds, args.hosts, args.per_feed, started)
-    feed_urls = sorted(f"http://{host}:{PORT}{path}" for host, routes in sites.items() for path, (kind, _) in
-                       routes.items() if "xml" in kind or path.endswith(("/rss", "/feed.xml", "/atom.xml", "/rss.xml")))
+    feed_urls = sorted(
+        f"http://{host}:{PORT}{path}"
+        for host, routes in sites.items()
+        for path, (kind, _) in routes.items()
+        if "xml" in kind or path.endswith(("/rss", "/feed.xml", "/atom.xml", "/rss.xml"))
+    )
     ready = multiprocessing.get_context("fork").Event()
     server = multiprocessing.get_context("fork").Process(target=serve, args=(sites, ready), daemon=True)
     server.start()
@@ -136,23 +152,32 @@ def main() -> None:
     finally:
         server.terminate()
     from broadsheet.pipeline.workers import worker_count
+
     workers = worker_count(config.extract_workers)
     single, pooled, per_page = extraction_alone(sites, workers)
     pages = len(per_page)
-    print(f"{len(feed_urls)} feeds on {len(sites)} hosts, {pages} article pages, latency 50-300 ms, "
-          f"global concurrency {config.global_concurrency}, per host {config.per_host_concurrency} "
-          f"(delay {config.per_host_delay:g} s), {workers} extraction workers\n")
+    print(
+        f"{len(feed_urls)} feeds on {len(sites)} hosts, {pages} article pages, latency 50-300 ms, "
+        f"global concurrency {config.global_concurrency}, per host {config.per_host_concurrency} "
+        f"(delay {config.per_host_delay:g} s), {workers} extraction workers\n"
+    )
     print(f"{'run':<44}{'seconds':>9}{'feeds/s':>9}{'articles/s':>12}")
     stored = report.seconds.get("phase 1: poll feeds (wall)", 0) + report.seconds.get("phase 2: articles (wall)", 0)
-    print(f"{'refresh to stored: fetch+parse+extract+store':<44}{stored:>9.1f}{report.sources_polled / stored:>9.1f}"
-          f"{report.articles_saved / stored:>12.1f}")
-    print(f"{'whole pass, with understand + enrich':<44}{wall:>9.1f}{report.sources_polled / wall:>9.1f}"
-          f"{report.articles_saved / wall:>12.1f}")
+    print(
+        f"{'refresh to stored: fetch+parse+extract+store':<44}{stored:>9.1f}{report.sources_polled / stored:>9.1f}"
+        f"{report.articles_saved / stored:>12.1f}"
+    )
+    print(
+        f"{'whole pass, with understand + enrich':<44}{wall:>9.1f}{report.sources_polled / wall:>9.1f}"
+        f"{report.articles_saved / wall:>12.1f}"
+    )
     print(f"{'baseline: extraction alone, one process':<44}{single:>9.1f}{'':>9}{pages / single:>12.1f}")
     print(f"{'baseline: extraction alone, worker pool':<44}{pooled:>9.1f}{'':>9}{pages / pooled:>12.1f}")
-    print(f"\nsaved {report.articles_saved}, failed feeds {report.sources_failed}, failed articles "
-          f"{report.articles_failed}; extraction per page: median {statistics.median(per_page):.1f} ms, "
-          f"p95 {sorted(per_page)[int(0.95 * pages)]:.1f} ms")
+    print(
+        f"\nsaved {report.articles_saved}, failed feeds {report.sources_failed}, failed articles "
+        f"{report.articles_failed}; extraction per page: median {statistics.median(per_page):.1f} ms, "
+        f"p95 {sorted(per_page)[int(0.95 * pages)]:.1f} ms"
+    )
     print("time per stage (phases are wall clock; CPU stages are summed and overlap with fetching):")
     for stage, seconds in sorted(report.seconds.items()):
         print(f"  {stage:<36}{seconds:>9.1f} s {seconds / wall:>6.0%} of wall")

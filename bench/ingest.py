@@ -37,13 +37,16 @@ def measure(tree: Path, sets: list[str], rouge_rows: int) -> dict:
     sys.path[:0] = [bench]
     import ai
     import stories
+
     sys.path[:] = [str(tree)] + [p for p in sys.path if p not in (str(ROOT), str(tree))]
     for name in [m for m in sys.modules if m == "broadsheet" or m.startswith("broadsheet.")]:
         del sys.modules[name]
     import broadsheet
+
     assert Path(broadsheet.__file__).resolve().is_relative_to(tree.resolve()), broadsheet.__file__
     from broadsheet.nlp import entities
     from broadsheet.nlp.embed import load_embedder
+
     started = time.perf_counter()
     embedder = load_embedder("minilm")
     entities.load_model()
@@ -54,8 +57,13 @@ def measure(tree: Path, sets: list[str], rouge_rows: int) -> dict:
             continue
         cpu.clear()
         ours = stories.run_ours(stories.load_set(name), embedder)
-        out["sets"][name] = {"import_seconds": ours["import_seconds"], "cpu_seconds": sum(cpu),
-                             "articles": ours["articles"], "bcubed": ours["bcubed"][2], "p5": ours["related"]["p"]}
+        out["sets"][name] = {
+            "import_seconds": ours["import_seconds"],
+            "cpu_seconds": sum(cpu),
+            "articles": ours["articles"],
+            "bcubed": ours["bcubed"][2],
+            "p5": ours["related"]["p"],
+        }
     if rouge_rows and ai.BBC.is_file():
         out["key_points"] = ai.rouge_key_points(ai.bbc_rows(rouge_rows))["key points"]
     summary = ai.story_summary_figures()
@@ -67,6 +75,7 @@ def _count_cpu() -> list[float]:
     """Wrap `import_jsonl` so that each call adds the CPU seconds it took (all threads) to the list
     returned: on a shared machine CPU time varies far less than wall time."""
     from broadsheet.pipeline import bulk
+
     spent: list[float] = []
     inner = bulk.import_jsonl
 
@@ -76,21 +85,24 @@ def _count_cpu() -> list[float]:
             return inner(*args, **kwargs)
         finally:
             spent.append(time.process_time() - started)
+
     bulk.import_jsonl = timed
     return spent
 
 
 def run_tree(tree: Path, sets: list[str], rouge_rows: int) -> dict:
     """Measure one tree in a fresh interpreter (its own imports, its own models)."""
-    code = (f"import sys, json; sys.path.insert(0, {str(ROOT / 'bench')!r}); import ingest; "
-            f"print('RESULT ' + json.dumps(ingest.measure(__import__('pathlib').Path({str(tree)!r}), "
-            f"{sets!r}, {rouge_rows})))")
+    code = (
+        f"import sys, json; sys.path.insert(0, {str(ROOT / 'bench')!r}); import ingest; "
+        f"print('RESULT ' + json.dumps(ingest.measure(__import__('pathlib').Path({str(tree)!r}), "
+        f"{sets!r}, {rouge_rows})))"
+    )
     env = {**os.environ, "PYTHONPATH": str(tree)}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=tree)
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     if done.returncode or not lines:
         raise SystemExit(f"ingest bench: the run in {tree} failed:\n{done.stderr[-3000:]}")
-    return json.loads(lines[-1][len("RESULT "):])
+    return json.loads(lines[-1][len("RESULT ") :])
 
 
 def before_tree(ref: str, folder: Path) -> Path:
@@ -102,29 +114,49 @@ def before_tree(ref: str, folder: Path) -> Path:
 
 def report(before: dict, after: dict) -> None:
     """The side-by-side table."""
-    print(f"embedder: before {before['embedder']}, after {after['embedder']}; model load {before['load_seconds']:.1f} s "
-          f"before, {after['load_seconds']:.1f} s after (not in the import times)\n")
-    print(f"{'set':<16} {'articles':>8} {'import s':>9} {'before':>8} {'speed-up':>9} {'CPU s':>7} {'before':>7} "
-          f"{'speed-up':>9} {'B3 F1':>6} {'before':>7} {'p@5':>6} {'before':>7}")
+    print(
+        f"embedder: before {before['embedder']}, after {after['embedder']}; model load {before['load_seconds']:.1f} s "
+        f"before, {after['load_seconds']:.1f} s after (not in the import times)\n"
+    )
+    print(
+        f"{'set':<16} {'articles':>8} {'import s':>9} {'before':>8} {'speed-up':>9} {'CPU s':>7} {'before':>7} "
+        f"{'speed-up':>9} {'B3 F1':>6} {'before':>7} {'p@5':>6} {'before':>7}"
+    )
     for name, a in after["sets"].items():
         b = before["sets"].get(name)
         if b is None:
             continue
-        print(f"{name:<16} {a['articles']:>8} {a['import_seconds']:>9.1f} {b['import_seconds']:>8.1f} "
-              f"{b['import_seconds'] / a['import_seconds']:>8.2f}x {a['cpu_seconds']:>7.1f} {b['cpu_seconds']:>7.1f} "
-              f"{b['cpu_seconds'] / a['cpu_seconds']:>8.2f}x {a['bcubed']:>6.3f} {b['bcubed']:>7.3f} "
-              f"{a['p5']:>6.3f} {b['p5']:>7.3f}")
-    total = {k: [sum(s[k] for s in after["sets"].values()),
-                 sum(s[k] for n, s in before["sets"].items() if n in after["sets"])]
-             for k in ("import_seconds", "cpu_seconds")}
+        print(
+            f"{name:<16} {a['articles']:>8} {a['import_seconds']:>9.1f} {b['import_seconds']:>8.1f} "
+            f"{b['import_seconds'] / a['import_seconds']:>8.2f}x {a['cpu_seconds']:>7.1f} {b['cpu_seconds']:>7.1f} "
+            f"{b['cpu_seconds'] / a['cpu_seconds']:>8.2f}x {a['bcubed']:>6.3f} {b['bcubed']:>7.3f} "
+            f"{a['p5']:>6.3f} {b['p5']:>7.3f}"
+        )
+    total = {
+        k: [
+            sum(s[k] for s in after["sets"].values()),
+            sum(s[k] for n, s in before["sets"].items() if n in after["sets"]),
+        ]
+        for k in ("import_seconds", "cpu_seconds")
+    }
     (wall_a, wall_b), (cpu_a, cpu_b) = total["import_seconds"], total["cpu_seconds"]
-    print(f"{'all sets':<16} {'':>8} {wall_a:>9.1f} {wall_b:>8.1f} {wall_b / wall_a:>8.2f}x {cpu_a:>7.1f} {cpu_b:>7.1f} "
-          f"{cpu_b / cpu_a:>8.2f}x")
+    print(
+        f"{'all sets':<16} {'':>8} {wall_a:>9.1f} {wall_b:>8.1f} {wall_b / wall_a:>8.2f}x {cpu_a:>7.1f} {cpu_b:>7.1f} "
+        f"{cpu_b / cpu_a:>8.2f}x"
+    )
     if "key_points" in after and "key_points" in before:
-        print("key points ROUGE-1/2/L: after " + "/".join(f"{v:.4f}" for v in after["key_points"])
-              + ", before " + "/".join(f"{v:.4f}" for v in before["key_points"]))
-    print("story summaries (demo) ROUGE-1/2: after " + "/".join(f"{v:.4f}" for v in after["story_summary"])
-          + ", before " + "/".join(f"{v:.4f}" for v in before["story_summary"]))
+        print(
+            "key points ROUGE-1/2/L: after "
+            + "/".join(f"{v:.4f}" for v in after["key_points"])
+            + ", before "
+            + "/".join(f"{v:.4f}" for v in before["key_points"])
+        )
+    print(
+        "story summaries (demo) ROUGE-1/2: after "
+        + "/".join(f"{v:.4f}" for v in after["story_summary"])
+        + ", before "
+        + "/".join(f"{v:.4f}" for v in before["story_summary"])
+    )
 
 
 def main() -> int:

@@ -36,6 +36,7 @@ def make_database(kind: str, folder: Path) -> tuple[str, callable]:
     if kind == "sqlite":
         return f"sqlite:///{folder / 'load.db'}", lambda: None
     from sqlalchemy import create_engine, text
+
     name = f"bench_load_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -45,12 +46,17 @@ def make_database(kind: str, folder: Path) -> tuple[str, callable]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", drop
 
 
 def start_server(database: str, port: int, log: Path, workers: int = 1) -> subprocess.Popen:
     """`broadsheet serve` with the page cache off, its log kept to count pool timeouts."""
-    env = {"BROADSHEET_PAGE_CACHE_SECONDS": "0", "BROADSHEET_ARTICLE_CACHE_SECONDS": "0", "BROADSHEET_EMBEDDINGS": "off"}
+    env = {
+        "BROADSHEET_PAGE_CACHE_SECONDS": "0",
+        "BROADSHEET_ARTICLE_CACHE_SECONDS": "0",
+        "BROADSHEET_EMBEDDINGS": "off",
+    }
     return web.start_server(database, port, workers, env, log)
 
 
@@ -61,6 +67,7 @@ async def load(urls: list[str], seconds: float, clients: int) -> dict:
     deadline = time.monotonic() + seconds
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(limits=limits, timeout=120) as client:
+
         async def loop(offset: int) -> None:
             nonlocal errors
             i = offset
@@ -73,11 +80,16 @@ async def load(urls: list[str], seconds: float, clients: int) -> dict:
                     errors += 1
                 latencies.append((time.perf_counter() - started) * 1000)
                 i += 1
+
         await asyncio.gather(*(loop(n) for n in range(clients)))
     latencies.sort()
-    return {"requests": len(latencies), "rps": len(latencies) / seconds, "errors": errors,
-            "p50": latencies[len(latencies) // 2] if latencies else float("nan"),
-            "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else float("nan")}
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / seconds,
+        "errors": errors,
+        "p50": latencies[len(latencies) // 2] if latencies else float("nan"),
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else float("nan"),
+    }
 
 
 def targets(base: str, ids: list[str]) -> dict[str, list[str]]:
@@ -85,13 +97,18 @@ def targets(base: str, ids: list[str]) -> dict[str, list[str]]:
     rng = random.Random(7)
     story = f"{base}/stories/story{int(ids[len(ids) // 2][1:]) // 5:06d}"
     queries = [" ".join(rng.choices(VOCAB[:2000], cum_weights=WEIGHTS[:2000], k=2)) for _ in range(50)]
-    return {"story": [story], "article": [f"{base}/articles/{ids[len(ids) // 3]}"], "front": [f"{base}/"],
-            "search": [f"{base}/search?q={q.replace(' ', '+')}" for q in queries]}
+    return {
+        "story": [story],
+        "article": [f"{base}/articles/{ids[len(ids) // 3]}"],
+        "front": [f"{base}/"],
+        "search": [f"{base}/search?q={q.replace(' ', '+')}" for q in queries],
+    }
 
 
 def run(kind: str, args: argparse.Namespace) -> list[tuple]:
     """Generate a desk in a fresh database of this kind, serve it, load each page; rows of figures."""
     from broadsheet.store.db import open_database
+
     folder = Path(tempfile.mkdtemp(prefix="bench-load-"))
     database, drop = make_database(kind, folder)
     rows = []
@@ -127,14 +144,20 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="server processes (uvicorn workers)")
     args = parser.parse_args()
     rows = [row for kind in args.databases.split(",") for row in run(kind, args)]
-    print(f"{args.articles} articles, {args.clients} concurrent clients, {args.seconds:.0f} s per page, "
-          f"page cache off, {args.workers} server process(es), load from a Python client on the same 2 cores")
-    print(f"{'database':<12}{'page':<9}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
-          f"{'pool timeouts':>15}  p99 < 1 s")
+    print(
+        f"{args.articles} articles, {args.clients} concurrent clients, {args.seconds:.0f} s per page, "
+        f"page cache off, {args.workers} server process(es), load from a Python client on the same 2 cores"
+    )
+    print(
+        f"{'database':<12}{'page':<9}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+        f"{'pool timeouts':>15}  p99 < 1 s"
+    )
     for kind, name, r, timeouts in rows:
         ok = "yes" if r["p99"] < 1000 and not r["errors"] and not timeouts else "NO"
-        print(f"{kind:<12}{name:<9}{r['requests']:>9}{r['rps']:>8.1f}{r['p50']:>9.1f}{r['p99']:>9.1f}"
-              f"{r['errors']:>8}{timeouts:>15}  {ok}")
+        print(
+            f"{kind:<12}{name:<9}{r['requests']:>9}{r['rps']:>8.1f}{r['p50']:>9.1f}{r['p99']:>9.1f}"
+            f"{r['errors']:>8}{timeouts:>15}  {ok}"
+        )
 
 
 if __name__ == "__main__":

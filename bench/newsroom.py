@@ -17,25 +17,59 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
 
-SYLLABLES = ("ka", "lo", "ven", "dra", "mi", "tor", "sel", "bu", "ran", "eth", "qua", "zin", "pol", "ad",
-             "mer", "vos", "tal", "iri", "gen", "hob", "ust", "cle", "nar", "fid", "ow", "yre", "sab", "kel")
-FILLER = ("The announcement came after weeks of discussion among residents and officials.",
-          "Further details are expected to be published later this week.",
-          "Local businesses said they were watching the situation closely.",
-          "Critics argued that the timetable left too little room for consultation.",
-          "A spokesperson declined to comment on the figures before the formal release.")
-TEMPLATES = ("{p1} said the {t1} in {place} would be reviewed before the {t2} reopened.",
-             "Officials at the {org} confirmed that {n} {t3} workers had been moved since {day}.",
-             "In {place}, the {t1} dispute has drawn crowds to the {t4} for a {nth} day.",
-             "{p2} of the {org} warned that the {t2} could cost {place} {n} million crowns.",
-             "The {t5} report, seen by reporters, describes the {t1} as fragile.",
-             "Residents near the {t4} in {place} told {p1} that the {t3} plan was rushed.",
-             "{p1} and {p2} met at the {org} offices to discuss the {t5} and the {t2}.",
-             "According to the {org}, {n} households in {place} depend on the {t1}.")
+SYLLABLES = (
+    "ka",
+    "lo",
+    "ven",
+    "dra",
+    "mi",
+    "tor",
+    "sel",
+    "bu",
+    "ran",
+    "eth",
+    "qua",
+    "zin",
+    "pol",
+    "ad",
+    "mer",
+    "vos",
+    "tal",
+    "iri",
+    "gen",
+    "hob",
+    "ust",
+    "cle",
+    "nar",
+    "fid",
+    "ow",
+    "yre",
+    "sab",
+    "kel",
+)
+FILLER = (
+    "The announcement came after weeks of discussion among residents and officials.",
+    "Further details are expected to be published later this week.",
+    "Local businesses said they were watching the situation closely.",
+    "Critics argued that the timetable left too little room for consultation.",
+    "A spokesperson declined to comment on the figures before the formal release.",
+)
+TEMPLATES = (
+    "{p1} said the {t1} in {place} would be reviewed before the {t2} reopened.",
+    "Officials at the {org} confirmed that {n} {t3} workers had been moved since {day}.",
+    "In {place}, the {t1} dispute has drawn crowds to the {t4} for a {nth} day.",
+    "{p2} of the {org} warned that the {t2} could cost {place} {n} million crowns.",
+    "The {t5} report, seen by reporters, describes the {t1} as fragile.",
+    "Residents near the {t4} in {place} told {p1} that the {t3} plan was rushed.",
+    "{p1} and {p2} met at the {org} offices to discuss the {t5} and the {t2}.",
+    "According to the {org}, {n} households in {place} depend on the {t1}.",
+)
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-FURNITURE = ("<nav><a href='/'>Home</a> <a href='/news'>News</a> <a href='/sport'>Sport</a></nav>",
-             "<aside class='newsletter'>Sign up for our morning briefing.</aside>",
-             "<footer><p>Contact us</p><p>All rights reserved.</p></footer>")
+FURNITURE = (
+    "<nav><a href='/'>Home</a> <a href='/news'>News</a> <a href='/sport'>Sport</a></nav>",
+    "<aside class='newsletter'>Sign up for our morning briefing.</aside>",
+    "<footer><p>Contact us</p><p>All rights reserved.</p></footer>",
+)
 
 
 def _word(rng: random.Random, parts: int) -> str:
@@ -68,17 +102,29 @@ class Item:
 
 def _story(rng: random.Random, index: int) -> Story:
     name = lambda: f"{_word(rng, 2).title()} {_word(rng, 3).title()}"  # noqa: E731 (a two-use helper)
-    return Story(f"story-{index:03d}", (name(), name()), _word(rng, 3).title(), f"{_word(rng, 2).title()} Council",
-                 tuple(_word(rng, 2) for _ in range(5)))
+    return Story(
+        f"story-{index:03d}",
+        (name(), name()),
+        _word(rng, 3).title(),
+        f"{_word(rng, 2).title()} Council",
+        tuple(_word(rng, 2) for _ in range(5)),
+    )
 
 
 def _paragraphs(rng: random.Random, story: Story) -> list[str]:
-    fields = {"p1": story.people[0], "p2": story.people[1], "place": story.place, "org": story.org,
-              "day": rng.choice(DAYS), "n": rng.randint(3, 90), "nth": rng.choice(("second", "third", "fourth"))}
+    fields = {
+        "p1": story.people[0],
+        "p2": story.people[1],
+        "place": story.place,
+        "org": story.org,
+        "day": rng.choice(DAYS),
+        "n": rng.randint(3, 90),
+        "nth": rng.choice(("second", "third", "fourth")),
+    }
     fields.update({f"t{i + 1}": t for i, t in enumerate(story.topics)})
     sentences = [t.format(**fields) for t in rng.sample(TEMPLATES, 6)] + rng.sample(FILLER, 2)
     rng.shuffle(sentences)
-    return [" ".join(sentences[i:i + 2]) for i in range(0, len(sentences), 2)]
+    return [" ".join(sentences[i : i + 2]) for i in range(0, len(sentences), 2)]
 
 
 def generate(articles: int = 500, publishers: int = 10, seed: int = 12) -> list[Item]:
@@ -92,18 +138,28 @@ def generate(articles: int = 500, publishers: int = 10, seed: int = 12) -> list[
         order = stories.index(story)
         title = f"{story.people[0]} and the {story.topics[0]} row in {story.place}: {rng.choice(story.topics[1:])} {_word(rng, 2)}"
         published = base + timedelta(minutes=order * 6 + rng.randint(0, 40))
-        items.append(Item(f"{story.key}-{index:04d}", rng.randrange(publishers), story.key, title,
-                          _paragraphs(rng, story), published))
+        items.append(
+            Item(
+                f"{story.key}-{index:04d}",
+                rng.randrange(publishers),
+                story.key,
+                title,
+                _paragraphs(rng, story),
+                published,
+            )
+        )
     return sorted(items, key=lambda i: i.published)
 
 
 def article_html(item: Item, publisher: str) -> str:
     """The article page, with page furniture around the story."""
     body = "".join(f"<p>{escape(p)}</p>" for p in item.paragraphs)
-    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{escape(item.title)} | {publisher}"
-            f"</title><meta property='article:published_time' content='{item.published.isoformat()}'></head><body>"
-            f"{FURNITURE[0]}<main><article><h1>{escape(item.title)}</h1><p class='byline'>By Staff Reporter</p>"
-            f"{body}</article></main>{FURNITURE[1]}{FURNITURE[2]}</body></html>")
+    return (
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{escape(item.title)} | {publisher}"
+        f"</title><meta property='article:published_time' content='{item.published.isoformat()}'></head><body>"
+        f"{FURNITURE[0]}<main><article><h1>{escape(item.title)}</h1><p class='byline'>By Staff Reporter</p>"
+        f"{body}</article></main>{FURNITURE[1]}{FURNITURE[2]}</body></html>"
+    )
 
 
 def feed_xml(items: list[Item], publisher: str, base: str) -> str:
@@ -111,9 +167,13 @@ def feed_xml(items: list[Item], publisher: str, base: str) -> str:
     entries = "".join(
         f"<item><title>{escape(i.title)}</title><link>{base}/a/{i.slug}</link><guid>{base}/a/{i.slug}</guid>"
         f"<pubDate>{format_datetime(i.published)}</pubDate></item>"
-        for i in sorted(items, key=lambda i: i.published, reverse=True) if i.released)
-    return (f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>{publisher}</title>"
-            f"<link>{base}/</link><description>Fictional news</description>{entries}</channel></rss>")
+        for i in sorted(items, key=lambda i: i.published, reverse=True)
+        if i.released
+    )
+    return (
+        f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>{publisher}</title>"
+        f"<link>{base}/</link><description>Fictional news</description>{entries}</channel></rss>"
+    )
 
 
 @dataclass
@@ -169,6 +229,7 @@ def start_newsroom(items: list[Item], publishers: int = 10) -> Newsroom:
     """Serve each publisher on its own loopback port (threads; stop() ends them)."""
     room = Newsroom(items, publishers)
     for publisher in range(publishers):
+
         class Handler(BaseHTTPRequestHandler):
             index = publisher
 

@@ -49,13 +49,19 @@ class Asked:
 def stories(path: Path = SQUAD) -> list[tuple[str, list, list[Asked]]]:
     """(title, articles as SourceText, questions) per title."""
     from broadsheet.nlp.summarize import SourceText
+
     data = json.loads(path.read_text(encoding="utf-8"))
     out = []
     for item in data["data"]:
         title = item["title"]
-        docs = [SourceText(f"{title}-{i}", f"paragraph {i}", "", p["context"]) for i, p in enumerate(item["paragraphs"])]
-        asked = [Asked(q["id"], q["question"], bool(q["is_impossible"]), [a["text"] for a in q["answers"]])
-                 for p in item["paragraphs"] for q in p["qas"]]
+        docs = [
+            SourceText(f"{title}-{i}", f"paragraph {i}", "", p["context"]) for i, p in enumerate(item["paragraphs"])
+        ]
+        asked = [
+            Asked(q["id"], q["question"], bool(q["is_impossible"]), [a["text"] for a in q["answers"]])
+            for p in item["paragraphs"]
+            for q in p["qas"]
+        ]
         out.append((title, docs, asked))
     return out
 
@@ -64,6 +70,7 @@ def evaluate(embedder, selection=None, every: int = 1) -> dict:
     """Answer every question (every n-th with `every`) through PassageIndex; containment, abstention,
     sentences per answer and time per question (the story's index built on its first question)."""
     from broadsheet.nlp.answer import PassageIndex
+
     rows, first, later, builds, cpus = [], [], [], [], []
     for title, docs, asked in stories():
         if selection is not None and title not in selection:
@@ -78,31 +85,46 @@ def evaluate(embedder, selection=None, every: int = 1) -> dict:
             spent = (time.perf_counter() - started) * 1000
             cpus.append((time.process_time() - cpu) * 1000)
             (later if k else first).append(spent + (0 if k else built * 1000))
-            rows.append({"title": title, "impossible": a.impossible, "supported": answer.supported,
-                         "hit": (not a.impossible) and answer.supported and contains(answer.text, a.golds),
-                         "sentences": len(answer.passages), "ms": spent})
-    return summarise(rows) | {"first_ms": statistics.mean(first) if first else 0.0,
-                              "build_ms": statistics.mean(builds) if builds else 0.0,
-                              "ms_p50": statistics.median(later) if later else 0.0,
-                              "cpu_ms_p50": statistics.median(cpus) if cpus else 0.0,
-                              "ms_p95": sorted(later)[int(0.95 * (len(later) - 1))] if later else 0.0}
+            rows.append(
+                {
+                    "title": title,
+                    "impossible": a.impossible,
+                    "supported": answer.supported,
+                    "hit": (not a.impossible) and answer.supported and contains(answer.text, a.golds),
+                    "sentences": len(answer.passages),
+                    "ms": spent,
+                }
+            )
+    return summarise(rows) | {
+        "first_ms": statistics.mean(first) if first else 0.0,
+        "build_ms": statistics.mean(builds) if builds else 0.0,
+        "ms_p50": statistics.median(later) if later else 0.0,
+        "cpu_ms_p50": statistics.median(cpus) if cpus else 0.0,
+        "ms_p95": sorted(later)[int(0.95 * (len(later) - 1))] if later else 0.0,
+    }
 
 
 def summarise(rows: list[dict]) -> dict:
     """Figures for the tune titles, the held-out titles and all."""
     out = {}
-    for name, keep in (("tune", lambda r: r["title"] in TUNE), ("held-out", lambda r: r["title"] not in TUNE),
-                       ("all", lambda r: True)):
+    for name, keep in (
+        ("tune", lambda r: r["title"] in TUNE),
+        ("held-out", lambda r: r["title"] not in TUNE),
+        ("all", lambda r: True),
+    ):
         part = [r for r in rows if keep(r)]
         answerable = [r for r in part if not r["impossible"]]
         impossible = [r for r in part if r["impossible"]]
         supported = [r for r in part if r["supported"]]
         if not part:
             continue
-        out[name] = {"answerable": len(answerable), "unanswerable": len(impossible),
-                     "answered": round(sum(r["hit"] for r in answerable) / max(len(answerable), 1), 4),
-                     "abstained": round(sum(not r["supported"] for r in impossible) / max(len(impossible), 1), 4),
-                     "two_sentence": round(sum(r["sentences"] > 1 for r in supported) / max(len(supported), 1), 4)}
+        out[name] = {
+            "answerable": len(answerable),
+            "unanswerable": len(impossible),
+            "answered": round(sum(r["hit"] for r in answerable) / max(len(answerable), 1), 4),
+            "abstained": round(sum(not r["supported"] for r in impossible) / max(len(impossible), 1), 4),
+            "two_sentence": round(sum(r["sentences"] > 1 for r in supported) / max(len(supported), 1), 4),
+        }
     return out
 
 
@@ -111,6 +133,7 @@ def tfidf_best_sentence(selection=None) -> dict:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     from broadsheet.nlp.sentences import split_sentences
+
     rows = []
     for title, docs, asked in stories():
         if selection is not None and title not in selection:
@@ -120,8 +143,15 @@ def tfidf_best_sentence(selection=None) -> dict:
         matrix = vectorizer.fit_transform(sentences)
         for a in asked:
             best = sentences[int((matrix @ vectorizer.transform([a.question]).T).toarray().ravel().argmax())]
-            rows.append({"title": title, "impossible": a.impossible, "supported": True, "sentences": 1,
-                         "hit": (not a.impossible) and contains(best, a.golds)})
+            rows.append(
+                {
+                    "title": title,
+                    "impossible": a.impossible,
+                    "supported": True,
+                    "sentences": 1,
+                    "hit": (not a.impossible) and contains(best, a.golds),
+                }
+            )
     return summarise(rows)
 
 
@@ -146,11 +176,21 @@ def demo_answers(embedder) -> list[tuple[str, bool, str]]:
     from broadsheet.demo.content import load_articles, publisher
     from broadsheet.nlp.answer import PassageIndex
     from broadsheet.nlp.summarize import SourceText
+
     start = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
     indexes = {}
     for key in (OUTBREAK, CUP_FINAL):
-        docs = [SourceText(a.slug, publisher(a.publisher).name, a.title, "\n\n".join(a.paragraphs),
-                           start - timedelta(minutes=a.minutes_ago)) for a in load_articles() if a.story == key]
+        docs = [
+            SourceText(
+                a.slug,
+                publisher(a.publisher).name,
+                a.title,
+                "\n\n".join(a.paragraphs),
+                start - timedelta(minutes=a.minutes_ago),
+            )
+            for a in load_articles()
+            if a.story == key
+        ]
         indexes[key] = PassageIndex(docs, embedder)
     out = []
     for key, question, expected in DEMO_QUESTIONS:

@@ -97,8 +97,18 @@ def collect(embedder, cache: Path | None = None) -> list[dict]:
                 continue
             q, x, extra = found
             ok = np.array([qa.contains(p.raw, a.golds) for p in index.passages]) if not a.impossible else None
-            out.append({"title": title, "index": index, "q": q, "x": x, "extra": extra, "ok": ok,
-                        "impossible": a.impossible, "asked": a})
+            out.append(
+                {
+                    "title": title,
+                    "index": index,
+                    "q": q,
+                    "x": x,
+                    "extra": extra,
+                    "ok": ok,
+                    "impossible": a.impossible,
+                    "asked": a,
+                }
+            )
     if cache is not None:
         for r in out:
             r["index"].embedder = None  # the model is not pickled; every question was encoded in advance
@@ -129,31 +139,44 @@ def fit(rows: list[dict], lexical: bool, abstain: float = ABSTAIN_TUNE) -> dict:
     for share in (0.30, 0.35, 0.40, 0.45, 0.50):
         t = float(np.quantile(support[impossible & in_tune], share))
         kept = (hits * (support >= t))[~impossible].mean()
-        print(f"  threshold abstaining {share:.2f} of tune unanswerable: all titles {kept:.3f} answered, "
-              f"{(support < t)[impossible].mean():.3f} abstained")
+        print(
+            f"  threshold abstaining {share:.2f} of tune unanswerable: all titles {kept:.3f} answered, "
+            f"{(support < t)[impossible].mean():.3f} abstained"
+        )
     threshold = float(np.quantile(support[impossible & in_tune], abstain))
     setattr(weights, prefix + "THRESHOLD", threshold)
     for name, part in (("tune", in_tune), ("held-out", ~in_tune), ("all", np.ones_like(in_tune))):
         top1 = hits[part & ~impossible].mean()
         kept = (hits * (support >= threshold))[part & ~impossible].mean()
         abstained = (support < threshold)[part & impossible].mean()
-        print(f"  {prefix or 'MINILM_'}{name:<9} best sentence holds the answer {top1:.3f}; after the check "
-              f"{kept:.3f} answered, {abstained:.3f} of unanswerable abstained")
+        print(
+            f"  {prefix or 'MINILM_'}{name:<9} best sentence holds the answer {top1:.3f}; after the check "
+            f"{kept:.3f} answered, {abstained:.3f} of unanswerable abstained"
+        )
     final = []
     for r in rows:  # the answers as given (a sentence pointing back shown after its antecedent)
         answer = r["index"].answer(r["asked"].question)
-        final.append({"title": r["title"], "impossible": r["impossible"], "supported": answer.supported,
-                      "sentences": len(answer.passages),
-                      "hit": (not r["impossible"]) and answer.supported and qa.contains(answer.text, r["asked"].golds)})
+        final.append(
+            {
+                "title": r["title"],
+                "impossible": r["impossible"],
+                "supported": answer.supported,
+                "sentences": len(answer.passages),
+                "hit": (not r["impossible"]) and answer.supported and qa.contains(answer.text, r["asked"].golds),
+            }
+        )
     for name, f in qa.summarise(final).items():
-        print(f"  answers as given, {name:<9} {f['answered']:.3f} answered, {f['abstained']:.3f} abstained, "
-              f"two-sentence {f['two_sentence']:.3f}")
+        print(
+            f"  answers as given, {name:<9} {f['answered']:.3f} answered, {f['abstained']:.3f} abstained, "
+            f"two-sentence {f['two_sentence']:.3f}"
+        )
     return {"rank": rank, "coef": coef, "bias": bias, "threshold": threshold}
 
 
 def write(fitted: dict[str, dict]) -> None:
     def tup(values) -> str:
         return "(" + ", ".join(f"{v:.6g}" for v in values) + ("," if len(values) == 1 else "") + ")"
+
     full, lexical = fitted["minilm"], fitted["lexical"]
     text = f'''"""Weights of the answerer, fitted by bench/qa_fit.py on {date.today().isoformat()} (do not edit by hand).
 
@@ -190,6 +213,7 @@ def main() -> None:
     if not qa.SQUAD.is_file():
         sys.exit(f"{qa.SQUAD} not found")
     from broadsheet.nlp.embed import load_embedder
+
     fitted = {}
     print("== lexical route ==")
     cache = args.cache
@@ -197,7 +221,9 @@ def main() -> None:
         cache.mkdir(parents=True, exist_ok=True)
     fitted["lexical"] = fit(collect(None, cache / "lexical.pkl" if cache else None), lexical=True, abstain=args.abstain)
     print("== MiniLM route ==")
-    fitted["minilm"] = fit(collect(load_embedder("minilm"), cache / "minilm.pkl" if cache else None), lexical=False, abstain=args.abstain)
+    fitted["minilm"] = fit(
+        collect(load_embedder("minilm"), cache / "minilm.pkl" if cache else None), lexical=False, abstain=args.abstain
+    )
     if args.write:
         write(fitted)
 

@@ -34,9 +34,20 @@ BAR_MS = 2.0  # issue 14: an article page renders in under 2 ms of CPU without t
 async def get(app, path: str) -> int:
     """One GET through the ASGI app; its status (the body is read and dropped)."""
     target, _, query = path.partition("?")
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-             "path": target, "raw_path": target.encode(), "query_string": query.encode(), "root_path": "",
-             "headers": [(b"host", b"bench.invalid")], "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": target,
+        "raw_path": target.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"bench.invalid")],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
     status = 0
 
     async def receive() -> dict:
@@ -46,12 +57,14 @@ async def get(app, path: str) -> int:
         nonlocal status
         if message["type"] == "http.response.start":
             status = message["status"]
+
     await app(scope, receive, send)
     return status
 
 
 def measure(app, paths: list[str], renders: int) -> float:
     """Median over five rounds of CPU ms per request, `renders` requests a round."""
+
     async def round_() -> float:
         started = time.process_time()
         for n in range(renders):
@@ -59,6 +72,7 @@ def measure(app, paths: list[str], renders: int) -> float:
             if status != 200:
                 raise SystemExit(f"bench: {paths[n % len(paths)]} answered {status}")
         return (time.process_time() - started) * 1000 / renders
+
     loop = asyncio.new_event_loop()
     try:
         loop.run_until_complete(round_())  # warm: templates compiled, connections open
@@ -70,10 +84,12 @@ def measure(app, paths: list[str], renders: int) -> float:
 def count_statements(engine, app, path: str) -> int:
     """SQL statements one render of `path` runs."""
     from sqlalchemy import event
+
     seen = []
 
     def count(*_args: object) -> None:
         seen.append(1)
+
     event.listen(engine, "before_cursor_execute", count)
     try:
         asyncio.run(get(app, path))
@@ -93,22 +109,31 @@ def main() -> None:
     from broadsheet.config import load_config
     from broadsheet.store.db import open_database, optimize
     from broadsheet.web.app import create_app
+
     folder = Path(tempfile.mkdtemp(prefix="bench-render-"))
     try:
         url = args.database or f"sqlite:///{folder / 'render.db'}"
         engine = open_database(url)
         ids = generate(engine, args.articles)
         optimize(engine)  # what a server start does: planner statistics of the filled desk
-        config = load_config(environ={}, data_dir=str(folder), database_url=url, page_cache_seconds=0.0,
-                             article_cache_seconds=0.0, embeddings="off")
+        config = load_config(
+            environ={},
+            data_dir=str(folder),
+            database_url=url,
+            page_cache_seconds=0.0,
+            article_cache_seconds=0.0,
+            embeddings="off",
+        )
         app = create_app(engine, config)
         rng = random.Random(11)
         queries = [" ".join(rng.choices(VOCAB[:2000], cum_weights=WEIGHTS[:2000], k=2)) for _ in range(50)]
-        pages = {"healthz": ["/healthz"],
-                 "article": [f"/articles/{i}" for i in rng.sample(ids, 200)],
-                 "story": [f"/stories/story{int(i[1:]) // 5:06d}" for i in rng.sample(ids, 200)],
-                 "front": ["/"],
-                 "search": [f"/search?q={q.replace(' ', '+')}" for q in queries]}
+        pages = {
+            "healthz": ["/healthz"],
+            "article": [f"/articles/{i}" for i in rng.sample(ids, 200)],
+            "story": [f"/stories/story{int(i[1:]) // 5:06d}" for i in rng.sample(ids, 200)],
+            "front": ["/"],
+            "search": [f"/search?q={q.replace(' ', '+')}" for q in queries],
+        }
         for paths in pages.values():  # every kept related list in place, as on a desk the pipeline keeps up
             for path in paths:
                 asyncio.run(get(app, path))
@@ -118,6 +143,7 @@ def main() -> None:
 
             async def inline(func, *a, **kw):  # the route in this thread, where the profiler looks
                 return func(*a, **kw)
+
             fastapi.routing.run_in_threadpool = inline
             profiler = cProfile.Profile()
             profiler.enable()
@@ -125,16 +151,25 @@ def main() -> None:
             profiler.disable()
             pstats.Stats(profiler).sort_stats(args.sort).print_stats(70)
             return
-        figures = {name: (measure(app, paths, args.renders if name != "search" else max(20, args.renders // 10)),
-                          count_statements(engine, app, paths[0])) for name, paths in pages.items()}
-        print(f"{args.articles} articles in {engine.dialect.name}, page cache off, in-process ASGI requests, "
-              f"CPU ms per render (median of 5 rounds)")
+        figures = {
+            name: (
+                measure(app, paths, args.renders if name != "search" else max(20, args.renders // 10)),
+                count_statements(engine, app, paths[0]),
+            )
+            for name, paths in pages.items()
+        }
+        print(
+            f"{args.articles} articles in {engine.dialect.name}, page cache off, in-process ASGI requests, "
+            f"CPU ms per render (median of 5 rounds)"
+        )
         print(f"{'page':<10}{'CPU ms':>9}{'SQL statements':>16}")
         for name, (ms, statements) in figures.items():
             print(f"{name:<10}{ms:>9.2f}{statements:>16}")
         ms = figures["article"][0]
-        print(f"article page: {ms:.2f} ms CPU per uncached render; bar under {BAR_MS:.0f} ms: "
-              f"{'met' if ms < BAR_MS else 'NOT met'}")
+        print(
+            f"article page: {ms:.2f} ms CPU per uncached render; bar under {BAR_MS:.0f} ms: "
+            f"{'met' if ms < BAR_MS else 'NOT met'}"
+        )
         engine.dispose()
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -57,8 +57,10 @@ class Result:
     cpu: float
 
     def row(self) -> str:
-        return (f"{self.name:<28} {self.articles:>8} {self.seconds:>9.1f} {self.articles / self.seconds:>10.2f} "
-                f"{self.cpu / self.articles:>12.3f}")
+        return (
+            f"{self.name:<28} {self.articles:>8} {self.seconds:>9.1f} {self.articles / self.seconds:>10.2f} "
+            f"{self.cpu / self.articles:>12.3f}"
+        )
 
 
 def _add_sources(url: str, room: Newsroom) -> None:
@@ -74,8 +76,12 @@ def run_embedded(room: Newsroom, folder: Path) -> Result:
     _add_sources(url, room)
     cpu = TreeCPU()
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "broadsheet", "refresh"], env=service_env(url, job_engine="embedded"),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "broadsheet", "refresh"],
+        env=service_env(url, job_engine="embedded"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     while proc.poll() is None:
         cpu.sample(proc.pid)
         time.sleep(0.1)
@@ -124,8 +130,13 @@ def measure_latency(room: Newsroom, held: list, folder: Path) -> list[float]:
     with fresh_database("bs_latency") as url:
         _add_sources(url, room)
         engine = open_database(url)
-        settings = {"schedule_tick": 1, "min_poll_interval": 1, "max_poll_interval": 2,
-                    "page_cache_seconds": 0, "article_cache_seconds": 0}
+        settings = {
+            "schedule_tick": 1,
+            "min_poll_interval": 1,
+            "max_poll_interval": 2,
+            "page_cache_seconds": 0,
+            "article_cache_seconds": 0,
+        }
         cluster = Cluster(service_env(url, **settings), folder)
         try:
             port = free_port()
@@ -137,7 +148,12 @@ def measure_latency(room: Newsroom, held: list, folder: Path) -> list[float]:
                 for item in held:
                     room.release(item)
                     article_id = url_id(room.url(item))
-                    wait_until(lambda article_id=article_id: _served(client, article_id), 300, f"article {item.slug}", every=0.05)
+                    wait_until(
+                        lambda article_id=article_id: _served(client, article_id),
+                        300,
+                        f"article {item.slug}",
+                        every=0.05,
+                    )
                     delays.append(time.monotonic() - room.released_at[item.slug])
         finally:
             cluster.close()
@@ -160,20 +176,24 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             results = [run_embedded(room, folder)] + [run_workers(room, n, folder) for n in (1, 2, 3)]
-            held = items[-args.latency_items:]  # the newest items appear in the feeds during the run
+            held = items[-args.latency_items :]  # the newest items appear in the feeds during the run
             for item in held:
                 item.released = False
             delays = measure_latency(room, held, folder)
     finally:
         room.stop()
-    print(f"{args.articles} articles from {args.publishers} publishers, {os.cpu_count()} CPUs "
-          f"(load average {os.getloadavg()[0]:.1f})\n")
+    print(
+        f"{args.articles} articles from {args.publishers} publishers, {os.cpu_count()} CPUs "
+        f"(load average {os.getloadavg()[0]:.1f})\n"
+    )
     print(f"{'pipeline':<28} {'articles':>8} {'seconds':>9} {'articles/s':>10} {'CPU s/article':>12}")
     for result in results:
         print(result.row())
     cuts = statistics.quantiles(delays, n=20) if len(delays) > 1 else delays * 19
-    print(f"\nfeed item -> article page served, 3 workers + serve ({len(delays)} items released one by one): "
-          f"p50 {statistics.median(delays):.2f} s, p95 {cuts[18]:.2f} s")
+    print(
+        f"\nfeed item -> article page served, 3 workers + serve ({len(delays)} items released one by one): "
+        f"p50 {statistics.median(delays):.2f} s, p95 {cuts[18]:.2f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ def shingles(text: str, n: int = 4) -> Counter:
     tokens = re.findall(r"\w+", text or "")
     if len(tokens) < n:
         return Counter([tuple(tokens)]) if tokens else Counter()
-    return Counter(tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+    return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
 
 
 def page_scores(truth: str, predicted: str) -> tuple[float | None, float | None]:
@@ -41,4 +41,9 @@ def corpus_scores(pairs: list[tuple[str, str]]) -> dict[str, float]:
         exact += re.findall(r"\w+", truth or "") == re.findall(r"\w+", predicted or "")
     p = sum(precisions) / len(precisions) if precisions else 0.0
     r = sum(recalls) / len(recalls) if recalls else 0.0
-    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0, "accuracy": exact / max(1, len(pairs))}
+    return {
+        "precision": p,
+        "recall": r,
+        "f1": 2 * p * r / (p + r) if p + r else 0.0,
+        "accuracy": exact / max(1, len(pairs)),
+    }

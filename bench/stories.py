@@ -59,10 +59,12 @@ BASELINE_THRESHOLD = 0.25  # the TF-IDF baseline's one threshold (its best singl
 
 # --- data ------------------------------------------------------------------------------------------
 
+
 def load_set(name: str, root: Path = DATA) -> list[dict]:
     """Import records (id, url, title, text, published, source, label) in arrival order."""
     if name == "giveme5w1h-long":
         from datetime import datetime
+
         records = load_set("giveme5w1h", root)
         dates: defaultdict[object, list[datetime]] = defaultdict(list)
         for r in records:
@@ -72,32 +74,63 @@ def load_set(name: str, root: Path = DATA) -> list[dict]:
     if name == "giveme5w1h":
         rows = [json.loads(line) for line in (root / name / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
         rows.sort(key=lambda r: (r.get("date_publish") or "", r["id"]))
-        return [{"id": r["id"], "url": r.get("url") or "", "title": r.get("title") or "", "text": r.get("text") or "",
-                 "published": r.get("date_publish"), "source": r.get("source_domain") or "",
-                 "label": r["event_id"]} for r in rows]
+        return [
+            {
+                "id": r["id"],
+                "url": r.get("url") or "",
+                "title": r.get("title") or "",
+                "text": r.get("text") or "",
+                "published": r.get("date_publish"),
+                "source": r.get("source_domain") or "",
+                "label": r["event_id"],
+            }
+            for r in rows
+        ]
     if name == "ecbplus":
-        rows = [json.loads(line) for line in (root / name / "ecbplus_docs.jsonl").read_text(encoding="utf-8").splitlines()]
-        return [{"id": r["doc_id"], "url": r.get("url") or "", "title": "", "text": r["text"], "published": None,
-                 "source": (r.get("url") or "").split("/")[2] if r.get("url") else "",
-                 "label": r["event_cluster"]} for r in rows]
+        rows = [
+            json.loads(line) for line in (root / name / "ecbplus_docs.jsonl").read_text(encoding="utf-8").splitlines()
+        ]
+        return [
+            {
+                "id": r["doc_id"],
+                "url": r.get("url") or "",
+                "title": "",
+                "text": r["text"],
+                "published": None,
+                "source": (r.get("url") or "").split("/")[2] if r.get("url") else "",
+                "label": r["event_cluster"],
+            }
+            for r in rows
+        ]
     if name == "uci-news-head":
         with (root / name / "uci_news_head.csv").open(encoding="utf-8", newline="") as handle:
             rows = list(csv.DictReader(handle))
         rows.sort(key=lambda r: (int(r["TIMESTAMP"]), int(r["ID"])))
         # The set's CSV escapes punctuation with a backslash ('\?', '\&') in some URLs: undone here, as a
         # feed reader would never see it (the URL policy refuses backslashes).
-        return [{"id": r["ID"], "url": r["URL"].replace("\\", ""), "title": r["TITLE"], "text": r["TITLE"],
-                 "published": _iso_ms(int(r["TIMESTAMP"])), "source": r["PUBLISHER"], "label": r["STORY"]}
-                for r in rows]
+        return [
+            {
+                "id": r["ID"],
+                "url": r["URL"].replace("\\", ""),
+                "title": r["TITLE"],
+                "text": r["TITLE"],
+                "published": _iso_ms(int(r["TIMESTAMP"])),
+                "source": r["PUBLISHER"],
+                "label": r["STORY"],
+            }
+            for r in rows
+        ]
     raise KeyError(name)
 
 
 def _iso_ms(ms: int) -> str:
     from datetime import datetime
+
     return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat()
 
 
 # --- metrics ---------------------------------------------------------------------------------------
+
 
 def bcubed(labels: list, clusters: list) -> tuple[float, float, float]:
     """BCubed precision, recall and F1."""
@@ -133,6 +166,7 @@ def storyline_figures(exported: list[dict], long_days: float = LONG_DAYS) -> dic
     exported), how many of them lie in exactly one storyline, and the storylines' purity (share of
     articles whose storyline's most common label is theirs) with BCubed P/R/F1 of storyline_id."""
     from datetime import datetime
+
     dates: defaultdict[object, list[datetime]] = defaultdict(list)
     lines: defaultdict[object, set] = defaultdict(set)
     for r in exported:
@@ -145,14 +179,23 @@ def storyline_figures(exported: list[dict], long_days: float = LONG_DAYS) -> dic
         by_line[r.get("storyline_id")][r["meta"]["label"]] += 1
     purity = sum(c.most_common(1)[0][1] for c in by_line.values()) / max(1, len(exported))
     labels = [r["meta"]["label"] for r in exported]
-    return {"long_events": len(long), "one_storyline": sum(len(lines[label]) == 1 for label in long),
-            "apart": {str(label): sorted(Counter(r.get("storyline_id") for r in exported if r["meta"]["label"] == label).values())
-                      for label in long if len(lines[label]) > 1},
-            "purity": purity, "bcubed": bcubed(labels, [r.get("storyline_id") for r in exported]),
-            "storylines": len(by_line), "multi_story": sum(1 for c in by_line.values() if sum(c.values()) > 1)}
+    return {
+        "long_events": len(long),
+        "one_storyline": sum(len(lines[label]) == 1 for label in long),
+        "apart": {
+            str(label): sorted(Counter(r.get("storyline_id") for r in exported if r["meta"]["label"] == label).values())
+            for label in long
+            if len(lines[label]) > 1
+        },
+        "purity": purity,
+        "bcubed": bcubed(labels, [r.get("storyline_id") for r in exported]),
+        "storylines": len(by_line),
+        "multi_story": sum(1 for c in by_line.values() if sum(c.values()) > 1),
+    }
 
 
 # --- ours: through import and export ---------------------------------------------------------------
+
 
 def _import_understand_only(engine, path: Path) -> list[str]:
     """The import path without the stages that follow understand (the tests' fast slice):
@@ -161,12 +204,13 @@ def _import_understand_only(engine, path: Path) -> list[str]:
     from broadsheet.pipeline import stages, understand
     from broadsheet.pipeline.bulk import IMPORT_BATCH, open_text
     from broadsheet.store import articles as article_store
+
     errors, batch = [], []
     with open_text(path) as handle:
         lines = [(n, line) for n, line in enumerate(handle, start=1) if line.strip()]
     for start in range(0, len(lines), IMPORT_BATCH):
         batch = []
-        for number, line in lines[start:start + IMPORT_BATCH]:
+        for number, line in lines[start : start + IMPORT_BATCH]:
             try:
                 batch.append(stages.article_from_record(line, number))
             except BroadsheetError as exc:
@@ -181,10 +225,11 @@ def _export_understood(engine) -> list[dict]:
     """What export writes about stories, first copies and related articles, per article."""
     from broadsheet.pipeline import related, stages
     from broadsheet.store import articles as article_store
+
     articles = list(article_store.iter_articles(engine))
     out = []
     for start in range(0, len(articles), 1000):
-        chunk = articles[start:start + 1000]
+        chunk = articles[start : start + 1000]
         extra = related.export_fields(engine, chunk)
         out.extend(stages.export_record(a, extra.get(a.id)) for a in chunk)
     return out
@@ -196,6 +241,7 @@ def run_ours(records: list[dict], embedder, full: bool = True) -> dict:
     from broadsheet.pipeline import understand
     from broadsheet.pipeline.bulk import export_jsonl, import_jsonl
     from broadsheet.store.db import open_database
+
     with tempfile.TemporaryDirectory() as folder:
         engine = open_database(f"sqlite:///{folder}/bench.db")
         stage = understand.configure(engine, embedder)
@@ -220,16 +266,28 @@ def run_ours(records: list[dict], embedder, full: bool = True) -> dict:
     label = {r["id"]: r["meta"]["label"] for r in exported}
     related = {r["id"]: r["related"] for r in exported}
     groups = {r["id"]: r["duplicate_of"] or r["id"] for r in exported}
-    return {"groups": groups, "bcubed": bcubed(labels, clusters), "pairwise": pairwise_f1(labels, clusters), "stories": len(set(clusters)),
-            "related": precision_at_k(related, label), "storylines": storyline_figures(exported), "duplicates": sum(1 for r in exported if r["duplicate_of"]),
-            "understand_seconds": stage.seconds, "import_seconds": import_seconds, "export_seconds": export_seconds,
-            "articles": len(exported), "records": len(records)}
+    return {
+        "groups": groups,
+        "bcubed": bcubed(labels, clusters),
+        "pairwise": pairwise_f1(labels, clusters),
+        "stories": len(set(clusters)),
+        "related": precision_at_k(related, label),
+        "storylines": storyline_figures(exported),
+        "duplicates": sum(1 for r in exported if r["duplicate_of"]),
+        "understand_seconds": stage.seconds,
+        "import_seconds": import_seconds,
+        "export_seconds": export_seconds,
+        "articles": len(exported),
+        "records": len(records),
+    }
 
 
 # --- the demo newsroom in shuffled orders ----------------------------------------------------------
 
-LOOK_ALIKE = ({"telvanta-customer-data-breach", "ostra-energy-cyberattack"},
-              {"halvern-brackwater-mill-fire", "lindqvist-northmere-cold-store-fire"})
+LOOK_ALIKE = (
+    {"telvanta-customer-data-breach", "ostra-energy-cyberattack"},
+    {"halvern-brackwater-mill-fire", "lindqvist-northmere-cold-store-fire"},
+)
 
 
 def demo_records() -> list[dict]:
@@ -237,10 +295,20 @@ def demo_records() -> list[dict]:
     from datetime import datetime, timedelta
 
     from broadsheet.demo.content import load_articles
+
     start = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
-    return [{"id": a.slug, "url": f"https://{a.publisher}.example/{a.slug}", "title": a.title,
-             "text": "\n\n".join(a.paragraphs), "published": (start - timedelta(minutes=a.minutes_ago)).isoformat(),
-             "source": a.publisher, "label": a.story} for a in load_articles()]
+    return [
+        {
+            "id": a.slug,
+            "url": f"https://{a.publisher}.example/{a.slug}",
+            "title": a.title,
+            "text": "\n\n".join(a.paragraphs),
+            "published": (start - timedelta(minutes=a.minutes_ago)).isoformat(),
+            "source": a.publisher,
+            "label": a.story,
+        }
+        for a in load_articles()
+    ]
 
 
 def place_one_by_one(engine, records: list[dict]) -> dict[str, str]:
@@ -249,6 +317,7 @@ def place_one_by_one(engine, records: list[dict]) -> dict[str, str]:
     from broadsheet.pipeline import stages, understand
     from broadsheet.store import articles as article_store
     from broadsheet.store import stories as story_store
+
     for number, record in enumerate(records, start=1):
         article = stages.article_from_record(json.dumps(record), number)
         with engine.begin() as conn:
@@ -266,6 +335,7 @@ def run_demo_orders(embedder, seeds: tuple[int, ...] = (0, 1, 2, 3, 4)) -> list[
 
     from broadsheet.pipeline import understand
     from broadsheet.store.db import open_database
+
     records = demo_records()
     label = {r["id"]: r["label"] for r in records}
     out = []
@@ -282,16 +352,24 @@ def run_demo_orders(embedder, seeds: tuple[int, ...] = (0, 1, 2, 3, 4)) -> list[
         for i in ids:
             held[story_of[i]].add(label[i])
         mixed = [sorted(pair) for pair in LOOK_ALIKE if any(pair <= labels for labels in held.values())]
-        out.append({"seed": seed, "bcubed": bcubed([label[i] for i in ids], [story_of[i] for i in ids]),
-                    "mixed": mixed, "stories": len(held)})
+        out.append(
+            {
+                "seed": seed,
+                "bcubed": bcubed([label[i] for i in ids], [story_of[i] for i in ids]),
+                "mixed": mixed,
+                "stories": len(held),
+            }
+        )
     return out
 
 
 # --- baseline: TF-IDF single pass ------------------------------------------------------------------
 
+
 def _tf(text: str) -> Counter:
     """The same tokens as ours (content words), so the comparison is about the method."""
     from broadsheet.nlp.terms import content_words
+
     return Counter(content_words(text))
 
 
@@ -344,8 +422,12 @@ def run_baseline(records: list[dict], threshold: float = BASELINE_THRESHOLD, gro
         label[i] = records[i]["label"]
         if groups is not None:
             ruled[i] = _under_rules(i, ranked, records, groups)
-    out = {"bcubed": bcubed(labels, clusters), "pairwise": pairwise_f1(labels, clusters),
-           "stories": len(set(clusters)), "related": precision_at_k(related, label)}
+    out = {
+        "bcubed": bcubed(labels, clusters),
+        "pairwise": pairwise_f1(labels, clusters),
+        "stories": len(set(clusters)),
+        "related": precision_at_k(related, label),
+    }
     if groups is not None:
         out["related_rules"] = precision_at_k(ruled, label)
     return out
@@ -370,12 +452,14 @@ def _under_rules(i: int, ranked: list[int], records: list[dict], groups: dict) -
 
 # --- duplicates on the project's own test set ------------------------------------------------------
 
+
 def run_duplicates() -> dict[str, float]:
     """Near-duplicate precision and recall on tests/fixtures_duplicates.py."""
     sys.path.insert(0, str(ROOT / "tests"))
     from fixtures_duplicates import duplicate_cases
 
     from broadsheet.nlp.dedup import DuplicateIndex, fingerprint
+
     index = DuplicateIndex()
     tp = fp = fn = 0
     for key, title, text, original in duplicate_cases():
@@ -388,11 +472,15 @@ def run_duplicates() -> dict[str, float]:
             fn += original is not None
         if predicted is None:
             index.add(key, fingerprint(title, text))
-    return {"precision": tp / (tp + fp) if tp + fp else 1.0, "recall": tp / (tp + fn) if tp + fn else 1.0,
-            "pairs": tp + fn}
+    return {
+        "precision": tp / (tp + fp) if tp + fp else 1.0,
+        "recall": tp / (tp + fn) if tp + fn else 1.0,
+        "pairs": tp + fn,
+    }
 
 
 # --- scale -----------------------------------------------------------------------------------------
+
 
 def run_scale(total: int = 100_000, marks: tuple[int, ...] = (1_000, 10_000, 100_000), sample: int = 300) -> dict:
     """Mean milliseconds to place one article (story index + duplicate index) around each mark."""
@@ -401,6 +489,7 @@ def run_scale(total: int = 100_000, marks: tuple[int, ...] = (1_000, 10_000, 100
     from broadsheet.nlp import terms as lexical
     from broadsheet.nlp.dedup import DuplicateIndex, Fingerprint, minhash
     from broadsheet.nlp.stories import Doc, StoryIndex
+
     rng = np.random.default_rng(7)
     index, duplicates = StoryIndex(embedding_dim=384), DuplicateIndex()
     topics = 20_000
@@ -409,13 +498,14 @@ def run_scale(total: int = 100_000, marks: tuple[int, ...] = (1_000, 10_000, 100
     timings: dict[int, list[float]] = {m: [] for m in marks if m <= total}
     for n in range(1, total + 1):
         topic = int(rng.integers(max(0, n // 5 - 400), n // 5 + 1)) % topics  # new topics keep arriving
-        words = {vocabulary[(topic * 7 + int(k)) % len(vocabulary)]: float(w)
-                 for k, w in zip(rng.integers(0, 40, 30), rng.random(30))}
+        words = {
+            vocabulary[(topic * 7 + int(k)) % len(vocabulary)]: float(w)
+            for k, w in zip(rng.integers(0, 40, 30), rng.random(30))
+        }
         embedding = topic_emb[topic] + 0.6 * rng.standard_normal(384).astype(np.float32)
         embedding /= np.linalg.norm(embedding)
         shingles = np.unique(rng.integers(0, 2**32, 300, dtype=np.uint64).astype(np.uint32))
-        doc = Doc(str(n), lexical.hashed(words), np.zeros(lexical.ENTITY_DIM, np.float32), embedding,
-                  n * 60.0, words)
+        doc = Doc(str(n), lexical.hashed(words), np.zeros(lexical.ENTITY_DIM, np.float32), embedding, n * 60.0, words)
         started = time.perf_counter()
         print_ = Fingerprint(str(n), shingles, minhash(shingles))
         if duplicates.find(print_) is None:
@@ -430,6 +520,7 @@ def run_scale(total: int = 100_000, marks: tuple[int, ...] = (1_000, 10_000, 100
 
 # --- report ----------------------------------------------------------------------------------------
 
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sets", default=",".join(SETS))
@@ -441,13 +532,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=5, help="shuffled orders of the demo newsroom (0: skip)")
     args = parser.parse_args(argv)
     from broadsheet.nlp.embed import CachedEmbedder, load_embedder
+
     embedder = load_embedder(args.embeddings)
     if args.cache and embedder.dim:
         embedder = CachedEmbedder(embedder, args.cache)
     figures: dict = {"sets": {}}
     before = json.loads(args.before.read_text(encoding="utf-8")) if args.before and args.before.is_file() else {}
-    print(f"{'set':<16} {'system':<9} {'B3 P':>6} {'B3 R':>6} {'B3 F1':>6} {'pair F1':>7} {'stories':>7} "
-          f"{'p@5':>6} {'strict':>6} {'listed':>6}")
+    print(
+        f"{'set':<16} {'system':<9} {'B3 P':>6} {'B3 R':>6} {'B3 F1':>6} {'pair F1':>7} {'stories':>7} "
+        f"{'p@5':>6} {'strict':>6} {'listed':>6}"
+    )
     real_seconds = real_articles = 0.0
     for name in args.sets.split(","):
         if not (DATA / name.removesuffix("-long")).is_dir():
@@ -463,21 +557,29 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             p, rc, f = r["bcubed"]
             rel = r["related"]
-            print(f"{name:<16} {system:<9} {p:6.3f} {rc:6.3f} {f:6.3f} {r['pairwise']:7.3f} {r['stories']:7d} "
-                  f"{rel['p']:6.3f} {rel['strict']:6.3f} {rel['listed']:6.3f}")
+            print(
+                f"{name:<16} {system:<9} {p:6.3f} {rc:6.3f} {f:6.3f} {r['pairwise']:7.3f} {r['stories']:7d} "
+                f"{rel['p']:6.3f} {rel['strict']:6.3f} {rel['listed']:6.3f}"
+            )
         for system, rel in (("tfidf-nn", base["related"]), ("tfidf-nn*", base["related_rules"])):
-            print(f"{name:<16} {system:<9} {'':>6} {'':>6} {'':>6} {'':>7} {'':>7} "
-                  f"{rel['p']:6.3f} {rel['strict']:6.3f} {rel['listed']:6.3f}")
+            print(
+                f"{name:<16} {system:<9} {'':>6} {'':>6} {'':>6} {'':>7} {'':>7} "
+                f"{rel['p']:6.3f} {rel['strict']:6.3f} {rel['listed']:6.3f}"
+            )
         line = ours["storylines"]
         lp, lr, lf = line["bcubed"]
-        print(f"{'':<16} storylines: {line['long_events']} events covered for more than {LONG_DAYS:.0f} days, "
-              f"{line['one_storyline']} of them exactly one storyline; purity {line['purity']:.3f}, "
-              f"B3 P/R/F1 {lp:.3f}/{lr:.3f}/{lf:.3f}; {line['storylines']} storylines, "
-              f"{line['multi_story']} with more than one article")
-        print(f"{'':<16} understand {ours['articles'] / ours['understand_seconds']:.1f} articles/s "
-              f"({ours['articles']} in {ours['understand_seconds']:.1f} s; whole import {ours['import_seconds']:.1f} s, "
-              f"export {ours['export_seconds']:.1f} s; {ours['duplicates']} marked duplicate; "
-              f"{ours['records'] - ours['articles']} records merged by URL)")
+        print(
+            f"{'':<16} storylines: {line['long_events']} events covered for more than {LONG_DAYS:.0f} days, "
+            f"{line['one_storyline']} of them exactly one storyline; purity {line['purity']:.3f}, "
+            f"B3 P/R/F1 {lp:.3f}/{lr:.3f}/{lf:.3f}; {line['storylines']} storylines, "
+            f"{line['multi_story']} with more than one article"
+        )
+        print(
+            f"{'':<16} understand {ours['articles'] / ours['understand_seconds']:.1f} articles/s "
+            f"({ours['articles']} in {ours['understand_seconds']:.1f} s; whole import {ours['import_seconds']:.1f} s, "
+            f"export {ours['export_seconds']:.1f} s; {ours['duplicates']} marked duplicate; "
+            f"{ours['records'] - ours['articles']} records merged by URL)"
+        )
         if name in ("giveme5w1h", "ecbplus"):
             real_seconds += ours["understand_seconds"]
             real_articles += ours["articles"]
@@ -487,22 +589,30 @@ def main(argv: list[str] | None = None) -> int:
         print("demo newsroom, one article per batch in shuffled orders (BCubed P/R/F1 against its story labels):")
         for o in orders:
             p, r, f = o["bcubed"]
-            print(f"  seed {o['seed']}: {p:.3f}/{r:.3f}/{f:.3f}, {o['stories']} stories; look-alike events mixed: "
-                  f"{o['mixed'] or 'never'}")
+            print(
+                f"  seed {o['seed']}: {p:.3f}/{r:.3f}/{f:.3f}, {o['stories']} stories; look-alike events mixed: "
+                f"{o['mixed'] or 'never'}"
+            )
         print(f"  lowest F1 {min(o['bcubed'][2] for o in orders):.3f}")
     if real_seconds:
         figures["articles_per_second"] = real_articles / real_seconds
-        print(f"understand stage on full-text articles ({args.embeddings}): {real_articles / real_seconds:.1f} articles/s")
+        print(
+            f"understand stage on full-text articles ({args.embeddings}): {real_articles / real_seconds:.1f} articles/s"
+        )
     dup = run_duplicates()
     figures["duplicates"] = dup
-    print(f"near-duplicates (tests/fixtures_duplicates.py, {dup['pairs']} copies): precision {dup['precision']:.3f} "
-          f"recall {dup['recall']:.3f}")
+    print(
+        f"near-duplicates (tests/fixtures_duplicates.py, {dup['pairs']} copies): precision {dup['precision']:.3f} "
+        f"recall {dup['recall']:.3f}"
+    )
     if args.scale:
         scale = run_scale(args.scale)
         figures["scale_ms"] = scale
         first = scale[min(scale)]
-        print("placement ms per article (synthetic): " + ", ".join(
-            f"{mark:,}th {ms:.3f} ({ms / first:.2f}x)" for mark, ms in sorted(scale.items())))
+        print(
+            "placement ms per article (synthetic): "
+            + ", ".join(f"{mark:,}th {ms:.3f} ({ms / first:.2f}x)" for mark, ms in sorted(scale.items()))
+        )
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1, default=str), encoding="utf-8")
     return 0

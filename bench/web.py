@@ -30,7 +30,60 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-WORDS = ["harbour", "council", "ferry", "budget", "minister", "election", "strike", "port", "bank", "merger", "satellite", "launch", "hospital", "outbreak", "vaccine", "trial", "cup", "final", "festival", "film", "fossil", "quarry", "breach", "telecom", "energy", "cyberattack", "weather", "storm", "flood", "bridge", "rail", "tram", "school", "university", "research", "court", "ruling", "inquiry", "tariff", "dairy", "farmers", "exports", "union", "wages", "shipping", "container", "market", "shares", "profit", "loss", "parliament", "vote"]
+WORDS = [
+    "harbour",
+    "council",
+    "ferry",
+    "budget",
+    "minister",
+    "election",
+    "strike",
+    "port",
+    "bank",
+    "merger",
+    "satellite",
+    "launch",
+    "hospital",
+    "outbreak",
+    "vaccine",
+    "trial",
+    "cup",
+    "final",
+    "festival",
+    "film",
+    "fossil",
+    "quarry",
+    "breach",
+    "telecom",
+    "energy",
+    "cyberattack",
+    "weather",
+    "storm",
+    "flood",
+    "bridge",
+    "rail",
+    "tram",
+    "school",
+    "university",
+    "research",
+    "court",
+    "ruling",
+    "inquiry",
+    "tariff",
+    "dairy",
+    "farmers",
+    "exports",
+    "union",
+    "wages",
+    "shipping",
+    "container",
+    "market",
+    "shares",
+    "profit",
+    "loss",
+    "parliament",
+    "vote",
+]
 
 
 def vocabulary(size: int = 20_000, seed: int = 1) -> tuple[list[str], list[float]]:
@@ -59,20 +112,30 @@ def generate(engine, count: int, seed: int = 3) -> list[str]:
     from broadsheet.model import Article
     from broadsheet.store import articles as article_store
     from broadsheet.store import sources as source_store
+
     rng = random.Random(seed)
     now = datetime.now(UTC)
-    sources = [source_store.add_source(engine, f"http://pub{i}.invalid/feed", title=f"Publisher {i}")[0]
-               for i in range(50)]
+    sources = [
+        source_store.add_source(engine, f"http://pub{i}.invalid/feed", title=f"Publisher {i}")[0] for i in range(50)
+    ]
     ids = []
     for start in range(0, count, 5000):
         batch = []
         for n in range(start, min(count, start + 5000)):
             source = sources[n % len(sources)]
             text = "\n\n".join(" ".join(sentence(rng) for _ in range(3)) for _ in range(5))
-            batch.append(Article(id=f"b{n:07d}", url=f"http://pub{source.id}.invalid/a/{n}",
-                                 title=" ".join(rng.choices(VOCAB, cum_weights=WEIGHTS, k=8)).capitalize(),
-                                 text=text, source_id=source.id, source_name=source.title, byline="Bench Writer",
-                                 published_at=now - timedelta(minutes=rng.randint(0, 60 * 24 * 60))))
+            batch.append(
+                Article(
+                    id=f"b{n:07d}",
+                    url=f"http://pub{source.id}.invalid/a/{n}",
+                    title=" ".join(rng.choices(VOCAB, cum_weights=WEIGHTS, k=8)).capitalize(),
+                    text=text,
+                    source_id=source.id,
+                    source_name=source.title,
+                    byline="Bench Writer",
+                    published_at=now - timedelta(minutes=rng.randint(0, 60 * 24 * 60)),
+                )
+            )
             ids.append(batch[-1].id)
         with engine.begin() as conn:
             article_store.save_articles(conn, batch)
@@ -96,6 +159,7 @@ def _understood(conn, batch, rng: random.Random, now: datetime) -> None:
 
     from broadsheet.pipeline.enrich import VERSION as ENRICHED
     from broadsheet.store.schema import articles, stories
+
     groups: dict[str, list] = {}
     for article in batch:
         number = int(article.id[1:])
@@ -105,25 +169,62 @@ def _understood(conn, batch, rng: random.Random, now: datetime) -> None:
         points, start = [], 0
         for text in sentences:
             begin = article.text.find(text, start)
-            points.append({"text": text.rstrip(".") + ".", "start": begin, "end": begin + len(text), "sentence": len(points)})
+            points.append(
+                {"text": text.rstrip(".") + ".", "start": begin, "end": begin + len(text), "sentence": len(points)}
+            )
             start = begin + len(text)
-        conn.execute(update(articles).where(articles.c.id == article.id).values(
-            story_id=story_id, section=SECTIONS[number % len(SECTIONS)], tags=[], entities=[], key_points=points,
-            enriched=ENRICHED, vector=random_vector(rng)))  # current: a view asks for no enrichment
+        conn.execute(
+            update(articles)
+            .where(articles.c.id == article.id)
+            .values(
+                story_id=story_id,
+                section=SECTIONS[number % len(SECTIONS)],
+                tags=[],
+                entities=[],
+                key_points=points,
+                enriched=ENRICHED,
+                vector=random_vector(rng),
+            )
+        )  # current: a view asks for no enrichment
     for story_id, members in groups.items():
         times = [a.published_at for a in members]
-        conn.execute(stories.insert().values(id=story_id, title=members[0].title, article_id=members[0].id,
-                                             first_seen=min(times), last_seen=max(times), article_count=len(members),
-                                             source_count=len({a.source_id for a in members}), updated_at=now))
+        conn.execute(
+            stories.insert().values(
+                id=story_id,
+                title=members[0].title,
+                article_id=members[0].id,
+                first_seen=min(times),
+                last_seen=max(times),
+                article_count=len(members),
+                source_count=len({a.source_id for a in members}),
+                updated_at=now,
+            )
+        )
 
 
-def start_server(database: str, port: int, workers: int, env: dict | None = None,
-                 log: Path | None = None) -> subprocess.Popen:
+def start_server(
+    database: str, port: int, workers: int, env: dict | None = None, log: Path | None = None
+) -> subprocess.Popen:
     """`broadsheet serve` on this database, once /healthz answers; its stderr kept in `log` when given."""
-    server = subprocess.Popen([sys.executable, "-m", "broadsheet", "--database", database, "serve", "--port",
-                               str(port), "--refresh-interval", "0", "--workers", str(workers)],
-                              stdout=subprocess.DEVNULL, stderr=log.open("wb") if log else subprocess.PIPE,
-                              env={**os.environ, **(env or {})})
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "broadsheet",
+            "--database",
+            database,
+            "serve",
+            "--port",
+            str(port),
+            "--refresh-interval",
+            "0",
+            "--workers",
+            str(workers),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("wb") if log else subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+    )
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
@@ -142,12 +243,14 @@ def wrk(url: str, seconds: int, script: str | None = None) -> dict:
     if script:
         command[1:1] = ["-s", script]
     out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60).stdout
+
     def ms(label: str) -> float:
         match = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out)
         if not match:
             return float("nan")
         value, unit = float(match.group(1)), match.group(2)
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {"rps": rps, "p50": ms("50%"), "p99": ms("99%"), "errors": int(errors.group(1)) if errors else 0}
@@ -158,6 +261,7 @@ async def python_load(urls: list[str], seconds: int, clients: int = 50) -> dict:
     latencies, errors = [], 0
     deadline = time.monotonic() + seconds
     async with httpx.AsyncClient(limits=httpx.Limits(max_connections=clients)) as client:
+
         async def loop(offset: int) -> None:
             nonlocal errors
             i = offset
@@ -167,10 +271,15 @@ async def python_load(urls: list[str], seconds: int, clients: int = 50) -> dict:
                 latencies.append((time.perf_counter() - started) * 1000)
                 errors += response.status_code >= 400
                 i += clients
+
         await asyncio.gather(*(loop(n) for n in range(clients)))
     latencies.sort()
-    return {"rps": len(latencies) / seconds, "p50": latencies[len(latencies) // 2],
-            "p99": latencies[int(len(latencies) * 0.99)], "errors": errors}
+    return {
+        "rps": len(latencies) / seconds,
+        "p50": latencies[len(latencies) // 2],
+        "p99": latencies[int(len(latencies) * 0.99)],
+        "errors": errors,
+    }
 
 
 def wait_for_models(base: str, workers: int, timeout: float = 120.0) -> None:
@@ -222,6 +331,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (one per core here)")
     args = parser.parse_args()
     from broadsheet.store.db import open_database
+
     folder = Path(args.keep or tempfile.mkdtemp(prefix="bench-web-"))
     folder.mkdir(parents=True, exist_ok=True)
     database = f"sqlite:///{folder / 'web.db'}"
@@ -243,14 +353,18 @@ def main() -> None:
         wait_for_models(base, args.workers)
         use_wrk = shutil.which("wrk") is not None
         script = folder / "articles.lua"
-        script.write_text("ids = {" + ",".join(f'"{i}"' for i in sample) + "}\n"
-                          "request = function() return wrk.format('GET', '/articles/' .. ids[math.random(#ids)]) end\n")
+        script.write_text(
+            "ids = {" + ",".join(f'"{i}"' for i in sample) + "}\n"
+            "request = function() return wrk.format('GET', '/articles/' .. ids[math.random(#ids)]) end\n"
+        )
         results = {}
         for name, path in (("/healthz (baseline)", "/healthz"), ("front page /", "/"), ("article page", None)):
             if path is None:
                 cold_ms, passes, misses = warm_up(base, list(dict.fromkeys(sample)))
-                print(f"warm-up: {len(set(sample))} article pages, {passes} passes ({misses} uncached in the last); "
-                      f"uncached render (first view, one client): median {statistics.median(cold_ms):.1f} ms")
+                print(
+                    f"warm-up: {len(set(sample))} article pages, {passes} passes ({misses} uncached in the last); "
+                    f"uncached render (first view, one client): median {statistics.median(cold_ms):.1f} ms"
+                )
             if use_wrk:
                 results[name] = wrk(base + (path or "/"), args.seconds, None if path else str(script))
             else:
@@ -259,8 +373,10 @@ def main() -> None:
         queries = [" ".join(rng.choices(VOCAB[:2000], cum_weights=WEIGHTS[:2000], k=2)) for _ in range(100)]
         search_ms = search_median(base, queries)
         # Questions take the semantic route too: MiniLM encodes the query, the newest 20,000 vectors are scanned.
-        questions = [f"why did the {' '.join(rng.choices(VOCAB[:2000], cum_weights=WEIGHTS[:2000], k=3))} happen"
-                     for _ in range(100)]
+        questions = [
+            f"why did the {' '.join(rng.choices(VOCAB[:2000], cum_weights=WEIGHTS[:2000], k=3))} happen"
+            for _ in range(100)
+        ]
         search_median(base, questions[:3])  # the first questions load the in-memory vector index
         question_ms = search_median(base, questions)
     finally:
@@ -269,13 +385,17 @@ def main() -> None:
     # The same article pages, and their stories' pages, with the page cache off: every request renders.
     stories = [f"story{int(i[1:]) // 5:06d}" for i in sample]
     story_script = folder / "stories.lua"
-    story_script.write_text("ids = {" + ",".join(f'"{i}"' for i in stories) + "}\n"
-                            "request = function() return wrk.format('GET', '/stories/' .. ids[math.random(#ids)]) end\n")
+    story_script.write_text(
+        "ids = {" + ",".join(f'"{i}"' for i in stories) + "}\n"
+        "request = function() return wrk.format('GET', '/stories/' .. ids[math.random(#ids)]) end\n"
+    )
     server = start_server(database, args.port, args.workers, {"BROADSHEET_PAGE_CACHE_SECONDS": "0"})
     try:
         wait_for_models(base, args.workers)
-        for name, kind, lua in (("article page, no cache", "articles", script),
-                                ("story page, no cache", "stories", story_script)):
+        for name, kind, lua in (
+            ("article page, no cache", "articles", script),
+            ("story page, no cache", "stories", story_script),
+        ):
             if use_wrk:
                 results[name] = wrk(base + "/", args.seconds, str(lua))
             else:
@@ -284,10 +404,12 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
-    print(f"{len(ids)} articles in SQLite, 50 concurrent clients, {args.seconds} s each, load from "
-          f"{'wrk' if use_wrk else 'a Python client'}, server: {args.workers} uvicorn worker process(es), "
-          f"anonymous page cache {os.environ.get('BROADSHEET_PAGE_CACHE_SECONDS', '10')} s "
-          f"(article pages {os.environ.get('BROADSHEET_ARTICLE_CACHE_SECONDS', '300')} s)")
+    print(
+        f"{len(ids)} articles in SQLite, 50 concurrent clients, {args.seconds} s each, load from "
+        f"{'wrk' if use_wrk else 'a Python client'}, server: {args.workers} uvicorn worker process(es), "
+        f"anonymous page cache {os.environ.get('BROADSHEET_PAGE_CACHE_SECONDS', '10')} s "
+        f"(article pages {os.environ.get('BROADSHEET_ARTICLE_CACHE_SECONDS', '300')} s)"
+    )
     print(f"{'target':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'vs healthz':>12}")
     baseline = results["/healthz (baseline)"]["rps"]
     for name, r in results.items():

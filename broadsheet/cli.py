@@ -20,8 +20,12 @@ from broadsheet.config import help_of, parse_assignments, settings_markdown
 from broadsheet.errors import BroadsheetError, InputError
 from broadsheet.terminal import RichProgress, console, out, progress_bar, state
 
-app = typer.Typer(help="Broadsheet: a self-hosted AI news desk.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False)
+app = typer.Typer(
+    help="Broadsheet: a self-hosted AI news desk.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
 sources_app = typer.Typer(help="Manage the feeds Broadsheet follows.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 app.add_typer(users_app, name="users")
@@ -31,24 +35,33 @@ app.add_typer(jobs_app, name="jobs")
 def _print_version(asked: bool) -> None:
     if asked:
         from broadsheet import __version__
+
         out.print(f"broadsheet {__version__}", highlight=False)
         raise typer.Exit()
 
 
 @app.callback()
 def main_options(
-    database: Annotated[str | None, typer.Option("--database", envvar="BROADSHEET_DATABASE_URL",
-                                                    help=help_of("database_url"))] = None,
-    data_dir: Annotated[str | None, typer.Option("--data-dir", envvar="BROADSHEET_DATA_DIR",
-                                                    help=help_of("data_dir"))] = None,
+    database: Annotated[
+        str | None, typer.Option("--database", envvar="BROADSHEET_DATABASE_URL", help=help_of("database_url"))
+    ] = None,
+    data_dir: Annotated[
+        str | None, typer.Option("--data-dir", envvar="BROADSHEET_DATA_DIR", help=help_of("data_dir"))
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what the pipeline does.")] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
-                                          help="Print the version and stop.")] = False,
-    assign: Annotated[list[str] | None, typer.Option(
-        "--set", metavar="NAME=VALUE", help="Any setting for this run (repeatable; see `broadsheet settings`).")] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and stop.")
+    ] = False,
+    assign: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", metavar="NAME=VALUE", help="Any setting for this run (repeatable; see `broadsheet settings`)."
+        ),
+    ] = None,
 ) -> None:
     """Options that apply to every command."""
     from broadsheet.logs import configure_logging
+
     state.database, state.data_dir, state.assigned = database, data_dir, parse_assignments(assign or [])
     configure_logging(state.config(), verbose)
 
@@ -58,6 +71,7 @@ def migrate() -> None:
     """Create or upgrade the database schema."""
     from broadsheet.store.db import current_revision, make_engine
     from broadsheet.store.db import migrate as run_migrations
+
     engine = make_engine(state.config().resolved_database_url)
     run_migrations(engine)
     out.print(f"Database is at schema revision {current_revision(engine)}.")
@@ -67,12 +81,15 @@ def migrate() -> None:
 def refresh() -> None:
     """Poll every due source once and fetch new articles."""
     from broadsheet.pipeline.runner import refresh as run_refresh
+
     config = state.config()
     engine = state.engine(config)
     with progress_bar() as bar:
         report = asyncio.run(run_refresh(engine, config, RichProgress(bar)))
-    out.print(f"Polled {report.sources_polled} sources ({report.sources_failed} failed); "
-              f"{report.articles_saved} new articles, {report.articles_failed} could not be read.")
+    out.print(
+        f"Polled {report.sources_polled} sources ({report.sources_failed} failed); "
+        f"{report.articles_saved} new articles, {report.articles_failed} could not be read."
+    )
 
 
 @app.command()
@@ -85,6 +102,7 @@ def serve(
     """Serve the web site and refresh sources periodically (with a job engine: the site only)."""
     from broadsheet.jobs.engine import job_engine
     from broadsheet.service import serve as run_site
+
     config = state.config(port=port, host=host, web_workers=workers, refresh_interval=refresh_interval)
     engine = state.engine(config)
     if job_engine(config) != "embedded":
@@ -97,6 +115,7 @@ def serve(
 def backup_cmd(file: Annotated[Path, typer.Argument(help="The backup file to write (gzip JSON lines).")]) -> None:
     """Back up everything: sources, articles, stories, entities, users, comments and the site's secrets."""
     from broadsheet.store.backup import backup
+
     report = backup(state.engine(), file)
     out.print(f"Backed up {report.total} rows from {len(report.rows)} tables to {file}.")
 
@@ -105,6 +124,7 @@ def backup_cmd(file: Annotated[Path, typer.Argument(help="The backup file to wri
 def restore_cmd(file: Annotated[Path, typer.Argument(help="A file written by `broadsheet backup`.")]) -> None:
     """Restore a backup into an empty database (SQLite or PostgreSQL, whichever made it)."""
     from broadsheet.store.backup import restore
+
     report = restore(state.engine(), file)
     out.print(f"Restored {report.total} rows into {len(report.rows)} tables from {file}.")
 
@@ -127,10 +147,13 @@ def settings(
 @app.command()
 def worker(
     concurrency: Annotated[int, typer.Option(help="Jobs run at once by this process.")] = 4,
-    queue: Annotated[list[str] | None, typer.Option("--queue", help="Only these queues (repeatable; default: all).")] = None,
+    queue: Annotated[
+        list[str] | None, typer.Option("--queue", help="Only these queues (repeatable; default: all).")
+    ] = None,
 ) -> None:
     """Run pipeline jobs (job_engine procrastinate); start as many as you like, on any machine."""
     from broadsheet.jobs.worker import run_worker
+
     run_worker(state.config(), concurrency, queue or [])
 
 
@@ -142,6 +165,7 @@ def demo(
 ) -> None:
     """Start the fictional demo newsroom, ingest it through the real pipeline and serve the site."""
     from broadsheet.demo.run import run_demo
+
     run_demo(state, port=port, newsroom_port=newsroom_port, serve_site=not no_serve)
 
 
@@ -153,6 +177,7 @@ def extract_cmd(
 ) -> None:
     """Extract article text and metadata from saved HTML pages."""
     from broadsheet.extract.files import extract_file
+
     if url and len(files) != 1:
         raise InputError("extract: --url can only be given with a single file")
     for path in files:
@@ -161,15 +186,19 @@ def extract_cmd(
             sys.stdout.write(json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n")
         else:
             out.rule(str(path))
-            out.print(f"[bold]{record['title']}[/bold]\n{record['byline']} {record['published'] or ''}\n",
-                      highlight=False)
+            out.print(
+                f"[bold]{record['title']}[/bold]\n{record['byline']} {record['published'] or ''}\n", highlight=False
+            )
             out.print(record["text"] or record.get("error", ""), highlight=False, markup=False)
 
 
 @app.command("import")
-def import_cmd(file: Annotated[Path, typer.Argument(help="JSONL (.jsonl, .jsonl.gz) or WARC (.warc, .warc.gz) file.")]) -> None:
+def import_cmd(
+    file: Annotated[Path, typer.Argument(help="JSONL (.jsonl, .jsonl.gz) or WARC (.warc, .warc.gz) file.")],
+) -> None:
     """Import articles from JSONL (fields: id, url, title, text or html, published, source) or a WARC archive."""
     from broadsheet.pipeline.bulk import import_jsonl, import_warc
+
     engine = state.engine()
     importer = import_warc if file.name.endswith((".warc", ".warc.gz")) else import_jsonl
     with progress_bar() as bar:
@@ -181,6 +210,7 @@ def import_cmd(file: Annotated[Path, typer.Argument(help="JSONL (.jsonl, .jsonl.
 def export_cmd(file: Annotated[Path, typer.Argument(help="Output JSONL file ('-' for stdout).")]) -> None:
     """Export every article with everything known about it, as JSONL in arrival order."""
     from broadsheet.pipeline.bulk import export_jsonl
+
     engine = state.engine()
     if str(file) == "-":
         export_jsonl(engine, sys.stdout)
@@ -194,11 +224,14 @@ def export_cmd(file: Annotated[Path, typer.Argument(help="Output JSONL file ('-'
 def summarize_cmd(
     file: Annotated[Path, typer.Argument(help="JSONL file in the import format (.jsonl or .jsonl.gz).")],
     words: Annotated[int, typer.Option("--words", min=20, max=1000, help="Length of the story summary.")] = 120,
-    per_article: Annotated[bool, typer.Option("--per-article", help="Print each article's key points as JSONL.")] = False,
+    per_article: Annotated[
+        bool, typer.Option("--per-article", help="Print each article's key points as JSONL.")
+    ] = False,
 ) -> None:
     """Summarise the articles of a file taken as one story (JSON), or give each article's key points
     (JSONL), without storing anything."""
     from broadsheet.pipeline.summarize_file import key_points_lines, story_summary_json
+
     if per_article:
         for line in key_points_lines(file):
             sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
@@ -209,7 +242,7 @@ def summarize_cmd(
 @app.command("ask")
 def ask_cmd(
     file: Annotated[Path, typer.Argument(help="JSONL file in the import format (.jsonl or .jsonl.gz).")],
-    questions: Annotated[Path, typer.Option("--questions", help="JSONL file of {\"id\", \"question\"} lines.")],
+    questions: Annotated[Path, typer.Option("--questions", help='JSONL file of {"id", "question"} lines.')],
 ) -> None:
     """Answer questions from the articles of a file taken as one story (JSONL out: id, answer or null,
     citations), without storing anything; the same answerer as the site's Ask form."""
@@ -227,6 +260,7 @@ def ask_cmd(
 def sources_add(url: Annotated[str, typer.Argument(help="A feed URL, or a site URL that links to its feed.")]) -> None:
     """Add a source; a site URL is searched for its feed."""
     from broadsheet.pipeline.runner import add_source_url
+
     config = state.config()
     source, created = asyncio.run(add_source_url(state.engine(config), config, url))
     verb = "Added" if created else "Already following"
@@ -238,6 +272,7 @@ def sources_import(file: Annotated[Path, typer.Argument(help="OPML file.")]) -> 
     """Add every feed listed in an OPML file."""
     from broadsheet.ingest.feeds import read_opml
     from broadsheet.store.sources import add_source
+
     if not file.is_file():
         raise InputError(f"sources: {file} does not exist")
     engine = state.engine()
@@ -254,6 +289,7 @@ def sources_export() -> None:
     """Print all sources as OPML."""
     from broadsheet.ingest.feeds import export_opml
     from broadsheet.store.sources import list_sources
+
     sys.stdout.write(export_opml(list_sources(state.engine())))
 
 
@@ -263,20 +299,33 @@ def sources_list() -> None:
     from broadsheet.store.articles import failing_articles
     from broadsheet.store.sources import list_sources
     from broadsheet.web.timefmt import relative_time
+
     engine = state.engine()
     table = Table("id", "title", "state", "articles", "last fetch", "HTTP", "errors", "last error", "next check")
     for s in list_sources(engine):
-        table.add_row(str(s.id), s.title or s.feed_url, s.state, str(s.article_count),
-                      relative_time(s.last_fetched_at) or "never",
-                      str(s.last_status or ""), str(s.error_count), s.last_error or "",
-                      relative_time(s.next_check_at) or "due now")
+        table.add_row(
+            str(s.id),
+            s.title or s.feed_url,
+            s.state,
+            str(s.article_count),
+            relative_time(s.last_fetched_at) or "never",
+            str(s.last_status or ""),
+            str(s.error_count),
+            s.last_error or "",
+            relative_time(s.next_check_at) or "due now",
+        )
     out.print(table)
     failing = failing_articles(engine)
     if failing:
         entries = Table("source", "article", "tries", "last error", "next try", title="Articles that could not be read")
         for a in failing:
-            entries.add_row(str(a.source_id or ""), a.url, str(a.error_count), a.last_error or "",
-                            relative_time(a.next_try_at) or "due now")
+            entries.add_row(
+                str(a.source_id or ""),
+                a.url,
+                str(a.error_count),
+                a.last_error or "",
+                relative_time(a.next_try_at) or "due now",
+            )
         out.print(entries)
 
 
@@ -284,6 +333,7 @@ def sources_list() -> None:
 def sources_remove(source_id: Annotated[int, typer.Argument(help="Source id (see `sources list`).")]) -> None:
     """Stop following a source (its articles stay)."""
     from broadsheet.store.sources import delete_source
+
     delete_source(state.engine(), source_id)
     out.print(f"Removed source {source_id}.")
 
@@ -300,6 +350,7 @@ def _shut_down() -> None:
     """Stop what the process started besides its main thread: the context's threads and its
     extraction workers."""
     from broadsheet.context import close_installed
+
     close_installed()
 
 
@@ -320,8 +371,10 @@ def main() -> None:
         sys.exit(130)
     except Exception as exc:  # a bug: still one sentence for the user, the traceback only with -v
         logging.getLogger("broadsheet").debug("unexpected error", exc_info=True)
-        console.print(f"[red]error:[/red] unexpected {type(exc).__name__}: {exc} (run with --verbose for details)",
-                      highlight=False)
+        console.print(
+            f"[red]error:[/red] unexpected {type(exc).__name__}: {exc} (run with --verbose for details)",
+            highlight=False,
+        )
         sys.exit(2)
     finally:
         _shut_down()

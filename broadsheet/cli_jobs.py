@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-jobs_app = typer.Typer(help="Queued, running, failed and retried jobs (job_engine procrastinate).",
-                       invoke_without_command=True)
+jobs_app = typer.Typer(
+    help="Queued, running, failed and retried jobs (job_engine procrastinate).", invoke_without_command=True
+)
 
 
 @jobs_app.callback()
@@ -18,10 +19,13 @@ def jobs_show(ctx: typer.Context) -> None:
         return
     from broadsheet.jobs.admin import failed_jobs, job_counts
     from broadsheet.terminal import out, state
+
     config = state.config()
     table = Table("kind", "queued", "running", "failed", "retried", "cancelled", title="Jobs")
     for row in job_counts(config):
-        table.add_row(row.kind, str(row.queued), str(row.running), str(row.failed), str(row.retried), str(row.cancelled))
+        table.add_row(
+            row.kind, str(row.queued), str(row.running), str(row.failed), str(row.retried), str(row.cancelled)
+        )
     out.print(table)
     failed = failed_jobs(config)
     if failed:
@@ -39,6 +43,7 @@ def jobs_retry(
     """Queue a failed job again (or all of them)."""
     from broadsheet.jobs.admin import retry
     from broadsheet.terminal import out, state
+
     count = retry(state.config(), job_id, all_failed)
     out.print(f"Queued {count} failed job{'s' if count != 1 else ''} again.")
 
@@ -48,4 +53,5 @@ def jobs_cancel(job_id: Annotated[int, typer.Argument(help="A queued or running 
     """Cancel a queued job, or ask a running one to stop."""
     from broadsheet.jobs.admin import cancel
     from broadsheet.terminal import out, state
+
     out.print(f"Job {job_id} {cancel(state.config(), job_id)}.")

@@ -34,6 +34,7 @@ def users_create(
     """Create an account; the password is asked for without echo (or read with --password-stdin)."""
     from broadsheet.store import users as user_store
     from broadsheet.terminal import out, state
+
     if admin and moderator:
         raise InputError("users: choose --admin or --moderator, not both")
     role = "admin" if admin else "moderator" if moderator else "reader"
@@ -49,10 +50,17 @@ def users_list() -> None:
     from broadsheet.store import users as user_store
     from broadsheet.terminal import out, state
     from broadsheet.web.timefmt import absolute_time
+
     table = Table("id", "username", "role", "email", "created", "last login")
     for user in user_store.list_users(state.engine()):
-        table.add_row(str(user.id), user.username, user.role, user.email or "", absolute_time(user.created_at),
-                      absolute_time(user.last_login_at) or "never")
+        table.add_row(
+            str(user.id),
+            user.username,
+            user.role,
+            user.email or "",
+            absolute_time(user.created_at),
+            absolute_time(user.last_login_at) or "never",
+        )
     out.print(table)
 
 
@@ -64,5 +72,6 @@ def users_set_role(
     """Change an account's role (it applies from the user's next page)."""
     from broadsheet.store import users as user_store
     from broadsheet.terminal import out, state
+
     user = user_store.set_role(state.engine(), username, role.strip().lower())
     out.print(f"{user.username} is now {'an' if user.role == 'admin' else 'a'} {user.role}.", highlight=False)

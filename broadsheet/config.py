@@ -49,36 +49,84 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("global_concurrency", 64, int, "Simultaneous requests overall.", low=1),
     Setting("extract_workers", 0, int, "Processes extracting articles in parallel (0: one per core).", low=0),
     Setting("public_url", "", str, "URL where hubs can reach this site (enables WebSub push); empty: poll only."),
-    Setting("trusted_hosts", "", str, "Comma-separated host[:port] names this site may be reached by; used for "
-            "absolute links when public_url is empty (any other Host header is ignored)."),
-    Setting("trusted_proxies", "", str, "Comma-separated addresses or networks of reverse proxies whose "
-            "X-Forwarded-For is believed (empty: the connecting address is the client)."),
+    Setting(
+        "trusted_hosts",
+        "",
+        str,
+        "Comma-separated host[:port] names this site may be reached by; used for "
+        "absolute links when public_url is empty (any other Host header is ignored).",
+    ),
+    Setting(
+        "trusted_proxies",
+        "",
+        str,
+        "Comma-separated addresses or networks of reverse proxies whose "
+        "X-Forwarded-For is believed (empty: the connecting address is the client).",
+    ),
     Setting("allow_private_addresses", False, bool, "Allow fetching loopback and private addresses (SSRF guard off)."),
     Setting("refresh_interval", 300, int, "Seconds between refresh passes while serving (0: never).", low=0),
     Setting("min_poll_interval", 300, int, "Shortest interval between two fetches of one feed, seconds.", low=0),
     Setting("max_poll_interval", 86400, int, "Longest interval between two fetches of a healthy feed, seconds.", low=1),
     Setting("page_size", 20, int, "Articles per page on the web site.", low=1, high=1000),
-    Setting("web_workers", 1, int, "Processes serving the web site (1: one process, which also pushes WebSub at once).",
-            low=1),
+    Setting(
+        "web_workers",
+        1,
+        int,
+        "Processes serving the web site (1: one process, which also pushes WebSub at once).",
+        low=1,
+    ),
     Setting("page_cache_seconds", 10.0, float, "Seconds an anonymous page is served from memory (0: off).", low=0),
-    Setting("article_cache_seconds", 300.0, float, "The same for article pages, whose text does not change: a "
-            "comment drops the page from its process's cache at once; other web workers show it within this time.",
-            low=0),
-    Setting("embeddings", "minilm", str, "Sentence embeddings for stories and related articles: minilm or off "
-            "(lexical signals only, much faster).", choices=("minilm", "off")),
-    Setting("job_engine", "embedded", str, "Who runs the pipeline: embedded (the refresh loop inside `serve`, "
-            "any database) or procrastinate (jobs in the same PostgreSQL, run by `broadsheet worker` processes).",
-            choices=("embedded", "procrastinate")),
-    Setting("schedule_tick", 10, int, "With a job engine: seconds between two looks for due sources and pages "
-            "(1 to 59; a source added while workers run is polled within this time).", low=1, high=59),
-    Setting("log_format", "text", str, "How log lines look: text, or json (one JSON object per line, for log "
-            "collectors).", choices=("text", "json")),
+    Setting(
+        "article_cache_seconds",
+        300.0,
+        float,
+        "The same for article pages, whose text does not change: a "
+        "comment drops the page from its process's cache at once; other web workers show it within this time.",
+        low=0,
+    ),
+    Setting(
+        "embeddings",
+        "minilm",
+        str,
+        "Sentence embeddings for stories and related articles: minilm or off (lexical signals only, much faster).",
+        choices=("minilm", "off"),
+    ),
+    Setting(
+        "job_engine",
+        "embedded",
+        str,
+        "Who runs the pipeline: embedded (the refresh loop inside `serve`, "
+        "any database) or procrastinate (jobs in the same PostgreSQL, run by `broadsheet worker` processes).",
+        choices=("embedded", "procrastinate"),
+    ),
+    Setting(
+        "schedule_tick",
+        10,
+        int,
+        "With a job engine: seconds between two looks for due sources and pages "
+        "(1 to 59; a source added while workers run is polled within this time).",
+        low=1,
+        high=59,
+    ),
+    Setting(
+        "log_format",
+        "text",
+        str,
+        "How log lines look: text, or json (one JSON object per line, for log collectors).",
+        choices=("text", "json"),
+    ),
     Setting("access_log", False, bool, "Log one line per request served: method, path, status and milliseconds."),
     Setting("llm_url", "", str, "OpenAI-compatible endpoint for optional generative features."),
     Setting("llm_key", "", str, "API key for the generative endpoint.", secret=True),
     Setting("llm_model", "", str, "Model name sent to the generative endpoint."),
-    Setting("llm_timeout", 2.0, float, "Seconds a reader waits for the generative endpoint before the "
-            "extractive result is shown (a late answer is kept for the next reader).", low=0),
+    Setting(
+        "llm_timeout",
+        2.0,
+        float,
+        "Seconds a reader waits for the generative endpoint before the "
+        "extractive result is shown (a late answer is kept for the next reader).",
+        low=0,
+    ),
 )
 
 

@@ -25,7 +25,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-MODELS = ("embedder", "ner-model", "ner-model-lock", "section-prototypes")  # kinds that depend on no database or setting
+MODELS = (
+    "embedder",
+    "ner-model",
+    "ner-model-lock",
+    "section-prototypes",
+)  # kinds that depend on no database or setting
 
 
 class Context:
@@ -118,6 +123,7 @@ class Context:
         with self._lock:
             if self._work is None:
                 from broadsheet.work import WorkQueue
+
                 self._work = WorkQueue(self)
             return self._work
 

@@ -51,8 +51,12 @@ class RefreshLoop(threading.Thread):
         while self._sleep():
             try:
                 report = asyncio.run(refresh(self.engine, self.config, self.progress))
-                log.info("refresh: %d feeds, %d new articles, %d failures", report.sources_polled,
-                         report.articles_saved, report.sources_failed + report.articles_failed)
+                log.info(
+                    "refresh: %d feeds, %d new articles, %d failures",
+                    report.sources_polled,
+                    report.articles_saved,
+                    report.sources_failed + report.articles_failed,
+                )
             except Exception:  # the loop must outlive any single bad pass; the error is logged
                 log.exception("refresh: pass failed")
 
@@ -62,7 +66,9 @@ class RefreshLoop(threading.Thread):
         self._wake_event.set()
 
 
-def serve(engine: Engine, config: Config, warmup: Callable[[], object] | None = None, tally: Tally | None = None) -> None:
+def serve(
+    engine: Engine, config: Config, warmup: Callable[[], object] | None = None, tally: Tally | None = None
+) -> None:
     """Serve the site on config.host:config.port, refreshing sources in the background.
 
     With web_workers > 1 the site runs in that many processes (uvicorn's supervisor; SQLite in
@@ -79,19 +85,37 @@ def serve(engine: Engine, config: Config, warmup: Callable[[], object] | None = 
                 warmup()
             _start(loop)
             os.environ[WORKER_SETTINGS] = json.dumps(config.as_dict(reveal_secrets=True))
-            uvicorn.run("broadsheet.service:worker_app", factory=True, host=config.host, port=config.port, proxy_headers=False,
-                        workers=config.web_workers, log_level="warning")
+            uvicorn.run(
+                "broadsheet.service:worker_app",
+                factory=True,
+                host=config.host,
+                port=config.port,
+                proxy_headers=False,
+                workers=config.web_workers,
+                log_level="warning",
+            )
         elif warmup is None:
             _start(loop)
-            uvicorn.run(_site(engine, config, context, loop), host=config.host, port=config.port, log_level="warning",
-                        proxy_headers=False)
+            uvicorn.run(
+                _site(engine, config, context, loop),
+                host=config.host,
+                port=config.port,
+                log_level="warning",
+                proxy_headers=False,
+            )
         else:
             site = Switch(starting_app(tally or Tally()))
-            threading.Thread(target=_open_when_warm, args=(site, warmup, engine, config, context, loop),
-                             name="broadsheet-warmup", daemon=True).start()
+            threading.Thread(
+                target=_open_when_warm,
+                args=(site, warmup, engine, config, context, loop),
+                name="broadsheet-warmup",
+                daemon=True,
+            ).start()
             uvicorn.run(site, host=config.host, port=config.port, log_level="warning", proxy_headers=False)
     finally:
-        if loop and loop.is_alive():  # SIGTERM or Ctrl-C: let the pass in hand finish (a killed one is finished by the next)
+        if (
+            loop and loop.is_alive()
+        ):  # SIGTERM or Ctrl-C: let the pass in hand finish (a killed one is finished by the next)
             loop.stop()
             loop.join(STOP_WAIT)
         if warmup is not None:
@@ -109,8 +133,14 @@ def _site(engine: Engine, config: Config, context: Context, loop: RefreshLoop | 
     return app
 
 
-def _open_when_warm(site: Switch, warmup: Callable[[], object], engine: Engine, config: Config, context: Context,
-                    loop: RefreshLoop | None) -> None:
+def _open_when_warm(
+    site: Switch,
+    warmup: Callable[[], object],
+    engine: Engine,
+    config: Config,
+    context: Context,
+    loop: RefreshLoop | None,
+) -> None:
     """Run the warmup, then open the site (opened all the same when the warmup failed: readers
     see what was collected, and the refresh loop tries again)."""
     try:
@@ -130,6 +160,7 @@ def worker_app() -> object:
     Pushed WebSub entries are stored here and fetched by the parent's next refresh pass."""
     from broadsheet.config import Config
     from broadsheet.store.db import make_engine
+
     config = Config(json.loads(os.environ[WORKER_SETTINGS]))
     engine = make_engine(config.resolved_database_url)
     app = create_app(engine, config, on_new_entries=pushed_entries_hook(engine, config, None))
@@ -142,8 +173,10 @@ def pushed_entries_hook(engine: Engine, config: Config, loop: RefreshLoop | None
     """Who fetches the pages of entries a hub pushed: the job engine's sweep at once, else this
     process's refresh loop (woken now), else the parent's next pass (a web worker process)."""
     from broadsheet.jobs.engine import job_engine
+
     if job_engine(config) == "procrastinate":
         from broadsheet.jobs.tasks import sweep_now
+
         return sweep_now(engine)
     return loop.wake if loop else None
 
@@ -152,6 +185,8 @@ def asked_work_to_jobs(context: Context, engine: Engine, config: Config) -> None
     """With a job engine, the work a page view asks for (enrichment, related lists, digests) is
     queued as jobs for the workers; the web process itself then never writes."""
     from broadsheet.jobs.engine import job_engine
+
     if job_engine(config) == "procrastinate":
         from broadsheet.jobs.tasks import AskedWork
+
         context.work.sink = AskedWork(engine)

@@ -39,8 +39,14 @@ class RichProgress(Progress):
 
 def progress_bar() -> RichBar:
     """A rich progress display for pipeline stages."""
-    return RichBar(TextColumn("{task.description:<9}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=console, transient=False)
+    return RichBar(
+        TextColumn("{task.description:<9}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
 
 
 class State:
@@ -60,6 +66,7 @@ class State:
         """The command's database, and the process context built around it (models, caches)."""
         from broadsheet.context import Context, install
         from broadsheet.store.db import open_database
+
         config = config or self.config()
         engine = open_database(config.resolved_database_url)
         install(Context(config, engine))

@@ -67,7 +67,7 @@ class WorkQueue:
     def _take(self) -> dict[str, list[str]]:
         """Everything pending, by kind (the caller holds the condition)."""
         taken: dict[str, list[str]] = {}
-        for kind, article_id in list(self._pending)[:BATCH * len(KINDS)]:
+        for kind, article_id in list(self._pending)[: BATCH * len(KINDS)]:
             taken.setdefault(kind, []).append(article_id)
             del self._pending[(kind, article_id)]
         self._busy += 1

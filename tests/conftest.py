@@ -57,8 +57,16 @@ def database_url(database_template):
 @pytest.fixture
 def config(tmp_path, database_url):
     """Settings for a test: data in tmp_path, loopback fetching allowed, quick timeouts."""
-    return load_config(environ={}, data_dir=str(tmp_path), database_url=database_url, allow_private_addresses=True,
-                       fetch_timeout=3.0, per_host_delay=0.0, page_cache_seconds=0.0, min_poll_interval=60)
+    return load_config(
+        environ={},
+        data_dir=str(tmp_path),
+        database_url=database_url,
+        allow_private_addresses=True,
+        fetch_timeout=3.0,
+        per_host_delay=0.0,
+        page_cache_seconds=0.0,
+        min_poll_interval=60,
+    )
 
 
 @pytest.fixture

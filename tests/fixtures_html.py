@@ -11,8 +11,12 @@ ARTICLE_PARAGRAPHS = [
 ]
 
 
-def article_page(title: str = "Tollbridge votes to bring back its river ferry", paragraphs=None,
-                 charset: str = "utf-8", extra_head: str = "") -> str:
+def article_page(
+    title: str = "Tollbridge votes to bring back its river ferry",
+    paragraphs=None,
+    charset: str = "utf-8",
+    extra_head: str = "",
+) -> str:
     """A publisher-style page with furniture around one article."""
     paragraphs = paragraphs or ARTICLE_PARAGRAPHS
     body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
@@ -36,7 +40,12 @@ def article_page(title: str = "Tollbridge votes to bring back its river ferry", 
 
 def rss_feed(items: list[tuple[str, str]], title: str = "Tollbridge Echo") -> bytes:
     """An RSS 2.0 feed with (title, link) items."""
-    entries = "".join(f"<item><title>{t}</title><link>{link}</link><guid>{link}</guid>"
-                      f"<pubDate>Fri, 20 Nov 2026 08:30:00 GMT</pubDate></item>" for t, link in items)
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{title}</title>'
-            f"<link>http://example.invalid/</link>{entries}</channel></rss>").encode()
+    entries = "".join(
+        f"<item><title>{t}</title><link>{link}</link><guid>{link}</guid>"
+        f"<pubDate>Fri, 20 Nov 2026 08:30:00 GMT</pubDate></item>"
+        for t, link in items
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{title}</title>'
+        f"<link>http://example.invalid/</link>{entries}</channel></rss>"
+    ).encode()

@@ -46,6 +46,7 @@ class Gate:
             if held:
                 self.opened.wait(WAIT)
             return respond(target, now)
+
         return gated
 
     def hold(self, kind: str | None, limit: int) -> None:

@@ -46,7 +46,7 @@ class TestServer:
                 try:
                     if reply.drip:
                         for index in range(len(reply.body)):
-                            self.wfile.write(reply.body[index:index + 1])
+                            self.wfile.write(reply.body[index : index + 1])
                             self.wfile.flush()
                             time.sleep(reply.drip)
                     else:
@@ -82,6 +82,7 @@ class AppServer:
 
     def __init__(self, app: object):
         import uvicorn
+
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error", lifespan="off"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -29,8 +29,16 @@ def csrf_of(page: str) -> str:
 def register(http: httpx.Client, username: str, password: str = PASSWORD, **extra: str) -> httpx.Response:
     """Fill in and send the registration form as a browser would."""
     token = csrf_of(http.get("/register").text)
-    return http.post("/register", data={"csrf_token": token, "username": username, "password": password,
-                                        "password_confirm": extra.pop("password_confirm", password), **extra})
+    return http.post(
+        "/register",
+        data={
+            "csrf_token": token,
+            "username": username,
+            "password": password,
+            "password_confirm": extra.pop("password_confirm", password),
+            **extra,
+        },
+    )
 
 
 def login(http: httpx.Client, username: str, password: str = PASSWORD, next: str = "/") -> httpx.Response:
@@ -44,11 +52,32 @@ def seed(engine) -> None:
     source, _ = source_store.add_source(engine, "http://pub.invalid/feed", title="Pub")
     now = datetime.now(UTC)
     with engine.begin() as conn:
-        article_store.save_articles(conn, [Article(id="a1", url="http://pub.invalid/a1", title="Harbour wall repaired",
-                                                   source_id=source.id, source_name="Pub", published_at=now,
-                                                   text="First paragraph.\n\nSecond paragraph.")])
-        conn.execute(stories.insert().values(id="s1", title="Harbour wall", article_id="a1", first_seen=now,
-                                             last_seen=now, article_count=1, source_count=1, updated_at=now))
+        article_store.save_articles(
+            conn,
+            [
+                Article(
+                    id="a1",
+                    url="http://pub.invalid/a1",
+                    title="Harbour wall repaired",
+                    source_id=source.id,
+                    source_name="Pub",
+                    published_at=now,
+                    text="First paragraph.\n\nSecond paragraph.",
+                )
+            ],
+        )
+        conn.execute(
+            stories.insert().values(
+                id="s1",
+                title="Harbour wall",
+                article_id="a1",
+                first_seen=now,
+                last_seen=now,
+                article_count=1,
+                source_count=1,
+                updated_at=now,
+            )
+        )
 
 
 @pytest.fixture
@@ -108,15 +137,18 @@ def test_passwords_are_argon2_hashes_never_plain_text(browser, engine):
     assert token and all(token not in str(value) for s in sessions for value in s)  # only its SHA-256 is stored
 
 
-@pytest.mark.parametrize("form, field, message, status", [
-    ({"username": "al"}, "username", "3 to 32 letters", 400),
-    ({"username": "<script>"}, "username", "3 to 32 letters", 400),
-    ({"password": "short"}, "password", "too short: use at least 10 characters", 400),
-    ({"password_confirm": "something else"}, "password_confirm", "two passwords are different", 400),
-    ({"email": "not-an-address"}, "email", "does not look like an email address", 400),
-    ({"username": "CAROL"}, "username", "That username is not available", 400),
-    ({"username": "Admin"}, "username", "That username is not available", 400),
-])
+@pytest.mark.parametrize(
+    "form, field, message, status",
+    [
+        ({"username": "al"}, "username", "3 to 32 letters", 400),
+        ({"username": "<script>"}, "username", "3 to 32 letters", 400),
+        ({"password": "short"}, "password", "too short: use at least 10 characters", 400),
+        ({"password_confirm": "something else"}, "password_confirm", "two passwords are different", 400),
+        ({"email": "not-an-address"}, "email", "does not look like an email address", 400),
+        ({"username": "CAROL"}, "username", "That username is not available", 400),
+        ({"username": "Admin"}, "username", "That username is not available", 400),
+    ],
+)
 def test_registration_errors_are_tied_to_their_inputs(browser, engine, form, field, message, status):
     user_store.create_user(engine, "carol", PASSWORD)
     data = {"username": "dave", "password": PASSWORD, **form}
@@ -196,8 +228,11 @@ def test_cookies_are_secure_when_the_site_is_https(engine, config):
         anon = set_cookie_headers(page, "__Host-broadsheet_csrf")[0]
         assert "Secure" in anon and "HttpOnly" in anon and "Domain" not in anon
         value = anon.split(";")[0].split("=", 1)[1]
-        response = http.post("/login", data={"csrf_token": csrf_of(page.text), "username": "hana", "password": PASSWORD},
-                             headers={"cookie": f"__Host-broadsheet_csrf={value}"})
+        response = http.post(
+            "/login",
+            data={"csrf_token": csrf_of(page.text), "username": "hana", "password": PASSWORD},
+            headers={"cookie": f"__Host-broadsheet_csrf={value}"},
+        )
         assert response.status_code == 303
         session = set_cookie_headers(response, "__Host-broadsheet_session")[0].lower()
         assert "secure" in session and "httponly" in session and "samesite=lax" in session and "path=/" in session

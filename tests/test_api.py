@@ -16,10 +16,21 @@ def api(engine, config):
     source, _ = source_store.add_source(engine, "http://pub.invalid/feed", title="Pub")
     now = datetime.now(UTC)
     with engine.begin() as conn:
-        article_store.save_articles(conn, [
-            Article(id=f"a{i}", url=f"http://pub.invalid/{i}", title=f"Ferry news {i}", source_id=source.id,
-                    source_name="Pub", published_at=now - timedelta(hours=i), text=f"Ferry paragraph {i}.\n\nMore.")
-            for i in range(5)])
+        article_store.save_articles(
+            conn,
+            [
+                Article(
+                    id=f"a{i}",
+                    url=f"http://pub.invalid/{i}",
+                    title=f"Ferry news {i}",
+                    source_id=source.id,
+                    source_name="Pub",
+                    published_at=now - timedelta(hours=i),
+                    text=f"Ferry paragraph {i}.\n\nMore.",
+                )
+                for i in range(5)
+            ],
+        )
     with AppServer(create_app(engine, config)) as base, httpx.Client(base_url=base) as client:
         yield client
 
@@ -28,7 +39,11 @@ def test_articles_paginate_and_etags(api):
     first = api.get("/api/articles", params={"limit": 2})
     body = first.json()
     assert [a["id"] for a in body["items"]] == ["a0", "a1"] and body["page"] == {
-        "limit": 2, "offset": 0, "total": 5, "next_offset": 2}
+        "limit": 2,
+        "offset": 0,
+        "total": 5,
+        "next_offset": 2,
+    }
     assert api.get("/api/articles", params={"limit": 2, "offset": 4}).json()["page"]["next_offset"] is None
     etag = first.headers["etag"]
     assert api.get("/api/articles", params={"limit": 2}, headers={"If-None-Match": etag}).status_code == 304
@@ -56,6 +71,7 @@ def test_sources_search_and_openapi(api):
 
 def test_atom_feeds_and_search_page(api):
     from xml.etree import ElementTree as ET
+
     ns = {"a": "http://www.w3.org/2005/Atom"}
     front = ET.fromstring(api.get("/feed.atom").content)
     assert [e.find("a:title", ns).text for e in front.findall("a:entry", ns)][:2] == ["Ferry news 0", "Ferry news 1"]
@@ -63,7 +79,11 @@ def test_atom_feeds_and_search_page(api):
     assert found.find("a:entry/a:title", ns).text == "Ferry news 3"
     assert ET.fromstring(api.get("/sources/1/feed.atom").content).find("a:title", ns).text == "Broadsheet: Pub"
     page = api.get("/search", params={"q": "ferry", "since": "week"})
-    assert page.status_code == 200 and "Ferry news 0" in page.text and 'href="/search.atom?q=ferry&amp;since=week"' in page.text
+    assert (
+        page.status_code == 200
+        and "Ferry news 0" in page.text
+        and 'href="/search.atom?q=ferry&amp;since=week"' in page.text
+    )
     html5lib.HTMLParser(strict=True).parse(page.text)
     empty = api.get("/search", params={"q": "zeppelin"})
     assert "Nothing matches" in empty.text

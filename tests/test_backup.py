@@ -34,8 +34,10 @@ def _export(engine) -> list[dict]:
 
 def _people(engine) -> dict[str, list[tuple]]:
     with engine.connect() as conn:
-        return {t.name: sorted(tuple(r) for r in conn.execute(select(t))) for t in (users, user_sessions, comments,
-                                                                                    comment_reports)}
+        return {
+            t.name: sorted(tuple(r) for r in conn.execute(select(t)))
+            for t in (users, user_sessions, comments, comment_reports)
+        }
 
 
 def _first_article(engine) -> str:
@@ -68,7 +70,9 @@ def _round_trip(source, kind: str, tmp_path: Path) -> None:
             assert restore(target, file).total == report.total
             assert _export(target) == _export(source)
             assert _people(target) == _people(source)
-            again = comment_store.add_comment(target, 1, comment_store.Target("article", _first_article(target)), "New.")
+            again = comment_store.add_comment(
+                target, 1, comment_store.Target("article", _first_article(target)), "New."
+            )
             assert again.id == 3  # ids continue after the restored ones
         finally:
             target.dispose()
@@ -104,15 +108,31 @@ def test_restore_refuses_a_database_that_holds_a_desk_and_files_that_are_not_bac
 
 def test_the_commands_round_trip(desk, tmp_path, config):
     file = tmp_path / "cli.backup.gz"
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": ":".join(sys.path), "BROADSHEET_DATA_DIR": str(tmp_path),
-           "BROADSHEET_DATABASE_URL": config.resolved_database_url, "BROADSHEET_EMBEDDINGS": "off"}
-    made = subprocess.run([sys.executable, "-m", "broadsheet", "backup", str(file)], env=env, capture_output=True,
-                          text=True, timeout=120)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": ":".join(sys.path),
+        "BROADSHEET_DATA_DIR": str(tmp_path),
+        "BROADSHEET_DATABASE_URL": config.resolved_database_url,
+        "BROADSHEET_EMBEDDINGS": "off",
+    }
+    made = subprocess.run(
+        [sys.executable, "-m", "broadsheet", "backup", str(file)], env=env, capture_output=True, text=True, timeout=120
+    )
     assert made.returncode == 0 and "Backed up" in made.stdout, made.stderr
     with fresh_database("sqlite", tmp_path / "cli") as url:
-        done = subprocess.run([sys.executable, "-m", "broadsheet", "restore", str(file)],
-                              env={**env, "BROADSHEET_DATABASE_URL": url}, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "broadsheet", "restore", str(file)],
+            env={**env, "BROADSHEET_DATABASE_URL": url},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0 and "Restored" in done.stdout, done.stderr
-        again = subprocess.run([sys.executable, "-m", "broadsheet", "restore", str(file)],
-                               env={**env, "BROADSHEET_DATABASE_URL": url}, capture_output=True, text=True, timeout=120)
+        again = subprocess.run(
+            [sys.executable, "-m", "broadsheet", "restore", str(file)],
+            env={**env, "BROADSHEET_DATABASE_URL": url},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert again.returncode != 0 and "not empty" in again.stdout + again.stderr

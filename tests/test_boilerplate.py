@@ -12,8 +12,10 @@ from broadsheet.store import sources as source_store
 from broadsheet.store.boilerplate import boilerplate_samples
 from broadsheet.text.urls import url_id
 
-APPEAL = ("The Quay Gazette is owned by the people of the harbour; a membership costs less than "
-          "a coffee a week and keeps our reporters on the waterfront.")
+APPEAL = (
+    "The Quay Gazette is owned by the people of the harbour; a membership costs less than "
+    "a coffee a week and keeps our reporters on the waterfront."
+)
 BACKGROUND = "The harbour authority was created in 1931 to manage the port's three basins."
 
 
@@ -23,9 +25,11 @@ BERTHS = ["Anchor", "Beacon", "Cormorant", "Driftwood", "Eelgrass"]
 def _story(n: int) -> list[str]:
     # Stories differ in words, not only numbers: fingerprints deliberately ignore numbers.
     name = BERTHS[n - 1]
-    return [f"The {name} berth reopened on the morning tide after weeks of dredging work by the harbour crews.",
-            f"Officials expect more ships a month once the work at {name} is finished, the port office said.",
-            APPEAL]
+    return [
+        f"The {name} berth reopened on the morning tide after weeks of dredging work by the harbour crews.",
+        f"Officials expect more ships a month once the work at {name} is finished, the port office said.",
+        APPEAL,
+    ]
 
 
 def test_fingerprint_ignores_numbers_case_and_punctuation():
@@ -48,8 +52,9 @@ def test_refresh_learns_site_boilerplate_and_cleans_earlier_articles(server, eng
     links = []
     for n in range(1, 6):
         paragraphs = _story(n) + ([BACKGROUND] if n == 2 else [])
-        server.routes[f"/story/{n}"] = Reply(200, article_page(f"Berth {n} reopens", paragraphs).encode(),
-                                             {"Content-Type": "text/html; charset=utf-8"})
+        server.routes[f"/story/{n}"] = Reply(
+            200, article_page(f"Berth {n} reopens", paragraphs).encode(), {"Content-Type": "text/html; charset=utf-8"}
+        )
         links.append((f"Berth {n} reopens", server.url(f"/story/{n}")))
     server.routes["/feed"] = Reply(200, rss_feed(links[:2]))
     source_store.add_source(engine, server.url("/feed"))

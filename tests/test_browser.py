@@ -12,10 +12,18 @@ import pytest
 from httpserver import AppServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed "
-                                "(apt-get install -y chromium; .ci/run does it)")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run"]
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(),
+    reason="Debian's chromium is not installed (apt-get install -y chromium; .ci/run does it)",
+)
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 PASSWORD = "correct horse battery"
 
 
@@ -27,9 +35,11 @@ def site(tmp_path_factory):
     from broadsheet.store.db import open_database
     from broadsheet.store.users import create_user
     from broadsheet.web.app import create_app
+
     data = tmp_path_factory.mktemp("browser")
-    config = load_config(environ={}, data_dir=str(data), allow_private_addresses=True, per_host_delay=0.0,
-                         page_cache_seconds=0.0)
+    config = load_config(
+        environ={}, data_dir=str(data), allow_private_addresses=True, per_host_delay=0.0, page_cache_seconds=0.0
+    )
     engine = open_database(config.resolved_database_url)
     create_user(engine, "morgan", PASSWORD, role="moderator")
     with start_newsroom() as newsroom:

@@ -17,13 +17,27 @@ from fixtures_html import article_page
 from httpserver import AppServer, Reply
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run"]
-SANITIZER_CASES = Path(__file__).resolve().parents[2] / "shared/data/feeds/kurtmckee_feedparser/tests/wellformed/sanitize"
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed "
-                                "(apt-get install -y chromium)")
-SCRIPT_URLS = ["javascript:alert('xss')", " JaVaScRiPt:alert('xss')", "java\tscript:alert('xss')",
-               "data:text/html,<script>alert('xss')</script>", "vbscript:msgbox('xss')"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+SANITIZER_CASES = (
+    Path(__file__).resolve().parents[2] / "shared/data/feeds/kurtmckee_feedparser/tests/wellformed/sanitize"
+)
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (apt-get install -y chromium)"
+)
+SCRIPT_URLS = [
+    "javascript:alert('xss')",
+    " JaVaScRiPt:alert('xss')",
+    "java\tscript:alert('xss')",
+    "data:text/html,<script>alert('xss')</script>",
+    "vbscript:msgbox('xss')",
+]
 # Recorded in every page before its own scripts: dialogs, CSP reports, any sign a payload ran.
 WATCH = """
 window.__xss = []; window.__csp = [];
@@ -42,25 +56,42 @@ document.addEventListener('click', (e) => {
 def _hostile_feeds(server: httpserver.TestServer) -> None:
     """An RSS feed and a JSON Feed whose site links, entry links and titles carry script."""
     page = server.url("/story")
-    items = "".join(f"<item><title>&lt;script&gt;alert('t{n}')&lt;/script&gt;Title\x01{n}</title><link>{u.replace('<', '&lt;')}"
-                    f"</link></item>" for n, u in enumerate(SCRIPT_URLS))
-    rss = (f"<?xml version='1.0'?><rss version='2.0'><channel><title>Hostile &lt;img src=x onerror=alert(1)&gt;"
-           f"</title><link>javascript:alert('channel')</link>{items}<item><title>Real story</title>"
-           f"<link>{page}</link></item></channel></rss>")
-    json_feed = {"version": "https://jsonfeed.org/version/1.1", "title": "JSON <svg onload=alert(1)>",
-                 "home_page_url": "javascript:alert('home')",
-                 "items": [{"id": "1", "url": u, "title": "json"} for u in SCRIPT_URLS]}
-    html = article_page().replace("<head>", "<head><link rel='canonical' href='javascript:alert(\"canon\")'>"
-                                  "<meta property='og:image' content='javascript:alert(\"img\")'>", 1)
-    server.routes.update({"/rss.xml": Reply(200, rss.encode(), {"Content-Type": "application/rss+xml"}),
-                          "/feed.json": Reply(200, json.dumps(json_feed).encode(), {"Content-Type": "application/json"}),
-                          "/story": Reply(200, html.encode(), {"Content-Type": "text/html; charset=utf-8"})})
+    items = "".join(
+        f"<item><title>&lt;script&gt;alert('t{n}')&lt;/script&gt;Title\x01{n}</title><link>{u.replace('<', '&lt;')}"
+        f"</link></item>"
+        for n, u in enumerate(SCRIPT_URLS)
+    )
+    rss = (
+        f"<?xml version='1.0'?><rss version='2.0'><channel><title>Hostile &lt;img src=x onerror=alert(1)&gt;"
+        f"</title><link>javascript:alert('channel')</link>{items}<item><title>Real story</title>"
+        f"<link>{page}</link></item></channel></rss>"
+    )
+    json_feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "JSON <svg onload=alert(1)>",
+        "home_page_url": "javascript:alert('home')",
+        "items": [{"id": "1", "url": u, "title": "json"} for u in SCRIPT_URLS],
+    }
+    html = article_page().replace(
+        "<head>",
+        "<head><link rel='canonical' href='javascript:alert(\"canon\")'>"
+        "<meta property='og:image' content='javascript:alert(\"img\")'>",
+        1,
+    )
+    server.routes.update(
+        {
+            "/rss.xml": Reply(200, rss.encode(), {"Content-Type": "application/rss+xml"}),
+            "/feed.json": Reply(200, json.dumps(json_feed).encode(), {"Content-Type": "application/json"}),
+            "/story": Reply(200, html.encode(), {"Content-Type": "text/html; charset=utf-8"}),
+        }
+    )
 
 
 def _sanitizer_records() -> list[dict]:
     """Every sanitizer case of feedparser's suite as parsed by our feed parser, as import records."""
     from broadsheet.errors import FeedError
     from broadsheet.ingest.feeds import parse_feed
+
     records = []
     for path in sorted(SANITIZER_CASES.glob("*.xml")):
         try:
@@ -69,24 +100,44 @@ def _sanitizer_records() -> list[dict]:
             continue
         for entry in feed.entries or []:
             body = " ".join(filter(None, (entry.summary, entry.content_html))) or "empty"
-            records.append({"id": path.stem, "title": entry.title or feed.title, "text": body, "byline": entry.author,
-                            "source": feed.title})
+            records.append(
+                {
+                    "id": path.stem,
+                    "title": entry.title or feed.title,
+                    "text": body,
+                    "byline": entry.author,
+                    "source": feed.title,
+                }
+            )
         if not feed.entries:
             records.append({"id": path.stem, "title": feed.title or path.stem, "text": "feed-level case"})
     # Titles and first paragraphs show on /latest; whole bodies on article pages, 40 cases to a page.
     bodies = [f"{r['id']}: {r['text']}" for r in records]
-    records += [{"id": f"cases-{n}", "title": f"Sanitizer cases {n}", "text": "\n\n".join(bodies[n:n + 40])}
-                for n in range(0, len(bodies), 40)]
+    records += [
+        {"id": f"cases-{n}", "title": f"Sanitizer cases {n}", "text": "\n\n".join(bodies[n : n + 40])}
+        for n in range(0, len(bodies), 40)
+    ]
     return records
 
 
-IMPORTS = [{"id": "js-url", "url": u, "title": "Script URL", "text": "Body."} for u in SCRIPT_URLS] + [
-    {"id": "js-image", "url": "https://pub.example/img", "title": "Image", "text": "Body.", "image": u}
-    for u in SCRIPT_URLS] + [
-    {"id": "nul", "url": "https://pub.example/nul", "title": "Nul\u0000 <b>byte</b>", "text": "A\u0000 b\u000b c."},
-    {"id": "bad-port", "url": "http://example.org:99999/x", "title": "Port", "text": "Body."},
-    {"id": "onerror", "url": "https://pub.example/onerror", "title": "<img src=x onerror=alert(1)>",
-     "text": "<script>alert(1)</script>", "image": "https://pub.example/x.png\" onerror=\"alert(1)"}]
+IMPORTS = (
+    [{"id": "js-url", "url": u, "title": "Script URL", "text": "Body."} for u in SCRIPT_URLS]
+    + [
+        {"id": "js-image", "url": "https://pub.example/img", "title": "Image", "text": "Body.", "image": u}
+        for u in SCRIPT_URLS
+    ]
+    + [
+        {"id": "nul", "url": "https://pub.example/nul", "title": "Nul\u0000 <b>byte</b>", "text": "A\u0000 b\u000b c."},
+        {"id": "bad-port", "url": "http://example.org:99999/x", "title": "Port", "text": "Body."},
+        {
+            "id": "onerror",
+            "url": "https://pub.example/onerror",
+            "title": "<img src=x onerror=alert(1)>",
+            "text": "<script>alert(1)</script>",
+            "image": 'https://pub.example/x.png" onerror="alert(1)',
+        },
+    ]
+)
 
 
 @pytest.fixture(scope="module")
@@ -99,9 +150,17 @@ def hostile_site(tmp_path_factory):
     from broadsheet.store import sources as source_store
     from broadsheet.store.db import open_database
     from broadsheet.web.app import create_app
+
     folder = tmp_path_factory.mktemp("xss")
-    config = load_config(environ={}, data_dir=str(folder), allow_private_addresses=True, per_host_delay=0.0,
-                         page_cache_seconds=0.0, page_size=1000, embeddings="off")
+    config = load_config(
+        environ={},
+        data_dir=str(folder),
+        allow_private_addresses=True,
+        per_host_delay=0.0,
+        page_cache_seconds=0.0,
+        page_size=1000,
+        embeddings="off",
+    )
     engine = open_database(config.resolved_database_url)
     records = IMPORTS + (_sanitizer_records() if SANITIZER_CASES.is_dir() else [])
     (folder / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
@@ -135,8 +194,14 @@ def _watched_page(browser, base: str):
     page.add_init_script(WATCH)
     escaped: list[str] = []
     page.on("dialog", lambda dialog: (escaped.append("dialog:" + dialog.message), dialog.dismiss()))
-    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base)
-               else (escaped.append(route.request.resource_type + ":" + route.request.url), route.abort()))
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(base)
+            else (escaped.append(route.request.resource_type + ":" + route.request.url), route.abort())
+        ),
+    )
     return page, escaped
 
 
@@ -147,10 +212,14 @@ def _case_prefixes() -> tuple[str, ...]:
 def _pages(base: str, engine) -> list[str]:
     from broadsheet.store import articles as article_store
     from broadsheet.store import sources as source_store
+
     # Every article page but the one-case ones (their title and first paragraph are on /latest, their
     # whole body on a "Sanitizer cases" page): a few dozen pages instead of hundreds.
-    ids = [a.id for a in article_store.latest_articles(engine, limit=5000)
-           if not (a.import_id or "").startswith(_case_prefixes())]
+    ids = [
+        a.id
+        for a in article_store.latest_articles(engine, limit=5000)
+        if not (a.import_id or "").startswith(_case_prefixes())
+    ]
     sources = [f"/sources/{s.id}" for s in source_store.list_sources(engine)]
     return ["/", "/latest", "/sources", "/search?q=script", *sources, *[f"/articles/{i}" for i in ids]]
 
@@ -169,8 +238,10 @@ def test_nothing_hostile_runs_on_load_click_or_enter(hostile_site, browser):
     assert len(pages) > 25  # the sanitizer corpus and the hostile imports are all on the site
     for path in pages:
         page.goto(base + path, wait_until="load")
-        hrefs = page.eval_on_selector_all("[href], [src], [action]", "els => els.map(e => e.getAttribute('href') "
-                                          "|| e.getAttribute('src') || e.getAttribute('action'))")
+        hrefs = page.eval_on_selector_all(
+            "[href], [src], [action]",
+            "els => els.map(e => e.getAttribute('href') || e.getAttribute('src') || e.getAttribute('action'))",
+        )
         assert not [h for h in hrefs if h.strip().lower().startswith(("javascript:", "data:", "vbscript:"))], path
         links = page.locator("a.source, p.original a, .meta a[rel~=noopener]")
         for n in range(links.count()):  # the links a publisher controls: click them, and press Enter on them
@@ -209,8 +280,11 @@ def test_the_site_cannot_be_framed(hostile_site, browser):
     base, _ = hostile_site
     page, _ = _watched_page(browser, base)
     page.goto(base + "/latest")
-    page.evaluate("""(url) => { const f = document.createElement('iframe'); f.src = url; f.id = 'inner';
-                     document.body.appendChild(f); }""", base + "/login")
+    page.evaluate(
+        """(url) => { const f = document.createElement('iframe'); f.src = url; f.id = 'inner';
+                     document.body.appendChild(f); }""",
+        base + "/login",
+    )
     page.wait_for_function("window.__csp.length >= 1 || document.getElementById('inner').contentDocument === null")
     assert page.frame_locator("#inner").locator("form").count() == 0  # frame-ancestors 'none' / X-Frame-Options
     page.close()

@@ -29,8 +29,17 @@ def _write(path, lines):
 
 def test_import_then_export_keeps_ids_order_and_unknown_fields(tmp_path, engine):
     lines = [
-        json.dumps({"id": "b-2", "url": "http://x.invalid/2?utm_source=a", "title": "Two", "text": "Second body.",
-                    "published": "2026-11-02T10:00:00Z", "source": "Wire", "event_id": 7}),
+        json.dumps(
+            {
+                "id": "b-2",
+                "url": "http://x.invalid/2?utm_source=a",
+                "title": "Two",
+                "text": "Second body.",
+                "published": "2026-11-02T10:00:00Z",
+                "source": "Wire",
+                "event_id": 7,
+            }
+        ),
         json.dumps({"id": "a-1", "title": "One", "text": "First body.", "published": "2026-11-01"}),
         "{not json",
         json.dumps({"id": "c-3", "title": "No body"}),
@@ -64,8 +73,10 @@ def test_reimport_is_idempotent(tmp_path, engine):
 
 
 def test_ten_thousand_articles_import_in_few_transactions(tmp_path, engine):
-    lines = [json.dumps({"id": f"n{i}", "title": f"Item {i}", "text": f"Paragraph number {i} of the bulk test."})
-             for i in range(10_000)]
+    lines = [
+        json.dumps({"id": f"n{i}", "title": f"Item {i}", "text": f"Paragraph number {i} of the bulk test."})
+        for i in range(10_000)
+    ]
     commits = []
     event.listen(engine, "commit", lambda conn: commits.append(1))
     report = import_jsonl(engine, _write(tmp_path / "big.jsonl", lines))

@@ -10,8 +10,12 @@ from fixtures_html import ARTICLE_PARAGRAPHS, article_page
 
 
 def run(*args, data_dir, check=True):
-    result = subprocess.run([sys.executable, "-m", "broadsheet", "--data-dir", str(data_dir), *args],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "broadsheet", "--data-dir", str(data_dir), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     if check:
         assert result.returncode == 0, result.stderr
     return result
@@ -29,20 +33,29 @@ def test_extract_jsonl_plain_and_gzip_in_input_order(tmp_path):
     assert set(first) == {"file", "url", "title", "byline", "published", "language", "site_name", "image", "text"}
     assert first["text"].split("\n\n") == ARTICLE_PARAGRAPHS
     assert (first["byline"], first["published"], first["language"], first["site_name"]) == (
-        "Petra Lune", "2026-11-20T08:30:00+00:00", "en", "Tollbridge Echo")
+        "Petra Lune",
+        "2026-11-20T08:30:00+00:00",
+        "en",
+        "Tollbridge Echo",
+    )
     again = run("extract", str(plain), "--jsonl", "--url", "http://echo.invalid/ferry", data_dir=tmp_path).stdout
     assert json.loads(again)["image"] == "http://echo.invalid/img/ferry.jpg"
-    assert again == run("extract", str(plain), "--jsonl", "--url", "http://echo.invalid/ferry", data_dir=tmp_path).stdout
+    assert (
+        again == run("extract", str(plain), "--jsonl", "--url", "http://echo.invalid/ferry", data_dir=tmp_path).stdout
+    )
 
 
-@pytest.mark.parametrize("args, message", [
-    (["import", "missing.jsonl"], "import: missing.jsonl does not exist"),
-    (["sources", "add", "not-a-url"], "only http and https"),
-    (["sources", "import", "nothing.opml"], "does not exist"),
-    (["--database", "nonsense://x", "sources", "list"], "no database driver"),
-    (["extract", "a.html", "b.html", "--url", "http://x.invalid/"], "--url can only be given with a single file"),
-    (["sources", "remove", "42"], "no source with id 42"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["import", "missing.jsonl"], "import: missing.jsonl does not exist"),
+        (["sources", "add", "not-a-url"], "only http and https"),
+        (["sources", "import", "nothing.opml"], "does not exist"),
+        (["--database", "nonsense://x", "sources", "list"], "no database driver"),
+        (["extract", "a.html", "b.html", "--url", "http://x.invalid/"], "--url can only be given with a single file"),
+        (["sources", "remove", "42"], "no source with id 42"),
+    ],
+)
 def test_errors_are_one_clear_sentence(tmp_path, args, message):
     result = run(*args, data_dir=tmp_path, check=False)
     assert result.returncode != 0
@@ -87,22 +100,56 @@ def test_serve_answers_over_http_and_sources_list_shows_failing_articles(tmp_pat
 
     import httpx
     from httpserver import Reply
-    server.routes["/feed"] = Reply(200, b'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>'
-                                        b"<item><title>Gone</title><link>" + server.url("/gone").encode() +
-                                        b"</link></item></channel></rss>")
+
+    server.routes["/feed"] = Reply(
+        200,
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>'
+        b"<item><title>Gone</title><link>" + server.url("/gone").encode() + b"</link></item></channel></rss>",
+    )
     env_dir = tmp_path
-    subprocess.run([sys.executable, "-m", "broadsheet", "--data-dir", str(env_dir), "sources", "import",
-                    str(_opml(tmp_path, server.url("/feed")))], check=True, capture_output=True)
-    refresh = subprocess.run([sys.executable, "-m", "broadsheet", "--data-dir", str(env_dir), "refresh"],
-                             capture_output=True, text=True, env=_env(allow=True), timeout=60)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "broadsheet",
+            "--data-dir",
+            str(env_dir),
+            "sources",
+            "import",
+            str(_opml(tmp_path, server.url("/feed"))),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    refresh = subprocess.run(
+        [sys.executable, "-m", "broadsheet", "--data-dir", str(env_dir), "refresh"],
+        capture_output=True,
+        text=True,
+        env=_env(allow=True),
+        timeout=60,
+    )
     assert "1 could not be read" in refresh.stdout, refresh.stderr
     listing = run("sources", "list", data_dir=env_dir).stdout
     assert "Articles that could not be read" in listing and "404" in listing
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "broadsheet", "--data-dir", str(env_dir), "serve", "--port",
-                             str(port), "--refresh-interval", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "broadsheet",
+            "--data-dir",
+            str(env_dir),
+            "serve",
+            "--port",
+            str(port),
+            "--refresh-interval",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 120  # start-up on a loaded machine
         while True:
@@ -126,6 +173,7 @@ def _opml(tmp_path, url):
 
 def _env(allow: bool):
     import os
+
     env = dict(os.environ)
     if allow:
         env["BROADSHEET_ALLOW_PRIVATE_ADDRESSES"] = "true"

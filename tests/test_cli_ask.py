@@ -12,21 +12,33 @@ import sys
 import pytest
 
 ARTICLES = [
-    {"id": "tb-1", "source": "Tollbridge Echo", "published": "2026-02-02T08:00:00+00:00",
-     "title": "Ferry crews walk out at Tollbridge",
-     "text": "Crews of the Tollbridge island ferries began a 48-hour strike on Monday over rosters.\n\n"
-             "The operator, Greyhaven Lines, said 14 crossings had been cancelled on the first morning.\n\n"
-             "\"We have tried to keep a lifeline service for the island,\" said operations director Maren Quist."},
-    {"id": "tb-2", "source": "Harbour Post", "published": "2026-02-03T18:00:00+00:00",
-     "title": "Ferry strike cancels 40 crossings as talks stall",
-     "text": "Greyhaven Lines has now cancelled 40 crossings since the strike began, the company said on Tuesday.\n\n"
-             "Talks between the company and the seafarers' union broke down at the Harbour Office in Tollbridge "
-             "after the union rejected a new rota.\n\n"
-             "Union organiser Ilse Brandvold said the crews were exhausted by twelve-hour shifts."},
-    {"id": "tb-3", "source": "Tollbridge Echo", "published": "2026-02-04T09:30:00+00:00",
-     "title": "Strike ends as ferry crews accept new rota",
-     "text": "The ferry strike ended on Wednesday after crews voted to accept a rota capping shifts at ten hours.\n\n"
-             "Services to the island will resume on Thursday morning, Greyhaven Lines said."},
+    {
+        "id": "tb-1",
+        "source": "Tollbridge Echo",
+        "published": "2026-02-02T08:00:00+00:00",
+        "title": "Ferry crews walk out at Tollbridge",
+        "text": "Crews of the Tollbridge island ferries began a 48-hour strike on Monday over rosters.\n\n"
+        "The operator, Greyhaven Lines, said 14 crossings had been cancelled on the first morning.\n\n"
+        '"We have tried to keep a lifeline service for the island," said operations director Maren Quist.',
+    },
+    {
+        "id": "tb-2",
+        "source": "Harbour Post",
+        "published": "2026-02-03T18:00:00+00:00",
+        "title": "Ferry strike cancels 40 crossings as talks stall",
+        "text": "Greyhaven Lines has now cancelled 40 crossings since the strike began, the company said on Tuesday.\n\n"
+        "Talks between the company and the seafarers' union broke down at the Harbour Office in Tollbridge "
+        "after the union rejected a new rota.\n\n"
+        "Union organiser Ilse Brandvold said the crews were exhausted by twelve-hour shifts.",
+    },
+    {
+        "id": "tb-3",
+        "source": "Tollbridge Echo",
+        "published": "2026-02-04T09:30:00+00:00",
+        "title": "Strike ends as ferry crews accept new rota",
+        "text": "The ferry strike ended on Wednesday after crews voted to accept a rota capping shifts at ten hours.\n\n"
+        "Services to the island will resume on Thursday morning, Greyhaven Lines said.",
+    },
 ]
 QUESTIONS = [
     {"id": "q1", "question": "How many crossings were cancelled?"},
@@ -43,8 +55,23 @@ def run(tmp_path, articles_lines, question_lines, embeddings="off"):
     questions = tmp_path / "questions.jsonl"
     questions.write_text("\n".join(question_lines) + "\n", encoding="utf-8")
     env = {**os.environ, "BROADSHEET_EMBEDDINGS": embeddings}
-    return subprocess.run([sys.executable, "-m", "broadsheet", "--data-dir", str(tmp_path), "ask", str(articles),
-                           "--questions", str(questions)], capture_output=True, text=True, timeout=300, env=env)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "broadsheet",
+            "--data-dir",
+            str(tmp_path),
+            "ask",
+            str(articles),
+            "--questions",
+            str(questions),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
 
 
 def answers(result):
@@ -75,8 +102,7 @@ def test_ask_answers_in_order_with_citations(tmp_path, embeddings):
 
 def test_bad_lines_are_reported_with_their_number_and_skipped(tmp_path):
     article_lines = [json.dumps(ARTICLES[0]), "{not json", json.dumps(ARTICLES[1]), json.dumps(ARTICLES[2])]
-    question_lines = [json.dumps(QUESTIONS[0]), "[1, 2]", json.dumps({"id": "q9"}), "{oops",
-                      json.dumps(QUESTIONS[1])]
+    question_lines = [json.dumps(QUESTIONS[0]), "[1, 2]", json.dumps({"id": "q9"}), "{oops", json.dumps(QUESTIONS[1])]
     result = run(tmp_path, article_lines, question_lines)
     out = answers(result)
     assert [o["id"] for o in out] == ["q1", "q2"]
@@ -84,7 +110,7 @@ def test_bad_lines_are_reported_with_their_number_and_skipped(tmp_path):
     stderr = " ".join(result.stderr.split())
     assert "story.jsonl: line 2: not valid JSON" in stderr
     assert "questions.jsonl: line 2: expected a JSON object" in stderr
-    assert "questions.jsonl: line 3: \"question\" is missing" in stderr
+    assert 'questions.jsonl: line 3: "question" is missing' in stderr
     assert "questions.jsonl: line 4: not valid JSON" in stderr
     assert "Traceback" not in result.stderr
 

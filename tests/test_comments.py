@@ -55,11 +55,14 @@ def test_the_whole_life_of_a_comment(people, engine):
     assert reply_form.status_code == 200 and "The wall held." in reply_form.text
     assert_valid_html(reply_form.text)
     reply = comment_id(post(bob, f"/comments/{first}/reply", page=f"/comments/{first}/reply", body="Barely."))
-    assert re.search(rf'id="comment-{first}".*<ol class="comment-replies">\s*<li id="comment-{reply}"', article_page(bob),
-                     re.S)
+    assert re.search(
+        rf'id="comment-{first}".*<ol class="comment-replies">\s*<li id="comment-{reply}"', article_page(bob), re.S
+    )
     edit_form = alice.get(f"/comments/{first}/edit")
     assert_valid_html(edit_form.text) and "The wall held." in edit_form.text
-    assert post(alice, f"/comments/{first}/edit", page=f"/comments/{first}/edit", body="The wall held!").status_code == 303
+    assert (
+        post(alice, f"/comments/{first}/edit", page=f"/comments/{first}/edit", body="The wall held!").status_code == 303
+    )
     assert "The wall held!" in article_page(bob) and "(edited)" in article_page(bob)
 
     report_form = bob.get(f"/comments/{first}/report")
@@ -96,7 +99,7 @@ def test_the_whole_life_of_a_comment(people, engine):
     assert comment_store.get_comment(engine, first).body == ""  # the text is really gone
     refused = post(bob, f"/comments/{first}/reply", page=f"/comments/{reply}/reply", body="Too late")
     assert refused.status_code == 400 and "cannot be replied to" in refused.text
-    assert "Comments <span class=\"count\">(1)</span>" in page
+    assert 'Comments <span class="count">(1)</span>' in page
 
 
 def test_only_the_author_edits_or_deletes_and_only_moderators_moderate(people, site):
@@ -124,6 +127,7 @@ def test_replies_and_edits_are_refused_once_the_comments_are_closed(people, engi
     from sqlalchemy import update
 
     from broadsheet.store.schema import articles
+
     alice, bob = people["alice"], people["bob"]
     mine = comment_id(post(alice, "/comments", target="article:a1", body="Before closing."))
     with engine.begin() as conn:  # the article is no longer readable: its thread is closed
@@ -139,9 +143,11 @@ def test_replies_and_edits_are_refused_once_the_comments_are_closed(people, engi
 
 def test_a_form_past_the_parser_limits_gets_an_html_page(people):
     from urllib.parse import urlencode
+
     fields = urlencode([("csrf_token", "x")] + [(f"f{n}", "v") for n in range(1100)])
-    response = people["alice"].post("/comments", content=fields,
-                                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = people["alice"].post(
+        "/comments", content=fields, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert response.status_code == 400 and response.headers["content-type"].startswith("text/html")
     assert_valid_html(response.text)
 
@@ -152,7 +158,9 @@ def test_posting_without_the_right_csrf_token_is_refused(people, engine):
     wrong = alice.post("/comments", data={"csrf_token": "guess", "target": "article:a1", "body": "Wrong token"})
     assert wrong.status_code == 403
     bobs_token = csrf_of(people["bob"].get("/").text)  # a real token, but another session's
-    assert alice.post("/comments", data={"csrf_token": bobs_token, "target": "article:a1", "body": "x"}).status_code == 403
+    assert (
+        alice.post("/comments", data={"csrf_token": bobs_token, "target": "article:a1", "body": "x"}).status_code == 403
+    )
     assert comment_store.thread(engine, Target("article", "a1")) == []
 
 
@@ -168,26 +176,37 @@ def test_commenting_too_fast_gets_a_429(people):
 
 
 def test_html_in_comments_is_neutralised_and_links_are_ugc(people):
-    attack = ('<script>alert(1)</script> <img src=x onerror="alert(2)"> <a href="javascript:alert(3)">x</a>\n'
-              'javascript:alert(4) see https://example.org/a?b=1&c=2). "https://example.org/q"')
+    attack = (
+        '<script>alert(1)</script> <img src=x onerror="alert(2)"> <a href="javascript:alert(3)">x</a>\n'
+        'javascript:alert(4) see https://example.org/a?b=1&c=2). "https://example.org/q"'
+    )
     comment_id(post(people["alice"], "/comments", target="article:a1", body=attack))
     page = article_page(people["bob"])
-    body = page[page.index('<div class="comment-body">'):page.index("</div>", page.index('<div class="comment-body">'))]
+    body = page[
+        page.index('<div class="comment-body">') : page.index("</div>", page.index('<div class="comment-body">'))
+    ]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body and "&lt;img" in body
     assert not re.search(r"<(script|img)\b", body) and '<a href="javascript' not in body
-    assert '<a href="https://example.org/a?b=1&amp;c=2" rel="nofollow ugc">https://example.org/a?b=1&amp;c=2</a>).' in body
+    assert (
+        '<a href="https://example.org/a?b=1&amp;c=2" rel="nofollow ugc">https://example.org/a?b=1&amp;c=2</a>).' in body
+    )
     assert '<a href="https://example.org/q" rel="nofollow ugc">' in body
     assert len(re.findall(r"<a ", body)) == 2
 
 
-@pytest.mark.parametrize("text, html", [
-    ("one\ntwo\n\n\nthree", "<p>one<br>two</p><p>three</p>"),
-    ("(see https://en.wikipedia.org/wiki/Wall_(disambiguation))",
-     '<p>(see <a href="https://en.wikipedia.org/wiki/Wall_(disambiguation)" rel="nofollow ugc">'
-     "https://en.wikipedia.org/wiki/Wall_(disambiguation)</a>)</p>"),
-    ("http:// is not a link", "<p>http:// is not a link</p>"),
-    ("a & b < c", "<p>a &amp; b &lt; c</p>"),
-])
+@pytest.mark.parametrize(
+    "text, html",
+    [
+        ("one\ntwo\n\n\nthree", "<p>one<br>two</p><p>three</p>"),
+        (
+            "(see https://en.wikipedia.org/wiki/Wall_(disambiguation))",
+            '<p>(see <a href="https://en.wikipedia.org/wiki/Wall_(disambiguation)" rel="nofollow ugc">'
+            "https://en.wikipedia.org/wiki/Wall_(disambiguation)</a>)</p>",
+        ),
+        ("http:// is not a link", "<p>http:// is not a link</p>"),
+        ("a & b < c", "<p>a &amp; b &lt; c</p>"),
+    ],
+)
 def test_comment_text_rendering(text, html):
     assert render_text(text) == html
 
@@ -218,8 +237,18 @@ def test_comments_on_stories_follow_merges(people, engine):
     assert made.status_code == 303 and made.headers["location"].startswith("/stories/s1#comment-")
     now = datetime.now(UTC)
     with engine.begin() as conn:  # s1 is merged into s2: its comments move with it
-        conn.execute(stories.insert().values(id="s2", title="Harbour", article_id="a1", first_seen=now, last_seen=now,
-                                             article_count=2, source_count=1, updated_at=now))
+        conn.execute(
+            stories.insert().values(
+                id="s2",
+                title="Harbour",
+                article_id="a1",
+                first_seen=now,
+                last_seen=now,
+                article_count=2,
+                source_count=1,
+                updated_at=now,
+            )
+        )
         conn.execute(story_redirects.insert().values(old_id="s1", new_id="s2"))
     assert [c.body for c in comment_store.thread(engine, Target("story", "s2"))] == ["On the story."]
     again = post(alice, "/comments", target="story:s1", body="Via the old id.")
@@ -234,6 +263,7 @@ def test_accounts_and_comments_on_postgres(pg_url):
     from test_accounts import seed
 
     from broadsheet.store.db import open_database
+
     engine = open_database(pg_url)
     seed(engine)
     user = user_store.create_user(engine, "Pat", PASSWORD)

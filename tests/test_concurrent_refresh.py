@@ -33,8 +33,13 @@ def newsroom():
 
 
 def _start(count: int, url: str, data_dir: str) -> list[subprocess.Popen]:
-    env = {**os.environ, "BROADSHEET_DATA_DIR": data_dir, "BROADSHEET_ALLOW_PRIVATE_ADDRESSES": "true",
-           "BROADSHEET_PER_HOST_DELAY": "0", "BROADSHEET_FETCH_TIMEOUT": "60"}
+    env = {
+        **os.environ,
+        "BROADSHEET_DATA_DIR": data_dir,
+        "BROADSHEET_ALLOW_PRIVATE_ADDRESSES": "true",
+        "BROADSHEET_PER_HOST_DELAY": "0",
+        "BROADSHEET_FETCH_TIMEOUT": "60",
+    }
     command = [sys.executable, "-m", "broadsheet", "--database", url, "refresh"]
     return [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(count)]
 

@@ -5,7 +5,7 @@ from broadsheet.errors import ConfigError
 
 
 def test_defaults_then_file_then_environment(tmp_path):
-    (tmp_path / "broadsheet.toml").write_text('port = 9000\npage_size = 5\n')
+    (tmp_path / "broadsheet.toml").write_text("port = 9000\npage_size = 5\n")
     env = {"BROADSHEET_DATA_DIR": str(tmp_path), "BROADSHEET_PORT": "9100"}
     config = load_config(environ=env)
     assert config.port == 9100 and config.page_size == 5 and config.host == "127.0.0.1"

@@ -50,6 +50,7 @@ def test_per_database_state_lives_in_the_installed_context(engine, config):
 
 def test_requested_work_is_done_by_the_context_and_a_sink_takes_it_instead(engine, config):
     from broadsheet.context import request_work
+
     context = install(Context(config, engine))
     asked: list = []
     context.work.sink = lambda kind, item: asked.append((kind, item))

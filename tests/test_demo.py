@@ -21,7 +21,7 @@ from broadsheet.demo.sites import FURNITURE_PHRASES, LAYOUTS, SiteApp
 # A tiny story of our own so these tests do not depend on the story writers' files.
 # It carries HTML-special characters, latin-1 and non-latin-1 characters, an empty byline,
 # a syndicated wire copy and future articles.
-FIXTURE = '''
+FIXTURE = """
 key = "test-quay"
 section = "Business"
 
@@ -152,7 +152,7 @@ title = "Storm warning lifted for the valley"
 byline = "Ewan Tiller"
 minutes_ago = -30
 paragraphs = ["Nor is this one."]
-'''
+"""
 
 TRACKED = {"northgate-herald", "evening-sentinel"}
 FULL_CONTENT = {"valley-courier", "meridian-wire"}
@@ -297,8 +297,11 @@ def test_article_pages_carry_their_paragraphs_and_metadata(newsroom: Newsroom, c
 
 
 def test_markup_varies_between_publishers(newsroom: Newsroom, client: httpx.Client) -> None:
-    pages = {a.publisher: page_text(client.get(newsroom.article_url(a.slug)))
-             for a in newsroom.articles if newsroom.is_live(a)}
+    pages = {
+        a.publisher: page_text(client.get(newsroom.article_url(a.slug)))
+        for a in newsroom.articles
+        if newsroom.is_live(a)
+    }
     assert "<article" in pages["northgate-herald"] and "application/ld+json" in pages["northgate-herald"]
     assert "<article" not in pages["valley-courier"] and 'class="story-body"' in pages["valley-courier"]
     assert "newsletter-inline" in pages["valley-courier"]
@@ -310,20 +313,31 @@ def test_markup_varies_between_publishers(newsroom: Newsroom, client: httpx.Clie
     assert "<img" in pages["brightline"] and "<img" not in pages["meridian-wire"]
 
 
-def test_furniture_repeats_and_phrases_are_real(newsroom: Newsroom, client: httpx.Client,
-                                                articles: list[DemoArticle]) -> None:
+def test_furniture_repeats_and_phrases_are_real(
+    newsroom: Newsroom, client: httpx.Client, articles: list[DemoArticle]
+) -> None:
     assert len(FURNITURE_PHRASES) >= 12
     texts = [page_text(client.get(newsroom.article_url(a.slug))).lower() for a in articles if newsroom.is_live(a)]
     for phrase in FURNITURE_PHRASES:
         assert phrase == phrase.lower() and any(phrase in t for t in texts), phrase
         assert not any(phrase in p.lower() for a in articles for p in a.paragraphs), phrase
     for text in texts:  # every page of every site carries the generic furniture
-        for phrase in ("no longer supported", "cookie", "sign up for", "share on", "copy link",
-                       "join the conversation", "contact us", "all rights reserved"):
+        for phrase in (
+            "no longer supported",
+            "cookie",
+            "sign up for",
+            "share on",
+            "copy link",
+            "join the conversation",
+            "contact us",
+            "all rights reserved",
+        ):
             assert phrase in text, phrase
     herald = [page_text(client.get(newsroom.article_url(s))) for s in ("t-herald", "t-herald-2")]
-    notices = [re.findall(r"<div class=\"browser-notice\">.*?</div>|<footer class=\"site-footer\">.*?</footer>", p, re.S)
-               for p in herald]
+    notices = [
+        re.findall(r"<div class=\"browser-notice\">.*?</div>|<footer class=\"site-footer\">.*?</footer>", p, re.S)
+        for p in herald
+    ]
     assert notices[0] and notices[0] == notices[1]
 
 
@@ -355,9 +369,11 @@ def test_future_news_arrives_when_its_time_comes(articles: list[DemoArticle]) ->
 def test_harbour_times_is_latin1(newsroom: Newsroom, client: httpx.Client) -> None:
     site = newsroom.site("harbour-times")
     article = next(a for a in newsroom.articles if a.slug == "t-harbour")
-    for url, declaration in ((site.home_url, b'charset=iso-8859-1"'),
-                             (newsroom.article_url("t-harbour"), b'charset=iso-8859-1"'),
-                             (site.feed_url, b'<?xml version="1.0" encoding="ISO-8859-1"?>')):
+    for url, declaration in (
+        (site.home_url, b'charset=iso-8859-1"'),
+        (newsroom.article_url("t-harbour"), b'charset=iso-8859-1"'),
+        (site.feed_url, b'<?xml version="1.0" encoding="ISO-8859-1"?>'),
+    ):
         response = client.get(url)
         assert response.headers["content-type"].lower().endswith("charset=iso-8859-1"), url
         assert declaration in response.content

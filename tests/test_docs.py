@@ -30,14 +30,17 @@ def test_the_readme_table_is_the_settings_table():
         assert f"| `{setting.name}` |" in found.group(1)
 
 
-@pytest.mark.parametrize("name, value, message", [
-    ("port", "70000", "port must be at most 65535"),
-    ("embeddings", "bert", "embeddings must be one of minilm, off"),
-    ("job_engine", "celery", "job_engine must be one of embedded, procrastinate"),
-    ("page_size", "0", "page_size must be at least 1"),
-    ("schedule_tick", "60", "schedule_tick must be at most 59"),
-    ("fetch_timeout", "soon", "fetch_timeout must be a float"),
-])
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("port", "70000", "port must be at most 65535"),
+        ("embeddings", "bert", "embeddings must be one of minilm, off"),
+        ("job_engine", "celery", "job_engine must be one of embedded, procrastinate"),
+        ("page_size", "0", "page_size must be at least 1"),
+        ("schedule_tick", "60", "schedule_tick must be at most 59"),
+        ("fetch_timeout", "soon", "fetch_timeout must be a float"),
+    ],
+)
 def test_a_value_the_setting_does_not_accept_is_refused_with_its_name(name, value, message):
     with pytest.raises(ConfigError, match=message):
         load_config(environ={f"BROADSHEET_{name.upper()}": value})
@@ -45,10 +48,14 @@ def test_a_value_the_setting_does_not_accept_is_refused_with_its_name(name, valu
 
 def test_values_come_from_the_file_the_environment_and_the_command_line_in_that_order(tmp_path):
     (tmp_path / "broadsheet.toml").write_text('port = 8100\npage_size = 30\nllm_key = "k"\n', encoding="utf-8")
-    config = load_config(environ={"BROADSHEET_DATA_DIR": str(tmp_path), "BROADSHEET_PAGE_SIZE": "40"},
-                         **parse_assignments(["host=0.0.0.0"]))
+    config = load_config(
+        environ={"BROADSHEET_DATA_DIR": str(tmp_path), "BROADSHEET_PAGE_SIZE": "40"},
+        **parse_assignments(["host=0.0.0.0"]),
+    )
     assert (config.port, config.page_size, config.host) == (8100, 40, "0.0.0.0")
-    assert config.origins["port"].startswith("file ") and config.origins["page_size"] == "environment BROADSHEET_PAGE_SIZE"
+    assert (
+        config.origins["port"].startswith("file ") and config.origins["page_size"] == "environment BROADSHEET_PAGE_SIZE"
+    )
     assert config.origins["host"] == "command line" and config.origins["user_agent"] == "default"
     assert config.as_dict()["llm_key"] == "***"
 
@@ -62,8 +69,13 @@ def test_set_names_only_known_settings():
 
 
 def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "broadsheet", *args], env={"PATH": "/usr/bin:/bin", **env,
-                          "PYTHONPATH": ":".join(sys.path), "COLUMNS": "200"}, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "broadsheet", *args],
+        env={"PATH": "/usr/bin:/bin", **env, "PYTHONPATH": ":".join(sys.path), "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_settings_command_shows_values_and_their_origins(tmp_path):
@@ -82,9 +94,13 @@ def test_settings_command_shows_values_and_their_origins(tmp_path):
 def test_architecture_names_every_module():
     text = (README.parent / "ARCHITECTURE.md").read_text(encoding="utf-8")
     package = README.parent / "broadsheet"
-    missing = [str(path.relative_to(package)) for path in sorted(package.rglob("*.py"))
-               if path.name != "__init__.py" and "migrations" not in path.parts
-               and f"`{path.relative_to(package)}`" not in text]
+    missing = [
+        str(path.relative_to(package))
+        for path in sorted(package.rglob("*.py"))
+        if path.name != "__init__.py"
+        and "migrations" not in path.parts
+        and f"`{path.relative_to(package)}`" not in text
+    ]
     assert missing == [], "say in ARCHITECTURE.md what these modules do"
 
 
@@ -94,15 +110,36 @@ def test_json_log_lines_and_the_access_log(tmp_path):
     import time
 
     import httpx
+
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": ":".join(sys.path), "BROADSHEET_DATA_DIR": str(tmp_path),
-           "BROADSHEET_EMBEDDINGS": "off"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": ":".join(sys.path),
+        "BROADSHEET_DATA_DIR": str(tmp_path),
+        "BROADSHEET_EMBEDDINGS": "off",
+    }
     log = (tmp_path / "err.log").open("w+")
-    proc = subprocess.Popen([sys.executable, "-m", "broadsheet", "--set", "log_format=json", "--set", "access_log=on",
-                             "serve", "--port", str(port), "--refresh-interval", "0"], env=env, stderr=log,
-                            stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "broadsheet",
+            "--set",
+            "log_format=json",
+            "--set",
+            "access_log=on",
+            "serve",
+            "--port",
+            str(port),
+            "--refresh-interval",
+            "0",
+        ],
+        env=env,
+        stderr=log,
+        stdout=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:

@@ -27,9 +27,17 @@ class Counting:
 
 
 def _store(engine, n: int) -> list[Article]:
-    items = [Article(id=f"e{i}", url=f"http://pub.invalid/e{i}", title=f"Harbour ferry story number {i}",
-                     text=f"The ferry to island {i} did not sail on Tuesday because of storm number {i}.", status="ok",
-                     arrival=i + 1) for i in range(n)]
+    items = [
+        Article(
+            id=f"e{i}",
+            url=f"http://pub.invalid/e{i}",
+            title=f"Harbour ferry story number {i}",
+            text=f"The ferry to island {i} did not sail on Tuesday because of storm number {i}.",
+            status="ok",
+            arrival=i + 1,
+        )
+        for i in range(n)
+    ]
     with engine.begin() as conn:
         article_store.save_articles(conn, items)
     return items

@@ -24,6 +24,7 @@ def _text(page: str) -> str:
 def site(tmp_path_factory):
     from broadsheet.config import load_config
     from broadsheet.store.db import open_database
+
     data = tmp_path_factory.mktemp("e2e")
     config = load_config(environ={}, data_dir=str(data), allow_private_addresses=True, page_cache_seconds=0.0)
     engine = open_database(config.resolved_database_url)
@@ -58,7 +59,9 @@ def test_article_pages_show_the_whole_body_and_no_furniture(site):
             assert article.title in text
             if article.byline:
                 assert article.byline.removeprefix("By ") in text
-            assert re.search(r'<time datetime="[^"]+"[^>]*>(\d+ (minute|hour|day)s? ago|just now)</time>', response.text)
+            assert re.search(
+                r'<time datetime="[^"]+"[^>]*>(\d+ (minute|hour|day)s? ago|just now)</time>', response.text
+            )
 
 
 def test_future_articles_are_not_shown_and_front_page_is_newest_first(site):
@@ -79,8 +82,10 @@ def test_future_articles_are_not_shown_and_front_page_is_newest_first(site):
 
 def test_front_page_ranks_stories_and_story_pages_show_full_coverage(site):
     import html5lib
+
     newsroom, engine, base, _ = site
     from broadsheet.store import stories as story_store
+
     with httpx.Client(base_url=base) as client:
         front = client.get("/")
         assert front.status_code == 200
@@ -111,6 +116,7 @@ def test_merged_story_ids_redirect(site):
     _, engine, base, _ = site
     from broadsheet.store import stories as story_store
     from broadsheet.store.schema import story_redirects
+
     [first, _second] = story_store.latest_stories(engine, limit=2)
     with engine.begin() as conn:  # as if `second` had been merged into `first`
         conn.execute(story_redirects.insert().values(old_id="gone-story-id", new_id=first.id))

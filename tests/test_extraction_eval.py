@@ -17,16 +17,16 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 EXTRACTION = DATA / "extraction"
 
-pytestmark = pytest.mark.skipif(not EXTRACTION.is_dir(),
-                                reason=f"evaluation data not found at {EXTRACTION} (../shared/data is absent)")
+pytestmark = pytest.mark.skipif(
+    not EXTRACTION.is_dir(), reason=f"evaluation data not found at {EXTRACTION} (../shared/data is absent)"
+)
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 PINS = {
     "scrapinghub-dev": {"f1": 0.978, "precision": 0.978, "recall": 0.979},
-    "readability-pages": {"f1": 0.931, "title": 0.975, "byline": 0.905, "published": 0.798,
-                          "published_stated": 0.99},
+    "readability-pages": {"f1": 0.931, "title": 0.975, "byline": 0.905, "published": 0.798, "published_stated": 0.99},
     "newspaper-pages": {"f1": 0.923},
 }
 
@@ -35,6 +35,7 @@ PINS = {
 def scores() -> dict[str, dict]:
     """Our extractor's figures on every set, computed once for the module."""
     from bench import extraction as bench
+
     figures = {}
     for name in PINS:
         if (EXTRACTION / name).is_dir():
@@ -48,7 +49,9 @@ def test_score_stays_at_or_above_its_pin(scores, set_name, metric):
     if set_name not in scores:
         pytest.skip(f"{set_name} not found under {EXTRACTION}")
     reached = scores[set_name][metric]
-    assert reached >= PINS[set_name][metric], f"{set_name} {metric} fell to {reached:.4f} (pin {PINS[set_name][metric]})"
+    assert reached >= PINS[set_name][metric], (
+        f"{set_name} {metric} fell to {reached:.4f} (pin {PINS[set_name][metric]})"
+    )
 
 
 def test_no_page_crashes(scores):
@@ -57,6 +60,7 @@ def test_no_page_crashes(scores):
 
 def test_extracting_a_real_page_twice_gives_identical_json():
     from broadsheet.extract.files import extract_file
+
     pages = sorted((EXTRACTION / "scrapinghub-dev" / "html").glob("*.html.gz"))[:3]
     if not pages:
         pytest.skip("scrapinghub-dev pages not found")

@@ -29,11 +29,14 @@ def test_json_feed():
     assert [e.url for e in parse_feed(data, "http://j.invalid/feed.json").entries] == ["http://j.invalid/1"]
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"<!doctype html><html><body>Hello</body></html>", "HTML page, not a feed"),
-    (b"", "empty"),
-    (b"just some words", "not a valid"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"<!doctype html><html><body>Hello</body></html>", "HTML page, not a feed"),
+        (b"", "empty"),
+        (b"just some words", "not a valid"),
+    ],
+)
 def test_not_a_feed_is_a_clear_error(data, message):
     with pytest.raises(FeedError, match=message):
         parse_feed(data)
@@ -45,17 +48,24 @@ def test_malformed_xml_still_yields_what_it_can():
 
 
 def test_discovery_from_link_alternate():
-    html = ('<html><head><link rel="alternate" type="application/rss+xml" href="/rss.xml">'
-            '<link rel="alternate" type="text/html" href="/en"><link rel="stylesheet" href="/s.css"></head></html>')
+    html = (
+        '<html><head><link rel="alternate" type="application/rss+xml" href="/rss.xml">'
+        '<link rel="alternate" type="text/html" href="/en"><link rel="stylesheet" href="/s.css"></head></html>'
+    )
     assert discover_feeds(html, "http://site.invalid/page") == ["http://site.invalid/rss.xml"]
 
 
 def test_opml_round_trip_including_nested_outlines():
-    sources = [Source(id=None, feed_url="http://a.invalid/feed", title="A & Co", site_url="http://a.invalid/"),
-               Source(id=None, feed_url="http://b.invalid/rss", title="")]
+    sources = [
+        Source(id=None, feed_url="http://a.invalid/feed", title="A & Co", site_url="http://a.invalid/"),
+        Source(id=None, feed_url="http://b.invalid/rss", title=""),
+    ]
     text = export_opml(sources)
     back = parse_opml(text.encode())
-    assert [(s.feed_url, s.title) for s in back] == [("http://a.invalid/feed", "A & Co"), ("http://b.invalid/rss", "http://b.invalid/rss")]
+    assert [(s.feed_url, s.title) for s in back] == [
+        ("http://a.invalid/feed", "A & Co"),
+        ("http://b.invalid/rss", "http://b.invalid/rss"),
+    ]
     nested = b'<opml version="1.0"><body><outline text="News"><outline xmlUrl="http://c.invalid/x" text="C"/></outline></body></opml>'
     assert [s.feed_url for s in parse_opml(nested)] == ["http://c.invalid/x"]
     with pytest.raises(FeedError, match="opml"):

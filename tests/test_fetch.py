@@ -12,6 +12,7 @@ def fetch(url: str, policy: FetchPolicy | None = None, **kwargs):
     async def go():
         async with Fetcher(policy or FetchPolicy(allow_private=True, total_timeout=2)) as fetcher:
             return await fetcher.fetch(url, **kwargs)
+
     return asyncio.run(go())
 
 
@@ -20,6 +21,7 @@ def test_conditional_get_answers_304(server):
         if handler.headers.get("If-None-Match") == '"v1"':
             return Reply(304)
         return Reply(200, b"<rss/>", {"ETag": '"v1"', "Last-Modified": "Fri, 20 Nov 2026 08:00:00 GMT"})
+
     server.routes["/feed"] = page
     first = fetch(server.url("/feed"))
     assert first.status == 200 and first.etag == '"v1"'
@@ -79,18 +81,22 @@ def test_robots_disallow_is_honoured(server):
             with pytest.raises(FetchError, match="robots.txt"):
                 await fetcher.fetch(server.url("/private/page"))
             return await fetcher.fetch(server.url("/public"))
+
     assert asyncio.run(both()).content == b"open"
     assert [p for p, _ in server.requests].count("/robots.txt") == 1  # cached per host
 
 
 def test_charset_from_header_and_user_agent_sent(server):
-    server.routes["/cp"] = Reply(200, "Grüße “quoted”".encode("cp1252"), {"Content-Type": "text/html; charset=windows-1252"})
+    server.routes["/cp"] = Reply(
+        200, "Grüße “quoted”".encode("cp1252"), {"Content-Type": "text/html; charset=windows-1252"}
+    )
     assert fetch(server.url("/cp")).text == "Grüße “quoted”"
     assert "Broadsheet" in server.requests[-1][1]["User-Agent"]
 
 
 def test_retry_after_http_date():
     from datetime import datetime
+
     now = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
     assert retry_after_seconds("Fri, 20 Nov 2026 08:02:00 GMT", now) == 120
     assert retry_after_seconds("soon") is None

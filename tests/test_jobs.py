@@ -35,14 +35,17 @@ def test_job_engine_defaults_to_embedded_and_procrastinate_needs_postgresql(tmp_
 def test_worker_names_the_queues_when_given_an_unknown_one():
     assert check_queues([]) is None
     assert check_queues(["sources", "articles"]) == ["sources", "articles"]
-    with pytest.raises(ConfigError, match="unknown queue bogus; the queues are sources, articles, placement, enrich, schedule"):
+    with pytest.raises(
+        ConfigError, match="unknown queue bogus; the queues are sources, articles, placement, enrich, schedule"
+    ):
         check_queues(["bogus"])
 
 
 def test_worker_refuses_to_start_without_a_job_engine(tmp_path):
     env = {"BROADSHEET_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "PYTHONPATH": ":".join(sys.path)}
-    done = subprocess.run([sys.executable, "-m", "broadsheet", "worker"], env=env, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "broadsheet", "worker"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 1
     assert "no job engine is configured" in done.stderr
 
@@ -53,8 +56,14 @@ def pg(tmp_path):
     if not postgres_reachable():
         pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
     with fresh_database("bs_jobs") as url:
-        config = load_config(environ={}, data_dir=str(tmp_path), database_url=url, job_engine="procrastinate",
-                             allow_private_addresses=True, per_host_delay=0.0)
+        config = load_config(
+            environ={},
+            data_dir=str(tmp_path),
+            database_url=url,
+            job_engine="procrastinate",
+            allow_private_addresses=True,
+            per_host_delay=0.0,
+        )
         ensure_schema(config)
         engine = open_database(url)
         yield engine, config
@@ -63,7 +72,9 @@ def pg(tmp_path):
 
 def _jobs(engine) -> list[tuple]:
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text("SELECT task_name, status, lock FROM procrastinate_jobs ORDER BY id"))]
+        return [
+            tuple(r) for r in conn.execute(text("SELECT task_name, status, lock FROM procrastinate_jobs ORDER BY id"))
+        ]
 
 
 @needs_postgres
@@ -85,8 +96,10 @@ def test_a_source_waits_in_the_queue_once_and_the_refusal_keeps_the_transaction(
         assert tasks.defer(conn, tasks.POLL, source_id=7) is not None
         assert tasks.defer(conn, tasks.POLL, source_id=7) is None  # queueing lock: one waiting poll per source
         tasks.defer(conn, tasks.PLACE)
-    assert _jobs(engine) == [("broadsheet.poll_source", "todo", "source:7"),
-                             ("broadsheet.place_articles", "todo", "placement")]
+    assert _jobs(engine) == [
+        ("broadsheet.poll_source", "todo", "source:7"),
+        ("broadsheet.place_articles", "todo", "placement"),
+    ]
 
 
 @needs_postgres
@@ -108,19 +121,26 @@ def test_jobs_command_counts_retries_and_cancels(pg):
     counts = {c.kind: c for c in admin.job_counts(config)}["broadsheet.fetch_article"]
     assert (counts.queued, counts.failed, counts.retried, counts.cancelled) == (1, 0, 1, 1)
     env = service_env(config.database_url)
-    shown = subprocess.run([sys.executable, "-m", "broadsheet", "jobs"], env=env, capture_output=True, text=True,
-                           timeout=120)
+    shown = subprocess.run(
+        [sys.executable, "-m", "broadsheet", "jobs"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert shown.returncode == 0, shown.stderr
     rows = [[cell.strip() for cell in line.split("│") if cell.strip()] for line in shown.stdout.splitlines()]
     assert [row[1:] for row in rows if row and row[0] == "broadsheet.fetch_article"] == [["1", "0", "0", "1", "1"]]
-    refused = subprocess.run([sys.executable, "-m", "broadsheet", "jobs", "retry", str(queued + 100)], env=env,
-                             capture_output=True, text=True, timeout=120)
+    refused = subprocess.run(
+        [sys.executable, "-m", "broadsheet", "jobs", "retry", str(queued + 100)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert refused.returncode == 1
     assert f"job {queued + 100} is not a failed job" in refused.stderr
 
 
 async def _finish(config, job_id: int) -> None:
     from broadsheet.jobs.engine import make_app
+
     app = make_app(config)
     async with app.open_async():
         await app.job_manager.finish_job_by_id_async(job_id, Status.FAILED, delete_job=False)
@@ -130,34 +150,46 @@ FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>Late Paper</ti
 <item><title>Ferry strike ends in Port Ollen</title><link>{base}/a/1</link><guid>{base}/a/1</guid></item>
 <item><title>Harbour fees to rise in Ollen</title><link>{base}/a/2</link><guid>{base}/a/2</guid></item>
 </channel></rss>"""
-PAGE = ("<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
-        "<p>The ferry crews of Port Ollen returned to work on Tuesday after a week-long strike over rosters.</p>"
-        "<p>Harbour master Ilse Varn said the first sailings would leave at dawn and the backlog would clear by Friday.</p>"
-        "<p>Union leaders said the new roster gives each crew two full days of rest in every seven days.</p>"
-        "</article></body></html>")
+PAGE = (
+    "<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+    "<p>The ferry crews of Port Ollen returned to work on Tuesday after a week-long strike over rosters.</p>"
+    "<p>Harbour master Ilse Varn said the first sailings would leave at dawn and the backlog would clear by Friday.</p>"
+    "<p>Union leaders said the new roster gives each crew two full days of rest in every seven days.</p>"
+    "</article></body></html>"
+)
 
 
 @needs_postgres
 @pytest.mark.parametrize("embeddings", ["off", "minilm"])
 def test_a_source_added_while_a_worker_runs_is_polled_and_its_articles_placed(pg, server, tmp_path, embeddings):
     engine, config = pg
-    server.routes["/feed.xml"] = Reply(200, FEED.format(base=server.base).encode(), {"Content-Type": "application/rss+xml"})
+    server.routes["/feed.xml"] = Reply(
+        200, FEED.format(base=server.base).encode(), {"Content-Type": "application/rss+xml"}
+    )
     for n, title in ((1, "Ferry strike ends"), (2, "Harbour fees to rise")):
         server.routes[f"/a/{n}"] = Reply(200, PAGE.format(title=title).encode(), {"Content-Type": "text/html"})
     cluster = Cluster(service_env(config.database_url, schedule_tick=1, embeddings=embeddings), tmp_path)
     try:
         cluster.start("worker", "--concurrency", "2")
         wait_until(lambda: _workers(engine) == 1, 120, "the worker to register")
-        added = subprocess.run([sys.executable, "-m", "broadsheet", "sources", "add", server.url("/feed.xml")],
-                               env=cluster.env, capture_output=True, text=True, timeout=120)
+        added = subprocess.run(
+            [sys.executable, "-m", "broadsheet", "sources", "add", server.url("/feed.xml")],
+            env=cluster.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert added.returncode == 0, added.stderr
         wait_until(lambda: _placed(engine) == 2, 120, "both articles stored and placed")
     finally:
         cluster.close()
-    assert [job for job in _jobs(engine) if job[1] == "failed"] == []  # embed jobs included (successful ones are deleted)
+    assert [
+        job for job in _jobs(engine) if job[1] == "failed"
+    ] == []  # embed jobs included (successful ones are deleted)
     with engine.connect() as conn:
-        vectors, originals = conn.execute(text("SELECT count(vector), count(*) FROM articles "
-                                               "WHERE story_id IS NOT NULL AND duplicate_of IS NULL")).one()
+        vectors, originals = conn.execute(
+            text("SELECT count(vector), count(*) FROM articles WHERE story_id IS NOT NULL AND duplicate_of IS NULL")
+        ).one()
     assert originals >= 1 and vectors == (originals if embeddings == "minilm" else 0)
 
 
@@ -168,20 +200,28 @@ def _workers(engine) -> int:
 
 def _placed(engine) -> int:
     with engine.connect() as conn:
-        return conn.execute(text("SELECT count(*) FROM articles WHERE status = 'ok' AND story_id IS NOT NULL")).scalar_one()
+        return conn.execute(
+            text("SELECT count(*) FROM articles WHERE status = 'ok' AND story_id IS NOT NULL")
+        ).scalar_one()
 
 
 def _die_running(engine, job_id: int) -> None:
     """What SIGKILL leaves: the job running on a worker whose heartbeat stopped a minute ago."""
     with engine.begin() as conn:
-        worker = conn.execute(text("INSERT INTO procrastinate_workers (last_heartbeat) VALUES "
-                                   "(now() - interval '60 seconds') RETURNING id")).scalar_one()
-        conn.execute(text("UPDATE procrastinate_jobs SET status = 'doing', worker_id = :w WHERE id = :id"),
-                     {"w": worker, "id": job_id})
+        worker = conn.execute(
+            text(
+                "INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - interval '60 seconds') RETURNING id"
+            )
+        ).scalar_one()
+        conn.execute(
+            text("UPDATE procrastinate_jobs SET status = 'doing', worker_id = :w WHERE id = :id"),
+            {"w": worker, "id": job_id},
+        )
 
 
 async def _retry_stalled(config) -> int:
     from broadsheet.jobs.engine import make_app
+
     app = make_app(config)
     async with app.open_async():
         return await tasks.retry_stalled(app.job_manager)
@@ -212,11 +252,14 @@ def test_what_a_page_view_asks_for_becomes_one_job_per_item(pg):
     from broadsheet.service import asked_work_to_jobs
     from broadsheet.store.schema import articles
     from broadsheet.web.app import create_app
+
     engine, config = pg
     bulk.import_jsonl(engine, Path(__file__).parent / "fixtures" / "ai_story.jsonl")
     with engine.begin() as conn:
         conn.execute(articles.update().values(enriched=None))
-        article, story = conn.execute(text("SELECT id, story_id FROM articles WHERE story_id IS NOT NULL LIMIT 1")).one()
+        article, story = conn.execute(
+            text("SELECT id, story_id FROM articles WHERE story_id IS NOT NULL LIMIT 1")
+        ).one()
     context = Context(config, engine)
     asked_work_to_jobs(context, engine, config)
     with TestClient(create_app(engine, config, context=context)) as client:
@@ -228,8 +271,9 @@ def test_what_a_page_view_asks_for_becomes_one_job_per_item(pg):
     digests = [lock for name, _, lock in _jobs(engine) if name == "broadsheet.store_digest"]
     assert len(digests) == 1
     with engine.connect() as conn:
-        item = conn.execute(text("SELECT args ->> 'item' FROM procrastinate_jobs "
-                                 "WHERE task_name = 'broadsheet.store_digest'")).scalar_one()
+        item = conn.execute(
+            text("SELECT args ->> 'item' FROM procrastinate_jobs WHERE task_name = 'broadsheet.store_digest'")
+        ).scalar_one()
         before = conn.execute(text("SELECT count(*) FROM story_digests")).scalar_one()
     assert tasks.store_digest(tasks.Context(engine, config, None), item)
     with engine.connect() as conn:
@@ -240,8 +284,11 @@ def test_what_a_page_view_asks_for_becomes_one_job_per_item(pg):
 @pytest.mark.parametrize("embed", [True, False])
 def test_a_stored_page_is_embedded_by_its_own_job_before_placement(pg, embed):
     from broadsheet.model import Article
+
     engine, _ = pg
-    article = Article(id="p1", url="http://pub.invalid/p1", title="Ferry strike ends", text="The strike ended.", status="ok")
+    article = Article(
+        id="p1", url="http://pub.invalid/p1", title="Ferry strike ends", text="The strike ended.", status="ok"
+    )
     tasks._store_article(engine, article, embed)
     expected = [("broadsheet.embed_article", "todo", "embed:p1")] if embed else []
     assert _jobs(engine) == expected + [("broadsheet.place_articles", "todo", "placement")]
@@ -250,6 +297,7 @@ def test_a_stored_page_is_embedded_by_its_own_job_before_placement(pg, embed):
 @needs_postgres
 def test_pushed_entries_are_swept_by_a_job_at_once(pg):
     from broadsheet.service import pushed_entries_hook
+
     engine, config = pg
     hook = pushed_entries_hook(engine, config, None)
     hook()  # what the WebSub callback calls after storing a push's new entries

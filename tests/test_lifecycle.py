@@ -69,26 +69,38 @@ def _serving(port: int) -> bool:
         return False
 
 
-@pytest.mark.parametrize("command", [["demo", "--newsroom-port", "0"], ["serve", "--refresh-interval", "1"],
-                                     ["serve", "--workers", "2", "--refresh-interval", "1"]],
-                         ids=["demo", "serve", "serve-workers"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["demo", "--newsroom-port", "0"],
+        ["serve", "--refresh-interval", "1"],
+        ["serve", "--workers", "2", "--refresh-interval", "1"],
+    ],
+    ids=["demo", "serve", "serve-workers"],
+)
 def test_sigterm_stops_the_command_and_every_child(command, tmp_path):
     port = _free_port()
     env = {**os.environ, "BROADSHEET_DATA_DIR": str(tmp_path)}
     log = (tmp_path / "out.log").open("w+")
-    proc = subprocess.Popen([sys.executable, "-m", "broadsheet", *command, "--port", str(port)], env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "broadsheet", *command, "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     children: set[int] = set()
     try:
-        assert _wait_until(lambda: _serving(port) or proc.poll() is not None, WAIT) and proc.poll() is None, \
-            (tmp_path / "out.log").read_text()
+        assert _wait_until(lambda: _serving(port) or proc.poll() is not None, WAIT) and proc.poll() is None, (
+            tmp_path / "out.log"
+        ).read_text()
         if "--workers" in command:
             assert _wait_until(lambda: len(descendants(proc.pid)) >= 2, 60), "the web workers never started"
         children = descendants(proc.pid)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(WAIT) == 0, (tmp_path / "out.log").read_text()
-        assert _wait_until(lambda: not any(_alive(pid) for pid in children), 60), \
-            [pid for pid in children if _alive(pid)]
+        assert _wait_until(lambda: not any(_alive(pid) for pid in children), 60), [
+            pid for pid in children if _alive(pid)
+        ]
     finally:
         for pid in [proc.pid, *children]:
             if _alive(pid):

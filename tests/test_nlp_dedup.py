@@ -51,8 +51,15 @@ def test_index_forgets_beyond_its_window():
 def test_import_links_copies_and_merges_tracking_urls(tmp_path, engine):
     records = []
     for key, title, text, _ in duplicate_cases():
-        records.append({"id": key, "url": f"http://{key.replace('+', '-')}.invalid/story", "title": title, "text": text,
-                        "source": key.split("-", 1)[1]})
+        records.append(
+            {
+                "id": key,
+                "url": f"http://{key.replace('+', '-')}.invalid/story",
+                "title": title,
+                "text": text,
+                "source": key.split("-", 1)[1],
+            }
+        )
     # The same page linked with tracking parameters is the same article: merged, not duplicated.
     records.append({**records[0], "id": "dam-tracked", "url": "http://dam-wire.invalid/story?utm_source=rss"})
     path = tmp_path / "in.jsonl"

@@ -11,9 +11,11 @@ from broadsheet.nlp.embed import CachedEmbedder, LexicalOnly, embedding_text, lo
 
 def test_minilm_loads_offline_and_puts_like_with_like(tmp_path):
     model = load_embedder("minilm")
-    texts = ["Firefighters fought a blaze at the old textile mill through the night.",
-             "A fire destroyed the riverside mill; crews battled the flames until dawn.",
-             "The central bank left interest rates unchanged at its monthly meeting."]
+    texts = [
+        "Firefighters fought a blaze at the old textile mill through the night.",
+        "A fire destroyed the riverside mill; crews battled the flames until dawn.",
+        "The central bank left interest rates unchanged at its monthly meeting.",
+    ]
     vectors = model.encode(texts)
     assert vectors.shape == (3, 384) and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
@@ -34,11 +36,14 @@ def test_cheap_route_and_settings():
 
 def test_onnx_export_gives_the_reference_vectors():
     from broadsheet.nlp.embed import MiniLM, OnnxMiniLM
+
     model = load_embedder("minilm")
     assert isinstance(model, OnnxMiniLM)  # onnxruntime is a dependency: the fast route is the one taken
-    texts = ["Parliament passed the budget after a late-night vote on Tuesday.",
-             "The striker scored twice as the home side came back to win 3-2.",
-             "Researchers found the new battery kept 90 percent of its charge after a thousand cycles."]
+    texts = [
+        "Parliament passed the budget after a late-night vote on Tuesday.",
+        "The striker scored twice as the home side came back to win 3-2.",
+        "Researchers found the new battery kept 90 percent of its charge after a thousand cycles.",
+    ]
     reference = MiniLM().encode(texts)
     fast = model.encode(texts)
     assert np.allclose(fast, reference, atol=1e-4)  # the same model: no quality traded for speed
@@ -58,6 +63,7 @@ class CountingEmbedder:
 
 def test_fixed_texts_are_encoded_once(tmp_path, monkeypatch):
     from broadsheet.nlp.embed import encode_fixed
+
     monkeypatch.setenv("BROADSHEET_MODEL_CACHE", str(tmp_path))
     embedder = CountingEmbedder()
     first = encode_fixed(embedder, ["a", "b", "c"])

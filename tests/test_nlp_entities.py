@@ -59,11 +59,13 @@ def test_precision_and_recall_on_the_extended_test_set():
     assert precision >= MIN_PRECISION_ALL and recall >= MIN_RECALL_ALL
 
 
-OUTBREAK = ("Superbug outbreak at Port Varrow hospital\n\n"
-            "PORT VARROW - St Aldric's Hospital has closed its intensive care unit after a strain of Klebsiella "
-            "pneumoniae was found in eleven patients. St Aldric's is the largest hospital in the town.\n\n"
-            "Radar checks of the plumbing found nothing. Turnout at the public meeting was high.\n\n"
-            "In football, Halvern Athletic beat Port Varrow Mariners 2-1. The Mariners had led at half-time.")
+OUTBREAK = (
+    "Superbug outbreak at Port Varrow hospital\n\n"
+    "PORT VARROW - St Aldric's Hospital has closed its intensive care unit after a strain of Klebsiella "
+    "pneumoniae was found in eleven patients. St Aldric's is the largest hospital in the town.\n\n"
+    "Radar checks of the plumbing found nothing. Turnout at the public meeting was high.\n\n"
+    "In football, Halvern Athletic beat Port Varrow Mariners 2-1. The Mariners had led at half-time."
+)
 
 
 def test_junk_is_not_a_name():
@@ -80,8 +82,12 @@ def test_junk_is_not_a_name():
 
 
 def test_a_dateline_is_the_place_it_names():
-    found = {e.key: e.kind for e in extract_entities(
-        "Budget passes", "KESSFORD — The Kessford Stock Exchange rose on Monday. Traders in Kessford cheered.")}
+    found = {
+        e.key: e.kind
+        for e in extract_entities(
+            "Budget passes", "KESSFORD — The Kessford Stock Exchange rose on Monday. Traders in Kessford cheered."
+        )
+    }
     assert found == {"kessford": PLACE, "kessford stock exchange": ORGANISATION}
 
 
@@ -91,9 +97,14 @@ def test_is_name_judges_from_the_name_alone():
 
 
 def test_short_forms_join_the_full_name_and_outlets_are_organisations():
-    found = {e.key: e for e in extract_entities(
-        "Talks in Moscow", "President Vladimir Putin met officials in Moscow. Putin told Harbour TV and Channel 9 News "
-        "that the National Health Service (NHS) would help. The NHS said it would.")}
+    found = {
+        e.key: e
+        for e in extract_entities(
+            "Talks in Moscow",
+            "President Vladimir Putin met officials in Moscow. Putin told Harbour TV and Channel 9 News "
+            "that the National Health Service (NHS) would help. The NHS said it would.",
+        )
+    }
     assert found["vladimir putin"].kind == PERSON and found["vladimir putin"].count == 2
     assert "putin" not in found
     assert found["harbour tv"].kind == ORGANISATION and found["channel 9 news"].kind == ORGANISATION
@@ -102,8 +113,16 @@ def test_short_forms_join_the_full_name_and_outlets_are_organisations():
 
 
 def test_normalise_votes_kinds_and_strips_titles():
-    entities = normalise([("Mira Solberg", PERSON), ("Solberg", PERSON), ("Aldercrest Holdings", ORGANISATION),
-                          ("Aldercrest", PLACE), ("Agrarian League", ORGANISATION), ("League", ORGANISATION)])
+    entities = normalise(
+        [
+            ("Mira Solberg", PERSON),
+            ("Solberg", PERSON),
+            ("Aldercrest Holdings", ORGANISATION),
+            ("Aldercrest", PLACE),
+            ("Agrarian League", ORGANISATION),
+            ("League", ORGANISATION),
+        ]
+    )
     keys = {e.key: e for e in entities}
     assert keys["mira solberg"].count == 2 and keys["aldercrest holdings"].count == 2
     assert keys["agrarian league"].count == 2 and keys["aldercrest holdings"].kind == ORGANISATION
@@ -116,9 +135,14 @@ def test_link_short_names_across_articles():
     assert link_short_names([Entity("Putin", PERSON, 1)], {})[0].key == "putin"
 
 
-@pytest.mark.parametrize("text,name", [("She spoke to Valley Radio on Monday.", "valley radio"),
-                                       ("The Kessford Post reported the news first.", "kessford post"),
-                                       ("In an interview with ESTV, the minister denied it.", "estv")])
+@pytest.mark.parametrize(
+    "text,name",
+    [
+        ("She spoke to Valley Radio on Monday.", "valley radio"),
+        ("The Kessford Post reported the news first.", "kessford post"),
+        ("In an interview with ESTV, the minister denied it.", "estv"),
+    ],
+)
 def test_outlet_shapes(text, name):
     found = {e.key: e.kind for e in extract_entities("", text)}
     assert found.get(name) == ORGANISATION, found

@@ -48,9 +48,11 @@ def test_embeddings_count_when_both_sides_have_them():
 
 
 def test_excerpt_is_clean_prose():
-    text = ("Harbour wall repaired\nXinhua | Updated: 2026-11-15 17:52\nYour web browser is no longer supported.\n"
-            "Masons finished repairing the harbour wall on Tuesday, two months after the storm breached it "
-            "and flooded the fish market, the port authority said.\nTags: harbour, storms")
+    text = (
+        "Harbour wall repaired\nXinhua | Updated: 2026-11-15 17:52\nYour web browser is no longer supported.\n"
+        "Masons finished repairing the harbour wall on Tuesday, two months after the storm breached it "
+        "and flooded the fish market, the port authority said.\nTags: harbour, storms"
+    )
     lead = excerpt("Harbour wall repaired", text, limit=90)
     assert lead.startswith("Masons finished repairing") and lead.endswith("…") and len(lead) <= 91
     assert "Xinhua" not in lead and "browser" not in lead and "Tags" not in lead
@@ -62,18 +64,42 @@ def test_article_page_shows_copies_and_related_articles(tmp_path, engine, config
     records = []
     for n, event in enumerate(EVENTS[:2]):
         wire = "\n\n".join(event["wire"])
-        records.append({"id": f"{event['key']}-wire", "url": f"http://wire.invalid/{n}", "title": event["title"],
-                        "text": wire, "source": "Meridian Wire", "published": (now - timedelta(hours=5)).isoformat()})
-        records.append({"id": f"{event['key']}-copy", "url": f"http://courier.invalid/{n}", "title": event["title"],
-                        "text": wire + "\n\nReporting by the desk.", "source": "Valley Courier",
-                        "published": (now - timedelta(hours=4)).isoformat()})
+        records.append(
+            {
+                "id": f"{event['key']}-wire",
+                "url": f"http://wire.invalid/{n}",
+                "title": event["title"],
+                "text": wire,
+                "source": "Meridian Wire",
+                "published": (now - timedelta(hours=5)).isoformat(),
+            }
+        )
+        records.append(
+            {
+                "id": f"{event['key']}-copy",
+                "url": f"http://courier.invalid/{n}",
+                "title": event["title"],
+                "text": wire + "\n\nReporting by the desk.",
+                "source": "Valley Courier",
+                "published": (now - timedelta(hours=4)).isoformat(),
+            }
+        )
         for m, (title, text) in enumerate(event["reports"]):
-            records.append({"id": f"{event['key']}-r{m}", "url": f"http://paper{m}.invalid/{n}", "title": title,
-                            "text": text, "source": f"Paper {m}", "published": (now - timedelta(hours=3 - m)).isoformat()})
+            records.append(
+                {
+                    "id": f"{event['key']}-r{m}",
+                    "url": f"http://paper{m}.invalid/{n}",
+                    "title": title,
+                    "text": text,
+                    "source": f"Paper {m}",
+                    "published": (now - timedelta(hours=3 - m)).isoformat(),
+                }
+            )
     path = tmp_path / "in.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     import_jsonl(engine, path)
     from broadsheet.text.urls import url_id
+
     with AppServer(create_app(engine, config)) as base, httpx.Client(base_url=base) as client:
         wire_page = client.get(f"/articles/{url_id('http://wire.invalid/0')}").text
         related = wire_page.split('id="related-heading"', 1)[1]

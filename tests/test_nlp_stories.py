@@ -81,9 +81,17 @@ def _records() -> list[dict]:
         texts.append((title, "\n\n".join([top, *event["wire"][3:5], tail])))  # a second-day story
         for n, (title, text) in enumerate(texts):
             minute += 37
-            records.append({"id": f"{event['key']}-{n}", "url": f"http://{event['key']}.invalid/{n}", "title": title,
-                            "text": text, "published": (START + timedelta(minutes=minute)).isoformat(),
-                            "source": f"Outlet {n}", "event": event["key"]})
+            records.append(
+                {
+                    "id": f"{event['key']}-{n}",
+                    "url": f"http://{event['key']}.invalid/{n}",
+                    "title": title,
+                    "text": text,
+                    "published": (START + timedelta(minutes=minute)).isoformat(),
+                    "source": f"Outlet {n}",
+                    "event": event["key"],
+                }
+            )
     return records
 
 
@@ -138,7 +146,6 @@ def test_merged_story_ids_keep_resolving(tmp_path, engine):
     assert after["ferry-2"]["story_id"] == dam
 
 
-
 def test_a_story_that_grew_into_two_is_split(tmp_path, engine):
     # Everything joins at first (threshold 0); at six articles the story is re-examined and split.
     stage = understand.configure(engine, params=StoryParams(lexical_threshold=-1.0, split_margin=1.6))
@@ -156,10 +163,12 @@ def test_a_story_that_grew_into_two_is_split(tmp_path, engine):
 def test_articles_stored_before_the_stage_are_placed_with_the_next_batch(tmp_path, engine):
     from broadsheet.pipeline import stages
     from broadsheet.store import articles as article_store
+
     records = _records()
     with engine.begin() as conn:  # as a database upgraded from before stories existed holds them
-        article_store.save_articles(conn, [stages.article_from_record(json.dumps(r), n)
-                                           for n, r in enumerate(records[:4], start=1)])
+        article_store.save_articles(
+            conn, [stages.article_from_record(json.dumps(r), n) for n, r in enumerate(records[:4], start=1)]
+        )
     exported = _import(tmp_path, engine, records[4:])
     assert all(r["story_id"] for r in exported.values())
     assert exported["dam-0"]["story_id"] == exported["dam-3"]["story_id"]
@@ -169,8 +178,11 @@ def test_principal_names_are_who_and_where_not_credits_or_datelines():
     from collections import Counter
 
     from broadsheet.nlp.principal import name_mentions, principal_names
-    text = ("PORT VARROW (Meridian Wire) - Ostra Energy said hackers took customer files.\n\n"
-            "Ostra's chief executive Anselm Rovik apologised. Ostra said it would not pay.\n\n- Meridian Wire")
+
+    text = (
+        "PORT VARROW (Meridian Wire) - Ostra Energy said hackers took customer files.\n\n"
+        "Ostra's chief executive Anselm Rovik apologised. Ostra said it would not pay.\n\n- Meridian Wire"
+    )
     found = name_mentions("Energy supplier Ostra says data stolen", text)
     assert "meridian wire" not in found  # the agency in the dateline and the sign-off is no subject
     assert found["ostra"] > found["anselm rovik"] and "port varrow" in found and "ostra energy" in found
@@ -181,8 +193,9 @@ def test_principal_names_are_who_and_where_not_credits_or_datelines():
 
 
 def _named(key: str, words: dict[str, float], names: dict[str, float]) -> Doc:
-    return Doc(key, lexical.hashed(words), lexical.hashed(names, lexical.ENTITY_DIM), None, None,
-               words, names, tuple(names))
+    return Doc(
+        key, lexical.hashed(words), lexical.hashed(names, lexical.ENTITY_DIM), None, None, words, names, tuple(names)
+    )
 
 
 def test_look_alike_events_with_other_principal_names_stay_apart():
@@ -202,10 +215,16 @@ def test_recluster_gives_the_same_stories_in_any_order():
     import random
 
     from broadsheet.nlp.recluster import recluster
-    docs = [_named(f"{t}{i}", {**_topic(t, 6), f"{t}x{i}": 0.4}, {t: 1.0}) for t in ("dam", "ferry", "quake")
-            for i in range(4)]
-    docs = [Doc(d.key, d.lexical, d.names, None, 1000.0 * n, d.terms, d.name_terms, d.principal_names)
-            for n, d in enumerate(docs)]
+
+    docs = [
+        _named(f"{t}{i}", {**_topic(t, 6), f"{t}x{i}": 0.4}, {t: 1.0})
+        for t in ("dam", "ferry", "quake")
+        for i in range(4)
+    ]
+    docs = [
+        Doc(d.key, d.lexical, d.names, None, 1000.0 * n, d.terms, d.name_terms, d.principal_names)
+        for n, d in enumerate(docs)
+    ]
     partitions = set()
     for seed in range(5):
         order = list(docs)

@@ -27,8 +27,11 @@ OPML = b"""<?xml version="1.0"?>
 
 def test_folders_are_read_and_every_skipped_outline_is_reported():
     found = read_opml(OPML)
-    assert [(s.title, s.folder) for s in found.sources] == [("Harbour Times", "Harbour news"), ("Isle Post", "Island desks"),
-                                                           ("Loose feed", "")]
+    assert [(s.title, s.folder) for s in found.sources] == [
+        ("Harbour Times", "Harbour news"),
+        ("Isle Post", "Island desks"),
+        ("Loose feed", ""),
+    ]
     assert len(found.skipped) == 3
     assert "outline 3 (Harbour webcam): a link outline without a feed URL" in found.skipped[0]
     assert "outline 7" in found.skipped[1] and "outline 8" in found.skipped[2]
@@ -43,7 +46,11 @@ def test_folders_survive_a_round_trip():
 def test_variants_of_one_feed_url_are_one_source(engine):
     first, new = source_store.add_source(engine, "https://Harbour.example/feed/?utm_source=x#top", folder="Harbour")
     assert new and first.feed_url == "https://harbour.example/feed/" and first.folder == "Harbour"
-    for variant in ("http://harbour.example/feed", "https://www.harbour.example/feed/", "HTTPS://HARBOUR.EXAMPLE:443/feed"):
+    for variant in (
+        "http://harbour.example/feed",
+        "https://www.harbour.example/feed/",
+        "HTTPS://HARBOUR.EXAMPLE:443/feed",
+    ):
         same, new = source_store.add_source(engine, variant)
         assert not new and same.id == first.id, variant
     other, new = source_store.add_source(engine, "https://harbour.example/feed/sport")
@@ -55,12 +62,21 @@ def test_import_reports_what_it_skipped_and_export_nests_folders(tmp_path):
     opml = tmp_path / "mine.opml"
     opml.write_bytes(OPML)
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": ":".join(sys.path), "BROADSHEET_DATA_DIR": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-m", "broadsheet", "sources", "import", str(opml)], env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "broadsheet", "sources", "import", str(opml)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "3 new sources added, 0 already followed, 3 skipped." in done.stdout
     assert "Harbour webcam" in done.stdout
-    exported = subprocess.run([sys.executable, "-m", "broadsheet", "sources", "export"], env=env,
-                              capture_output=True, text=True, timeout=120).stdout
+    exported = subprocess.run(
+        [sys.executable, "-m", "broadsheet", "sources", "export"], env=env, capture_output=True, text=True, timeout=120
+    ).stdout
     assert [(s.title, s.folder) for s in read_opml(exported.encode()).sources] == [
-        ("Harbour Times", "Harbour news"), ("Isle Post", "Island desks"), ("Loose feed", "")]
+        ("Harbour Times", "Harbour news"),
+        ("Isle Post", "Island desks"),
+        ("Loose feed", ""),
+    ]

@@ -26,16 +26,49 @@ def desk(engine):
     source, _ = source_store.add_source(engine, "http://pub.invalid/feed", title="Pub")
     now = datetime.now(UTC)
     with engine.begin() as conn:
-        article_store.save_articles(conn, [
-            Article(id=f"a{n}", url=f"http://pub.invalid/a{n}", title=f"Harbour budget {n}", text=TEXT,
-                    source_id=source.id, source_name="Pub", published_at=now) for n in (1, 2)])
+        article_store.save_articles(
+            conn,
+            [
+                Article(
+                    id=f"a{n}",
+                    url=f"http://pub.invalid/a{n}",
+                    title=f"Harbour budget {n}",
+                    text=TEXT,
+                    source_id=source.id,
+                    source_name="Pub",
+                    published_at=now,
+                )
+                for n in (1, 2)
+            ],
+        )
         for n, other in ((1, 2), (2, 1)):
             point = {"text": "The harbour council approved the budget on Monday.", "start": 0, "end": 51, "sentence": 0}
-            conn.execute(update(articles).where(articles.c.id == f"a{n}").values(
-                story_id="s1", section="Politics", tags=["budget"], entities=[], key_points=[point],
-                enriched=VERSION, related_ids=[f"a{other}"], related_at=now))
-        conn.execute(stories.insert().values(id="s1", title="Harbour budget", article_id="a1", first_seen=now,
-                                             last_seen=now, article_count=2, source_count=1, updated_at=now))
+            conn.execute(
+                update(articles)
+                .where(articles.c.id == f"a{n}")
+                .values(
+                    story_id="s1",
+                    section="Politics",
+                    tags=["budget"],
+                    entities=[],
+                    key_points=[point],
+                    enriched=VERSION,
+                    related_ids=[f"a{other}"],
+                    related_at=now,
+                )
+            )
+        conn.execute(
+            stories.insert().values(
+                id="s1",
+                title="Harbour budget",
+                article_id="a1",
+                first_seen=now,
+                last_seen=now,
+                article_count=2,
+                source_count=1,
+                updated_at=now,
+            )
+        )
     return engine
 
 
@@ -46,6 +79,7 @@ def selects(engine, http: httpx.Client, path: str) -> tuple[httpx.Response, int]
     def count(_conn, _cursor, statement, *_args) -> None:
         if statement.lstrip().upper().startswith("SELECT"):
             seen.append(statement)
+
     event.listen(engine, "before_cursor_execute", count)
     try:
         response = http.get(path)
@@ -83,8 +117,9 @@ def test_statistics_are_taken_again_once_a_desk_created_empty_has_articles(tmp_p
     url = f"sqlite:///{tmp_path / 'desk.db'}"
     engine = open_database(url)  # created empty: statistics of empty tables
     with engine.begin() as conn:
-        article_store.save_articles(conn, [Article(id=f"a{n}", url=f"http://pub.invalid/{n}", text="x")
-                                           for n in range(50)])
+        article_store.save_articles(
+            conn, [Article(id=f"a{n}", url=f"http://pub.invalid/{n}", text="x") for n in range(50)]
+        )
     engine.dispose()
     engine = open_database(url)  # the next start
     with engine.connect() as conn:

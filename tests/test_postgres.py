@@ -35,8 +35,17 @@ def test_migrate_import_export_on_postgres(pg_url, tmp_path):
     engine = open_database(pg_url)
     assert current_revision(engine) == head_revision()
     path = tmp_path / "in.jsonl"
-    rows = [{"id": f"p{i}", "url": f"http://pg.invalid/{i}", "title": f"T{i}", "text": f"Body {i}.",
-             "published": "2026-11-20T10:00:00Z", "lane": i} for i in range(2500)]
+    rows = [
+        {
+            "id": f"p{i}",
+            "url": f"http://pg.invalid/{i}",
+            "title": f"T{i}",
+            "text": f"Body {i}.",
+            "published": "2026-11-20T10:00:00Z",
+            "lane": i,
+        }
+        for i in range(2500)
+    ]
     rows.append(dict(rows[0], title="Same URL again"))  # one id twice in one batch
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     report = import_jsonl(engine, path)
@@ -56,16 +65,36 @@ def test_search_on_postgres(pg_url):
     from broadsheet.model import Article
     from broadsheet.store import articles as article_store
     from broadsheet.store.search import search_articles
+
     engine = open_database(pg_url)
     now = datetime.now(UTC)
     with engine.begin() as conn:
-        article_store.save_articles(conn, [
-            Article(id="p1", url="http://pg.invalid/1", title="Ferries return", text="The ferry sails again.",
-                    published_at=now),
-            Article(id="p2", url="http://pg.invalid/2", title="Budget", text="A ferry subsidy was debated.",
-                    published_at=now - timedelta(days=1)),
-            Article(id="p3", url="http://pg.invalid/3", title="Harbour", text="Masons repaired the wall.", published_at=now),
-        ])
+        article_store.save_articles(
+            conn,
+            [
+                Article(
+                    id="p1",
+                    url="http://pg.invalid/1",
+                    title="Ferries return",
+                    text="The ferry sails again.",
+                    published_at=now,
+                ),
+                Article(
+                    id="p2",
+                    url="http://pg.invalid/2",
+                    title="Budget",
+                    text="A ferry subsidy was debated.",
+                    published_at=now - timedelta(days=1),
+                ),
+                Article(
+                    id="p3",
+                    url="http://pg.invalid/3",
+                    title="Harbour",
+                    text="Masons repaired the wall.",
+                    published_at=now,
+                ),
+            ],
+        )
     hits = search_articles(engine, "ferries")
     assert [h.article.id for h in hits] == ["p1", "p2"] and "ferry" in hits[0].snippet.lower()
     engine.dispose()
@@ -79,21 +108,29 @@ def test_semantic_search_on_postgres(pg_url):
     from broadsheet.store import articles as article_store
     from broadsheet.store.schema import articles
     from broadsheet.store.search import search_articles
+
     axes = [{"ferry", "ferries", "boats", "sailing"}, {"budget", "council"}]
 
     def embed(text_):
         words = {w.strip("?.").lower() for w in text_.split()}
         vector = np.array([len(words & a) for a in axes] + [0.05], np.float32)
         return vector / np.linalg.norm(vector)
+
     engine = open_database(pg_url)
     with engine.begin() as conn:
-        article_store.save_articles(conn, [Article(id="q1", url="http://pg.invalid/q1", title="Ferries stay in port",
-                                                   text="No crossings today."),
-                                           Article(id="q2", url="http://pg.invalid/q2", title="Council budget",
-                                                   text="Agreed on Monday.")])
+        article_store.save_articles(
+            conn,
+            [
+                Article(id="q1", url="http://pg.invalid/q1", title="Ferries stay in port", text="No crossings today."),
+                Article(id="q2", url="http://pg.invalid/q2", title="Council budget", text="Agreed on Monday."),
+            ],
+        )
         for article_id, words in (("q1", "ferries"), ("q2", "council budget")):
-            conn.execute(update(articles).where(articles.c.id == article_id).values(
-                vector=embed(words).astype(np.float16).tobytes()))
+            conn.execute(
+                update(articles)
+                .where(articles.c.id == article_id)
+                .values(vector=embed(words).astype(np.float16).tobytes())
+            )
     hits = search_articles(engine, "why are the boats not sailing", embed=embed)
     assert [h.article.id for h in hits] == ["q1"]
     engine.dispose()

@@ -18,20 +18,53 @@ from broadsheet.pipeline.stages import article_from_record
 from broadsheet.text.sanitize import sanitize_html, xml_text
 from broadsheet.text.urls import canonical_url, check_url, safe_url, url_id, url_problem
 
-SETTINGS = settings(max_examples=300, derandomize=True, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=300, derandomize=True, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 SLOW = settings(SETTINGS, max_examples=100)  # the extractor and the feed parser take milliseconds each
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 # URL-ish text: real pieces (schemes, hosts, ports, controls, brackets) mixed with anything at all.
-SCHEMES = st.sampled_from(["http", "https", "HTTP", "javascript", "JaVaScRiPt", "java\tscript", "data", "vbscript",
-                           "file", "", "//", "mailto", " http", "\x00http"])
-HOSTS = st.sampled_from(["example.org", "EXAMPLE.org", "[::1]", "[::1", "münchen.example", "-bad-", "a" * 70,
-                         "1.2.3.4", "", "user:pw@example.org", "example.org\\@evil.example", "exa mple.org"])
+SCHEMES = st.sampled_from(
+    [
+        "http",
+        "https",
+        "HTTP",
+        "javascript",
+        "JaVaScRiPt",
+        "java\tscript",
+        "data",
+        "vbscript",
+        "file",
+        "",
+        "//",
+        "mailto",
+        " http",
+        "\x00http",
+    ]
+)
+HOSTS = st.sampled_from(
+    [
+        "example.org",
+        "EXAMPLE.org",
+        "[::1]",
+        "[::1",
+        "münchen.example",
+        "-bad-",
+        "a" * 70,
+        "1.2.3.4",
+        "",
+        "user:pw@example.org",
+        "example.org\\@evil.example",
+        "exa mple.org",
+    ]
+)
 PORTS = st.sampled_from(["", ":80", ":8080", ":99999", ":-1", ":abc", ":"])
-URLISH = st.one_of(st.text(max_size=80),
-                   st.builds(lambda s, h, p, rest: f"{s}://{h}{p}/{rest}", SCHEMES, HOSTS, PORTS, st.text(max_size=30)),
-                   st.builds(lambda s, rest: f"{s}:{rest}", SCHEMES, st.text(max_size=30)))
+URLISH = st.one_of(
+    st.text(max_size=80),
+    st.builds(lambda s, h, p, rest: f"{s}://{h}{p}/{rest}", SCHEMES, HOSTS, PORTS, st.text(max_size=30)),
+    st.builds(lambda s, rest: f"{s}:{rest}", SCHEMES, st.text(max_size=30)),
+)
 
 
 @SETTINGS
@@ -58,11 +91,29 @@ def test_the_sanitizer_never_lets_script_through(fragment):
     assert not XML_ILLEGAL.search(clean)
 
 
-HTML_PIECES = st.sampled_from(["<p>", "</p>", "<a href='javascript:alert(1)'>x</a>", "<img src=x onerror=alert(1)>",
-                               "<script>alert(1)</script>", "<svg onload=alert(1)>", "<div>", "</div>", "<h1>T</h1>",
-                               "<article>", "</article>", "&amp;", "&#0;", "\x00", "<!--", "-->", "<![CDATA[",
-                               "<meta property='og:image' content='javascript:alert(1)'>",
-                               "<link rel=canonical href='javascript:alert(2)'>"])
+HTML_PIECES = st.sampled_from(
+    [
+        "<p>",
+        "</p>",
+        "<a href='javascript:alert(1)'>x</a>",
+        "<img src=x onerror=alert(1)>",
+        "<script>alert(1)</script>",
+        "<svg onload=alert(1)>",
+        "<div>",
+        "</div>",
+        "<h1>T</h1>",
+        "<article>",
+        "</article>",
+        "&amp;",
+        "&#0;",
+        "\x00",
+        "<!--",
+        "-->",
+        "<![CDATA[",
+        "<meta property='og:image' content='javascript:alert(1)'>",
+        "<link rel=canonical href='javascript:alert(2)'>",
+    ]
+)
 HTMLISH = st.lists(st.one_of(HTML_PIECES, st.text(max_size=40)), max_size=40).map("".join)
 
 
@@ -87,17 +138,28 @@ def test_the_extractor_fails_only_with_its_own_error(html, url):
 
 def _rss(title: str, link: str, channel_link: str) -> bytes:
     esc = lambda s: s.replace("&", "&amp;").replace("<", "&lt;")  # noqa: E731
-    return (f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>T</title>"
-            f"<link>{esc(channel_link)}</link><item><title>{esc(title)}</title><link>{esc(link)}</link>"
-            f"</item></channel></rss>").encode("utf-8", "surrogatepass")
+    return (
+        f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>T</title>"
+        f"<link>{esc(channel_link)}</link><item><title>{esc(title)}</title><link>{esc(link)}</link>"
+        f"</item></channel></rss>"
+    ).encode("utf-8", "surrogatepass")
 
 
-FEED_BYTES = st.one_of(st.binary(max_size=300),
-                       st.builds(_rss, st.text(max_size=40), URLISH, URLISH),
-                       st.builds(lambda t, u: json.dumps({"version": "https://jsonfeed.org/version/1.1",
-                                                          "home_page_url": u, "items": [{"id": t, "url": u,
-                                                                                         "title": t}]}).encode(),
-                                 st.text(max_size=30), URLISH))
+FEED_BYTES = st.one_of(
+    st.binary(max_size=300),
+    st.builds(_rss, st.text(max_size=40), URLISH, URLISH),
+    st.builds(
+        lambda t, u: json.dumps(
+            {
+                "version": "https://jsonfeed.org/version/1.1",
+                "home_page_url": u,
+                "items": [{"id": t, "url": u, "title": t}],
+            }
+        ).encode(),
+        st.text(max_size=30),
+        URLISH,
+    ),
+)
 
 
 @SLOW
@@ -118,20 +180,32 @@ def test_the_feed_parser_fails_only_with_feed_errors_and_yields_only_policy_link
 def test_opml_keeps_only_policy_links(outlines):
     attr = lambda s: xml_text(s).replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")  # noqa: E731
     body = "".join(f'<outline text="x" xmlUrl="{attr(x)}" htmlUrl="{attr(h)}"/>' for x, h in outlines)
-    found = read_opml(f'<?xml version="1.0"?><opml version="2.0"><body>{body}</body></opml>'.encode("utf-8", "surrogatepass"))
+    found = read_opml(
+        f'<?xml version="1.0"?><opml version="2.0"><body>{body}</body></opml>'.encode("utf-8", "surrogatepass")
+    )
     for source in found.sources:
         assert url_problem(source.feed_url) is None
         assert source.site_url == "" or url_problem(source.site_url) is None
     assert len(found.sources) + len(found.skipped) == len(outlines)  # every outline is followed or reported
 
 
-JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
-                           max_leaves=8)
-RECORDS = st.fixed_dictionaries({}, optional={"id": JSON_VALUES, "url": st.one_of(URLISH, JSON_VALUES),
-                                              "title": JSON_VALUES, "text": st.one_of(st.text(max_size=60), JSON_VALUES),
-                                              "image": st.one_of(URLISH, JSON_VALUES), "published": JSON_VALUES,
-                                              "source": JSON_VALUES})
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+RECORDS = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": JSON_VALUES,
+        "url": st.one_of(URLISH, JSON_VALUES),
+        "title": JSON_VALUES,
+        "text": st.one_of(st.text(max_size=60), JSON_VALUES),
+        "image": st.one_of(URLISH, JSON_VALUES),
+        "published": JSON_VALUES,
+        "source": JSON_VALUES,
+    },
+)
 
 
 @SETTINGS
@@ -148,9 +222,12 @@ def test_an_import_line_is_an_article_or_a_reported_error(line):
 
 
 # Crashes hypothesis found, kept as plain regression tests.
-PAGE = ("<html><head><title>Harbour</title><link rel=canonical href='http://[::1/x'>"
-        "<meta property='og:image' content='javascript:alert(1)'></head><body><article>"
-        + "<p>The harbour wall was repaired after the winter storms damaged it badly.</p>" * 6 + "</article></body></html>")
+PAGE = (
+    "<html><head><title>Harbour</title><link rel=canonical href='http://[::1/x'>"
+    "<meta property='og:image' content='javascript:alert(1)'></head><body><article>"
+    + "<p>The harbour wall was repaired after the winter storms damaged it badly.</p>" * 6
+    + "</article></body></html>"
+)
 
 
 def test_regression_an_unparseable_base_url_does_not_crash_extraction():
@@ -170,7 +247,9 @@ def test_regression_an_opml_file_in_an_unknown_encoding_is_a_feed_error():
 
 def test_regression_a_feedparser_crash_on_a_stray_end_tag_is_a_feed_error():
     # Found by fuzz/fuzz_feeds.py: feedparser's loose parser raises KeyError on this end tag.
-    document = (b'<rss version="2.0" xmlns:creativeCommons="http://backend.userland.com/creativeCommonsRssModule">'
-                b"<channel><title>T<item><title>x</title></creativeCommons:license></item></channel></rss>")
+    document = (
+        b'<rss version="2.0" xmlns:creativeCommons="http://backend.userland.com/creativeCommonsRssModule">'
+        b"<channel><title>T<item><title>x</title></creativeCommons:license></item></channel></rss>"
+    )
     with pytest.raises(FeedError, match="^feed: the document could not be parsed"):
         parse_feed(document, "http://pub.example/feed")

@@ -48,12 +48,35 @@ def _paths(engine) -> list[str]:
     article, story = rows[0].id, next(r.story_id for r in rows if r.story_id)
     a, s = quote(article, safe=""), quote(story, safe="")
     question = quote("How long will the bridge stay shut?")
-    return ["/", "/latest", "/search?q=bridge", "/search?q=why+was+the+bridge+closed",
-            f"/articles/{a}", f"/articles/{a}?q={question}", f"/stories/{s}", f"/stories/{s}?q={question}&length=short",
-            f"/stories/{s}?length=long", f"/stories/{s}/feed.atom", "/feed.atom", "/search.atom?q=bridge",
-            "/entities", "/sources", "/sources.opml", "/robots.txt", "/healthz",
-            "/api/articles", f"/api/articles/{a}", f"/api/stories/{s}", "/api/stories", "/api/search?q=bridge",
-            "/api/entities", "/api/sources", f"/api/comments?target=article:{a}", "/login", "/register"]
+    return [
+        "/",
+        "/latest",
+        "/search?q=bridge",
+        "/search?q=why+was+the+bridge+closed",
+        f"/articles/{a}",
+        f"/articles/{a}?q={question}",
+        f"/stories/{s}",
+        f"/stories/{s}?q={question}&length=short",
+        f"/stories/{s}?length=long",
+        f"/stories/{s}/feed.atom",
+        "/feed.atom",
+        "/search.atom?q=bridge",
+        "/entities",
+        "/sources",
+        "/sources.opml",
+        "/robots.txt",
+        "/healthz",
+        "/api/articles",
+        f"/api/articles/{a}",
+        f"/api/stories/{s}",
+        "/api/stories",
+        "/api/search?q=bridge",
+        "/api/entities",
+        "/api/sources",
+        f"/api/comments?target=article:{a}",
+        "/login",
+        "/register",
+    ]
 
 
 def test_no_get_request_writes_to_the_database(site):
@@ -81,6 +104,7 @@ def test_requested_digests_are_stored_by_the_work_and_then_read(site, config):
     digests = [item for kind, item in requested if kind == "digest"]
     assert digests
     from broadsheet.work import HANDLERS  # registered by the pipeline (pipeline/asked.py)
+
     HANDLERS["digest"](Context(config, engine), digests)  # what the worker (or the work thread) does
     stored = len(written)
     assert stored > 0
@@ -105,11 +129,14 @@ def test_healthz_looks_at_the_database(site, config):
     from sqlalchemy import create_engine
 
     from broadsheet.web.app import health
+
     client, engine, _, _ = site
     shown = client.get("/healthz").json()
     assert shown["status"] == "ok" and shown["database"] == engine.dialect.name and "embeddings" in shown
-    unreachable = {"sqlite": "sqlite:////nonexistent-folder/broadsheet.db",
-                   "postgresql": "postgresql+psycopg://postgres@127.0.0.1:1/none"}[engine.dialect.name]
+    unreachable = {
+        "sqlite": "sqlite:////nonexistent-folder/broadsheet.db",
+        "postgresql": "postgresql+psycopg://postgres@127.0.0.1:1/none",
+    }[engine.dialect.name]
     answer = health(create_engine(unreachable), config)
     assert answer.status_code == 503 and b'"status":"error"' in answer.body
 

@@ -52,11 +52,13 @@ class Point:
 def progress_of(engine) -> dict[str, int]:
     """How far a refresh got, read from the rows."""
     ok = articles.c.status == "ok"
-    queries = {"polled": select(func.count()).select_from(sources).where(sources.c.last_fetched_at.is_not(None)),
-               "stored": select(func.count()).select_from(articles).where(ok),
-               "placed": select(func.count()).select_from(articles).where(articles.c.story_id.is_not(None)),
-               "enriched": select(func.count()).select_from(articles).where(articles.c.enriched.is_not(None)),
-               "ranked": select(func.count()).select_from(articles).where(articles.c.related_at.is_not(None))}
+    queries = {
+        "polled": select(func.count()).select_from(sources).where(sources.c.last_fetched_at.is_not(None)),
+        "stored": select(func.count()).select_from(articles).where(ok),
+        "placed": select(func.count()).select_from(articles).where(articles.c.story_id.is_not(None)),
+        "enriched": select(func.count()).select_from(articles).where(articles.c.enriched.is_not(None)),
+        "ranked": select(func.count()).select_from(articles).where(articles.c.related_at.is_not(None)),
+    }
     with engine.connect() as conn:
         return {name: conn.execute(query).scalar_one() for name, query in queries.items()}
 
@@ -64,17 +66,23 @@ def progress_of(engine) -> dict[str, int]:
 def desk(engine, now: datetime) -> dict:
     """The deterministic outcome: stories as sets of URLs, copies, sections, the front page."""
     with engine.connect() as conn:
-        rows = conn.execute(select(articles.c.id, articles.c.url, articles.c.story_id, articles.c.duplicate_of,
-                                   articles.c.section).where(articles.c.status == "ok")).all()
+        rows = conn.execute(
+            select(
+                articles.c.id, articles.c.url, articles.c.story_id, articles.c.duplicate_of, articles.c.section
+            ).where(articles.c.status == "ok")
+        ).all()
     url_of = {r.id: r.url for r in rows}
     members: dict[str, set[str]] = {}
     for row in rows:
         members.setdefault(row.story_id, set()).add(row.url)
     front = [(frozenset(members.get(card.story.id, ())), card.section) for card in top_stories(engine, 20, now=now)]
-    return {"stories": {frozenset(urls) for urls in members.values()},
-            "unplaced": sorted(r.url for r in rows if r.story_id is None),
-            "copies": {(r.url, url_of.get(r.duplicate_of)) for r in rows if r.duplicate_of},
-            "sections": {r.url: r.section for r in rows}, "front": front}
+    return {
+        "stories": {frozenset(urls) for urls in members.values()},
+        "unplaced": sorted(r.url for r in rows if r.story_id is None),
+        "copies": {(r.url, url_of.get(r.duplicate_of)) for r in rows if r.duplicate_of},
+        "sections": {r.url: r.section for r in rows},
+        "front": front,
+    }
 
 
 def _difference(found: object, expected: object) -> str:
@@ -96,8 +104,16 @@ def newsroom():
 
 def _config(tmp_path: Path, url: str):
     from broadsheet.config import load_config
-    return load_config(environ={}, data_dir=str(tmp_path), database_url=url, allow_private_addresses=True,
-                       fetch_timeout=WAIT, per_host_delay=0.0, min_poll_interval=3600)
+
+    return load_config(
+        environ={},
+        data_dir=str(tmp_path),
+        database_url=url,
+        allow_private_addresses=True,
+        fetch_timeout=WAIT,
+        per_host_delay=0.0,
+        min_poll_interval=3600,
+    )
 
 
 def _prepared(tmp_path: Path, url: str, room: Newsroom):
@@ -108,9 +124,14 @@ def _prepared(tmp_path: Path, url: str, room: Newsroom):
 
 
 def _environment(tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "BROADSHEET_DATA_DIR": str(tmp_path), "BROADSHEET_ALLOW_PRIVATE_ADDRESSES": "true",
-            "BROADSHEET_FETCH_TIMEOUT": str(WAIT), "BROADSHEET_PER_HOST_DELAY": "0",
-            "BROADSHEET_MIN_POLL_INTERVAL": "3600"}
+    return {
+        **os.environ,
+        "BROADSHEET_DATA_DIR": str(tmp_path),
+        "BROADSHEET_ALLOW_PRIVATE_ADDRESSES": "true",
+        "BROADSHEET_FETCH_TIMEOUT": str(WAIT),
+        "BROADSHEET_PER_HOST_DELAY": "0",
+        "BROADSHEET_MIN_POLL_INTERVAL": "3600",
+    }
 
 
 def kill_refresh_at(point: Point, url: str, engine, gate: Gate, tmp_path: Path) -> bool:
@@ -119,8 +140,13 @@ def kill_refresh_at(point: Point, url: str, engine, gate: Gate, tmp_path: Path) 
     log = (tmp_path / "refresh.log").open("w+")  # a file: a full pipe would stall the process
     # Its own process group: the kill takes its extraction workers too, as a crash of the machine or
     # systemd's kill of the unit would (a killed parent's workers are otherwise left idle forever).
-    proc = subprocess.Popen([sys.executable, "-m", "broadsheet", "--database", url, "refresh"],
-                            env=_environment(tmp_path), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "broadsheet", "--database", url, "refresh"],
+        env=_environment(tmp_path),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + WAIT
         while time.monotonic() < deadline:
@@ -170,9 +196,16 @@ def _points(total_pages: int, feeds: int, count: int, seed: int) -> list[Point]:
     return points
 
 
-QUICK = {"sqlite": [Point("polled", 3, "feed", 3), Point("stored", 0, "page", 20),
-                    Point("stored", SAVE_BATCH, "page", SAVE_BATCH + 5), Point("stored", 60), Point("ranked", 1)],
-         "postgresql": [Point("stored", SAVE_BATCH, "page", SAVE_BATCH + 5), Point("stored", 60)]}
+QUICK = {
+    "sqlite": [
+        Point("polled", 3, "feed", 3),
+        Point("stored", 0, "page", 20),
+        Point("stored", SAVE_BATCH, "page", SAVE_BATCH + 5),
+        Point("stored", 60),
+        Point("ranked", 1),
+    ],
+    "postgresql": [Point("stored", SAVE_BATCH, "page", SAVE_BATCH + 5), Point("stored", 60)],
+}
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])

@@ -18,20 +18,30 @@ def test_refresh_ingests_good_articles_and_records_every_failure(server, engine,
     good = server.url("/news/ferry?utm_source=rss")
     legacy = server.url("/news/cafe")
     slow = server.url("/news/slow")
-    server.routes.update({
-        "/good.xml": Reply(200, rss_feed([("Ferry returns", good), ("Café reopens", legacy), ("Slow page", slow)])),
-        "/news/ferry": _html(article_page()),
-        "/news/cafe": Reply(200, article_page("Café Brûlé reopens on the quay",
-                                              [p + " Crème brûlée for all." for p in ARTICLE_PARAGRAPHS],
-                                              charset="iso-8859-1").encode("cp1252"),
-                            {"Content-Type": "text/html"}),
-        "/news/slow": Reply(200, b"<html></html>", delay=5),
-        "/missing.xml": Reply(404, b"nope"),
-        "/page.html": _html("<!doctype html><html><body><p>Just a page</p></body></html>"),
-        "/broken.xml": Reply(200, b"<rss><channel><title>Broken</tit"),
-        "/nolinks.xml": Reply(200, b'<?xml version="1.0"?><rss version="2.0"><channel><title>N</title>'
-                                   b"<item><title>Orphan</title></item></channel></rss>"),
-    })
+    server.routes.update(
+        {
+            "/good.xml": Reply(200, rss_feed([("Ferry returns", good), ("Café reopens", legacy), ("Slow page", slow)])),
+            "/news/ferry": _html(article_page()),
+            "/news/cafe": Reply(
+                200,
+                article_page(
+                    "Café Brûlé reopens on the quay",
+                    [p + " Crème brûlée for all." for p in ARTICLE_PARAGRAPHS],
+                    charset="iso-8859-1",
+                ).encode("cp1252"),
+                {"Content-Type": "text/html"},
+            ),
+            "/news/slow": Reply(200, b"<html></html>", delay=5),
+            "/missing.xml": Reply(404, b"nope"),
+            "/page.html": _html("<!doctype html><html><body><p>Just a page</p></body></html>"),
+            "/broken.xml": Reply(200, b"<rss><channel><title>Broken</tit"),
+            "/nolinks.xml": Reply(
+                200,
+                b'<?xml version="1.0"?><rss version="2.0"><channel><title>N</title>'
+                b"<item><title>Orphan</title></item></channel></rss>",
+            ),
+        }
+    )
     for path in ("/good.xml", "/missing.xml", "/page.html", "/broken.xml", "/nolinks.xml"):
         source_store.add_source(engine, server.url(path))
     report = asyncio.run(refresh(engine, config.replace(fetch_timeout=1.0)))
@@ -62,6 +72,7 @@ def test_second_refresh_uses_conditional_get_and_adds_nothing(server, engine, co
         if handler.headers.get("If-None-Match") == '"f1"':
             return Reply(304)
         return Reply(200, rss_feed([("A", link)]), {"ETag": '"f1"'})
+
     server.routes.update({"/feed": feed, "/a": _html(article_page())})
     source_store.add_source(engine, server.url("/feed"))
     assert asyncio.run(refresh(engine, config)).articles_saved == 1
@@ -74,14 +85,19 @@ def test_second_refresh_uses_conditional_get_and_adds_nothing(server, engine, co
 
 
 def test_add_source_discovers_feed_from_site_page(server, engine, config):
-    server.routes.update({
-        "/": _html('<html><head><link rel="alternate" type="application/rss+xml" title="RSS" href="/rss"></head></html>'),
-        "/rss": Reply(200, rss_feed([], title="Quay Gazette"), {"Content-Type": "application/rss+xml"}),
-    })
+    server.routes.update(
+        {
+            "/": _html(
+                '<html><head><link rel="alternate" type="application/rss+xml" title="RSS" href="/rss"></head></html>'
+            ),
+            "/rss": Reply(200, rss_feed([], title="Quay Gazette"), {"Content-Type": "application/rss+xml"}),
+        }
+    )
     source, created = asyncio.run(add_source_url(engine, config, server.url("/")))
     assert created and source.feed_url == server.url("/rss") and source.title == "Quay Gazette"
 
 
 def _id(url: str) -> str:
     from broadsheet.text.urls import url_id
+
     return url_id(url)

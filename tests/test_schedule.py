@@ -33,4 +33,8 @@ def test_failures_back_off_then_unhealthy_then_gone():
 
 def test_health_states():
     assert [health_state(0, 200), health_state(2, 500), health_state(UNHEALTHY_AFTER, 500), health_state(1, 410)] == [
-        "healthy", "failing", "unhealthy", "gone"]
+        "healthy",
+        "failing",
+        "unhealthy",
+        "gone",
+    ]

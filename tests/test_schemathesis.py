@@ -29,16 +29,28 @@ def live(tmp_path_factory):
     """A small desk served over HTTP: its base URL and its OpenAPI document."""
     from broadsheet.config import load_config
     from broadsheet.store.db import open_database
+
     folder = tmp_path_factory.mktemp("schemathesis")
     config = load_config(environ={}, data_dir=str(folder), page_cache_seconds=0.0, embeddings="off")
     engine = open_database(config.resolved_database_url)
     source, _ = source_store.add_source(engine, "http://pub.example/feed", title="Pub")
     now = datetime.now(UTC)
     with engine.begin() as conn:
-        article_store.save_articles(conn, [
-            Article(id=f"a{i}", url=f"http://pub.example/{i}", title=f"Ferry news {i}", source_id=source.id,
-                    source_name="Pub", published_at=now - timedelta(hours=i), text=f"Ferry paragraph {i}.")
-            for i in range(3)])
+        article_store.save_articles(
+            conn,
+            [
+                Article(
+                    id=f"a{i}",
+                    url=f"http://pub.example/{i}",
+                    title=f"Ferry news {i}",
+                    source_id=source.id,
+                    source_name="Pub",
+                    published_at=now - timedelta(hours=i),
+                    text=f"Ferry paragraph {i}.",
+                )
+                for i in range(3)
+            ],
+        )
     with AppServer(create_app(engine, config)) as base:
         yield base, httpx.get(f"{base}/api/openapi.json").json()
     engine.dispose()
@@ -52,8 +64,14 @@ def _failures(base: str, operation: object, mode: GenerationMode) -> list[str]:
     found: list[str] = []
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=30, derandomize=True, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+    @settings(
+        max_examples=30,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.generate],
+    )
     def run(case: object) -> None:
         try:
             case.call_and_validate(base_url=base, checks=ALL_CHECKS)

@@ -15,18 +15,27 @@ def _add(engine, items):
 
 
 def _article(n, title, text, days_old, source_id=None):
-    return Article(id=f"s{n}", url=f"http://s.invalid/{n}", title=title, text=text,
-                   published_at=NOW - timedelta(days=days_old), source_id=source_id)
+    return Article(
+        id=f"s{n}",
+        url=f"http://s.invalid/{n}",
+        title=title,
+        text=text,
+        published_at=NOW - timedelta(days=days_old),
+        source_id=source_id,
+    )
 
 
 @pytest.fixture
 def corpus(engine):
-    _add(engine, [
-        _article(1, "Ferry service returns to Tollbridge", "The river ferry sails again after eleven years.", 1),
-        _article(2, "Council budget vote", "Councillors argued about the ferry subsidy among other items.", 0),
-        _article(3, "Ferry crossing history", "In 1950 the ferry carried twelve thousand passengers.", 400),
-        _article(4, "Harbour wall repaired", "Masons finished the harbour wall on Tuesday.", 2),
-    ])
+    _add(
+        engine,
+        [
+            _article(1, "Ferry service returns to Tollbridge", "The river ferry sails again after eleven years.", 1),
+            _article(2, "Council budget vote", "Councillors argued about the ferry subsidy among other items.", 0),
+            _article(3, "Ferry crossing history", "In 1950 the ferry carried twelve thousand passengers.", 400),
+            _article(4, "Harbour wall repaired", "Masons finished the harbour wall on Tuesday.", 2),
+        ],
+    )
     return engine
 
 
@@ -60,6 +69,7 @@ def test_filters_and_updates_stay_in_sync(corpus):
 
 def test_recent_window_first_then_all_time(engine, monkeypatch):
     from broadsheet.store import search
+
     monkeypatch.setattr(search, "RECENT_ROWS", 2)
     _add(engine, [_article(1, "Lighthouse history", "The old lighthouse keeper kept a logbook.", 900)])
     _add(engine, [_article(n, f"Tram works {n}", "Tram tracks are being relaid downtown.", 1) for n in range(2, 6)])
@@ -70,12 +80,18 @@ def test_recent_window_first_then_all_time(engine, monkeypatch):
 
 def test_words_in_most_articles_do_not_drive_any_word_matching(engine):
     if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite only: the pruning of common words is part of its FTS5 route (PostgreSQL ranks with ts_rank)")
+        pytest.skip(
+            "SQLite only: the pruning of common words is part of its FTS5 route (PostgreSQL ranks with ts_rank)"
+        )
     # 2,400 articles mention the council; three mention the ferry. An any-word query ranks on
     # "ferry" alone (scoring 2,400 council matches would cost time and add nothing).
     from broadsheet.store.search import _discriminating
-    _add(engine, [_article(100 + n, f"Council notice {n}", "The council met again.", 1) for n in range(2400)]
-         + [_article(9000 + n, f"Ferry item {n}", "The ferry was late.", 1) for n in range(3)])
+
+    _add(
+        engine,
+        [_article(100 + n, f"Council notice {n}", "The council met again.", 1) for n in range(2400)]
+        + [_article(9000 + n, f"Ferry item {n}", "The ferry was late.", 1) for n in range(3)],
+    )
     assert _discriminating(engine, ["why", "council", "ferry"], 0, 2403) == ["ferry"]
     assert _discriminating(engine, ["council", "notice"], 0, 2403) in (["council"], ["notice"])  # all common: rarest
     hits = search_articles(engine, "why was the council ferry late")
@@ -94,10 +110,22 @@ def test_syndicated_copies_collapse_into_one_result_naming_the_other_outlets(eng
     from sqlalchemy import update
 
     from broadsheet.store.schema import articles
+
     text = "The Tollbridge ferry will sail again from Monday, the operator said."
-    _add(engine, [Article(id=f"w{i}", url=f"http://w{i}.invalid/a", title="Tollbridge ferry returns", text=text,
-                          published_at=NOW - timedelta(hours=5 - i), source_name=name)
-                  for i, name in enumerate(["Meridian Wire", "Harbour Times", "Valley Courier", "Civic Ledger"])])
+    _add(
+        engine,
+        [
+            Article(
+                id=f"w{i}",
+                url=f"http://w{i}.invalid/a",
+                title="Tollbridge ferry returns",
+                text=text,
+                published_at=NOW - timedelta(hours=5 - i),
+                source_name=name,
+            )
+            for i, name in enumerate(["Meridian Wire", "Harbour Times", "Valley Courier", "Civic Ledger"])
+        ],
+    )
     with engine.begin() as conn:
         conn.execute(update(articles).where(articles.c.id != "w0").values(duplicate_of="w0"))
     hits = search_articles(engine, "tollbridge ferry")
@@ -111,12 +139,16 @@ def test_filters_accept_any_letter_case_and_name_the_valid_values(engine):
     from broadsheet.errors import InputError
     from broadsheet.store import sources as source_store
     from broadsheet.store.search import read_filters
+
     source, _ = source_store.add_source(engine, "http://m.invalid/feed", title="Meridian Wire")
     filters = read_filters(engine, "MERIDIAN wire", "sPoRtS", "WEEK")
     assert (filters.source_id, filters.section) == (source.id, "Sports") and filters.since is not None
     assert read_filters(engine, str(source.id)).source_id == source.id
-    for wrong, named in (({"section": "footy"}, "World, Politics"), ({"source": "Daily Planet"}, "Meridian Wire"),
-                         ({"since": "year"}, "day, week, month")):
+    for wrong, named in (
+        ({"section": "footy"}, "World, Politics"),
+        ({"source": "Daily Planet"}, "Meridian Wire"),
+        ({"since": "year"}, "day, week, month"),
+    ):
         with pytest.raises(InputError, match=named):
             read_filters(engine, **wrong)
 
@@ -126,6 +158,7 @@ def test_site_feed_and_api_read_filters_alike(corpus, config):
     from httpserver import AppServer
 
     from broadsheet.web.app import create_app
+
     with AppServer(create_app(corpus, config)) as base, httpx.Client(base_url=base, timeout=30) as client:
         for path in ("/search", "/search.atom", "/api/search"):
             # The site takes "day/week/month"; the API documents RFC 3339 dates only (its OpenAPI schema).

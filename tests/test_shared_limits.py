@@ -6,8 +6,10 @@ import pytest
 
 from broadsheet.web.ratelimit import Limit, RateLimited, SharedRateLimiter
 
-LIMITS = {"comment-user": Limit(3, 10, "You are commenting faster than this site allows"),
-          "login-ip": Limit(2, 30, "Too many login attempts from your address")}
+LIMITS = {
+    "comment-user": Limit(3, 10, "You are commenting faster than this site allows"),
+    "login-ip": Limit(2, 30, "Too many login attempts from your address"),
+}
 
 
 def test_two_processes_share_one_comment_limit(engine):

@@ -15,7 +15,9 @@ from broadsheet.web.starting import Switch, starting_app
 
 
 def _start(site, warmup, engine, config):
-    thread = threading.Thread(target=_open_when_warm, args=(site, warmup, engine, config, Context(config, engine), None))
+    thread = threading.Thread(
+        target=_open_when_warm, args=(site, warmup, engine, config, Context(config, engine), None)
+    )
     thread.start()
     return thread
 

@@ -22,8 +22,14 @@ def test_migrations_build_the_schema_from_an_empty_database(tmp_path):
 
 
 def _article(n: int, **kw) -> Article:
-    return Article(id=f"id{n}", url=f"http://a.invalid/{n}", title=f"T{n}", text=f"Body {n}",
-                   published_at=datetime(2026, 11, 1 + n, tzinfo=UTC), **kw)
+    return Article(
+        id=f"id{n}",
+        url=f"http://a.invalid/{n}",
+        title=f"T{n}",
+        text=f"Body {n}",
+        published_at=datetime(2026, 11, 1 + n, tzinfo=UTC),
+        **kw,
+    )
 
 
 def test_upsert_is_idempotent_and_keeps_arrival_order(engine):
@@ -72,24 +78,37 @@ def test_migration_0010_shows_existing_stories_in_one_section(tmp_path):
     from sqlalchemy import create_engine, text
 
     from broadsheet.store.db import _alembic_config, open_database
+
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = create_engine(url)
     cfg = _alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0005")
-        for arrival, (article_id, section) in enumerate([("o1", "Sports"), ("o2", "Entertainment"),
-                                                         ("o3", "Entertainment"), ("o4", "Health")]):
-            conn.execute(text("""INSERT INTO articles (id, url, source_name, title, byline, fetched_at, language,
+        for arrival, (article_id, section) in enumerate(
+            [("o1", "Sports"), ("o2", "Entertainment"), ("o3", "Entertainment"), ("o4", "Health")]
+        ):
+            conn.execute(
+                text("""INSERT INTO articles (id, url, source_name, title, byline, fetched_at, language,
                                  site_name, image, text, status, error_count, meta, arrival, story_id, section)
                                  VALUES (:id, :url, '', '', '', '2026-11-20 10:00:00', '', '', '', 'x', 'ok', 0,
                                  '{}', :arrival, :story, :section)"""),
-                         {"id": article_id, "url": f"http://o.invalid/{article_id}", "arrival": arrival,
-                          "story": None if article_id == "o4" else "st1", "section": section})
+                {
+                    "id": article_id,
+                    "url": f"http://o.invalid/{article_id}",
+                    "arrival": arrival,
+                    "story": None if article_id == "o4" else "st1",
+                    "section": section,
+                },
+            )
     engine.dispose()
     engine = open_database(url)  # migrates the rest of the way
     with engine.connect() as conn:
         rows = dict(conn.execute(text("SELECT id, section || '/' || section_vote FROM articles")).all())
-    assert rows == {"o1": "Entertainment/Sports", "o2": "Entertainment/Entertainment",
-                    "o3": "Entertainment/Entertainment", "o4": "Health/Health"}
+    assert rows == {
+        "o1": "Entertainment/Sports",
+        "o2": "Entertainment/Entertainment",
+        "o3": "Entertainment/Entertainment",
+        "o4": "Health/Health",
+    }
     engine.dispose()

@@ -24,7 +24,10 @@ if str(ROOT) not in sys.path:
 def placed(tmp_path_factory):
     from broadsheet.config import load_config
     from broadsheet.store.db import open_database
-    config = load_config(environ={}, data_dir=str(tmp_path_factory.mktemp("demo-stories")), allow_private_addresses=True)
+
+    config = load_config(
+        environ={}, data_dir=str(tmp_path_factory.mktemp("demo-stories")), allow_private_addresses=True
+    )
     engine = open_database(config.resolved_database_url)
     with start_newsroom() as newsroom:
         ingest_newsroom(engine, config, newsroom)
@@ -53,6 +56,7 @@ def test_wire_copies_are_marked_duplicate_of_the_wire_story(placed):
 def test_demo_stories_hold_together(placed):
     live, found, *_ = placed
     from bench.stories import bcubed
+
     labels = [a.story for a in live]
     precision, recall, f1 = bcubed(labels, [found[a.slug].story_id for a in live])
     # The first refresh fetches four days of news at once, in whatever order fetches finish; the

@@ -17,8 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 CLUSTERING = DATA / "clustering"
 
-pytestmark = pytest.mark.skipif(not CLUSTERING.is_dir(),
-                                reason=f"evaluation data not found at {CLUSTERING} (../shared/data is absent)")
+pytestmark = pytest.mark.skipif(
+    not CLUSTERING.is_dir(), reason=f"evaluation data not found at {CLUSTERING} (../shared/data is absent)"
+)
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -34,17 +35,25 @@ MINILM_PINS = {"giveme5w1h": {"f1": 0.913, "p@5": 0.941, "purity": 0.883}}
 
 def _figures(name: str, embedder) -> dict:
     from bench import stories as bench
+
     records = bench.load_set(name)
     result = bench.run_ours(records, embedder, full=False)
     baseline = bench.run_baseline(records, groups=result["groups"])
-    return {"f1": result["bcubed"][2], "p@5": result["related"]["p"], "strict": result["related"]["strict"],
-            "storylines": result["storylines"], "purity": result["storylines"]["purity"],
-            "nn p@5": baseline["related"]["p"], "nn* strict": baseline["related_rules"]["strict"]}
+    return {
+        "f1": result["bcubed"][2],
+        "p@5": result["related"]["p"],
+        "strict": result["related"]["strict"],
+        "storylines": result["storylines"],
+        "purity": result["storylines"]["purity"],
+        "nn p@5": baseline["related"]["p"],
+        "nn* strict": baseline["related_rules"]["strict"],
+    }
 
 
 @pytest.mark.parametrize("name", sorted(CHEAP_PINS))
 def test_cheap_route_quality(name):
     from broadsheet.nlp.embed import LexicalOnly
+
     if not (CLUSTERING / name).is_dir():
         pytest.skip(f"{name} not found")
     figures = _figures(name, LexicalOnly())
@@ -54,6 +63,7 @@ def test_cheap_route_quality(name):
 
 def test_full_configuration_quality(request):
     from broadsheet.nlp.embed import CachedEmbedder, load_embedder
+
     embedder = CachedEmbedder(load_embedder("minilm"), Path(request.config.cache.mkdir("broadsheet-minilm")))
     figures = _figures("giveme5w1h", embedder)
     for metric, pin in MINILM_PINS["giveme5w1h"].items():

@@ -26,11 +26,13 @@ TOLERANCE = 0.01
 @pytest.fixture(scope="module")
 def embedder(request):
     from broadsheet.nlp.embed import CachedEmbedder, load_embedder
+
     return CachedEmbedder(load_embedder("minilm"), Path(request.config.cache.mkdir("broadsheet-minilm")))
 
 
 def test_demo_placed_in_five_shuffled_orders(embedder):
     from bench.stories import run_demo_orders
+
     orders = run_demo_orders(embedder, SEEDS)
     for order in orders:
         assert not order["mixed"], order  # never one story holding both events of a look-alike pair

@@ -20,62 +20,106 @@ START = datetime(2025, 1, 14, 9, 0, tzinfo=UTC)
 
 DOCKS = "Port Varrow dockworkers"
 STRIKE = [  # (days after START, title, text): three developments months apart
-    (0, "Port Varrow dockworkers walk out over pay and night shifts",
-     "PORT VARROW - Dockworkers at Port Varrow walked out on Tuesday after talks on pay and night shifts broke "
-     "down, halting container traffic at Esterland's busiest harbour. The Varrow Dockers' Union said 1,400 "
-     "members joined the strike called by union leader Ines Vale.\n\nThe Port Varrow Harbour Authority said "
-     "ships would wait at anchor. Ines Vale said the dockworkers would stay out until the harbour authority "
-     "restored the night shift allowance."),
-    (1, "Ships queue off Port Varrow as dockworkers' strike enters second day",
-     "PORT VARROW - More than twenty container ships waited off Port Varrow on Wednesday as the dockworkers' "
-     "strike entered its second day. The Varrow Dockers' Union and the Port Varrow Harbour Authority held no "
-     "talks.\n\nUnion leader Ines Vale told a rally at the harbour gates that dockworkers had lost their night "
-     "shift allowance and would not return without it."),
-    (2, "Exporters count cost of Port Varrow dock strike",
-     "PORT VARROW - Exporters said the strike by Port Varrow dockworkers was costing them millions of crowns a "
-     "day. The Varrow Dockers' Union said the harbour authority had still not answered its demands on pay and "
-     "night shifts, and Ines Vale said pickets would stay at the harbour gates."),
-    (120, "Port Varrow dockworkers vote to reject harbour authority pay offer",
-     "PORT VARROW - Dockworkers at Port Varrow voted to reject the harbour authority's latest pay offer, four "
-     "months after their strike began. The Varrow Dockers' Union said 81 percent of members voted no.\n\nInes "
-     "Vale, the union leader, said the offer did not restore the night shift allowance that started the "
-     "dispute. The Port Varrow Harbour Authority said it was disappointed."),
-    (121, "Dockers' union rejects Port Varrow offer, strike goes on",
-     "PORT VARROW - The Varrow Dockers' Union rejected the Port Varrow Harbour Authority's pay offer and said "
-     "the dockworkers' strike would go on. Ines Vale said members wanted the night shift allowance back."),
-    (260, "Port Varrow dock strike ends with night shift deal",
-     "PORT VARROW - The Port Varrow dockworkers' strike ended on Friday after the Varrow Dockers' Union accepted "
-     "a deal restoring the night shift allowance, nine months after the first walkout.\n\nInes Vale, the union "
-     "leader, said dockworkers would return to the harbour on Monday. The Port Varrow Harbour Authority said "
-     "container traffic would be back to normal within a week."),
-    (261, "Dockworkers return as Port Varrow strike is settled",
-     "PORT VARROW - Dockworkers began returning to Port Varrow after the Varrow Dockers' Union settled its "
-     "strike with the harbour authority. Ines Vale said the night shift deal was a victory for every docker."),
+    (
+        0,
+        "Port Varrow dockworkers walk out over pay and night shifts",
+        "PORT VARROW - Dockworkers at Port Varrow walked out on Tuesday after talks on pay and night shifts broke "
+        "down, halting container traffic at Esterland's busiest harbour. The Varrow Dockers' Union said 1,400 "
+        "members joined the strike called by union leader Ines Vale.\n\nThe Port Varrow Harbour Authority said "
+        "ships would wait at anchor. Ines Vale said the dockworkers would stay out until the harbour authority "
+        "restored the night shift allowance.",
+    ),
+    (
+        1,
+        "Ships queue off Port Varrow as dockworkers' strike enters second day",
+        "PORT VARROW - More than twenty container ships waited off Port Varrow on Wednesday as the dockworkers' "
+        "strike entered its second day. The Varrow Dockers' Union and the Port Varrow Harbour Authority held no "
+        "talks.\n\nUnion leader Ines Vale told a rally at the harbour gates that dockworkers had lost their night "
+        "shift allowance and would not return without it.",
+    ),
+    (
+        2,
+        "Exporters count cost of Port Varrow dock strike",
+        "PORT VARROW - Exporters said the strike by Port Varrow dockworkers was costing them millions of crowns a "
+        "day. The Varrow Dockers' Union said the harbour authority had still not answered its demands on pay and "
+        "night shifts, and Ines Vale said pickets would stay at the harbour gates.",
+    ),
+    (
+        120,
+        "Port Varrow dockworkers vote to reject harbour authority pay offer",
+        "PORT VARROW - Dockworkers at Port Varrow voted to reject the harbour authority's latest pay offer, four "
+        "months after their strike began. The Varrow Dockers' Union said 81 percent of members voted no.\n\nInes "
+        "Vale, the union leader, said the offer did not restore the night shift allowance that started the "
+        "dispute. The Port Varrow Harbour Authority said it was disappointed.",
+    ),
+    (
+        121,
+        "Dockers' union rejects Port Varrow offer, strike goes on",
+        "PORT VARROW - The Varrow Dockers' Union rejected the Port Varrow Harbour Authority's pay offer and said "
+        "the dockworkers' strike would go on. Ines Vale said members wanted the night shift allowance back.",
+    ),
+    (
+        260,
+        "Port Varrow dock strike ends with night shift deal",
+        "PORT VARROW - The Port Varrow dockworkers' strike ended on Friday after the Varrow Dockers' Union accepted "
+        "a deal restoring the night shift allowance, nine months after the first walkout.\n\nInes Vale, the union "
+        "leader, said dockworkers would return to the harbour on Monday. The Port Varrow Harbour Authority said "
+        "container traffic would be back to normal within a week.",
+    ),
+    (
+        261,
+        "Dockworkers return as Port Varrow strike is settled",
+        "PORT VARROW - Dockworkers began returning to Port Varrow after the Varrow Dockers' Union settled its "
+        "strike with the harbour authority. Ines Vale said the night shift deal was a victory for every docker.",
+    ),
 ]
 OTHER = [  # an unrelated subject in the same months
-    (121, "Marrowdale museum unveils ichthyosaur skeleton",
-     "MARROWDALE - The Marrowdale Museum unveiled the skeleton of an ichthyosaur found in a quarry near the town. "
-     "Curator Elin Strand said the marine reptile was about 180 million years old."),
-    (122, "Quarry ichthyosaur goes on show in Marrowdale",
-     "MARROWDALE - An ichthyosaur skeleton from a Marrowdale quarry went on show at the Marrowdale Museum. "
-     "Elin Strand, the curator, said visitors could see the fossil reptile from Saturday."),
+    (
+        121,
+        "Marrowdale museum unveils ichthyosaur skeleton",
+        "MARROWDALE - The Marrowdale Museum unveiled the skeleton of an ichthyosaur found in a quarry near the town. "
+        "Curator Elin Strand said the marine reptile was about 180 million years old.",
+    ),
+    (
+        122,
+        "Quarry ichthyosaur goes on show in Marrowdale",
+        "MARROWDALE - An ichthyosaur skeleton from a Marrowdale quarry went on show at the Marrowdale Museum. "
+        "Elin Strand, the curator, said visitors could see the fossil reptile from Saturday.",
+    ),
 ]
 
 
 def _record(prefix: str, n: int, item: tuple[int, str, str]) -> dict:
     days, title, text = item
-    return {"id": f"{prefix}-{n}", "url": f"https://{prefix}.example/{n}", "title": title, "text": text,
-            "published": (START + timedelta(days=days, minutes=n)).isoformat(), "source": f"Outlet {n % 4}"}
+    return {
+        "id": f"{prefix}-{n}",
+        "url": f"https://{prefix}.example/{n}",
+        "title": title,
+        "text": text,
+        "published": (START + timedelta(days=days, minutes=n)).isoformat(),
+        "source": f"Outlet {n % 4}",
+    }
 
 
 def _filler(count: int, seed: int = 3) -> list[dict]:
     """Short unrelated items (each its own subject) that push the strike's start far back in arrival order."""
     rng = random.Random(seed)
-    words = [f"{a}{b}" for a in ("mor", "tal", "ven", "sor", "qui", "bel", "dra", "fen") for b in
-             ("ax", "ent", "ule", "ory", "ine", "ast", "ond", "ish", "ark", "eld")]
-    return [{"id": f"filler-{n}", "url": f"https://filler.example/{n}", "title": " ".join(rng.sample(words, 4)),
-             "text": " ".join(rng.sample(words, 30)), "source": f"Filler {n % 7}",
-             "published": (START + timedelta(days=10 + n / 4)).isoformat()} for n in range(count)]
+    words = [
+        f"{a}{b}"
+        for a in ("mor", "tal", "ven", "sor", "qui", "bel", "dra", "fen")
+        for b in ("ax", "ent", "ule", "ory", "ine", "ast", "ond", "ish", "ark", "eld")
+    ]
+    return [
+        {
+            "id": f"filler-{n}",
+            "url": f"https://filler.example/{n}",
+            "title": " ".join(rng.sample(words, 4)),
+            "text": " ".join(rng.sample(words, 30)),
+            "source": f"Filler {n % 7}",
+            "published": (START + timedelta(days=10 + n / 4)).isoformat(),
+        }
+        for n in range(count)
+    ]
 
 
 def _import(tmp_path, engine, records: list[dict]) -> dict[str, dict]:
@@ -135,6 +179,7 @@ def test_storylines_on_postgres(tmp_path):
     from sqlalchemy import create_engine, text
 
     from broadsheet.store.db import open_database
+
     admin_url = os.environ.get("BROADSHEET_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     name = f"broadsheet_test_{uuid.uuid4().hex[:10]}"

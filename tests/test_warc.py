@@ -27,12 +27,15 @@ def write_warc(path, pages):
 
 def test_warc_pages_are_imported_and_other_records_skipped(tmp_path, engine):
     warc = tmp_path / "crawl.warc.gz"
-    write_warc(warc, [
-        ("http://echo.invalid/ferry?utm_source=x", "200 OK", "text/html; charset=utf-8", article_page().encode()),
-        ("http://echo.invalid/logo.png", "200 OK", "image/png", b"\x89PNG..."),
-        ("http://echo.invalid/missing", "404 Not Found", "text/html", b"<html>gone</html>"),
-        ("http://echo.invalid/empty", "200 OK", "text/html", b"<html><body></body></html>"),
-    ])
+    write_warc(
+        warc,
+        [
+            ("http://echo.invalid/ferry?utm_source=x", "200 OK", "text/html; charset=utf-8", article_page().encode()),
+            ("http://echo.invalid/logo.png", "200 OK", "image/png", b"\x89PNG..."),
+            ("http://echo.invalid/missing", "404 Not Found", "text/html", b"<html>gone</html>"),
+            ("http://echo.invalid/empty", "200 OK", "text/html", b"<html><body></body></html>"),
+        ],
+    )
     report = import_warc(engine, warc)
     assert report.imported == 1 and report.lines == 2
     assert len(report.errors) == 1 and report.errors[0].startswith("warc: http://echo.invalid/empty")

@@ -14,10 +14,17 @@ from broadsheet.web.timefmt import relative_time
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("delta, text", [
-    (timedelta(seconds=20), "just now"), (timedelta(minutes=14), "14 minutes ago"), (timedelta(minutes=61), "1 hour ago"),
-    (timedelta(days=3, hours=2), "3 days ago"), (timedelta(days=400), "1 year ago"), (-timedelta(minutes=5), "in 5 minutes"),
-])
+@pytest.mark.parametrize(
+    "delta, text",
+    [
+        (timedelta(seconds=20), "just now"),
+        (timedelta(minutes=14), "14 minutes ago"),
+        (timedelta(minutes=61), "1 hour ago"),
+        (timedelta(days=3, hours=2), "3 days ago"),
+        (timedelta(days=400), "1 year ago"),
+        (-timedelta(minutes=5), "in 5 minutes"),
+    ],
+)
 def test_relative_time(delta, text):
     assert relative_time(NOW - delta, now=NOW) == text
 
@@ -32,14 +39,27 @@ def client(engine, config):
     source, _ = source_store.add_source(engine, "http://pub.invalid/feed", title="Pub & Co")
     now = datetime.now(UTC)
     with engine.begin() as conn:
-        article_store.save_articles(conn, [
-            Article(id="a1", url="http://pub.invalid/a1", title="Harbour <wall> repaired", source_id=source.id,
-                    source_name="Pub & Co", byline="Ines Vale", published_at=now - timedelta(minutes=14),
-                    image="http://pub.invalid/a1.jpg", text="First paragraph.\n\nSecond <b>paragraph</b>."),
-            Article(id="a2", url="http://pub.invalid/a2", title="Pending", source_id=source.id, status="pending"),
-        ])
+        article_store.save_articles(
+            conn,
+            [
+                Article(
+                    id="a1",
+                    url="http://pub.invalid/a1",
+                    title="Harbour <wall> repaired",
+                    source_id=source.id,
+                    source_name="Pub & Co",
+                    byline="Ines Vale",
+                    published_at=now - timedelta(minutes=14),
+                    image="http://pub.invalid/a1.jpg",
+                    text="First paragraph.\n\nSecond <b>paragraph</b>.",
+                ),
+                Article(id="a2", url="http://pub.invalid/a2", title="Pending", source_id=source.id, status="pending"),
+            ],
+        )
     article_store.record_article_failure(engine, "a2", "fetch: 503 from pub.invalid", now + timedelta(minutes=10))
-    source_store.record_failure(engine, source.id, "fetch: 500 from pub.invalid", now + timedelta(minutes=5), status=500)
+    source_store.record_failure(
+        engine, source.id, "fetch: 500 from pub.invalid", now + timedelta(minutes=5), status=500
+    )
     with AppServer(create_app(engine, config)) as base, httpx.Client(base_url=base) as http:
         yield http
 
@@ -49,7 +69,7 @@ def test_article_page(client):
     assert response.status_code == 200
     page = response.text
     assert_valid_html(page)
-    assert "<h1 id=\"headline\">Harbour &lt;wall&gt; repaired</h1>" in page
+    assert '<h1 id="headline">Harbour &lt;wall&gt; repaired</h1>' in page
     assert '<a class="source" href="http://pub.invalid/a1" rel="noopener noreferrer">Pub &amp; Co</a>' in page
     assert ">14 minutes ago</time>" in page and "By Ines Vale" in page
     assert "<p>Second &lt;b&gt;paragraph&lt;/b&gt;.</p>" in page  # body text is escaped, never trusted as HTML
@@ -80,13 +100,24 @@ def test_source_page_shows_health_and_failures(client):
 
 def test_anonymous_pages_are_micro_cached_but_signed_in_readers_are_not(engine, config):
     from broadsheet.web.app import create_app
+
     source_store.add_source(engine, "http://cache.invalid/feed", title="Cache")
     app = create_app(engine, config.replace(page_cache_seconds=60))
     with AppServer(app) as base, httpx.Client(base_url=base) as http:
         first = http.get("/latest")
         with engine.begin() as conn:
-            article_store.save_articles(conn, [Article(id="new1", url="http://cache.invalid/n", title="Fresh item",
-                                                       text="Body.", published_at=datetime.now(UTC))])
+            article_store.save_articles(
+                conn,
+                [
+                    Article(
+                        id="new1",
+                        url="http://cache.invalid/n",
+                        title="Fresh item",
+                        text="Body.",
+                        published_at=datetime.now(UTC),
+                    )
+                ],
+            )
         assert "Fresh item" not in http.get("/latest").text  # the same rendering, within the TTL
         assert "Fresh item" in http.get("/latest", params={"page": 1}).text  # another URL renders anew
         signed_in = http.get("/latest", headers={"Cookie": "broadsheet_session=whatever"})
@@ -100,6 +131,7 @@ def test_concurrent_first_requests_share_one_rendering(engine, config):
     import asyncio
 
     from broadsheet.web.cache import PageCache
+
     renders = []
 
     async def slow_app(scope, receive, send):
@@ -112,14 +144,17 @@ def test_concurrent_first_requests_share_one_rendering(engine, config):
 
     async def one():
         sent = []
+
         async def send(message):
             sent.append(message)
+
         scope = {"type": "http", "method": "GET", "path": "/", "query_string": b"", "headers": []}
         await cache(scope, None, send)
         return sent[-1]["body"]
 
     async def many():
         return await asyncio.gather(*(one() for _ in range(20)))
+
     assert asyncio.run(many()) == [b"page"] * 20 and len(renders) == 1
 
 
@@ -137,6 +172,7 @@ def test_expired_pages_are_served_at_once_and_rerendered_in_the_background():
     import asyncio
 
     from broadsheet.web.cache import PageCache
+
     version = {"n": 1}
     clock = FakeClock()
 
@@ -154,6 +190,7 @@ def test_expired_pages_are_served_at_once_and_rerendered_in_the_background():
 
         async def send(message):
             sent.append(message)
+
         scope = {"type": "http", "method": "GET", "path": path, "query_string": b"", "headers": []}
         await cache(scope, None, send)
         return sent[-1]["body"]
@@ -177,6 +214,7 @@ def test_expired_pages_are_served_at_once_and_rerendered_in_the_background():
         nonlocal release
         release = asyncio.Event()
         await scenario()
+
     asyncio.run(main())
 
 
@@ -185,6 +223,7 @@ def test_a_change_in_one_process_drops_cached_pages_in_every_process_within_a_se
 
     from broadsheet.store import generations
     from broadsheet.web.cache import PageCache, SharedGeneration
+
     comments = {"n": 0}
     clock = FakeClock()
 
@@ -200,6 +239,7 @@ def test_a_change_in_one_process_drops_cached_pages_in_every_process_within_a_se
     def worker() -> PageCache:  # one web process: its own cache, the shared counter in the database
         shared = SharedGeneration(lambda: generations.read(engine), lambda: generations.bump(engine), clock=clock)
         return PageCache(app, ttl=300, shared=shared, clock=clock)
+
     first, second = worker(), worker()
 
     async def call(cache, method, path):
@@ -207,6 +247,7 @@ def test_a_change_in_one_process_drops_cached_pages_in_every_process_within_a_se
 
         async def send(message):
             sent.append(message)
+
         await cache({"type": "http", "method": method, "path": path, "query_string": b"", "headers": []}, None, send)
         return sent[-1]["body"]
 
@@ -222,6 +263,7 @@ def test_a_change_in_one_process_drops_cached_pages_in_every_process_within_a_se
         clock.now += 1.0
         assert await call(first, "GET", "/articles/a") == b"5 comments"
         assert await call(second, "GET", "/articles/a") == b"5 comments"
+
     asyncio.run(scenario())
 
 
@@ -229,6 +271,7 @@ def test_a_form_that_changes_a_page_drops_it_from_the_cache():
     import asyncio
 
     from broadsheet.web.cache import PageCache
+
     comments = {"n": 0}
 
     async def app(scope, receive, send):
@@ -248,6 +291,7 @@ def test_a_form_that_changes_a_page_drops_it_from_the_cache():
 
         async def send(message):
             sent.append(message)
+
         await cache({"type": "http", "method": method, "path": path, "query_string": b"", "headers": []}, None, send)
         return sent[-1]["body"]
 
@@ -259,4 +303,5 @@ def test_a_form_that_changes_a_page_drops_it_from_the_cache():
         assert await call("GET", "/articles/b") == b"/articles/b 0 comments"  # untouched: still cached
         await call("POST", "/comments/7/hide")  # from the moderation queue: every article page goes
         assert await call("GET", "/articles/b") == b"/articles/b 2 comments"
+
     asyncio.run(scenario())

@@ -64,7 +64,9 @@ def test_subscribe_verify_and_receive_pushes(server, engine, config, hub):
     first, second = server.url("/a"), server.url("/b")
     server.routes.update({"/a": Reply(200, article_page().encode()), "/b": Reply(200, article_page("Second").encode())})
     feed_xml = rss_feed([("A", first)]).replace(
-        b"<channel>", b'<channel><atom:link xmlns:atom="http://www.w3.org/2005/Atom" rel="hub" href="' + hub.url.encode() + b'"/>')
+        b"<channel>",
+        b'<channel><atom:link xmlns:atom="http://www.w3.org/2005/Atom" rel="hub" href="' + hub.url.encode() + b'"/>',
+    )
     server.routes["/feed"] = Reply(200, feed_xml)
     source, _ = source_store.add_source(engine, server.url("/feed"))
     woken = []
@@ -78,11 +80,20 @@ def test_subscribe_verify_and_receive_pushes(server, engine, config, hub):
         assert source_store.get_source(engine, source.id).websub_state == "requested"
 
         # The hub verifies intent: a wrong topic is refused, the right one echoes the challenge.
-        bad = client.get(f"/websub/{source.id}", params={"hub.mode": "subscribe", "hub.topic": "http://x.invalid/",
-                                                         "hub.challenge": "c1"})
+        bad = client.get(
+            f"/websub/{source.id}",
+            params={"hub.mode": "subscribe", "hub.topic": "http://x.invalid/", "hub.challenge": "c1"},
+        )
         assert bad.status_code == 404
-        ok = client.get(f"/websub/{source.id}", params={"hub.mode": "subscribe", "hub.topic": server.url("/feed"),
-                                                        "hub.challenge": "c2", "hub.lease_seconds": "3600"})
+        ok = client.get(
+            f"/websub/{source.id}",
+            params={
+                "hub.mode": "subscribe",
+                "hub.topic": server.url("/feed"),
+                "hub.challenge": "c2",
+                "hub.lease_seconds": "3600",
+            },
+        )
         assert ok.status_code == 200 and ok.text == "c2"
         stored = source_store.get_source(engine, source.id)
         assert stored.websub_state == "active" and stored.websub_expires_at is not None
@@ -91,8 +102,9 @@ def test_subscribe_verify_and_receive_pushes(server, engine, config, hub):
         forged = client.post(f"/websub/{source.id}", content=pushed, headers={"X-Hub-Signature": sign("nope", pushed)})
         assert forged.status_code == 202 and not woken
         assert "wrong signature" in source_store.get_source(engine, source.id).websub_error
-        genuine = client.post(f"/websub/{source.id}", content=pushed,
-                              headers={"X-Hub-Signature": sign(stored.websub_secret, pushed)})
+        genuine = client.post(
+            f"/websub/{source.id}", content=pushed, headers={"X-Hub-Signature": sign(stored.websub_secret, pushed)}
+        )
         assert genuine.status_code == 202 and woken == [1]
         assert [p.url for p in article_store.due_pending(engine)] == [second]
         assert client.post("/websub/999", content=pushed).status_code == 404

@@ -30,7 +30,9 @@ from broadsheet.store.db import open_database
 from broadsheet.store.sources import add_source
 from broadsheet.text.urls import url_id
 
-pytestmark = pytest.mark.skipif(not postgres_reachable(), reason="PostgreSQL at 127.0.0.1:5432 (db test) is not reachable")
+pytestmark = pytest.mark.skipif(
+    not postgres_reachable(), reason="PostgreSQL at 127.0.0.1:5432 (db test) is not reachable"
+)
 
 ARTICLES, PUBLISHERS, WORKERS, KILLS = 500, 10, 3, 7
 TIMEOUT = 600  # seconds for the whole run on a loaded machine: a limit for a hang, not a speed test
@@ -55,8 +57,13 @@ def _stories(engine) -> dict[str, str]:
 
 def _embedded_stories(room, tmp_path) -> dict[str, str]:
     """The same newsroom through the embedded runner (one process, SQLite): the baseline."""
-    config = load_config(environ={}, data_dir=str(tmp_path / "embedded"), allow_private_addresses=True,
-                         per_host_delay=0.0, embeddings="off")
+    config = load_config(
+        environ={},
+        data_dir=str(tmp_path / "embedded"),
+        allow_private_addresses=True,
+        per_host_delay=0.0,
+        embeddings="off",
+    )
     engine = open_database(config.resolved_database_url)
     try:
         _add_sources(engine, room)
@@ -70,8 +77,11 @@ def _kill_and_restart(cluster: Cluster, engine, victims) -> int:
     """SIGKILL a worker at each eighth of the work (stored + placed + enriched), starting a new one each time."""
     kills = 0
     for step in range(1, KILLS + 1):
-        wait_until(lambda step=step: sum(progress(engine)) >= 3 * ARTICLES * step / (KILLS + 1), TIMEOUT,
-                   f"progress {step}/{KILLS + 1} (now {progress(engine)})")
+        wait_until(
+            lambda step=step: sum(progress(engine)) >= 3 * ARTICLES * step / (KILLS + 1),
+            TIMEOUT,
+            f"progress {step}/{KILLS + 1} (now {progress(engine)})",
+        )
         live = cluster.live("worker")
         cluster.kill(live[next(victims) % len(live)])
         cluster.start("worker", "--concurrency", "3")
@@ -81,7 +91,9 @@ def _kill_and_restart(cluster: Cluster, engine, victims) -> int:
 
 def _check_pages(base: str, stories: dict[str, str]) -> list[str]:
     """Every page that did not answer 200: the front page, each story, each article."""
-    paths = ["/"] + [f"/stories/{s}" for s in sorted(set(stories.values()))] + [f"/articles/{a}" for a in sorted(stories)]
+    paths = (
+        ["/"] + [f"/stories/{s}" for s in sorted(set(stories.values()))] + [f"/articles/{a}" for a in sorted(stories)]
+    )
     with httpx.Client(base_url=base, timeout=30) as client:
         return [f"{p}: {status}" for p in paths if (status := client.get(p).status_code) != 200]
 
@@ -111,8 +123,12 @@ def test_workers_survive_sigkill_and_match_one_process(newsroom, tmp_path):
             labels = [expected[i] for i in ids]
             workers_f1 = bcubed(labels, [stories[i] for i in ids])[2]
             single_f1 = bcubed(labels, [baseline[i] for i in ids])[2]
-            print(f"\nBCubed F1: {workers_f1:.3f} with {WORKERS} workers and {KILLS} SIGKILLs, {single_f1:.3f} in one process")
-            assert workers_f1 >= single_f1 - 0.02, f"BCubed F1 {workers_f1:.3f} with workers, {single_f1:.3f} in one process"
+            print(
+                f"\nBCubed F1: {workers_f1:.3f} with {WORKERS} workers and {KILLS} SIGKILLs, {single_f1:.3f} in one process"
+            )
+            assert workers_f1 >= single_f1 - 0.02, (
+                f"BCubed F1 {workers_f1:.3f} with workers, {single_f1:.3f} in one process"
+            )
             wait_until(lambda: _answers(f"http://127.0.0.1:{port}/"), 60, "the site to answer")
             assert _check_pages(f"http://127.0.0.1:{port}", stories) == []
         finally:

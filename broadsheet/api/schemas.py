@@ -27,10 +27,20 @@ class SourceOut(BaseModel):
 
     @classmethod
     def of(cls, source: Source) -> SourceOut:
-        return cls(id=source.key, title=source.title, feed_url=source.feed_url, site_url=source.site_url,
-                   state=source.state, article_count=source.article_count, last_fetched_at=source.last_fetched_at,
-                   last_status=source.last_status, error_count=source.error_count, last_error=source.last_error,
-                   next_check_at=source.next_check_at, websub=getattr(source, "websub_state", None))
+        return cls(
+            id=source.key,
+            title=source.title,
+            feed_url=source.feed_url,
+            site_url=source.site_url,
+            state=source.state,
+            article_count=source.article_count,
+            last_fetched_at=source.last_fetched_at,
+            last_status=source.last_status,
+            error_count=source.error_count,
+            last_error=source.last_error,
+            next_check_at=source.next_check_at,
+            websub=getattr(source, "websub_state", None),
+        )
 
 
 class ArticleSummaryOut(BaseModel):
@@ -49,9 +59,16 @@ class ArticleSummaryOut(BaseModel):
     def of(cls, article: Article) -> ArticleSummaryOut:
         paragraphs = article.paragraphs
         excerpt = paragraphs[0][:300] if paragraphs else ""
-        return cls(id=article.id, url=article.url, title=article.title, source=article.source_name or article.site_name,
-                   source_id=article.source_id, byline=article.byline, published_at=article.published_at,
-                   excerpt=excerpt)
+        return cls(
+            id=article.id,
+            url=article.url,
+            title=article.title,
+            source=article.source_name or article.site_name,
+            source_id=article.source_id,
+            byline=article.byline,
+            published_at=article.published_at,
+            excerpt=excerpt,
+        )
 
 
 class ArticleOut(ArticleSummaryOut):

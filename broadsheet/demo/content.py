@@ -63,8 +63,19 @@ def publisher(slug: str) -> DemoPublisher:
 
 
 def _article_from(story_key: str, section: str, raw: dict) -> DemoArticle:
-    known = {"slug", "publisher", "title", "byline", "minutes_ago", "paragraphs",
-             "summary", "image_caption", "tags", "wire_of", "section"}
+    known = {
+        "slug",
+        "publisher",
+        "title",
+        "byline",
+        "minutes_ago",
+        "paragraphs",
+        "summary",
+        "image_caption",
+        "tags",
+        "wire_of",
+        "section",
+    }
     return DemoArticle(
         slug=raw["slug"],
         publisher=publisher(raw["publisher"]).slug,

@@ -57,15 +57,18 @@ def run_demo(state: State, port: int = 8000, newsroom_port: int = 0, serve_site:
     engine = open_database(config.resolved_database_url)
     install(Context(config, engine))  # the process's models and caches, kept when serving starts
     with start_newsroom(port=newsroom_port) as newsroom:
-        console.print(f"Demo newsroom: {len(newsroom.sites)} publishers on "
-                      + ", ".join(site.base_url for site in newsroom.sites))
+        console.print(
+            f"Demo newsroom: {len(newsroom.sites)} publishers on " + ", ".join(site.base_url for site in newsroom.sites)
+        )
         tally = Tally()
 
         def collect() -> RefreshReport:
             with progress_bar() as bar:
                 report = ingest_newsroom(engine, config, newsroom, Tee(RichProgress(bar), tally))
-            console.print(f"Ingested {report.articles_saved} articles from {report.sources_polled} feeds "
-                          f"({report.sources_failed + report.articles_failed} failures).")
+            console.print(
+                f"Ingested {report.articles_saved} articles from {report.sources_polled} feeds "
+                f"({report.sources_failed + report.articles_failed} failures)."
+            )
             if serve_site:
                 console.print(f"The news is up at http://{config.host}:{config.port}  (Ctrl-C stops)")
             return report

@@ -106,8 +106,9 @@ class Newsroom:
         server = _SiteServer((host, port), _Handler)
         base_url = f"http://{host}:{server.server_address[1]}"
         server.app = SiteApp(publisher, base_url, self.articles, self._published)
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                                  name=f"demo-{publisher.slug}", daemon=True)
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name=f"demo-{publisher.slug}", daemon=True
+        )
         thread.start()
         self._servers.append((server, thread))
         self._apps[publisher.slug] = server.app
@@ -153,13 +154,18 @@ class Newsroom:
     def __enter__(self) -> Newsroom:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 
-def start_newsroom(host: str = "127.0.0.1", port: int = 0, articles: list[DemoArticle] | None = None,
-                   started_at: datetime | None = None) -> Newsroom:
+def start_newsroom(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    articles: list[DemoArticle] | None = None,
+    started_at: datetime | None = None,
+) -> Newsroom:
     """Start every publisher's site; port=0 picks free ports, otherwise port, port+1, ..."""
     if started_at is None:
         # Whole seconds, so feed dates (which have no fractions) match published_at exactly.
@@ -172,5 +178,7 @@ def start_newsroom(host: str = "127.0.0.1", port: int = 0, articles: list[DemoAr
             newsroom._serve(publisher, host, port + offset if port else 0)
     except OSError as exc:
         newsroom.stop()
-        raise OSError(f"demo: cannot listen on {host} port {port + offset if port else 0}: {exc.strerror or exc}") from exc
+        raise OSError(
+            f"demo: cannot listen on {host} port {port + offset if port else 0}: {exc.strerror or exc}"
+        ) from exc
     return newsroom

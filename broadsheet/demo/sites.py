@@ -77,25 +77,61 @@ class Layout:
 
 # Paths and feed habits differ per publisher on purpose; see the module docstring of templates.py.
 LAYOUTS: dict[str, Layout] = {
-    "northgate-herald": Layout("/news/{section}/{slug}", "/images/lead/{slug}.svg", "/feed.xml", "/section/{section}",
-                               ("News", "Politics", "Business", "World", "Sport", "Culture", "Opinion"),
-                               tracking="utm_source=rss&utm_medium=feed"),
-    "valley-courier": Layout("/{yyyy}/{mm}/{dd}/{slug}/", "/media/{yyyy}/{mm}/{slug}-lead.svg", "/atom.xml",
-                             "/category/{section}/", ("Local", "Business", "Technology", "Science", "Farming", "What's on"),
-                             full_content=True),
-    "meridian-wire": Layout("/wire/{id}-{slug}", "/photos/{id}.svg", "/rss", "/wire/topic/{section}",
-                            ("World", "Politics", "Business", "Technology", "Science"),
-                            full_content=True, feed_mime="application/xml; charset=utf-8"),
-    "civic-ledger": Layout("/{section}/{slug}.html", "/assets/img/{slug}.svg", "/atom.xml", "/{section}/",
-                           ("Politics", "Business", "Economy", "Courts", "Investigations")),
-    "brightline": Layout("/articles/{slug}", "/wp-content/uploads/{yyyy}/{mm}/{slug}.svg", "/feed.xml",
-                         "/category/{section}/", ("Technology", "Science", "Security", "Space", "Reviews")),
-    "harbour-times": Layout("/article.php?id={id}", "/pics/{id}.svg", "/rss.xml", "/section.php?name={section}",
-                            ("News", "Business", "Port", "Sport", "Café society"),
-                            feed_mime="text/xml; charset=iso-8859-1"),
-    "evening-sentinel": Layout("/{section}/{slug}-n{id}", "/img/{section}/{slug}-{id}.svg", "/rss", "/{section}",
-                               ("News", "Politics", "Business", "Technology", "Sport", "Showbiz"),
-                               tracking="utm_source=feed&utm_medium=rss&utm_campaign=sentinel&ref=rss"),
+    "northgate-herald": Layout(
+        "/news/{section}/{slug}",
+        "/images/lead/{slug}.svg",
+        "/feed.xml",
+        "/section/{section}",
+        ("News", "Politics", "Business", "World", "Sport", "Culture", "Opinion"),
+        tracking="utm_source=rss&utm_medium=feed",
+    ),
+    "valley-courier": Layout(
+        "/{yyyy}/{mm}/{dd}/{slug}/",
+        "/media/{yyyy}/{mm}/{slug}-lead.svg",
+        "/atom.xml",
+        "/category/{section}/",
+        ("Local", "Business", "Technology", "Science", "Farming", "What's on"),
+        full_content=True,
+    ),
+    "meridian-wire": Layout(
+        "/wire/{id}-{slug}",
+        "/photos/{id}.svg",
+        "/rss",
+        "/wire/topic/{section}",
+        ("World", "Politics", "Business", "Technology", "Science"),
+        full_content=True,
+        feed_mime="application/xml; charset=utf-8",
+    ),
+    "civic-ledger": Layout(
+        "/{section}/{slug}.html",
+        "/assets/img/{slug}.svg",
+        "/atom.xml",
+        "/{section}/",
+        ("Politics", "Business", "Economy", "Courts", "Investigations"),
+    ),
+    "brightline": Layout(
+        "/articles/{slug}",
+        "/wp-content/uploads/{yyyy}/{mm}/{slug}.svg",
+        "/feed.xml",
+        "/category/{section}/",
+        ("Technology", "Science", "Security", "Space", "Reviews"),
+    ),
+    "harbour-times": Layout(
+        "/article.php?id={id}",
+        "/pics/{id}.svg",
+        "/rss.xml",
+        "/section.php?name={section}",
+        ("News", "Business", "Port", "Sport", "Café society"),
+        feed_mime="text/xml; charset=iso-8859-1",
+    ),
+    "evening-sentinel": Layout(
+        "/{section}/{slug}-n{id}",
+        "/img/{section}/{slug}-{id}.svg",
+        "/rss",
+        "/{section}",
+        ("News", "Politics", "Business", "Technology", "Sport", "Showbiz"),
+        tracking="utm_source=feed&utm_medium=rss&utm_campaign=sentinel&ref=rss",
+    ),
 }
 
 
@@ -118,8 +154,11 @@ def slugify(text: str) -> str:
 def request_key(target: str) -> str:
     """The route key for a request target: the path plus any non-tracking query parameters."""
     parts = urlsplit(target)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if not k.lower().startswith("utm_") and k.lower() not in TRACKING_KEYS]
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith("utm_") and k.lower() not in TRACKING_KEYS
+    ]
     return (parts.path or "/") + ("?" + urlencode(query) if query else "")
 
 
@@ -158,11 +197,15 @@ def render_image(title: str, seed: str) -> bytes:
             line = ""
         line = f"{line} {word}".strip()
     lines.append(line)
-    text = "".join(f'<text x="32" y="{80 + 40 * i}" font-size="28" fill="#fff" font-family="Georgia">{xml_escape(ln)}</text>'
-                   for i, ln in enumerate(lines[:6]))
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="640" height="360" viewBox="0 0 640 360">'
-           f'<rect width="640" height="360" fill="hsl({hue},45%,38%)"/><circle cx="560" cy="290" r="120" fill="hsl({(hue + 40) % 360},50%,55%)" opacity="0.5"/>'
-           f"{text}</svg>")
+    text = "".join(
+        f'<text x="32" y="{80 + 40 * i}" font-size="28" fill="#fff" font-family="Georgia">{xml_escape(ln)}</text>'
+        for i, ln in enumerate(lines[:6])
+    )
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="640" height="360" viewBox="0 0 640 360">'
+        f'<rect width="640" height="360" fill="hsl({hue},45%,38%)"/><circle cx="560" cy="290" r="120" fill="hsl({(hue + 40) % 360},50%,55%)" opacity="0.5"/>'
+        f"{text}</svg>"
+    )
     return svg.encode("utf-8")
 
 
@@ -176,8 +219,9 @@ def robots_txt(publisher: DemoPublisher) -> bytes:
 class SiteApp:
     """One publisher's site: every URL it answers, rendered for a given moment."""
 
-    def __init__(self, publisher: DemoPublisher, base_url: str, articles: list[DemoArticle],
-                 published: Mapping[str, datetime]) -> None:
+    def __init__(
+        self, publisher: DemoPublisher, base_url: str, articles: list[DemoArticle], published: Mapping[str, datetime]
+    ) -> None:
         self.publisher = publisher
         self.base_url = base_url.rstrip("/")
         self.layout = LAYOUTS[publisher.slug]
@@ -212,13 +256,22 @@ class SiteApp:
 
     def _format(self, pattern: str, article: DemoArticle) -> str:
         when = self.published[article.slug]
-        return pattern.format(slug=article.slug, section=slugify(article.section), id=self.ids[article.slug],
-                              yyyy=f"{when:%Y}", mm=f"{when:%m}", dd=f"{when:%d}")
+        return pattern.format(
+            slug=article.slug,
+            section=slugify(article.section),
+            id=self.ids[article.slug],
+            yyyy=f"{when:%Y}",
+            mm=f"{when:%m}",
+            dd=f"{when:%d}",
+        )
 
     def _build_routes(self) -> dict[str, tuple[str, object]]:
         base = len(self.base_url)
-        routes: dict[str, tuple[str, object]] = {"/": ("home", None), self.layout.feed: ("feed", None),
-                                                 "/robots.txt": ("robots", None)}
+        routes: dict[str, tuple[str, object]] = {
+            "/": ("home", None),
+            self.layout.feed: ("feed", None),
+            "/robots.txt": ("robots", None),
+        }
         sections = {s: s for s in self.layout.sections} | {a.section: a.section for a in self.articles}
         for name in sections:
             routes[request_key(self.section_url(name)[base:])] = ("section", name)
@@ -229,8 +282,11 @@ class SiteApp:
 
     def live(self, now: datetime) -> list[DemoArticle]:
         """Articles published by `now`, newest first."""
-        return sorted((a for a in self.articles if self.published[a.slug] <= now),
-                      key=lambda a: self.published[a.slug], reverse=True)
+        return sorted(
+            (a for a in self.articles if self.published[a.slug] <= now),
+            key=lambda a: self.published[a.slug],
+            reverse=True,
+        )
 
     def respond(self, target: str, now: datetime) -> Response:
         """Answer one GET for `target` (path and query) as the site looks at `now`."""
@@ -262,7 +318,7 @@ class SiteApp:
 
     def not_found(self) -> Response:
         """The site's 404 page."""
-        body = f"<!DOCTYPE html><html><head><title>Page not found</title></head><body><h1>Page not found</h1><p><a href=\"/\">{tpl.esc(self.publisher.name)}</a></p></body></html>"
+        body = f'<!DOCTYPE html><html><head><title>Page not found</title></head><body><h1>Page not found</h1><p><a href="/">{tpl.esc(self.publisher.name)}</a></p></body></html>'
         return Response(404, f"text/html; charset={self.publisher.charset}", self._encode(body))
 
     def _encode(self, text: str) -> bytes:
@@ -275,14 +331,26 @@ class SiteApp:
     def _page_view(self, now: datetime) -> dict:
         feed_type = "application/atom+xml" if self.publisher.feed_format == "atom" else "application/rss+xml"
         nav = tuple(tpl.Link(s, self.section_url(s)) for s in self.layout.sections)
-        return dict(name=self.publisher.name, tagline=self.publisher.tagline, charset=self.publisher.charset,
-                    home_url=self.home_url, feed_url=self.feed_url, feed_type=feed_type, nav=nav, now=now)
+        return dict(
+            name=self.publisher.name,
+            tagline=self.publisher.tagline,
+            charset=self.publisher.charset,
+            home_url=self.home_url,
+            feed_url=self.feed_url,
+            feed_type=feed_type,
+            nav=nav,
+            now=now,
+        )
 
     def home_view(self, now: datetime, section: str | None = None) -> tpl.HomeView:
         """The home page (or a section page) as of `now`."""
         live = [a for a in self.live(now) if section is None or a.section == section][:HOME_LIMIT]
-        items = tuple(tpl.HomeItem(a.title, self.article_url(a), tpl.summary_of(a.summary, a.paragraphs),
-                                   a.section, self.published[a.slug]) for a in live)
+        items = tuple(
+            tpl.HomeItem(
+                a.title, self.article_url(a), tpl.summary_of(a.summary, a.paragraphs), a.section, self.published[a.slug]
+            )
+            for a in live
+        )
         url = self.section_url(section) if section else self.home_url
         return tpl.HomeView(**self._page_view(now), heading=section or self.publisher.name, url=url, items=items)
 
@@ -299,14 +367,24 @@ class SiteApp:
             source = self.names.get(article.wire_of)
             credit = next((p.name for p in PUBLISHERS if p.slug == source), "a news agency")
         return tpl.ArticleView(
-            **self._page_view(now), title=article.title, author=tpl.author_name(article.byline),
-            section=article.section, section_url=self.section_url(article.section),
-            summary=tpl.summary_of(article.summary, article.paragraphs), deck=article.summary, paragraphs=article.paragraphs,
-            tags=article.tags, url=self.article_url(article), image_url=self.image_url(article),
+            **self._page_view(now),
+            title=article.title,
+            author=tpl.author_name(article.byline),
+            section=article.section,
+            section_url=self.section_url(article.section),
+            summary=tpl.summary_of(article.summary, article.paragraphs),
+            deck=article.summary,
+            paragraphs=article.paragraphs,
+            tags=article.tags,
+            url=self.article_url(article),
+            image_url=self.image_url(article),
             image_alt=str(article.extra.get("image_alt") or article.image_caption or article.title),
-            caption=article.image_caption, published=self.published[article.slug],
-            related=self.related(article, now), comments=3 + zlib.crc32(article.slug.encode()) % 140,
-            wire_credit=credit)
+            caption=article.image_caption,
+            published=self.published[article.slug],
+            related=self.related(article, now),
+            comments=3 + zlib.crc32(article.slug.encode()) % 140,
+            wire_credit=credit,
+        )
 
     def _feed(self, now: datetime) -> Response:
         live = self.live(now)
@@ -315,8 +393,12 @@ class SiteApp:
         else:
             body, mime = self.render_rss(live, now), f"application/rss+xml; charset={self.publisher.charset}"
         newest = max((self.published[a.slug] for a in live), default=now)
-        return Response(200, self.layout.feed_mime or mime, self._encode(body),
-                        {"Last-Modified": format_datetime(newest, usegmt=True)})
+        return Response(
+            200,
+            self.layout.feed_mime or mime,
+            self._encode(body),
+            {"Last-Modified": format_datetime(newest, usegmt=True)},
+        )
 
     def _body_html(self, article: DemoArticle) -> str:
         return "".join(f"<p>{tpl.esc(p)}</p>" for p in article.paragraphs)
@@ -336,43 +418,57 @@ class SiteApp:
         else:
             who = f"<dc:creator>{xml_escape(author)}</dc:creator>" if author else ""
         cats = "".join(f"<category>{xml_escape(t)}</category>" for t in article.tags)
-        content = f"<content:encoded>{xml_escape(self._body_html(article))}</content:encoded>" if self.layout.full_content else ""
-        return (f"<item><title>{xml_escape(article.title)}</title>"
-                f"<link>{xml_escape(with_tracking(url, self.layout.tracking))}</link>{guid}"
-                f"<pubDate>{format_datetime(self.published[article.slug], usegmt=True)}</pubDate>{who}{cats}"
-                f"<description>{xml_escape(tpl.summary_of(article.summary, article.paragraphs))}</description>{content}"
-                f'<enclosure url="{xml_attr(self.image_url(article))}" length="0" type="image/svg+xml"/></item>')
+        content = (
+            f"<content:encoded>{xml_escape(self._body_html(article))}</content:encoded>"
+            if self.layout.full_content
+            else ""
+        )
+        return (
+            f"<item><title>{xml_escape(article.title)}</title>"
+            f"<link>{xml_escape(with_tracking(url, self.layout.tracking))}</link>{guid}"
+            f"<pubDate>{format_datetime(self.published[article.slug], usegmt=True)}</pubDate>{who}{cats}"
+            f"<description>{xml_escape(tpl.summary_of(article.summary, article.paragraphs))}</description>{content}"
+            f'<enclosure url="{xml_attr(self.image_url(article))}" length="0" type="image/svg+xml"/></item>'
+        )
 
     def render_rss(self, live: list[DemoArticle], now: datetime) -> str:
         """The RSS 2.0 feed of the live articles."""
         items = "\n".join(self._rss_item(a) for a in live)
-        return (f'<?xml version="1.0" encoding="{self.publisher.charset.upper()}"?>\n'
-                '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" '
-                'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:atom="http://www.w3.org/2005/Atom">\n<channel>\n'
-                f"<title>{xml_escape(self.publisher.name)}</title><link>{self.home_url}</link>"
-                f"<description>{xml_escape(self.publisher.tagline)}</description><language>en-gb</language>"
-                # The newest item's time, not now: the feed's bytes (and ETag) change only when news arrives.
-                f"<lastBuildDate>{format_datetime(max((self.published[a.slug] for a in live), default=now), usegmt=True)}</lastBuildDate>"
-                f'<atom:link href="{self.feed_url}" rel="self" type="application/rss+xml"/>\n{items}\n</channel>\n</rss>\n')
+        return (
+            f'<?xml version="1.0" encoding="{self.publisher.charset.upper()}"?>\n'
+            '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+            'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:atom="http://www.w3.org/2005/Atom">\n<channel>\n'
+            f"<title>{xml_escape(self.publisher.name)}</title><link>{self.home_url}</link>"
+            f"<description>{xml_escape(self.publisher.tagline)}</description><language>en-gb</language>"
+            # The newest item's time, not now: the feed's bytes (and ETag) change only when news arrives.
+            f"<lastBuildDate>{format_datetime(max((self.published[a.slug] for a in live), default=now), usegmt=True)}</lastBuildDate>"
+            f'<atom:link href="{self.feed_url}" rel="self" type="application/rss+xml"/>\n{items}\n</channel>\n</rss>\n'
+        )
 
     def _atom_entry(self, article: DemoArticle) -> str:
         when = tpl.iso(self.published[article.slug])
         author = tpl.author_name(article.byline)
         who = f"<author><name>{xml_escape(author)}</name></author>" if author else ""
         cats = "".join(f'<category term="{xml_attr(t)}"/>' for t in article.tags)
-        content = f'<content type="html">{xml_escape(self._body_html(article))}</content>' if self.layout.full_content else ""
-        return (f"<entry><title>{xml_escape(article.title)}</title>"
-                f'<link rel="alternate" type="text/html" href="{xml_attr(with_tracking(self.article_url(article), self.layout.tracking))}"/>'
-                # The id must survive restarts, so it names neither the port nor the run's dates.
-                f"<id>tag:{self.publisher.slug}.example,2026:{article.slug}</id>"
-                f"<published>{when}</published><updated>{when}</updated>{who}{cats}"
-                f'<summary type="text">{xml_escape(tpl.summary_of(article.summary, article.paragraphs))}</summary>{content}</entry>')
+        content = (
+            f'<content type="html">{xml_escape(self._body_html(article))}</content>' if self.layout.full_content else ""
+        )
+        return (
+            f"<entry><title>{xml_escape(article.title)}</title>"
+            f'<link rel="alternate" type="text/html" href="{xml_attr(with_tracking(self.article_url(article), self.layout.tracking))}"/>'
+            # The id must survive restarts, so it names neither the port nor the run's dates.
+            f"<id>tag:{self.publisher.slug}.example,2026:{article.slug}</id>"
+            f"<published>{when}</published><updated>{when}</updated>{who}{cats}"
+            f'<summary type="text">{xml_escape(tpl.summary_of(article.summary, article.paragraphs))}</summary>{content}</entry>'
+        )
 
     def render_atom(self, live: list[DemoArticle], now: datetime) -> str:
         """The Atom 1.0 feed of the live articles."""
         entries = "\n".join(self._atom_entry(a) for a in live)
         updated = tpl.iso(max((self.published[a.slug] for a in live), default=now))
-        return ('<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">\n'
-                f"<title>{xml_escape(self.publisher.name)}</title><subtitle>{xml_escape(self.publisher.tagline)}</subtitle>"
-                f'<link rel="alternate" type="text/html" href="{self.home_url}"/><link rel="self" type="application/atom+xml" href="{self.feed_url}"/>'
-                f"<id>{self.home_url}</id><updated>{updated}</updated>\n{entries}\n</feed>\n")
+        return (
+            '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">\n'
+            f"<title>{xml_escape(self.publisher.name)}</title><subtitle>{xml_escape(self.publisher.tagline)}</subtitle>"
+            f'<link rel="alternate" type="text/html" href="{self.home_url}"/><link rel="self" type="application/atom+xml" href="{self.feed_url}"/>'
+            f"<id>{self.home_url}</id><updated>{updated}</updated>\n{entries}\n</feed>\n"
+        )

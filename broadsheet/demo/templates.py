@@ -133,19 +133,27 @@ def interleave(blocks: list[str], every: int, inserts: list[str]) -> str:
 
 def chunks(blocks: list[str], size: int) -> list[list[str]]:
     """Split blocks into runs of `size` (the last run may be shorter)."""
-    return [blocks[i:i + size] for i in range(0, len(blocks), size)] or [[]]
+    return [blocks[i : i + size] for i in range(0, len(blocks), size)] or [[]]
 
 
 def head_links(v: PageView, canonical: str) -> str:
     """The canonical link and the feed autodiscovery link."""
-    return (f'<link rel="canonical" href="{esc(canonical)}">\n'
-            f'<link rel="alternate" type="{v.feed_type}" title="{esc(v.name)}" href="{esc(v.feed_url)}">')
+    return (
+        f'<link rel="canonical" href="{esc(canonical)}">\n'
+        f'<link rel="alternate" type="{v.feed_type}" title="{esc(v.name)}" href="{esc(v.feed_url)}">'
+    )
 
 
 def og_tags(v: ArticleView, *, article_times: bool = True) -> str:
     """Open Graph tags, optionally with article:published_time and friends."""
-    tags = [("og:type", "article"), ("og:site_name", v.name), ("og:title", v.title),
-            ("og:description", v.summary), ("og:url", v.url), ("og:image", v.image_url)]
+    tags = [
+        ("og:type", "article"),
+        ("og:site_name", v.name),
+        ("og:title", v.title),
+        ("og:description", v.summary),
+        ("og:url", v.url),
+        ("og:image", v.image_url),
+    ]
     if article_times and v.published:
         tags += [("article:published_time", iso(v.published)), ("article:section", v.section)]
         tags += [("article:tag", t) for t in v.tags]
@@ -155,13 +163,18 @@ def og_tags(v: ArticleView, *, article_times: bool = True) -> str:
 def json_ld(v: ArticleView) -> str:
     """A schema.org NewsArticle block; ASCII-only so it survives any page charset."""
     data = {
-        "@context": "https://schema.org", "@type": "NewsArticle", "headline": v.title,
-        "description": v.summary, "image": [v.image_url], "articleSection": v.section,
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": v.title,
+        "description": v.summary,
+        "image": [v.image_url],
+        "articleSection": v.section,
         "datePublished": iso(v.published) if v.published else None,
         "dateModified": iso(v.published) if v.published else None,
         "author": [{"@type": "Person", "name": v.author}] if v.author else [],
         "publisher": {"@type": "Organization", "name": v.name},
-        "mainEntityOfPage": {"@type": "WebPage", "@id": v.url}, "keywords": ", ".join(v.tags),
+        "mainEntityOfPage": {"@type": "WebPage", "@id": v.url},
+        "keywords": ", ".join(v.tags),
     }
     # "</" must not close the script element early.
     text = json.dumps(data, ensure_ascii=True).replace("</", "<\\/")
@@ -170,9 +183,11 @@ def json_ld(v: ArticleView) -> str:
 
 def document(v: PageView, title: str, head: str, body: str, body_class: str = "") -> str:
     """A complete HTML5 document."""
-    return (f'<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="{v.charset}">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{esc(title)}</title>\n{head}\n</head>\n<body class=\"{body_class}\">\n{body}\n</body>\n</html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="{v.charset}">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<title>{esc(title)}</title>\n{head}\n</head>\n<body class="{body_class}">\n{body}\n</body>\n</html>\n'
+    )
 
 
 def nav_list(v: PageView, ul_class: str) -> str:
@@ -217,7 +232,9 @@ class Skin:
         items = "\n".join(
             f'<li class="teaser"><span class="teaser-section">{esc(i.section)}</span>'
             f'<h2><a href="{esc(i.url)}">{esc(i.title)}</a></h2><p>{esc(i.summary)}</p>'
-            f'<time datetime="{iso(i.published)}">{ago(v.now, i.published)}</time></li>' for i in v.items)
+            f'<time datetime="{iso(i.published)}">{ago(v.now, i.published)}</time></li>'
+            for i in v.items
+        )
         return f'<main id="content"><h1 class="page-title">{esc(v.heading)}</h1>\n<ul class="teasers">\n{items}\n</ul></main>'
 
     def render_article(self, v: ArticleView) -> str:
@@ -252,11 +269,23 @@ class Herald(Skin):
 
     def article(self, v: ArticleView) -> str:
         runs = chunks(paras(v.paragraphs), 3)
-        read_more = f'<p class="read-more">Read more: <a href="{esc(v.related[0].url)}">{esc(v.related[0].title)}</a></p>' if v.related else ""
+        read_more = (
+            f'<p class="read-more">Read more: <a href="{esc(v.related[0].url)}">{esc(v.related[0].title)}</a></p>'
+            if v.related
+            else ""
+        )
         breaks = [f'<div class="ad-slot" aria-hidden="true"><span>Advertisement</span></div>\n{read_more}']
         body = interleave(['<div class="story-body">\n' + "\n".join(r) + "\n</div>" for r in runs], 1, breaks)
-        byline = f'By <a rel="author" href="/profile/{esc(v.author.lower().replace(" ", "-"))}">{esc(v.author)}</a> ' if v.author else ""
-        author_box = f'<div class="author-box"><h2>About the author</h2><p>{esc(v.author)} is a reporter at The Northgate Herald. <a href="#">Follow {esc(v.author)}</a></p></div>' if v.author else ""
+        byline = (
+            f'By <a rel="author" href="/profile/{esc(v.author.lower().replace(" ", "-"))}">{esc(v.author)}</a> '
+            if v.author
+            else ""
+        )
+        author_box = (
+            f'<div class="author-box"><h2>About the author</h2><p>{esc(v.author)} is a reporter at The Northgate Herald. <a href="#">Follow {esc(v.author)}</a></p></div>'
+            if v.author
+            else ""
+        )
         credit = f'<p class="wire">This article was supplied by {esc(v.wire_credit)}.</p>' if v.wire_credit else ""
         return f"""<main id="content"><article class="story">
 <header class="story-header"><p class="kicker"><a href="{esc(v.section_url)}">{esc(v.section)}</a></p><h1 class="headline">{esc(v.title)}</h1>{f'<p class="standfirst">{esc(v.deck)}</p>' if v.deck else ""}
@@ -280,8 +309,12 @@ class Courier(Skin):
 
     def head(self, v: ArticleView) -> str:
         # Open Graph without article:* times: the date is only in the page's <time>.
-        return (head_links(v, v.url) + "\n" + og_tags(v, article_times=False)
-                + (f'\n<meta name="author" content="{esc(v.author)}">' if v.author else ""))
+        return (
+            head_links(v, v.url)
+            + "\n"
+            + og_tags(v, article_times=False)
+            + (f'\n<meta name="author" content="{esc(v.author)}">' if v.author else "")
+        )
 
     def top(self, v: PageView) -> str:
         return f"""<div id="page" class="site">
@@ -303,14 +336,22 @@ class Courier(Skin):
 
     def article(self, v: ArticleView) -> str:
         blocks = ['<div class="text-block">' + "".join(r) + "</div>" for r in chunks(paras(v.paragraphs), 2)]
-        box = ('<div class="newsletter-inline"><h3>Get the Valley Morning newsletter</h3><p>Sign up for the stories that matter in the Halvern valley, free every weekday.</p>'
-               '<form><input type="email" placeholder="Email address"><button>Subscribe</button></form></div>')
+        box = (
+            '<div class="newsletter-inline"><h3>Get the Valley Morning newsletter</h3><p>Sign up for the stories that matter in the Halvern valley, free every weekday.</p>'
+            '<form><input type="email" placeholder="Email address"><button>Subscribe</button></form></div>'
+        )
         # A reader appeal in the article flow, as plain <p>: only site-level learning can tell it is furniture.
-        appeal = ('<p>Independent local journalism needs you: the Valley Courier is published by a readers\' '
-                  'cooperative, and membership starts at three crowns a month.</p>')
+        appeal = (
+            "<p>Independent local journalism needs you: the Valley Courier is published by a readers' "
+            "cooperative, and membership starts at three crowns a month.</p>"
+        )
         body = interleave(blocks, 1, [box]) + appeal
         credit = f'<p class="syndication">Distributed by {esc(v.wire_credit)}</p>' if v.wire_credit else ""
-        author = f'<div class="author-card"><h4>About the author</h4><p>{esc(v.author)} reports for the Valley Courier.</p></div>' if v.author else ""
+        author = (
+            f'<div class="author-card"><h4>About the author</h4><p>{esc(v.author)} reports for the Valley Courier.</p></div>'
+            if v.author
+            else ""
+        )
         return f"""<div class="col-8">
 <div class="breadcrumbs"><a href="/">Home</a> › <a href="{esc(v.section_url)}">{esc(v.section)}</a></div>
 <h1 class="entry-heading">{esc(v.title)}</h1>
@@ -334,10 +375,13 @@ class Wire(Skin):
     body_class = "wire"
 
     def head(self, v: ArticleView) -> str:
-        return (head_links(v, v.url) + f'\n<meta name="description" content="{esc(v.summary)}">'
-                + (f'\n<meta name="author" content="{esc(v.author)}">' if v.author else "")
-                + f'\n<meta property="og:title" content="{esc(v.title)}">\n<meta property="og:image" content="{esc(v.image_url)}">'
-                + f'\n<meta property="article:published_time" content="{v.published.isoformat()}">')
+        return (
+            head_links(v, v.url)
+            + f'\n<meta name="description" content="{esc(v.summary)}">'
+            + (f'\n<meta name="author" content="{esc(v.author)}">' if v.author else "")
+            + f'\n<meta property="og:title" content="{esc(v.title)}">\n<meta property="og:image" content="{esc(v.image_url)}">'
+            + f'\n<meta property="article:published_time" content="{v.published.isoformat()}">'
+        )
 
     def top(self, v: PageView) -> str:
         links = " | ".join(f'<a href="{esc(n.url)}">{esc(n.title)}</a>' for n in v.nav)
@@ -354,7 +398,11 @@ class Wire(Skin):
 
     def article(self, v: ArticleView) -> str:
         byline = f'<p class="byline">By {esc(v.author)}</p>' if v.author else ""
-        about = f'<p class="author-note">About the author: {esc(v.author)} is a correspondent for Meridian Wire.</p>' if v.author else ""
+        about = (
+            f'<p class="author-note">About the author: {esc(v.author)} is a correspondent for Meridian Wire.</p>'
+            if v.author
+            else ""
+        )
         return f"""<article class="wire-story">
 <h1>{esc(v.title)}</h1>
 {byline}
@@ -391,12 +439,22 @@ class Ledger(Skin):
     def article(self, v: ArticleView) -> str:
         ad = '<div class="ad-slot" data-ad-unit="mpu"><small>Advertisement</small></div>'
         more = f'<aside class="inline-related"><h3>More from The Civic Ledger</h3>{link_list(v.related)}</aside>'
-        appeal = ('<p>The Civic Ledger is independent and funded by its readers. If you value reporting on power '
-                  'and money, become a supporting member today.</p>')  # site-level boilerplate in the flow
+        appeal = (
+            "<p>The Civic Ledger is independent and funded by its readers. If you value reporting on power "
+            "and money, become a supporting member today.</p>"
+        )  # site-level boilerplate in the flow
         body = interleave(paras(v.paragraphs), 2, [ad, more, ad]) + appeal
-        byline = f'<address class="article-byline">By <span class="author">{esc(v.author)}</span></address>' if v.author else ""
+        byline = (
+            f'<address class="article-byline">By <span class="author">{esc(v.author)}</span></address>'
+            if v.author
+            else ""
+        )
         credit = f'<p class="credit-line">Reporting by {esc(v.wire_credit)}.</p>' if v.wire_credit else ""
-        bio = f'<section class="author-bio"><h2>About the author</h2><p>{esc(v.author)} covers politics and money for The Civic Ledger.</p></section>' if v.author else ""
+        bio = (
+            f'<section class="author-bio"><h2>About the author</h2><p>{esc(v.author)} covers politics and money for The Civic Ledger.</p></section>'
+            if v.author
+            else ""
+        )
         return f"""<main id="main"><section class="article-content" aria-labelledby="headline">
 <header class="article-header"><span class="kicker">{esc(v.section.upper())}</span><h1 id="headline">{esc(v.title)}</h1>{f'<p class="deck">{esc(v.deck)}</p>' if v.deck else ""}
 {byline}<time datetime="{v.published.isoformat()}">{v.published:%B} {v.published.day}, {v.published.year}</time>
@@ -433,12 +491,24 @@ class Press(Skin):
 </div><footer id="colophon" class="site-footer"><div class="site-info"><h2>Contact us</h2><p>Brightline, 9 Foundry Yard, Kessford · hello@brightline.example</p><p>© {v.now.year} Brightline. All rights reserved. Proudly self-hosted.</p></div></footer></div>"""
 
     def article(self, v: ArticleView) -> str:
-        cta = ('<div class="wp-block-group newsletter-cta"><h3>Like this? Sign up for the Brightline Digest</h3><p>One email a week, no spam, unsubscribe anytime.</p>'
-               '<form><input type="email" placeholder="you@example.com"><button>Subscribe</button></form></div>')
+        cta = (
+            '<div class="wp-block-group newsletter-cta"><h3>Like this? Sign up for the Brightline Digest</h3><p>One email a week, no spam, unsubscribe anytime.</p>'
+            '<form><input type="email" placeholder="you@example.com"><button>Subscribe</button></form></div>'
+        )
         body = interleave(paras(v.paragraphs), 3, [cta])
-        author = f'<span class="byline"> by <span class="author vcard"><a class="url fn n" href="/author/{esc(v.author.lower().replace(" ", "-"))}/">{esc(v.author)}</a></span></span>' if v.author else ""
-        credit = f'<p class="has-small-font-size">Originally published by {esc(v.wire_credit)}.</p>' if v.wire_credit else ""
-        bio = f'<div class="author-info"><h2 class="author-title">About the author</h2><p class="author-bio">{esc(v.author)} writes about technology and science for Brightline.</p></div>' if v.author else ""
+        author = (
+            f'<span class="byline"> by <span class="author vcard"><a class="url fn n" href="/author/{esc(v.author.lower().replace(" ", "-"))}/">{esc(v.author)}</a></span></span>'
+            if v.author
+            else ""
+        )
+        credit = (
+            f'<p class="has-small-font-size">Originally published by {esc(v.wire_credit)}.</p>' if v.wire_credit else ""
+        )
+        bio = (
+            f'<div class="author-info"><h2 class="author-title">About the author</h2><p class="author-bio">{esc(v.author)} writes about technology and science for Brightline.</p></div>'
+            if v.author
+            else ""
+        )
         return f"""<div id="primary" class="content-area"><main id="main" class="site-main">
 <div class="post type-post status-publish format-standard hentry">
 <header class="entry-header"><span class="cat-links"><a href="{esc(v.section_url)}" rel="category tag">{esc(v.section)}</a></span><h1 class="entry-title">{esc(v.title)}</h1>
@@ -463,9 +533,12 @@ class Legacy(Skin):
     body_class = "ht"
 
     def head(self, v: ArticleView) -> str:
-        return (head_links(v, v.url) + f'\n<meta name="author" content="{esc(v.author)}">\n<meta name="keywords" content="{esc(", ".join(v.tags))}">'
-                + f'\n<meta name="description" content="{esc(v.summary)}">\n<meta name="date" content="{v.published:%Y-%m-%d}">'
-                + f'\n<meta property="og:title" content="{esc(v.title)}">\n<meta property="og:image" content="{esc(v.image_url)}">')
+        return (
+            head_links(v, v.url)
+            + f'\n<meta name="author" content="{esc(v.author)}">\n<meta name="keywords" content="{esc(", ".join(v.tags))}">'
+            + f'\n<meta name="description" content="{esc(v.summary)}">\n<meta name="date" content="{v.published:%Y-%m-%d}">'
+            + f'\n<meta property="og:title" content="{esc(v.title)}">\n<meta property="og:image" content="{esc(v.image_url)}">'
+        )
 
     def top(self, v: PageView) -> str:
         links = "<br>\n".join(f'<a href="{esc(n.url)}">{esc(n.title)}</a>' for n in v.nav)
@@ -484,13 +557,22 @@ class Legacy(Skin):
 </table>"""
 
     def teasers(self, v: HomeView) -> str:
-        rows = "\n".join(f'<tr><td><font size="1">{i.published:%d.%m.%Y %H:%M}</font></td><td><a href="{esc(i.url)}"><b>{esc(i.title)}</b></a><br><font size="2">{esc(i.summary)}</font></td></tr>' for i in v.items)
-        return f'<font size="4"><b>{esc(v.heading)}</b></font><table cellpadding="4" class="newslist">\n{rows}\n</table>'
+        rows = "\n".join(
+            f'<tr><td><font size="1">{i.published:%d.%m.%Y %H:%M}</font></td><td><a href="{esc(i.url)}"><b>{esc(i.title)}</b></a><br><font size="2">{esc(i.summary)}</font></td></tr>'
+            for i in v.items
+        )
+        return (
+            f'<font size="4"><b>{esc(v.heading)}</b></font><table cellpadding="4" class="newslist">\n{rows}\n</table>'
+        )
 
     def article(self, v: ArticleView) -> str:
         more = "".join(f'<a href="{esc(r.url)}">{esc(r.title)}</a><br>' for r in v.related)
         credit = f'<p class="bodytext"><i>Source: {esc(v.wire_credit)}</i></p>' if v.wire_credit else ""
-        about = f'<hr size="1"><b>About the author:</b> {esc(v.author)} has reported for the Harbour Times from the waterfront for many years.' if v.author else ""
+        about = (
+            f'<hr size="1"><b>About the author:</b> {esc(v.author)} has reported for the Harbour Times from the waterfront for many years.'
+            if v.author
+            else ""
+        )
         return f"""<font size="1"><a href="/">Home</a> &gt; <a href="{esc(v.section_url)}">{esc(v.section)}</a></font><br>
 <span class="headline"><font size="5" face="Georgia"><b>{esc(v.title)}</b></font></span><br>
 <font size="2" class="byline">{"By " + esc(v.author) if v.author else ""}</font><br>
@@ -509,13 +591,17 @@ class Legacy(Skin):
 
     def render_home(self, v: HomeView) -> str:
         head = head_links(v, v.url)
-        return self._legacy_document(v, v.name if v.heading == v.name else f"{v.heading} - Harbour Times", head, self.teasers(v))
+        return self._legacy_document(
+            v, v.name if v.heading == v.name else f"{v.heading} - Harbour Times", head, self.teasers(v)
+        )
 
     def _legacy_document(self, v: PageView, title: str, head: str, content: str) -> str:
         # HTML 4 doctype and http-equiv charset, as such sites still have.
-        return ('<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN">\n<html>\n<head>\n'
-                f'<meta http-equiv="Content-Type" content="text/html; charset={v.charset}">\n<title>{esc(title)}</title>\n{head}\n</head>\n'
-                f'<body bgcolor="#ffffff" topmargin="0" leftmargin="0">\n{self.top(v)}\n{content}\n{self.bottom(v)}\n</body>\n</html>\n')
+        return (
+            '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN">\n<html>\n<head>\n'
+            f'<meta http-equiv="Content-Type" content="text/html; charset={v.charset}">\n<title>{esc(title)}</title>\n{head}\n</head>\n'
+            f'<body bgcolor="#ffffff" topmargin="0" leftmargin="0">\n{self.top(v)}\n{content}\n{self.bottom(v)}\n</body>\n</html>\n'
+        )
 
 
 class Tabloid(Skin):
@@ -524,7 +610,12 @@ class Tabloid(Skin):
     body_class = "tabloid"
 
     def head(self, v: ArticleView) -> str:
-        return head_links(v, v.url) + "\n" + og_tags(v, article_times=False) + '\n<meta name="twitter:card" content="summary_large_image">'
+        return (
+            head_links(v, v.url)
+            + "\n"
+            + og_tags(v, article_times=False)
+            + '\n<meta name="twitter:card" content="summary_large_image">'
+        )
 
     def top(self, v: PageView) -> str:
         links = "".join(f'<a href="{esc(n.url)}">{esc(n.title.upper())}</a>' for n in v.nav)
@@ -539,12 +630,25 @@ class Tabloid(Skin):
 <p class="legal">© {v.now.year} Evening Sentinel Newspapers Ltd. All rights reserved.</p></footer>"""
 
     def article(self, v: ArticleView) -> str:
-        inserts = [f'<aside class="read-more-link"><strong>READ MORE:</strong> <a href="{esc(r.url)}">{esc(r.title)}</a></aside>' for r in v.related[:1]]
-        inserts.append('<div class="ad-container"><span class="ad-label">Advertisement</span><div class="ad"></div></div>')
+        inserts = [
+            f'<aside class="read-more-link"><strong>READ MORE:</strong> <a href="{esc(r.url)}">{esc(r.title)}</a></aside>'
+            for r in v.related[:1]
+        ]
+        inserts.append(
+            '<div class="ad-container"><span class="ad-label">Advertisement</span><div class="ad"></div></div>'
+        )
         body = interleave(paras(v.paragraphs), 2, inserts)
         flag = "BREAKING" if (v.now - v.published).total_seconds() < 5400 else v.section.upper()
-        author = f'<span class="author" itemprop="author" itemscope itemtype="https://schema.org/Person"><span itemprop="name">{esc(v.author)}</span></span>' if v.author else ""
-        profile = f'<div class="author-profile"><b>About the author</b><p>{esc(v.author)} is a reporter on the Sentinel news desk.</p></div>' if v.author else ""
+        author = (
+            f'<span class="author" itemprop="author" itemscope itemtype="https://schema.org/Person"><span itemprop="name">{esc(v.author)}</span></span>'
+            if v.author
+            else ""
+        )
+        profile = (
+            f'<div class="author-profile"><b>About the author</b><p>{esc(v.author)} is a reporter on the Sentinel news desk.</p></div>'
+            if v.author
+            else ""
+        )
         credit = f'<p class="agency">Additional reporting: {esc(v.wire_credit)}</p>' if v.wire_credit else ""
         return f"""<div class="article-wrapper" itemscope itemtype="https://schema.org/NewsArticle">
 <meta itemprop="datePublished" content="{iso(v.published)}"><link itemprop="mainEntityOfPage" href="{esc(v.url)}"><meta itemprop="image" content="{esc(v.image_url)}">
@@ -566,6 +670,11 @@ class Tabloid(Skin):
 
 
 SKINS: dict[str, Skin] = {
-    "northgate-herald": Herald(), "valley-courier": Courier(), "meridian-wire": Wire(),
-    "civic-ledger": Ledger(), "brightline": Press(), "harbour-times": Legacy(), "evening-sentinel": Tabloid(),
+    "northgate-herald": Herald(),
+    "valley-courier": Courier(),
+    "meridian-wire": Wire(),
+    "civic-ledger": Ledger(),
+    "brightline": Press(),
+    "harbour-times": Legacy(),
+    "evening-sentinel": Tabloid(),
 }

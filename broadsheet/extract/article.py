@@ -91,8 +91,15 @@ def _body_paragraphs(body: etree._Element | None) -> list[str]:
 def _trafilatura_paragraphs(tree: lxml_html.HtmlElement, url: str | None) -> list[str]:
     """Body paragraphs according to trafilatura in precision mode (it works on its own copy of the tree)."""
     try:
-        document = trafilatura.bare_extraction(tree, url=url, favor_precision=True, include_comments=False,
-                                               include_tables=True, deduplicate=False, with_metadata=False)
+        document = trafilatura.bare_extraction(
+            tree,
+            url=url,
+            favor_precision=True,
+            include_comments=False,
+            include_tables=True,
+            deduplicate=False,
+            with_metadata=False,
+        )
     except ValueError:  # trafilatura signals an unusable page this way
         return []
     return _body_paragraphs(document.body) if document is not None else []
@@ -137,8 +144,9 @@ def _tokens(paragraphs: list[str]) -> int:
     return sum(len(_WORD.findall(p)) for p in paragraphs)
 
 
-_VISIBLE_TEXT = etree.XPath("//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript "
-                           "or ancestor::template)]")
+_VISIBLE_TEXT = etree.XPath(
+    "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
+)
 
 
 def _visible_tokens(tree: lxml_html.HtmlElement) -> int:

@@ -28,13 +28,29 @@ def extract_file(path: Path, url: str | None = None) -> dict:
     """The extraction record for one file: file, url, title, byline, published, language, site_name,
     image, text. A page with no article gets empty fields and an `error`, never a crash."""
     html = read_html(path)
-    record = {"file": str(path), "url": url or "", "title": "", "byline": "", "published": None,
-              "language": "", "site_name": "", "image": "", "text": ""}
+    record = {
+        "file": str(path),
+        "url": url or "",
+        "title": "",
+        "byline": "",
+        "published": None,
+        "language": "",
+        "site_name": "",
+        "image": "",
+        "text": "",
+    }
     try:
         article = extract_article(html, url)
     except ExtractError as exc:
         return {**record, "error": str(exc)}
-    return {**record, "url": url or article.url, "title": article.title, "byline": article.byline,
-            "published": article.published.isoformat() if article.published else None,
-            "language": article.language, "site_name": article.site_name, "image": article.image,
-            "text": article.text}
+    return {
+        **record,
+        "url": url or article.url,
+        "title": article.title,
+        "byline": article.byline,
+        "published": article.published.isoformat() if article.published else None,
+        "language": article.language,
+        "site_name": article.site_name,
+        "image": article.image,
+        "text": article.text,
+    }

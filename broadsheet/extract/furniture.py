@@ -11,7 +11,8 @@ import re
 
 _SHORT = 260  # characters: furniture lines are short; real paragraphs that start alike are long
 
-_ANYWHERE = re.compile(r"""^(
+_ANYWHERE = re.compile(
+    r"""^(
     (tags?|topics?|filed\ under|related\ (topics|tags)|categories)\s*[:\-–] |
     (read\ more|also\ read|read\ also|see\ also|see\ more|more\ on\ this(\ story)?|
      related(\ (stories|articles|posts?|content|reading|coverage))?|recommended|watch|listen|more)\s*[:\-–|] |
@@ -29,29 +30,42 @@ _ANYWHERE = re.compile(r"""^(
      did\ you\ (enjoy|like)\ this) |
     \(?(additional\ )?(reporting|writing|editing|compiled|research)\ (by|from)\b |
     click\ to\ tweet$
-)""", re.I | re.X)
+)""",
+    re.I | re.X,
+)
 # A line that only states a date, or a short pitch for the publisher's newsletter.
-_DATE_ONLY = re.compile(r"^((mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?(\d{1,2}\.?\s+[^\W\d_]{3,9}\.?,?\s+\d{4}|"
-                        r"[^\W\d_]{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{1,4}[./-]\d{1,2}[./-]\d{2,4})"
-                        r"([\s,|at-]+\d{1,2}[:.]\d\d(\s*[ap]\.?m\.?)?)?(\s*[A-Z]{2,4})?$", re.I)
+_DATE_ONLY = re.compile(
+    r"^((mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?(\d{1,2}\.?\s+[^\W\d_]{3,9}\.?,?\s+\d{4}|"
+    r"[^\W\d_]{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{1,4}[./-]\d{1,2}[./-]\d{2,4})"
+    r"([\s,|at-]+\d{1,2}[:.]\d\d(\s*[ap]\.?m\.?)?)?(\s*[A-Z]{2,4})?$",
+    re.I,
+)
 _NEWSLETTER = re.compile(r"\bnewsletters?\b", re.I)
 _PITCH = re.compile(r"\b(sign\ up|subscribe|subscription|inbox|delivered|join)\b", re.I)
 _ADDRESSED = re.compile(r"^(get|sign|subscribe|join|start|receive|don'?t\ miss|want)\b|\b(you|your|our)\b", re.I)
 # Contact and follow-us lines that close many stories ("Email the author at ...", "Follow us @...").
-_CONTACT = re.compile(r"""(
+_CONTACT = re.compile(
+    r"""(
     ^(e-?mail|contact|reach|write\ to|to\ contact)\b.{0,120}(@|https?://|\bat\s+\S+\.\w{2,}) |
     \b(may|can)\ be\ (reached|contacted|emailed)\ at\b |
     \bfollow\ (him|her|them|me|us|@|\w+\ \w+\ on\ (twitter|x|facebook|instagram))\b |
     ^(follow|more)\b.{0,60}\bcoverage\b.*https?:// | ^more\b.{0,40}:\s*https?:// |
     ^(have|got)\ a\ (news\ )?tip\?
-)""", re.I | re.X)
+)""",
+    re.I | re.X,
+)
 _CLICK_TO_TWEET = re.compile(r"\s*click to tweet$", re.I)
-_TAIL_HEADER = re.compile(r"^(more\ from\b|most\ (read|popular|viewed|shared)\b|you\ (may|might)\ also\ (like|enjoy)|"
-                          r"related(\ articles|\ stories|\ coverage|\ posts)?$|more\ (great\ .{1,30}\ )?(stories|news)$|"
-                          r"latest\ news$|recommended(\ for\ you)?$|top\ stories$|trending(\ (now|on\ .{1,30}))?$|"
-                          r"don'?t\ miss$|just\ for\ you$|editors'?\ picks?$|popular\ (now|stories)$)", re.I | re.X)
-_BYLINE = re.compile(r"^[Bb][Yy]\s+[A-Z][\w.'’-]+(\s+[A-Z][\w.'’-]+){0,4}(\s*(,|and|&)\s*[A-Z][\w.'’-]+(\s+[A-Z][\w.'’-]+){0,3})*"
-                     r"(\s*[,|·—-]\s*.{0,60})?$")
+_TAIL_HEADER = re.compile(
+    r"^(more\ from\b|most\ (read|popular|viewed|shared)\b|you\ (may|might)\ also\ (like|enjoy)|"
+    r"related(\ articles|\ stories|\ coverage|\ posts)?$|more\ (great\ .{1,30}\ )?(stories|news)$|"
+    r"latest\ news$|recommended(\ for\ you)?$|top\ stories$|trending(\ (now|on\ .{1,30}))?$|"
+    r"don'?t\ miss$|just\ for\ you$|editors'?\ picks?$|popular\ (now|stories)$)",
+    re.I | re.X,
+)
+_BYLINE = re.compile(
+    r"^[Bb][Yy]\s+[A-Z][\w.'’-]+(\s+[A-Z][\w.'’-]+){0,4}(\s*(,|and|&)\s*[A-Z][\w.'’-]+(\s+[A-Z][\w.'’-]+){0,3})*"
+    r"(\s*[,|·—-]\s*.{0,60})?$"
+)
 _BREADCRUMB = re.compile(r"^\S.{0,60}\s(>|›|»|/)\s\S.{0,60}$")
 
 
@@ -60,16 +74,19 @@ def is_furniture_line(line: str) -> bool:
     text = line.strip()
     if len(text) > _SHORT:
         return False
-    return bool(_ANYWHERE.match(text) or (len(text) < 220 and _NEWSLETTER.search(text) and _PITCH.search(text)
-                                           and _ADDRESSED.search(text)))
+    return bool(
+        _ANYWHERE.match(text)
+        or (len(text) < 220 and _NEWSLETTER.search(text) and _PITCH.search(text) and _ADDRESSED.search(text))
+    )
 
 
 def _cut_contact_tail(lines: list[str]) -> list[str]:
     """Drop "email the reporter at / follow us @" lines among the last three."""
     while lines and any(len(line) < 300 and _CONTACT.search(line) for line in lines[-3:]):
-        index = max(i for i in range(max(0, len(lines) - 3), len(lines))
-                    if len(lines[i]) < 300 and _CONTACT.search(lines[i]))
-        lines = lines[:index] + lines[index + 1:]
+        index = max(
+            i for i in range(max(0, len(lines) - 3), len(lines)) if len(lines[i]) < 300 and _CONTACT.search(lines[i])
+        )
+        lines = lines[:index] + lines[index + 1 :]
     return lines
 
 
@@ -82,7 +99,7 @@ def _is_heading_like(line: str) -> bool:
 def _cut_tail_promos(lines: list[str]) -> list[str]:
     """Drop a trailing "More from X / Most read" block: its header and the headlines after it."""
     for index in range(len(lines) - 1, max(-1, len(lines) - 15), -1):
-        if _TAIL_HEADER.match(lines[index].strip()) and all(_is_heading_like(line) for line in lines[index + 1:]):
+        if _TAIL_HEADER.match(lines[index].strip()) and all(_is_heading_like(line) for line in lines[index + 1 :]):
             return lines[:index]
     return lines
 
@@ -101,8 +118,12 @@ def _trim_head(lines: list[str], headlines: set[str]) -> list[str]:
             break
     while len(lines) > 1:  # never empty the article
         first = lines[0].strip()
-        if (" ".join(first.split()).lower() in headlines or _BYLINE.match(first) or _DATE_ONLY.match(first)
-                or (_BREADCRUMB.match(first) and _is_heading_like(first))):
+        if (
+            " ".join(first.split()).lower() in headlines
+            or _BYLINE.match(first)
+            or _DATE_ONLY.match(first)
+            or (_BREADCRUMB.match(first) and _is_heading_like(first))
+        ):
             lines = lines[1:]
         else:
             break

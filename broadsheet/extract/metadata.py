@@ -21,11 +21,27 @@ from broadsheet.text.dates import parse_date
 from broadsheet.text.urls import safe_url
 
 # schema.org types whose headline is an article's headline (Readability's list, plus live blogs).
-_ARTICLE_TYPES = {"article", "advertisercontentarticle", "newsarticle", "analysisnewsarticle",
-                  "askpublicnewsarticle", "backgroundnewsarticle", "opinionnewsarticle", "reportagenewsarticle",
-                  "reviewnewsarticle", "report", "satiricalarticle", "scholarlyarticle", "medicalscholarlyarticle",
-                  "socialmediaposting", "blogposting", "liveblogposting", "discussionforumposting", "techarticle",
-                  "apireference"}
+_ARTICLE_TYPES = {
+    "article",
+    "advertisercontentarticle",
+    "newsarticle",
+    "analysisnewsarticle",
+    "askpublicnewsarticle",
+    "backgroundnewsarticle",
+    "opinionnewsarticle",
+    "reportagenewsarticle",
+    "reviewnewsarticle",
+    "report",
+    "satiricalarticle",
+    "scholarlyarticle",
+    "medicalscholarlyarticle",
+    "socialmediaposting",
+    "blogposting",
+    "liveblogposting",
+    "discussionforumposting",
+    "techarticle",
+    "apireference",
+}
 _PAGE_TYPES = {"webpage", "itempage", "collectionpage"}  # dates and authors only: their name is the <title>
 _BY_PREFIX = re.compile(r"^\s*(written\s+by|posted\s+by|by|von|par|por|door|di|af|av)\b[\s:]*", re.I)
 _TITLE_SEPARATORS = "|\\-–—\\\\/>»"
@@ -33,19 +49,25 @@ _SEPARATOR = re.compile(rf"\s[{_TITLE_SEPARATORS}]\s")
 _HIERARCHY = re.compile(r"\s[\\/>»]\s")
 _LEADING_PART = re.compile(rf"^[^{_TITLE_SEPARATORS}]*[{_TITLE_SEPARATORS}]")
 _BYLINE_HINT = re.compile(r"byline|author|dateline|writtenby|p-author", re.I)
-_UNLIKELY = re.compile(r"-ad-|ai2html|banner|breadcrumbs|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|"
-                       r"legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|"
-                       r"supplemental|ad-break|agegate|pagination|pager|popup|yom-remote", re.I)
+_UNLIKELY = re.compile(
+    r"-ad-|ai2html|banner|breadcrumbs|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|"
+    r"legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|"
+    r"supplemental|ad-break|agegate|pagination|pager|popup|yom-remote",
+    re.I,
+)
 _HEADER = re.compile(r"header|masthead", re.I)
 _MAYBE = re.compile(r"and|article|body|column|content|main|shadow", re.I)
 _UNLIKELY_ROLES = {"menu", "menubar", "complementary", "navigation", "alert", "alertdialog", "dialog"}
-_NOT_A_NAME = re.compile(r"\b(sign\s*(in|up|out)|log\s*(in|out)|subscribe|register|menu|newsletter|cookies?|search)\b",
-                         re.I)
+_NOT_A_NAME = re.compile(
+    r"\b(sign\s*(in|up|out)|log\s*(in|out)|subscribe|register|menu|newsletter|cookies?|search)\b", re.I
+)
 _SKIP_TAGS = {"script", "style", "noscript", "template", "head", "svg", "select", "button", "form", "iframe"}
 _BYLINE_TAIL = re.compile(
     r"\s*(\s[|•·]\s|\b(last\s+)?updated\b|\bpublished\b|\bposted\b|\bon\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|"
     r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|\b\d{1,2}\s+(jan|feb|mar|apr|may|jun|"
-    r"jul|aug|sep|oct|nov|dec)|\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b(mon|tues?|wed(nes)?|thu(rs)?|fri|sat(ur)?|sun)(day)?\b,?\s|\b\d+\s*(min|hour|day|hr|h)s?\b).*$", re.I)
+    r"jul|aug|sep|oct|nov|dec)|\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b(mon|tues?|wed(nes)?|thu(rs)?|fri|sat(ur)?|sun)(day)?\b,?\s|\b\d+\s*(min|hour|day|hr|h)s?\b).*$",
+    re.I,
+)
 
 
 @dataclass
@@ -167,17 +189,17 @@ def document_title(tree: lxml_html.HtmlElement) -> str:
     title, hierarchical = original, False
     if _SEPARATOR.search(title):
         hierarchical = bool(_HIERARCHY.search(title))
-        title = original[:list(_SEPARATOR.finditer(original))[-1].start()]
+        title = original[: list(_SEPARATOR.finditer(original))[-1].start()]
         if title in _headings(tree, "h1"):
             return title  # the page's own heading confirms where the site name begins
         if _word_count(title) < 3:  # "Site | Headline": drop the first part instead
             title = _LEADING_PART.sub("", original, count=1)
     elif ": " in title:
         if title not in _headings(tree, "h1", "h2"):  # "Section: Headline" unless a heading says the whole thing
-            title = original[original.rfind(":") + 1:]
+            title = original[original.rfind(":") + 1 :]
             if _word_count(title) < 3:
-                title = original[original.find(":") + 1:]
-            elif _word_count(original[:original.find(":")]) > 5:
+                title = original[original.find(":") + 1 :]
+            elif _word_count(original[: original.find(":")]) > 5:
                 title = original
     elif len(title) > 150 or len(title) < 15:
         h1s = list(tree.iter("h1"))
@@ -198,12 +220,21 @@ def headline_variants(tree: lxml_html.HtmlElement, title: str, meta: PageMeta) -
     """Every spelling of the headline a page shows (lower-cased): to spot it repeated atop the body."""
     node = tree.find(".//title")
     page_title = " ".join(node.text_content().split()) if node is not None else ""
-    variants = {title, page_title, *_SEPARATOR.split(page_title), *_headings(tree, "h1"),
-                meta.get("og:title"), meta.get("twitter:title")}
+    variants = {
+        title,
+        page_title,
+        *_SEPARATOR.split(page_title),
+        *_headings(tree, "h1"),
+        meta.get("og:title"),
+        meta.get("twitter:title"),
+    }
     # A description that is not a sentence is the standfirst shown under the headline; one that
     # ends like a sentence is usually the opening paragraph itself, which must stay.
-    variants |= {d for d in (meta.get("description"), meta.get("og:description"), meta.get("twitter:description"))
-                 if d and not d.rstrip().endswith((".", "!", "?", "…", '"', "”", "’", "'", ")", ",", ";"))}
+    variants |= {
+        d
+        for d in (meta.get("description"), meta.get("og:description"), meta.get("twitter:description"))
+        if d and not d.rstrip().endswith((".", "!", "?", "…", '"', "”", "’", "'", ")", ",", ";"))
+    }
     return {v.lower() for v in variants if v and 2 <= len(v.split()) <= 40}
 
 
@@ -223,10 +254,20 @@ def _ld_title(ld: dict, tree: lxml_html.HtmlElement) -> str:
 def find_title(tree: lxml_html.HtmlElement, ld: dict, meta: PageMeta | None = None) -> str:
     """Headline: JSON-LD, then Dublin Core, Open Graph, Twitter and Parse.ly tags, then the <title>."""
     meta = meta or read_meta(tree)
-    title = (_ld_title(ld, tree)
-             or meta.get("dc:title", "dcterm:title", "og:title", "weibo:article:title", "weibo:webpage:title",
-                         "title", "twitter:title", "parsely-title")
-             or document_title(tree))
+    title = (
+        _ld_title(ld, tree)
+        or meta.get(
+            "dc:title",
+            "dcterm:title",
+            "og:title",
+            "weibo:article:title",
+            "weibo:webpage:title",
+            "title",
+            "twitter:title",
+            "parsely-title",
+        )
+        or document_title(tree)
+    )
     return " ".join(title.split())
 
 
@@ -259,8 +300,11 @@ def _walk_for_byline(root: lxml_html.HtmlElement, skip_headers: bool) -> str:
         if not isinstance(node.tag, str) or node.tag in _SKIP_TAGS or _hidden(node):
             continue
         hint = f"{node.get('class') or ''} {node.get('id') or ''}"
-        if ((node.get("rel") or "").lower() == "author" or "author" in (node.get("itemprop") or "").lower()
-                or _BYLINE_HINT.search(hint)):
+        if (
+            (node.get("rel") or "").lower() == "author"
+            or "author" in (node.get("itemprop") or "").lower()
+            or _BYLINE_HINT.search(hint)
+        ):
             text = " ".join(node.text_content().split())
             if 0 < len(text) < 100:
                 named = node.xpath(".//*[contains(@itemprop,'name')]")
@@ -269,8 +313,9 @@ def _walk_for_byline(root: lxml_html.HtmlElement, skip_headers: bool) -> str:
                     return byline
                 continue
         if node.tag not in ("body", "a") and (
-                ((_UNLIKELY.search(hint) or (skip_headers and _HEADER.search(hint))) and not _MAYBE.search(hint))
-                or (node.get("role") or "").lower() in _UNLIKELY_ROLES):
+            ((_UNLIKELY.search(hint) or (skip_headers and _HEADER.search(hint))) and not _MAYBE.search(hint))
+            or (node.get("role") or "").lower() in _UNLIKELY_ROLES
+        ):
             continue
         stack.extend(reversed(node))
     return ""
@@ -278,8 +323,12 @@ def _walk_for_byline(root: lxml_html.HtmlElement, skip_headers: bool) -> str:
 
 def _hidden(node: lxml_html.HtmlElement) -> bool:
     style = (node.get("style") or "").replace(" ", "").lower()
-    return ("display:none" in style or "visibility:hidden" in style or node.get("hidden") is not None
-            or (node.get("aria-hidden") == "true" and "fallback-image" not in (node.get("class") or "")))
+    return (
+        "display:none" in style
+        or "visibility:hidden" in style
+        or node.get("hidden") is not None
+        or (node.get("aria-hidden") == "true" and "fallback-image" not in (node.get("class") or ""))
+    )
 
 
 def find_byline(tree: lxml_html.HtmlElement, ld: dict, meta: PageMeta | None = None) -> str:
@@ -288,8 +337,11 @@ def find_byline(tree: lxml_html.HtmlElement, ld: dict, meta: PageMeta | None = N
     if any(names):
         return ", ".join(dict.fromkeys(n for n in names if n))
     meta = meta or read_meta(tree)
-    for value in (meta.get("dc:creator", "dcterm:creator", "author", "parsely-author"),
-                  meta.get("article:author", "og:article:author"), meta.get("sailthru:author")):
+    for value in (
+        meta.get("dc:creator", "dcterm:creator", "author", "parsely-author"),
+        meta.get("article:author", "og:article:author"),
+        meta.get("sailthru:author"),
+    ):
         byline = clean_byline(value)
         if byline:
             return byline
@@ -299,15 +351,28 @@ def find_byline(tree: lxml_html.HtmlElement, ld: dict, meta: PageMeta | None = N
 def find_published(tree: lxml_html.HtmlElement, ld: dict, meta: PageMeta | None = None) -> datetime | None:
     """Publication time from JSON-LD, explicit meta tags, then a dated <time> element."""
     meta = meta or read_meta(tree)
-    for value in (str(ld.get("datePublished") or ""),
-                  meta.get("article:published_time", "og:article:published_time", "parsely-pub-date",
-                           "datepublished", "pubdate", "publishdate", "dc:date:issued", "dcterms:issued",
-                           "dc:date", "date", "sailthru:date")):
+    for value in (
+        str(ld.get("datePublished") or ""),
+        meta.get(
+            "article:published_time",
+            "og:article:published_time",
+            "parsely-pub-date",
+            "datepublished",
+            "pubdate",
+            "publishdate",
+            "dc:date:issued",
+            "dcterms:issued",
+            "dc:date",
+            "date",
+            "sailthru:date",
+        ),
+    ):
         parsed = parse_date(value)
         if parsed:
             return parsed
     nodes = tree.xpath("//time[@datetime][contains(@itemprop,'datePublished') or @pubdate]") or tree.xpath(
-        "//time[@datetime]")
+        "//time[@datetime]"
+    )
     for node in nodes:
         parsed = parse_date(node.get("datetime"))
         if parsed:

@@ -6,15 +6,56 @@ import re
 
 from lxml import html as lxml_html
 
-_BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "form", "article", "section", "table",
-           "blockquote", "font"}
-_INLINE = {"span", "a", "b", "i", "em", "strong", "small", "sup", "sub", "abbr", "img", "svg", "math", "label", "input",
-           "font", "u", "s", "mark", "time", "cite", "code", "q"}
+_BLOCKS = {
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "form",
+    "article",
+    "section",
+    "table",
+    "blockquote",
+    "font",
+}
+_INLINE = {
+    "span",
+    "a",
+    "b",
+    "i",
+    "em",
+    "strong",
+    "small",
+    "sup",
+    "sub",
+    "abbr",
+    "img",
+    "svg",
+    "math",
+    "label",
+    "input",
+    "font",
+    "u",
+    "s",
+    "mark",
+    "time",
+    "cite",
+    "code",
+    "q",
+}
 _TABLE_PARTS = {"table", "tbody", "thead", "tfoot", "tr", "td", "th", "caption"}
 _LONG_CELL = 400  # characters; data cells are short, a column of prose is not
 # Quoted posts embedded in an article (the text is in the page; a script would turn it into a widget).
-_EMBEDDED_POST = re.compile(r"\b(twitter-tweet|instagram-media|tiktok-embed|bluesky-embed|mastodon-embed|"
-                            r"fb-xfbml-parse-ignore|threads-embed)\b")
+_EMBEDDED_POST = re.compile(
+    r"\b(twitter-tweet|instagram-media|tiktok-embed|bluesky-embed|mastodon-embed|"
+    r"fb-xfbml-parse-ignore|threads-embed)\b"
+)
 _EMBED_WRAPPER = re.compile(r"embed|social|tweet|twitter|instagram|widget", re.I)
 
 
@@ -44,11 +85,23 @@ def unwrap_layout_tables(tree: lxml_html.HtmlElement) -> int:
         if not is_layout_table(table):
             continue
         for node in [table, *table.iterdescendants()]:
-            if isinstance(node.tag, str) and node.tag in _TABLE_PARTS and (
-                    node is table or (node.getparent() is not None and _owned_by(node, table))):
+            if (
+                isinstance(node.tag, str)
+                and node.tag in _TABLE_PARTS
+                and (node is table or (node.getparent() is not None and _owned_by(node, table)))
+            ):
                 node.tag = "div"
-                for attr in ("width", "valign", "align", "colspan", "rowspan", "cellpadding", "cellspacing", "border",
-                             "bgcolor"):
+                for attr in (
+                    "width",
+                    "valign",
+                    "align",
+                    "colspan",
+                    "rowspan",
+                    "cellpadding",
+                    "cellspacing",
+                    "border",
+                    "bgcolor",
+                ):
                     node.attrib.pop(attr, None)
         count += 1
     return count
@@ -80,9 +133,12 @@ def unmask_embedded_posts(tree: lxml_html.HtmlElement) -> int:
             continue
         quote.attrib.pop("class", None)
         parent = quote.getparent()
-        while (parent is not None and parent.tag in ("div", "figure", "section", "aside", "span")
-               and _EMBED_WRAPPER.search(f"{parent.get('class') or ''} {parent.get('id') or ''}")
-               and parent.text_content().strip() == text):
+        while (
+            parent is not None
+            and parent.tag in ("div", "figure", "section", "aside", "span")
+            and _EMBED_WRAPPER.search(f"{parent.get('class') or ''} {parent.get('id') or ''}")
+            and parent.text_content().strip() == text
+        ):
             parent.attrib.pop("class", None)
             parent.attrib.pop("id", None)
             if parent.tag == "aside":

@@ -17,8 +17,15 @@ from broadsheet.text.dates import parse_date
 from broadsheet.text.sanitize import sanitize_html, xml_text
 from broadsheet.text.urls import check_url, safe_url
 
-_FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/feed+json", "application/json",
-               "application/rdf+xml", "application/xml", "text/xml"}
+_FEED_TYPES = {
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/feed+json",
+    "application/json",
+    "application/rdf+xml",
+    "application/xml",
+    "text/xml",
+}
 
 
 def _entry_time(entry: dict) -> datetime | None:
@@ -108,8 +115,14 @@ def parse_feed(data: bytes, url: str = "", content_type: str | None = None) -> P
     if reason and not entries:
         raise FeedError(f"feed: not a valid RSS, Atom or JSON feed ({reason}); no usable entries")
     hub = first_link([link.get("href") for link in parsed.feed.get("links", []) if link.get("rel") == "hub"], url)
-    return ParsedFeed(title=one_line(parsed.feed.get("title")), site_url=safe_url(parsed.feed.get("link"), url),
-                      entries=entries, skipped=skipped, format=parsed.version or "unknown", hub=hub)
+    return ParsedFeed(
+        title=one_line(parsed.feed.get("title")),
+        site_url=safe_url(parsed.feed.get("link"), url),
+        entries=entries,
+        skipped=skipped,
+        format=parsed.version or "unknown",
+        hub=hub,
+    )
 
 
 def _json_author(item: dict) -> str:
@@ -133,18 +146,30 @@ def parse_json_feed(data: bytes, url: str = "") -> ParsedFeed:
         if not link:
             skipped.append(f"entry {index + 1} ({item.get('title', 'untitled')!s:.60}) has no link")
             continue
-        entries.append(FeedEntry(
-            url=link, title=one_line(item.get("title")),
-            published=parse_date(str(item.get("date_published") or item.get("date_modified") or "")),
-            author=one_line(_json_author(item)), summary=sanitize_html(str(item.get("summary") or "")),
-            content_html=sanitize_html(str(item.get("content_html") or "")), guid=xml_text(str(item.get("id") or link))))
-    return ParsedFeed(title=one_line(document.get("title")), site_url=safe_url(document.get("home_page_url"), url),
-                      entries=entries, skipped=skipped, format="json" + str(document.get("version", "")).rsplit("/", 1)[-1])
+        entries.append(
+            FeedEntry(
+                url=link,
+                title=one_line(item.get("title")),
+                published=parse_date(str(item.get("date_published") or item.get("date_modified") or "")),
+                author=one_line(_json_author(item)),
+                summary=sanitize_html(str(item.get("summary") or "")),
+                content_html=sanitize_html(str(item.get("content_html") or "")),
+                guid=xml_text(str(item.get("id") or link)),
+            )
+        )
+    return ParsedFeed(
+        title=one_line(document.get("title")),
+        site_url=safe_url(document.get("home_page_url"), url),
+        entries=entries,
+        skipped=skipped,
+        format="json" + str(document.get("version", "")).rsplit("/", 1)[-1],
+    )
 
 
 def parse_source_document(data: bytes, url: str = "", content_type: str | None = None) -> ParsedFeed:
     """Parse whatever a source URL serves: a sitemap or a feed."""
     from broadsheet.ingest.sitemaps import is_sitemap, parse_sitemap
+
     if is_sitemap(data):
         return parse_sitemap(data, url)
     return parse_feed(data, url, content_type)
@@ -167,8 +192,17 @@ def discover_feeds(html: str, base_url: str) -> list[str]:
     return found
 
 
-COMMON_FEED_PATHS = ("/feed", "/rss", "/rss.xml", "/feed.xml", "/atom.xml", "/index.xml", "/feeds/all.atom.xml",
-                     "/news-sitemap.xml", "/sitemap_news.xml")
+COMMON_FEED_PATHS = (
+    "/feed",
+    "/rss",
+    "/rss.xml",
+    "/feed.xml",
+    "/atom.xml",
+    "/index.xml",
+    "/feeds/all.atom.xml",
+    "/news-sitemap.xml",
+    "/sitemap_news.xml",
+)
 
 
 def looks_like_feed(data: bytes) -> bool:
@@ -182,7 +216,8 @@ def looks_like_feed(data: bytes) -> bool:
         except (ValueError, AttributeError):
             return False
     return any(tag in head for tag in (b"<rss", b"<feed", b"<rdf:rdf")) or (
-        head.startswith(b"<?xml") and not _looks_like_html(data))
+        head.startswith(b"<?xml") and not _looks_like_html(data)
+    )
 
 
 @dataclass
@@ -230,8 +265,15 @@ def _read_feed(outline: ET.Element, raw: str, name: str, folder: str, found: Opm
     except InputError as exc:
         found.skipped.append(f"opml: outline {number}: {exc}")
         return
-    found.sources.append(Source(id=None, feed_url=url, title=name, folder=folder,
-                                site_url=safe_url(outline.get("htmlUrl") or outline.get("htmlurl"))))
+    found.sources.append(
+        Source(
+            id=None,
+            feed_url=url,
+            title=name,
+            folder=folder,
+            site_url=safe_url(outline.get("htmlUrl") or outline.get("htmlurl")),
+        )
+    )
     if len(outline.findall("outline")):
         _read_outlines(outline, name or folder, found, [number])
 
@@ -255,8 +297,12 @@ def export_opml(sources: list[Source], title: str = "Broadsheet sources") -> str
             if source.folder not in folders:
                 folders[source.folder] = ET.SubElement(body, "outline", {"text": source.folder, "title": source.folder})
             parent = folders[source.folder]
-        attrs = {"type": "rss", "text": source.title or source.feed_url, "title": source.title or source.feed_url,
-                 "xmlUrl": source.feed_url}
+        attrs = {
+            "type": "rss",
+            "text": source.title or source.feed_url,
+            "title": source.title or source.feed_url,
+            "xmlUrl": source.feed_url,
+        }
         if source.site_url:
             attrs["htmlUrl"] = source.site_url
         ET.SubElement(parent, "outline", attrs)

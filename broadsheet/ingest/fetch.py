@@ -104,8 +104,10 @@ async def resolve_checked(url: str, policy: FetchPolicy) -> str | None:
     if not (policy.allow_private or host in policy.allowed_hosts):
         for address in addresses:
             if not is_public_address(address):
-                raise FetchError(f"fetch: {host} resolves to the non-public address {address}; refused "
-                                 "(set BROADSHEET_ALLOW_PRIVATE_ADDRESSES=true to allow)")
+                raise FetchError(
+                    f"fetch: {host} resolves to the non-public address {address}; refused "
+                    "(set BROADSHEET_ALLOW_PRIVATE_ADDRESSES=true to allow)"
+                )
     return addresses[0]
 
 
@@ -172,9 +174,12 @@ class Fetcher:
     def __init__(self, policy: FetchPolicy | None = None, transport: httpx.AsyncBaseTransport | None = None):
         self.policy = policy or FetchPolicy()
         timeout = httpx.Timeout(self.policy.read_timeout, connect=self.policy.connect_timeout)
-        self._client = httpx.AsyncClient(timeout=timeout, follow_redirects=False, transport=transport,
-                                         headers={"User-Agent": self.policy.user_agent,
-                                                  "Accept-Encoding": "gzip, deflate"})
+        self._client = httpx.AsyncClient(
+            timeout=timeout,
+            follow_redirects=False,
+            transport=transport,
+            headers={"User-Agent": self.policy.user_agent, "Accept-Encoding": "gzip, deflate"},
+        )
         self._global = asyncio.Semaphore(self.policy.global_limit)
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._next_start: dict[str, float] = {}
@@ -222,7 +227,9 @@ class Fetcher:
                 except TimeoutError as exc:
                     raise FetchError(f"fetch: {url} took longer than {self.policy.total_timeout:g} s; gave up") from exc
 
-    async def _send(self, target: str, headers: dict[str, str], extensions: dict, url: str) -> tuple[httpx.Response, bytes]:
+    async def _send(
+        self, target: str, headers: dict[str, str], extensions: dict, url: str
+    ) -> tuple[httpx.Response, bytes]:
         request = self._client.build_request("GET", target, headers=headers, extensions=extensions)
         response = await self._client.send(request, stream=True)
         try:
@@ -293,7 +300,15 @@ class Fetcher:
         if status >= 400:
             retry = retry_after_seconds(response.headers.get("retry-after"))
             hint = f", retry after {retry:g} s" if retry is not None else ""
-            raise FetchError(f"fetch: {status} from {urlsplit(url).netloc}{hint}", http_status=status, retry_after=retry)
-        return FetchResult(url=url, status=status, content=body, content_type=response.headers.get("content-type", ""),
-                           etag=response.headers.get("etag"), last_modified=response.headers.get("last-modified"),
-                           headers=dict(response.headers))
+            raise FetchError(
+                f"fetch: {status} from {urlsplit(url).netloc}{hint}", http_status=status, retry_after=retry
+            )
+        return FetchResult(
+            url=url,
+            status=status,
+            content=body,
+            content_type=response.headers.get("content-type", ""),
+            etag=response.headers.get("etag"),
+            last_modified=response.headers.get("last-modified"),
+            headers=dict(response.headers),
+        )

@@ -22,8 +22,9 @@ def _clamp(value: timedelta, low: timedelta, high: timedelta) -> timedelta:
     return max(low, min(high, value))
 
 
-def adaptive_interval(entry_times: Iterable[datetime | None], now: datetime, low: timedelta = MIN_INTERVAL,
-                      high: timedelta = MAX_INTERVAL) -> timedelta:
+def adaptive_interval(
+    entry_times: Iterable[datetime | None], now: datetime, low: timedelta = MIN_INTERVAL, high: timedelta = MAX_INTERVAL
+) -> timedelta:
     """Poll about twice per average gap between the feed's recent entries, within [low, high].
 
     A feed publishing every 10 minutes is polled every 5; one that posts weekly, daily.
@@ -46,8 +47,9 @@ def jittered(delay: timedelta, spread: float = 0.1) -> timedelta:
     return delay * random.uniform(1 - spread, 1 + spread)
 
 
-def failure_delay(failures: int, base: timedelta, status: int | None = None,
-                  retry_after: float | None = None) -> timedelta:
+def failure_delay(
+    failures: int, base: timedelta, status: int | None = None, retry_after: float | None = None
+) -> timedelta:
     """How long to wait after the n-th consecutive failure: exponential backoff with jitter,
     a day once unhealthy, a month once gone; a server's Retry-After is honoured when longer."""
     if status == 410:

@@ -54,11 +54,15 @@ def parse_sitemap(data: bytes, url: str = "", now: datetime | None = None) -> Pa
     root = _parse_xml(data)
     kind = _local(root.tag)
     if kind == "sitemapindex":
-        children = [(parse_date(_child_text(s, "lastmod")), urljoin(url, _child_text(s, "loc")))
-                    for s in root if _local(s.tag) == "sitemap" and _child_text(s, "loc")]
+        children = [
+            (parse_date(_child_text(s, "lastmod")), urljoin(url, _child_text(s, "loc")))
+            for s in root
+            if _local(s.tag) == "sitemap" and _child_text(s, "loc")
+        ]
         children.sort(key=lambda c: c[0] or datetime.min.replace(tzinfo=UTC), reverse=True)
-        return ParsedFeed(title="", site_url="", entries=[], format="sitemapindex",
-                          sitemaps=[u for _, u in children[:MAX_CHILDREN]])
+        return ParsedFeed(
+            title="", site_url="", entries=[], format="sitemapindex", sitemaps=[u for _, u in children[:MAX_CHILDREN]]
+        )
     if kind != "urlset":
         raise FeedError(f"sitemap: root element is <{kind}>, not <urlset> or <sitemapindex>")
     entries, old = [], 0
@@ -66,7 +70,9 @@ def parse_sitemap(data: bytes, url: str = "", now: datetime | None = None) -> Pa
         loc = urljoin(url, _child_text(node, "loc"))
         if not loc.startswith(("http://", "https://")):
             continue
-        published = parse_date(_child_text(node, "news", "publication_date")) or parse_date(_child_text(node, "lastmod"))
+        published = parse_date(_child_text(node, "news", "publication_date")) or parse_date(
+            _child_text(node, "lastmod")
+        )
         if published is not None and now - published > RECENT:
             old += 1
             continue

@@ -54,8 +54,10 @@ def iter_warc_pages(stream: BinaryIO, max_bytes: int = 10_000_000) -> Iterator[A
             body = record.content_stream().read(max_bytes + 1)
             if len(body) > max_bytes:
                 continue  # an oversized page is no article; skip it rather than hold it in memory
-            yield ArchivedPage(url=record.rec_headers.get_header("WARC-Target-URI") or "",
-                               captured=parse_date(record.rec_headers.get_header("WARC-Date")),
-                               html=decode_bytes(body, content_type))
+            yield ArchivedPage(
+                url=record.rec_headers.get_header("WARC-Target-URI") or "",
+                captured=parse_date(record.rec_headers.get_header("WARC-Date")),
+                html=decode_bytes(body, content_type),
+            )
     except ArchiveLoadFailed as exc:
         raise InputError(f"warc: not a readable WARC file ({exc})") from exc

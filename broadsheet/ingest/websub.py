@@ -28,14 +28,20 @@ class Subscription:
 
     def form(self, mode: str = "subscribe") -> dict[str, str]:
         """The form body of the subscription request (hub.mode subscribe or unsubscribe)."""
-        return {"hub.mode": mode, "hub.topic": self.topic, "hub.callback": self.callback,
-                "hub.secret": self.secret, "hub.lease_seconds": str(int(LEASE.total_seconds()))}
+        return {
+            "hub.mode": mode,
+            "hub.topic": self.topic,
+            "hub.callback": self.callback,
+            "hub.secret": self.secret,
+            "hub.lease_seconds": str(int(LEASE.total_seconds())),
+        }
 
 
 def new_subscription(hub: str, topic: str, public_url: str, source_id: int) -> Subscription:
     """A subscription with a fresh secret; the callback names the source."""
-    return Subscription(hub=hub, topic=topic, callback=f"{public_url.rstrip('/')}/websub/{source_id}",
-                        secret=secrets.token_hex(24))
+    return Subscription(
+        hub=hub, topic=topic, callback=f"{public_url.rstrip('/')}/websub/{source_id}", secret=secrets.token_hex(24)
+    )
 
 
 def signature_valid(secret: str, body: bytes, header: str | None) -> bool:

@@ -49,9 +49,11 @@ class FailedJob:
 @contextlib.contextmanager
 def _app(config: Config) -> Iterator[procrastinate.App]:
     if job_engine(config) != "procrastinate":
-        raise InputError("jobs: no job engine is configured (job_engine is \"embedded\": refreshes run in-process)")
+        raise InputError('jobs: no job engine is configured (job_engine is "embedded": refreshes run in-process)')
     ensure_schema(config)
-    connector = procrastinate.SyncPsycopgConnector(conninfo=conninfo(config.resolved_database_url), min_size=1, max_size=1)
+    connector = procrastinate.SyncPsycopgConnector(
+        conninfo=conninfo(config.resolved_database_url), min_size=1, max_size=1
+    )
     with procrastinate.App(connector=connector).open() as app:
         yield app
 
@@ -65,8 +67,10 @@ def job_counts(config: Config) -> list[KindCounts]:
 def failed_jobs(config: Config) -> list[FailedJob]:
     """Every failed job, oldest first."""
     with _app(config) as app:
-        return [FailedJob(j.id or 0, j.task_name, j.task_kwargs, j.attempts)
-                for j in app.job_manager.list_jobs(status="failed")]
+        return [
+            FailedJob(j.id or 0, j.task_name, j.task_kwargs, j.attempts)
+            for j in app.job_manager.list_jobs(status="failed")
+        ]
 
 
 def retry(config: Config, job_id: int | None = None, all_failed: bool = False) -> int:

@@ -24,8 +24,10 @@ def job_engine(config: Config) -> str:
     """The configured job engine, checked against the database it needs."""
     name = config.job_engine  # one of the setting's choices (config.py checks it)
     if name == "procrastinate" and not is_postgresql(config.resolved_database_url):
-        raise ConfigError("config: job_engine procrastinate keeps its jobs in PostgreSQL; "
-                          "set database_url to a postgresql:// URL or use job_engine embedded")
+        raise ConfigError(
+            "config: job_engine procrastinate keeps its jobs in PostgreSQL; "
+            "set database_url to a postgresql:// URL or use job_engine embedded"
+        )
     return name
 
 
@@ -51,8 +53,11 @@ def ensure_schema(config: Config) -> None:
         conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
         try:
             if conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone() == (None,):
-                app = procrastinate.App(connector=procrastinate.SyncPsycopgConnector(
-                    conninfo=conninfo(config.resolved_database_url), min_size=1, max_size=1))
+                app = procrastinate.App(
+                    connector=procrastinate.SyncPsycopgConnector(
+                        conninfo=conninfo(config.resolved_database_url), min_size=1, max_size=1
+                    )
+                )
                 with app.open():
                     app.schema_manager.apply_schema()
         finally:

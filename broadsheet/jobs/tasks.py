@@ -48,7 +48,9 @@ FOLLOW_UP_CHUNK = 10  # articles per enrich / related job: short GIL holds, spre
 HEARTBEAT = 2.0  # seconds between a worker's heartbeats
 PLACE_GATHER = 15.0  # seconds placement waits for a wave of fetches to finish (a burst is placed as one batch)
 VECTOR_REFRESH = 30  # seconds between two looks for newly placed articles to add to search's vector index
-STALLED_AFTER = 30.0  # a worker silent this long is dead (spaCy and numpy can hold the GIL for seconds on a busy machine)
+STALLED_AFTER = (
+    30.0  # a worker silent this long is dead (spaCy and numpy can hold the GIL for seconds on a busy machine)
+)
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,10 @@ RETRY_STALLED = Kind("broadsheet.retry_stalled", "schedule", priority=30)
 REFRESH_VECTORS = Kind("broadsheet.refresh_vector_index", "enrich", "vector-index", "vector-index")
 KINDS = (POLL, FETCH, EMBED, LEARN, PLACE, ENRICH, RELATED, DIGEST, ENQUEUE_DUE, RETRY_STALLED, REFRESH_VECTORS)
 # What a page view asks for (work.request_work) becomes one of these: at most one waits per item.
-ASKED = {"enrich": dataclasses.replace(ENRICH, queueing_lock="asked-enrich:{ids[0]}"),
-         "related": dataclasses.replace(RELATED, queueing_lock="asked-related:{ids[0]}")}
+ASKED = {
+    "enrich": dataclasses.replace(ENRICH, queueing_lock="asked-enrich:{ids[0]}"),
+    "related": dataclasses.replace(RELATED, queueing_lock="asked-related:{ids[0]}"),
+}
 ASKED_AGAIN = 60.0  # seconds a web process waits before asking for the same work again
 QUEUES = tuple(dict.fromkeys(k.queue for k in KINDS))
 RETRY = procrastinate.RetryStrategy(max_attempts=8, wait=1, exponential_wait=2)  # deadlocks, lost connections
@@ -93,14 +97,21 @@ class Context:
 
 # --- enqueueing (always inside a store transaction) ----------------------------------------------
 
+
 def defer(conn: Connection, kind: Kind, in_seconds: float | None = None, **kwargs: Any) -> int | None:
     """Enqueue a job in the connection's transaction; None when its queueing lock says one waits already."""
     lock = kind.lock.format(**kwargs) if kind.lock else None
     queueing = kind.queueing_lock.format(**kwargs) if kind.queueing_lock else None
-    deferrer = configure_task(name=kind.name, job_manager=JobManager(procrastinate.SyncPsycopgConnector()),
-                              queue=kind.queue, lock=lock, queueing_lock=queueing, priority=kind.priority,
-                              schedule_in=None if in_seconds is None else {"seconds": int(in_seconds)},
-                              connection=conn.connection.driver_connection)
+    deferrer = configure_task(
+        name=kind.name,
+        job_manager=JobManager(procrastinate.SyncPsycopgConnector()),
+        queue=kind.queue,
+        lock=lock,
+        queueing_lock=queueing,
+        priority=kind.priority,
+        schedule_in=None if in_seconds is None else {"seconds": int(in_seconds)},
+        connection=conn.connection.driver_connection,
+    )
     if queueing is None:
         return deferrer.defer(**kwargs)
     try:
@@ -115,14 +126,25 @@ def defer_many(conn: Connection, kind: Kind, kwargs_list: list[dict[str, Any]]) 
     if not kwargs_list:
         return
     assert kind.queueing_lock is None, "batched jobs cannot take queueing locks"
-    jobs = [procrastinate.jobs.Job(id=None, task_name=kind.name, queue=kind.queue, task_kwargs=kw, priority=kind.priority,
-                                   lock=kind.lock.format(**kw) if kind.lock else None, queueing_lock=None)
-            for kw in kwargs_list]
+    jobs = [
+        procrastinate.jobs.Job(
+            id=None,
+            task_name=kind.name,
+            queue=kind.queue,
+            task_kwargs=kw,
+            priority=kind.priority,
+            lock=kind.lock.format(**kw) if kind.lock else None,
+            queueing_lock=None,
+        )
+        for kw in kwargs_list
+    ]
     JobManager(procrastinate.SyncPsycopgConnector()).batch_defer_jobs(
-        jobs, connection=conn.connection.driver_connection)
+        jobs, connection=conn.connection.driver_connection
+    )
 
 
 # --- poll a source ---------------------------------------------------------------------------------
+
 
 def _is_due(source: Any) -> bool:
     return source.next_check_at is None or source.next_check_at <= stages.now_utc()
@@ -154,6 +176,7 @@ def _store_entries(engine: Engine, new: list) -> None:
 
 
 # --- fetch and extract a page, learn its site --------------------------------------------------------
+
 
 async def fetch_article(ctx: Context, article_id: str) -> bool:
     """Fetch, extract and store one pending page; True when an article was stored."""
@@ -199,6 +222,7 @@ def learn_site(ctx: Context, site: str) -> int:
 
 
 # --- placement, then enrichment and related lists ---------------------------------------------------
+
 
 def place_articles(ctx: Context) -> int:
     """Place the oldest unplaced articles in stories (the one serialised step); returns how many."""
@@ -316,9 +340,11 @@ def enqueue_due(ctx: Context) -> dict[str, int]:
 def sweep_now(engine: Engine) -> Callable[[], None]:
     """What a web process calls when a hub pushed new entries (stored by the WebSub callback): the
     periodic sweep runs now, so their pages are fetched by jobs at once rather than at the next tick."""
+
     def sweep() -> None:
         with engine.begin() as conn:
             defer(conn, ENQUEUE_DUE, timestamp=int(time.time()))
+
     return sweep
 
 
@@ -329,7 +355,7 @@ def refresh_vector_index(ctx: Context) -> bool:
 
 
 def _chunked(ids: list[str]) -> list[dict[str, Any]]:
-    return [{"ids": ids[i:i + FOLLOW_UP_CHUNK]} for i in range(0, len(ids), FOLLOW_UP_CHUNK)]
+    return [{"ids": ids[i : i + FOLLOW_UP_CHUNK]} for i in range(0, len(ids), FOLLOW_UP_CHUNK)]
 
 
 async def retry_stalled(manager: JobManager) -> int:
@@ -344,14 +370,18 @@ async def retry_stalled(manager: JobManager) -> int:
             # A copy already waits under the same queueing lock and will do the work: close this one
             # (aborted, not failed: nothing went wrong with the work itself) so its lock is freed.
             await manager.finish_job(job, status=procrastinate.jobs.Status.ABORTED, delete_job=False)
-            log.warning("jobs: %s (job %s) died with its worker; the copy already queued will run", job.task_name, job.id)
+            log.warning(
+                "jobs: %s (job %s) died with its worker; the copy already queued will run", job.task_name, job.id
+            )
     return retried
 
 
 # --- registration ---------------------------------------------------------------------------------
 
+
 def register(app: procrastinate.App, ctx: Context) -> None:
     """Declare every job on the app, bound to this process's context."""
+
     def task(kind: Kind, **options: Any):
         return app.task(name=kind.name, queue=kind.queue, priority=kind.priority, retry=RETRY, **options)
 
@@ -366,19 +396,27 @@ def register(app: procrastinate.App, ctx: Context) -> None:
 
 
 # Jobs whose work is blocking (the store, the models): each runs in a thread of the worker.
-IN_THREADS = ((EMBED, embed_article), (LEARN, learn_site), (PLACE, place_articles), (ENRICH, enrich_articles),
-              (RELATED, rank_related), (DIGEST, store_digest))
+IN_THREADS = (
+    (EMBED, embed_article),
+    (LEARN, learn_site),
+    (PLACE, place_articles),
+    (ENRICH, enrich_articles),
+    (RELATED, rank_related),
+    (DIGEST, store_digest),
+)
 
 
 def _bound(function: Callable[..., Any], ctx: Context) -> Callable[..., Any]:
     async def run(**kwargs: Any) -> Any:
         return await function(ctx, **kwargs)
+
     return run
 
 
 def _in_thread(function: Callable[..., Any], ctx: Context) -> Callable[..., Any]:
     async def run(**kwargs: Any) -> Any:
         return await asyncio.to_thread(function, ctx, **kwargs)
+
     return run
 
 

@@ -34,8 +34,10 @@ def check_queues(queues: Sequence[str]) -> list[str] | None:
 def run_worker(config: Config, concurrency: int, queues: Sequence[str] = ()) -> None:
     """Run jobs until SIGTERM or SIGINT (running jobs are finished first)."""
     if job_engine(config) != "procrastinate":
-        raise ConfigError("worker: no job engine is configured; set job_engine = \"procrastinate\" "
-                          "(with a PostgreSQL database_url), or use `broadsheet serve` / `refresh`")
+        raise ConfigError(
+            'worker: no job engine is configured; set job_engine = "procrastinate" '
+            "(with a PostgreSQL database_url), or use `broadsheet serve` / `refresh`"
+        )
     if concurrency < 1:
         raise ConfigError("worker: --concurrency must be at least 1")
     asyncio.run(_work(config, concurrency, check_queues(queues)))
@@ -51,10 +53,14 @@ async def _work(config: Config, concurrency: int, queues: list[str] | None) -> N
             tasks.register(app, tasks.Context(engine, config, fetcher))
             async with app.open_async():
                 await app.run_worker_async(
-                    name=f"{socket.gethostname()}:{os.getpid()}", concurrency=concurrency,
+                    name=f"{socket.gethostname()}:{os.getpid()}",
+                    concurrency=concurrency,
                     queues=queues or None,  # type: ignore[arg-type]  # Worker takes None (every queue); the typed options do not say so
-                    delete_jobs="successful", update_heartbeat_interval=tasks.HEARTBEAT,
-                    stalled_worker_timeout=tasks.STALLED_AFTER, shutdown_graceful_timeout=SHUTDOWN_GRACE,
-                    fetch_job_polling_interval=1.0)
+                    delete_jobs="successful",
+                    update_heartbeat_interval=tasks.HEARTBEAT,
+                    stalled_worker_timeout=tasks.STALLED_AFTER,
+                    shutdown_graceful_timeout=SHUTDOWN_GRACE,
+                    fetch_job_polling_interval=1.0,
+                )
     finally:
         engine.dispose()

@@ -44,8 +44,9 @@ def call_chat(settings: LLMSettings, messages: list[dict], limit: float = HARD_L
     """One blocking chat completion; raises httpx errors or ValueError on a malformed reply."""
     headers = {"Authorization": f"Bearer {settings.key}"} if settings.key else {}
     body = {"model": settings.model or "default", "messages": messages, "temperature": 0}
-    response = httpx.post(completions_url(settings.url), json=body, headers=headers,
-                          timeout=httpx.Timeout(limit, connect=min(limit, 3.0)))
+    response = httpx.post(
+        completions_url(settings.url), json=body, headers=headers, timeout=httpx.Timeout(limit, connect=min(limit, 3.0))
+    )
     response.raise_for_status()
     try:
         return str(response.json()["choices"][0]["message"]["content"])
@@ -125,5 +126,6 @@ def generator_for(settings: LLMSettings) -> Generator | None:
         generator = Generator(settings)
         context.on_close(generator.close)
         return generator
+
     context = current()
     return context.shared("llm-generator", settings, build)

@@ -52,20 +52,28 @@ def numbered(sources: Sequence[Cited]) -> str:
 def summary_messages(sources: Sequence[Cited], words: int) -> list[dict]:
     """The chat messages asking for a cited summary of about `words` words."""
     return [
-        {"role": "system", "content": "You summarise news using only the numbered source sentences given. "
-                                      "Never add facts. After every sentence write the numbers of the source "
-                                      "sentences it rests on, like [2] or [1, 3]."},
-        {"role": "user", "content": f"Source sentences:\n{numbered(sources)}\n\n"
-                                    f"Write a neutral summary of about {words} words."},
+        {
+            "role": "system",
+            "content": "You summarise news using only the numbered source sentences given. "
+            "Never add facts. After every sentence write the numbers of the source "
+            "sentences it rests on, like [2] or [1, 3].",
+        },
+        {
+            "role": "user",
+            "content": f"Source sentences:\n{numbered(sources)}\n\nWrite a neutral summary of about {words} words.",
+        },
     ]
 
 
 def answer_messages(question: str, sources: Sequence[Cited]) -> list[dict]:
     """The chat messages asking for a short cited answer to a reader's question."""
     return [
-        {"role": "system", "content": "You answer questions about news using only the numbered source sentences "
-                                      "given. If they do not answer the question, say so. After every sentence "
-                                      "write the numbers of the source sentences it rests on, like [2]."},
+        {
+            "role": "system",
+            "content": "You answer questions about news using only the numbered source sentences "
+            "given. If they do not answer the question, say so. After every sentence "
+            "write the numbers of the source sentences it rests on, like [2].",
+        },
         {"role": "user", "content": f"Source sentences:\n{numbered(sources)}\n\nQuestion: {question}"},
     ]
 
@@ -101,8 +109,9 @@ def check_grounded(text: str, sources: Sequence[Cited]) -> Grounded | None:
     return Grounded(tuple(out)) if out else None
 
 
-def phrase_summary(generator: Generator | None, sources: Sequence[Cited], words: int,
-                   wait: float | None = None) -> Grounded | None:
+def phrase_summary(
+    generator: Generator | None, sources: Sequence[Cited], words: int, wait: float | None = None
+) -> Grounded | None:
     """A generated summary of these source sentences when the endpoint answers in time and it checks out."""
     if generator is None or not sources:
         return None
@@ -110,8 +119,9 @@ def phrase_summary(generator: Generator | None, sources: Sequence[Cited], words:
     return check_grounded(reply, sources) if reply else None
 
 
-def phrase_answer(generator: Generator | None, question: str, sources: Sequence[Cited],
-                  wait: float | None = None) -> Grounded | None:
+def phrase_answer(
+    generator: Generator | None, question: str, sources: Sequence[Cited], wait: float | None = None
+) -> Grounded | None:
     """A generated answer from the supporting passages, when it arrives in time and checks out."""
     if generator is None or not sources:
         return None

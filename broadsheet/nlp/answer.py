@@ -61,26 +61,60 @@ K1, B = 1.2, 0.75
 UNMENTIONED = 0.7  # a question most of whose words no source uses is not answered
 NEAR = 3  # words between a figure and the question word it counts
 CLOSE = math.log(30)  # sentences scored within this of the best are rival answers (a figure that changed)
-_KEPT_WORDS = frozenset(["one", "two", "three", "first", "year", "years", "last", "new", "day", "days", "week", "month", "people", "time"])
+_KEPT_WORDS = frozenset(
+    ["one", "two", "three", "first", "year", "years", "last", "new", "day", "days", "week", "month", "people", "time"]
+)
 _STOP = (STOPWORDS - _KEPT_WORDS) | WH_WORDS
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _WORDS = re.compile(r"[\w'’-]+")  # as `Question.words` splits a question
-_POINTS_BACK = re.compile(r"^[\"“‘']?(?:he|she|it|they|his|her|its|their|this|these|those|such|there)\b",
-                          re.IGNORECASE)
-_ANAPHOR = re.compile(r"^(?:he|she|it|they|this|these|those|that|his|her|its|their|there|then|the|such|"
-                      r"in (?:this|that|the same)|however|also)\b", re.IGNORECASE)
+_POINTS_BACK = re.compile(r"^[\"“‘']?(?:he|she|it|they|his|her|its|their|this|these|those|such|there)\b", re.IGNORECASE)
+_ANAPHOR = re.compile(
+    r"^(?:he|she|it|they|this|these|those|that|his|her|its|their|there|then|the|such|"
+    r"in (?:this|that|the same)|however|also)\b",
+    re.IGNORECASE,
+)
 _INCREMENT = re.compile(r"\s+(?:further|more|new|additional|extra|other)\b", re.IGNORECASE)
 _LABEL = re.compile(r"\b[A-Z][\w'’-]*\s+$")
-_TENS = {w: 10 * (i + 2) for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])}
+_TENS = {
+    w: 10 * (i + 2)
+    for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])
+}
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ed", "ly", "es", "s")
-_NUMBER_VALUES = {w: i for i, w in enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"])}
+_NUMBER_VALUES = {
+    w: i
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+}
 
 
 def fold(word: str) -> str:
     """A crude suffix fold so "leader", "leads" and "leading" meet at "lead" (matching only)."""
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            word = word[:-len(suffix)]
+            word = word[: -len(suffix)]
             break
     return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
@@ -206,7 +240,7 @@ class PassageIndex:
         v = self.vectors
         self.piece_df = Counter()
         for i in range(self.n):
-            self.piece_df.update(set(v.piece_ids[v.offsets[i]:v.offsets[i + 1]].tolist()))
+            self.piece_df.update(set(v.piece_ids[v.offsets[i] : v.offsets[i + 1]].tolist()))
         self.doc_starts = np.flatnonzero(np.append(True, self.doc[1:] != self.doc[:-1]))
         self.piece_matrix = np.ascontiguousarray(v.pieces.T, dtype=np.float32)  # once, not per question
 
@@ -217,8 +251,7 @@ class PassageIndex:
         df = len(self.postings.get(word, ()))
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
 
-    def _bm25(self, words: set[str], postings, lengths: np.ndarray, average: float, count: int,
-              idf=None) -> np.ndarray:
+    def _bm25(self, words: set[str], postings, lengths: np.ndarray, average: float, count: int, idf=None) -> np.ndarray:
         out = np.zeros(count)
         for w in words:
             posting = postings.get(w)
@@ -342,11 +375,26 @@ class PassageIndex:
         for w in unique:
             inside += present[w]
         novel = self.novel_base - inside
-        cols = {"bm": bm / top, "pbm": pbm, "cov": cov, "ncov": ncov, "big": np.minimum(shared, 3) / 3,
-                "fit": kinds, "novel": (novel > 0).astype(float), "lognovel": np.log1p(np.maximum(novel, 0)),
-                "loglen": np.log1p(self.lengths), "bmp": self._neighbour(bm, -1) / top,
-                "bmn": self._neighbour(bm, 1) / top, "ana": self.anaphor, "first": self.first.astype(float),
-                "ent": typed, "ent2": loose, "named": named, "prox": self._proximity(words, idf, total), "bmr": _reciprocal_rank(bm)}
+        cols = {
+            "bm": bm / top,
+            "pbm": pbm,
+            "cov": cov,
+            "ncov": ncov,
+            "big": np.minimum(shared, 3) / 3,
+            "fit": kinds,
+            "novel": (novel > 0).astype(float),
+            "lognovel": np.log1p(np.maximum(novel, 0)),
+            "loglen": np.log1p(self.lengths),
+            "bmp": self._neighbour(bm, -1) / top,
+            "bmn": self._neighbour(bm, 1) / top,
+            "ana": self.anaphor,
+            "first": self.first.astype(float),
+            "ent": typed,
+            "ent2": loose,
+            "named": named,
+            "prox": self._proximity(words, idf, total),
+            "bmr": _reciprocal_rank(bm),
+        }
         extra: dict = {"q": q, "idf": idf, "total": total, "bm": bm}
         if self.vectors is not None:
             with _one_blas_thread():
@@ -376,18 +424,28 @@ class PassageIndex:
         vector, pieces, ids = self._question_vectors(question)
         cs = v.sentences @ vector
         qp = pieces.astype(np.float32)
-        weight = np.array([math.log(1 + (self.n - self.piece_df[i] + 0.5) / (self.piece_df[i] + 0.5))
-                           for i in ids.tolist()])
+        weight = np.array(
+            [math.log(1 + (self.n - self.piece_df[i] + 0.5) / (self.piece_df[i] + 0.5)) for i in ids.tolist()]
+        )
         weight = weight / (weight.sum() or 1.0)
         sims = qp @ self.piece_matrix  # (question pieces, story pieces)
         best = np.maximum.reduceat(sims, v.offsets[:-1], axis=1)  # (question pieces, sentences)
         window = self._window(best)
         article = np.maximum.reduceat(best, self.doc_starts, axis=1)[:, self.doc]
         extra.update(piece_best=best, piece_window=window)
-        return {"cs": cs, "csp": self._neighbour(cs, -1), "csn": self._neighbour(cs, 1), "csr": _reciprocal_rank(cs),
-                "pcs": np.maximum.reduceat(cs, self.doc_starts)[self.doc],
-                "ms": best.mean(0), "msi": weight @ best, "wms": window.mean(0), "wmsi": weight @ window,
-                "pms": article.mean(0), "pmsi": weight @ article}
+        return {
+            "cs": cs,
+            "csp": self._neighbour(cs, -1),
+            "csn": self._neighbour(cs, 1),
+            "csr": _reciprocal_rank(cs),
+            "pcs": np.maximum.reduceat(cs, self.doc_starts)[self.doc],
+            "ms": best.mean(0),
+            "msi": weight @ best,
+            "wms": window.mean(0),
+            "wmsi": weight @ window,
+            "pms": article.mean(0),
+            "pmsi": weight @ article,
+        }
 
     def check(self, q: Question, x: np.ndarray, extra: dict, scores: np.ndarray) -> tuple[int, np.ndarray]:
         """The best sentence and the evidence on whether it answers (rows follow `weights.CHECKS`)."""
@@ -404,14 +462,27 @@ class PassageIndex:
         names = [n.lower() for n in q.names]
         negated = q.negated
         col = self._col
-        checks = {"score": scores[b], "margin": margin, "cov": x[b, col("cov")], "ncov": x[b, col("ncov")],
-                  "missing": missing_story, "fit": x[b, col("fit")], "ent": x[b, col("ent")], "prox": x[b, col("prox")],
-                  "capw": sum(n not in window_text for n in names), "capp": sum(n not in article_text for n in names),
-                  "numw": sum(n not in window_text for n in q.numbers), "qneg": float(negated),
-                  "negmis": float(negated and not is_negated(self.passages[b].raw)), "qlen": len(q.text.split()),
-                  "miss": sum(missing) / total, "missmax": max(missing, default=0.0)}
-        checks.update({f"k_{k}": float(q.kind == k) for k in KINDS}, bmtop=x[b, col("bm")],
-                      unmentioned=self._unmentioned(extra))  # nothing that grows with the story's size
+        checks = {
+            "score": scores[b],
+            "margin": margin,
+            "cov": x[b, col("cov")],
+            "ncov": x[b, col("ncov")],
+            "missing": missing_story,
+            "fit": x[b, col("fit")],
+            "ent": x[b, col("ent")],
+            "prox": x[b, col("prox")],
+            "capw": sum(n not in window_text for n in names),
+            "capp": sum(n not in article_text for n in names),
+            "numw": sum(n not in window_text for n in q.numbers),
+            "qneg": float(negated),
+            "negmis": float(negated and not is_negated(self.passages[b].raw)),
+            "qlen": len(q.text.split()),
+            "miss": sum(missing) / total,
+            "missmax": max(missing, default=0.0),
+        }
+        checks.update(
+            {f"k_{k}": float(q.kind == k) for k in KINDS}, bmtop=x[b, col("bm")], unmentioned=self._unmentioned(extra)
+        )  # nothing that grows with the story's size
         if self.vectors is not None:
             checks.update(self._vector_checks(x, b, extra))
         names_ = weights.CHECKS if self.vectors is not None else weights.LEXICAL_CHECKS
@@ -440,8 +511,11 @@ class PassageIndex:
 
     def support(self, evidence: np.ndarray) -> float:
         """The estimated chance that the best sentence answers."""
-        coef, bias = (weights.CHECK, weights.CHECK_BIAS) if self.vectors is not None else \
-            (weights.LEXICAL_CHECK, weights.LEXICAL_CHECK_BIAS)
+        coef, bias = (
+            (weights.CHECK, weights.CHECK_BIAS)
+            if self.vectors is not None
+            else (weights.LEXICAL_CHECK, weights.LEXICAL_CHECK_BIAS)
+        )
         z = float(evidence @ np.asarray(coef) + bias)
         return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
@@ -472,8 +546,14 @@ class PassageIndex:
         shown = self._shown(b)
         if q.kind not in (PERSON, DATE) or x[b, self._col("ent")] > 0:
             return shown
-        near = [j for j in (b - 1, b + 1) if 0 <= j < self.n and self.doc[j] == self.doc[b]
-                and x[j, self._col("ent")] > 0 and scores[j] >= scores[b] - CLOSE]
+        near = [
+            j
+            for j in (b - 1, b + 1)
+            if 0 <= j < self.n
+            and self.doc[j] == self.doc[b]
+            and x[j, self._col("ent")] > 0
+            and scores[j] >= scores[b] - CLOSE
+        ]
         if not near:
             return shown
         j = max(near, key=lambda j: scores[j])
@@ -488,8 +568,7 @@ class PassageIndex:
     def _shown(self, b: int) -> list[Cited]:
         """The passage as shown: with the sentence before it when it opens by pointing back to it."""
         p = self.passages[b]
-        if (b > 0 and self.has_prev[b] and self.passages[b - 1].paragraph == p.paragraph
-                and _POINTS_BACK.match(p.raw)):
+        if b > 0 and self.has_prev[b] and self.passages[b - 1].paragraph == p.paragraph and _POINTS_BACK.match(p.raw):
             return [self.passages[b - 1].cited, p.cited]
         return [p.cited]
 
@@ -511,8 +590,9 @@ class PassageIndex:
                 best = (distance, text)
         return (best[1], _value(best[1])) if best else None
 
-    def _rival_figures(self, q: Question, x: np.ndarray, scores: np.ndarray, b: int,
-                       extra: dict) -> dict[int, tuple[str, float]]:
+    def _rival_figures(
+        self, q: Question, x: np.ndarray, scores: np.ndarray, b: int, extra: dict
+    ) -> dict[int, tuple[str, float]]:
         """Sentences scored close to the best that give a figure for the question's words."""
         focus = set(extra["idf"])
         fit = x[:, self._col("fit")]
@@ -523,8 +603,9 @@ class PassageIndex:
                 given[i] = figure
         return given
 
-    def _newest_figure(self, answer: Answer, q: Question, x: np.ndarray, scores: np.ndarray, b: int,
-                       extra: dict) -> None:
+    def _newest_figure(
+        self, answer: Answer, q: Question, x: np.ndarray, scores: np.ndarray, b: int, extra: dict
+    ) -> None:
         """A "how many" answer gives a figure for what was asked (a close rival sentence that does is
         preferred to one that does not); when dated sources give different figures, the newest
         source's is given with its date and the disagreement is said."""
@@ -543,13 +624,16 @@ class PassageIndex:
         p = self.passages[newest]
         answer.passages = self._shown(newest)
         answer.as_of = p.published
-        answer.note = (f"(Newest figure: {given[newest][0]}, {p.cited.source}, {_day(p.published)}.) "
-                       f"The sources disagree: earlier reports gave {'; '.join(earlier.values())}.")
+        answer.note = (
+            f"(Newest figure: {given[newest][0]}, {p.cited.source}, {_day(p.published)}.) "
+            f"The sources disagree: earlier reports gave {'; '.join(earlier.values())}."
+        )
 
 
 @lru_cache(maxsize=1)
 def _blas():
     from threadpoolctl import ThreadpoolController
+
     return ThreadpoolController()
 
 
@@ -593,6 +677,7 @@ def _entities_of(texts: list[str]) -> list[list[tuple[str, str]]]:
     if not texts:
         return []
     from broadsheet.nlp.entities import labelled_spans
+
     return labelled_spans(texts)
 
 
@@ -608,8 +693,16 @@ def _passages_of(docs: Sequence[SourceText]) -> list[_Passage]:
             if key in seen or len(shown.split()) < 2:
                 continue
             seen.add(key)
-            found.append(_Passage(Cited(shown, doc.id, doc.source, start, s.end, s.index), shown, d, s.paragraph,
-                                  Counter(terms(shown)), doc.published))
+            found.append(
+                _Passage(
+                    Cited(shown, doc.id, doc.source, start, s.end, s.index),
+                    shown,
+                    d,
+                    s.paragraph,
+                    Counter(terms(shown)),
+                    doc.published,
+                )
+            )
     return found
 
 

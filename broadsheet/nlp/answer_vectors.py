@@ -69,7 +69,7 @@ def encode(embedder, texts: Sequence[str]) -> Encoded | None:
     kept_ids: list[np.ndarray] = [np.zeros(0, np.int64)] * n
     order = sorted(range(n), key=lambda i: len(texts[i]))  # similar lengths batch with little padding
     for start in range(0, n, BATCH):
-        batch = order[start:start + BATCH]
+        batch = order[start : start + BATCH]
         for i, (vector, pieces, ids) in zip(batch, _forward(holder, [texts[i] for i in batch])):
             sentences[i], kept[i], kept_ids[i] = vector, pieces, ids
     offsets = np.zeros(n + 1, np.int64)
@@ -82,6 +82,7 @@ def encode(embedder, texts: Sequence[str]) -> Encoded | None:
 def _forward(holder, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """One batch through the model: (sentence vector, kept piece vectors, their ids) per text."""
     import torch
+
     model = holder.model
     skip_ids = np.array(sorted(_skipped_ids(model.tokenizer)), np.int64)
     prepare = getattr(model, "preprocess", None) or model.tokenize  # renamed in sentence-transformers 5

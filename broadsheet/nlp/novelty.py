@@ -71,8 +71,10 @@ def source_additions(docs: Sequence[SourceText], per_source: int = PER_SOURCE) -
                 if details:
                     found.append((len(details), c, kept[i].id, details))
         found.sort(key=lambda item: (-item[0], item[1].start))
-        additions = tuple(Addition(c.text, article_id, c.start, c.end, tuple(dict.fromkeys(d))[:6])
-                          for _, c, article_id, d in found[:per_source])
+        additions = tuple(
+            Addition(c.text, article_id, c.start, c.end, tuple(dict.fromkeys(d))[:6])
+            for _, c, article_id, d in found[:per_source]
+        )
         if additions:
             out.append(SourceAdds(source, additions))
     return out

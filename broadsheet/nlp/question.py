@@ -15,29 +15,82 @@ from dataclasses import dataclass, field
 NUMBER, DATE, PLACE, PERSON, REASON, OTHER = "number", "date", "place", "person", "reason", "other"
 KINDS = (NUMBER, DATE, PERSON, PLACE, REASON, OTHER)
 
-WH_WORDS = frozenset(["what", "which", "who", "whom", "whose", "when", "where", "why", "how", "much", "many", "does", "did", "do", "is", "are", "was", "were", "can", "could", "will", "would", "should"])
-_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-                 r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
-                 r"hundreds?|thousands?|millions?|billions?|dozens?|half|twice|double|percent")
+WH_WORDS = frozenset(
+    [
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "much",
+        "many",
+        "does",
+        "did",
+        "do",
+        "is",
+        "are",
+        "was",
+        "were",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+    ]
+)
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+    r"hundreds?|thousands?|millions?|billions?|dozens?|half|twice|double|percent"
+)
 _NUMBERS = re.compile(r"\b(?:\d[\d,.]*%?|(?:" + _NUMBER_WORDS + r")(?:-\w+)?)\b", re.IGNORECASE)
-_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
-           "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
-_DATES = re.compile(rf"\b(?:1\d{{3}}|20\d{{2}}|\d{{3,4}}s|(?:{_MONTHS})|monday|tuesday|wednesday|thursday|friday|saturday|"
-                    r"sunday|centur(?:y|ies)|decades?|bc|ad|today|yesterday|tomorrow|tonight|ago|\d+(?:st|nd|rd|th)|"
-                    r"(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|several|few)\s+"
-                    r"(?:hours?|days?|weeks?|months?|years?)|morning|afternoon|evening|midnight|noon)\b", re.IGNORECASE)
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_DATES = re.compile(
+    rf"\b(?:1\d{{3}}|20\d{{2}}|\d{{3,4}}s|(?:{_MONTHS})|monday|tuesday|wednesday|thursday|friday|saturday|"
+    r"sunday|centur(?:y|ies)|decades?|bc|ad|today|yesterday|tomorrow|tonight|ago|\d+(?:st|nd|rd|th)|"
+    r"(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|several|few)\s+"
+    r"(?:hours?|days?|weeks?|months?|years?)|morning|afternoon|evening|midnight|noon)\b",
+    re.IGNORECASE,
+)
 _CAPITALISED = re.compile(r"(?<![.!?\"“]\s)(?<!^)\b[A-Z][\w'’-]+")
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nor|without|cannot)\b|n['’]t\b", re.IGNORECASE)
 _WORD = re.compile(r"[\w'’-]+")
 _KIND_PATTERNS = (
-    (NUMBER, re.compile(r"\bhow (?:many|much|long|far|old|large|big|tall|high|often|few)\b|\b(?:what|which) "
-                        r"(?:percentage|percent|number|amount|proportion|share|figure|total|sum|price|cost)\b")),
-    (DATE, re.compile(r"\bwhen\b|\b(?:what|which) (?:year|years|date|day|time|century|decade|month|period|season|"
-                      r"hour)\b|\bhow soon\b|\bby when\b")),
-    (PERSON, re.compile(r"\bwho(?:m|se)?\b|\b(?:what|which) (?:person|people|man|woman|group|organi[sz]ation|"
-                        r"company|team|club|party|official|minister|player|coach|manager|leader|king|queen)\b")),
-    (PLACE, re.compile(r"\bwhere\b|\b(?:what|which) (?:country|countries|city|cities|place|region|state|town|"
-                       r"continent|location|area|province|island|river|street|district|ward|hospital|building)\b")),
+    (
+        NUMBER,
+        re.compile(
+            r"\bhow (?:many|much|long|far|old|large|big|tall|high|often|few)\b|\b(?:what|which) "
+            r"(?:percentage|percent|number|amount|proportion|share|figure|total|sum|price|cost)\b"
+        ),
+    ),
+    (
+        DATE,
+        re.compile(
+            r"\bwhen\b|\b(?:what|which) (?:year|years|date|day|time|century|decade|month|period|season|"
+            r"hour)\b|\bhow soon\b|\bby when\b"
+        ),
+    ),
+    (
+        PERSON,
+        re.compile(
+            r"\bwho(?:m|se)?\b|\b(?:what|which) (?:person|people|man|woman|group|organi[sz]ation|"
+            r"company|team|club|party|official|minister|player|coach|manager|leader|king|queen)\b"
+        ),
+    ),
+    (
+        PLACE,
+        re.compile(
+            r"\bwhere\b|\b(?:what|which) (?:country|countries|city|cities|place|region|state|town|"
+            r"continent|location|area|province|island|river|street|district|ward|hospital|building)\b"
+        ),
+    ),
     (REASON, re.compile(r"\bwhy\b|\bwhat (?:caused|causes|led to)\b|\bfor what reason\b")),
 )
 
@@ -67,16 +120,24 @@ def parse_question(question: str) -> Question:
     """The question's kind, words, names, figures and whether it is negated."""
     text = " ".join(question.split())
     names = [w for w in _CAPITALISED.findall(text) if w.lower() not in WH_WORDS]
-    return Question(text, question_kind(text), {w.lower() for w in _WORD.findall(text)}, names,
-                    re.findall(r"\b\d[\d,.]*\b", text), bool(_NEGATION.search(text)))
+    return Question(
+        text,
+        question_kind(text),
+        {w.lower() for w in _WORD.findall(text)},
+        names,
+        re.findall(r"\b\d[\d,.]*\b", text),
+        bool(_NEGATION.search(text)),
+    )
 
 
 # spaCy entity labels that answer each kind of question, then labels that sometimes do ("who" may be
 # answered by a group or a company, "where" by an institution)
-ENTITY_LABELS = {NUMBER: (frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"}), frozenset({"ORDINAL"})),
-                 DATE: (frozenset({"DATE"}), frozenset({"TIME"})),
-                 PERSON: (frozenset({"PERSON"}), frozenset({"ORG", "NORP"})),
-                 PLACE: (frozenset({"GPE", "LOC", "FAC"}), frozenset({"ORG"}))}
+ENTITY_LABELS = {
+    NUMBER: (frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"}), frozenset({"ORDINAL"})),
+    DATE: (frozenset({"DATE"}), frozenset({"TIME"})),
+    PERSON: (frozenset({"PERSON"}), frozenset({"ORG", "NORP"})),
+    PLACE: (frozenset({"GPE", "LOC", "FAC"}), frozenset({"ORG"})),
+}
 _KIND_TOKENS = {NUMBER: _NUMBERS, DATE: _DATES, PERSON: _CAPITALISED, PLACE: _CAPITALISED}
 
 

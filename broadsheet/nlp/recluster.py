@@ -68,7 +68,9 @@ def refine(docs: list[Doc], labels: np.ndarray, params: StoryParams, embedding_d
         score -= _time_costs(when, labels, params)
         if params.instance_penalty:
             judged = np.array([len(d.terms) >= params.short_terms for d in docs])
-            score -= (params.instance_penalty * (thresholds * judged))[:, None] * _other_instance(docs, principal, labels)
+            score -= (params.instance_penalty * (thresholds * judged))[:, None] * _other_instance(
+                docs, principal, labels
+            )
         sizes = np.bincount(labels)
         own = np.where(sizes[labels] > 1, score[rows, labels], -np.inf)
         score[rows, labels] = -np.inf

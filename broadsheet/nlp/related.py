@@ -52,8 +52,9 @@ class RelatedPool:
         codes: dict[str, int] = {"": -1}
         self.stories = np.array([codes.setdefault(c.story or "", len(codes)) for c in candidates], dtype=np.int64)
         lines: dict[str, int] = {"": -1}
-        self.lines = np.array([lines.setdefault(c.storyline or c.story or "", len(lines)) for c in candidates],
-                              dtype=np.int64)
+        self.lines = np.array(
+            [lines.setdefault(c.storyline or c.story or "", len(lines)) for c in candidates], dtype=np.int64
+        )
         self.group_codes: dict[str, int] = {}
         self.groups = np.array([self.group_codes.setdefault(c.group, len(self.group_codes)) for c in candidates])
 
@@ -70,12 +71,13 @@ class RelatedPool:
         same_line = (lines[:, None] == self.lines[None, :]) & (lines[:, None] >= 0) & ~same
         return score + SAME_STORY_BONUS * same + SAME_STORYLINE_BONUS * same_line, lex
 
-    def rank_many(self, keys: list[str], allowed: np.ndarray | None = None, limit: int = 5,
-                  chunk: int = 256) -> dict[str, list[str]]:
+    def rank_many(
+        self, keys: list[str], allowed: np.ndarray | None = None, limit: int = 5, chunk: int = 256
+    ) -> dict[str, list[str]]:
         """Related ids for several pool members; `allowed` is a (len(keys), pool) mask or None."""
         out: dict[str, list[str]] = {}
         for start in range(0, len(keys), chunk):
-            part = keys[start:start + chunk]
+            part = keys[start : start + chunk]
             rows = np.array([self.position[k] for k in part])
             scores, closeness = self.relevance(rows)
             for r, key in enumerate(part):
@@ -87,8 +89,9 @@ class RelatedPool:
         """Ids of the best related articles for one member of the pool, most related first."""
         return self.rank_many([key], None if allowed is None else allowed[None, :], limit)[key]
 
-    def _select(self, i: int, scores: np.ndarray, closeness: np.ndarray, allowed: np.ndarray | None,
-                limit: int) -> list[str]:
+    def _select(
+        self, i: int, scores: np.ndarray, closeness: np.ndarray, allowed: np.ndarray | None, limit: int
+    ) -> list[str]:
         target = self.items[i]
         own = {self.group_codes[target.group], self.group_codes.get(target.key, -1)}
         keep = scores >= FLOOR
@@ -97,7 +100,7 @@ class RelatedPool:
         top = np.flatnonzero(keep)
         top = top[~np.isin(self.groups[top], list(own))]
         if len(top) > limit * 20:
-            top = top[np.argpartition(-scores[top], limit * 20)[:limit * 20]]
+            top = top[np.argpartition(-scores[top], limit * 20)[: limit * 20]]
         chosen: list[str] = []
         per_source: dict[str, int] = {}
         groups: set[str] = set()

@@ -16,8 +16,9 @@ _TABLE = _load()
 SECTIONS: tuple[str, ...] = tuple(s["name"] for s in _TABLE)  # in the order shown to readers
 DESCRIPTIONS: dict[str, str] = {s["name"]: s["description"] for s in _TABLE}
 # Vocabulary per section and weight (3: nearly decisive, 2: typical, 1: a hint), comma-separated.
-LEXICON: dict[str, dict[int, str]] = {s["name"]: {w: s[f"words_{w}"] for w in (3, 2, 1) if f"words_{w}" in s}
-                                      for s in _TABLE}
+LEXICON: dict[str, dict[int, str]] = {
+    s["name"]: {w: s[f"words_{w}"] for w in (3, 2, 1) if f"words_{w}" in s} for s in _TABLE
+}
 _EXAMPLES: dict[str, tuple[str, ...]] = {s["name"]: tuple(s["examples"]) for s in _TABLE}
 
 

@@ -144,7 +144,7 @@ class StoryIndex:
         if not p.candidates or n <= p.candidates + p.recent:
             return np.arange(n)
         votes: Counter = Counter()
-        for term, weight in sorted(doc.terms.items(), key=lambda kv: -kv[1])[:p.query_terms]:
+        for term, weight in sorted(doc.terms.items(), key=lambda kv: -kv[1])[: p.query_terms]:
             for key in self.postings.get(term, ()):
                 votes[key] += weight
         keys = {key for key, _ in votes.most_common(p.candidates)} | set(self.recent)
@@ -200,7 +200,7 @@ class StoryIndex:
         if key in self.slot:
             self.evict(key)
         if len(self.keys) >= self.params.max_stories:
-            self.evict(self.keys[int(np.argmin(self.touched[:len(self.keys)]))])
+            self.evict(self.keys[int(np.argmin(self.touched[: len(self.keys)]))])
         if len(self.keys) == len(self.size):
             self._grow()
         i = len(self.keys)
@@ -261,8 +261,14 @@ class StoryIndex:
             return True
         return False
 
-    def _fold(self, i: int, lex: np.ndarray, names: np.ndarray, embedding: np.ndarray | None,
-              weights: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> None:
+    def _fold(
+        self,
+        i: int,
+        lex: np.ndarray,
+        names: np.ndarray,
+        embedding: np.ndarray | None,
+        weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    ) -> None:
         """Add vectors (or sums, with their lengths as weights) to row i's centroids."""
         parts = [(self.lex, lex), (self.name, names)] + ([(self.emb, embedding)] if embedding is not None else [])
         for k, ((matrix, vector), weight) in enumerate(zip(parts, weights)):
@@ -329,7 +335,7 @@ class StoryIndex:
     def story_principal(self, key: str) -> list[str]:
         """A story's principal names: those most of its articles are about."""
         counts = self.principals.get(key, Counter())
-        return [n for n, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:self.params.principal_names]]
+        return [n for n, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: self.params.principal_names]]
 
     def threshold_for(self, doc: Doc) -> float:
         """The placing threshold: lower on the cheap route, where the embedding term is missing."""
@@ -339,8 +345,11 @@ class StoryIndex:
 
     def _merge_bridged(self, key: str, bridged: list[str], threshold: float) -> list[str]:
         """Stories the new article also fits, and that now look like the same story, are folded in."""
-        merged = [other for other in bridged if other != key and other in self.slot
-                  and self.centroid_score(key, other) >= threshold]
+        merged = [
+            other
+            for other in bridged
+            if other != key and other in self.slot and self.centroid_score(key, other) >= threshold
+        ]
         for other in merged:
             self.absorb(key, other)
         return merged
@@ -348,8 +357,13 @@ class StoryIndex:
     def absorb(self, key: str, other: str) -> None:
         """Fold story `other` into `key` and drop it from the window."""
         i, j = self.slot[key], self.slot[other]
-        self._fold(i, self.lex[j], self.name[j], self.emb[j] if self.embedding_dim else None,
-                   tuple(float(x) for x in self.norms[j]))
+        self._fold(
+            i,
+            self.lex[j],
+            self.name[j],
+            self.emb[j] if self.embedding_dim else None,
+            tuple(float(x) for x in self.norms[j]),
+        )
         self.size[i] += self.size[j]
         self.first[i] = np.fmin(self.first[i], self.first[j])
         self.last[i] = np.fmax(self.last[i], self.last[j])
@@ -426,8 +440,9 @@ def _group_score(parts: list[np.ndarray], a: np.ndarray, b: np.ndarray, params: 
     return float(sum(w * (_unit(m[a].sum(0)) @ _unit(m[b].sum(0))) for w, m in zip(weights, parts)))
 
 
-def split_groups(docs: list[Doc], params: StoryParams, embedding_dim: int, threshold: float,
-                 smallest: int = 3) -> tuple[list[int], list[int]] | None:
+def split_groups(
+    docs: list[Doc], params: StoryParams, embedding_dim: int, threshold: float, smallest: int = 3
+) -> tuple[list[int], list[int]] | None:
     """Two groups of members when a story has grown into two different stories, else None.
 
     2-means on the combined signals, seeded by the two least alike members; the split stands

@@ -31,8 +31,9 @@ MIN_WORDS, MAX_WORDS = 6, 70  # shorter or longer sentences make poor key points
 REDUNDANT = 0.5  # cosine above which a candidate repeats a sentence already chosen
 SOURCE_REPEAT = 0.7  # a story summary's score factor for each sentence already taken from that source
 _DATELINE = re.compile(r"^(?:[A-Z][A-Z .,'’\-]{2,40}(?:\([^)]{1,40}\))?\s*[—–-]+\s*|\([A-Z][\w .]{1,30}\)\s*[—–-]+\s*)")
-_DANGLING = re.compile(r"^(?:he|she|it|they|this|that|these|those|but|and|so|however|also|his|her|their|its)\b",
-                       re.IGNORECASE)
+_DANGLING = re.compile(
+    r"^(?:he|she|it|they|this|that|these|those|but|and|so|however|also|his|her|their|its)\b", re.IGNORECASE
+)
 _QUOTE_OPEN = re.compile(r"^[\"“‘']")
 
 
@@ -300,11 +301,67 @@ def story_weights(pools: list[list[Candidate]]) -> dict[str, float]:
     return {w: (0.5 + df[w] / n) * (1.0 + math.log(tf[w])) for w in tf}
 
 
-_NUMBER_WORDS = {w: n for n, w in enumerate(
-    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"])} | {w: 10 * n for n, w in enumerate(
-    ["_", "_", "_", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]) if w != "_"}
+_NUMBER_WORDS = {
+    w: n
+    for n, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+} | {
+    w: 10 * n
+    for n, w in enumerate(["_", "_", "_", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])
+    if w != "_"
+}
 _TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?(?![\w-])|[a-z]+(?:-[a-z]+)*")
-_NOT_COUNTED = frozenset(["seconds", "minutes", "hours", "days", "weeks", "months", "years", "decades", "centuries", "times", "percent", "points", "per", "cents", "metres", "meters", "kilometres", "miles", "tonnes", "kilos", "pounds", "dollars", "euros", "crowns"])
+_NOT_COUNTED = frozenset(
+    [
+        "seconds",
+        "minutes",
+        "hours",
+        "days",
+        "weeks",
+        "months",
+        "years",
+        "decades",
+        "centuries",
+        "times",
+        "percent",
+        "points",
+        "per",
+        "cents",
+        "metres",
+        "meters",
+        "kilometres",
+        "miles",
+        "tonnes",
+        "kilos",
+        "pounds",
+        "dollars",
+        "euros",
+        "crowns",
+    ]
+)
 
 
 def _number(token: str) -> float | None:
@@ -326,7 +383,7 @@ def figures(text: str) -> set[tuple[float, str]]:
         if value is None or value <= 1:
             continue
         # the counted noun: the next word, or the one after a qualifier ("ten more carriers")
-        noun = next((w for w in tokens[i + 1:i + 3] if len(w) > 3 and w.endswith("s") and "-" not in w), None)
+        noun = next((w for w in tokens[i + 1 : i + 3] if len(w) > 3 and w.endswith("s") and "-" not in w), None)
         if noun is not None and noun not in _NOT_COUNTED:
             found.add((value, noun))
     return found
@@ -370,5 +427,7 @@ def summarize_story(docs: Sequence[SourceText], words: int = DEFAULT_WORDS) -> S
 
     chosen = _pick(pool, enough, source_of=lambda c: kept[c.doc].source or kept[c.doc].id)
     chosen = sorted(chosen, key=lambda c: (_when(kept[c.doc]), c.start))  # developments in the order they came
-    return StorySummary([Cited(c.text, kept[c.doc].id, kept[c.doc].source, c.start, c.end, c.sentence.index)
-                         for c in chosen], {kept[c.doc].id: kept[c.doc].published for c in chosen})
+    return StorySummary(
+        [Cited(c.text, kept[c.doc].id, kept[c.doc].source, c.start, c.end, c.sentence.index) for c in chosen],
+        {kept[c.doc].id: kept[c.doc].published for c in chosen},
+    )

@@ -40,8 +40,9 @@ def build_timeline(docs: Sequence[SourceText]) -> list[Development]:
         pool = candidates(doc.text)
         for candidate in pool[:LEAD_SENTENCES]:
             if all(cosine(candidate.words, seen) <= ALREADY_SAID for seen in earlier):
-                lines.append(Development(candidate.text, doc.id, doc.source, doc.published, candidate.start,
-                                         candidate.end))
+                lines.append(
+                    Development(candidate.text, doc.id, doc.source, doc.published, candidate.start, candidate.end)
+                )
                 break
         earlier.extend(c.words for c in pool[:COMPARED])  # leads, not background paragraphs
     return lines

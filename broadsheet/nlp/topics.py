@@ -79,7 +79,7 @@ def _weighted_counts(title: str, text: str) -> Counter:
         found = []  # (n, position, gram)
         for i in range(len(part)):
             for n in range(1, min(MAX_NGRAM, len(part) - i) + 1):
-                gram = tuple(part[i:i + n])
+                gram = tuple(part[i : i + n])
                 if gram not in prefixes:
                     break
                 if gram in vocab and not (n == 1 and gram[0] in STOPWORDS):
@@ -126,15 +126,17 @@ class Prototypes:
 def embedding_shares(embedding: np.ndarray, prototypes: Prototypes) -> dict[str, float]:
     """Softmax over each section's mean similarity to its nearest prototypes."""
     sims = prototypes.vectors @ (embedding / (np.linalg.norm(embedding) or 1.0))
-    per_section = np.array([np.sort(sims[prototypes.labels == i])[-PROTOTYPE_NEIGHBOURS:].mean()
-                            for i in range(len(SECTIONS))])
+    per_section = np.array(
+        [np.sort(sims[prototypes.labels == i])[-PROTOTYPE_NEIGHBOURS:].mean() for i in range(len(SECTIONS))]
+    )
     weights = np.exp((per_section - per_section.max()) / EMBEDDING_TEMPERATURE)
     weights /= weights.sum()
     return dict(zip(SECTIONS, (float(w) for w in weights)))
 
 
-def classify_section(title: str, text: str, embedding: np.ndarray | None = None,
-                     prototypes: Prototypes | None = None) -> SectionResult:
+def classify_section(
+    title: str, text: str, embedding: np.ndarray | None = None, prototypes: Prototypes | None = None
+) -> SectionResult:
     """The article's section; with an embedding and embedded prototypes, both signals are blended."""
     shares = _shares(lexical_scores(title, text))
     if embedding is not None and prototypes is not None and len(embedding) == prototypes.vectors.shape[1]:
@@ -151,8 +153,7 @@ def classify_section(title: str, text: str, embedding: np.ndarray | None = None,
 def choose_tags(entity_counts: list[tuple[str, int]], title: str, limit: int = 5) -> list[str]:
     """Tags shown under an article: its most mentioned names, headline names first on ties."""
     lowered = title.lower()
-    ranked = sorted(entity_counts, key=lambda item: (-(item[1] + (2 if item[0].lower() in lowered else 0)),
-                                                     item[0]))
+    ranked = sorted(entity_counts, key=lambda item: (-(item[1] + (2 if item[0].lower() in lowered else 0)), item[0]))
     tags: list[str] = []
     for name, _count in ranked:
         words = set(name.lower().split())

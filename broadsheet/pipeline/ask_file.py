@@ -48,14 +48,14 @@ def read_questions(path: Path, warn: Warn) -> list[tuple[object, str]]:
             warn(f"ask: {path.name}: line {number}: not valid JSON ({exc.msg} at column {exc.colno}) (skipped)")
             continue
         if not isinstance(record, dict):
-            warn(f"ask: {path.name}: line {number}: expected a JSON object with \"id\" and \"question\" (skipped)")
+            warn(f'ask: {path.name}: line {number}: expected a JSON object with "id" and "question" (skipped)')
             continue
         question = record.get("question")
         if not isinstance(question, str) or not question.strip():
-            warn(f"ask: {path.name}: line {number}: \"question\" is missing or not text (skipped)")
+            warn(f'ask: {path.name}: line {number}: "question" is missing or not text (skipped)')
             continue
         if "id" not in record:
-            warn(f"ask: {path.name}: line {number}: \"id\" is missing; the line number is used as its id")
+            warn(f'ask: {path.name}: line {number}: "id" is missing; the line number is used as its id')
         found.append((record.get("id", number), question))
     return found
 
@@ -75,6 +75,7 @@ def _lines(path: Path, what: str, warn: Warn) -> Iterator[tuple[int, str]]:
 def answer_lines(articles: Path, questions: Path, config: Config, warn: Warn) -> Iterator[dict]:
     """One output record per usable question, in input order."""
     from broadsheet.pipeline.insight import answer_of, story_index
+
     docs = read_story(articles, warn)
     asked = read_questions(questions, warn)
     if not docs:
@@ -83,5 +84,8 @@ def answer_lines(articles: Path, questions: Path, config: Config, warn: Warn) ->
     index.prepare([q for _, q in asked])
     for qid, question in asked:
         data = answer_of(index.answer(question))
-        yield {"id": qid, "answer": data["text"] if data["supported"] else None,
-               "citations": [{"article": p["article_id"], "text": p["text"]} for p in data["passages"]]}
+        yield {
+            "id": qid,
+            "answer": data["text"] if data["supported"] else None,
+            "citations": [{"article": p["article_id"], "text": p["text"]} for p in data["passages"]],
+        }

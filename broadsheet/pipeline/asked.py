@@ -21,6 +21,7 @@ def warm_models(engine: Engine) -> None:
     takes seconds; holding the lock meanwhile would keep every comment and refresh waiting)."""
     from broadsheet.nlp.entities import load_model
     from broadsheet.pipeline.enrich import prototypes_for
+
     load_model()
     prototypes_for(engine)
 
@@ -29,6 +30,7 @@ def enrich(context: Context, ids: list[str]) -> None:
     """Key points, section, tags and entities of articles a page showed without them."""
     from broadsheet.pipeline import enrich as stage
     from broadsheet.store.db import retry_write
+
     warm_models(context.engine)
     retry_write(lambda: stage.ensure_enriched(context.engine, ids), "enrich")
 
@@ -37,6 +39,7 @@ def related(context: Context, ids: list[str]) -> None:
     """Rank again the related lists a page found stale."""
     from broadsheet.pipeline import related as stage
     from broadsheet.store.db import retry_write
+
     retry_write(lambda: stage.keep_related(context.engine, ids), "related")
 
 
@@ -44,6 +47,7 @@ def digest(context: Context, items: list[str]) -> None:
     """Store the digests a page view made for itself ("words:story:ID", `insight.digest_item`)."""
     from broadsheet.pipeline import insight
     from broadsheet.store.db import retry_write
+
     for item in items:
         retry_write(functools.partial(insight.store_digest, context.engine, item), "digest")
 

@@ -103,6 +103,7 @@ def import_warc(engine: Engine, path: Path, progress: Progress | None = None) ->
     """Import the article pages archived in a WARC file through the extract stage."""
     from broadsheet.ingest.warc import iter_warc_pages
     from broadsheet.pipeline import sitelearn
+
     progress = progress or Progress()
     report = ImportReport()
     progress.start("warc", None)

@@ -25,9 +25,11 @@ from broadsheet.store import enrichment as store
 log = logging.getLogger(__name__)
 VERSION = 2  # bump when the stage's output changes: older rows are enriched again when read
 
+
 def prototypes_for(engine: Engine) -> Prototypes | None:
     """Section prototypes embedded with the database's embedder (None when embeddings are off)."""
     from broadsheet.pipeline.understand import understander_for  # the embedder the stories stage uses
+
     embedder = understander_for(engine).embedder
     if not embedder.dim:
         return None
@@ -35,26 +37,33 @@ def prototypes_for(engine: Engine) -> Prototypes | None:
     def build() -> Prototypes:
         texts, labels = prototype_texts()
         return Prototypes(encode_fixed(embedder, texts), np.array(labels))
+
     return current().shared("section-prototypes", embedder.name, build)
 
 
 def _entity_rows(found: list[ner.Entity]) -> list[dict]:
-    return [{"ref": e.key, "kind": e.kind, "name": e.name, "surname": e.surname, "count": e.count}
-            for e in found]
+    return [{"ref": e.key, "kind": e.kind, "name": e.name, "surname": e.surname, "count": e.count} for e in found]
 
 
-def _enrich_one(article: Article, found: list[ner.Entity], vector: bytes | None,
-                prototypes: Prototypes | None) -> tuple[dict, list[dict]]:
+def _enrich_one(
+    article: Article, found: list[ner.Entity], vector: bytes | None, prototypes: Prototypes | None
+) -> tuple[dict, list[dict]]:
     """The stored fields of one article, and its entity rows."""
     embedding = np.frombuffer(vector, dtype=np.float16).astype(np.float32) if vector else None
     section = classify_section(article.title, article.text, embedding, prototypes)
     points = [asdict(p) for p in key_points(article.title, article.text)]
     entity_rows = _entity_rows(found)
-    return {"id": article.id, "section": section.section, "section_vote": section.section, "key_points": points,
-            "tags": choose_tags([(e.name, e.count) for e in found], article.title),
-            "entities": [{"name": e.name, "kind": e.kind, "count": e.count, "ref": r["ref"]}
-                         for e, r in zip(found, entity_rows)],
-            "enriched": VERSION}, entity_rows
+    return {
+        "id": article.id,
+        "section": section.section,
+        "section_vote": section.section,
+        "key_points": points,
+        "tags": choose_tags([(e.name, e.count) for e in found], article.title),
+        "entities": [
+            {"name": e.name, "kind": e.kind, "count": e.count, "ref": r["ref"]} for e, r in zip(found, entity_rows)
+        ],
+        "enriched": VERSION,
+    }, entity_rows
 
 
 def enrich_articles(engine: Engine, conn: Connection, items: list[Article]) -> int:
@@ -106,6 +115,7 @@ def export_fields(engine: Engine, chunk: list[Article], understood: dict[str, di
     points, and the summary of its story (the same object on every article of the story)."""
     from broadsheet.pipeline import insight
     from broadsheet.store.stories import export_ids
+
     ids = [a.id for a in chunk]
     ensure_enriched(engine, ids)
     with engine.connect() as conn:
@@ -135,21 +145,37 @@ def export_fields(engine: Engine, chunk: list[Article], understood: dict[str, di
 def _story_summary(engine: Engine, insight, story_id: str) -> dict | None:
     """A story's cached summary as export shows it (internal article ids, mapped later)."""
     from broadsheet.store import digests
+
     members = digests.story_articles(engine, story_id)
     if not members:
         return None
     scope = insight.Scope(story_id, members, digests.signature(members))
     sentences = insight.digest(engine, scope).summary
-    return {"story_id": story_id, "sentences": sentences,
-            "article_ids": list(dict.fromkeys(s["article_id"] for s in sentences))}
+    return {
+        "story_id": story_id,
+        "sentences": sentences,
+        "article_ids": list(dict.fromkeys(s["article_id"] for s in sentences)),
+    }
 
 
 def _public(summary: dict | None, public: dict[str, str]) -> dict | None:
     """A summary with export ids (import ids where articles have them)."""
     if not summary:
         return None
-    sentences = [{"text": s["text"], "article_id": public.get(s["article_id"], s["article_id"]),
-                  "source": s["source"], "start": s["start"], "end": s["end"]} for s in summary["sentences"]]
-    return {"story_id": summary["story_id"], "text": " ".join(s["text"] for s in sentences),
-            "words": sum(len(s["text"].split()) for s in sentences), "sentences": sentences,
-            "article_ids": list(dict.fromkeys(s["article_id"] for s in sentences))}
+    sentences = [
+        {
+            "text": s["text"],
+            "article_id": public.get(s["article_id"], s["article_id"]),
+            "source": s["source"],
+            "start": s["start"],
+            "end": s["end"],
+        }
+        for s in summary["sentences"]
+    ]
+    return {
+        "story_id": summary["story_id"],
+        "text": " ".join(s["text"] for s in sentences),
+        "words": sum(len(s["text"].split()) for s in sentences),
+        "sentences": sentences,
+        "article_ids": list(dict.fromkeys(s["article_id"] for s in sentences)),
+    }

@@ -31,8 +31,13 @@ ANSWERER = "answer-2"  # part of the answers' cache key: answers of an older ans
 
 def source_text(article: Article) -> SourceText:
     """An article as the summarizer reads it."""
-    return SourceText(article.id, article.source_name or article.site_name, article.title, article.text,
-                      article.published_at or article.fetched_at)
+    return SourceText(
+        article.id,
+        article.source_name or article.site_name,
+        article.title,
+        article.text,
+        article.published_at or article.fetched_at,
+    )
 
 
 def llm_settings(config: Config) -> LLMSettings:
@@ -69,6 +74,7 @@ def _placement(engine: Engine, article: Article) -> tuple[str | None, str | None
     """The article's story and the original it copies, as the understand stage placed it (None, None
     before it has)."""
     from broadsheet.store.stories import understood
+
     placed = understood(engine, article.id)
     return (placed.story_id, placed.duplicate_of) if placed else (None, None)
 
@@ -118,11 +124,13 @@ def digest(engine: Engine, scope: Scope, words: int = DEFAULT_WORDS, keep: bool 
 
 
 def _digest_data(docs: list[SourceText], words: int) -> dict:
-    return {"summary": summary_dicts(summarize_story(docs, words)),
-            "timeline": [{**asdict(d), "published": d.published.isoformat() if d.published else None}
-                         for d in build_timeline(docs)],
-            "adds": [{"source": s.source, "additions": [asdict(a) for a in s.additions]}
-                     for s in source_additions(docs)]}
+    return {
+        "summary": summary_dicts(summarize_story(docs, words)),
+        "timeline": [
+            {**asdict(d), "published": d.published.isoformat() if d.published else None} for d in build_timeline(docs)
+        ],
+        "adds": [{"source": s.source, "additions": [asdict(a) for a in s.additions]} for s in source_additions(docs)],
+    }
 
 
 def digest_item(scope: Scope, words: int) -> str:
@@ -139,6 +147,7 @@ def store_digest(engine: Engine, item: str) -> bool:
     else:
         from broadsheet.errors import NotFound
         from broadsheet.store.articles import get_article
+
         try:
             scope = scope_of(engine, get_article(engine, key))
         except NotFound:
@@ -153,11 +162,13 @@ def _remembered(kind: str, key: tuple, build: Callable[[], T]) -> T:
     """A value kept in the process's context, the oldest dropped past REMEMBERED of a kind: what
     a read made for itself and must not store."""
     from broadsheet.context import current
+
     return current().kept(kind, key, build, REMEMBERED)
 
 
-def phrased_summary(config: Config, scope: Scope, summary: list[dict], words: int = DEFAULT_WORDS,
-                    wait: float | None = None) -> Grounded | None:
+def phrased_summary(
+    config: Config, scope: Scope, summary: list[dict], words: int = DEFAULT_WORDS, wait: float | None = None
+) -> Grounded | None:
     """The summary phrased by the generative backend, when configured, in time and grounded."""
     generator = generator_for(llm_settings(config))
     if generator is None or not summary:
@@ -166,8 +177,9 @@ def phrased_summary(config: Config, scope: Scope, summary: list[dict], words: in
     return phrase_summary(generator, pool, words, wait)
 
 
-def ask(engine: Engine, config: Config, scope: Scope, question: str, wait: float | None = None,
-        keep: bool = False) -> dict:
+def ask(
+    engine: Engine, config: Config, scope: Scope, question: str, wait: float | None = None, keep: bool = False
+) -> dict:
     """Answer a question from a scope's sources: the stored extractive answer, or one made now
     (stored when `keep`, as the ask form's POST does; a page view keeps it in memory), optionally phrased."""
     question = " ".join(question.split())[:300]
@@ -191,6 +203,7 @@ def story_index(docs: list[SourceText], config: Config) -> PassageIndex:
     """The answer index of a story's sources: what the Ask form, the API and `broadsheet ask` all
     answer from (with the MiniLM vectors unless embeddings are off)."""
     from broadsheet.nlp.embed import load_embedder
+
     return PassageIndex(docs, load_embedder(config.embeddings))
 
 
@@ -198,19 +211,28 @@ def _index(scope: Scope, config: Config) -> PassageIndex:
     """The passage index of a scope, kept in the process's context while its signature is current
     (building it encodes the story's sentences once; later questions only encode the question)."""
     from broadsheet.context import current
+
     key = f"{scope.key}:{scope.signature}:{config.embeddings}"
     return current().kept("passage-index", key, lambda: story_index(scope.docs, config), ANSWER_CACHE)
 
 
 def grounded_dict(grounded: Grounded) -> dict:
     """A checked generated text as JSON: sentences with the articles they cite."""
-    return {"text": grounded.text,
-            "sentences": [{"text": s.text, "citations": [asdict(c) for c in s.citations]} for s in grounded.sentences]}
+    return {
+        "text": grounded.text,
+        "sentences": [{"text": s.text, "citations": [asdict(c) for c in s.citations]} for s in grounded.sentences],
+    }
 
 
 def answer_of(answer: Answer) -> dict:
     """An nlp Answer as JSON."""
-    return {"question": answer.question, "supported": answer.supported, "text": answer.text,
-            "support": answer.support, "kind": answer.kind, "note": answer.note,
-            "as_of": answer.as_of.isoformat() if answer.as_of else None,
-            "passages": [asdict(p) for p in answer.passages]}
+    return {
+        "question": answer.question,
+        "supported": answer.supported,
+        "text": answer.text,
+        "support": answer.support,
+        "kind": answer.kind,
+        "note": answer.note,
+        "as_of": answer.as_of.isoformat() if answer.as_of else None,
+        "passages": [asdict(p) for p in answer.passages],
+    }

@@ -27,11 +27,18 @@ def needs_subscription(source: Source, feed: ParsedFeed, config: Config) -> bool
     if not (config.public_url and feed.hub):
         return False
     now = stages.now_utc()
-    if source.websub_state == "requested" and source.websub_requested_at and \
-            now - source.websub_requested_at < timedelta(hours=1):
+    if (
+        source.websub_state == "requested"
+        and source.websub_requested_at
+        and now - source.websub_requested_at < timedelta(hours=1)
+    ):
         return False  # the hub is still verifying our last request
-    return source.websub_state != "active" or source.websub_hub != feed.hub or \
-        source.websub_expires_at is None or source.websub_expires_at - now < RENEW_BEFORE
+    return (
+        source.websub_state != "active"
+        or source.websub_hub != feed.hub
+        or source.websub_expires_at is None
+        or source.websub_expires_at - now < RENEW_BEFORE
+    )
 
 
 async def subscribe(engine: Engine, config: Config, policy: FetchPolicy, source: Source, hub: str) -> None:
@@ -47,8 +54,9 @@ async def subscribe(engine: Engine, config: Config, policy: FetchPolicy, source:
         source_store.record_websub(engine, source.key, hub=hub, state="failed", error=f"websub: {exc}")
         log.warning("websub: subscribing source %s at %s failed: %s", source.id, hub, exc)
         return
-    source_store.record_websub(engine, source.key, hub=hub, secret=subscription.secret, state="requested",
-                               requested_at=stages.now_utc())
+    source_store.record_websub(
+        engine, source.key, hub=hub, secret=subscription.secret, state="requested", requested_at=stages.now_utc()
+    )
 
 
 def verify_intent(engine: Engine, source_id: int, mode: str, topic: str, lease_seconds: str | None) -> bool:
@@ -69,8 +77,9 @@ def verify_intent(engine: Engine, source_id: int, mode: str, topic: str, lease_s
     return True
 
 
-def receive_push(engine: Engine, source_id: int, body: bytes, signature: str | None,
-                 content_type: str | None = None) -> int:
+def receive_push(
+    engine: Engine, source_id: int, body: bytes, signature: str | None, content_type: str | None = None
+) -> int:
     """Store the new entries of a pushed feed document; returns how many were new.
 
     Unsigned or wrongly signed pushes are ignored (and noted on the source), as the spec asks."""

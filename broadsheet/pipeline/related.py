@@ -26,9 +26,15 @@ def candidate(item: Understood, originals: dict[str, Understood], lines: dict[st
     """An article as ranking sees it; a copy borrows its original's vectors."""
     source = originals.get(item.duplicate_of, item) if item.duplicate_of else item
     lex, _, embedding = vectors_of(source.terms, source.vector)
-    return Candidate(key=item.id, story=item.story_id, group=item.duplicate_of or item.id,
-                     source=item.source_name, lexical=lex, embedding=embedding,
-                     storyline=(lines or {}).get(item.story_id or "", item.story_id))
+    return Candidate(
+        key=item.id,
+        story=item.story_id,
+        group=item.duplicate_of or item.id,
+        source=item.source_name,
+        lexical=lex,
+        embedding=embedding,
+        storyline=(lines or {}).get(item.story_id or "", item.story_id),
+    )
 
 
 def related_for_batch(engine: Engine, low: int, high: int, limit: int = 5, span: int = SPAN) -> dict[str, list[str]]:
@@ -50,8 +56,9 @@ def related_for_batch(engine: Engine, low: int, high: int, limit: int = 5, span:
     codes: dict[str | None, int] = {}
     lines_of = np.array([codes.setdefault(lines.get(u.story_id, u.story_id), len(codes)) for u in members])
     targets = [u for u in pool if low <= u.arrival <= high]
-    allowed = ((np.abs(arrivals[None, :] - np.array([u.arrival for u in targets])[:, None]) <= span)
-               | (lines_of[None, :] == np.array([codes[lines.get(u.story_id, u.story_id)] for u in targets])[:, None]))
+    allowed = (np.abs(arrivals[None, :] - np.array([u.arrival for u in targets])[:, None]) <= span) | (
+        lines_of[None, :] == np.array([codes[lines.get(u.story_id, u.story_id)] for u in targets])[:, None]
+    )
     return ranking.rank_many([u.id for u in targets], allowed, limit)
 
 
@@ -102,7 +109,10 @@ def export_fields(engine: Engine, chunk: list[Article]) -> dict[str, dict]:
         if item is None:
             continue
         story = redirects.get(item.story_id, item.story_id)
-        out[article.id] = {"story_id": story, "storyline_id": lines.get(story, story),
-                           "duplicate_of": public.get(item.duplicate_of) if item.duplicate_of else None,
-                           "related": [public.get(i, i) for i in related.get(article.id, [])]}
+        out[article.id] = {
+            "story_id": story,
+            "storyline_id": lines.get(story, story),
+            "duplicate_of": public.get(item.duplicate_of) if item.duplicate_of else None,
+            "related": [public.get(i, i) for i in related.get(article.id, [])],
+        }
     return out

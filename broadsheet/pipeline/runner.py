@@ -60,10 +60,17 @@ class RefreshReport:
 def fetch_policy(config: Config) -> FetchPolicy:
     """The fetch limits from settings."""
     agent = config.user_agent + (f" (+{config.contact_url})" if config.contact_url else "")
-    return FetchPolicy(user_agent=agent, total_timeout=config.fetch_timeout, connect_timeout=config.connect_timeout,
-                       read_timeout=config.read_timeout, max_body_bytes=config.max_body_bytes,
-                       per_host=config.per_host_concurrency, per_host_delay=config.per_host_delay,
-                       global_limit=config.global_concurrency, allow_private=config.allow_private_addresses)
+    return FetchPolicy(
+        user_agent=agent,
+        total_timeout=config.fetch_timeout,
+        connect_timeout=config.connect_timeout,
+        read_timeout=config.read_timeout,
+        max_body_bytes=config.max_body_bytes,
+        per_host=config.per_host_concurrency,
+        per_host_delay=config.per_host_delay,
+        global_limit=config.global_concurrency,
+        allow_private=config.allow_private_addresses,
+    )
 
 
 async def _usable_feed(fetcher: Fetcher, url: str) -> tuple[str, str] | None:
@@ -135,15 +142,20 @@ async def poll_source(engine: Engine, config: Config, fetcher: Fetcher, source: 
         result = await fetcher.fetch(source.feed_url, etag=source.etag, last_modified=source.last_modified)
         if result.not_modified:
             times = article_store.recent_publish_times(engine, source.key)
-            source_store.record_success(engine, source.key, 304, now + schedule.adaptive_interval(times, now, low, high))
+            source_store.record_success(
+                engine, source.key, 304, now + schedule.adaptive_interval(times, now, low, high)
+            )
             return []
         feed = parse_source_document(result.content, result.url, result.content_type)
         feed = await _with_child_sitemaps(fetcher, feed)
     except BroadsheetError as exc:
         _record_poll_failure(engine, config, source, exc)
         raise
-    warning = "; ".join(feed.skipped[:3]) + (f" (and {len(feed.skipped) - 3} more)" if len(feed.skipped) > 3 else "") \
-        if feed.skipped else None
+    warning = (
+        "; ".join(feed.skipped[:3]) + (f" (and {len(feed.skipped) - 3} more)" if len(feed.skipped) > 3 else "")
+        if feed.skipped
+        else None
+    )
     interval = schedule.adaptive_interval([e.published for e in feed.entries], now, low, high)
     pending = [stages.pending_from_entry(entry, source) for entry in feed.entries]
     known = article_store.known_ids(engine, [p.id for p in pending])
@@ -151,10 +163,19 @@ async def poll_source(engine: Engine, config: Config, fetcher: Fetcher, source: 
 
     def store() -> None:
         with engine.begin() as conn:
-            source_store.save_success(conn, source.key, result.status, now + interval, etag=result.etag,
-                                      last_modified=result.last_modified, title=source.title or feed.title,
-                                      site_url=source.site_url or feed.site_url, warning=warning)
+            source_store.save_success(
+                conn,
+                source.key,
+                result.status,
+                now + interval,
+                etag=result.etag,
+                last_modified=result.last_modified,
+                title=source.title or feed.title,
+                site_url=source.site_url or feed.site_url,
+                warning=warning,
+            )
             article_store.add_pending(conn, new)
+
     await asyncio.to_thread(retry_write, store, "poll")
     source.title = source.title or feed.title
     if push.needs_subscription(source, feed, config):
@@ -162,19 +183,22 @@ async def poll_source(engine: Engine, config: Config, fetcher: Fetcher, source: 
     return new
 
 
-async def fetch_article(fetcher: Fetcher, pending: Article, report: RefreshReport | None = None,
-                        use_pool: bool = False, workers: int = 1) -> Article:
+async def fetch_article(
+    fetcher: Fetcher, pending: Article, report: RefreshReport | None = None, use_pool: bool = False, workers: int = 1
+) -> Article:
     """Fetch an entry's page and extract its article (extraction runs off the event loop)."""
     result = await fetcher.fetch(pending.meta.get("entry_url") or pending.url)
-    article, seconds = await run_cpu(stages.timed_article_from_page, pending, result.text, result.url,
-                                     use_pool=use_pool, workers=workers)
+    article, seconds = await run_cpu(
+        stages.timed_article_from_page, pending, result.text, result.url, use_pool=use_pool, workers=workers
+    )
     if report is not None:
         report.add_time("extract (CPU in workers)", seconds)
     return article
 
 
-async def poll_due_sources(engine: Engine, config: Config, fetcher: Fetcher, progress: Progress,
-                           report: RefreshReport, owner: str) -> None:
+async def poll_due_sources(
+    engine: Engine, config: Config, fetcher: Fetcher, progress: Progress, report: RefreshReport, owner: str
+) -> None:
     """Poll every due source no other live process holds, all at once (politeness is the fetcher's)."""
     due = await asyncio.to_thread(source_store.claim_due_sources, engine, owner)
     progress.start("feeds", len(due))
@@ -194,8 +218,9 @@ async def poll_due_sources(engine: Engine, config: Config, fetcher: Fetcher, pro
     await asyncio.gather(*(one(s) for s in due))
 
 
-async def _fetch_all(engine: Engine, config: Config, fetcher: Fetcher, progress: Progress,
-                     report: RefreshReport, owner: str) -> None:
+async def _fetch_all(
+    engine: Engine, config: Config, fetcher: Fetcher, progress: Progress, report: RefreshReport, owner: str
+) -> None:
     """Fetch and extract every due article page this process can lease, in chunks, until none is left."""
     tried: set[str] = set()
     workers = worker_count(config.extract_workers)
@@ -215,13 +240,22 @@ def record_article_failure(engine: Engine, item: Article, exc: BroadsheetError) 
     status = exc.http_status if isinstance(exc, FetchError) else None
     retry_after = exc.retry_after if isinstance(exc, FetchError) else None
     delay = schedule.failure_delay(item.error_count + 1, ARTICLE_RETRY_BASE, status, retry_after)
-    retry_write(lambda: article_store.record_article_failure(engine, item.id, str(exc), stages.now_utc() + delay),
-                "article failure")
+    retry_write(
+        lambda: article_store.record_article_failure(engine, item.id, str(exc), stages.now_utc() + delay),
+        "article failure",
+    )
     log.warning("article %s (%s): %s", item.id, item.url, exc)
 
 
-async def _fetch_chunk(engine: Engine, fetcher: Fetcher, pending: list[Article], progress: Progress,
-                       report: RefreshReport, use_pool: bool, workers: int) -> None:
+async def _fetch_chunk(
+    engine: Engine,
+    fetcher: Fetcher,
+    pending: list[Article],
+    progress: Progress,
+    report: RefreshReport,
+    use_pool: bool,
+    workers: int,
+) -> None:
     ready: list[Article] = []
 
     async def one(item: Article) -> None:
@@ -258,6 +292,7 @@ def _save(engine: Engine, batch: list[Article], report: RefreshReport) -> None:
                 learned = sitelearn.clean_batch(conn, batch)
                 article_store.save_articles(conn, batch)
                 sitelearn.reclean_sites(conn, learned)
+
         retry_write(write, "store")
         report.articles_saved += len(batch)
         report.saved.extend(batch)
@@ -270,12 +305,14 @@ FINISH_LIMIT = 20_000  # stored articles taken per stage and pass (the rest wait
 
 def _place(engine: Engine, ids: list[str]) -> None:
     """Understand and enrich a chunk of unplaced articles in one transaction (placement is serialised)."""
+
     def write() -> None:
         with engine.begin() as conn:
             serialize_placement(conn)
             chunk = story_store.unplaced(conn, ids)  # another process may have placed some meanwhile
             understand.understand_batch(engine, conn, chunk)
             enrich.enrich_batch(engine, conn, chunk)
+
     retry_write(write, "understand")
 
 
@@ -283,6 +320,7 @@ def _enrich(engine: Engine, ids: list[str]) -> None:
     def write() -> None:
         with engine.begin() as conn:
             enrich.enrich_articles(engine, conn, enrichment_store.unenriched(conn, ids, enrich.VERSION))
+
     retry_write(write, "enrich")
 
 
@@ -297,19 +335,20 @@ def finish_work(engine: Engine, report: RefreshReport | None = None, progress: P
     unplaced = work_store.unplaced_ids(engine, FINISH_LIMIT)
     if unplaced:
         from broadsheet.pipeline.asked import warm_models
+
         progress.start("models", 1)
         warm_models(engine)  # models load before the write lock is taken, not while it is held
         progress.advance("models")
         progress.start("stories", len(unplaced))
     for start in range(0, len(unplaced), UNDERSTAND_BATCH):
-        _place(engine, unplaced[start:start + UNDERSTAND_BATCH])
-        progress.advance("stories", len(unplaced[start:start + UNDERSTAND_BATCH]))
+        _place(engine, unplaced[start : start + UNDERSTAND_BATCH])
+        progress.advance("stories", len(unplaced[start : start + UNDERSTAND_BATCH]))
     unenriched = work_store.unenriched_ids(engine, enrich.VERSION, FINISH_LIMIT)
     if unenriched:
         progress.start("enrich", len(unenriched))
     for start in range(0, len(unenriched), UNDERSTAND_BATCH):
-        _enrich(engine, unenriched[start:start + UNDERSTAND_BATCH])
-        progress.advance("enrich", len(unenriched[start:start + UNDERSTAND_BATCH]))
+        _enrich(engine, unenriched[start : start + UNDERSTAND_BATCH])
+        progress.advance("enrich", len(unenriched[start : start + UNDERSTAND_BATCH]))
     report.add_time("phase 3: understand + enrich (wall)", time.perf_counter() - started)
     started = time.perf_counter()
     unranked = work_store.unranked_ids(engine, FINISH_LIMIT)
@@ -325,8 +364,9 @@ def finish_work(engine: Engine, report: RefreshReport | None = None, progress: P
     return bool(unplaced or unenriched or unranked)
 
 
-async def refresh(engine: Engine, config: Config, progress: Progress | None = None,
-                  fetcher: Fetcher | None = None) -> RefreshReport:
+async def refresh(
+    engine: Engine, config: Config, progress: Progress | None = None, fetcher: Fetcher | None = None
+) -> RefreshReport:
     """One pass: poll every due source, fetch every due article page, then finish stored work."""
     progress = progress or Progress()
     report = RefreshReport()

@@ -17,7 +17,9 @@ log = logging.getLogger(__name__)
 
 
 def _newly_learned(before: SiteProfile, after: SiteProfile, fingerprints: set[str]) -> bool:
-    return any(after.is_boilerplate_fingerprint(fp) and not before.is_boilerplate_fingerprint(fp) for fp in fingerprints)
+    return any(
+        after.is_boilerplate_fingerprint(fp) and not before.is_boilerplate_fingerprint(fp) for fp in fingerprints
+    )
 
 
 def clean_article(conn: Connection, article: Article) -> bool:
@@ -38,8 +40,9 @@ def reclean_site(conn: Connection, site: str) -> int:
     """Remove the site's now-known boilerplate from its stored articles; returns how many changed."""
     profile = load_profile(conn, site)
     pattern = [articles.c.url.like(f"%://{site}/%"), articles.c.url.like(f"%://www.{site}/%")]
-    rows = conn.execute(select(articles.c.id, articles.c.text).where(or_(*pattern))
-                        .where(articles.c.status == "ok")).all()
+    rows = conn.execute(
+        select(articles.c.id, articles.c.text).where(or_(*pattern)).where(articles.c.status == "ok")
+    ).all()
     changed = 0
     for article_id, text in rows:
         paragraphs = [p for p in text.split("\n\n") if p.strip()]

@@ -28,9 +28,16 @@ def now_utc() -> datetime:
 def pending_from_entry(entry: FeedEntry, source: Source) -> Article:
     """A placeholder article for a feed entry whose page is still to be fetched."""
     return Article(
-        id=url_id(entry.url), url=canonical_url(entry.url), title=entry.title, source_id=source.id,
-        source_name=source.title, byline=entry.author, published_at=entry.published, fetched_at=now_utc(),
-        status="pending", meta={"entry_url": entry.url, "guid": entry.guid},
+        id=url_id(entry.url),
+        url=canonical_url(entry.url),
+        title=entry.title,
+        source_id=source.id,
+        source_name=source.title,
+        byline=entry.author,
+        published_at=entry.published,
+        fetched_at=now_utc(),
+        status="pending",
+        meta={"entry_url": entry.url, "guid": entry.guid},
     )
 
 
@@ -40,14 +47,26 @@ def article_from_page(pending: Article, html: str, final_url: str) -> Article:
     if not extracted.paragraphs:
         raise ExtractError(f"extract: no article text found on {final_url}")
     url = canonical_url(safe_url(extracted.url)) if safe_url(extracted.url) else pending.url
-    return clean_article(Article(
-        id=pending.id, url=url, title=extracted.title or pending.title, text=extracted.text,
-        source_id=pending.source_id, source_name=pending.source_name or extracted.site_name,
-        byline=extracted.byline or pending.byline, published_at=extracted.published or pending.published_at,
-        fetched_at=now_utc(), language=extracted.language, site_name=extracted.site_name,
-        image=safe_url(extracted.image), status="ok", meta=pending.meta, arrival=pending.arrival,
-        import_id=pending.import_id,
-    ))
+    return clean_article(
+        Article(
+            id=pending.id,
+            url=url,
+            title=extracted.title or pending.title,
+            text=extracted.text,
+            source_id=pending.source_id,
+            source_name=pending.source_name or extracted.site_name,
+            byline=extracted.byline or pending.byline,
+            published_at=extracted.published or pending.published_at,
+            fetched_at=now_utc(),
+            language=extracted.language,
+            site_name=extracted.site_name,
+            image=safe_url(extracted.image),
+            status="ok",
+            meta=pending.meta,
+            arrival=pending.arrival,
+            import_id=pending.import_id,
+        )
+    )
 
 
 def clean_article(article: Article) -> Article:
@@ -67,8 +86,14 @@ def timed_article_from_page(pending: Article, html: str, final_url: str) -> tupl
 def article_from_archive(url: str, html: str, captured: datetime | None) -> Article:
     """An article from an archived page (WARC); the capture time stands in for a missing date."""
     url = check_url(url)  # InputError says why the target URI is refused
-    pending = Article(id=url_id(url), url=canonical_url(url), published_at=captured, fetched_at=now_utc(),
-                      status="pending", meta={"archived": captured.isoformat() if captured else None})
+    pending = Article(
+        id=url_id(url),
+        url=canonical_url(url),
+        published_at=captured,
+        fetched_at=now_utc(),
+        status="pending",
+        meta={"archived": captured.isoformat() if captured else None},
+    )
     return article_from_page(pending, html, url)
 
 
@@ -81,9 +106,14 @@ def _text_of(record: dict, line_no: int) -> tuple[str, dict]:
     if isinstance(html, str) and html.strip():
         extracted = extract_article(html, safe_url(record.get("url")) or None)
         if extracted.paragraphs:
-            return extracted.text, {"title": extracted.title, "byline": extracted.byline,
-                                    "published": extracted.published, "language": extracted.language,
-                                    "image": extracted.image, "site_name": extracted.site_name}
+            return extracted.text, {
+                "title": extracted.title,
+                "byline": extracted.byline,
+                "published": extracted.published,
+                "language": extracted.language,
+                "image": extracted.image,
+                "site_name": extracted.site_name,
+            }
         raise InputError(f"import: line {line_no}: no article text could be extracted from its html")
     raise InputError(f"import: line {line_no}: needs a non-empty `text` or `html` field")
 
@@ -120,15 +150,23 @@ def article_from_record(line: str, line_no: int) -> Article:
     text, found = _text_of(record, line_no)
     published = record.get("published")
     published_at = parse_date(str(published)) if published not in (None, "") else found.get("published")
-    return clean_article(Article(
-        id=_article_id(record, url, text), url=canonical_url(url) if url else "", title=str(record.get("title") or found.get("title") or ""),
-        text=text, source_name=str(record.get("source") or found.get("site_name") or ""),
-        byline=str(record.get("byline") or found.get("byline") or ""), published_at=published_at,
-        fetched_at=now_utc(), language=str(record.get("language") or found.get("language") or ""),
-        image=safe_url(record.get("image")) or safe_url(found.get("image")),
-        import_id=None if record.get("id") in (None, "") else xml_text(str(record["id"])), status="ok",
-        meta={k: v for k, v in record.items() if k not in IMPORT_FIELDS},
-    ))
+    return clean_article(
+        Article(
+            id=_article_id(record, url, text),
+            url=canonical_url(url) if url else "",
+            title=str(record.get("title") or found.get("title") or ""),
+            text=text,
+            source_name=str(record.get("source") or found.get("site_name") or ""),
+            byline=str(record.get("byline") or found.get("byline") or ""),
+            published_at=published_at,
+            fetched_at=now_utc(),
+            language=str(record.get("language") or found.get("language") or ""),
+            image=safe_url(record.get("image")) or safe_url(found.get("image")),
+            import_id=None if record.get("id") in (None, "") else xml_text(str(record["id"])),
+            status="ok",
+            meta={k: v for k, v in record.items() if k not in IMPORT_FIELDS},
+        )
+    )
 
 
 def export_record(article: Article, understood: dict | None = None, enriched: dict | None = None) -> dict:
@@ -139,13 +177,23 @@ def export_record(article: Article, understood: dict | None = None, enriched: di
     understood, enriched = understood or {}, enriched or {}
     return {
         "id": article.import_id if article.import_id is not None else article.id,
-        "article_id": article.id, "url": article.url, "source": article.source_name, "title": article.title,
-        "byline": article.byline, "published": article.published_at.isoformat() if article.published_at else None,
-        "language": article.language, "image": article.image, "text": article.text, "meta": article.meta,
-        "story_id": understood.get("story_id"), "storyline_id": understood.get("storyline_id"),
+        "article_id": article.id,
+        "url": article.url,
+        "source": article.source_name,
+        "title": article.title,
+        "byline": article.byline,
+        "published": article.published_at.isoformat() if article.published_at else None,
+        "language": article.language,
+        "image": article.image,
+        "text": article.text,
+        "meta": article.meta,
+        "story_id": understood.get("story_id"),
+        "storyline_id": understood.get("storyline_id"),
         "duplicate_of": understood.get("duplicate_of"),
         "related": understood.get("related", []),
-        "section": enriched.get("section"), "topics": enriched.get("topics", []),
-        "entities": enriched.get("entities", []), "key_points": enriched.get("key_points", []),
+        "section": enriched.get("section"),
+        "topics": enriched.get("topics", []),
+        "entities": enriched.get("entities", []),
+        "key_points": enriched.get("key_points", []),
         "story_summary": enriched.get("story_summary"),
     }

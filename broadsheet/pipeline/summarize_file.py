@@ -41,13 +41,21 @@ def story_summary_json(path: Path, words: int, config: Config | None = None) -> 
     items = read_articles(path)
     if not items:
         raise InputError(f"summarize: {path} holds no articles")
-    docs = [SourceText(public_id(a), a.source_name or a.site_name or a.url, a.title, a.text, a.published_at)
-            for a in items]
+    docs = [
+        SourceText(public_id(a), a.source_name or a.site_name or a.url, a.title, a.text, a.published_at) for a in items
+    ]
     summary = summarize_story(docs, words)
-    sentences = [{"text": c.text, "article_id": c.article_id, "source": c.source, "start": c.start, "end": c.end}
-                 for c in summary.sentences]
-    out = {"summary": summary.text, "words": len(summary.text.split()), "article_ids": summary.article_ids,
-           "sentences": sentences, "generated": None}
+    sentences = [
+        {"text": c.text, "article_id": c.article_id, "source": c.source, "start": c.start, "end": c.end}
+        for c in summary.sentences
+    ]
+    out = {
+        "summary": summary.text,
+        "words": len(summary.text.split()),
+        "article_ids": summary.article_ids,
+        "sentences": sentences,
+        "generated": None,
+    }
     if config is not None and config.llm_url:
         out["generated"] = _generated(config, summary, words)
     return out
@@ -58,6 +66,7 @@ def _generated(config: Config, summary, words: int) -> dict | None:
     from broadsheet.llm.client import generator_for
     from broadsheet.llm.grounding import phrase_summary
     from broadsheet.pipeline.insight import grounded_dict, llm_settings
+
     try:
         grounded = phrase_summary(generator_for(llm_settings(config)), summary.sentences, words)
     except BroadsheetError:
@@ -68,6 +77,10 @@ def _generated(config: Config, summary, words: int) -> dict | None:
 def key_points_lines(path: Path) -> Iterator[dict]:
     """Each article's key points, in file order."""
     for article in read_articles(path):
-        yield {"id": public_id(article), "title": article.title,
-               "key_points": [{"text": p.text, "start": p.start, "end": p.end}
-                              for p in key_points(article.title, article.text)]}
+        yield {
+            "id": public_id(article),
+            "title": article.title,
+            "key_points": [
+                {"text": p.text, "start": p.start, "end": p.end} for p in key_points(article.title, article.text)
+            ],
+        }

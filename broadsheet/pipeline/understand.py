@@ -62,13 +62,19 @@ def vectors_of(terms: dict, vector: bytes | None) -> tuple[np.ndarray, np.ndarra
     return lex, names, embedding
 
 
-def stored_terms(counts: Counter, mentions: Counter, weights: dict, name_weights: dict,
-                 principal: tuple[str, ...]) -> dict:
+def stored_terms(
+    counts: Counter, mentions: Counter, weights: dict, name_weights: dict, principal: tuple[str, ...]
+) -> dict:
     """What is kept per article: the heaviest weights (to rebuild vectors as they were) and their raw
     counts (to weigh them again with today's document frequencies, whatever the arrival order)."""
     words, names = lexical.top_terms(weights), lexical.top_terms(name_weights, 24)
-    return {"w": words, "n": names, "c": {t: counts[t] for t in words}, "m": {n: mentions[n] for n in names},
-            "p": list(principal)}
+    return {
+        "w": words,
+        "n": names,
+        "c": {t: counts[t] for t in words},
+        "m": {n: mentions[n] for n in names},
+        "p": list(principal),
+    }
 
 
 def _epoch(when) -> float | None:
@@ -96,7 +102,7 @@ class Understander:
         self.duplicates = DuplicateIndex()
         placed = [item for item in story_store.recent_understood(conn, REBUILD_ARTICLES) if item.duplicate_of is None]
         last_seen = {item.story_id: item.arrival for item in placed}
-        kept = set(sorted(last_seen, key=last_seen.get)[-self.params.max_stories:])
+        kept = set(sorted(last_seen, key=last_seen.get)[-self.params.max_stories :])
         for item in placed:  # arrival order, so "recently touched" means what it meant before
             if item.story_id not in kept:
                 continue
@@ -197,8 +203,9 @@ class Understander:
                 if article.id in replaces:
                     row = self._take_over(article, stored[replaces[article.id]], story_of, report)
                 else:
-                    row = self._place(article, original_of, story_of, embeddings.get(article.id), signals, report,
-                                      merges, redirect)
+                    row = self._place(
+                        article, original_of, story_of, embeddings.get(article.id), signals, report, merges, redirect
+                    )
             except Exception as exc:  # one article failing never aborts the batch; it is retried later
                 report.errors.append(f"understand: article {article.id}: {exc}")
                 log.warning("understand: article %s: %s", article.id, exc)
@@ -230,33 +237,63 @@ class Understander:
         """Story, terms and vector of first copies stored by earlier batches."""
         if not ids:
             return {}
-        rows = conn.execute(select(articles.c.id, articles.c.story_id, articles.c.terms, articles.c.vector)
-                            .where(articles.c.id.in_(list(ids)))).all()
+        rows = conn.execute(
+            select(articles.c.id, articles.c.story_id, articles.c.terms, articles.c.vector).where(
+                articles.c.id.in_(list(ids))
+            )
+        ).all()
         return {r.id: r for r in rows if r.story_id}
 
     def _take_over(self, article: Article, old: object, story_of: dict[str, str], report: UnderstandReport) -> dict:
         """An earlier-published copy arriving late takes the stored first copy's place in its story."""
         story_of[article.id] = old.story_id
         report.duplicates += 1  # the stored copy becomes a duplicate
-        return {"id": article.id, "story_id": old.story_id, "duplicate_of": None, "terms": old.terms,
-                "vector": old.vector, "size_before": self._size(old.story_id)}
+        return {
+            "id": article.id,
+            "story_id": old.story_id,
+            "duplicate_of": None,
+            "terms": old.terms,
+            "vector": old.vector,
+            "size_before": self._size(old.story_id),
+        }
 
-    def _place(self, article: Article, original_of: dict[str, str], story_of: dict[str, str],
-               embedding: np.ndarray | None, signals: dict[str, tuple[Counter, Counter]], report: UnderstandReport,
-               merges: list[tuple[str, str]], redirect: dict[str, str]) -> dict:
+    def _place(
+        self,
+        article: Article,
+        original_of: dict[str, str],
+        story_of: dict[str, str],
+        embedding: np.ndarray | None,
+        signals: dict[str, tuple[Counter, Counter]],
+        report: UnderstandReport,
+        merges: list[tuple[str, str]],
+        redirect: dict[str, str],
+    ) -> dict:
         """Decide one article: a copy follows its original's story, an original is placed online."""
         if article.id in original_of:
             original = original_of[article.id]
             story = _resolve(redirect, story_of.get(original, original))
             story_of[article.id] = story
             report.duplicates += 1
-            return {"id": article.id, "story_id": story, "duplicate_of": original, "terms": {}, "vector": None,
-                    "size_before": self._size(story)}
+            return {
+                "id": article.id,
+                "story_id": story,
+                "duplicate_of": original,
+                "terms": {},
+                "vector": None,
+                "size_before": self._size(story),
+            }
         counts, mentions = signals[article.id]
         weights, name_weights, principal = self._weigh(counts, mentions)
-        doc = Doc(article.id, lexical.hashed(weights), lexical.hashed(name_weights, lexical.ENTITY_DIM), embedding,
-                  _epoch(article.published_at or article.fetched_at), weights,
-                  lexical.top_terms(name_weights, 24), principal)
+        doc = Doc(
+            article.id,
+            lexical.hashed(weights),
+            lexical.hashed(name_weights, lexical.ENTITY_DIM),
+            embedding,
+            _epoch(article.published_at or article.fetched_at),
+            weights,
+            lexical.top_terms(name_weights, 24),
+            principal,
+        )
         placement = self.index.place(doc)
         if placement.title_changed:
             self.rep_of[placement.story] = article.id
@@ -268,18 +305,24 @@ class Understander:
         story_of[article.id] = placement.story
         report.placed += 1
         report.new_stories += placement.created
-        return {"id": article.id, "story_id": placement.story, "duplicate_of": None,
-                "size_before": self._size(placement.story) - 1,
-                "terms": stored_terms(counts, mentions, weights, name_weights, principal),
-                "vector": embedding.astype(np.float16).tobytes() if embedding is not None else None}
-
+        return {
+            "id": article.id,
+            "story_id": placement.story,
+            "duplicate_of": None,
+            "size_before": self._size(placement.story) - 1,
+            "terms": stored_terms(counts, mentions, weights, name_weights, principal),
+            "vector": embedding.astype(np.float16).tobytes() if embedding is not None else None,
+        }
 
     def _count_batch(self, originals: list[Article], df_added: Counter) -> dict[str, tuple[Counter, Counter]]:
         """Words and names of the batch's first copies, counted into the document frequencies before
         any is weighed, so that the order of a batch changes no weight."""
         signals = {}
         for article in originals:
-            counts, mentions = lexical.term_counts(article.title, article.text), name_mentions(article.title, article.text)
+            counts, mentions = (
+                lexical.term_counts(article.title, article.text),
+                name_mentions(article.title, article.text),
+            )
             new_terms = list(counts) + [NAME_PREFIX + n for n in mentions]
             lexical.update_counts(self.df, new_terms)
             df_added.update(new_terms)
@@ -291,7 +334,7 @@ class Understander:
         """TF-IDF weights of words and names, and the principal names, with today's frequencies."""
         weights = lexical.tfidf(counts, self.df, self.documents)
         prefixed = {NAME_PREFIX + n: c for n, c in mentions.items()}
-        name_weights = {k[len(NAME_PREFIX):]: v for k, v in lexical.tfidf(prefixed, self.df, self.documents).items()}
+        name_weights = {k[len(NAME_PREFIX) :]: v for k, v in lexical.tfidf(prefixed, self.df, self.documents).items()}
         name_df = {n: self.df.get(NAME_PREFIX + n, 0) for n in mentions}
         principal = principal_names(Counter(mentions), name_df, self.documents, self.params.principal_names)
         return weights, name_weights, principal
@@ -309,14 +352,19 @@ class Understander:
             return []
         rows = np.array([index.slot[s] for s in present])
         n = len(index.keys)
-        near = p.lexical_weight * (index.lex[rows] @ index.lex[:n].T) + p.name_weight * (index.name[rows] @ index.name[:n].T)
+        near = p.lexical_weight * (index.lex[rows] @ index.lex[:n].T) + p.name_weight * (
+            index.name[rows] @ index.name[:n].T
+        )
         if p.embedding_weight and self.embedder.dim:
             near += p.embedding_weight * (index.emb[rows] @ index.emb[:n].T)
         floor = p.threshold if self.embedder.dim and p.embedding_weight else p.lexical_threshold
         best = near.max(0)
         chosen = sorted(present, key=lambda s: -index.touched[index.slot[s]])
-        chosen += [index.keys[j] for j in np.argsort(-best) if best[j] >= NEIGHBOUR_SHARE * floor
-                   and index.keys[j] not in touched]
+        chosen += [
+            index.keys[j]
+            for j in np.argsort(-best)
+            if best[j] >= NEIGHBOUR_SHARE * floor and index.keys[j] not in touched
+        ]
         window, total = [], 0
         for story in chosen:
             total += int(index.size[index.slot[story]])
@@ -381,8 +429,11 @@ class Understander:
             near = [index.keys[j] for j in np.argsort(-scores)[:8] if scores[j] >= threshold]
             lines = [other for other in dict.fromkeys(self._line(k) for k in near) if other != line]
             mine = self._line_stories(line)
-            scored = [(index.group_score(mine, self._line_stories(other)), other) for other in lines
-                      if any(index.same_subject(story, k) for k in near if self.line_of.get(k) == other)]
+            scored = [
+                (index.group_score(mine, self._line_stories(other)), other)
+                for other in lines
+                if any(index.same_subject(story, k) for k in near if self.line_of.get(k) == other)
+            ]
             if not scored or max(scored)[0] < threshold:
                 continue
             other_line = max(scored)[1]
@@ -415,8 +466,9 @@ class Understander:
         """The stories of a storyline still in the index."""
         return sorted(k for k in self.line_members.get(line, ()) if k in self.index.slot)
 
-    def _split_grown(self, conn: Connection, touched: set[str], sizes_before: dict[str, int],
-                     report: UnderstandReport) -> set[str]:
+    def _split_grown(
+        self, conn: Connection, touched: set[str], sizes_before: dict[str, int], report: UnderstandReport
+    ) -> set[str]:
         """Re-examine stories that grew past a checkpoint; split those that became two. Returns new ids."""
         created: set[str] = set()
         for story in sorted(touched):
@@ -447,8 +499,16 @@ class Understander:
         else:
             weights, name_weights = terms.get("w", {}), terms.get("n", {})
             principal = tuple(terms["p"]) if "p" in terms else None
-        return Doc(item.id, lexical.hashed(weights), lexical.hashed(name_weights, lexical.ENTITY_DIM), embedding,
-                   _epoch(item.when), weights, name_weights, principal)
+        return Doc(
+            item.id,
+            lexical.hashed(weights),
+            lexical.hashed(name_weights, lexical.ENTITY_DIM),
+            embedding,
+            _epoch(item.when),
+            weights,
+            name_weights,
+            principal,
+        )
 
 
 def _earlier(when: float | None, other: float | None) -> bool:
@@ -466,8 +526,14 @@ def _earlier(when: float | None, other: float | None) -> bool:
 def _name_groups(groups: list[list[story_store.Understood]], current: dict[str, str], window: set[str]) -> list[str]:
     """A story id for each re-clustered group: the window story most of its members were in (each
     id going to one group, biggest overlaps first), else the id of its oldest member."""
-    overlaps = sorted(((count, -g, story) for g, group in enumerate(groups)
-                       for story, count in Counter(current[u.id] for u in group).items()), reverse=True)
+    overlaps = sorted(
+        (
+            (count, -g, story)
+            for g, group in enumerate(groups)
+            for story, count in Counter(current[u.id] for u in group).items()
+        ),
+        reverse=True,
+    )
     names: dict[int, str] = {}
     used: set[str] = set()
     for _, g, story in overlaps:
@@ -499,8 +565,9 @@ def configure(engine: Engine, embedder: Embedder | None = None, params: StoryPar
 
 def understander_for(engine: Engine) -> Understander:
     """The stage's state for a database, created on first use with the configured embedder."""
-    return current().shared("understander", str(engine.url),
-                            lambda: Understander(load_embedder(load_config().embeddings)))
+    return current().shared(
+        "understander", str(engine.url), lambda: Understander(load_embedder(load_config().embeddings))
+    )
 
 
 def embed_ahead(engine: Engine, ids: list[str]) -> int:
@@ -514,7 +581,8 @@ def embed_ahead(engine: Engine, ids: list[str]) -> int:
     vectors = understander.encode(todo)  # outside any transaction: encoding takes a while
     with engine.begin() as conn:
         return story_store.keep_unplaced_vectors(
-            conn, {a.id: v.astype(np.float16).tobytes() for a, v in zip(todo, vectors)})
+            conn, {a.id: v.astype(np.float16).tobytes() for a, v in zip(todo, vectors)}
+        )
 
 
 def understand_batch(engine: Engine, conn: Connection, batch: list[Article]) -> UnderstandReport:

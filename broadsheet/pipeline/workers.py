@@ -42,8 +42,9 @@ def get_pool(workers: int, context: Context | None = None) -> ProcessPoolExecuto
 
 
 def _new_pool(workers: int, context: Context) -> ProcessPoolExecutor:
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"),
-                               initializer=_warm)
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("forkserver"), initializer=_warm
+    )
     context.on_close(lambda: pool.shutdown(wait=True, cancel_futures=True))
     # A context nobody closed (a test, a library caller) still stops its workers before the
     # interpreter tears its modules down, instead of in a late garbage collection.

@@ -92,8 +92,10 @@ class ArticleView:
 
 
 ENRICHED_COLUMNS = ("section", "section_vote", "tags", "key_points", "entities", "enriched")  # the enrich stage's
-_VIEW_COLUMNS = [*ARTICLE_COLUMNS, *(articles.c[k] for k in ("story_id", "duplicate_of", "related_ids", "related_at",
-                                                            *ENRICHED_COLUMNS))]
+_VIEW_COLUMNS = [
+    *ARTICLE_COLUMNS,
+    *(articles.c[k] for k in ("story_id", "duplicate_of", "related_ids", "related_at", *ENRICHED_COLUMNS)),
+]
 
 
 def get_article_view(engine: Engine, article_id: str) -> ArticleView:
@@ -103,15 +105,18 @@ def get_article_view(engine: Engine, article_id: str) -> ArticleView:
     if row is None:
         raise NotFound(f"store: no article with id {article_id}")
     enrichment = {"id": row.id, **{k: row._mapping[k] for k in ENRICHED_COLUMNS}} if row.enriched is not None else {}
-    return ArticleView(article_from_row(row), row.story_id, row.duplicate_of, row.related_ids, row.related_at, enrichment)
+    return ArticleView(
+        article_from_row(row), row.story_id, row.duplicate_of, row.related_ids, row.related_at, enrichment
+    )
 
 
 def _sort_key():
     return func.coalesce(articles.c.published_at, articles.c.fetched_at)
 
 
-def latest_articles(engine: Engine, limit: int = 20, offset: int = 0, source_id: int | None = None,
-                    originals_only: bool = False) -> list[Article]:
+def latest_articles(
+    engine: Engine, limit: int = 20, offset: int = 0, source_id: int | None = None, originals_only: bool = False
+) -> list[Article]:
     """Readable articles, newest first; `originals_only` leaves out syndicated copies."""
     query = select(*ARTICLE_COLUMNS).where(articles.c.status == "ok")
     if originals_only:
@@ -123,8 +128,9 @@ def latest_articles(engine: Engine, limit: int = 20, offset: int = 0, source_id:
         return [article_from_row(r) for r in conn.execute(query)]
 
 
-def count_articles(engine: Engine, source_id: int | None = None, status: str = "ok",
-                   originals_only: bool = False) -> int:
+def count_articles(
+    engine: Engine, source_id: int | None = None, status: str = "ok", originals_only: bool = False
+) -> int:
     """How many articles have this status (optionally from one source, optionally no copies)."""
     query = select(func.count()).select_from(articles).where(articles.c.status == status)
     if originals_only:
@@ -137,8 +143,13 @@ def count_articles(engine: Engine, source_id: int | None = None, status: str = "
 
 def recent_publish_times(engine: Engine, source_id: int, limit: int = 50) -> list[datetime]:
     """Publication times of a source's latest articles (its publishing rate)."""
-    query = (select(articles.c.published_at).where(articles.c.source_id == source_id)
-             .where(articles.c.published_at.isnot(None)).order_by(articles.c.published_at.desc()).limit(limit))
+    query = (
+        select(articles.c.published_at)
+        .where(articles.c.source_id == source_id)
+        .where(articles.c.published_at.isnot(None))
+        .order_by(articles.c.published_at.desc())
+        .limit(limit)
+    )
     with engine.connect() as conn:
         return list(conn.execute(query).scalars())
 
@@ -146,9 +157,13 @@ def recent_publish_times(engine: Engine, source_id: int, limit: int = 50) -> lis
 def due_pending(engine: Engine, now: datetime | None = None, limit: int = 1000) -> list[Article]:
     """Articles whose page still has to be fetched (new, or failed and due for a retry)."""
     now = now or datetime.now(UTC)
-    query = (select(articles).where(articles.c.status.in_(["pending", "error"]))
-             .where((articles.c.next_try_at.is_(None)) | (articles.c.next_try_at <= now))
-             .order_by(articles.c.arrival).limit(limit))
+    query = (
+        select(articles)
+        .where(articles.c.status.in_(["pending", "error"]))
+        .where((articles.c.next_try_at.is_(None)) | (articles.c.next_try_at <= now))
+        .order_by(articles.c.arrival)
+        .limit(limit)
+    )
     with engine.connect() as conn:
         return [article_from_row(r) for r in conn.execute(query)]
 
@@ -156,8 +171,11 @@ def due_pending(engine: Engine, now: datetime | None = None, limit: int = 1000) 
 def record_article_failure(engine: Engine, article_id: str, error: str, next_try: datetime) -> None:
     """Keep the failure on the row; the entry is retried later, never lost."""
     with engine.begin() as conn:
-        conn.execute(update(articles).where(articles.c.id == article_id).values(
-            status="error", error_count=articles.c.error_count + 1, last_error=error, next_try_at=next_try))
+        conn.execute(
+            update(articles)
+            .where(articles.c.id == article_id)
+            .values(status="error", error_count=articles.c.error_count + 1, last_error=error, next_try_at=next_try)
+        )
 
 
 def failing_articles(engine: Engine, source_id: int | None = None) -> list[Article]:
@@ -173,10 +191,14 @@ def iter_articles(engine: Engine, batch_size: int = 1000) -> Iterator[Article]:
     """Every readable article in arrival order, streamed in batches (for export)."""
     last = 0
     while True:
-        query = (select(articles, sources.c.title.label("source_title"))
-                 .outerjoin(sources, sources.c.id == articles.c.source_id)
-                 .where(articles.c.status == "ok").where(articles.c.arrival > last)
-                 .order_by(articles.c.arrival).limit(batch_size))
+        query = (
+            select(articles, sources.c.title.label("source_title"))
+            .outerjoin(sources, sources.c.id == articles.c.source_id)
+            .where(articles.c.status == "ok")
+            .where(articles.c.arrival > last)
+            .order_by(articles.c.arrival)
+            .limit(batch_size)
+        )
         with engine.connect() as conn:
             rows = conn.execute(query).all()
         if not rows:

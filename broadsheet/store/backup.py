@@ -68,14 +68,24 @@ def backup(engine: Engine, path: Path) -> BackupReport:
     """Write every table to `path` (gzip JSON lines), read in one snapshot of the database."""
     report = BackupReport()
     with gzip.open(path, "wt", encoding="utf-8") as out, engine.connect() as conn:
-        header = {"format": FORMAT, "version": __version__, "revision": current_revision(engine),
-                  "created": datetime.now().astimezone().isoformat(), "database": engine.dialect.name}
+        header = {
+            "format": FORMAT,
+            "version": __version__,
+            "revision": current_revision(engine),
+            "created": datetime.now().astimezone().isoformat(),
+            "database": engine.dialect.name,
+        }
         out.write(json.dumps(header) + "\n")
         for table in tables():
             count = 0
             for row in conn.execution_options(stream_results=True, yield_per=BATCH).execute(select(table)):
-                out.write(json.dumps({"table": table.name, "row": {k: _encode(v) for k, v in row._mapping.items()}},
-                                     ensure_ascii=False) + "\n")
+                out.write(
+                    json.dumps(
+                        {"table": table.name, "row": {k: _encode(v) for k, v in row._mapping.items()}},
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
                 count += 1
             report.rows[table.name] = count
     return report
@@ -96,7 +106,9 @@ def _check_header(header: dict, path: Path) -> None:
 
 def _check_empty(engine: Engine) -> None:
     with engine.connect() as conn:
-        held = {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (sources, articles, users)}
+        held = {
+            t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (sources, articles, users)
+        }
     if any(held.values()):
         found = ", ".join(f"{n} {name}" for name, n in held.items() if n)
         raise InputError(f"restore: the database is not empty ({found}); restore into a new database")
@@ -146,5 +158,9 @@ def _reset_sequences(conn: Any, engine: Engine) -> None:
         key = [c for c in table.primary_key.columns]
         if len(key) == 1 and key[0].autoincrement is not False and str(key[0].type) == "INTEGER":
             name = key[0].name
-            conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', '{name}'), "
-                              f"COALESCE((SELECT max({name}) FROM {table.name}), 0) + 1, false)"))
+            conn.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', '{name}'), "
+                    f"COALESCE((SELECT max({name}) FROM {table.name}), 0) + 1, false)"
+                )
+            )

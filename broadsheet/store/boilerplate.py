@@ -31,22 +31,36 @@ def record_page(conn: Connection, site: str, samples: dict[str, str]) -> None:
     conn.execute(update(site_pages).where(site_pages.c.site == site).values(pages=site_pages.c.pages + 1))
     if not samples:
         return
-    existing = set(conn.execute(select(site_paragraphs.c.fingerprint).where(site_paragraphs.c.site == site)
-                                .where(site_paragraphs.c.fingerprint.in_(list(samples)))).scalars())
-    new = [{"site": site, "fingerprint": fp, "sample": text[:500], "pages": 1, "last_seen": now}
-           for fp, text in samples.items() if fp not in existing]
+    existing = set(
+        conn.execute(
+            select(site_paragraphs.c.fingerprint)
+            .where(site_paragraphs.c.site == site)
+            .where(site_paragraphs.c.fingerprint.in_(list(samples)))
+        ).scalars()
+    )
+    new = [
+        {"site": site, "fingerprint": fp, "sample": text[:500], "pages": 1, "last_seen": now}
+        for fp, text in samples.items()
+        if fp not in existing
+    ]
     if new:
         conn.execute(site_paragraphs.insert(), new)
     if existing:
-        conn.execute(update(site_paragraphs).where(site_paragraphs.c.site == site)
-                     .where(site_paragraphs.c.fingerprint.in_(list(existing)))
-                     .values(pages=site_paragraphs.c.pages + 1, last_seen=now))
+        conn.execute(
+            update(site_paragraphs)
+            .where(site_paragraphs.c.site == site)
+            .where(site_paragraphs.c.fingerprint.in_(list(existing)))
+            .values(pages=site_paragraphs.c.pages + 1, last_seen=now)
+        )
 
 
 def boilerplate_samples(conn: Connection, site: str) -> list[tuple[str, int]]:
     """The paragraphs currently treated as a site's boilerplate, with their page counts."""
     profile = load_profile(conn, site)
-    rows = conn.execute(select(site_paragraphs.c.fingerprint, site_paragraphs.c.sample)
-                        .where(site_paragraphs.c.site == site)).all()
-    return sorted(((sample, profile.counts[fp]) for fp, sample in rows if profile.is_boilerplate_fingerprint(fp)),
-                  key=lambda item: -item[1])
+    rows = conn.execute(
+        select(site_paragraphs.c.fingerprint, site_paragraphs.c.sample).where(site_paragraphs.c.site == site)
+    ).all()
+    return sorted(
+        ((sample, profile.counts[fp]) for fp, sample in rows if profile.is_boilerplate_fingerprint(fp)),
+        key=lambda item: -item[1],
+    )

@@ -13,4 +13,4 @@ T = TypeVar("T")
 def in_chunks(values: Sequence[T], size: int = IN_LIMIT) -> Iterator[list[T]]:
     """Consecutive slices of at most `size` values, as lists."""
     for start in range(0, len(values), size):
-        yield list(values[start:start + size])
+        yield list(values[start : start + size])

@@ -18,8 +18,12 @@ from broadsheet.store.schema import comment_reports, comments, story_redirects, 
 
 MAX_BODY = 5000
 MAX_NOTE = 500
-REASONS = {"spam": "Spam or advertising", "abuse": "Harassment, hate or abuse", "off-topic": "Off topic",
-           "other": "Something else"}
+REASONS = {
+    "spam": "Spam or advertising",
+    "abuse": "Harassment, hate or abuse",
+    "off-topic": "Off topic",
+    "other": "Something else",
+}
 # C0 controls other than tab and newline, and the bidirectional overrides that can disguise text.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
@@ -99,9 +103,18 @@ _COLUMNS = (comments, users.c.username.label("author"))
 
 def _comment(row: Row[Any]) -> Comment:
     target = Target("article", row.article_id) if row.article_id is not None else Target("story", row.story_id)
-    return Comment(id=row.id, target=target, parent_id=row.parent_id, user_id=row.user_id,
-                   author=row.author, body=row.body, created_at=row.created_at, edited_at=row.edited_at,
-                   deleted_at=row.deleted_at, hidden_at=row.hidden_at)
+    return Comment(
+        id=row.id,
+        target=target,
+        parent_id=row.parent_id,
+        user_id=row.user_id,
+        author=row.author,
+        body=row.body,
+        created_at=row.created_at,
+        edited_at=row.edited_at,
+        deleted_at=row.deleted_at,
+        hidden_at=row.hidden_at,
+    )
 
 
 def _joined():
@@ -114,8 +127,10 @@ def clean_body(text: str, limit: int = MAX_BODY, what: str = "comment") -> str:
     if not body and what == "comment":
         raise CommentError("Write something before posting.")
     if len(body) > limit:
-        raise CommentError(f"The {what} is too long: {len(body):,} characters, the limit is {limit:,}.",
-                           "body" if what == "comment" else "note")
+        raise CommentError(
+            f"The {what} is too long: {len(body):,} characters, the limit is {limit:,}.",
+            "body" if what == "comment" else "note",
+        )
     return body
 
 
@@ -127,9 +142,14 @@ def add_comment(engine: Engine, user_id: int, target: Target, body: str, parent_
         if parent.deleted or parent.hidden:
             raise CommentError("That comment was removed, so it cannot be replied to.", None)
         target = parent.target  # a reply always lives where its parent does
-    row = {"article_id": target.id if target.kind == "article" else None,
-           "story_id": target.id if target.kind == "story" else None,
-           "parent_id": parent_id, "user_id": user_id, "body": text, "created_at": _now()}
+    row = {
+        "article_id": target.id if target.kind == "article" else None,
+        "story_id": target.id if target.kind == "story" else None,
+        "parent_id": parent_id,
+        "user_id": user_id,
+        "body": text,
+        "created_at": _now(),
+    }
     with engine.begin() as conn:
         new_id = conn.execute(comments.insert().values(**row)).inserted_primary_key[0]  # type: ignore[index]
     return get_comment(engine, new_id)
@@ -157,8 +177,12 @@ def edit_comment(engine: Engine, comment_id: int, body: str) -> Comment:
 def delete_comment(engine: Engine, comment_id: int) -> None:
     """Delete a comment's text but keep its row, so replies keep their place under "[deleted]"."""
     with engine.begin() as conn:
-        conn.execute(update(comments).where(comments.c.id == comment_id).where(comments.c.deleted_at.is_(None))
-                     .values(body="", deleted_at=_now()))
+        conn.execute(
+            update(comments)
+            .where(comments.c.id == comment_id)
+            .where(comments.c.deleted_at.is_(None))
+            .values(body="", deleted_at=_now())
+        )
 
 
 def hide_comment(engine: Engine, comment_id: int, moderator_id: int) -> None:
@@ -166,8 +190,12 @@ def hide_comment(engine: Engine, comment_id: int, moderator_id: int) -> None:
     get_comment(engine, comment_id)
     now = _now()
     with engine.begin() as conn:
-        conn.execute(update(comments).where(comments.c.id == comment_id).where(comments.c.hidden_at.is_(None))
-                     .values(hidden_at=now, hidden_by=moderator_id))
+        conn.execute(
+            update(comments)
+            .where(comments.c.id == comment_id)
+            .where(comments.c.hidden_at.is_(None))
+            .values(hidden_at=now, hidden_by=moderator_id)
+        )
         _resolve(conn, comment_id, moderator_id, "hidden", now)
 
 
@@ -201,8 +229,13 @@ def thread(engine: Engine, target: Target) -> list[Comment]:
 
 def count_comments(engine: Engine, target: Target) -> int:
     """Comments a reader can see on a target (not deleted, not hidden)."""
-    query = (select(func.count()).select_from(comments).where(_where_target(target))
-             .where(comments.c.deleted_at.is_(None)).where(comments.c.hidden_at.is_(None)))
+    query = (
+        select(func.count())
+        .select_from(comments)
+        .where(_where_target(target))
+        .where(comments.c.deleted_at.is_(None))
+        .where(comments.c.hidden_at.is_(None))
+    )
     with engine.connect() as conn:
         return conn.execute(query).scalar_one()
 
@@ -217,17 +250,23 @@ def report_comment(engine: Engine, comment_id: int, user_id: int, reason: str, n
         raise CommentError("That comment has already been removed; there is nothing left to report.", None)
     try:
         with engine.begin() as conn:
-            conn.execute(comment_reports.insert().values(comment_id=comment_id, user_id=user_id, reason=reason,
-                                                         note=text, created_at=_now()))
+            conn.execute(
+                comment_reports.insert().values(
+                    comment_id=comment_id, user_id=user_id, reason=reason, note=text, created_at=_now()
+                )
+            )
     except IntegrityError:
         return False
     return True
 
 
 def _resolve(conn: Connection, comment_id: int, moderator_id: int, resolution: str, when: datetime) -> None:
-    conn.execute(update(comment_reports).where(comment_reports.c.comment_id == comment_id)
-                 .where(comment_reports.c.resolved_at.is_(None))
-                 .values(resolved_at=when, resolved_by=moderator_id, resolution=resolution))
+    conn.execute(
+        update(comment_reports)
+        .where(comment_reports.c.comment_id == comment_id)
+        .where(comment_reports.c.resolved_at.is_(None))
+        .values(resolved_at=when, resolved_by=moderator_id, resolution=resolution)
+    )
 
 
 def dismiss_reports(engine: Engine, comment_id: int, moderator_id: int) -> None:
@@ -239,9 +278,12 @@ def dismiss_reports(engine: Engine, comment_id: int, moderator_id: int) -> None:
 
 def report_queue(engine: Engine, limit: int = 100) -> list[Reported]:
     """Comments with open reports, most reported first, each with its reports."""
-    query = (select(comment_reports, users.c.username.label("reporter"))
-             .join(users, users.c.id == comment_reports.c.user_id)
-             .where(comment_reports.c.resolved_at.is_(None)).order_by(comment_reports.c.id))
+    query = (
+        select(comment_reports, users.c.username.label("reporter"))
+        .join(users, users.c.id == comment_reports.c.user_id)
+        .where(comment_reports.c.resolved_at.is_(None))
+        .order_by(comment_reports.c.id)
+    )
     with engine.connect() as conn:
         rows = conn.execute(query).all()
         grouped: dict[int, list[Report]] = {}
@@ -255,8 +297,11 @@ def report_queue(engine: Engine, limit: int = 100) -> list[Reported]:
 
 def hidden_comments(engine: Engine, limit: int = 50) -> list[Comment]:
     """Comments moderators have hidden, most recent first (so they can be restored)."""
-    query = (_joined().where(and_(comments.c.hidden_at.is_not(None), comments.c.deleted_at.is_(None)))
-             .order_by(comments.c.hidden_at.desc()).limit(limit))
+    query = (
+        _joined()
+        .where(and_(comments.c.hidden_at.is_not(None), comments.c.deleted_at.is_(None)))
+        .order_by(comments.c.hidden_at.desc())
+        .limit(limit)
+    )
     with engine.connect() as conn:
         return [_comment(row) for row in conn.execute(query)]
-

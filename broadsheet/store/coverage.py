@@ -69,13 +69,18 @@ def _members(engine: Engine, story_ids: list[str]) -> dict[str, list[Member]]:
     """Readable articles of the stories, oldest first."""
     if not story_ids:
         return {}
-    query = (select(*ARTICLE_COLUMNS, articles.c.story_id, articles.c.duplicate_of, articles.c.section)
-             .where(articles.c.story_id.in_(story_ids)).where(articles.c.status == "ok").order_by(articles.c.arrival))
+    query = (
+        select(*ARTICLE_COLUMNS, articles.c.story_id, articles.c.duplicate_of, articles.c.section)
+        .where(articles.c.story_id.in_(story_ids))
+        .where(articles.c.status == "ok")
+        .order_by(articles.c.arrival)
+    )
     grouped: dict[str, list[Member]] = {}
     with engine.connect() as conn:
         for row in conn.execute(query):
             grouped.setdefault(row.story_id, []).append(
-                Member(article_from_row(row), row.duplicate_of, row._mapping.get("section")))
+                Member(article_from_row(row), row.duplicate_of, row._mapping.get("section"))
+            )
     return grouped
 
 
@@ -83,9 +88,12 @@ def _sections(engine: Engine, ids: list[str]) -> dict[str, str]:
     """Each story's section: the most common section of its articles."""
     if not ids or "section" not in articles.c:
         return {}
-    query = (select(articles.c.story_id, articles.c.section, func.count().label("n"))
-             .where(articles.c.story_id.in_(ids)).where(articles.c.section.isnot(None))
-             .group_by(articles.c.story_id, articles.c.section))
+    query = (
+        select(articles.c.story_id, articles.c.section, func.count().label("n"))
+        .where(articles.c.story_id.in_(ids))
+        .where(articles.c.section.isnot(None))
+        .group_by(articles.c.story_id, articles.c.section)
+    )
     best: dict[str, tuple[int, str]] = {}
     with engine.connect() as conn:
         for row in conn.execute(query):
@@ -98,26 +106,33 @@ def _sections(engine: Engine, ids: list[str]) -> dict[str, str]:
 _RANKED = (stories.c.id, stories.c.last_seen, stories.c.source_count)
 
 
-def top_stories(engine: Engine, limit: int = 20, offset: int = 0, section: str | None = None,
-                now: datetime | None = None) -> list[StoryCard]:
+def top_stories(
+    engine: Engine, limit: int = 20, offset: int = 0, section: str | None = None, now: datetime | None = None
+) -> list[StoryCard]:
     """Stories ranked by breadth of coverage and recency, optionally within one section."""
     now = now or datetime.now(UTC)
     with engine.connect() as conn:
-        rows = conn.execute(select(*_RANKED).where(stories.c.last_seen >= now - WINDOW)
-                            .order_by(stories.c.last_seen.desc()).limit(CANDIDATES)).all()
+        rows = conn.execute(
+            select(*_RANKED)
+            .where(stories.c.last_seen >= now - WINDOW)
+            .order_by(stories.c.last_seen.desc())
+            .limit(CANDIDATES)
+        ).all()
         if len(rows) < limit + offset:  # a quiet desk: fall back to the most recent stories at any age
             rows = conn.execute(select(*_RANKED).order_by(stories.c.last_seen.desc()).limit(CANDIDATES)).all()
     ranked = [r.id for r in sorted(rows, key=lambda r: (-_score(r.last_seen, r.source_count, now), r.id))]
     if section:  # every candidate's section, to keep those of this one
         sections = _sections(engine, ranked)
         ranked = [i for i in ranked if sections.get(i) == section]
-    ids = ranked[offset:offset + limit]
+    ids = ranked[offset : offset + limit]
     if not section:  # only the shown stories' sections: the card names them
         sections = _sections(engine, ids)
     page = _stories(engine, ids)
     members = _card_members(engine, page)
-    return [StoryCard(story, *members.get(story.id, (None, [])), sections.get(story.id, ""), story_score(story, now))
-            for story in page]
+    return [
+        StoryCard(story, *members.get(story.id, (None, [])), sections.get(story.id, ""), story_score(story, now))
+        for story in page
+    ]
 
 
 def _stories(engine: Engine, ids: list[str]) -> list[Story]:
@@ -136,9 +151,12 @@ def _card_members(engine: Engine, page: list[Story]) -> dict[str, tuple[Article 
     if not page:
         return {}
     representative = {s.id: s.article_id for s in page}
-    query = (select(articles.c.id, articles.c.story_id, articles.c.source_name, articles.c.site_name)
-             .where(articles.c.story_id.in_(list(representative))).where(articles.c.status == "ok")
-             .order_by(articles.c.arrival))
+    query = (
+        select(articles.c.id, articles.c.story_id, articles.c.source_name, articles.c.site_name)
+        .where(articles.c.story_id.in_(list(representative)))
+        .where(articles.c.status == "ok")
+        .order_by(articles.c.arrival)
+    )
     names: dict[str, list[str]] = {}
     lead: dict[str, str] = {}
     with engine.connect() as conn:
@@ -149,8 +167,10 @@ def _card_members(engine: Engine, page: list[Story]) -> dict[str, tuple[Article 
                 outlets.append(name)
             if lead.get(row.story_id) != representative[row.story_id]:  # else the latest so far
                 lead[row.story_id] = row.id
-        full = {r.id: article_from_row(r) for r in conn.execute(select(*ARTICLE_COLUMNS)
-                                                        .where(articles.c.id.in_(list(lead.values()))))}
+        full = {
+            r.id: article_from_row(r)
+            for r in conn.execute(select(*ARTICLE_COLUMNS).where(articles.c.id.in_(list(lead.values()))))
+        }
     return {story_id: (full.get(lead.get(story_id, "")), outlets) for story_id, outlets in names.items()}
 
 
@@ -163,7 +183,7 @@ def originals(members: list[Member], limit: int) -> list[Article]:
     """The newest `limit` originals (copies left out) of a story's members, oldest first: what
     digests.story_articles reads, taken from members already read."""
     found = [m.article for m in members if m.duplicate_of is None]
-    return found[len(found) - limit:] if len(found) > limit else found
+    return found[len(found) - limit :] if len(found) > limit else found
 
 
 def story_coverage(engine: Engine, story_id: str, members: list[Member] | None = None) -> list[SourceCoverage]:
@@ -177,7 +197,9 @@ def story_coverage(engine: Engine, story_id: str, members: list[Member] | None =
     for member in members:
         article = member.article
         if member.duplicate_of and member.duplicate_of in present:
-            copies.setdefault(member.duplicate_of, []).append(article.source_name or article.site_name or "another outlet")
+            copies.setdefault(member.duplicate_of, []).append(
+                article.source_name or article.site_name or "another outlet"
+            )
         else:
             originals.append(article)
     groups: dict[str, SourceCoverage] = {}

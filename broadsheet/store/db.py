@@ -82,7 +82,7 @@ def retry_write(action: Callable[[], T], what: str = "write") -> T:
         except OperationalError as exc:
             if not _is_busy(exc) or attempt == WRITE_ATTEMPTS - 1:
                 raise
-            delay = min(8.0, 0.2 * 2 ** attempt) * (0.5 + random.random())  # jitter: writers spread out
+            delay = min(8.0, 0.2 * 2**attempt) * (0.5 + random.random())  # jitter: writers spread out
             log.warning("store: %s found the database busy (%s); trying again in %.1f s", what, exc.orig, delay)
             time.sleep(delay)
     raise AssertionError("unreachable")
@@ -106,9 +106,15 @@ def make_engine(url: str) -> Engine:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise ConfigError(f"store: cannot create the folder for {parsed.database} ({exc.strerror})") from exc
-        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
-                               **({} if parsed.database in (None, "", ":memory:")
-                                  else {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}))
+        engine = create_engine(
+            parsed,
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+            **(
+                {}
+                if parsed.database in (None, "", ":memory:")
+                else {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
+            ),
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         engine.begin = functools.partial(_begin_writing, engine)  # type: ignore[method-assign]  # every begin() writes
@@ -118,8 +124,9 @@ def make_engine(url: str) -> Engine:
     try:
         return create_engine(parsed, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
     except (NoSuchModuleError, ImportError) as exc:
-        raise ConfigError(f"store: no database driver for {parsed.drivername!r}; use sqlite:///PATH or "
-                          "postgresql://USER@HOST/DB") from exc
+        raise ConfigError(
+            f"store: no database driver for {parsed.drivername!r}; use sqlite:///PATH or postgresql://USER@HOST/DB"
+        ) from exc
 
 
 def _alembic_config() -> AlembicConfig:
@@ -182,8 +189,11 @@ def _unanalyzed(conn: Connection) -> bool:
     by scanning all readable ones in the status index (tens of milliseconds a page)."""
     if conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'").scalar() == 0:
         return True
-    return bool(conn.exec_driver_sql("SELECT NOT EXISTS (SELECT 1 FROM sqlite_stat1 WHERE tbl = 'articles') "
-                                     "AND EXISTS (SELECT 1 FROM articles)").scalar())
+    return bool(
+        conn.exec_driver_sql(
+            "SELECT NOT EXISTS (SELECT 1 FROM sqlite_stat1 WHERE tbl = 'articles') AND EXISTS (SELECT 1 FROM articles)"
+        ).scalar()
+    )
 
 
 def current_revision_safe(engine: Engine) -> str | None:

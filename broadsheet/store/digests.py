@@ -21,8 +21,14 @@ STORY_LIMIT = 60  # newest originals of a story that feed its summary, timeline 
 
 def story_articles(engine: Engine, story_id: str, limit: int = STORY_LIMIT) -> list[Article]:
     """A story's readable original articles (copies left out), oldest first."""
-    query = (select(*ARTICLE_COLUMNS).where(articles.c.story_id == story_id).where(articles.c.status == "ok")
-             .where(articles.c.duplicate_of.is_(None)).order_by(articles.c.arrival.desc()).limit(limit))
+    query = (
+        select(*ARTICLE_COLUMNS)
+        .where(articles.c.story_id == story_id)
+        .where(articles.c.status == "ok")
+        .where(articles.c.duplicate_of.is_(None))
+        .order_by(articles.c.arrival.desc())
+        .limit(limit)
+    )
     with engine.connect() as conn:
         return sorted((article_from_row(r) for r in conn.execute(query)), key=lambda a: a.arrival or 0)
 
@@ -36,16 +42,29 @@ def signature(items: list[Article]) -> str:
 def read_digest(engine: Engine, story_id: str, kind: str, sig: str) -> dict | list | None:
     """A cached digest when it was made for this signature."""
     with engine.connect() as conn:
-        row = conn.execute(select(story_digests.c.signature, story_digests.c.data)
-                           .where(story_digests.c.key == f"{story_id}:{kind}")).first()
+        row = conn.execute(
+            select(story_digests.c.signature, story_digests.c.data).where(story_digests.c.key == f"{story_id}:{kind}")
+        ).first()
     return row.data if row is not None and row.signature == sig else None
 
 
 def write_digest(engine: Engine, story_id: str, kind: str, sig: str, data: dict | list) -> None:
     """Cache a digest for a story (replacing an older one)."""
     with engine.begin() as conn:
-        upsert(conn, story_digests, [{"key": f"{story_id}:{kind}", "story_id": story_id, "signature": sig,
-                                      "data": data, "updated_at": datetime.now(UTC)}], key="key")
+        upsert(
+            conn,
+            story_digests,
+            [
+                {
+                    "key": f"{story_id}:{kind}",
+                    "story_id": story_id,
+                    "signature": sig,
+                    "data": data,
+                    "updated_at": datetime.now(UTC),
+                }
+            ],
+            key="key",
+        )
 
 
 def answer_key(scope: str, sig: str, question: str) -> str:
@@ -63,5 +82,9 @@ def read_answer(engine: Engine, key: str) -> dict | None:
 def write_answer(engine: Engine, key: str, scope: str, question: str, data: dict) -> None:
     """Cache an answer."""
     with engine.begin() as conn:
-        upsert(conn, answers, [{"key": key, "scope": scope, "question": question[:500], "data": data,
-                                "created_at": datetime.now(UTC)}], key="key")
+        upsert(
+            conn,
+            answers,
+            [{"key": key, "scope": scope, "question": question[:500], "data": data, "created_at": datetime.now(UTC)}],
+            key="key",
+        )

@@ -34,8 +34,9 @@ def save_enrichment(conn: Connection, rows: list[dict]) -> None:
     """Write section, tags, key points, entities and the stage version for articles (by id)."""
     if not rows:
         return
-    statement = (update(articles).where(articles.c.id == bindparam("_id"))
-                 .values({k: bindparam(k) for k in ENRICHED_COLUMNS}))
+    statement = (
+        update(articles).where(articles.c.id == bindparam("_id")).values({k: bindparam(k) for k in ENRICHED_COLUMNS})
+    )
     conn.execute(statement, [{**{k: row.get(k) for k in ENRICHED_COLUMNS}, "_id": row["id"]} for row in rows])
 
 
@@ -48,25 +49,37 @@ def pool_story_sections(conn: Connection, article_ids: Sequence[str]) -> int:
     ten outlets' coverage of the same event rarely all do. Returns the rows changed."""
     wanted: set[str] = set()
     for chunk in in_chunks(article_ids):
-        wanted.update(conn.execute(select(articles.c.story_id).where(articles.c.id.in_(chunk))
-                                   .where(articles.c.story_id.isnot(None))).scalars())
+        wanted.update(
+            conn.execute(
+                select(articles.c.story_id).where(articles.c.id.in_(chunk)).where(articles.c.story_id.isnot(None))
+            ).scalars()
+        )
     wanted = sorted(wanted)
     changed = 0
     for chunk in in_chunks(wanted):
-        votes = conn.execute(select(articles.c.story_id, articles.c.section_vote, func.count().label("n"),
-                                    func.min(func.coalesce(articles.c.published_at, articles.c.fetched_at))
-                                    .label("first"))
-                             .where(articles.c.story_id.in_(chunk)).where(articles.c.section_vote.isnot(None))
-                             .group_by(articles.c.story_id, articles.c.section_vote)).all()
+        votes = conn.execute(
+            select(
+                articles.c.story_id,
+                articles.c.section_vote,
+                func.count().label("n"),
+                func.min(func.coalesce(articles.c.published_at, articles.c.fetched_at)).label("first"),
+            )
+            .where(articles.c.story_id.in_(chunk))
+            .where(articles.c.section_vote.isnot(None))
+            .group_by(articles.c.story_id, articles.c.section_vote)
+        ).all()
         best: dict[str, tuple] = {}
         for row in votes:
             key = (-row.n, row.first, row.section_vote)
             if row.story_id not in best or key < best[row.story_id]:
                 best[row.story_id] = key
         for story_id, (_, _, section) in best.items():
-            changed += conn.execute(update(articles).where(articles.c.story_id == story_id)
-                                    .where(articles.c.section.is_distinct_from(section))
-                                    .values(section=section)).rowcount
+            changed += conn.execute(
+                update(articles)
+                .where(articles.c.story_id == story_id)
+                .where(articles.c.section.is_distinct_from(section))
+                .values(section=section)
+            ).rowcount
     return changed
 
 
@@ -75,9 +88,12 @@ def known_full_names(conn: Connection, surnames: Iterable[str]) -> dict[tuple[st
     wanted = sorted(set(surnames))
     found: dict[tuple[str, str], str] = {}
     for chunk in in_chunks(wanted):
-        rows = conn.execute(select(entities.c.ref, entities.c.surname, entities.c.article_count)
-                            .where(entities.c.kind == "person").where(entities.c.surname.in_(chunk))
-                            .order_by(entities.c.article_count.desc(), entities.c.ref)).all()
+        rows = conn.execute(
+            select(entities.c.ref, entities.c.surname, entities.c.article_count)
+            .where(entities.c.kind == "person")
+            .where(entities.c.surname.in_(chunk))
+            .order_by(entities.c.article_count.desc(), entities.c.ref)
+        ).all()
         for row in rows:
             key = row.ref
             if " " in key:
@@ -92,8 +108,13 @@ def link_entities(conn: Connection, links: dict[str, list[dict]], when: dict[str
     rows = {}
     for article_id, items in links.items():
         for item in items:
-            rows[item["ref"]] = {"ref": item["ref"], "kind": item["kind"], "name": item["name"],
-                                 "surname": item["surname"], "last_seen": when.get(article_id)}
+            rows[item["ref"]] = {
+                "ref": item["ref"],
+                "kind": item["kind"],
+                "name": item["name"],
+                "surname": item["surname"],
+                "last_seen": when.get(article_id),
+            }
     ids: dict[str, int] = {}
     if rows:
         upsert(conn, entities, [{**r, "article_count": 0} for r in rows.values()], key="ref", update=[])
@@ -103,11 +124,15 @@ def link_entities(conn: Connection, links: dict[str, list[dict]], when: dict[str
     touched = set(ids.values())
     article_ids = list(links)
     for chunk in in_chunks(article_ids):
-        touched.update(conn.execute(select(article_entities.c.entity_id)
-                                    .where(article_entities.c.article_id.in_(chunk))).scalars())
+        touched.update(
+            conn.execute(select(article_entities.c.entity_id).where(article_entities.c.article_id.in_(chunk))).scalars()
+        )
         conn.execute(article_entities.delete().where(article_entities.c.article_id.in_(chunk)))
-    fresh = [{"article_id": a, "entity_id": ids[i["ref"]], "mentions": i["count"], "kind": i["kind"]}
-             for a, items in links.items() for i in {x["ref"]: x for x in items}.values()]
+    fresh = [
+        {"article_id": a, "entity_id": ids[i["ref"]], "mentions": i["count"], "kind": i["kind"]}
+        for a, items in links.items()
+        for i in {x["ref"]: x for x in items}.values()
+    ]
     if fresh:
         conn.execute(article_entities.insert(), fresh)
     _recount(conn, touched, rows, ids, when)
@@ -133,16 +158,24 @@ def _recount(conn: Connection, touched: set[int], rows: dict, ids: dict[str, int
                 values["last_seen"] = latest
             shapes.setdefault(tuple(values), []).append({**values, "_id": entity_id})
         for columns, params in shapes.items():  # one executemany per set of columns written
-            conn.execute(update(entities).where(entities.c.id == bindparam("_id"))
-                         .values({c: bindparam(c) for c in columns}), params)
+            conn.execute(
+                update(entities).where(entities.c.id == bindparam("_id")).values({c: bindparam(c) for c in columns}),
+                params,
+            )
 
 
 def entity_tallies(conn: Connection, entity_ids: Sequence[int]) -> tuple[dict[int, int], dict[int, str]]:
     """For these entities: how many articles name each, and the kind with most mentions."""
-    rows = conn.execute(select(article_entities.c.entity_id, article_entities.c.kind, func.count().label("n"),
-                               func.sum(article_entities.c.mentions).label("m"))
-                        .where(article_entities.c.entity_id.in_(list(entity_ids)))
-                        .group_by(article_entities.c.entity_id, article_entities.c.kind)).all()
+    rows = conn.execute(
+        select(
+            article_entities.c.entity_id,
+            article_entities.c.kind,
+            func.count().label("n"),
+            func.sum(article_entities.c.mentions).label("m"),
+        )
+        .where(article_entities.c.entity_id.in_(list(entity_ids)))
+        .group_by(article_entities.c.entity_id, article_entities.c.kind)
+    ).all()
     counts: dict[int, int] = {}
     best: dict[int, tuple] = {}
     for row in rows:
@@ -160,8 +193,9 @@ def enrichment_of(conn: Connection, ids: Sequence[str]) -> dict[str, dict]:
     found: dict[str, dict] = {}
     wanted = list(ids)
     for chunk in in_chunks(wanted):
-        rows = conn.execute(select(articles.c.id, *(articles.c[k] for k in ENRICHED_COLUMNS))
-                            .where(articles.c.id.in_(chunk))).all()
+        rows = conn.execute(
+            select(articles.c.id, *(articles.c[k] for k in ENRICHED_COLUMNS)).where(articles.c.id.in_(chunk))
+        ).all()
         found.update({r.id: dict(r._mapping) for r in rows if r.enriched is not None})
     return found
 
@@ -179,10 +213,14 @@ def entity_articles(engine: Engine, entity_id: int, limit: int = 100) -> list[tu
     """The readable articles naming an entity, newest first, with mentions and story id (None when the
     article is not placed in a story yet)."""
     when = func.coalesce(articles.c.published_at, articles.c.fetched_at)
-    query = (select(articles, article_entities.c.mentions)
-             .join(article_entities, article_entities.c.article_id == articles.c.id)
-             .where(article_entities.c.entity_id == entity_id).where(articles.c.status == "ok")
-             .order_by(when.desc(), articles.c.id).limit(limit))
+    query = (
+        select(articles, article_entities.c.mentions)
+        .join(article_entities, article_entities.c.article_id == articles.c.id)
+        .where(article_entities.c.entity_id == entity_id)
+        .where(articles.c.status == "ok")
+        .order_by(when.desc(), articles.c.id)
+        .limit(limit)
+    )
     with engine.connect() as conn:
         return [(article_from_row(r), r.mentions, r.story_id) for r in conn.execute(query)]
 
@@ -209,8 +247,12 @@ def _column_by_id(engine: Engine, key: Any, column: Any, ids: Iterable[Any]) -> 
 def top_entities(engine: Engine, limit: int = 30) -> list[StoredEntity]:
     """The most-covered entities."""
     with engine.connect() as conn:
-        rows = conn.execute(select(entities).where(entities.c.article_count > 0)
-                            .order_by(entities.c.article_count.desc(), entities.c.name).limit(limit)).all()
+        rows = conn.execute(
+            select(entities)
+            .where(entities.c.article_count > 0)
+            .order_by(entities.c.article_count.desc(), entities.c.name)
+            .limit(limit)
+        ).all()
     return [StoredEntity(r.id, r.kind, r.name, r.article_count, r.last_seen) for r in rows]
 
 
@@ -231,13 +273,20 @@ def vectors_for(conn: Connection, ids: Sequence[str]) -> dict[str, bytes]:
     wanted = list(ids)
     rows = []
     for chunk in in_chunks(wanted):
-        rows += conn.execute(select(articles.c.id, articles.c.vector, articles.c.duplicate_of)
-                             .where(articles.c.id.in_(chunk))).all()
+        rows += conn.execute(
+            select(articles.c.id, articles.c.vector, articles.c.duplicate_of).where(articles.c.id.in_(chunk))
+        ).all()
     found = {r.id: r.vector for r in rows if r.vector}
     originals = {r.duplicate_of for r in rows if not r.vector and r.duplicate_of}
     if originals:
-        borrowed = dict(conn.execute(select(articles.c.id, articles.c.vector)
-                                     .where(articles.c.id.in_(list(originals)))).all())
-        found.update({r.id: borrowed[r.duplicate_of] for r in rows
-                      if not r.vector and r.duplicate_of and borrowed.get(r.duplicate_of)})
+        borrowed = dict(
+            conn.execute(select(articles.c.id, articles.c.vector).where(articles.c.id.in_(list(originals)))).all()
+        )
+        found.update(
+            {
+                r.id: borrowed[r.duplicate_of]
+                for r in rows
+                if not r.vector and r.duplicate_of and borrowed.get(r.duplicate_of)
+            }
+        )
     return found

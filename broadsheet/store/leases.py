@@ -46,22 +46,35 @@ def _take(conn: Connection, table: Table, ids: Sequence[str | int], owner: str, 
     until = now + LEASE
     free = or_(table.c.lease_until.is_(None), table.c.lease_until < now, table.c.lease_owner == owner)
     conn.execute(update(table).where(table.c.id.in_(ids)).where(free).values(lease_owner=owner, lease_until=until))
-    held = conn.execute(select(table.c.lease_owner).where(table.c.id.in_(ids))
-                        .where(table.c.lease_owner != owner).distinct()).scalars().all()
+    held = (
+        conn.execute(
+            select(table.c.lease_owner).where(table.c.id.in_(ids)).where(table.c.lease_owner != owner).distinct()
+        )
+        .scalars()
+        .all()
+    )
     for dead in [o for o in held if o and not owner_alive(o)]:
-        conn.execute(update(table).where(and_(table.c.id.in_(ids), table.c.lease_owner == dead))
-                     .values(lease_owner=owner, lease_until=until))
+        conn.execute(
+            update(table)
+            .where(and_(table.c.id.in_(ids), table.c.lease_owner == dead))
+            .values(lease_owner=owner, lease_until=until)
+        )
 
 
 def claim(engine: Engine, table: Table, ids: Sequence[str | int] | Sequence[int], owner: str) -> list:
     """Lease these rows to `owner`; returns the ids it now holds (others are another process's)."""
     held: list = []
     for chunk in in_chunks(list(ids)):
+
         def attempt(chunk: list = chunk) -> list:
             with engine.begin() as conn:
                 _take(conn, table, chunk, owner, datetime.now(UTC))
-                return list(conn.execute(select(table.c.id).where(table.c.id.in_(chunk))
-                                         .where(table.c.lease_owner == owner)).scalars())
+                return list(
+                    conn.execute(
+                        select(table.c.id).where(table.c.id.in_(chunk)).where(table.c.lease_owner == owner)
+                    ).scalars()
+                )
+
         held += retry_write(attempt, "lease")
     wanted = set(held)
     return [i for i in ids if i in wanted]
@@ -69,7 +82,9 @@ def claim(engine: Engine, table: Table, ids: Sequence[str | int] | Sequence[int]
 
 def release_all(engine: Engine, table: Table, owner: str) -> None:
     """Give back every lease this owner holds in a table (end of a pass, or shutdown)."""
+
     def attempt() -> None:
         with engine.begin() as conn:
             conn.execute(update(table).where(table.c.lease_owner == owner).values(lease_owner=None, lease_until=None))
+
     retry_write(attempt, "lease release")

@@ -43,7 +43,8 @@ class UTCDateTime(TypeDecorator):
 
 
 sources = Table(
-    "sources", metadata,
+    "sources",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("feed_url", Text, nullable=False, unique=True),
     Column("title", Text, nullable=False, default=""),
@@ -71,7 +72,8 @@ sources = Table(
 )
 
 articles = Table(
-    "articles", metadata,
+    "articles",
+    metadata,
     Column("id", String(32), primary_key=True),  # hash of the canonical URL (or of the content)
     Column("url", Text, nullable=False),
     Column("arrival", Integer, nullable=False),  # order first seen: export and stories follow it
@@ -114,22 +116,40 @@ articles = Table(
     Index("ix_articles_arrival", "arrival"),
     Index("ix_articles_story", "story_id"),
     # Partial (migration 0009): only copies are indexed, so the planner's statistics stay useful.
-    Index("ix_articles_copies", "duplicate_of", "arrival", sqlite_where=text("duplicate_of IS NOT NULL"),
-          postgresql_where=text("duplicate_of IS NOT NULL")),
+    Index(
+        "ix_articles_copies",
+        "duplicate_of",
+        "arrival",
+        sqlite_where=text("duplicate_of IS NOT NULL"),
+        postgresql_where=text("duplicate_of IS NOT NULL"),
+    ),
     Index("ix_articles_content_hash", "content_hash"),
     # Interrupted work (migration 0012): stored articles not yet placed, enriched or ranked.
-    Index("ix_articles_unplaced", "arrival", sqlite_where=text("status = 'ok' AND story_id IS NULL"),
-          postgresql_where=text("status = 'ok' AND story_id IS NULL")),
-    Index("ix_articles_unenriched", "arrival", sqlite_where=text("status = 'ok' AND enriched IS NULL"),
-          postgresql_where=text("status = 'ok' AND enriched IS NULL")),
-    Index("ix_articles_unranked", "arrival", sqlite_where=text("story_id IS NOT NULL AND related_at IS NULL"),
-          postgresql_where=text("story_id IS NOT NULL AND related_at IS NULL")),
+    Index(
+        "ix_articles_unplaced",
+        "arrival",
+        sqlite_where=text("status = 'ok' AND story_id IS NULL"),
+        postgresql_where=text("status = 'ok' AND story_id IS NULL"),
+    ),
+    Index(
+        "ix_articles_unenriched",
+        "arrival",
+        sqlite_where=text("status = 'ok' AND enriched IS NULL"),
+        postgresql_where=text("status = 'ok' AND enriched IS NULL"),
+    ),
+    Index(
+        "ix_articles_unranked",
+        "arrival",
+        sqlite_where=text("story_id IS NOT NULL AND related_at IS NULL"),
+        postgresql_where=text("story_id IS NOT NULL AND related_at IS NULL"),
+    ),
     Index("ix_articles_section", "section"),
 )
 
 # Site-level boilerplate: how many of a site's pages carried each paragraph fingerprint.
 site_paragraphs = Table(
-    "site_paragraphs", metadata,
+    "site_paragraphs",
+    metadata,
     Column("site", Text, primary_key=True),
     Column("fingerprint", String(32), primary_key=True),
     Column("sample", Text, nullable=False),
@@ -138,13 +158,15 @@ site_paragraphs = Table(
 )
 
 site_pages = Table(
-    "site_pages", metadata,
+    "site_pages",
+    metadata,
     Column("site", Text, primary_key=True),
     Column("pages", Integer, nullable=False, default=0),
 )
 
 stories = Table(
-    "stories", metadata,
+    "stories",
+    metadata,
     Column("id", String(32), primary_key=True),  # the id of the story's first article
     Column("title", Text, nullable=False, default=""),  # headline of its most representative article
     Column("article_id", String(32)),  # that representative article
@@ -161,35 +183,40 @@ stories = Table(
 
 # A merged story's old id keeps resolving to the story that absorbed it.
 story_redirects = Table(
-    "story_redirects", metadata,
+    "story_redirects",
+    metadata,
     Column("old_id", String(32), primary_key=True),
     Column("new_id", String(32), nullable=False),
 )
 
 # Online document frequencies for TF-IDF ("documents" is kept under the empty term).
 term_stats = Table(
-    "term_stats", metadata,
+    "term_stats",
+    metadata,
     Column("term", Text, primary_key=True),
     Column("df", Integer, nullable=False, default=0),
 )
 
 # Small key/value state of the understand stage (its batch counter detects other writers).
 understand_state = Table(
-    "understand_state", metadata,
+    "understand_state",
+    metadata,
     Column("key", String(32), primary_key=True),
     Column("value", Float, nullable=False),
 )
 
 # Migration 0012: a counter per concern, bumped by every write web processes must notice (pages).
 generations = Table(
-    "generations", metadata,
+    "generations",
+    metadata,
     Column("name", String(64), primary_key=True),
     Column("value", BigInteger, nullable=False),
 )
 
 # Migration 0012: hits per key and time slot, so rate limits hold across processes without Redis.
 rate_hits = Table(
-    "rate_hits", metadata,
+    "rate_hits",
+    metadata,
     Column("key", Text, primary_key=True),
     Column("slot", BigInteger, primary_key=True),
     Column("hits", Integer, nullable=False),
@@ -200,7 +227,8 @@ rate_hits = Table(
 from sqlalchemy import CheckConstraint, UniqueConstraint  # noqa: E402
 
 users = Table(
-    "users", metadata,
+    "users",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("username", String(32), nullable=False),  # as the user typed it
     Column("username_key", String(32), nullable=False, unique=True),  # lower-cased: unique ignoring case
@@ -213,7 +241,8 @@ users = Table(
 
 # Server-side sessions; the cookie holds a random token, the row only its SHA-256.
 user_sessions = Table(
-    "user_sessions", metadata,
+    "user_sessions",
+    metadata,
     Column("id", String(64), primary_key=True),
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("csrf_token", String(64), nullable=False),
@@ -225,7 +254,8 @@ user_sessions = Table(
 
 # Site secrets generated on first use (the key signing anonymous CSRF cookies).
 site_secrets = Table(
-    "site_secrets", metadata,
+    "site_secrets",
+    metadata,
     Column("name", String(32), primary_key=True),
     Column("value", Text, nullable=False),
 )
@@ -233,7 +263,8 @@ site_secrets = Table(
 # Failed logins per (account, address) and per address: each failure past a few free ones doubles
 # the wait before the next try from there (exponential delay, never a lockout of the owner).
 login_attempts = Table(
-    "login_attempts", metadata,
+    "login_attempts",
+    metadata,
     Column("key", String(200), primary_key=True),
     Column("failures", Integer, nullable=False),
     Column("last_failure_at", UTCDateTime, nullable=False),
@@ -243,7 +274,8 @@ login_attempts = Table(
 
 # A comment targets exactly one article or one story; replies point at their parent.
 comments = Table(
-    "comments", metadata,
+    "comments",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("article_id", String(32), ForeignKey("articles.id", ondelete="CASCADE")),
     Column("story_id", String(32)),  # no foreign key: merged stories keep their old ids as redirects
@@ -263,7 +295,8 @@ comments = Table(
 )
 
 comment_reports = Table(
-    "comment_reports", metadata,
+    "comment_reports",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("comment_id", Integer, ForeignKey("comments.id", ondelete="CASCADE"), nullable=False),
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
@@ -283,7 +316,8 @@ comment_reports = Table(
 # folded the earlier one-row-per-kind refs "person:vladimir putin"). `kind` is the kind most
 # mentions across articles agree on.
 entities = Table(
-    "entities", metadata,
+    "entities",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("ref", Text, nullable=False, unique=True),  # the name's key
     Column("kind", String(16), nullable=False),
@@ -295,7 +329,8 @@ entities = Table(
 )
 
 article_entities = Table(
-    "article_entities", metadata,
+    "article_entities",
+    metadata,
     Column("article_id", String(32), ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
     Column("entity_id", Integer, ForeignKey("entities.id", ondelete="CASCADE"), primary_key=True),
     Column("mentions", Integer, nullable=False, default=1),
@@ -306,7 +341,8 @@ article_entities = Table(
 # Cached story-level results (summary of N words, timeline, what each source adds), keyed
 # "story:kind" and valid while the story's membership signature is unchanged.
 story_digests = Table(
-    "story_digests", metadata,
+    "story_digests",
+    metadata,
     Column("key", Text, primary_key=True),
     Column("story_id", String(32), nullable=False),
     Column("signature", String(32), nullable=False),
@@ -317,7 +353,8 @@ story_digests = Table(
 
 # Answers to readers' questions, keyed by scope (story or article), its signature and the question.
 answers = Table(
-    "answers", metadata,
+    "answers",
+    metadata,
     Column("key", String(64), primary_key=True),
     Column("scope", String(32), nullable=False),
     Column("question", Text, nullable=False),
@@ -328,7 +365,8 @@ answers = Table(
 
 # Migration 0016: the vector index of recent articles in one row (built by the pipeline, read by web processes).
 vector_snapshots = Table(
-    "vector_snapshots", metadata,
+    "vector_snapshots",
+    metadata,
     Column("name", String(32), primary_key=True),
     Column("version", BigInteger, nullable=False),  # the placement batch counter it was built after
     Column("size", Integer, nullable=False),  # vector width (the embedder's)

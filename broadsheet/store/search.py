@@ -70,7 +70,83 @@ def query_terms(query: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(query or "")][:32]
 
 
-STOPWORDS = frozenset(["a", "about", "after", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been", "but", "by", "can", "could", "did", "do", "does", "for", "from", "had", "has", "have", "he", "her", "his", "how", "i", "if", "in", "into", "is", "it", "its", "may", "more", "most", "no", "not", "of", "on", "or", "our", "she", "should", "so", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "to", "was", "we", "were", "what", "when", "where", "which", "who", "why", "will", "with", "would", "you", "your"])
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "after",
+        "all",
+        "also",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "he",
+        "her",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "may",
+        "more",
+        "most",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "she",
+        "should",
+        "so",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+    ]
+)
 
 
 def fts5_expression(terms: list[str], mode: str = "AND") -> str:
@@ -114,7 +190,7 @@ def _sqlite_candidates(engine: Engine, terms: list[str], filters: SearchFilters)
     """Articles matching all terms, recent ones first; when fewer than a page do, any term, then all time."""
     with engine.connect() as conn:
         newest = conn.execute(text("SELECT coalesce(max(rowid), 0) FROM articles")).scalar()
-    for low in ((newest - RECENT_ROWS, 0) if newest > RECENT_ROWS else (0,)):
+    for low in (newest - RECENT_ROWS, 0) if newest > RECENT_ROWS else (0,):
         found = _sqlite_match(engine, fts5_expression(terms, "AND"), filters, low)
         if len(found) < 20 and len(terms) > 1:
             seen = {row[0] for row in found}
@@ -134,9 +210,11 @@ def _discriminating(engine: Engine, terms: list[str], low: int, newest: int) -> 
     counts = {}
     with engine.connect() as conn:
         for term in kept:
-            counts[term] = conn.execute(text("""SELECT count(*) FROM (SELECT rowid FROM articles_fts
+            counts[term] = conn.execute(
+                text("""SELECT count(*) FROM (SELECT rowid FROM articles_fts
                                                 WHERE articles_fts MATCH :m AND rowid > :low LIMIT :cap)"""),
-                                        {"m": fts5_expression([term]), "low": low, "cap": cap}).scalar()
+                {"m": fts5_expression([term]), "low": low, "cap": cap},
+            ).scalar()
     rare = [t for t in kept if counts[t] < cap]
     return rare or sorted(kept, key=lambda t: counts[t])[:1]
 
@@ -179,7 +257,7 @@ def make_snippet(text_: str, terms: list[str], words: int = 28) -> str:
     prefixes = tuple(terms)
     at = next((i for i, token in enumerate(text_.lower().split()) if token.startswith(prefixes)), 0)
     start = max(0, at - words // 3)
-    piece = " ".join(tokens[start:start + words])
+    piece = " ".join(tokens[start : start + words])
     return ("… " if start else "") + piece + (" …" if start + words < len(tokens) else "")
 
 
@@ -202,8 +280,9 @@ def _postgres_candidates(engine: Engine, terms: list[str], filters: SearchFilter
                    WHERE a.search_vector @@ q AND {where}
                    ORDER BY relevance DESC LIMIT :limit""")
     with engine.connect() as conn:
-        return [(row.id, float(row.relevance), _as_utc(row.published_at), HEADLINE)
-                for row in conn.execute(sql, params)]
+        return [
+            (row.id, float(row.relevance), _as_utc(row.published_at), HEADLINE) for row in conn.execute(sql, params)
+        ]
 
 
 def _headlines(conn: object, terms: list[str], ids: list[str]) -> dict[str, str]:
@@ -212,12 +291,39 @@ def _headlines(conn: object, terms: list[str], ids: list[str]) -> dict[str, str]
         return {}
     sql = text("""SELECT a.id, ts_headline('english', a.text, q, 'MaxWords=30, MinWords=15, StartSel="", StopSel=""')
                          AS snippet
-                  FROM articles a, to_tsquery('english', :query) q WHERE a.id IN :ids"""
-               ).bindparams(bindparam("ids", expanding=True))
+                  FROM articles a, to_tsquery('english', :query) q WHERE a.id IN :ids""").bindparams(
+        bindparam("ids", expanding=True)
+    )
     return {row.id: row.snippet or "" for row in conn.execute(sql, {"query": _tsquery(terms), "ids": ids})}
 
 
-QUESTION_WORDS = frozenset(["who", "what", "when", "where", "why", "how", "which", "whose", "whom", "is", "are", "was", "were", "does", "do", "did", "can", "could", "should", "will", "would", "has", "have"])
+QUESTION_WORDS = frozenset(
+    [
+        "who",
+        "what",
+        "when",
+        "where",
+        "why",
+        "how",
+        "which",
+        "whose",
+        "whom",
+        "is",
+        "are",
+        "was",
+        "were",
+        "does",
+        "do",
+        "did",
+        "can",
+        "could",
+        "should",
+        "will",
+        "would",
+        "has",
+        "have",
+    ]
+)
 FUSION_K = 60  # reciprocal rank fusion constant: a rank-1 hit in either list outweighs deep ranks in both
 
 
@@ -233,8 +339,9 @@ def _semantic_candidates(engine: Engine, vector: np.ndarray, filters: SearchFilt
     if not nearest:
         return []
     params: dict = {"ids": [i for i, _ in nearest]}
-    sql = text(f"SELECT a.id, a.published_at FROM articles a WHERE a.id IN :ids AND {_filters_sql(filters, params)}"
-               ).bindparams(bindparam("ids", expanding=True))
+    sql = text(
+        f"SELECT a.id, a.published_at FROM articles a WHERE a.id IN :ids AND {_filters_sql(filters, params)}"
+    ).bindparams(bindparam("ids", expanding=True))
     with engine.connect() as conn:
         allowed = {row.id: _as_utc(row.published_at) for row in conn.execute(sql, params)}
     return [(i, sim, allowed[i]) for i, sim in nearest if i in allowed]
@@ -248,13 +355,21 @@ def _fused(lexical: list[tuple], semantic: list[tuple], now: datetime) -> list[t
         for rank, (article_id, _relevance, published, *rest) in enumerate(ranking):
             scores[article_id] = scores.get(article_id, 0.0) + 1.0 / (FUSION_K + rank + 1)
             info.setdefault(article_id, (published, rest[0] if rest else ""))
-    return sorted(((score * recency_weight(info[i][0], now), i, info[i][1]) for i, score in scores.items()),
-                  key=lambda c: (-c[0], c[1]))
+    return sorted(
+        ((score * recency_weight(info[i][0], now), i, info[i][1]) for i, score in scores.items()),
+        key=lambda c: (-c[0], c[1]),
+    )
 
 
-def search_articles(engine: Engine, query: str, filters: SearchFilters | None = None, limit: int = 20,
-                    offset: int = 0, now: datetime | None = None,
-                    embed: Callable[[str], np.ndarray] | None = None) -> list[Hit]:
+def search_articles(
+    engine: Engine,
+    query: str,
+    filters: SearchFilters | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    now: datetime | None = None,
+    embed: Callable[[str], np.ndarray] | None = None,
+) -> list[Hit]:
     """Articles matching the query, best first (relevance x recency), copies collapsed into their best
     ranked member. With `embed` (text -> vector), natural-language queries are also matched by meaning
     and the two rankings fused; natural-language queries show only results above a relevance floor."""
@@ -276,22 +391,38 @@ def search_articles(engine: Engine, query: str, filters: SearchFilters | None = 
     if semantic:
         ranked = _fused(candidates, semantic, now)
     else:
-        ranked = sorted(((relevance * recency_weight(published, now), article_id, snippet)
-                         for article_id, relevance, published, snippet in candidates), key=lambda c: (-c[0], c[1]))
+        ranked = sorted(
+            (
+                (relevance * recency_weight(published, now), article_id, snippet)
+                for article_id, relevance, published, snippet in candidates
+            ),
+            key=lambda c: (-c[0], c[1]),
+        )
     if natural:
         ranked = _above_floor(engine, ranked, candidates, vector)
-    page = _collapsed(engine, ranked)[offset:offset + limit]
+    page = _collapsed(engine, ranked)[offset : offset + limit]
     outlets = _outlets(engine, [root for *_, root in page])  # only the shown results name their outlets
     page = [(score, article_id, snippet, outlets.get(root, [])) for score, article_id, snippet, root in page]
     with engine.connect() as conn:  # typed rows (aware datetimes, JSON) for the shown page only
-        rows = {r.id: article_from_row(r) for r in conn.execute(select(*ARTICLE_COLUMNS)
-                                                         .where(articles.c.id.in_([c[1] for c in page])))}
+        rows = {
+            r.id: article_from_row(r)
+            for r in conn.execute(select(*ARTICLE_COLUMNS).where(articles.c.id.in_([c[1] for c in page])))
+        }
         headlines = _headlines(conn, terms, [c[1] for c in page if c[2] is HEADLINE])
-    page = [(score, article_id, headlines.get(article_id, "") if snippet is HEADLINE else snippet, outlets)
-            for score, article_id, snippet, outlets in page]
-    return [Hit(rows[article_id], score, " ".join((snippet or make_snippet(rows[article_id].text, terms)).split()),
-                [o for o in outlets if o != (rows[article_id].source_name or rows[article_id].site_name)])
-            for score, article_id, snippet, outlets in page if article_id in rows]
+    page = [
+        (score, article_id, headlines.get(article_id, "") if snippet is HEADLINE else snippet, outlets)
+        for score, article_id, snippet, outlets in page
+    ]
+    return [
+        Hit(
+            rows[article_id],
+            score,
+            " ".join((snippet or make_snippet(rows[article_id].text, terms)).split()),
+            [o for o in outlets if o != (rows[article_id].source_name or rows[article_id].site_name)],
+        )
+        for score, article_id, snippet, outlets in page
+        if article_id in rows
+    ]
 
 
 def _query_vector(embed: Callable[[str], np.ndarray] | None, query: str) -> np.ndarray | None:
@@ -311,8 +442,11 @@ def _above_floor(engine: Engine, ranked: list[tuple], lexical: list[tuple], vect
     best = max((c[1] for c in lexical), default=0.0)
     lexical_share = {c[0]: c[1] / best for c in lexical} if best > 0 else {}
     cosines = _cosines(engine, vector, [c[1] for c in ranked]) if vector is not None else {}
-    return [c for c in ranked if (cosines[c[1]] >= SEMANTIC_FLOOR if c[1] in cosines
-                                  else lexical_share.get(c[1], 0.0) >= LEXICAL_FLOOR)]
+    return [
+        c
+        for c in ranked
+        if (cosines[c[1]] >= SEMANTIC_FLOOR if c[1] in cosines else lexical_share.get(c[1], 0.0) >= LEXICAL_FLOOR)
+    ]
 
 
 def _cosines(engine: Engine, vector: np.ndarray, ids: list[str]) -> dict[str, float]:
@@ -336,8 +470,9 @@ def _collapsed(engine: Engine, ranked: list[tuple]) -> list[tuple[float, str, st
     original = {}
     with engine.connect() as conn:
         for chunk in in_chunks(ids):
-            original.update(conn.execute(select(articles.c.id, articles.c.duplicate_of)
-                                         .where(articles.c.id.in_(chunk))).all())
+            original.update(
+                conn.execute(select(articles.c.id, articles.c.duplicate_of).where(articles.c.id.in_(chunk))).all()
+            )
     groups: dict[str, tuple] = {}
     present = set(ids)
     for score, article_id, snippet in ranked:
@@ -352,10 +487,12 @@ def _outlets(engine: Engine, roots: list[str]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     with engine.connect() as conn:
         for chunk in in_chunks(roots):
-            rows = conn.execute(select(articles.c.id, articles.c.duplicate_of, articles.c.source_name,
-                                       articles.c.site_name)
-                                .where(articles.c.id.in_(chunk) | articles.c.duplicate_of.in_(chunk))
-                                .where(articles.c.status == "ok").order_by(articles.c.arrival)).all()
+            rows = conn.execute(
+                select(articles.c.id, articles.c.duplicate_of, articles.c.source_name, articles.c.site_name)
+                .where(articles.c.id.in_(chunk) | articles.c.duplicate_of.in_(chunk))
+                .where(articles.c.status == "ok")
+                .order_by(articles.c.arrival)
+            ).all()
             for row in rows:
                 name = row.source_name or row.site_name
                 names = found.setdefault(row.duplicate_of or row.id, [])
@@ -367,17 +504,24 @@ def _outlets(engine: Engine, roots: list[str]) -> dict[str, list[str]]:
 SINCE = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=31)}
 
 
-def read_filters(engine: Engine, source: str | int | None = None, section: str | None = None,
-                 since: str | datetime | None = None, until: datetime | None = None) -> SearchFilters:
+def read_filters(
+    engine: Engine,
+    source: str | int | None = None,
+    section: str | None = None,
+    since: str | datetime | None = None,
+    until: datetime | None = None,
+) -> SearchFilters:
     """Search filters from a reader's values, in any letter case: a source by id or name, a section by
     name, `since` as a date or "day", "week" or "month". A value that names nothing is an InputError
     that lists the values that would."""
-    return SearchFilters(source_id=_source_id(engine, source), section=_section(section),
-                         since=_since(since), until=until)
+    return SearchFilters(
+        source_id=_source_id(engine, source), section=_section(section), since=_since(since), until=until
+    )
 
 
 def _section(value: str | None) -> str | None:
     from broadsheet.nlp.sections import SECTIONS
+
     if value is None or not value.strip():
         return None
     match = {s.lower(): s for s in SECTIONS}.get(value.strip().lower())
@@ -396,8 +540,9 @@ def _source_id(engine: Engine, value: str | int | None) -> int | None:
         if wanted == str(row.id) or wanted == (row.title or "").strip().lower():
             return row.id
     names = ", ".join(f"{r.id} ({r.title})" if r.title else str(r.id) for r in known[:40])
-    raise UnknownFilter(f"search: source must be a source's id or name (any letter case): {names or 'none yet'}; "
-                     f"not {value!r}")
+    raise UnknownFilter(
+        f"search: source must be a source's id or name (any letter case): {names or 'none yet'}; not {value!r}"
+    )
 
 
 def _since(value: str | datetime | None) -> datetime | None:
@@ -411,8 +556,9 @@ def _since(value: str | datetime | None) -> datetime | None:
     try:
         when = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise InputError(f"search: since must be one of {', '.join(SINCE)} (any letter case) or an ISO 8601 "
-                         f"date, not {value!r}") from None
+        raise InputError(
+            f"search: since must be one of {', '.join(SINCE)} (any letter case) or an ISO 8601 date, not {value!r}"
+        ) from None
     when = when if when.tzinfo else when.replace(tzinfo=UTC)
     # A year far outside any desk (0001, 9999 with an offset) would overflow on the way to UTC: no limit.
     return when if 1900 <= when.year <= 2200 else None

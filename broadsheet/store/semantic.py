@@ -75,6 +75,7 @@ class VectorIndex:
                 log.exception("search: reloading the vector index failed")
             finally:
                 self._reloading = False
+
         threading.Thread(target=run, name="vector-index", daemon=True).start()
 
     def current(self) -> Snapshot:
@@ -136,4 +137,5 @@ def index_for(engine: Engine) -> VectorIndex:
     """One index per database in the process's context (keyed by URL, as the understand stage keys
     its state: an id() could be reused by a later engine on another database)."""
     from broadsheet.context import current
+
     return current().shared("vector-index", str(engine.url), lambda: VectorIndex(engine))

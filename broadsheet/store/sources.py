@@ -26,8 +26,9 @@ def _source(row: Row[Any], article_count: int = 0) -> Source:
     return Source(**data, article_count=article_count)
 
 
-def add_source(engine: Engine, feed_url: str, title: str = "", site_url: str = "",
-               folder: str = "") -> tuple[Source, bool]:
+def add_source(
+    engine: Engine, feed_url: str, title: str = "", site_url: str = "", folder: str = ""
+) -> tuple[Source, bool]:
     """Add a feed (idempotent: a variant of a followed feed's URL, http/https, host case, trailing
     slash, tracking parameters, is that feed). Returns the source and whether it was new."""
     feed_url = canonical_url(feed_url)
@@ -35,8 +36,16 @@ def add_source(engine: Engine, feed_url: str, title: str = "", site_url: str = "
         same = _same_feed(conn, feed_url)
         if same is not None:
             return _source(conn.execute(select(sources).where(sources.c.id == same)).one()), False
-        conn.execute(sources.insert().values(feed_url=feed_url, title=title, site_url=site_url, folder=folder.strip(),
-                                             created_at=_now(), error_count=0))
+        conn.execute(
+            sources.insert().values(
+                feed_url=feed_url,
+                title=title,
+                site_url=site_url,
+                folder=folder.strip(),
+                created_at=_now(),
+                error_count=0,
+            )
+        )
         row = conn.execute(select(sources).where(sources.c.feed_url == feed_url)).one()
         return _source(row), True
 
@@ -44,15 +53,21 @@ def add_source(engine: Engine, feed_url: str, title: str = "", site_url: str = "
 def _same_feed(conn: Connection, feed_url: str) -> int | None:
     """The id of a followed source that is this feed under another spelling (sources are few: a scan)."""
     key = feed_key(feed_url)
-    return next((r.id for r in conn.execute(select(sources.c.id, sources.c.feed_url)) if feed_key(r.feed_url) == key),
-                None)
+    return next(
+        (r.id for r in conn.execute(select(sources.c.id, sources.c.feed_url)) if feed_key(r.feed_url) == key), None
+    )
 
 
 def _with_counts():
-    counts = (select(articles.c.source_id, func.count().label("n")).where(articles.c.status == "ok")
-              .group_by(articles.c.source_id).subquery())
+    counts = (
+        select(articles.c.source_id, func.count().label("n"))
+        .where(articles.c.status == "ok")
+        .group_by(articles.c.source_id)
+        .subquery()
+    )
     return select(sources, func.coalesce(counts.c.n, 0).label("article_count")).outerjoin(
-        counts, counts.c.source_id == sources.c.id)
+        counts, counts.c.source_id == sources.c.id
+    )
 
 
 def list_sources(engine: Engine) -> list[Source]:
@@ -73,8 +88,13 @@ def source_choices(engine: Engine) -> list[Source]:
 def get_source(engine: Engine, source_id: int) -> Source:
     """One source by id, or NotFound."""
     with engine.connect() as conn:
-        count = (select(func.count()).select_from(articles).where(articles.c.source_id == source_id)
-                 .where(articles.c.status == "ok").scalar_subquery())
+        count = (
+            select(func.count())
+            .select_from(articles)
+            .where(articles.c.source_id == source_id)
+            .where(articles.c.status == "ok")
+            .scalar_subquery()
+        )
         row = conn.execute(select(sources, count.label("article_count")).where(sources.c.id == source_id)).first()
     if row is None:
         raise NotFound(f"store: no source with id {source_id}")
@@ -85,9 +105,11 @@ def due_sources(engine: Engine, now: datetime | None = None) -> list[Source]:
     """Sources whose next check time has come (or was never set)."""
     now = now or _now()
     with engine.connect() as conn:
-        rows = conn.execute(select(sources).where(or_(sources.c.next_check_at.is_(None),
-                                                      sources.c.next_check_at <= now))
-                            .order_by(sources.c.next_check_at.is_(None).desc(), sources.c.next_check_at)).all()
+        rows = conn.execute(
+            select(sources)
+            .where(or_(sources.c.next_check_at.is_(None), sources.c.next_check_at <= now))
+            .order_by(sources.c.next_check_at.is_(None).desc(), sources.c.next_check_at)
+        ).all()
     return [_source(r) for r in rows]
 
 
@@ -104,13 +126,27 @@ def record_success(engine: Engine, source_id: int, status: int, next_check: date
         save_success(conn, source_id, status, next_check, **fields)
 
 
-def save_success(conn: Connection, source_id: int, status: int, next_check: datetime, *, etag: str | None = None,
-                 last_modified: str | None = None, title: str = "", site_url: str = "",
-                 warning: str | None = None) -> None:
+def save_success(
+    conn: Connection,
+    source_id: int,
+    status: int,
+    next_check: datetime,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    title: str = "",
+    site_url: str = "",
+    warning: str | None = None,
+) -> None:
     """record_success inside the caller's transaction (with the entries the poll found, so the
     validators never say "seen" for entries that were not stored)."""
-    values: dict = {"last_fetched_at": _now(), "last_status": status, "error_count": 0, "last_error": warning,
-                    "next_check_at": next_check}
+    values: dict = {
+        "last_fetched_at": _now(),
+        "last_status": status,
+        "error_count": 0,
+        "last_error": warning,
+        "next_check_at": next_check,
+    }
     if status != 304:
         values.update(etag=etag, last_modified=last_modified)
     if title:
@@ -123,21 +159,47 @@ def save_success(conn: Connection, source_id: int, status: int, next_check: date
 def record_failure(engine: Engine, source_id: int, error: str, next_check: datetime, status: int | None = None) -> None:
     """Store a failed poll: the error is kept on the source, never dropped silently."""
     with engine.begin() as conn:
-        conn.execute(update(sources).where(sources.c.id == source_id).values(
-            last_fetched_at=_now(), last_status=status, error_count=sources.c.error_count + 1,
-            last_error=error, next_check_at=next_check))
+        conn.execute(
+            update(sources)
+            .where(sources.c.id == source_id)
+            .values(
+                last_fetched_at=_now(),
+                last_status=status,
+                error_count=sources.c.error_count + 1,
+                last_error=error,
+                next_check_at=next_check,
+            )
+        )
 
 
 _UNSET = object()
 
 
-def record_websub(engine: Engine, source_id: int, *, hub: str | None = None, secret: str | None = None,
-                  state: str | None = None, expires_at: datetime | None = None, requested_at: datetime | None = None,
-                  pushed_at: datetime | None = None, error: object = _UNSET) -> None:
+def record_websub(
+    engine: Engine,
+    source_id: int,
+    *,
+    hub: str | None = None,
+    secret: str | None = None,
+    state: str | None = None,
+    expires_at: datetime | None = None,
+    requested_at: datetime | None = None,
+    pushed_at: datetime | None = None,
+    error: object = _UNSET,
+) -> None:
     """Update a source's WebSub subscription; only the given fields change (error=None clears it)."""
-    values: dict[str, Any] = {k: v for k, v in {"websub_hub": hub, "websub_secret": secret, "websub_state": state,
-                                "websub_expires_at": expires_at, "websub_requested_at": requested_at,
-                                "websub_pushed_at": pushed_at}.items() if v is not None}
+    values: dict[str, Any] = {
+        k: v
+        for k, v in {
+            "websub_hub": hub,
+            "websub_secret": secret,
+            "websub_state": state,
+            "websub_expires_at": expires_at,
+            "websub_requested_at": requested_at,
+            "websub_pushed_at": pushed_at,
+        }.items()
+        if v is not None
+    }
     if error is not _UNSET:
         values["websub_error"] = error
     if values:

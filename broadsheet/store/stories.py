@@ -52,17 +52,36 @@ def _when():
 
 
 def _understood(row: object) -> Understood:
-    return Understood(id=row.id, arrival=row.arrival, story_id=row.story_id, duplicate_of=row.duplicate_of,
-                      terms=row.terms or {}, vector=row.vector, source_name=row.source_name or "", when=row.when,
-                      title=row.title or "", import_id=row.import_id)
+    return Understood(
+        id=row.id,
+        arrival=row.arrival,
+        story_id=row.story_id,
+        duplicate_of=row.duplicate_of,
+        terms=row.terms or {},
+        vector=row.vector,
+        source_name=row.source_name or "",
+        when=row.when,
+        title=row.title or "",
+        import_id=row.import_id,
+    )
 
 
-_UNDERSTOOD_COLUMNS = (articles.c.id, articles.c.arrival, articles.c.story_id, articles.c.duplicate_of,
-                       articles.c.terms, articles.c.vector, articles.c.source_name, articles.c.title,
-                       articles.c.import_id, _when().label("when"))
+_UNDERSTOOD_COLUMNS = (
+    articles.c.id,
+    articles.c.arrival,
+    articles.c.story_id,
+    articles.c.duplicate_of,
+    articles.c.terms,
+    articles.c.vector,
+    articles.c.source_name,
+    articles.c.title,
+    articles.c.import_id,
+    _when().label("when"),
+)
 
 
 # --- state of the stage --------------------------------------------------------------------------
+
 
 def read_state(conn: Connection) -> dict[str, float]:
     """The stage's small key/value state (documents seen, batch counter)."""
@@ -85,8 +104,9 @@ def add_term_stats(conn: Connection, increments: dict[str, int]) -> None:
         return
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(term_stats)
-    statement = statement.on_conflict_do_update(index_elements=["term"],
-                                                set_={"df": term_stats.c.df + statement.excluded.df})
+    statement = statement.on_conflict_do_update(
+        index_elements=["term"], set_={"df": term_stats.c.df + statement.excluded.df}
+    )
     conn.execute(statement, [{"term": t, "df": n} for t, n in increments.items()])
 
 
@@ -94,8 +114,12 @@ def unplaced(conn: Connection, ids: Sequence[str]) -> list[Article]:
     """Readable articles among these ids that the stage has not placed yet, in arrival order."""
     found: list[Article] = []
     for chunk in in_chunks(ids):
-        query = (select(articles).where(articles.c.id.in_(chunk)).where(articles.c.status == "ok")
-                 .where(articles.c.story_id.is_(None)))
+        query = (
+            select(articles)
+            .where(articles.c.id.in_(chunk))
+            .where(articles.c.status == "ok")
+            .where(articles.c.story_id.is_(None))
+        )
         found.extend(article_from_row(r) for r in conn.execute(query))
     return sorted(found, key=lambda a: a.arrival or 0)
 
@@ -104,8 +128,12 @@ def unplaced_vectors(conn: Connection, ids: Sequence[str]) -> dict[str, bytes]:
     """Embeddings already stored for unplaced articles (computed ahead of placement by embed jobs)."""
     found: dict[str, bytes] = {}
     for chunk in in_chunks(ids):
-        query = (select(articles.c.id, articles.c.vector).where(articles.c.id.in_(chunk))
-                 .where(articles.c.story_id.is_(None)).where(articles.c.vector.is_not(None)))
+        query = (
+            select(articles.c.id, articles.c.vector)
+            .where(articles.c.id.in_(chunk))
+            .where(articles.c.story_id.is_(None))
+            .where(articles.c.vector.is_not(None))
+        )
         found.update((r.id, r.vector) for r in conn.execute(query))
     return found
 
@@ -115,15 +143,24 @@ def keep_unplaced_vectors(conn: Connection, vectors: dict[str, bytes]) -> int:
     run, is never overwritten); returns how many were stored."""
     kept = 0
     for article_id, vector in vectors.items():
-        kept += conn.execute(update(articles).where(articles.c.id == article_id).where(articles.c.story_id.is_(None))
-                             .values(vector=vector)).rowcount
+        kept += conn.execute(
+            update(articles)
+            .where(articles.c.id == article_id)
+            .where(articles.c.story_id.is_(None))
+            .values(vector=vector)
+        ).rowcount
     return kept
 
 
 def unplaced_backlog(conn: Connection, limit: int) -> list[Article]:
     """The oldest readable articles never placed (stored before the stage existed, or by a failed run)."""
-    query = (select(articles).where(articles.c.story_id.is_(None)).where(articles.c.status == "ok")
-             .order_by(articles.c.arrival).limit(limit))
+    query = (
+        select(articles)
+        .where(articles.c.story_id.is_(None))
+        .where(articles.c.status == "ok")
+        .order_by(articles.c.arrival)
+        .limit(limit)
+    )
     return [article_from_row(r) for r in conn.execute(query)]
 
 
@@ -131,51 +168,86 @@ def save_understanding(conn: Connection, rows: list[dict]) -> None:
     """Write story_id, duplicate_of, content_hash, terms and vector for placed articles."""
     if not rows:
         return
-    statement = (update(articles).where(articles.c.id == bindparam("_id"))
-                 .values({k: bindparam(k) for k in rows[0] if k != "id"}))
+    statement = (
+        update(articles)
+        .where(articles.c.id == bindparam("_id"))
+        .values({k: bindparam(k) for k in rows[0] if k != "id"})
+    )
     conn.execute(statement, [{**{k: v for k, v in row.items() if k != "id"}, "_id": row["id"]} for row in rows])
 
 
 def recent_understood(conn: Connection, limit: int) -> list[Understood]:
     """The newest placed articles (at most `limit`), oldest first: the window to rebuild from."""
-    query = (select(*_UNDERSTOOD_COLUMNS).where(articles.c.story_id.is_not(None))
-             .order_by(articles.c.arrival.desc()).limit(limit))
+    query = (
+        select(*_UNDERSTOOD_COLUMNS)
+        .where(articles.c.story_id.is_not(None))
+        .order_by(articles.c.arrival.desc())
+        .limit(limit)
+    )
     return sorted((_understood(r) for r in conn.execute(query)), key=lambda u: u.arrival)
 
 
 def recent_texts(conn: Connection, limit: int) -> list[tuple[str, str, str, datetime | None]]:
     """(id, title, text, publication time) of the newest originals (not duplicates), oldest first."""
-    query = (select(articles.c.id, articles.c.title, articles.c.text, articles.c.arrival, articles.c.published_at)
-             .where(articles.c.story_id.is_not(None)).where(articles.c.duplicate_of.is_(None))
-             .order_by(articles.c.arrival.desc()).limit(limit))
+    query = (
+        select(articles.c.id, articles.c.title, articles.c.text, articles.c.arrival, articles.c.published_at)
+        .where(articles.c.story_id.is_not(None))
+        .where(articles.c.duplicate_of.is_(None))
+        .order_by(articles.c.arrival.desc())
+        .limit(limit)
+    )
     return [(r.id, r.title, r.text, r.published_at) for r in sorted(conn.execute(query), key=lambda r: r.arrival)]
 
 
 def relink_copies(conn: Connection, old: str, new: str) -> None:
     """Make `new` the first copy: `old` and every copy linked to it now point at `new`."""
-    conn.execute(update(articles).where(or_(articles.c.id == old, articles.c.duplicate_of == old))
-                 .where(articles.c.id != new).values(duplicate_of=new))
+    conn.execute(
+        update(articles)
+        .where(or_(articles.c.id == old, articles.c.duplicate_of == old))
+        .where(articles.c.id != new)
+        .values(duplicate_of=new)
+    )
 
 
 # --- stories -------------------------------------------------------------------------------------
+
 
 def refresh_stories(conn: Connection, ids: Iterable[str], titles: dict[str, str]) -> None:
     """Recount touched stories from their articles; `titles` maps a story to its representative article."""
     wanted = list(set(ids))
     now = datetime.now(UTC)
     for chunk in in_chunks(wanted):
-        query = (select(articles.c.story_id, func.count().label("n"),
-                        func.count(func.distinct(func.nullif(articles.c.source_name, ""))).label("sources"),
-                        func.min(_when()).label("first"), func.max(_when()).label("last"))
-                 .where(articles.c.story_id.in_(chunk)).group_by(articles.c.story_id))
+        query = (
+            select(
+                articles.c.story_id,
+                func.count().label("n"),
+                func.count(func.distinct(func.nullif(articles.c.source_name, ""))).label("sources"),
+                func.min(_when()).label("first"),
+                func.max(_when()).label("last"),
+            )
+            .where(articles.c.story_id.in_(chunk))
+            .group_by(articles.c.story_id)
+        )
         counts = {r.story_id: r for r in conn.execute(query)}
         reps = {s: a for s, a in titles.items() if s in counts}
-        rep_titles = dict(conn.execute(select(articles.c.id, articles.c.title)
-                                       .where(articles.c.id.in_(list(reps.values())))).all()) if reps else {}
+        rep_titles = (
+            dict(
+                conn.execute(
+                    select(articles.c.id, articles.c.title).where(articles.c.id.in_(list(reps.values())))
+                ).all()
+            )
+            if reps
+            else {}
+        )
         existing = set(conn.execute(select(stories.c.id).where(stories.c.id.in_(chunk))).scalars())
         for story_id, row in counts.items():
-            values = {"first_seen": row.first, "last_seen": row.last, "article_count": row.n,
-                      "source_count": row.sources, "updated_at": now}
+            values = {
+                "first_seen": row.first,
+                "last_seen": row.last,
+                "article_count": row.n,
+                "source_count": row.sources,
+                "updated_at": now,
+            }
             if story_id in reps:
                 values.update(article_id=reps[story_id], title=rep_titles.get(reps[story_id], ""))
             if story_id in existing:
@@ -200,14 +272,22 @@ def move_articles(conn: Connection, article_ids: Sequence[str], story_id: str) -
     # A story id can come back (the first article of a story merged away, split off again).
     conn.execute(story_redirects.delete().where(story_redirects.c.old_id == story_id))
     for chunk in in_chunks(ids):
-        conn.execute(update(articles).where(or_(articles.c.id.in_(chunk), articles.c.duplicate_of.in_(chunk)))
-                     .values(story_id=story_id))
+        conn.execute(
+            update(articles)
+            .where(or_(articles.c.id.in_(chunk), articles.c.duplicate_of.in_(chunk)))
+            .values(story_id=story_id)
+        )
 
 
 def story_members(conn: Connection, story_id: str, limit: int = 256) -> list[Understood]:
     """The newest original (non-duplicate) articles of a story, oldest first."""
-    query = (select(*_UNDERSTOOD_COLUMNS).where(articles.c.story_id == story_id)
-             .where(articles.c.duplicate_of.is_(None)).order_by(articles.c.arrival.desc()).limit(limit))
+    query = (
+        select(*_UNDERSTOOD_COLUMNS)
+        .where(articles.c.story_id == story_id)
+        .where(articles.c.duplicate_of.is_(None))
+        .order_by(articles.c.arrival.desc())
+        .limit(limit)
+    )
     return sorted((_understood(r) for r in conn.execute(query)), key=lambda u: u.arrival)
 
 
@@ -215,8 +295,12 @@ def members_of_stories(conn: Connection, story_ids: Sequence[str], per_story: in
     """The newest original articles of each story (at most `per_story`), oldest first."""
     found: dict[str, list[Understood]] = {}
     for chunk in in_chunks(list(story_ids)):
-        query = (select(*_UNDERSTOOD_COLUMNS).where(articles.c.story_id.in_(chunk))
-                 .where(articles.c.duplicate_of.is_(None)).order_by(articles.c.arrival.desc()))
+        query = (
+            select(*_UNDERSTOOD_COLUMNS)
+            .where(articles.c.story_id.in_(chunk))
+            .where(articles.c.duplicate_of.is_(None))
+            .order_by(articles.c.arrival.desc())
+        )
         for row in conn.execute(query):
             members = found.setdefault(row.story_id, [])
             if len(members) < per_story:
@@ -231,12 +315,16 @@ def story_size(conn: Connection, story_id: str) -> int:
 
 # --- storylines ----------------------------------------------------------------------------------
 
+
 def storylines_of(conn: Connection, story_ids: Iterable[str]) -> dict[str, str]:
     """The storyline of each of these stories (stories without one are left out)."""
     found: dict[str, str] = {}
     for chunk in in_chunks(list(story_ids)):
-        found.update((r.id, r.storyline_id) for r in conn.execute(
-            select(stories.c.id, stories.c.storyline_id).where(stories.c.id.in_(chunk))) if r.storyline_id)
+        found.update(
+            (r.id, r.storyline_id)
+            for r in conn.execute(select(stories.c.id, stories.c.storyline_id).where(stories.c.id.in_(chunk)))
+            if r.storyline_id
+        )
     return found
 
 
@@ -250,21 +338,29 @@ def storyline_stories(engine: Engine, storyline_id: str | None, limit: int = 50)
     if not storyline_id:
         return []
     with engine.connect() as conn:
-        rows = conn.execute(select(stories).where(stories.c.storyline_id == storyline_id)
-                            .order_by(stories.c.first_seen.desc()).limit(limit)).all()
+        rows = conn.execute(
+            select(stories)
+            .where(stories.c.storyline_id == storyline_id)
+            .order_by(stories.c.first_seen.desc())
+            .limit(limit)
+        ).all()
     return [Story(**{k: r._mapping[k] for k in Story.__dataclass_fields__}) for r in reversed(rows)]
 
 
-def storyline_originals(conn: Connection, story_ids: Iterable[str], exclude: set[str], per_story: int = 50,
-                        stories_limit: int = 20) -> list[Understood]:
+def storyline_originals(
+    conn: Connection, story_ids: Iterable[str], exclude: set[str], per_story: int = 50, stories_limit: int = 20
+) -> list[Understood]:
     """Original articles of the other stories of these stories' storylines, at any time (the newest
     `stories_limit` stories of each storyline, the newest `per_story` articles of each)."""
     wanted = set(story_ids)
     lines = set(storylines_of(conn, wanted).values())
     kept: dict[str, list[str]] = {}
     for chunk in in_chunks(sorted(lines)):
-        rows = conn.execute(select(stories.c.id, stories.c.storyline_id).where(stories.c.storyline_id.in_(chunk))
-                            .order_by(stories.c.last_seen.desc()))
+        rows = conn.execute(
+            select(stories.c.id, stories.c.storyline_id)
+            .where(stories.c.storyline_id.in_(chunk))
+            .order_by(stories.c.last_seen.desc())
+        )
         for row in rows:
             line = kept.setdefault(row.storyline_id, [])
             if len(line) < stories_limit:
@@ -301,6 +397,7 @@ def latest_stories(engine: Engine, limit: int = 20) -> list[Story]:
 
 # --- reads for pages and export ------------------------------------------------------------------
 
+
 def understood(engine: Engine, article_id: str) -> Understood | None:
     """The stage's record of one article (None when not placed yet)."""
     with engine.connect() as conn:
@@ -320,17 +417,24 @@ def copies_of(engine: Engine, article_id: str, duplicate_of: str | object | None
         root = duplicate_of or article_id
         # Two indexed lookups: SQLite's planner scans the whole table for the OR of both. The first
         # is only needed for a copy: an original is its own root, and is left out below anyway.
-        rows = [*(conn.execute(select(*ARTICLE_COLUMNS).where(articles.c.id == root)) if root != article_id else ()),
-                *conn.execute(select(*ARTICLE_COLUMNS).where(articles.c.duplicate_of == root))]
+        rows = [
+            *(conn.execute(select(*ARTICLE_COLUMNS).where(articles.c.id == root)) if root != article_id else ()),
+            *conn.execute(select(*ARTICLE_COLUMNS).where(articles.c.duplicate_of == root)),
+        ]
         rows = sorted((r for r in rows if r.id != article_id and r.status == "ok"), key=lambda r: r.arrival)
     return [article_from_row(r) for r in rows]
 
 
-def candidates_near(conn: Connection, arrival: int, story_id: str | None, span: int, story_limit: int = 200
-                    ) -> list[Understood]:
+def candidates_near(
+    conn: Connection, arrival: int, story_id: str | None, span: int, story_limit: int = 200
+) -> list[Understood]:
     """Related-article candidates: the story's originals plus articles that arrived near this one."""
-    near = (select(*_UNDERSTOOD_COLUMNS).where(articles.c.story_id.is_not(None)).where(articles.c.status == "ok")
-            .where(and_(articles.c.arrival >= arrival - span, articles.c.arrival <= arrival + span)))
+    near = (
+        select(*_UNDERSTOOD_COLUMNS)
+        .where(articles.c.story_id.is_not(None))
+        .where(articles.c.status == "ok")
+        .where(and_(articles.c.arrival >= arrival - span, articles.c.arrival <= arrival + span))
+    )
     found = {u.id: u for u in map(_understood, conn.execute(near))}
     if story_id is not None:
         for member in story_members(conn, story_id, limit=story_limit):
@@ -338,8 +442,9 @@ def candidates_near(conn: Connection, arrival: int, story_id: str | None, span: 
     return list(found.values())
 
 
-def originals_of_stories(conn: Connection, story_ids: Iterable[str], exclude: set[str], per_story: int = 200
-                         ) -> list[Understood]:
+def originals_of_stories(
+    conn: Connection, story_ids: Iterable[str], exclude: set[str], per_story: int = 200
+) -> list[Understood]:
     """Original articles of these stories not already in `exclude` (the newest per story)."""
     found: list[Understood] = []
     for story_id in story_ids:
@@ -350,8 +455,9 @@ def originals_of_stories(conn: Connection, story_ids: Iterable[str], exclude: se
 def stored_related(engine: Engine, article_id: str) -> tuple[list[str] | None, datetime | None]:
     """The related-article ids kept for an article and when they were ranked (None, None: never)."""
     with engine.connect() as conn:
-        row = conn.execute(select(articles.c.related_ids, articles.c.related_at)
-                           .where(articles.c.id == article_id)).first()
+        row = conn.execute(
+            select(articles.c.related_ids, articles.c.related_at).where(articles.c.id == article_id)
+        ).first()
     return (row.related_ids, row.related_at) if row else (None, None)
 
 
@@ -359,8 +465,11 @@ def store_related_many(engine: Engine, lists: dict[str, list[str]], when: dateti
     """Keep freshly ranked related lists (article id -> related ids) in one transaction."""
     if not lists:
         return
-    statement = (update(articles).where(articles.c.id == bindparam("_id"))
-                 .values(related_ids=bindparam("_ids"), related_at=bindparam("_at")))
+    statement = (
+        update(articles)
+        .where(articles.c.id == bindparam("_id"))
+        .values(related_ids=bindparam("_ids"), related_at=bindparam("_at"))
+    )
     with engine.begin() as conn:
         conn.execute(statement, [{"_id": i, "_ids": ids, "_at": when} for i, ids in lists.items()])
 
@@ -370,8 +479,9 @@ def placed_arrivals(engine: Engine, ids: Sequence[str]) -> list[int]:
     found: list[int] = []
     with engine.connect() as conn:
         for chunk in in_chunks(ids):
-            found += conn.execute(select(articles.c.arrival).where(articles.c.id.in_(chunk))
-                                  .where(articles.c.story_id.isnot(None))).scalars()
+            found += conn.execute(
+                select(articles.c.arrival).where(articles.c.id.in_(chunk)).where(articles.c.story_id.isnot(None))
+            ).scalars()
     return sorted(found)
 
 
@@ -386,8 +496,14 @@ def articles_by_id(engine: Engine, ids: Sequence[str]) -> dict[str, Article]:
 
 def understood_range(conn: Connection, low: int, high: int) -> list[Understood]:
     """Placed articles with arrival in [low, high], in arrival order (export windows)."""
-    query = (select(*_UNDERSTOOD_COLUMNS).where(articles.c.story_id.is_not(None)).where(articles.c.status == "ok")
-             .where(articles.c.arrival >= low).where(articles.c.arrival <= high).order_by(articles.c.arrival))
+    query = (
+        select(*_UNDERSTOOD_COLUMNS)
+        .where(articles.c.story_id.is_not(None))
+        .where(articles.c.status == "ok")
+        .where(articles.c.arrival >= low)
+        .where(articles.c.arrival <= high)
+        .order_by(articles.c.arrival)
+    )
     return [_understood(r) for r in conn.execute(query)]
 
 
@@ -405,8 +521,11 @@ def redirect_map(conn: Connection, ids: Iterable[str]) -> dict[str, str]:
     wanted = [i for i in ids if i]
     if not wanted:
         return {}
-    return dict(conn.execute(select(story_redirects.c.old_id, story_redirects.c.new_id)
-                             .where(story_redirects.c.old_id.in_(wanted))).all())
+    return dict(
+        conn.execute(
+            select(story_redirects.c.old_id, story_redirects.c.new_id).where(story_redirects.c.old_id.in_(wanted))
+        ).all()
+    )
 
 
 def duplicate_sources(engine: Engine, original_ids: Sequence[str]) -> dict[str, list[str]]:
@@ -414,9 +533,12 @@ def duplicate_sources(engine: Engine, original_ids: Sequence[str]) -> dict[str, 
     if not original_ids:
         return {}
     with engine.connect() as conn:
-        rows = conn.execute(select(articles.c.duplicate_of, articles.c.source_name, articles.c.site_name)
-                            .where(articles.c.duplicate_of.in_(list(original_ids))).where(articles.c.status == "ok")
-                            .order_by(articles.c.arrival)).all()
+        rows = conn.execute(
+            select(articles.c.duplicate_of, articles.c.source_name, articles.c.site_name)
+            .where(articles.c.duplicate_of.in_(list(original_ids)))
+            .where(articles.c.status == "ok")
+            .order_by(articles.c.arrival)
+        ).all()
     out: dict[str, list[str]] = {}
     for row in rows:
         name = row.source_name or row.site_name

@@ -17,7 +17,8 @@ def upsert(conn: Connection, table: Table, rows: Sequence[dict], key: str, updat
     columns = update if update is not None else [c for c in rows[0] if c != key]
     if columns:
         statement = statement.on_conflict_do_update(
-            index_elements=[key], set_={c: statement.excluded[c] for c in columns})
+            index_elements=[key], set_={c: statement.excluded[c] for c in columns}
+        )
     else:
         statement = statement.on_conflict_do_nothing(index_elements=[key])
     conn.execute(statement, list(rows))

@@ -72,8 +72,14 @@ def _now() -> datetime:
 
 
 def _user(row: Row[Any]) -> User:
-    return User(id=row.id, username=row.username, email=row.email, role=row.role, created_at=row.created_at,
-                last_login_at=row.last_login_at)
+    return User(
+        id=row.id,
+        username=row.username,
+        email=row.email,
+        role=row.role,
+        created_at=row.created_at,
+        last_login_at=row.last_login_at,
+    )
 
 
 def _token_key(token: str) -> str:
@@ -91,8 +97,10 @@ def validate_username(username: str) -> str:
     if not name:
         raise AccountError("Choose a username.", "username")
     if not _USERNAME.fullmatch(name):
-        raise AccountError("A username is 3 to 32 letters, digits, dots, dashes or underscores, "
-                           "starting with a letter or digit.", "username")
+        raise AccountError(
+            "A username is 3 to 32 letters, digits, dots, dashes or underscores, starting with a letter or digit.",
+            "username",
+        )
     return name
 
 
@@ -135,8 +143,14 @@ def create_user(engine: Engine, username: str, password: str, email: str | None 
     address = validate_email(email)
     validate_role(role)
     created = _now()
-    row = {"username": name, "username_key": username_key(name), "email": address, "role": role,
-           "password_hash": hash_password(password), "created_at": created}
+    row = {
+        "username": name,
+        "username_key": username_key(name),
+        "email": address,
+        "role": role,
+        "password_hash": hash_password(password),
+        "created_at": created,
+    }
     try:
         with engine.begin() as conn:
             new_id: int = conn.execute(users.insert().values(**row)).inserted_primary_key[0]  # type: ignore[index]
@@ -202,17 +216,27 @@ def start_session(engine: Engine, user_id: int) -> tuple[str, Session]:
     csrf = secrets.token_urlsafe(32)
     with engine.begin() as conn:
         conn.execute(delete(user_sessions).where(user_sessions.c.expires_at < now))
-        conn.execute(user_sessions.insert().values(id=_token_key(token), user_id=user_id, csrf_token=csrf,
-                                                   created_at=now, expires_at=now + SESSION_LIFETIME))
+        conn.execute(
+            user_sessions.insert().values(
+                id=_token_key(token),
+                user_id=user_id,
+                csrf_token=csrf,
+                created_at=now,
+                expires_at=now + SESSION_LIFETIME,
+            )
+        )
         row = conn.execute(select(users).where(users.c.id == user_id)).one()
     return token, Session(user=_user(row), csrf_token=csrf, expires_at=now + SESSION_LIFETIME)
 
 
 def session_for_token(engine: Engine, token: str) -> Session | None:
     """The live session a cookie token stands for (None when unknown or expired)."""
-    query = (select(users, user_sessions.c.csrf_token, user_sessions.c.expires_at)
-             .join(user_sessions, user_sessions.c.user_id == users.c.id)
-             .where(user_sessions.c.id == _token_key(token)).where(user_sessions.c.expires_at > _now()))
+    query = (
+        select(users, user_sessions.c.csrf_token, user_sessions.c.expires_at)
+        .join(user_sessions, user_sessions.c.user_id == users.c.id)
+        .where(user_sessions.c.id == _token_key(token))
+        .where(user_sessions.c.expires_at > _now())
+    )
     with engine.connect() as conn:
         row = conn.execute(query).first()
     return Session(user=_user(row), csrf_token=row.csrf_token, expires_at=row.expires_at) if row else None
@@ -227,9 +251,12 @@ def end_session(engine: Engine, token: str) -> None:
 def count_sessions(engine: Engine, user_id: int) -> int:
     """Live sessions of one user."""
     with engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(user_sessions)
-                            .where(user_sessions.c.user_id == user_id)
-                            .where(user_sessions.c.expires_at > _now())).scalar_one()
+        return conn.execute(
+            select(func.count())
+            .select_from(user_sessions)
+            .where(user_sessions.c.user_id == user_id)
+            .where(user_sessions.c.expires_at > _now())
+        ).scalar_one()
 
 
 def site_secret(engine: Engine, name: str) -> bytes:
@@ -265,8 +292,15 @@ def login_wait(engine: Engine, keys: dict[str, str], now: datetime | None = None
     """Seconds before another login may be tried under these keys (0: now)."""
     now = now or _now()
     with engine.connect() as conn:
-        waits = conn.execute(select(login_attempts.c.retry_at).where(login_attempts.c.key.in_(list(keys.values())))
-                             .where(login_attempts.c.retry_at > now)).scalars().all()
+        waits = (
+            conn.execute(
+                select(login_attempts.c.retry_at)
+                .where(login_attempts.c.key.in_(list(keys.values())))
+                .where(login_attempts.c.retry_at > now)
+            )
+            .scalars()
+            .all()
+        )
     return max(((w - now).total_seconds() for w in waits), default=0.0)
 
 
@@ -279,8 +313,12 @@ def record_login_failure(engine: Engine, keys: dict[str, str], now: datetime | N
             found = conn.execute(select(login_attempts.c.failures).where(login_attempts.c.key == key)).scalar()
             failures = (found or 0) + 1
             retry = now + login_delay(failures - FREE_FAILURES[kind]) if failures > FREE_FAILURES[kind] else None
-            upsert(conn, login_attempts, [{"key": key, "failures": failures, "last_failure_at": now,
-                                           "retry_at": retry}], key="key")
+            upsert(
+                conn,
+                login_attempts,
+                [{"key": key, "failures": failures, "last_failure_at": now, "retry_at": retry}],
+                key="key",
+            )
 
 
 def clear_login_failures(engine: Engine, keys: dict[str, str]) -> None:

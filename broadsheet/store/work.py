@@ -18,19 +18,28 @@ def _ids(engine: Engine, query: Select[Any], limit: int) -> list[str]:
 
 def unplaced_ids(engine: Engine, limit: int) -> list[str]:
     """Readable articles the understand stage never placed, oldest arrival first."""
-    return _ids(engine, select(articles.c.id).where(articles.c.status == "ok").where(articles.c.story_id.is_(None)),
-                limit)
+    return _ids(
+        engine, select(articles.c.id).where(articles.c.status == "ok").where(articles.c.story_id.is_(None)), limit
+    )
 
 
 def unenriched_ids(engine: Engine, version: int, limit: int) -> list[str]:
     """Placed articles the current enrich stage has not seen, oldest arrival first."""
-    query = (select(articles.c.id).where(articles.c.status == "ok").where(articles.c.story_id.is_not(None))
-             .where(or_(articles.c.enriched.is_(None), articles.c.enriched < version)))
+    query = (
+        select(articles.c.id)
+        .where(articles.c.status == "ok")
+        .where(articles.c.story_id.is_not(None))
+        .where(or_(articles.c.enriched.is_(None), articles.c.enriched < version))
+    )
     return _ids(engine, query, limit)
 
 
 def unranked_ids(engine: Engine, limit: int) -> list[str]:
     """Placed articles whose related list was never ranked, oldest arrival first."""
-    query = (select(articles.c.id).where(articles.c.status == "ok").where(articles.c.story_id.is_not(None))
-             .where(articles.c.related_at.is_(None)))
+    query = (
+        select(articles.c.id)
+        .where(articles.c.status == "ok")
+        .where(articles.c.story_id.is_not(None))
+        .where(articles.c.related_at.is_(None))
+    )
     return _ids(engine, query, limit)

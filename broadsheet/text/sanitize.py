@@ -6,10 +6,42 @@ import re
 
 import nh3
 
-_TAGS = {"a", "p", "br", "b", "strong", "i", "em", "u", "blockquote", "ul", "ol", "li", "h2", "h3", "h4",
-         "figure", "figcaption", "img", "pre", "code", "sub", "sup", "table", "thead", "tbody", "tr", "td", "th"}
-_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"}, "td": {"colspan", "rowspan"},
-               "th": {"colspan", "rowspan"}}
+_TAGS = {
+    "a",
+    "p",
+    "br",
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "h2",
+    "h3",
+    "h4",
+    "figure",
+    "figcaption",
+    "img",
+    "pre",
+    "code",
+    "sub",
+    "sup",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "td",
+    "th",
+}
+_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+}
 
 # Characters XML 1.0 forbids (C0 controls but tab and newlines, lone surrogates, U+FFFE/U+FFFF): one
 # NUL in a title makes every Atom feed carrying it unreadable, and PostgreSQL refuses NUL in text.
@@ -23,8 +55,13 @@ def xml_text(text: str) -> str:
 
 def sanitize_html(html: str) -> str:
     """HTML with scripts, styles, event handlers and unsafe URLs removed; links get rel="nofollow ugc noopener"."""
-    return nh3.clean(xml_text(html or ""), tags=_TAGS, attributes=_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
-                     link_rel="nofollow ugc noopener")
+    return nh3.clean(
+        xml_text(html or ""),
+        tags=_TAGS,
+        attributes=_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow ugc noopener",
+    )
 
 
 def html_to_text(html: str) -> str:

@@ -12,9 +12,34 @@ from broadsheet.errors import InputError
 # Query parameters that only track the reader; they never select content.
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "piwik_", "hsa_", "oly_")
 _TRACKING_NAMES = {
-    "fbclid", "gclid", "dclid", "gclsrc", "msclkid", "yclid", "igshid", "mkt_tok", "_hsenc", "_hsmi",
-    "ref", "ref_src", "cmpid", "ncid", "ocid", "sr_share", "spm", "at_medium", "at_campaign", "wt_mc",
-    "s_cid", "cid", "rss", "xtor", "share", "smid", "partner", "via",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "gclsrc",
+    "msclkid",
+    "yclid",
+    "igshid",
+    "mkt_tok",
+    "_hsenc",
+    "_hsmi",
+    "ref",
+    "ref_src",
+    "cmpid",
+    "ncid",
+    "ocid",
+    "sr_share",
+    "spm",
+    "at_medium",
+    "at_campaign",
+    "wt_mc",
+    "s_cid",
+    "cid",
+    "rss",
+    "xtor",
+    "share",
+    "smid",
+    "partner",
+    "via",
 }
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -110,7 +135,7 @@ def url_problem(url: str) -> str | None:
     scheme = parts.scheme.lower()
     if scheme and scheme not in _LINK_SCHEMES:
         return f"uses the {scheme}: scheme; only http and https links are kept"
-    if not scheme or not url[len(scheme):].startswith("://"):
+    if not scheme or not url[len(scheme) :].startswith("://"):
         return "is not an absolute http(s) URL"
     if "@" in parts.netloc:
         return "carries a user name or password"

@@ -71,14 +71,20 @@ class Accounts:
 
     def _set_cookie(self, request: Request, response: Response, base: str, value: str, max_age: int) -> None:
         secure = self.secure(request)
-        response.set_cookie(f"__Host-{base}" if secure else base, value, max_age=max_age, path="/",
-                            secure=secure, httponly=True, samesite="lax")
+        response.set_cookie(
+            f"__Host-{base}" if secure else base,
+            value,
+            max_age=max_age,
+            path="/",
+            secure=secure,
+            httponly=True,
+            samesite="lax",
+        )
 
     def _clear_cookie(self, request: Request, response: Response, base: str) -> None:
         for name in (f"__Host-{base}", base):
             if name in request.cookies:
-                response.delete_cookie(name, path="/", secure=name.startswith("__Host-"), httponly=True,
-                                       samesite="lax")
+                response.delete_cookie(name, path="/", secure=name.startswith("__Host-"), httponly=True, samesite="lax")
 
     def session_token(self, request: Request) -> str | None:
         """The session token the browser sent, if any."""
@@ -137,8 +143,9 @@ class Accounts:
         cookie = self._cookie(request, CSRF_COOKIE)
         if sent and cookie and hmac.compare_digest(sent, cookie) and self._signed_ok(cookie):
             return
-        raise Forbidden("forms: this form has expired or did not come from this site. "
-                        "Go back, reload the page and try again.")
+        raise Forbidden(
+            "forms: this form has expired or did not come from this site. Go back, reload the page and try again."
+        )
 
     # --- rate limits -------------------------------------------------------------------------
 
@@ -216,20 +223,29 @@ class _Forms:
     def __init__(self, accounts: Accounts, templates: Jinja2Templates) -> None:
         self.accounts, self.templates = accounts, templates
 
-    def page(self, request: Request, name: str, status: int = 200, headers: dict | None = None,
-             **context: object) -> HTMLResponse:
+    def page(
+        self, request: Request, name: str, status: int = 200, headers: dict | None = None, **context: object
+    ) -> HTMLResponse:
         token, new = self.accounts.anonymous_token(request)
         viewer = viewer_of(request)
         if viewer:
             token, new = viewer.csrf_token, False
-        response = self.templates.TemplateResponse(request, name, {"csrf": token, **context}, status_code=status,
-                                                   headers=headers)
+        response = self.templates.TemplateResponse(
+            request, name, {"csrf": token, **context}, status_code=status, headers=headers
+        )
         self.accounts.remember_anonymous_token(request, response, token, new)
         return response
 
     def limited(self, request: Request, name: str, exc: RateLimited, **context: object) -> HTMLResponse:
-        return self.page(request, name, status=429, headers={"Retry-After": str(math.ceil(exc.retry_after))},
-                         errors={}, form_error=str(exc), **context)
+        return self.page(
+            request,
+            name,
+            status=429,
+            headers={"Retry-After": str(math.ceil(exc.retry_after))},
+            errors={},
+            form_error=str(exc),
+            **context,
+        )
 
 
 def accounts_router(accounts: Accounts, templates: Jinja2Templates) -> APIRouter:
@@ -249,8 +265,14 @@ def _register_routes(router: APIRouter, accounts: Accounts, forms: _Forms) -> No
         return forms.page(request, "accounts/register.html", next=safe_next(next), values={}, errors={})
 
     @router.post("/register", response_class=HTMLResponse)
-    def register(request: Request, username: str = Form(""), email: str = Form(""), password: str = Form(""),
-                 password_confirm: str = Form(""), next: str = Form("/")) -> Response:
+    def register(
+        request: Request,
+        username: str = Form(""),
+        email: str = Form(""),
+        password: str = Form(""),
+        password_confirm: str = Form(""),
+        next: str = Form("/"),
+    ) -> Response:
         values = {"username": username, "email": email}
         try:
             accounts.limit("register-ip", client_address(request))
@@ -260,8 +282,9 @@ def _register_routes(router: APIRouter, accounts: Accounts, forms: _Forms) -> No
         user = None if errors else _register(accounts, username, password, email)
         if user is None:
             errors = errors or {"username": UNAVAILABLE}
-            return forms.page(request, "accounts/register.html", status=400, next=safe_next(next),
-                              values=values, errors=errors)
+            return forms.page(
+                request, "accounts/register.html", status=400, next=safe_next(next), values=values, errors=errors
+            )
         response = RedirectResponse(safe_next(next), status_code=303)
         accounts.log_in(request, response, user.id)
         return response
@@ -275,8 +298,7 @@ def _login_routes(router: APIRouter, accounts: Accounts, forms: _Forms) -> None:
         return forms.page(request, "accounts/login.html", next=safe_next(next), values={}, errors={})
 
     @router.post("/login", response_class=HTMLResponse)
-    def login(request: Request, username: str = Form(""), password: str = Form(""),
-              next: str = Form("/")) -> Response:
+    def login(request: Request, username: str = Form(""), password: str = Form(""), next: str = Form("/")) -> Response:
         return _log_in(request, accounts, forms, username, password, safe_next(next))
 
     @router.get("/logout", response_class=HTMLResponse)
@@ -299,15 +321,24 @@ def _log_in(request: Request, accounts: Accounts, forms: _Forms, username: str, 
     keys = user_store.login_keys(username, client_address(request))
     wait = user_store.login_wait(accounts.engine, keys)
     if wait > 0:
-        exc = RateLimited(f"Too many failed logins for this account from your address. Please wait "
-                          f"{wait_words(wait)} and try again.", wait)
+        exc = RateLimited(
+            f"Too many failed logins for this account from your address. Please wait {wait_words(wait)} and try again.",
+            wait,
+        )
         return forms.limited(request, "accounts/login.html", exc, next=next, values=values)
     try:
         user = user_store.authenticate(accounts.engine, username, password)
     except AccountError as exc:
         user_store.record_login_failure(accounts.engine, keys)
-        return forms.page(request, "accounts/login.html", status=exc.status, next=next,
-                          values=values, errors={}, form_error=exc.sentence)
+        return forms.page(
+            request,
+            "accounts/login.html",
+            status=exc.status,
+            next=next,
+            values=values,
+            errors={},
+            form_error=exc.sentence,
+        )
     user_store.clear_login_failures(accounts.engine, keys)
     response = RedirectResponse(next, status_code=303)
     accounts.log_in(request, response, user.id)
@@ -317,8 +348,25 @@ def _log_in(request: Request, accounts: Accounts, forms: _Forms, username: str, 
 # One answer for a name that is taken and a name that is reserved, with the same status and the same
 # work (a password hash) behind it: the form does not confirm which names have accounts.
 UNAVAILABLE = "That username is not available; choose another."
-RESERVED_NAMES = frozenset({"admin", "administrator", "root", "moderator", "moderators", "broadsheet", "support",
-                            "staff", "editor", "system", "security", "webmaster", "postmaster", "abuse", "help"})
+RESERVED_NAMES = frozenset(
+    {
+        "admin",
+        "administrator",
+        "root",
+        "moderator",
+        "moderators",
+        "broadsheet",
+        "support",
+        "staff",
+        "editor",
+        "system",
+        "security",
+        "webmaster",
+        "postmaster",
+        "abuse",
+        "help",
+    }
+)
 
 
 def _register(accounts: Accounts, username: str, password: str, email: str) -> user_store.User | None:
@@ -335,9 +383,11 @@ def _register(accounts: Accounts, username: str, password: str, email: str) -> u
 def _registration_errors(username: str, email: str, password: str, confirm: str) -> dict[str, str]:
     """Every problem with a registration form at once, keyed by field."""
     errors: dict[str, str] = {}
-    checks = (("username", lambda: user_store.validate_username(username)),
-              ("email", lambda: user_store.validate_email(email)),
-              ("password", lambda: user_store.validate_password(password, username)))
+    checks = (
+        ("username", lambda: user_store.validate_username(username)),
+        ("email", lambda: user_store.validate_email(email)),
+        ("password", lambda: user_store.validate_password(password, username)),
+    )
     for name, check in checks:
         try:
             check()

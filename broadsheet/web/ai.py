@@ -45,8 +45,10 @@ def text_fragment(sentence: str) -> str:
 
 
 def _key_points(article: Article, fields: dict) -> list[dict]:
-    return [{**p, "paragraph": paragraph_number(article.text, p["start"]), "fragment": text_fragment(p["text"])}
-            for p in fields.get("key_points") or []]
+    return [
+        {**p, "paragraph": paragraph_number(article.text, p["start"]), "fragment": text_fragment(p["text"])}
+        for p in fields.get("key_points") or []
+    ]
 
 
 def _filed_entities(engine: Engine, found: list[dict]) -> list[dict]:
@@ -78,8 +80,14 @@ def _new_panel(question: str | None, length: str | None) -> dict:
     return {"question": (question or "").strip()[:MAX_QUESTION], "length": length, "lengths": list(SUMMARY_LENGTHS)}
 
 
-def article_panel(engine: Engine, config: Config, article: Article, question: str | None = None,
-                  length: str | None = None, view: ArticleView | None = None) -> dict:
+def article_panel(
+    engine: Engine,
+    config: Config,
+    article: Article,
+    question: str | None = None,
+    length: str | None = None,
+    view: ArticleView | None = None,
+) -> dict:
     """Everything the panel shows for one article; parts that fail are left empty (and logged).
     `view`: the article as read with its stored enrichment and placement (else they are read here)."""
     panel = _new_panel(question, length)
@@ -91,9 +99,12 @@ def article_panel(engine: Engine, config: Config, article: Article, question: st
                 fields = enrichment_store.enrichment_of(conn, [article.id]).get(article.id, {})
         if (fields.get("enriched") or 0) < enrich.VERSION:  # a read never writes: the pipeline enriches it
             request_work("enrich", article.id)
-        panel.update(section=fields.get("section"), tags=fields.get("tags") or [],
-                     entities=_filed_entities(engine, fields.get("entities") or []),
-                     key_points=_key_points(article, fields))
+        panel.update(
+            section=fields.get("section"),
+            tags=fields.get("tags") or [],
+            entities=_filed_entities(engine, fields.get("entities") or []),
+            key_points=_key_points(article, fields),
+        )
     except Exception:  # the article itself must always be readable
         log.exception("web: enrichment of %s failed", article.id)
     try:
@@ -104,8 +115,14 @@ def article_panel(engine: Engine, config: Config, article: Article, question: st
     return panel
 
 
-def story_panel(engine: Engine, config: Config, story_id: str, question: str | None = None,
-                length: str | None = None, members: list[Article] | None = None) -> dict:
+def story_panel(
+    engine: Engine,
+    config: Config,
+    story_id: str,
+    question: str | None = None,
+    length: str | None = None,
+    members: list[Article] | None = None,
+) -> dict:
     """The panel of a story page: summary, ask, timeline and what each source adds. `members`: the
     story's articles as digests.story_articles reads them, when the caller has them."""
     panel = _new_panel(question, length)
@@ -124,9 +141,14 @@ def _story_features(panel: dict, engine: Engine, config: Config, scope: insight.
     digest = insight.digest(engine, scope, words, keep=False)  # a read: a missing digest is asked for
     panel["story_id"] = scope.key if scope.is_story else None
     titles = {a.id: a.title for a in scope.articles}
-    panel.update(summary=_timeline(digest.summary), timeline=_timeline(digest.timeline), titles=titles,
-                 adds=[{**s, "additions": _linked(s["additions"])} for s in digest.adds],
-                 sources=len({a.source_name or a.id for a in scope.articles}), story_size=len(scope.articles))
+    panel.update(
+        summary=_timeline(digest.summary),
+        timeline=_timeline(digest.timeline),
+        titles=titles,
+        adds=[{**s, "additions": _linked(s["additions"])} for s in digest.adds],
+        sources=len({a.source_name or a.id for a in scope.articles}),
+        story_size=len(scope.articles),
+    )
     generated = insight.phrased_summary(config, scope, digest.summary, words)
     panel["generated"] = _linked_generated(insight.grounded_dict(generated)) if generated else None
     if panel["question"]:

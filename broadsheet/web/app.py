@@ -46,19 +46,26 @@ WEB_THREADS = 16
 
 def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.filters.update(relative=relative_time, absolute=absolute_time, iso=iso_time, day=day_date,
-                                 host=lambda url: urlsplit(url or "").netloc)
+    templates.env.filters.update(
+        relative=relative_time,
+        absolute=absolute_time,
+        iso=iso_time,
+        day=day_date,
+        host=lambda url: urlsplit(url or "").netloc,
+    )
     templates.env.globals["version"] = __version__
     install_filters(templates.env)  # only http(s) links are ever rendered, whatever a row holds
     return templates
 
 
-
-
 def health(engine: Engine, config: Config) -> JSONResponse:
     """What a monitor needs: the database answers (503 when it does not), the version, the models."""
-    body: dict[str, object] = {"status": "ok", "version": __version__, "embeddings": model_state(config.embeddings),
-                               "database": engine.dialect.name}
+    body: dict[str, object] = {
+        "status": "ok",
+        "version": __version__,
+        "embeddings": model_state(config.embeddings),
+        "database": engine.dialect.name,
+    }
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -68,8 +75,9 @@ def health(engine: Engine, config: Config) -> JSONResponse:
     return JSONResponse(body)
 
 
-def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None] | None = None,
-               context: Context | None = None) -> FastAPI:
+def create_app(
+    engine: Engine, config: Config, on_new_entries: Callable[[], None] | None = None, context: Context | None = None
+) -> FastAPI:
     """Build the site for one database; `on_new_entries` is called when a hub pushes news.
 
     The process's context (models, caches, the work queue) is the one given, else one made now."""
@@ -81,8 +89,15 @@ def create_app(engine: Engine, config: Config, on_new_entries: Callable[[], None
         yield
         await asyncio.to_thread(context.close)  # finish queued work, stop the context's threads
 
-    app = FastAPI(title="Broadsheet", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan,
-                  openapi_url="/api/openapi.json", description="The JSON API of a Broadsheet news desk.")
+    app = FastAPI(
+        title="Broadsheet",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+        openapi_url="/api/openapi.json",
+        description="The JSON API of a Broadsheet news desk.",
+    )
     app.openapi = api_openapi(app)  # type: ignore[method-assign]  # the document describes the JSON API only
     app.state.config = config  # feeds build absolute links from public_url / trusted_hosts (web/security.py)
     app.state.context = context
@@ -116,8 +131,13 @@ def _include_routers(app: FastAPI, site: Site, accounts: Accounts, on_new_entrie
         if request.url.path.startswith("/api/"):
             return api_error(exc.status, str(exc))
         message = "That page does not exist." if isinstance(exc, NotFound) else str(exc)
-        return render(request, "error.html", status=exc.status, title="Not found" if exc.status == 404 else "Error",
-                      message=message)
+        return render(
+            request,
+            "error.html",
+            status=exc.status,
+            title="Not found" if exc.status == 404 else "Error",
+            message=message,
+        )
 
 
 def _add_middleware(app: FastAPI, engine: Engine, config: Config, accounts: Accounts) -> None:
@@ -126,8 +146,13 @@ def _add_middleware(app: FastAPI, engine: Engine, config: Config, accounts: Acco
     # Anonymous readers of the same page within a few seconds share one rendering. Every web
     # process of the site (and the pipeline) shares one generation counter in the database.
     shared = SharedGeneration(lambda: generations.read(engine), lambda: generations.bump(engine))
-    app.add_middleware(PageCache, ttl=config.page_cache_seconds, session_cookies=(SESSION_COOKIE,),
-                       longer={"/articles/": config.article_cache_seconds}, shared=shared)
+    app.add_middleware(
+        PageCache,
+        ttl=config.page_cache_seconds,
+        session_cookies=(SESSION_COOKIE,),
+        longer={"/articles/": config.article_cache_seconds},
+        shared=shared,
+    )
     app.add_middleware(SecurityHeaders)  # cached pages and errors carry the headers too
     app.add_middleware(ConditionalGet)  # ETag and 304 on whatever succeeds and sets no cookie
     app.add_middleware(HeadAsGet)  # HEAD wherever GET is, through the cache and the headers

@@ -26,23 +26,36 @@ def latest(request: Request, page: str | None = None, site: Site = Depends(site_
     if not items and number > 1:
         raise NotFound(f"web: page {number} is past the end")
     shown = items[:size]
-    return site.render(request, "front.html", articles=shown, page=number, sections=SECTIONS, section=None,
-                       copies=story_pages.copy_sources(site.engine, shown), has_next=len(items) > size)
+    return site.render(
+        request,
+        "front.html",
+        articles=shown,
+        page=number,
+        sections=SECTIONS,
+        section=None,
+        copies=story_pages.copy_sources(site.engine, shown),
+        has_next=len(items) > size,
+    )
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
-def article(request: Request, article_id: str, q: str | None = None, length: str | None = None,
-            site: Site = Depends(site_of)) -> HTMLResponse:
+def article(
+    request: Request, article_id: str, q: str | None = None, length: str | None = None, site: Site = Depends(site_of)
+) -> HTMLResponse:
     # One read for the article and what the pipeline stored beside it; the parts below use it.
     view = article_store.get_article_view(site.engine, article_id)
     item = view.article
     if item.status != "ok":
         raise NotFound(f"web: article {article_id} is not readable yet")
-    return site.render(request, "article.html", article=item,
-                       related=story_pages.related_items(site.engine, item, kept=(view.related_ids, view.related_at)),
-                       also=story_pages.also_published_by(site.engine, item, view.duplicate_of),
-                       comments=site.comments(request, "article", item.id),
-                       ai=article_panel(site.engine, site.config, item, q, length, view=view))
+    return site.render(
+        request,
+        "article.html",
+        article=item,
+        related=story_pages.related_items(site.engine, item, kept=(view.related_ids, view.related_at)),
+        also=story_pages.also_published_by(site.engine, item, view.duplicate_of),
+        comments=site.comments(request, "article", item.id),
+        ai=article_panel(site.engine, site.config, item, q, length, view=view),
+    )
 
 
 @router.get("/feed.atom", include_in_schema=False)

@@ -39,7 +39,9 @@ def atom_feed(title: str, self_url: str, site_url: str, articles: list[Article],
         entry = ET.SubElement(feed, "entry")
         _text(entry, "title", article.title or "Untitled")
         _text(entry, "id", f"{base_url}/articles/{article.id}")
-        ET.SubElement(entry, "link", {"rel": "alternate", "href": f"{base_url}/articles/{article.id}", "type": "text/html"})
+        ET.SubElement(
+            entry, "link", {"rel": "alternate", "href": f"{base_url}/articles/{article.id}", "type": "text/html"}
+        )
         if safe_url(article.url):  # a row stored before the URL policy may hold anything
             ET.SubElement(entry, "link", {"rel": "via", "href": safe_url(article.url)})
         when = article.published_at or article.fetched_at or updated
@@ -63,5 +65,6 @@ def atom_response(request: Request, title: str, articles: list[Article], site_pa
     base = site_base(request.app.state.config, request.scope)
     query = request.scope.get("query_string", b"").decode("latin-1")
     self_url = xml_text(base + request.url.path + (f"?{query}" if query else ""))
-    return Response(atom_feed(title, self_url, base + site_path, articles, base),
-                    media_type="application/atom+xml; charset=utf-8")
+    return Response(
+        atom_feed(title, self_url, base + site_path, articles, base), media_type="application/atom+xml; charset=utf-8"
+    )

@@ -32,8 +32,13 @@ SKIP_PREFIXES = ("/static/", "/websub/", "/healthz", "/login", "/register", "/lo
 class SharedGeneration:
     """A counter all web processes share; `moved()` says whether it changed since this process looked."""
 
-    def __init__(self, read: Callable[[], int], bump: Callable[[], None], interval: float = CHECK_INTERVAL,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        read: Callable[[], int],
+        bump: Callable[[], None],
+        interval: float = CHECK_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.read, self.bump, self.interval, self.clock = read, bump, interval, clock
         self.seen: int | None = None
         self.checked = float("-inf")
@@ -58,9 +63,16 @@ class SharedGeneration:
 class PageCache:
     """ASGI middleware: cache 200 GET responses of anonymous requests for `ttl` seconds (LRU)."""
 
-    def __init__(self, app: ASGIApp, ttl: float, max_entries: int = 4096, session_cookies: tuple[str, ...] = (),
-                 longer: dict[str, float] | None = None, shared: SharedGeneration | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        app: ASGIApp,
+        ttl: float,
+        max_entries: int = 4096,
+        session_cookies: tuple[str, ...] = (),
+        longer: dict[str, float] | None = None,
+        shared: SharedGeneration | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.app, self.ttl, self.max_entries = app, ttl, max_entries
         self.shared, self.clock = shared, clock
         self.longer = {prefix: seconds for prefix, seconds in (longer or {}).items() if seconds > ttl}
@@ -78,8 +90,15 @@ class PageCache:
         """Everything a cached response may depend on: path and query, and the scheme and Host (a
         trusted host becomes the base of a feed's links), so one client's Host never reaches another's."""
         host = next((v for k, v in scope["headers"] if k == b"host"), b"")
-        return (scope["path"].encode() + b"?" + scope.get("query_string", b"") + b"\x00"
-                + scope.get("scheme", "http").encode() + b"://" + host)
+        return (
+            scope["path"].encode()
+            + b"?"
+            + scope.get("query_string", b"")
+            + b"\x00"
+            + scope.get("scheme", "http").encode()
+            + b"://"
+            + host
+        )
 
     def _cacheable(self, scope: Scope) -> bool:
         if self.ttl <= 0 or scope["type"] != "http" or scope["method"] != "GET":
@@ -134,6 +153,7 @@ class PageCache:
     def _purging(self, scope: Scope, send: Callable) -> Callable:
         """Wrap `send` so that a form that changed a page (a comment posted, edited, hidden) drops
         that page from this process's cache: the redirect after the form names it."""
+
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start" and message.get("status", 500) < 400:
                 location = next((v for k, v in message.get("headers", []) if k == b"location"), b"")
@@ -149,6 +169,7 @@ class PageCache:
                     # Announced before the redirect, so the reader's next page is fresh in every process.
                     await asyncio.to_thread(self.shared.bump)
             await send(message)
+
         return wrapped
 
     def purge(self, *prefixes: bytes) -> None:

@@ -47,7 +47,7 @@ def _linked_line(line: str) -> str:
     parts, last = [], 0
     for match in _URL.finditer(line):
         url, rest = _split_url(match.group())
-        parts.append(str(escape(line[last:match.start()])))
+        parts.append(str(escape(line[last : match.start()])))
         if safe_url(url):  # the URL policy: a link only when it is a real http(s) address
             parts.append(f'<a href="{escape(url)}">{escape(url)}</a>')
         else:
@@ -65,8 +65,15 @@ def render_text(text: str) -> Markup:
     links can ever reach the page, whatever the autolinker gets wrong."""
     paragraphs = [p for p in re.split(r"\n\s*\n", (text or "").strip()) if p.strip()]
     html = "".join("<p>" + "<br>".join(_linked_line(line) for line in p.split("\n")) + "</p>" for p in paragraphs)
-    return Markup(nh3.clean(html, tags={"p", "br", "a"}, attributes={"a": {"href"}},
-                            url_schemes={"http", "https"}, link_rel="nofollow ugc"))
+    return Markup(
+        nh3.clean(
+            html,
+            tags={"p", "br", "a"},
+            attributes={"a": {"href"}},
+            url_schemes={"http", "https"},
+            link_rel="nofollow ugc",
+        )
+    )
 
 
 def _visible_count(items: list[Comment]) -> int:
@@ -123,9 +130,19 @@ def section_renderer(accounts: Accounts, templates: Jinja2Templates) -> Callable
         target = Target(kind, target_id)
         roots = comment_store.thread(accounts.engine, target)
         here = f"{target.url}#comments"
-        return Markup(template.render(request=request, viewer=viewer_of(request), target=target, roots=roots,
-                                      count=_visible_count(roots), render_text=render_text, help=BODY_HELP,
-                                      login=login_url(here), register="/register?next=" + quote(here, safe="/")))
+        return Markup(
+            template.render(
+                request=request,
+                viewer=viewer_of(request),
+                target=target,
+                roots=roots,
+                count=_visible_count(roots),
+                render_text=render_text,
+                help=BODY_HELP,
+                login=login_url(here),
+                register="/register?next=" + quote(here, safe="/"),
+            )
+        )
 
     return comments_section
 
@@ -136,21 +153,41 @@ class _Forms:
     def __init__(self, accounts: Accounts, templates: Jinja2Templates) -> None:
         self.accounts, self.templates = accounts, templates
 
-    def page(self, request: Request, name: str, status: int = 200, headers: dict | None = None,
-             **context: object) -> HTMLResponse:
+    def page(
+        self, request: Request, name: str, status: int = 200, headers: dict | None = None, **context: object
+    ) -> HTMLResponse:
         viewer = viewer_of(request)
-        context = {"viewer": viewer, "csrf": viewer.csrf_token if viewer else "", "render_text": render_text,
-                   "help": BODY_HELP, "errors": {}, "form_error": None, **context}
+        context = {
+            "viewer": viewer,
+            "csrf": viewer.csrf_token if viewer else "",
+            "render_text": render_text,
+            "help": BODY_HELP,
+            "errors": {},
+            "form_error": None,
+            **context,
+        }
         return self.templates.TemplateResponse(request, name, context, status_code=status, headers=headers)
 
     def again(self, request: Request, exc: CommentError | RateLimited, **context: object) -> HTMLResponse:
         """The comment form once more, with the text kept and the problem next to it."""
         if isinstance(exc, RateLimited):
-            return self.page(request, "comments/form.html", status=429, form_error=str(exc),
-                             headers={"Retry-After": str(math.ceil(exc.retry_after))}, **context)
+            return self.page(
+                request,
+                "comments/form.html",
+                status=429,
+                form_error=str(exc),
+                headers={"Retry-After": str(math.ceil(exc.retry_after))},
+                **context,
+            )
         errors = {exc.field: exc.sentence} if exc.field else {}
-        return self.page(request, "comments/form.html", status=exc.status, errors=errors,
-                         form_error=None if exc.field else exc.sentence, **context)
+        return self.page(
+            request,
+            "comments/form.html",
+            status=exc.status,
+            errors=errors,
+            form_error=None if exc.field else exc.sentence,
+            **context,
+        )
 
     def spend(self, viewer: Session, request: Request) -> None:
         self.accounts.limit("comment-user", str(viewer.user.id))
@@ -175,13 +212,24 @@ def comments_router(accounts: Accounts, templates: Jinja2Templates) -> APIRouter
 
 
 def _reply_context(parent: Comment, body: str) -> dict:
-    return {"heading": "Reply", "action": f"/comments/{parent.id}/reply", "parent": parent, "value": body,
-            "submit": "Post reply", "back": _anchor(parent)}
+    return {
+        "heading": "Reply",
+        "action": f"/comments/{parent.id}/reply",
+        "parent": parent,
+        "value": body,
+        "submit": "Post reply",
+        "back": _anchor(parent),
+    }
 
 
 def _edit_context(comment: Comment, body: str) -> dict:
-    return {"heading": "Edit your comment", "action": f"/comments/{comment.id}/edit", "value": body,
-            "submit": "Save changes", "back": _anchor(comment)}
+    return {
+        "heading": "Edit your comment",
+        "action": f"/comments/{comment.id}/edit",
+        "value": body,
+        "submit": "Save changes",
+        "back": _anchor(comment),
+    }
 
 
 def _posting_routes(router: APIRouter, accounts: Accounts, forms: _Forms) -> None:
@@ -192,8 +240,14 @@ def _posting_routes(router: APIRouter, accounts: Accounts, forms: _Forms) -> Non
     def post_comment(request: Request, target: str = Form(""), body: str = Form("")) -> Response:
         viewer = _need_viewer(request)
         where = _target(accounts, target)
-        context = {"heading": "Add a comment", "action": "/comments", "target": where, "value": body,
-                   "submit": "Post comment", "back": f"{where.url}#comments"}
+        context = {
+            "heading": "Add a comment",
+            "action": "/comments",
+            "target": where,
+            "value": body,
+            "submit": "Post comment",
+            "back": f"{where.url}#comments",
+        }
         try:
             comment_store.clean_body(body)
             forms.spend(viewer, request)
@@ -252,7 +306,6 @@ def _editing_routes(router: APIRouter, accounts: Accounts, forms: _Forms) -> Non
         return RedirectResponse(_anchor(comment), status_code=303)
 
 
-
 def _deleting_routes(router: APIRouter, accounts: Accounts, forms: _Forms) -> None:
     """Deleting one's own comment (its place in the thread stays, marked deleted)."""
     engine = accounts.engine
@@ -279,8 +332,15 @@ def _report_routes(router: APIRouter, accounts: Accounts, page: Callable[..., HT
     engine = accounts.engine
 
     def report_page(request: Request, comment: Comment, status: int = 200, **context: object) -> HTMLResponse:
-        return page(request, "comments/report.html", status=status, comment=comment, reasons=comment_store.REASONS,
-                    back=_anchor(comment), **{"values": {}, **context})
+        return page(
+            request,
+            "comments/report.html",
+            status=status,
+            comment=comment,
+            reasons=comment_store.REASONS,
+            back=_anchor(comment),
+            **{"values": {}, **context},
+        )
 
     @router.get("/comments/{comment_id}/report", response_class=HTMLResponse)
     def report_form(request: Request, comment_id: CommentId, sent: str = "") -> Response:
@@ -298,12 +358,24 @@ def _report_routes(router: APIRouter, accounts: Accounts, page: Callable[..., HT
             accounts.limit("report-user", str(viewer.user.id))
             new = comment_store.report_comment(engine, comment.id, viewer.user.id, reason, note)
         except RateLimited as exc:
-            return report_page(request, comment, status=429, form_error=str(exc), values=values,
-                               headers={"Retry-After": str(math.ceil(exc.retry_after))})
+            return report_page(
+                request,
+                comment,
+                status=429,
+                form_error=str(exc),
+                values=values,
+                headers={"Retry-After": str(math.ceil(exc.retry_after))},
+            )
         except CommentError as exc:
             errors = {exc.field: exc.sentence} if exc.field else {}
-            return report_page(request, comment, status=exc.status, errors=errors, values=values,
-                               form_error=None if exc.field else exc.sentence)
+            return report_page(
+                request,
+                comment,
+                status=exc.status,
+                errors=errors,
+                values=values,
+                form_error=None if exc.field else exc.sentence,
+            )
         return RedirectResponse(f"/comments/{comment.id}/report?sent={'new' if new else 'again'}", status_code=303)
 
 
@@ -317,11 +389,17 @@ def _moderation_routes(router: APIRouter, accounts: Accounts, page: Callable[...
         if viewer is None:
             return RedirectResponse(login_url("/moderation"), status_code=303)
         _moderator(viewer)
-        return page(request, "comments/moderation.html", queue=comment_store.report_queue(engine),
-                    hidden=comment_store.hidden_comments(engine), reasons=comment_store.REASONS)
+        return page(
+            request,
+            "comments/moderation.html",
+            queue=comment_store.report_queue(engine),
+            hidden=comment_store.hidden_comments(engine),
+            reasons=comment_store.REASONS,
+        )
 
-    def moderate(request: Request, comment_id: CommentId, action: Callable[[Comment, Session], None],
-                 next_path: str) -> Response:
+    def moderate(
+        request: Request, comment_id: CommentId, action: Callable[[Comment, Session], None], next_path: str
+    ) -> Response:
         viewer = _need_viewer(request)
         _moderator(viewer)
         comment = comment_store.get_comment(engine, comment_id)
@@ -338,5 +416,6 @@ def _moderation_routes(router: APIRouter, accounts: Accounts, page: Callable[...
 
     @router.post("/moderation/{comment_id}/dismiss")
     def dismiss(request: Request, comment_id: CommentId) -> Response:
-        return moderate(request, comment_id, lambda c, v: comment_store.dismiss_reports(engine, c.id, v.user.id),
-                        "/moderation")
+        return moderate(
+            request, comment_id, lambda c, v: comment_store.dismiss_reports(engine, c.id, v.user.id), "/moderation"
+        )

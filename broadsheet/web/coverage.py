@@ -35,8 +35,16 @@ def _stories_page(request: Request, site: Site, page: str | None, section: str |
     cards = coverage.top_stories(site.engine, limit=size + 1, offset=(number - 1) * size, section=section)
     if not cards and number > 1:
         raise NotFound(f"web: page {number} is past the end")
-    return site.render(request, "top.html", cards=cards[:size], page=number, has_next=len(cards) > size,
-                       heading=title, section=section, sections=SECTIONS)
+    return site.render(
+        request,
+        "top.html",
+        cards=cards[:size],
+        page=number,
+        has_next=len(cards) > size,
+        heading=title,
+        section=section,
+        sections=SECTIONS,
+    )
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -51,8 +59,9 @@ def section(request: Request, slug: str, page: str | None = None, site: Site = D
 
 
 @router.get("/stories/{story_id}", response_class=HTMLResponse)
-def story(request: Request, story_id: str, q: str | None = None, length: str | None = None,
-          site: Site = Depends(site_of)) -> Response:
+def story(
+    request: Request, story_id: str, q: str | None = None, length: str | None = None, site: Site = Depends(site_of)
+) -> Response:
     engine = site.engine
     current = story_store.resolve_story_id(engine, story_id)
     if current != story_id:  # merged into another story: old links keep working
@@ -60,13 +69,21 @@ def story(request: Request, story_id: str, q: str | None = None, length: str | N
     item = story_store.get_story(engine, story_id, resolved=True)
     storyline = coverage.storyline_timeline(engine, item)
     members = coverage.story_members(engine, story_id)  # one read for the coverage and the panel
-    earlier = sum(1 for d in storyline if not d.current and d.story.first_seen and item.first_seen
-                  and d.story.first_seen < item.first_seen)
-    return site.render(request, "story.html", story=item, groups=coverage.story_coverage(engine, story_id, members),
-                       storyline=storyline, earlier=earlier,
-                       ai=story_panel(engine, site.config, story_id, q, length,
-                                      coverage.originals(members, digests.STORY_LIMIT)),
-                       comments=site.comments(request, "story", story_id))
+    earlier = sum(
+        1
+        for d in storyline
+        if not d.current and d.story.first_seen and item.first_seen and d.story.first_seen < item.first_seen
+    )
+    return site.render(
+        request,
+        "story.html",
+        story=item,
+        groups=coverage.story_coverage(engine, story_id, members),
+        storyline=storyline,
+        earlier=earlier,
+        ai=story_panel(engine, site.config, story_id, q, length, coverage.originals(members, digests.STORY_LIMIT)),
+        comments=site.comments(request, "story", story_id),
+    )
 
 
 @router.get("/stories/{story_id}/feed.atom", include_in_schema=False)

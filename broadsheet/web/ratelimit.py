@@ -78,8 +78,11 @@ class RateLimiter:
 
     def _prune(self, now: float) -> None:
         """Forget buckets that have refilled completely (they behave like new ones)."""
-        full = [key for key, (tokens, stamp) in self.buckets.items()
-                if tokens + (now - stamp) / self.limits[key[0]].every >= self.limits[key[0]].burst]
+        full = [
+            key
+            for key, (tokens, stamp) in self.buckets.items()
+            if tokens + (now - stamp) / self.limits[key[0]].every >= self.limits[key[0]].burst
+        ]
         for key in full:
             del self.buckets[key]
 
@@ -90,8 +93,13 @@ SHARED = ("register-ip", "comment-user", "comment-ip", "report-user")  # login-*
 class SharedRateLimiter:
     """`hit(action, who)` like RateLimiter; the shared actions are counted in the database."""
 
-    def __init__(self, engine: Engine, limits: dict[str, Limit], shared: Iterable[str] = SHARED,
-                 clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        engine: Engine,
+        limits: dict[str, Limit],
+        shared: Iterable[str] = SHARED,
+        clock: Callable[[], float] = time.time,
+    ):
         self.engine, self.limits, self.clock = engine, limits, clock
         self.shared = set(shared)
         self.local = RateLimiter(limits)

@@ -29,8 +29,9 @@ class RelatedItem:
 RELATED_FRESH = timedelta(hours=1)  # a kept ranking older than this is ranked again: later arrivals may join
 
 
-def _related_ids(engine: Engine, article_id: str, limit: int,
-                 kept: tuple[list[str] | None, datetime | None] | None = None) -> list[str]:
+def _related_ids(
+    engine: Engine, article_id: str, limit: int, kept: tuple[list[str] | None, datetime | None] | None = None
+) -> list[str]:
     """Ranked related ids, kept with the article: ranking costs tens of milliseconds, reading it
     one query (none when the caller read it with the article: `kept`), and every web worker (and a
     restarted server) reads the same kept list. The refresh keeps them for new articles. A read
@@ -47,8 +48,9 @@ def _related_ids(engine: Engine, article_id: str, limit: int,
     return ids[:limit]
 
 
-def related_items(engine: Engine, article: Article, limit: int = 5,
-                  kept: tuple[list[str] | None, datetime | None] | None = None) -> list[RelatedItem]:
+def related_items(
+    engine: Engine, article: Article, limit: int = 5, kept: tuple[list[str] | None, datetime | None] | None = None
+) -> list[RelatedItem]:
     """Related articles for the page, in ranking order, each with its excerpt (`kept`: the article's
     stored related list and when it was ranked, when the caller has read them)."""
     ids = _related_ids(engine, article.id, limit, kept)

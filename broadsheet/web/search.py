@@ -20,29 +20,64 @@ router = APIRouter()
 
 def feed_query(q: str, filters: SearchFilters, since: str | None) -> str:
     """The query string of the Atom feed of a filtered search."""
-    params = {"q": q, "source": filters.source_id, "section": filters.section, "since": since if filters.since else None}
+    params = {
+        "q": q,
+        "source": filters.source_id,
+        "section": filters.section,
+        "since": since if filters.since else None,
+    }
     return urlencode({k: v for k, v in params.items() if v})
 
 
 @router.get("/search.atom", include_in_schema=False)
-def search_feed(request: Request, q: str = "", source: str | None = None, section: str | None = None,
-                since: str | None = None, site: Site = Depends(site_of)) -> Response:
-    hits = search_articles(site.engine, q, read_filters(site.engine, source, section, since), limit=50, embed=site.embed)
+def search_feed(
+    request: Request,
+    q: str = "",
+    source: str | None = None,
+    section: str | None = None,
+    since: str | None = None,
+    site: Site = Depends(site_of),
+) -> Response:
+    hits = search_articles(
+        site.engine, q, read_filters(site.engine, source, section, since), limit=50, embed=site.embed
+    )
     return atom_response(request, f"Broadsheet: search for {q}", [h.article for h in hits], f"/search?q={quote(q)}")
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search_page(request: Request, q: str = "", page: str | None = None, source: str | None = None,
-                section: str | None = None, since: str | None = None, site: Site = Depends(site_of)) -> HTMLResponse:
+def search_page(
+    request: Request,
+    q: str = "",
+    page: str | None = None,
+    source: str | None = None,
+    section: str | None = None,
+    since: str | None = None,
+    site: Site = Depends(site_of),
+) -> HTMLResponse:
     number, size = page_number(page), site.config.page_size
     try:
         filters, error, error_status = read_filters(site.engine, source, section, since), None, 200
     except InputError as exc:  # the form stays usable, and says which values would work
         filters, error, error_status = SearchFilters(), str(exc), exc.status
-    hits = (search_articles(site.engine, q, filters, limit=size + 1, offset=(number - 1) * size, embed=site.embed)
-            if q and not error else [])
+    hits = (
+        search_articles(site.engine, q, filters, limit=size + 1, offset=(number - 1) * size, embed=site.embed)
+        if q and not error
+        else []
+    )
     since = (since or "").strip().lower() if filters.since else ""
-    return site.render(request, "search.html", status=error_status, q=q, hits=hits[:size], page=number,
-                       has_next=len(hits) > size, sources=source_store.source_choices(site.engine),
-                       source=filters.source_id, sections=SECTIONS, section=filters.section or "", since=since,
-                       error=error, feed_query=feed_query(q, filters, since))
+    return site.render(
+        request,
+        "search.html",
+        status=error_status,
+        q=q,
+        hits=hits[:size],
+        page=number,
+        has_next=len(hits) > size,
+        sources=source_store.source_choices(site.engine),
+        source=filters.source_id,
+        sections=SECTIONS,
+        section=filters.section or "",
+        since=since,
+        error=error,
+        feed_query=feed_query(q, filters, since),
+    )

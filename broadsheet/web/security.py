@@ -20,12 +20,15 @@ from broadsheet.text.urls import safe_url
 log = logging.getLogger(__name__)
 
 # No inline script or style and no plugins; images may come from publishers (lead images).
-CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' http: https:; "
-                           "font-src 'self'; connect-src 'self'; media-src 'none'; object-src 'none'; "
-                           "frame-src 'none'; worker-src 'none'; manifest-src 'self'; base-uri 'none'; "
-                           "form-action 'self'; frame-ancestors 'none'")
-PERMISSIONS_POLICY = ("accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
-                      "payment=(), usb=()")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' http: https:; "
+    "font-src 'self'; connect-src 'self'; media-src 'none'; object-src 'none'; "
+    "frame-src 'none'; worker-src 'none'; manifest-src 'self'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"
+)
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
     (b"x-content-type-options", b"nosniff"),
@@ -74,11 +77,18 @@ async def _send_server_error(scope: Scope, send: Send) -> None:
     if scope.get("path", "").startswith("/api/"):
         body, kind = b'{"error": "server: something went wrong; it has been logged."}', b"application/json"
     else:
-        body = (b"<!doctype html><html lang=en><meta charset=utf-8><title>Error</title>"
-                b"<h1>Error</h1><p>Something went wrong on our side; it has been logged. Please try again.</p>")
+        body = (
+            b"<!doctype html><html lang=en><meta charset=utf-8><title>Error</title>"
+            b"<h1>Error</h1><p>Something went wrong on our side; it has been logged. Please try again.</p>"
+        )
         kind = b"text/html; charset=utf-8"
-    await send({"type": "http.response.start", "status": 500,
-                "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 500,
+            "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 

@@ -31,13 +31,22 @@ def sources_opml(site: Site = Depends(site_of)) -> Response:
 
 
 @router.get("/sources/{source_id}", response_class=HTMLResponse)
-def source(request: Request, source_id: SourceId, page: str | None = None, site: Site = Depends(site_of)) -> HTMLResponse:
+def source(
+    request: Request, source_id: SourceId, page: str | None = None, site: Site = Depends(site_of)
+) -> HTMLResponse:
     item = source_store.get_source(site.engine, source_id)
     number, size = page_number(page), site.config.page_size
     items = article_store.latest_articles(site.engine, limit=size, offset=(number - 1) * size, source_id=source_id)
     failing = article_store.failing_articles(site.engine, source_id)
-    return site.render(request, "source.html", source=item, articles=items, page=number, failing=failing,
-                       has_next=number * size < item.article_count)
+    return site.render(
+        request,
+        "source.html",
+        source=item,
+        articles=items,
+        page=number,
+        failing=failing,
+        has_next=number * size < item.article_count,
+    )
 
 
 @router.get("/sources/{source_id}/feed.atom", include_in_schema=False)

@@ -35,28 +35,44 @@ class Switch:
 
 
 def _page(tally: Tally) -> bytes:
-    rows = "".join(f"<li>{escape(stage)}: {done or 0}{f' of {total}' if total else ''}</li>"
-                   for stage, (done, total) in tally.stages.items()) or "<li>starting</li>"
+    rows = (
+        "".join(
+            f"<li>{escape(stage)}: {done or 0}{f' of {total}' if total else ''}</li>"
+            for stage, (done, total) in tally.stages.items()
+        )
+        or "<li>starting</li>"
+    )
     notes = "".join(f"<li>{escape(n)}</li>" for n in tally.notes)
-    return (f"<!doctype html><html lang=en><head><meta charset=utf-8>"
-            f"<meta name=viewport content='width=device-width, initial-scale=1'>"
-            f"<meta http-equiv=refresh content={RETRY_SECONDS}><title>Collecting the news - Broadsheet</title></head>"
-            f"<body><main><h1>Broadsheet is collecting the news</h1>"
-            f"<p>The site opens by itself when the first stories are placed.</p>"
-            f"<ul aria-live=polite>{rows}</ul>{f'<ul>{notes}</ul>' if notes else ''}</main></body></html>").encode()
+    return (
+        f"<!doctype html><html lang=en><head><meta charset=utf-8>"
+        f"<meta name=viewport content='width=device-width, initial-scale=1'>"
+        f"<meta http-equiv=refresh content={RETRY_SECONDS}><title>Collecting the news - Broadsheet</title></head>"
+        f"<body><main><h1>Broadsheet is collecting the news</h1>"
+        f"<p>The site opens by itself when the first stories are placed.</p>"
+        f"<ul aria-live=polite>{rows}</ul>{f'<ul>{notes}</ul>' if notes else ''}</main></body></html>"
+    ).encode()
 
 
 def starting_app(tally: Tally) -> ASGIApp:
     """Every request answered with the collection's progress (JSON under /api, like the site)."""
+
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
         if scope["path"].startswith("/api/") or scope["path"] == "/healthz":
-            body, kind = b'{"error": "starting: the desk is still being collected; try again shortly."}', b"application/json"
+            body, kind = (
+                b'{"error": "starting: the desk is still being collected; try again shortly."}',
+                b"application/json",
+            )
         else:
             body, kind = _page(tally), b"text/html; charset=utf-8"
-        headers = [(b"content-type", kind), (b"retry-after", str(RETRY_SECONDS).encode()),
-                   (b"cache-control", b"no-store"), *SECURITY_HEADERS]
+        headers = [
+            (b"content-type", kind),
+            (b"retry-after", str(RETRY_SECONDS).encode()),
+            (b"cache-control", b"no-store"),
+            *SECURITY_HEADERS,
+        ]
         await send({"type": "http.response.start", "status": 503, "headers": headers})
         await send({"type": "http.response.body", "body": body if scope["method"] != "HEAD" else b""})
+
     return app

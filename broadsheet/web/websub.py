@@ -21,8 +21,9 @@ def websub_router(engine: Engine, on_new_entries: Callable[[], None] | None = No
     @router.get("/websub/{source_id}", response_class=PlainTextResponse)
     def verify(source_id: int, request: Request) -> Response:
         params = request.query_params
-        ok = push.verify_intent(engine, source_id, params.get("hub.mode", ""), params.get("hub.topic", ""),
-                                params.get("hub.lease_seconds"))
+        ok = push.verify_intent(
+            engine, source_id, params.get("hub.mode", ""), params.get("hub.topic", ""), params.get("hub.lease_seconds")
+        )
         if not ok:
             return PlainTextResponse("unknown subscription", status_code=404)
         return PlainTextResponse(params.get("hub.challenge", ""))
@@ -30,8 +31,9 @@ def websub_router(engine: Engine, on_new_entries: Callable[[], None] | None = No
     @router.post("/websub/{source_id}")
     async def receive(source_id: int, request: Request) -> Response:
         body = await request.body()
-        new = push.receive_push(engine, source_id, body, request.headers.get("x-hub-signature"),
-                                request.headers.get("content-type"))
+        new = push.receive_push(
+            engine, source_id, body, request.headers.get("x-hub-signature"), request.headers.get("content-type")
+        )
         if new and on_new_entries is not None:
             on_new_entries()  # fetch the pushed articles now rather than at the next scheduled pass
         return Response(status_code=202)

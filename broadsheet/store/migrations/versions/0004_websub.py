@@ -3,6 +3,7 @@
 Revision ID: 0004
 Revises: 0003
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -13,9 +14,15 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-COLUMNS = [("websub_hub", sa.Text), ("websub_secret", sa.Text), ("websub_state", sa.String(16)),
-           ("websub_requested_at", UTCDateTime), ("websub_expires_at", UTCDateTime),
-           ("websub_pushed_at", UTCDateTime), ("websub_error", sa.Text)]
+COLUMNS = [
+    ("websub_hub", sa.Text),
+    ("websub_secret", sa.Text),
+    ("websub_state", sa.String(16)),
+    ("websub_requested_at", UTCDateTime),
+    ("websub_expires_at", UTCDateTime),
+    ("websub_pushed_at", UTCDateTime),
+    ("websub_error", sa.Text),
+]
 
 
 def upgrade() -> None:

@@ -3,6 +3,7 @@
 Revision ID: 0005
 Revises: 0004
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -13,8 +14,13 @@ down_revision = "0004"
 branch_labels = None
 depends_on = None
 
-ARTICLE_COLUMNS = [("section", sa.String(32)), ("tags", sa.JSON), ("key_points", sa.JSON), ("entities", sa.JSON),
-                   ("enriched", sa.Integer)]
+ARTICLE_COLUMNS = [
+    ("section", sa.String(32)),
+    ("tags", sa.JSON),
+    ("key_points", sa.JSON),
+    ("entities", sa.JSON),
+    ("enriched", sa.Integer),
+]
 
 
 def upgrade() -> None:

@@ -3,6 +3,7 @@
 Revision ID: 0006_accounts
 Revises: 0002
 """
+
 import sqlalchemy as sa
 from alembic import op
 

@@ -3,6 +3,7 @@
 Revision ID: 0007_search
 Revises: 0002
 """
+
 from alembic import op
 
 revision = "0007_search"

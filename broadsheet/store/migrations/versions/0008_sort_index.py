@@ -3,6 +3,7 @@
 Revision ID: 0008_sort_index
 Revises: 0007_search
 """
+
 from alembic import op
 
 revision = "0008_sort_index"
@@ -14,7 +15,9 @@ depends_on = None
 def upgrade() -> None:
     # Same expression as the store's ORDER BY, so both SQLite and PostgreSQL can walk the index.
     op.execute("CREATE INDEX ix_articles_newest ON articles (status, coalesce(published_at, fetched_at), id)")
-    op.execute("CREATE INDEX ix_articles_source_newest ON articles (source_id, status, coalesce(published_at, fetched_at), id)")
+    op.execute(
+        "CREATE INDEX ix_articles_source_newest ON articles (source_id, status, coalesce(published_at, fetched_at), id)"
+    )
 
 
 def downgrade() -> None:

@@ -6,6 +6,7 @@ one key matches every row and SQLite scans the table instead. Indexing only the 
 Revision ID: 0009_duplicate_partial
 Revises: 0008_sort_index
 """
+
 from alembic import op
 
 revision = "0009_duplicate_partial"

@@ -7,6 +7,7 @@ their vote, and existing stories are pooled here. This revision also joins the t
 Revision ID: 0010_section_vote
 Revises: 0005, 0006_accounts, 0009_duplicate_partial
 """
+
 import sqlalchemy as sa
 from alembic import op
 

@@ -4,6 +4,7 @@ reads the ranking instead of computing it again.
 Revision ID: 0011_related_lists
 Revises: 0010_section_vote
 """
+
 import sqlalchemy as sa
 from alembic import op
 

@@ -4,6 +4,7 @@ process slows the same attacker down (and a restart does not forgive them).
 Revision ID: 0012_login_attempts
 Revises: 0011_related_lists
 """
+
 import sqlalchemy as sa
 from alembic import op
 

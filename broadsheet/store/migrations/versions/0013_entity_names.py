@@ -13,6 +13,7 @@ pass re-enriches up to 500 more (newest first) in the background.
 Revision ID: 0013_entity_names
 Revises: 0012_login_attempts
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -26,11 +27,15 @@ KIND_ORDER = {"organisation": 0, "person": 1, "place": 2}
 
 def upgrade() -> None:
     from broadsheet.nlp.entities import is_name
+
     with op.batch_alter_table("article_entities") as batch:
         batch.add_column(sa.Column("kind", sa.String(16)))
     conn = op.get_bind()
-    conn.execute(sa.text("UPDATE article_entities SET kind = "
-                         "(SELECT e.kind FROM entities e WHERE e.id = article_entities.entity_id)"))
+    conn.execute(
+        sa.text(
+            "UPDATE article_entities SET kind = (SELECT e.kind FROM entities e WHERE e.id = article_entities.entity_id)"
+        )
+    )
     rows = conn.execute(sa.text("SELECT id, ref, name, article_count FROM entities ORDER BY id")).all()
     junk = {r.id for r in rows if not is_name(r.name)}
     _delete(conn, sorted(junk))
@@ -52,38 +57,54 @@ def upgrade() -> None:
 
 def _delete(conn, ids: list[int]) -> None:
     for start in range(0, len(ids), 500):
-        chunk = {"ids": ids[start:start + 500]}
-        conn.execute(sa.text("DELETE FROM article_entities WHERE entity_id IN :ids")
-                     .bindparams(sa.bindparam("ids", expanding=True)), chunk)
-        conn.execute(sa.text("DELETE FROM entities WHERE id IN :ids")
-                     .bindparams(sa.bindparam("ids", expanding=True)), chunk)
+        chunk = {"ids": ids[start : start + 500]}
+        conn.execute(
+            sa.text("DELETE FROM article_entities WHERE entity_id IN :ids").bindparams(
+                sa.bindparam("ids", expanding=True)
+            ),
+            chunk,
+        )
+        conn.execute(
+            sa.text("DELETE FROM entities WHERE id IN :ids").bindparams(sa.bindparam("ids", expanding=True)), chunk
+        )
 
 
 def _fold(conn, old: int, new: int) -> None:
     """Move one entity's links to another (adding mentions where an article names both, the link then
     taking the kind of the larger share), then drop it."""
-    conn.execute(sa.text("""UPDATE article_entities SET kind = (
+    conn.execute(
+        sa.text("""UPDATE article_entities SET kind = (
                                 SELECT o.kind FROM article_entities o
                                 WHERE o.entity_id = :old AND o.article_id = article_entities.article_id)
                             WHERE entity_id = :new AND mentions < (
                                 SELECT o.mentions FROM article_entities o
                                 WHERE o.entity_id = :old AND o.article_id = article_entities.article_id)"""),
-                 {"old": old, "new": new})
-    conn.execute(sa.text("""UPDATE article_entities SET mentions = mentions + coalesce((
+        {"old": old, "new": new},
+    )
+    conn.execute(
+        sa.text("""UPDATE article_entities SET mentions = mentions + coalesce((
                                 SELECT o.mentions FROM article_entities o
                                 WHERE o.entity_id = :old AND o.article_id = article_entities.article_id), 0)
-                            WHERE entity_id = :new"""), {"old": old, "new": new})
-    conn.execute(sa.text("""DELETE FROM article_entities WHERE entity_id = :old AND article_id IN
+                            WHERE entity_id = :new"""),
+        {"old": old, "new": new},
+    )
+    conn.execute(
+        sa.text("""DELETE FROM article_entities WHERE entity_id = :old AND article_id IN
                             (SELECT article_id FROM article_entities WHERE entity_id = :new)"""),
-                 {"old": old, "new": new})
-    conn.execute(sa.text("UPDATE article_entities SET entity_id = :new WHERE entity_id = :old"), {"old": old, "new": new})
+        {"old": old, "new": new},
+    )
+    conn.execute(
+        sa.text("UPDATE article_entities SET entity_id = :new WHERE entity_id = :old"), {"old": old, "new": new}
+    )
     conn.execute(sa.text("DELETE FROM entities WHERE id = :old"), {"old": old})
 
 
 def _recount(conn) -> None:
     """Every entity's article count and kind (most mentions; ties as within an article) from its links."""
-    tallies = conn.execute(sa.text("""SELECT entity_id, kind, count(*) AS n, sum(mentions) AS m
-                                      FROM article_entities GROUP BY entity_id, kind""")).all()
+    tallies = conn.execute(
+        sa.text("""SELECT entity_id, kind, count(*) AS n, sum(mentions) AS m
+                                      FROM article_entities GROUP BY entity_id, kind""")
+    ).all()
     counts: dict[int, int] = {}
     best: dict[int, tuple] = {}
     for row in tallies:

@@ -8,6 +8,7 @@ to expire. The partial indexes let each pass find stored articles not yet placed
 Revision ID: 0014_work_leases
 Revises: 0013_entity_names
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -24,13 +25,20 @@ def upgrade() -> None:
             batch.add_column(sa.Column("lease_until", sa.DateTime))
     op.execute("CREATE INDEX ix_articles_unplaced ON articles (arrival) WHERE status = 'ok' AND story_id IS NULL")
     op.execute("CREATE INDEX ix_articles_unenriched ON articles (arrival) WHERE status = 'ok' AND enriched IS NULL")
-    op.execute("CREATE INDEX ix_articles_unranked ON articles (arrival) "
-               "WHERE story_id IS NOT NULL AND related_at IS NULL")
-    op.create_table("generations", sa.Column("name", sa.String(64), primary_key=True),
-                    sa.Column("value", sa.BigInteger, nullable=False))
-    op.create_table("rate_hits", sa.Column("key", sa.Text, primary_key=True),
-                    sa.Column("slot", sa.BigInteger, primary_key=True),
-                    sa.Column("hits", sa.Integer, nullable=False))
+    op.execute(
+        "CREATE INDEX ix_articles_unranked ON articles (arrival) WHERE story_id IS NOT NULL AND related_at IS NULL"
+    )
+    op.create_table(
+        "generations",
+        sa.Column("name", sa.String(64), primary_key=True),
+        sa.Column("value", sa.BigInteger, nullable=False),
+    )
+    op.create_table(
+        "rate_hits",
+        sa.Column("key", sa.Text, primary_key=True),
+        sa.Column("slot", sa.BigInteger, primary_key=True),
+        sa.Column("hits", sa.Integer, nullable=False),
+    )
 
 
 def downgrade() -> None:

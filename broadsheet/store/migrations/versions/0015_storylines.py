@@ -4,6 +4,7 @@ Each story names its storyline (the id of the storyline's first story; a story a
 Revision ID: 0015_storylines
 Revises: 0014_work_leases
 """
+
 import sqlalchemy as sa
 from alembic import op
 

@@ -4,6 +4,7 @@ with a job engine), so every web process loads one row instead of scanning thous
 Revision ID: 0016_vector_snapshots
 Revises: 0015_storylines
 """
+
 import sqlalchemy as sa
 from alembic import op
 

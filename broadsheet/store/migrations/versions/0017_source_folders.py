@@ -3,6 +3,7 @@
 Revision ID: 0017_source_folders
 Revises: 0016_vector_snapshots
 """
+
 import sqlalchemy as sa
 from alembic import op
 

@@ -5,6 +5,7 @@ expression index of 0007. SQLite's FTS5 table already stores its index: nothing 
 Revision ID: 0018_search_vector
 Revises: 0017_source_folders
 """
+
 from alembic import op
 
 revision = "0018_search_vector"
@@ -12,8 +13,10 @@ down_revision = "0017_source_folders"
 branch_labels = None
 depends_on = None
 
-VECTOR = ("setweight(to_tsvector('english', coalesce(title, '')), 'A') || "
-          "setweight(to_tsvector('english', coalesce(text, '')), 'B')")
+VECTOR = (
+    "setweight(to_tsvector('english', coalesce(title, '')), 'A') || "
+    "setweight(to_tsvector('english', coalesce(text, '')), 'B')"
+)
 
 
 def upgrade() -> None:

@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, Row, select
 
 from broadsheet.config import load_config
 from broadsheet.context import current
@@ -102,7 +102,7 @@ class Understander:
         self.duplicates = DuplicateIndex()
         placed = [item for item in story_store.recent_understood(conn, REBUILD_ARTICLES) if item.duplicate_of is None]
         last_seen = {item.story_id: item.arrival for item in placed}
-        kept = set(sorted(last_seen, key=last_seen.get)[-self.params.max_stories :])
+        kept = set(sorted(last_seen, key=last_seen.__getitem__)[-self.params.max_stories :])
         for item in placed:  # arrival order, so "recently touched" means what it meant before
             if item.story_id not in kept:
                 continue
@@ -194,7 +194,9 @@ class Understander:
         df_added: Counter = Counter()
         signals = self._count_batch(originals, df_added)
         redirect: dict[str, str] = {}
-        rows, touched, merges = [], set(), []
+        rows: list[dict] = []
+        touched: set[str] = set()
+        merges: list[tuple[str, str]] = []
         sizes_before: dict[str, int] = {}
         # First copies before copies; a batch's first copies in publication order (fetches finish in any order).
         order = sorted(items, key=lambda a: (a.id in original_of, _epoch(a.published_at or a.fetched_at) or 0.0))
@@ -244,7 +246,7 @@ class Understander:
         ).all()
         return {r.id: r for r in rows if r.story_id}
 
-    def _take_over(self, article: Article, old: object, story_of: dict[str, str], report: UnderstandReport) -> dict:
+    def _take_over(self, article: Article, old: Row, story_of: dict[str, str], report: UnderstandReport) -> dict:
         """An earlier-published copy arriving late takes the stored first copy's place in its story."""
         story_of[article.id] = old.story_id
         report.duplicates += 1  # the stored copy becomes a duplicate
@@ -365,7 +367,8 @@ class Understander:
             for j in np.argsort(-best)
             if best[j] >= NEIGHBOUR_SHARE * floor and index.keys[j] not in touched
         ]
-        window, total = [], 0
+        window: list[str] = []
+        total = 0
         for story in chosen:
             total += int(index.size[index.slot[story]])
             if total > WINDOW_ARTICLES and window:
@@ -494,6 +497,7 @@ class Understander:
         embedding = vectors_of({}, item.vector)[2]
         if self.embedder.dim and (embedding is None or len(embedding) != self.embedder.dim):
             embedding = None
+        principal: tuple[str, ...] | None
         if reweigh and "c" in terms:
             weights, name_weights, principal = self._weigh(terms["c"], terms.get("m", {}))
         else:

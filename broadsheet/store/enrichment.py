@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Engine, Row, func, select, update
 from sqlalchemy.sql import bindparam
 
 from broadsheet.errors import NotFound
@@ -54,9 +54,8 @@ def pool_story_sections(conn: Connection, article_ids: Sequence[str]) -> int:
                 select(articles.c.story_id).where(articles.c.id.in_(chunk)).where(articles.c.story_id.isnot(None))
             ).scalars()
         )
-    wanted = sorted(wanted)
     changed = 0
-    for chunk in in_chunks(wanted):
+    for chunk in in_chunks(sorted(wanted)):
         votes = conn.execute(
             select(
                 articles.c.story_id,
@@ -151,7 +150,7 @@ def _recount(conn: Connection, touched: set[int], rows: dict, ids: dict[str, int
         counts, kinds = entity_tallies(conn, chunk)
         shapes: dict[tuple[str, ...], list[dict]] = {}
         for entity_id in chunk:
-            values = {"article_count": counts.get(entity_id, 0)}
+            values: dict[str, object] = {"article_count": counts.get(entity_id, 0)}
             if entity_id in kinds:
                 values["kind"] = kinds[entity_id]
             if entity_id in seen:
@@ -271,7 +270,7 @@ def unenriched(conn: Connection, ids: Sequence[str], version: int | None) -> lis
 def vectors_for(conn: Connection, ids: Sequence[str]) -> dict[str, bytes]:
     """Stored sentence embeddings of these articles; a copy borrows its original's."""
     wanted = list(ids)
-    rows = []
+    rows: list[Row] = []
     for chunk in in_chunks(wanted):
         rows += conn.execute(
             select(articles.c.id, articles.c.vector, articles.c.duplicate_of).where(articles.c.id.in_(chunk))

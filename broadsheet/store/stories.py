@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, update
+from sqlalchemy import Connection, Engine, Row, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from broadsheet.errors import NotFound
@@ -37,7 +37,7 @@ class Understood:
 
     id: str
     arrival: int
-    story_id: str | None
+    story_id: str  # every query that makes one selects placed articles only
     duplicate_of: str | None
     terms: dict
     vector: bytes | None
@@ -51,7 +51,7 @@ def _when():
     return func.coalesce(articles.c.published_at, articles.c.fetched_at)
 
 
-def _understood(row: object) -> Understood:
+def _understood(row: Row) -> Understood:
     return Understood(
         id=row.id,
         arrival=row.arrival,
@@ -310,7 +310,7 @@ def members_of_stories(conn: Connection, story_ids: Sequence[str], per_story: in
 
 def story_size(conn: Connection, story_id: str) -> int:
     """How many articles (copies included) a story holds."""
-    return int(conn.execute(select(func.count()).select_from(articles).where(articles.c.story_id == story_id)).scalar())
+    return conn.execute(select(func.count()).select_from(articles).where(articles.c.story_id == story_id)).scalar_one()
 
 
 # --- storylines ----------------------------------------------------------------------------------
@@ -380,9 +380,9 @@ def resolve_story_id(engine: Engine, story_id: str) -> str:
 def get_story(engine: Engine, story_id: str, resolved: bool = False) -> Story:
     """One story by id (old ids of merged stories resolve, unless the caller says the id is current),
     or NotFound."""
-    resolved = story_id if resolved else resolve_story_id(engine, story_id)
+    current = story_id if resolved else resolve_story_id(engine, story_id)
     with engine.connect() as conn:
-        row = conn.execute(select(stories).where(stories.c.id == resolved)).first()
+        row = conn.execute(select(stories).where(stories.c.id == current)).first()
     if row is None:
         raise NotFound(f"store: no story with id {story_id}")
     return Story(**{k: row._mapping[k] for k in Story.__dataclass_fields__})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 import nh3
@@ -154,7 +154,7 @@ class _Forms:
         self.accounts, self.templates = accounts, templates
 
     def page(
-        self, request: Request, name: str, status: int = 200, headers: dict | None = None, **context: object
+        self, request: Request, name: str, status: int = 200, headers: dict | None = None, **context: Any
     ) -> HTMLResponse:
         viewer = viewer_of(request)
         context = {
@@ -168,7 +168,7 @@ class _Forms:
         }
         return self.templates.TemplateResponse(request, name, context, status_code=status, headers=headers)
 
-    def again(self, request: Request, exc: CommentError | RateLimited, **context: object) -> HTMLResponse:
+    def again(self, request: Request, exc: CommentError | RateLimited, **context: Any) -> HTMLResponse:
         """The comment form once more, with the text kept and the problem next to it."""
         if isinstance(exc, RateLimited):
             return self.page(
@@ -331,7 +331,7 @@ def _report_routes(router: APIRouter, accounts: Accounts, page: Callable[..., HT
     """GET and POST /comments/{id}/report: a reason from a short list and an optional note."""
     engine = accounts.engine
 
-    def report_page(request: Request, comment: Comment, status: int = 200, **context: object) -> HTMLResponse:
+    def report_page(request: Request, comment: Comment, status: int = 200, **context: Any) -> HTMLResponse:
         return page(
             request,
             "comments/report.html",

@@ -56,23 +56,7 @@ def pool_story_sections(conn: Connection, article_ids: Sequence[str]) -> int:
         )
     changed = 0
     for chunk in in_chunks(sorted(wanted)):
-        votes = conn.execute(
-            select(
-                articles.c.story_id,
-                articles.c.section_vote,
-                func.count().label("n"),
-                func.min(func.coalesce(articles.c.published_at, articles.c.fetched_at)).label("first"),
-            )
-            .where(articles.c.story_id.in_(chunk))
-            .where(articles.c.section_vote.isnot(None))
-            .group_by(articles.c.story_id, articles.c.section_vote)
-        ).all()
-        best: dict[str, tuple] = {}
-        for row in votes:
-            key = (-row.n, row.first, row.section_vote)
-            if row.story_id not in best or key < best[row.story_id]:
-                best[row.story_id] = key
-        for story_id, (_, _, section) in best.items():
+        for story_id, section in _winning_sections(conn, chunk).items():
             changed += conn.execute(
                 update(articles)
                 .where(articles.c.story_id == story_id)
@@ -80,6 +64,27 @@ def pool_story_sections(conn: Connection, article_ids: Sequence[str]) -> int:
                 .values(section=section)
             ).rowcount
     return changed
+
+
+def _winning_sections(conn: Connection, story_ids: list[str]) -> dict[str, str]:
+    """Each story's section: most votes, then the earliest voter, then the first name."""
+    votes = conn.execute(
+        select(
+            articles.c.story_id,
+            articles.c.section_vote,
+            func.count().label("n"),
+            func.min(func.coalesce(articles.c.published_at, articles.c.fetched_at)).label("first"),
+        )
+        .where(articles.c.story_id.in_(story_ids))
+        .where(articles.c.section_vote.isnot(None))
+        .group_by(articles.c.story_id, articles.c.section_vote)
+    ).all()
+    best: dict[str, tuple] = {}
+    for row in votes:
+        key = (-row.n, row.first, row.section_vote)
+        if row.story_id not in best or key < best[row.story_id]:
+            best[row.story_id] = key
+    return {story_id: section for story_id, (_, _, section) in best.items()}
 
 
 def known_full_names(conn: Connection, surnames: Iterable[str]) -> dict[tuple[str, str], str]:

@@ -217,28 +217,9 @@ def refresh_stories(conn: Connection, ids: Iterable[str], titles: dict[str, str]
     wanted = list(set(ids))
     now = datetime.now(UTC)
     for chunk in in_chunks(wanted):
-        query = (
-            select(
-                articles.c.story_id,
-                func.count().label("n"),
-                func.count(func.distinct(func.nullif(articles.c.source_name, ""))).label("sources"),
-                func.min(_when()).label("first"),
-                func.max(_when()).label("last"),
-            )
-            .where(articles.c.story_id.in_(chunk))
-            .group_by(articles.c.story_id)
-        )
-        counts = {r.story_id: r for r in conn.execute(query)}
+        counts = _story_counts(conn, chunk)
         reps = {s: a for s, a in titles.items() if s in counts}
-        rep_titles = (
-            dict(
-                conn.execute(
-                    select(articles.c.id, articles.c.title).where(articles.c.id.in_(list(reps.values())))
-                ).all()
-            )
-            if reps
-            else {}
-        )
+        rep_titles = _titles(conn, list(reps.values()))
         existing = set(conn.execute(select(stories.c.id).where(stories.c.id.in_(chunk))).scalars())
         for story_id, row in counts.items():
             values = {
@@ -256,6 +237,31 @@ def refresh_stories(conn: Connection, ids: Iterable[str], titles: dict[str, str]
                 values.setdefault("article_id", reps.get(story_id, story_id))
                 values.setdefault("title", rep_titles.get(values["article_id"], ""))
                 conn.execute(stories.insert().values(id=story_id, storyline_id=story_id, **values))
+
+
+def _story_counts(conn: Connection, story_ids: list[str]) -> dict[str, Row]:
+    """Per story: articles, distinct named sources, first and last article time."""
+    query = (
+        select(
+            articles.c.story_id,
+            func.count().label("n"),
+            func.count(func.distinct(func.nullif(articles.c.source_name, ""))).label("sources"),
+            func.min(_when()).label("first"),
+            func.max(_when()).label("last"),
+        )
+        .where(articles.c.story_id.in_(story_ids))
+        .group_by(articles.c.story_id)
+    )
+    return {r.story_id: r for r in conn.execute(query)}
+
+
+def _titles(conn: Connection, article_ids: list[str]) -> dict[str, str]:
+    if not article_ids:
+        return {}
+    return {
+        r.id: r.title
+        for r in conn.execute(select(articles.c.id, articles.c.title).where(articles.c.id.in_(article_ids)))
+    }
 
 
 def merge_story(conn: Connection, into: str, other: str) -> None:

@@ -191,6 +191,18 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether a password matches an argon2id hash made by `hash_password`."""
+    return _verify(password_hash, password)
+
+
+def waste_a_check(password: str) -> None:
+    """Hash for nothing, so an unknown name takes as long as a wrong password (no timing oracle)."""
+    global _dummy_hash
+    _dummy_hash = _dummy_hash or _hasher.hash(secrets.token_urlsafe(16))
+    _verify(_dummy_hash, password or "")
+
+
 def authenticate(engine: Engine, username: str, password: str) -> User:
     """The user these credentials belong to; otherwise one error that never says which part was wrong."""
     global _dummy_hash

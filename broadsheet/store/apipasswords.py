@@ -52,7 +52,9 @@ def api_password_set_at(engine: Engine, user_id: int) -> datetime | None:
 
 
 def _joined():
-    return select(users, api_passwords.c.password_hash).join(api_passwords, api_passwords.c.user_id == users.c.id)
+    return select(users, api_passwords.c.password_hash.label("api_hash")).join(
+        api_passwords, api_passwords.c.user_id == users.c.id
+    )
 
 
 def check_api_password(engine: Engine, username: str, password: str) -> User:
@@ -61,7 +63,7 @@ def check_api_password(engine: Engine, username: str, password: str) -> User:
         row = conn.execute(_joined().where(users.c.username_key == user_store.username_key(username or ""))).first()
     if row is None:
         user_store.waste_a_check(password)
-    if row is None or not user_store.verify_password(row.password_hash, password or ""):
+    if row is None or not user_store.verify_password(row.api_hash, password or ""):
         raise AccountError("Wrong username or API password.", None, status=401)
     return _user(row)
 
@@ -86,7 +88,7 @@ def user_for_token(engine: Engine, secret: bytes, token: str) -> User | None:
         return None
     with engine.connect() as conn:
         row = conn.execute(_joined().where(users.c.username_key == user_store.username_key(username))).first()
-    if row is None or not hmac.compare_digest(signature, _signature(secret, row.id, row.password_hash)):
+    if row is None or not hmac.compare_digest(signature, _signature(secret, row.id, row.api_hash)):
         return None
     return _user(row)
 

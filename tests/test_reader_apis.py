@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 from test_accounts import csrf_of
+from test_web import assert_valid_html
 
 from broadsheet.context import Context
 from broadsheet.model import Article
@@ -276,7 +277,12 @@ def test_the_site_saves_and_marks_read_in_the_state_the_apps_read(desk, config):
     client.post(f"/read/{article}", data={"csrf_token": csrf_of(page.text), "action": "unread"})
     assert article in _unread(engine, facts)
     latest = client.get("/latest").text
-    assert latest.count("Saved: unsave") == 1
+    assert latest.count("Saved: unsave") == 1 and 'class="read-mark"' not in latest
+    client.post(f"/read/{article}", data={"csrf_token": csrf_of(page.text), "action": "read"})
+    source_page = client.get(f"/sources/{facts['harbour']}").text
+    assert source_page.count('class="read-mark"') == 1 and source_page.count("Saved: unsave") == 1
+    for shown in (page.text, saved.text, latest, source_page):
+        assert_valid_html(shown)
 
 
 def test_the_account_page_sets_and_removes_the_api_password(desk):
@@ -285,6 +291,7 @@ def test_the_account_page_sets_and_removes_the_api_password(desk):
     _log_in(client)
     page = client.get("/account")
     assert page.status_code == 200 and "/fever/" in page.text
+    assert_valid_html(page.text)
     token = csrf_of(page.text)
     mismatch = client.post(
         "/account/api-password", data={"csrf_token": token, "password": "one new password", "password_confirm": "other"}
@@ -296,6 +303,9 @@ def test_the_account_page_sets_and_removes_the_api_password(desk):
     )
     assert client.post("/accounts/ClientLogin", data={"Email": "reader1", "Passwd": API_PASSWORD}).status_code == 401
     _auth(client, password="one new password")
+    shown = client.get("/account").text
+    assert "An API password is set" in shown and "Remove the API password" in shown
+    assert_valid_html(shown)
     client.post("/account/api-password/remove", data={"csrf_token": token})
     assert (
         client.post("/accounts/ClientLogin", data={"Email": "reader1", "Passwd": "one new password"}).status_code == 401

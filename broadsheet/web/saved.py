@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import Engine
 
 from broadsheet.api.params import page_number
 from broadsheet.context import request_work
@@ -22,7 +23,7 @@ from broadsheet.web.accounts import Accounts, Forbidden, login_url, safe_next, v
 SAVED_PAGE = 50
 
 
-def reading_states(request: Request, engine, article_ids: Iterable[str]) -> dict[str, tuple[bool, bool]]:
+def reading_states(request: Request, engine: Engine, article_ids: Iterable[str]) -> dict[str, tuple[bool, bool]]:
     """(read, saved) of the articles a page lists, for the signed-in reader (empty for visitors)."""
     viewer = viewer_of(request)
     return reading.states(engine, viewer.user.id, article_ids) if viewer else {}

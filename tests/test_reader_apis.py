@@ -18,6 +18,7 @@ from broadsheet.store import apipasswords, reading
 from broadsheet.store import articles as article_store
 from broadsheet.store import sources as source_store
 from broadsheet.store import users as user_store
+from broadsheet.store.schema import articles, stories
 from broadsheet.web.app import create_app
 from broadsheet.web.fever import group_id
 from broadsheet.web.greader_items import item_id, parse_item_id
@@ -53,10 +54,28 @@ def seed(engine) -> dict:
         )
     with engine.begin() as conn:
         article_store.save_articles(conn, rows)
+        _story(conn, "5707e" + "0" * 27, "Ferry operators agree a new timetable", [f"{2:032x}", f"{6:032x}"])
     user = user_store.create_user(engine, "reader1", LOGIN_PASSWORD)
     apipasswords.set_api_password(engine, user, API_PASSWORD)
     arrivals = {a.id: article_store.get_article(engine, a.id).arrival for a in rows}
     return {"harbour": harbour.id, "valley": valley.id, "user": user, "arrivals": arrivals}
+
+
+def _story(conn, story_id: str, title: str, members: list[str]) -> None:
+    """A story of several sources, as the understand stage would have stored it."""
+    conn.execute(
+        stories.insert().values(
+            id=story_id,
+            title=title,
+            article_id=members[0],
+            first_seen=START,
+            last_seen=START + timedelta(hours=6),
+            article_count=len(members),
+            source_count=len(members),
+            updated_at=START,
+        )
+    )
+    conn.execute(articles.update().where(articles.c.id.in_(members)).values(story_id=story_id))
 
 
 @pytest.fixture
@@ -112,6 +131,18 @@ def test_subscriptions_folders_and_stories_as_labels(desk):
     }
     assert counts["user/-/state/com.google/reading-list"] == 7
     assert counts[f"feed/{facts['harbour']}"] == 4 and counts["user/-/label/Regional"] == 3
+
+
+def test_a_story_is_a_label_whose_stream_holds_its_articles(desk):
+    client, engine, facts, _ = desk
+    headers = _auth(client)
+    tags = [t["id"] for t in client.get("/reader/api/0/tag/list", headers=headers).json()["tags"]]
+    label = "user/-/label/Story: Ferry operators agree a new timetable [5707e0000000]"
+    assert label in tags
+    shown = client.get("/reader/api/0/stream/contents/" + label, headers=headers).json()["items"]
+    assert {parse_item_id(i["id"]) for i in shown} == {facts["arrivals"][f"{n:032x}"] for n in (2, 6)}
+    client.post("/reader/api/0/mark-all-as-read", data={"s": label}, headers=headers)
+    assert _unread(engine, facts) == {f"{n:032x}" for n in (1, 3, 4, 5, 7)}
 
 
 def test_stream_pages_follow_their_continuation_without_overlap(desk):

@@ -81,7 +81,7 @@ def _newsboat_files(tmp_path: Path, base: str, startup: str = "") -> list[str]:
     config = tmp_path / "newsboat.conf"
     lines = [
         'urls-source "feedhq"',
-        f'feedhq-url "{base}"',
+        f'feedhq-url "{base}/"',  # with the trailing slash newsboat's own example has
         'feedhq-login "reader1"',
         f'feedhq-password "{API_PASSWORD}"',
         'feedhq-show-special-feeds "no"',

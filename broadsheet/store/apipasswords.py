@@ -16,7 +16,7 @@ from sqlalchemy import Engine, delete, select
 from broadsheet.store import users as user_store
 from broadsheet.store.schema import api_passwords, users
 from broadsheet.store.upsert import upsert
-from broadsheet.store.users import AccountError, User, _now, _user
+from broadsheet.store.users import AccountError, User, now, user_from_row
 
 
 def fever_key(username: str, password: str) -> str:
@@ -31,7 +31,7 @@ def set_api_password(engine: Engine, user: User, password: str) -> None:
         "user_id": user.id,
         "password_hash": user_store.hash_password(password),
         "fever_key": fever_key(user.username, password),
-        "created_at": _now(),
+        "created_at": now(),
     }
     with engine.begin() as conn:
         upsert(conn, api_passwords, [row], key="user_id")
@@ -65,7 +65,7 @@ def check_api_password(engine: Engine, username: str, password: str) -> User:
         user_store.waste_a_check(password)
     if row is None or not user_store.verify_password(row.api_hash, password or ""):
         raise AccountError("Wrong username or API password.", None, status=401)
-    return _user(row)
+    return user_from_row(row)
 
 
 def _signature(secret: bytes, user_id: int, password_hash: str) -> str:
@@ -90,11 +90,11 @@ def user_for_token(engine: Engine, secret: bytes, token: str) -> User | None:
         row = conn.execute(_joined().where(users.c.username_key == user_store.username_key(username))).first()
     if row is None or not hmac.compare_digest(signature, _signature(secret, row.id, row.api_hash)):
         return None
-    return _user(row)
+    return user_from_row(row)
 
 
 def user_for_fever_key(engine: Engine, key: str) -> User | None:
     """The reader a Fever api_key belongs to (None: no such key)."""
     with engine.connect() as conn:
         row = conn.execute(_joined().where(api_passwords.c.fever_key == (key or "").strip().lower())).first()
-    return _user(row) if row is not None else None
+    return user_from_row(row) if row is not None else None

@@ -82,6 +82,16 @@ def _user(row: Row[Any]) -> User:
     )
 
 
+def user_from_row(row: Row[Any]) -> User:
+    """A row holding the users table's columns as a User (for modules that join it to their own)."""
+    return _user(row)
+
+
+def now() -> datetime:
+    """The store's clock: aware UTC."""
+    return _now()
+
+
 def _token_key(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -32,7 +32,7 @@ from broadsheet.web.cache import PageCache, SharedGeneration
 from broadsheet.web.comments import comments_router, section_renderer
 from broadsheet.web.edge import MACHINE_PATHS, AccessLog, ConditionalGet, HeadAsGet, install_error_handlers
 from broadsheet.web.fever import fever_router
-from broadsheet.web.greader import ReaderApi, greader_router
+from broadsheet.web.greader import DoubleSlash, ReaderApi, greader_router
 from broadsheet.web.readerapps import readerapps_router
 from broadsheet.web.saved import saved_router
 from broadsheet.web.security import SecurityHeaders, install_filters
@@ -166,6 +166,7 @@ def _add_middleware(app: FastAPI, engine: Engine, config: Config, accounts: Acco
     app.add_middleware(SecurityHeaders)  # cached pages and errors carry the headers too
     app.add_middleware(ConditionalGet)  # ETag and 304 on whatever succeeds and sets no cookie
     app.add_middleware(HeadAsGet)  # HEAD wherever GET is, through the cache and the headers
+    app.add_middleware(DoubleSlash)  # reader apps given the site's address with a trailing slash
     if config.access_log:
         app.add_middleware(AccessLog)  # outermost: the time and status a client saw
 

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from broadsheet.errors import NotFound
 from broadsheet.store import apipasswords, reading
@@ -169,6 +170,20 @@ async def form_values(request: Request, name: str) -> list[str]:
     if request.method == "POST":
         values += [str(v) for v in (await request.form()).getlist(name)]
     return values
+
+
+class DoubleSlash:
+    """ASGI middleware: `//reader/...` and `//accounts/...` are the API's paths. Apps join the address a
+    reader typed to their own "/reader/..." paths, so one typed with a trailing slash (as newsboat's
+    own example has it) would otherwise reach nothing."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(("//reader/", "//accounts/ClientLogin")):
+            scope = {**scope, "path": scope["path"][1:], "raw_path": scope.get("raw_path", b"")[1:]}
+        await self.app(scope, receive, send)
 
 
 def greader_router(api: ReaderApi) -> APIRouter:

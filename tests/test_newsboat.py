@@ -18,6 +18,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -134,11 +136,18 @@ def _cache(tmp_path: Path) -> list[tuple[str, str, int]]:
         return sorted(cache.execute("SELECT feedurl, title, unread FROM rss_item").fetchall())
 
 
-def _site_read_titles(base: str) -> set[str]:
-    """The titles the site's latest-news page shows as read to the signed-in reader."""
+@contextmanager
+def _signed_in(base: str) -> Iterator[httpx.Client]:
+    """A browser-like client logged in as the reader."""
     with httpx.Client(base_url=base, follow_redirects=True, timeout=30) as http:
         token = csrf_of(http.get("/login").text)
         http.post("/login", data={"csrf_token": token, "username": "reader1", "password": LOGIN_PASSWORD})
+        yield http
+
+
+def _site_read_titles(base: str) -> set[str]:
+    """The titles the site's latest-news page shows as read to the signed-in reader."""
+    with _signed_in(base) as http:
         page = http.get("/latest").text
     cards = page.split('<article class="card">')[1:]
     assert len(cards) == 7
@@ -167,3 +176,9 @@ def test_newsboat_reads_the_desk_and_its_marks_reach_the_site_and_fever(served, 
     assert _site_read_titles(base) == {f"Ferry timetable change number {n}" for n in (4, 5, 6, 7)}
     _run([*args, "-x", "reload"], tmp_path)
     assert "3 unread articles" in _run([*args, "-x", "print-unread"], tmp_path)
+    # The other way: the reader opens article 1 on the site; the server marks it read off the request.
+    with _signed_in(base) as http:
+        assert http.get(f"/articles/{1:032x}").status_code == 200
+    assert _wait_until(lambda: _fever_unread(base) == {number[2], number[3]}, WAIT), _fever_unread(base)
+    _run([*args, "-x", "reload"], tmp_path)
+    assert "2 unread articles" in _run([*args, "-x", "print-unread"], tmp_path)

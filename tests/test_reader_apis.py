@@ -4,6 +4,7 @@ with_ids, marks) and the site's save and read forms, its Saved page and its acco
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import UTC, datetime, timedelta
 
@@ -21,6 +22,7 @@ from broadsheet.store import users as user_store
 from broadsheet.store.schema import articles, stories
 from broadsheet.web.app import create_app
 from broadsheet.web.fever import group_id
+from broadsheet.web.greader import DoubleSlash
 from broadsheet.web.greader_items import item_id, parse_item_id
 
 LOGIN_PASSWORD = "a long login password"
@@ -166,6 +168,13 @@ def test_stream_pages_follow_their_continuation_without_overlap(desk):
     ).json()
     numbers = [parse_item_id(i["id"]) for i in oldest["items"]]
     assert numbers == sorted(numbers) and len(numbers) == 3
+    newer = int((START + timedelta(hours=5, minutes=30)).timestamp())  # ot: only items from then on
+    recent = client.get(
+        "/reader/api/0/stream/items/ids",
+        params={"s": "user/-/state/com.google/reading-list", "ot": newer},
+        headers=headers,
+    )
+    assert sorted(int(r["id"]) for r in recent.json()["itemRefs"]) == [facts["arrivals"][f"{n:032x}"] for n in (6, 7)]
     folder = client.get(
         "/reader/api/0/stream/items/ids", params={"s": "user/-/label/Local", "n": 10}, headers=headers
     ).json()
@@ -341,3 +350,14 @@ def test_the_account_page_sets_and_removes_the_api_password(desk):
     assert (
         client.post("/accounts/ClientLogin", data={"Email": "reader1", "Passwd": "one new password"}).status_code == 401
     )
+
+
+def test_an_address_given_with_a_trailing_slash_still_reaches_the_api():
+    seen: list[str] = []
+
+    async def app(scope, receive, send):
+        seen.append(scope["path"])
+
+    for path in ("//reader/api/0/token", "//accounts/ClientLogin", "//articles/x", "/reader/api/0/token"):
+        asyncio.run(DoubleSlash(app)({"type": "http", "path": path, "raw_path": path.encode()}, None, None))
+    assert seen == ["/reader/api/0/token", "/accounts/ClientLogin", "//articles/x", "/reader/api/0/token"]

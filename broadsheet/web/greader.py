@@ -129,7 +129,8 @@ def page_of(request: Request, stream: str, api: ReaderApi) -> Page:
     """A stream request's parameters (n, c, r, ot, nt, xt, it) as a Page."""
     q = request.query_params
     selection = api.selection(stream)
-    excluded, included = set(q.getlist("xt")), set(q.getlist("it"))
+    excluded = {_USER.sub("user/-/", v) for v in q.getlist("xt")}  # "user/1/state/..." as "user/-/state/..."
+    included = {_USER.sub("user/-/", v) for v in q.getlist("it")}
     if READ in excluded:
         selection = replace(selection, read=False)
     if READ in included:

@@ -1,5 +1,6 @@
 """Work that a read asked for but must not do itself: enrich an article, rank its related list again,
-store a story's digest (summary, timeline, what each source adds).
+store a story's digest (summary, timeline, what each source adds), remember that a signed-in reader
+opened an article (its item is "user_id:article_id").
 
 A GET renders what is stored and calls `request_work`; the work is done elsewhere, by the handlers
 `pipeline/asked.py` registers. Embedded, that is
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from broadsheet.context import Context
 
 log = logging.getLogger(__name__)
-KINDS = ("enrich", "related", "digest")
+KINDS = ("enrich", "related", "digest", "read")
 BATCH = 100  # articles handled per call of a handler
 
 

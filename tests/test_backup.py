@@ -16,12 +16,21 @@ from sqlalchemy import select
 
 from broadsheet.errors import InputError
 from broadsheet.pipeline import bulk
+from broadsheet.store import apipasswords, reading
 from broadsheet.store import comments as comment_store
 from broadsheet.store import sources as source_store
 from broadsheet.store import users as user_store
 from broadsheet.store.backup import backup, restore
 from broadsheet.store.db import open_database
-from broadsheet.store.schema import articles, comment_reports, comments, user_sessions, users
+from broadsheet.store.schema import (
+    api_passwords,
+    article_states,
+    articles,
+    comment_reports,
+    comments,
+    user_sessions,
+    users,
+)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ai_story.jsonl"
 
@@ -36,7 +45,7 @@ def _people(engine) -> dict[str, list[tuple]]:
     with engine.connect() as conn:
         return {
             t.name: sorted(tuple(r) for r in conn.execute(select(t)))
-            for t in (users, user_sessions, comments, comment_reports)
+            for t in (users, user_sessions, comments, comment_reports, article_states, api_passwords)
         }
 
 
@@ -57,6 +66,9 @@ def desk(engine):
     first = comment_store.add_comment(engine, reader.id, comment_store.Target("article", article), "Good piece.")
     comment_store.add_comment(engine, moderator.id, comment_store.Target("article", article), "Thanks!", first.id)
     comment_store.report_comment(engine, first.id, moderator.id, "spam")
+    reading.set_read(engine, reader.id, [article])  # what the reader read and saved, and their app password
+    reading.set_starred(engine, reader.id, [article])
+    apipasswords.set_api_password(engine, reader, "an app password here")
     return engine
 
 
@@ -70,6 +82,7 @@ def _round_trip(source, kind: str, tmp_path: Path) -> None:
             assert restore(target, file).total == report.total
             assert _export(target) == _export(source)
             assert _people(target) == _people(source)
+            assert _people(target)["article_states"] and _people(target)["api_passwords"]
             again = comment_store.add_comment(
                 target, 1, comment_store.Target("article", _first_article(target)), "New."
             )

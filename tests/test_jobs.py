@@ -281,6 +281,40 @@ def test_what_a_page_view_asks_for_becomes_one_job_per_item(pg):
 
 
 @needs_postgres
+def test_an_article_a_signed_in_reader_opens_is_marked_read_by_a_job(pg):
+    from fastapi.testclient import TestClient
+    from test_accounts import csrf_of
+    from test_reader_apis import LOGIN_PASSWORD, seed
+
+    from broadsheet.context import Context
+    from broadsheet.service import asked_work_to_jobs
+    from broadsheet.store import reading
+    from broadsheet.web.app import create_app
+
+    engine, config = pg
+    facts = seed(engine)
+    context = Context(config, engine)
+    asked_work_to_jobs(context, engine, config)
+    with TestClient(create_app(engine, config, context=context)) as client:
+        token = csrf_of(client.get("/login").text)
+        client.post("/login", data={"csrf_token": token, "username": "reader1", "password": LOGIN_PASSWORD})
+        for _ in range(2):  # opened twice: one job
+            assert client.get(f"/articles/{3:032x}").status_code == 200
+    with engine.connect() as conn:
+        items = (
+            conn.execute(
+                text("SELECT args ->> 'item' FROM procrastinate_jobs WHERE task_name = 'broadsheet.mark_read'")
+            )
+            .scalars()
+            .all()
+        )
+    assert items == [f"{facts['user'].id}:{3:032x}"]
+    assert reading.states(engine, facts["user"].id, [f"{3:032x}"]) == {}  # not before the job runs
+    assert tasks.mark_read(tasks.Context(engine, config, None), items[0]) == 1
+    assert reading.states(engine, facts["user"].id, [f"{3:032x}"]) == {f"{3:032x}": (True, False)}
+
+
+@needs_postgres
 @pytest.mark.parametrize("embed", [True, False])
 def test_a_stored_page_is_embedded_by_its_own_job_before_placement(pg, embed):
     from broadsheet.model import Article

@@ -153,3 +153,43 @@ def test_pages_and_feeds_carry_an_etag_and_answer_304_when_unchanged(site):
         assert client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
     login = client.get("/login")  # sets the anonymous form cookie: never a shared 304
     assert "etag" not in login.headers
+
+
+def test_a_signed_in_reader_and_reader_apps_read_without_writing(site):
+    """The reader's own pages, the Google Reader API's reads and Fever's reads never write; opening
+    an article asks for it to be marked read instead."""
+    import hashlib
+
+    from test_accounts import csrf_of
+
+    from broadsheet.store import apipasswords
+    from broadsheet.store import users as user_store
+
+    client, engine, written, requested = site
+    user = user_store.create_user(engine, "reader1", "a long login password")
+    apipasswords.set_api_password(engine, user, "app password for phones")
+    token = csrf_of(client.get("/login").text)
+    client.post("/login", data={"csrf_token": token, "username": "reader1", "password": "a long login password"})
+    login = client.post("/accounts/ClientLogin", data={"Email": "reader1", "Passwd": "app password for phones"})
+    auth = {"Authorization": "GoogleLogin auth=" + login.text.split("Auth=")[1].strip()}
+    key = hashlib.md5(b"reader1:app password for phones").hexdigest()
+    written.clear()
+    article = _paths(engine)[4]
+    for path in ["/saved", "/account", "/latest", article]:
+        assert client.get(path).status_code == 200, path
+    for path in [
+        "/reader/api/0/token",
+        "/reader/api/0/user-info",
+        "/reader/api/0/subscription/list",
+        "/reader/api/0/tag/list",
+        "/reader/api/0/unread-count",
+        "/reader/api/0/stream/contents/user/-/state/com.google/reading-list?n=2",
+        "/reader/api/0/stream/items/ids?s=user/-/state/com.google/starred",
+        "/reader/api/0/stream/items/contents?i=1",
+        "/reader/atom/user/-/state/com.google/reading-list",
+        f"/fever/?api&groups&feeds&favicons&items&links&unread_item_ids&saved_item_ids&api_key={key}",
+        f"/fever/?api&mark=group&as=read&id=0&api_key={key}",
+    ]:
+        assert client.get(path, headers=auth).status_code == 200, path
+    assert written == [], "\n".join(written)
+    assert ("read", f"{user.id}:{article.rsplit('/', 1)[1]}") in requested

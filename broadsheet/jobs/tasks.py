@@ -37,7 +37,7 @@ from broadsheet.jobs.engine import advisory_xact_lock
 from broadsheet.pipeline import enrich, explain, related, runner, sitelearn, stages, understand
 from broadsheet.store import articles as article_store
 from broadsheet.store import enrichment as enrichment_store
-from broadsheet.store import semantic
+from broadsheet.store import reading, semantic
 from broadsheet.store import sources as source_store
 from broadsheet.store import stories as story_store
 
@@ -72,10 +72,11 @@ PLACE = Kind("broadsheet.place_articles", "placement", "placement", "placement",
 ENRICH = Kind("broadsheet.enrich_articles", "enrich")
 RELATED = Kind("broadsheet.rank_related", "enrich")
 DIGEST = Kind("broadsheet.store_digest", "enrich", queueing_lock="digest:{item}")
+READ = Kind("broadsheet.mark_read", "enrich", queueing_lock="read:{item}")  # a signed-in reader opened an article
 ENQUEUE_DUE = Kind("broadsheet.enqueue_due", "schedule", priority=30)
 RETRY_STALLED = Kind("broadsheet.retry_stalled", "schedule", priority=30)
 REFRESH_VECTORS = Kind("broadsheet.refresh_vector_index", "enrich", "vector-index", "vector-index")
-KINDS = (POLL, FETCH, EMBED, LEARN, PLACE, ENRICH, RELATED, DIGEST, ENQUEUE_DUE, RETRY_STALLED, REFRESH_VECTORS)
+KINDS = (POLL, FETCH, EMBED, LEARN, PLACE, ENRICH, RELATED, DIGEST, READ, ENQUEUE_DUE, RETRY_STALLED, REFRESH_VECTORS)
 # What a page view asks for (work.request_work) becomes one of these: at most one waits per item.
 ASKED = {
     "enrich": dataclasses.replace(ENRICH, queueing_lock="asked-enrich:{ids[0]}"),
@@ -277,6 +278,12 @@ def store_digest(ctx: Context, item: str) -> bool:
     return explain.store_digest(ctx.engine, item)
 
 
+def mark_read(ctx: Context, item: str) -> int:
+    """Mark read an article a signed-in reader opened ("user_id:article_id")."""
+    user, _, article_id = item.partition(":")
+    return reading.set_read(ctx.engine, int(user), [article_id]) if user.isdigit() else 0
+
+
 class AskedWork:
     """The work queue's sink in web processes when a job engine runs the pipeline: what a read asks
     for becomes a job, enqueued from the request (one short insert; a repeat within ASKED_AGAIN
@@ -295,8 +302,8 @@ class AskedWork:
         self._asked[(kind, item)] = now
         try:
             with self.engine.begin() as conn:
-                if kind == "digest":
-                    defer(conn, DIGEST, item=item)
+                if kind in ("digest", "read"):
+                    defer(conn, DIGEST if kind == "digest" else READ, item=item)
                 else:
                     defer(conn, ASKED[kind], ids=[item])
         except Exception:  # the page is served anyway; the next view (or enqueue_due's sweep) asks again
@@ -403,6 +410,7 @@ IN_THREADS = (
     (ENRICH, enrich_articles),
     (RELATED, rank_related),
     (DIGEST, store_digest),
+    (READ, mark_read),
 )
 
 

@@ -1,7 +1,7 @@
 """The work page views ask for (`broadsheet.work.request_work`), done off the request: enrich an
-article, rank its related list again, store a story's digest. Registered with the context's work
-queue when the pipeline package is imported; with a job engine the same work runs as jobs instead
-(`jobs/tasks.py`)."""
+article, rank its related list again, store a story's digest, mark read what a reader opened.
+Registered with the context's work queue when the pipeline package is imported; with a job engine
+the same work runs as jobs instead (`jobs/tasks.py`)."""
 
 from __future__ import annotations
 
@@ -52,6 +52,21 @@ def digest(context: Context, items: list[str]) -> None:
         retry_write(functools.partial(explain.store_digest, context.engine, item), "digest")
 
 
+def read(context: Context, items: list[str]) -> None:
+    """Mark read the articles signed-in readers opened ("user_id:article_id")."""
+    from broadsheet.store import reading
+    from broadsheet.store.db import retry_write
+
+    by_reader: dict[int, list[str]] = {}
+    for item in items:
+        user, _, article_id = item.partition(":")
+        if user.isdigit() and article_id:
+            by_reader.setdefault(int(user), []).append(article_id)
+    for user_id, ids in by_reader.items():
+        retry_write(functools.partial(reading.set_read, context.engine, user_id, ids), "read")
+
+
 register("enrich", enrich)
 register("related", related)
 register("digest", digest)
+register("read", read)

@@ -373,3 +373,28 @@ vector_snapshots = Table(
     Column("ids", JSON, nullable=False),
     Column("matrix", LargeBinary, nullable=False),  # float16 rows, unit length, in the order of ids
 )
+
+# --- Reading state and reader apps (migration 0019_reading) ---------------------------------------
+
+# What each signed-in reader has read and saved. No row (or NULL read_at) is unread: a new article
+# costs nothing until someone reads it; "mark all as read" writes one row per article it covers.
+article_states = Table(
+    "article_states",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("article_id", String(32), ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("read_at", UTCDateTime),
+    Column("starred_at", UTCDateTime),  # saved ("read later", starred in reader apps)
+    Index("ix_article_states_starred", "user_id", "starred_at"),
+)
+
+# A reader app's password, separate from the login password (argon2id like it). Fever's protocol
+# needs md5("user:password") as its key, so that digest is kept too: it opens only the reading APIs.
+api_passwords = Table(
+    "api_passwords",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("password_hash", Text, nullable=False),
+    Column("fever_key", String(32), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)

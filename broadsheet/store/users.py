@@ -82,6 +82,16 @@ def _user(row: Row[Any]) -> User:
     )
 
 
+def user_from_row(row: Row[Any]) -> User:
+    """A row holding the users table's columns as a User (for modules that join it to their own)."""
+    return _user(row)
+
+
+def now() -> datetime:
+    """The store's clock: aware UTC."""
+    return _now()
+
+
 def _token_key(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -189,6 +199,18 @@ def _verify(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether a password matches an argon2id hash made by `hash_password`."""
+    return _verify(password_hash, password)
+
+
+def waste_a_check(password: str) -> None:
+    """Hash for nothing, so an unknown name takes as long as a wrong password (no timing oracle)."""
+    global _dummy_hash
+    _dummy_hash = _dummy_hash or _hasher.hash(secrets.token_urlsafe(16))
+    _verify(_dummy_hash, password or "")
 
 
 def authenticate(engine: Engine, username: str, password: str) -> User:

@@ -24,12 +24,17 @@ from broadsheet.context import Context, current, install
 from broadsheet.errors import BroadsheetError, NotFound
 from broadsheet.nlp.embed import model_state, query_encoder
 from broadsheet.store import generations
+from broadsheet.store import users as user_store
 from broadsheet.web import articles, coverage, search, sources
 from broadsheet.web.accounts import SESSION_COOKIE, Accounts, SessionMiddleware, accounts_router
 from broadsheet.web.ai import ai_router
 from broadsheet.web.cache import PageCache, SharedGeneration
 from broadsheet.web.comments import comments_router, section_renderer
-from broadsheet.web.edge import AccessLog, ConditionalGet, HeadAsGet, install_error_handlers
+from broadsheet.web.edge import MACHINE_PATHS, AccessLog, ConditionalGet, HeadAsGet, install_error_handlers
+from broadsheet.web.fever import fever_router
+from broadsheet.web.greader import DoubleSlash, ReaderApi, greader_router
+from broadsheet.web.readerapps import readerapps_router
+from broadsheet.web.saved import saved_router
 from broadsheet.web.security import SecurityHeaders, install_filters
 from broadsheet.web.site import Site, site_of
 from broadsheet.web.timefmt import absolute_time, day_date, iso_time, relative_time
@@ -119,6 +124,11 @@ def _include_routers(app: FastAPI, site: Site, accounts: Accounts, on_new_entrie
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(accounts_router(accounts, site.templates))
     app.include_router(comments_router(accounts, site.templates))
+    app.include_router(saved_router(accounts, site.templates))
+    app.include_router(readerapps_router(accounts, site.templates))
+    # Reader apps: the token secret is made (or read) now, at start-up, so no API read writes.
+    app.include_router(greader_router(ReaderApi(engine, user_store.site_secret(engine, "reader-api"))))
+    app.include_router(fever_router(engine))
     # Coverage first: its story page (coverage, AI panel, comments) is the one readers get.
     app.include_router(coverage.router)
     app.include_router(ai_router(engine, config, render))
@@ -128,7 +138,7 @@ def _include_routers(app: FastAPI, site: Site, accounts: Accounts, on_new_entrie
 
     @app.exception_handler(BroadsheetError)
     async def on_error(request: Request, exc: BroadsheetError) -> Response:
-        if request.url.path.startswith("/api/"):
+        if request.url.path.startswith(MACHINE_PATHS):
             return api_error(exc.status, str(exc))
         message = "That page does not exist." if isinstance(exc, NotFound) else str(exc)
         return render(
@@ -156,6 +166,7 @@ def _add_middleware(app: FastAPI, engine: Engine, config: Config, accounts: Acco
     app.add_middleware(SecurityHeaders)  # cached pages and errors carry the headers too
     app.add_middleware(ConditionalGet)  # ETag and 304 on whatever succeeds and sets no cookie
     app.add_middleware(HeadAsGet)  # HEAD wherever GET is, through the cache and the headers
+    app.add_middleware(DoubleSlash)  # reader apps given the site's address with a trailing slash
     if config.access_log:
         app.add_middleware(AccessLog)  # outermost: the time and status a client saw
 

@@ -13,6 +13,7 @@ from broadsheet.store import articles as article_store
 from broadsheet.web import related as story_pages
 from broadsheet.web.ai import article_panel
 from broadsheet.web.atom import atom_response
+from broadsheet.web.saved import opened, reading_states
 from broadsheet.web.site import Site, site_of
 
 router = APIRouter()
@@ -34,6 +35,7 @@ def latest(request: Request, page: str | None = None, site: Site = Depends(site_
         sections=SECTIONS,
         section=None,
         copies=story_pages.copy_sources(site.engine, shown),
+        states=reading_states(request, site.engine, [a.id for a in shown]),
         has_next=len(items) > size,
     )
 
@@ -47,6 +49,7 @@ def article(
     item = view.article
     if item.status != "ok":
         raise NotFound(f"web: article {article_id} is not readable yet")
+    opened(request, item.id)  # a signed-in reader has read it now (marked off the request)
     return site.render(
         request,
         "article.html",
@@ -55,7 +58,13 @@ def article(
         also=story_pages.also_published_by(site.engine, item, view.duplicate_of),
         comments=site.comments(request, "article", item.id),
         ai=article_panel(site.engine, site.config, item, q, length, view=view),
+        state=_opened_state(request, site, item.id),
     )
+
+
+def _opened_state(request: Request, site: Site, article_id: str) -> tuple[bool, bool]:
+    """(read, saved) as the page shows it: read, since opening it marks it so."""
+    return True, reading_states(request, site.engine, [article_id]).get(article_id, (False, False))[1]
 
 
 @router.get("/feed.atom", include_in_schema=False)

@@ -14,6 +14,7 @@ from broadsheet.store import stories as story_store
 from broadsheet.store.digests import story_articles
 from broadsheet.web.ai import story_panel
 from broadsheet.web.atom import atom_response
+from broadsheet.web.saved import reading_states
 from broadsheet.web.site import Site, site_of
 
 SECTION_SLUGS = {s.lower(): s for s in SECTIONS}
@@ -74,11 +75,13 @@ def story(
         for d in storyline
         if not d.current and d.story.first_seen and item.first_seen and d.story.first_seen < item.first_seen
     )
+    groups = coverage.story_coverage(engine, story_id, members)
     return site.render(
         request,
         "story.html",
         story=item,
-        groups=coverage.story_coverage(engine, story_id, members),
+        groups=groups,
+        states=reading_states(request, engine, [a.id for g in groups for a in g.articles]),
         storyline=storyline,
         earlier=earlier,
         ai=story_panel(engine, site.config, story_id, q, length, coverage.originals(members, digests.STORY_LIMIT)),

@@ -19,8 +19,11 @@ from broadsheet.logs import access_line
 log = logging.getLogger(__name__)
 
 
+MACHINE_PATHS = ("/api/", "/reader/", "/accounts/ClientLogin", "/fever")  # answered in JSON, never a page
+
+
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    return request.url.path.startswith(MACHINE_PATHS)
 
 
 def _validation_sentence(exc: RequestValidationError) -> str:

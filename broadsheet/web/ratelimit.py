@@ -33,6 +33,7 @@ LIMITS: dict[str, Limit] = {
     "comment-user": Limit(5, 20, "You are commenting faster than this site allows"),
     "comment-ip": Limit(20, 5, "Too many comments from your address"),
     "report-user": Limit(10, 60, "You have sent many reports in a short time"),
+    "api-password-user": Limit(5, 60, "You have changed your API password many times in a short time"),
 }
 
 

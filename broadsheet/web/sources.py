@@ -14,6 +14,7 @@ from broadsheet.ingest.feeds import export_opml
 from broadsheet.store import articles as article_store
 from broadsheet.store import sources as source_store
 from broadsheet.web.atom import atom_response
+from broadsheet.web.saved import reading_states
 from broadsheet.web.site import Site, site_of
 
 router = APIRouter()
@@ -43,6 +44,7 @@ def source(
         "source.html",
         source=item,
         articles=items,
+        states=reading_states(request, site.engine, [a.id for a in items]),
         page=number,
         failing=failing,
         has_next=number * size < item.article_count,

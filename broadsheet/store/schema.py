@@ -373,3 +373,42 @@ vector_snapshots = Table(
     Column("ids", JSON, nullable=False),
     Column("matrix", LargeBinary, nullable=False),  # float16 rows, unit length, in the order of ids
 )
+
+# --- The personal layer (migration 0019_personal) -------------------------------------------------
+# What a signed-in reader follows (raises stories on their "For you" page, fills their digests)
+# and mutes (hidden wherever they read). `target` is the followed thing's key as text: a source or
+# entity id, a section name, a storyline id, or a muted word; `label` is its name when followed.
+follows = Table(
+    "follows",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(16), primary_key=True),  # source | section | entity | storyline
+    Column("target", String(64), primary_key=True),
+    Column("label", Text, nullable=False, default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+mutes = Table(
+    "mutes",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(16), primary_key=True),  # word | source | entity
+    Column("target", String(100), primary_key=True),  # a word or phrase is kept lower-cased
+    Column("label", Text, nullable=False, default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# A reader's digest: how often, whether by email, the secret token of their private Atom feed,
+# and when the last email went out (claimed before sending: one email per period, whatever runs it).
+from sqlalchemy import Boolean  # noqa: E402
+
+reader_digests = Table(
+    "reader_digests",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("frequency", String(8), nullable=False, default="daily"),  # daily | weekly
+    Column("email_enabled", Boolean, nullable=False, default=False),
+    Column("feed_token", String(64), unique=True),
+    Column("last_sent_at", UTCDateTime),
+    Column("last_error", Text),
+)

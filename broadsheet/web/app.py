@@ -30,6 +30,8 @@ from broadsheet.web.ai import ai_router
 from broadsheet.web.cache import PageCache, SharedGeneration
 from broadsheet.web.comments import comments_router, section_renderer
 from broadsheet.web.edge import AccessLog, ConditionalGet, HeadAsGet, install_error_handlers
+from broadsheet.web.following import following_router
+from broadsheet.web.reader_digests import reader_digests_router
 from broadsheet.web.security import SecurityHeaders, install_filters
 from broadsheet.web.site import Site, site_of
 from broadsheet.web.timefmt import absolute_time, day_date, iso_time, relative_time
@@ -119,6 +121,8 @@ def _include_routers(app: FastAPI, site: Site, accounts: Accounts, on_new_entrie
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(accounts_router(accounts, site.templates))
     app.include_router(comments_router(accounts, site.templates))
+    app.include_router(following_router(accounts, site.templates))  # follows, mutes, For you
+    app.include_router(reader_digests_router(accounts, site.templates))  # private digest feeds, unsubscribe
     # Coverage first: its story page (coverage, AI panel, comments) is the one readers get.
     app.include_router(coverage.router)
     app.include_router(ai_router(engine, config, render))

@@ -13,6 +13,7 @@ from broadsheet.store import articles as article_store
 from broadsheet.web import related as story_pages
 from broadsheet.web.ai import article_panel
 from broadsheet.web.atom import atom_response
+from broadsheet.web.following import visible_articles
 from broadsheet.web.site import Site, site_of
 
 router = APIRouter()
@@ -25,7 +26,7 @@ def latest(request: Request, page: str | None = None, site: Site = Depends(site_
     items = article_store.latest_articles(site.engine, limit=size + 1, offset=(number - 1) * size, originals_only=True)
     if not items and number > 1:
         raise NotFound(f"web: page {number} is past the end")
-    shown = items[:size]
+    shown = visible_articles(request, site.engine, items[:size])  # a reader's mutes left out
     return site.render(
         request,
         "front.html",

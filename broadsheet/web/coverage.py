@@ -14,6 +14,7 @@ from broadsheet.store import stories as story_store
 from broadsheet.store.digests import story_articles
 from broadsheet.web.ai import story_panel
 from broadsheet.web.atom import atom_response
+from broadsheet.web.following import hidden_for_reader, visible_cards
 from broadsheet.web.site import Site, site_of
 
 SECTION_SLUGS = {s.lower(): s for s in SECTIONS}
@@ -38,7 +39,7 @@ def _stories_page(request: Request, site: Site, page: str | None, section: str |
     return site.render(
         request,
         "top.html",
-        cards=cards[:size],
+        cards=visible_cards(request, site.engine, cards[:size]),  # a reader's mutes left out
         page=number,
         has_next=len(cards) > size,
         heading=title,
@@ -78,12 +79,18 @@ def story(
         request,
         "story.html",
         story=item,
-        groups=coverage.story_coverage(engine, story_id, members),
+        groups=coverage.story_coverage(engine, story_id, _unmuted(request, engine, members)),
         storyline=storyline,
         earlier=earlier,
         ai=story_panel(engine, site.config, story_id, q, length, coverage.originals(members, digests.STORY_LIMIT)),
         comments=site.comments(request, "story", story_id),
     )
+
+
+def _unmuted(request: Request, engine: object, members: list[coverage.Member]) -> list[coverage.Member]:
+    """A story's members less the articles the reader muted (the coverage list shows no others)."""
+    hidden = hidden_for_reader(request, engine, [m.article for m in members])
+    return [m for m in members if m.article.id not in hidden] if hidden else members
 
 
 @router.get("/stories/{story_id}/feed.atom", include_in_schema=False)

@@ -14,6 +14,7 @@ from broadsheet.ingest.feeds import export_opml
 from broadsheet.store import articles as article_store
 from broadsheet.store import sources as source_store
 from broadsheet.web.atom import atom_response
+from broadsheet.web.following import visible_articles
 from broadsheet.web.site import Site, site_of
 
 router = APIRouter()
@@ -42,7 +43,7 @@ def source(
         request,
         "source.html",
         source=item,
-        articles=items,
+        articles=visible_articles(request, site.engine, items),  # a reader's mutes (this source's too)
         page=number,
         failing=failing,
         has_next=number * size < item.article_count,

@@ -153,3 +153,31 @@ def test_pages_and_feeds_carry_an_etag_and_answer_304_when_unchanged(site):
         assert client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
     login = client.get("/login")  # sets the anonymous form cookie: never a shared 304
     assert "etag" not in login.headers
+
+
+def test_a_signed_in_readers_pages_and_digest_links_do_not_write(site):
+    """The personal layer's GETs: For you, Following, the pages with follow and mute buttons, the
+    private digest feed and the unsubscribe page all read; only their POSTs write."""
+    from broadsheet.pipeline.mailing import UNSUBSCRIBE_SECRET
+    from broadsheet.store import follows, reader_digests, users
+
+    client, engine, written, _ = site
+    reader = users.create_user(engine, "reader1", "a long passphrase here", "r@example.org")
+    token, _ = users.start_session(engine, reader.id)
+    with engine.connect() as conn:
+        first = conn.execute(select(articles.c.source_id, articles.c.story_id)).first()
+    follows.follow(engine, reader.id, "storyline", first.story_id, "The story")
+    follows.mute(engine, reader.id, "word", "nothing-matches-this")
+    feed = reader_digests.new_feed_token(engine, reader.id)
+    unsubscribe = reader_digests.unsubscribe_token(users.site_secret(engine, UNSUBSCRIBE_SECRET), reader.id)
+    written.clear()
+    client.cookies.set("broadsheet_session", token)
+    s = quote(first.story_id, safe="")
+    paths = ["/for-you", "/following", "/", "/latest", "/search?q=bridge", f"/stories/{s}", "/sections/world"]
+    paths += [f"/digests/{feed}.atom", f"/digests/unsubscribe/{unsubscribe}", "/entities"]
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code, response.text[:300])
+    client.cookies.clear()
+    assert client.get(f"/digests/{feed}.atom").status_code == 200  # the feed needs no session
+    assert written == [], "\n".join(written)

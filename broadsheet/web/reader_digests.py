@@ -58,7 +58,6 @@ def reader_digests_router(accounts: Accounts, templates: Jinja2Templates) -> API
     """Routes: /digests/{token}.atom and /digests/unsubscribe/{token}."""
     router = APIRouter()
     engine, config = accounts.engine, accounts.config
-    secret = site_secret(engine, UNSUBSCRIBE_SECRET)  # made (or read) at start-up: a GET must not write
 
     @router.get("/digests/{token}.atom", include_in_schema=False)
     def feed(request: Request, token: str) -> Response:
@@ -72,16 +71,24 @@ def reader_digests_router(accounts: Accounts, templates: Jinja2Templates) -> API
         headers = {"Cache-Control": "private, max-age=300", "X-Robots-Tag": "noindex"}
         return Response(body, media_type="application/atom+xml; charset=utf-8", headers=headers)
 
+    _unsubscribe_routes(router, accounts, templates)
+    return router
+
+
+def _unsubscribe_routes(router: APIRouter, accounts: Accounts, templates: Jinja2Templates) -> None:
+    """The link in every digest email: a GET asks, a POST (the form, or a mail client's one click) stops them."""
+    secret = site_secret(accounts.engine, UNSUBSCRIBE_SECRET)  # made (or read) at start-up: a GET must not write
+
     def reader_of(token: str) -> int:
         user_id = digest_store.unsubscribe_reader(secret, token)
         if user_id is None:
             raise NotFound("digests: this unsubscribe link is not valid")
         return user_id
 
-    def page(request: Request, done: bool, status: int = 200) -> HTMLResponse:
+    def page(request: Request, done: bool) -> HTMLResponse:
         csrf, new = accounts.anonymous_token(request)
         context = {"csrf": csrf, "done": done, "action": request.url.path}
-        response = templates.TemplateResponse(request, "personal/unsubscribe.html", context, status_code=status)
+        response = templates.TemplateResponse(request, "personal/unsubscribe.html", context)
         accounts.remember_anonymous_token(request, response, csrf, new)
         return response
 
@@ -98,7 +105,5 @@ def reader_digests_router(accounts: Accounts, templates: Jinja2Templates) -> API
 
     @router.post("/digests/unsubscribe/{token}", response_class=HTMLResponse)
     def unsubscribe(request: Request, token: str, _: None = Depends(csrf_or_one_click)) -> Response:
-        digest_store.stop_emails(engine, reader_of(token))
+        digest_store.stop_emails(accounts.engine, reader_of(token))
         return page(request, done=True)
-
-    return router

@@ -17,11 +17,22 @@ from sqlalchemy import select
 from broadsheet.errors import InputError
 from broadsheet.pipeline import bulk
 from broadsheet.store import comments as comment_store
+from broadsheet.store import follows as follow_store
+from broadsheet.store import reader_digests as digest_store
 from broadsheet.store import sources as source_store
 from broadsheet.store import users as user_store
 from broadsheet.store.backup import backup, restore
 from broadsheet.store.db import open_database
-from broadsheet.store.schema import articles, comment_reports, comments, user_sessions, users
+from broadsheet.store.schema import (
+    articles,
+    comment_reports,
+    comments,
+    follows,
+    mutes,
+    reader_digests,
+    user_sessions,
+    users,
+)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ai_story.jsonl"
 
@@ -36,7 +47,7 @@ def _people(engine) -> dict[str, list[tuple]]:
     with engine.connect() as conn:
         return {
             t.name: sorted(tuple(r) for r in conn.execute(select(t)))
-            for t in (users, user_sessions, comments, comment_reports)
+            for t in (users, user_sessions, comments, comment_reports, follows, mutes, reader_digests)
         }
 
 
@@ -57,6 +68,10 @@ def desk(engine):
     first = comment_store.add_comment(engine, reader.id, comment_store.Target("article", article), "Good piece.")
     comment_store.add_comment(engine, moderator.id, comment_store.Target("article", article), "Thanks!", first.id)
     comment_store.report_comment(engine, first.id, moderator.id, "spam")
+    follow_store.follow(engine, reader.id, "section", "World", "World")  # the personal layer's rows too
+    follow_store.mute(engine, reader.id, "word", "weather")
+    digest_store.save_settings(engine, reader.id, "weekly", True)
+    digest_store.new_feed_token(engine, reader.id)
     return engine
 
 
@@ -64,6 +79,7 @@ def _round_trip(source, kind: str, tmp_path: Path) -> None:
     file = tmp_path / "desk.backup.gz"
     report = backup(source, file)
     assert report.rows["articles"] == 4 and report.rows["users"] == 2 and report.rows["comments"] == 2
+    assert report.rows["follows"] == report.rows["mutes"] == report.rows["reader_digests"] == 1
     with fresh_database(kind, tmp_path / "restored") as url:
         target = open_database(url)
         try:

@@ -110,7 +110,7 @@ def test_follow_mute_and_digests_in_a_browser(desk, browser):
     page.goto(base + "/sources")
     page.get_by_role("link", name=outlet, exact=True).first.click()
     page.get_by_role("button", name=f"Follow {outlet}").click()
-    assert page.get_by_role("button", name=f"Following {outlet}").is_visible()
+    assert page.get_by_role("button", name=f"Unfollow {outlet}").is_visible()
     page.goto(base + "/for-you")
     after = _titles(page)
     assert after != before and page.locator(".because", has_text=outlet).count() >= 1

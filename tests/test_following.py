@@ -11,6 +11,7 @@ import pytest
 from httpserver import AppServer
 from sqlalchemy import insert, update
 from test_accounts import PASSWORD, csrf_of, login
+from test_web import assert_valid_html
 
 from broadsheet.model import Article
 from broadsheet.store import articles as article_store
@@ -184,6 +185,7 @@ def test_buttons_follow_and_the_for_you_page_changes(site):
     http, desk = site
     before = http.get("/for-you")
     assert before.status_code == 200 and "You follow nothing yet" in before.text
+    assert_valid_html(before.text)
     assert before.text.index("Ferry crews strike") < before.text.index("New tide gauge")
     source_page = http.get(f"/sources/{desk['herald']}")
     assert 'action="/follow"' in source_page.text and "Follow <span" in source_page.text
@@ -198,6 +200,11 @@ def test_buttons_follow_and_the_for_you_page_changes(site):
     _post(http, "/follow", kind="entity", target=str(desk["mara"]))
     _post(http, "/follow", kind="storyline", target="s-orchard")
     listed = http.get("/following").text
+    assert_valid_html(listed)
+    for page in (f"/sources/{desk['herald']}", f"/entities/{desk['mara']}", "/stories/s-orchard", "/sections/science"):
+        shown = http.get(page).text
+        assert_valid_html(shown)
+        assert 'action="/unfollow"' in shown, page  # each page's button says it is followed
     assert "Mara Quint" in listed and "Orchard festival" in listed and 'href="/sections/science"' in listed
     _post(http, "/unfollow", kind="source", target=str(desk["herald"]))
     assert "You follow Coast Herald" not in http.get("/for-you").text
@@ -238,7 +245,7 @@ def test_a_muted_source_is_hidden_on_its_page_and_everywhere_else(site):
     assert "Orchard festival" not in http.get("/").text
     assert "Orchard festival" not in http.get("/latest").text
     assert "Orchard festival" not in http.get(f"/sources/{desk['courier']}").text
-    assert "Muted <span" in http.get(f"/sources/{desk['courier']}").text
+    assert "Unmute <span" in http.get(f"/sources/{desk['courier']}").text
     story = http.get("/stories/s-ferry").text
     assert 'href="/articles/a-ferry-1"' in story and 'href="/articles/a-ferry-2"' not in story
     front = http.get("/").text

@@ -19,6 +19,7 @@ from httpserver import AppServer
 from test_accounts import PASSWORD, csrf_of, login
 from test_following import NOW, make_desk
 
+from broadsheet.config import load_config
 from broadsheet.pipeline import mailing
 from broadsheet.store import follows as follow_store
 from broadsheet.store import reader_digests as digest_store
@@ -167,6 +168,18 @@ def test_the_refresh_loop_and_the_job_send_due_digests(engine, reader, mail_conf
         conn.execute(digest_store.reader_digests.update().values(last_sent_at=datetime(2020, 1, 1, tzinfo=UTC)))
     assert tasks.send_reader_digests(tasks.Context(engine, mail_config, None)) == 1
     assert len(box.messages) == 2
+
+
+def test_the_job_engine_sends_digests_every_few_minutes():
+    import procrastinate
+    from procrastinate.testing import InMemoryConnector
+
+    from broadsheet.jobs import tasks
+
+    app = procrastinate.App(connector=InMemoryConnector())
+    tasks.register(app, tasks.Context(None, load_config(environ={}), None))
+    periodic = {p.task.name: p.cron for p in app.periodic_registry.periodic_tasks.values()}
+    assert periodic[tasks.SEND_DIGESTS.name] == f"*/{tasks.DIGEST_EVERY} * * * *"
 
 
 def test_period_starts_at_the_digest_hour_and_on_mondays():

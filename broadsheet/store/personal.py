@@ -40,11 +40,14 @@ def _candidates(engine: Engine, now: datetime) -> list[Story]:
     columns = [stories.c[name] for name in Story.__dataclass_fields__]
     with engine.connect() as conn:
         rows = conn.execute(
-            select(*columns).where(stories.c.last_seen >= now - WINDOW).order_by(stories.c.last_seen.desc())
+            select(*columns)
+            .where(stories.c.last_seen >= now - WINDOW)
+            .order_by(stories.c.last_seen.desc())
+            .limit(CANDIDATES)
         ).all()
         if len(rows) < CANDIDATES // 4:
             rows = conn.execute(select(*columns).order_by(stories.c.last_seen.desc()).limit(CANDIDATES)).all()
-    return [Story(**r._mapping) for r in rows[:CANDIDATES]]
+    return [Story(**r._mapping) for r in rows]
 
 
 def _signals(engine: Engine, ids: list[str], wanted: Interests) -> dict[str, dict[str, set]]:

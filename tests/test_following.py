@@ -254,6 +254,17 @@ def test_a_muted_source_is_hidden_on_its_page_and_everywhere_else(site):
     assert "Orchard festival" in anonymous  # one reader's mutes are theirs alone
 
 
+def test_a_muted_article_leaves_the_related_list_of_an_article_page(site, engine):
+    http, _ = site
+    with engine.begin() as conn:  # as the pipeline keeps it: the tide story's page lists the ferry report
+        conn.execute(
+            update(articles).where(articles.c.id == "a-tide").values(related_ids=["a-ferry-1"], related_at=NOW)
+        )
+    assert 'href="/articles/a-ferry-1"' in http.get("/articles/a-tide").text
+    _post(http, "/mute", kind="word", target="rosters")
+    assert 'href="/articles/a-ferry-1"' not in http.get("/articles/a-tide").text
+
+
 def test_a_muted_entity_hides_the_articles_naming_it(site):
     http, desk = site
     assert "New tide gauge" in http.get(f"/entities/{desk['mara']}").text

@@ -71,8 +71,8 @@ def _signals(engine: Engine, ids: list[str], wanted: Interests) -> dict[str, dic
                     .join(article_entities, article_entities.c.article_id == articles.c.id)
                     .where(articles.c.story_id.in_(chunk), article_entities.c.entity_id.in_(sorted(wanted.entities)))
                 )
-                for row in named:
-                    found[row.story_id]["entity"].add(row.entity_id)
+                for story_id, entity_id in named:
+                    found[story_id]["entity"].add(entity_id)
     return found
 
 

@@ -10,6 +10,7 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, func, or_, select, update
 
@@ -85,7 +86,7 @@ def settings_of(engine: Engine, user_id: int) -> DigestSettings:
     return _settings(row) if row else DigestSettings(user_id)
 
 
-def _settings(row: object) -> DigestSettings:
+def _settings(row: Any) -> DigestSettings:
     return DigestSettings(**{k: v for k, v in row._mapping.items() if k in DigestSettings.__dataclass_fields__})
 
 

@@ -13,7 +13,7 @@ from broadsheet.store import articles as article_store
 from broadsheet.web import related as story_pages
 from broadsheet.web.ai import article_panel
 from broadsheet.web.atom import atom_response
-from broadsheet.web.following import visible_articles
+from broadsheet.web.following import hidden_for_reader, visible_articles
 from broadsheet.web.site import Site, site_of
 
 router = APIRouter()
@@ -48,11 +48,13 @@ def article(
     item = view.article
     if item.status != "ok":
         raise NotFound(f"web: article {article_id} is not readable yet")
+    related = story_pages.related_items(site.engine, item, kept=(view.related_ids, view.related_at))
+    hidden = hidden_for_reader(request, site.engine, [r.article for r in related])  # a reader's mutes
     return site.render(
         request,
         "article.html",
         article=item,
-        related=story_pages.related_items(site.engine, item, kept=(view.related_ids, view.related_at)),
+        related=[r for r in related if r.article.id not in hidden],
         also=story_pages.also_published_by(site.engine, item, view.duplicate_of),
         comments=site.comments(request, "article", item.id),
         ai=article_panel(site.engine, site.config, item, q, length, view=view),

@@ -153,6 +153,23 @@ def test_for_you_raises_what_the_reader_follows_and_otherwise_keeps_the_front_pa
     assert ranked[0][2] == {"source": {desk["herald"]}}
 
 
+def test_a_followed_story_still_ages(engine, desk):
+    from broadsheet.store.follows import Interests
+
+    everything = Interests(
+        sources=frozenset({desk["herald"]}),
+        sections=frozenset({"Science"}),
+        entities=frozenset({desk["mara"]}),
+        storylines=frozenset({"s-tide"}),
+    )
+    assert _order(personal.for_you(engine, everything, Mutes(), now=NOW))[0] == "s-tide"
+    for hours, leader in ((58, "s-tide"), (62, "s-orchard")):  # orchard: as broad, an hour old, matches nothing
+        with engine.begin() as conn:
+            conn.execute(update(stories).where(stories.c.id == "s-tide").values(last_seen=NOW - timedelta(hours=hours)))
+        ranked = _order(personal.for_you(engine, everything, Mutes(), now=NOW))
+        assert min(("s-tide", "s-orchard"), key=ranked.index) == leader, hours
+
+
 def test_a_card_whose_headline_is_muted_shows_another_article_or_goes(engine, desk):
     from broadsheet.store.coverage import top_stories
 

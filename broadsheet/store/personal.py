@@ -20,8 +20,9 @@ from broadsheet.store.stories import Story
 # How much each kind of followed thing raises a story that has it. The personal score is the front
 # page's score (breadth of coverage times recency) multiplied by 1 + the sum of the weights of the
 # kinds it matches, so:
-# - what the reader follows rises, but a followed story still ages like any other: three days old,
-#   it does not outrank the morning's biggest story (the multiplier is bounded, the decay is not);
+# - what the reader follows rises, but a followed story still ages like any other: the multiplier is
+#   bounded (10 at most, every kind matched), the decay is not, so after 60 hours (3.3 half-lives of
+#   18 hours) a story matching everything falls behind a fresh one of the same breadth that matches nothing;
 # - a storyline the reader follows by name is the strongest signal, a section (broad) the weakest;
 # - stories matching nothing keep exactly the front page's order among themselves, so a reader who
 #   follows nothing (or whose follows are quiet) sees the general front page.

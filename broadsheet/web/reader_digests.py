@@ -35,7 +35,9 @@ def digest_feed(digest: Digest, base: str, self_url: str) -> bytes:
     feed reader shows a new entry each period and updates the one in hand)."""
     ET.register_namespace("", ATOM)
     feed = ET.Element("feed", {"xmlns": ATOM})
-    updated = digest.end.astimezone(UTC).isoformat()
+    # The newest line's time: a feed reader polling within a period sees the entry change only with it.
+    times = [item.when for section in digest.sections for item in section.items if item.when]
+    updated = max(times, default=digest.start).astimezone(UTC).isoformat()
     fields = {"title": f"Broadsheet: {digest.username}'s {digest.frequency} digest", "updated": updated}
     fields["id"] = f"urn:broadsheet:digest:{digest.user_id}:{digest.frequency}"
     for tag, value in fields.items():

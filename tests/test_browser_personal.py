@@ -8,6 +8,7 @@ from __future__ import annotations
 import email
 import email.policy
 import html
+import os
 import re
 import socket
 from pathlib import Path
@@ -98,7 +99,14 @@ def _titles(page) -> list[str]:
     return page.locator(".story-card h2 a").all_inner_texts()
 
 
-def test_follow_mute_and_digests_in_a_browser(desk, browser):
+@pytest.fixture
+def shots(tmp_path):
+    folder = Path(os.environ.get("BROADSHEET_SCREENSHOTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_follow_mute_and_digests_in_a_browser(desk, browser, shots):
     base, engine, config, inbox = desk
     page = _sign_up(browser, base)
     page.get_by_role("link", name="For you").click()
@@ -114,9 +122,11 @@ def test_follow_mute_and_digests_in_a_browser(desk, browser):
     page.goto(base + "/for-you")
     after = _titles(page)
     assert after != before and page.locator(".because", has_text=outlet).count() >= 1
+    page.screenshot(path=str(shots / "for-you.png"), full_page=True)
     muted = _mute_a_word(page, base)
     page.goto(base + "/for-you")
     _digest_by_feed_and_email(page, base, engine, config, inbox, browser, _titles(page), muted)
+    page.screenshot(path=str(shots / "following.png"), full_page=True)
 
 
 def _mute_a_word(page, base: str) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy import event, select
 
 from broadsheet.context import Context
 from broadsheet.pipeline import bulk
-from broadsheet.store.schema import articles
+from broadsheet.store.schema import articles, entities
 from broadsheet.web.app import create_app
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ai_story.jsonl"
@@ -175,6 +175,9 @@ def test_a_signed_in_readers_pages_and_digest_links_do_not_write(site):
     s = quote(first.story_id, safe="")
     paths = ["/for-you", "/following", "/", "/latest", "/search?q=bridge", f"/stories/{s}", "/sections/world"]
     paths += [f"/digests/{feed}.atom", f"/digests/unsubscribe/{unsubscribe}", "/entities"]
+    with engine.connect() as conn:
+        entity = conn.execute(select(entities.c.id)).scalars().first()
+    paths.append(f"/entities/{entity}")  # the import files the fixture's names
     for path in paths:
         response = client.get(path)
         assert response.status_code == 200, (path, response.status_code, response.text[:300])

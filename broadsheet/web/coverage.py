@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Engine
 
 from broadsheet.api.params import page_number
 from broadsheet.errors import NotFound
@@ -87,7 +88,7 @@ def story(
     )
 
 
-def _unmuted(request: Request, engine: object, members: list[coverage.Member]) -> list[coverage.Member]:
+def _unmuted(request: Request, engine: Engine, members: list[coverage.Member]) -> list[coverage.Member]:
     """A story's members less the articles the reader muted (the coverage list shows no others)."""
     hidden = hidden_for_reader(request, engine, [m.article for m in members])
     return [m for m in members if m.article.id not in hidden] if hidden else members

@@ -14,6 +14,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from broadsheet.cli_digests import digests_app
 from broadsheet.cli_jobs import jobs_app
 from broadsheet.cli_users import users_app
 from broadsheet.config import help_of, parse_assignments, settings_markdown
@@ -30,6 +31,7 @@ sources_app = typer.Typer(help="Manage the feeds Broadsheet follows.", no_args_i
 app.add_typer(sources_app, name="sources")
 app.add_typer(users_app, name="users")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(digests_app, name="digests")
 
 
 def _print_version(asked: bool) -> None:

@@ -116,6 +116,30 @@ SETTINGS: tuple[Setting, ...] = (
         choices=("text", "json"),
     ),
     Setting("access_log", False, bool, "Log one line per request served: method, path, status and milliseconds."),
+    Setting(
+        "smtp_host", "", str, "Mail server that sends readers' digest emails (empty: no emails; feeds still work)."
+    ),
+    Setting(
+        "smtp_port", 587, int, "Port of the mail server (587 for STARTTLS, 465 for TLS, 25 plain).", low=1, high=65535
+    ),
+    Setting("smtp_user", "", str, "User name for the mail server (empty: send without logging in)."),
+    Setting("smtp_password", "", str, "Password for the mail server.", secret=True),
+    Setting("smtp_from", "", str, "From address of digest emails, e.g. Broadsheet <news@example.org>."),
+    Setting(
+        "smtp_tls",
+        "starttls",
+        str,
+        "How the connection to the mail server is protected: starttls, tls (from the first byte) or off.",
+        choices=("starttls", "tls", "off"),
+    ),
+    Setting(
+        "digest_hour",
+        6,
+        int,
+        "Hour of the day (UTC) from which daily digest emails go out; weekly ones go out on Mondays.",
+        low=0,
+        high=23,
+    ),
     Setting("llm_url", "", str, "OpenAI-compatible endpoint for optional generative features."),
     Setting("llm_key", "", str, "API key for the generative endpoint.", secret=True),
     Setting("llm_model", "", str, "Model name sent to the generative endpoint."),

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from broadsheet.config import Config
 from broadsheet.context import Context, current, install
 from broadsheet.nlp.embed import preload
+from broadsheet.pipeline.mailing import send_due_digests
 from broadsheet.pipeline.progress import Progress, Tally
 from broadsheet.pipeline.runner import refresh
 from broadsheet.web.app import create_app
@@ -59,6 +60,17 @@ class RefreshLoop(threading.Thread):
                 )
             except Exception:  # the loop must outlive any single bad pass; the error is logged
                 log.exception("refresh: pass failed")
+            self.send_digests()
+
+    def send_digests(self) -> None:
+        """After each pass, the readers' digest emails that are due (each claimed first, so a second
+        process doing the same sends nothing twice)."""
+        try:
+            report = send_due_digests(self.engine, self.config)
+            if report.sent or report.failed:
+                log.info("digests: %d emails sent, %d failed", report.sent, report.failed)
+        except Exception:  # a mail server or database hiccup must not stop the refresh loop
+            log.exception("digests: sending failed")
 
     def stop(self) -> None:
         """Ask the loop to finish after the current pass."""

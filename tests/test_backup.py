@@ -18,6 +18,8 @@ from broadsheet.errors import InputError
 from broadsheet.pipeline import bulk
 from broadsheet.store import apipasswords, reading
 from broadsheet.store import comments as comment_store
+from broadsheet.store import follows as follow_store
+from broadsheet.store import reader_digests as digest_store
 from broadsheet.store import sources as source_store
 from broadsheet.store import users as user_store
 from broadsheet.store.backup import backup, restore
@@ -28,6 +30,9 @@ from broadsheet.store.schema import (
     articles,
     comment_reports,
     comments,
+    follows,
+    mutes,
+    reader_digests,
     user_sessions,
     users,
 )
@@ -45,7 +50,17 @@ def _people(engine) -> dict[str, list[tuple]]:
     with engine.connect() as conn:
         return {
             t.name: sorted(tuple(r) for r in conn.execute(select(t)))
-            for t in (users, user_sessions, comments, comment_reports, article_states, api_passwords)
+            for t in (
+                users,
+                user_sessions,
+                comments,
+                comment_reports,
+                article_states,
+                api_passwords,
+                follows,
+                mutes,
+                reader_digests,
+            )
         }
 
 
@@ -69,6 +84,10 @@ def desk(engine):
     reading.set_read(engine, reader.id, [article])  # what the reader read and saved, and their app password
     reading.set_starred(engine, reader.id, [article])
     apipasswords.set_api_password(engine, reader, "an app password here")
+    follow_store.follow(engine, reader.id, "section", "World", "World")  # the personal layer's rows too
+    follow_store.mute(engine, reader.id, "word", "weather")
+    digest_store.save_settings(engine, reader.id, "weekly", True)
+    digest_store.new_feed_token(engine, reader.id)
     return engine
 
 
@@ -76,6 +95,7 @@ def _round_trip(source, kind: str, tmp_path: Path) -> None:
     file = tmp_path / "desk.backup.gz"
     report = backup(source, file)
     assert report.rows["articles"] == 4 and report.rows["users"] == 2 and report.rows["comments"] == 2
+    assert report.rows["follows"] == report.rows["mutes"] == report.rows["reader_digests"] == 1
     with fresh_database(kind, tmp_path / "restored") as url:
         target = open_database(url)
         try:

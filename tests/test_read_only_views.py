@@ -13,7 +13,7 @@ from sqlalchemy import event, select
 
 from broadsheet.context import Context
 from broadsheet.pipeline import bulk
-from broadsheet.store.schema import articles
+from broadsheet.store.schema import articles, entities
 from broadsheet.web.app import create_app
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ai_story.jsonl"
@@ -193,3 +193,34 @@ def test_a_signed_in_reader_and_reader_apps_read_without_writing(site):
         assert client.get(path, headers=auth).status_code == 200, path
     assert written == [], "\n".join(written)
     assert ("read", f"{user.id}:{article.rsplit('/', 1)[1]}") in requested
+
+
+def test_a_signed_in_readers_pages_and_digest_links_do_not_write(site):
+    """The personal layer's GETs: For you, Following, the pages with follow and mute buttons, the
+    private digest feed and the unsubscribe page all read; only their POSTs write."""
+    from broadsheet.pipeline.mailing import UNSUBSCRIBE_SECRET
+    from broadsheet.store import follows, reader_digests, users
+
+    client, engine, written, _ = site
+    reader = users.create_user(engine, "reader1", "a long passphrase here", "r@example.org")
+    token, _ = users.start_session(engine, reader.id)
+    with engine.connect() as conn:
+        first = conn.execute(select(articles.c.source_id, articles.c.story_id)).first()
+    follows.follow(engine, reader.id, "storyline", first.story_id, "The story")
+    follows.mute(engine, reader.id, "word", "nothing-matches-this")
+    feed = reader_digests.new_feed_token(engine, reader.id)
+    unsubscribe = reader_digests.unsubscribe_token(users.site_secret(engine, UNSUBSCRIBE_SECRET), reader.id)
+    written.clear()
+    client.cookies.set("broadsheet_session", token)
+    s = quote(first.story_id, safe="")
+    paths = ["/for-you", "/following", "/", "/latest", "/search?q=bridge", f"/stories/{s}", "/sections/world"]
+    paths += [f"/digests/{feed}.atom", f"/digests/unsubscribe/{unsubscribe}", "/entities"]
+    with engine.connect() as conn:
+        entity = conn.execute(select(entities.c.id)).scalars().first()
+    paths.append(f"/entities/{entity}")  # the import files the fixture's names
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code, response.text[:300])
+    client.cookies.clear()
+    assert client.get(f"/digests/{feed}.atom").status_code == 200  # the feed needs no session
+    assert written == [], "\n".join(written)

@@ -34,7 +34,7 @@ from broadsheet.errors import BroadsheetError, NotFound
 from broadsheet.extract.boilerplate import site_key
 from broadsheet.ingest.fetch import Fetcher
 from broadsheet.jobs.engine import advisory_xact_lock
-from broadsheet.pipeline import enrich, explain, related, runner, sitelearn, stages, understand
+from broadsheet.pipeline import enrich, explain, mailing, related, runner, sitelearn, stages, understand
 from broadsheet.store import articles as article_store
 from broadsheet.store import enrichment as enrichment_store
 from broadsheet.store import reading, semantic
@@ -48,6 +48,7 @@ FOLLOW_UP_CHUNK = 10  # articles per enrich / related job: short GIL holds, spre
 HEARTBEAT = 2.0  # seconds between a worker's heartbeats
 PLACE_GATHER = 15.0  # seconds placement waits for a wave of fetches to finish (a burst is placed as one batch)
 VECTOR_REFRESH = 30  # seconds between two looks for newly placed articles to add to search's vector index
+DIGEST_EVERY = 5  # minutes between two looks for readers' digest emails that are due
 STALLED_AFTER = (
     30.0  # a worker silent this long is dead (spaCy and numpy can hold the GIL for seconds on a busy machine)
 )
@@ -76,7 +77,22 @@ READ = Kind("broadsheet.mark_read", "enrich", queueing_lock="read:{item}")  # a 
 ENQUEUE_DUE = Kind("broadsheet.enqueue_due", "schedule", priority=30)
 RETRY_STALLED = Kind("broadsheet.retry_stalled", "schedule", priority=30)
 REFRESH_VECTORS = Kind("broadsheet.refresh_vector_index", "enrich", "vector-index", "vector-index")
-KINDS = (POLL, FETCH, EMBED, LEARN, PLACE, ENRICH, RELATED, DIGEST, READ, ENQUEUE_DUE, RETRY_STALLED, REFRESH_VECTORS)
+SEND_DIGESTS = Kind("broadsheet.send_reader_digests", "schedule", "reader-digests", "reader-digests")
+KINDS = (
+    POLL,
+    FETCH,
+    EMBED,
+    LEARN,
+    PLACE,
+    ENRICH,
+    RELATED,
+    DIGEST,
+    READ,
+    ENQUEUE_DUE,
+    RETRY_STALLED,
+    REFRESH_VECTORS,
+    SEND_DIGESTS,
+)
 # What a page view asks for (work.request_work) becomes one of these: at most one waits per item.
 ASKED = {
     "enrich": dataclasses.replace(ENRICH, queueing_lock="asked-enrich:{ids[0]}"),
@@ -361,6 +377,14 @@ def refresh_vector_index(ctx: Context) -> bool:
     return semantic.build_snapshot(ctx.engine)
 
 
+def send_reader_digests(ctx: Context) -> int:
+    """Send the readers' digest emails that are due; returns how many were sent."""
+    report = mailing.send_due_digests(ctx.engine, ctx.config)
+    if report.sent or report.failed:
+        log.info("digests: %d emails sent, %d failed", report.sent, report.failed)
+    return report.sent
+
+
 def _chunked(ids: list[str]) -> list[dict[str, Any]]:
     return [{"ids": ids[i : i + FOLLOW_UP_CHUNK]} for i in range(0, len(ids), FOLLOW_UP_CHUNK)]
 
@@ -441,6 +465,11 @@ def _register_periodic(app: procrastinate.App, ctx: Context, task: Callable[...,
     @task(REFRESH_VECTORS)
     async def _refresh_vectors(timestamp: int) -> bool:
         return await asyncio.to_thread(refresh_vector_index, ctx)
+
+    @app.periodic(cron=f"*/{DIGEST_EVERY} * * * *")  # minutes: an issue is due once a day or week
+    @task(SEND_DIGESTS)
+    async def _send_digests(timestamp: int) -> int:
+        return await asyncio.to_thread(send_reader_digests, ctx)
 
     @app.periodic(cron=f"*/{max(1, int(HEARTBEAT * 2))} * * * * *")
     @task(RETRY_STALLED, pass_context=True)

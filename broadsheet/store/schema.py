@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     Float,
@@ -19,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     text,
 )
 
@@ -223,8 +226,6 @@ rate_hits = Table(
 )
 
 # --- Accounts and comments (migration 0006_accounts) ----------------------------------------------
-# Imported here rather than at the top so this block stays self-contained next to parallel edits.
-from sqlalchemy import CheckConstraint, UniqueConstraint  # noqa: E402
 
 users = Table(
     "users",
@@ -397,4 +398,40 @@ api_passwords = Table(
     Column("password_hash", Text, nullable=False),
     Column("fever_key", String(32), nullable=False, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
+)
+# --- The personal layer (migration 0020_personal) -------------------------------------------------
+# What a signed-in reader follows (raises stories on their "For you" page, fills their digests)
+# and mutes (hidden wherever they read). `target` is the followed thing's key as text: a source or
+# entity id, a section name, a storyline id, or a muted word; `label` is its name when followed.
+follows = Table(
+    "follows",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(16), primary_key=True),  # source | section | entity | storyline
+    Column("target", String(64), primary_key=True),
+    Column("label", Text, nullable=False, default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+mutes = Table(
+    "mutes",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(16), primary_key=True),  # word | source | entity
+    Column("target", String(100), primary_key=True),  # a word or phrase is kept lower-cased
+    Column("label", Text, nullable=False, default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# A reader's digest: how often, whether by email, the secret token of their private Atom feed,
+# and when the last email went out (claimed before sending: one email per period, whatever runs it).
+reader_digests = Table(
+    "reader_digests",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("frequency", String(8), nullable=False, default="daily"),  # daily | weekly
+    Column("email_enabled", Boolean, nullable=False, default=False),
+    Column("feed_token", String(64), unique=True),
+    Column("last_sent_at", UTCDateTime),
+    Column("last_error", Text),
 )

@@ -27,6 +27,7 @@ from broadsheet.store import articles as article_store
 from broadsheet.store import digests
 from broadsheet.store import enrichment as enrichment_store
 from broadsheet.store.articles import ArticleView
+from broadsheet.web.following import hidden_for_reader
 
 log = logging.getLogger(__name__)
 MAX_QUESTION = 300
@@ -159,11 +160,18 @@ def _story_features(panel: dict, engine: Engine, config: Config, scope: explain.
         panel["answer"] = answer
 
 
-def entity_stories(engine: Engine, entity_id: int) -> list[dict]:
+def entity_stories(
+    engine: Engine, entity_id: int, hide: Callable[[list[Article]], set[str]] | None = None
+) -> list[dict]:
     """The stories naming an entity, newest first: each heading links to its story page (an article
-    not placed in a story yet stands for itself), with the articles that name the entity under it."""
+    not placed in a story yet stands for itself), with the articles that name the entity under it.
+    `hide`: which of the articles the reader muted (left out)."""
     groups: dict[str, dict] = {}
-    for article, mentions, story_id in enrichment_store.entity_articles(engine, entity_id):
+    found = enrichment_store.entity_articles(engine, entity_id)
+    hidden = hide([article for article, _, _ in found]) if hide else set()
+    for article, mentions, story_id in found:
+        if article.id in hidden:
+            continue
         group = groups.setdefault(story_id or article.id, {"story_id": story_id, "articles": []})
         group["articles"].append((article, mentions))
     titles = enrichment_store.story_titles(engine, [g["story_id"] for g in groups.values() if g["story_id"]])
@@ -193,7 +201,8 @@ def ai_router(engine: Engine, config: Config, render: Callable[..., HTMLResponse
         if not 0 <= entity_id <= MAX_ID:  # no database can hold it: no such entity
             raise NotFound(f"web: no entity {entity_id}")
         item = enrichment_store.get_entity(engine, entity_id)
-        return render(request, "entity.html", entity=item, stories=entity_stories(engine, entity_id))
+        hide = lambda items: hidden_for_reader(request, engine, items)  # noqa: E731 (the reader's mutes)
+        return render(request, "entity.html", entity=item, stories=entity_stories(engine, entity_id, hide))
 
     @router.get("/entities", response_class=HTMLResponse)
     def entities(request: Request) -> HTMLResponse:

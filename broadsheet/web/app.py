@@ -32,7 +32,9 @@ from broadsheet.web.cache import PageCache, SharedGeneration
 from broadsheet.web.comments import comments_router, section_renderer
 from broadsheet.web.edge import MACHINE_PATHS, AccessLog, ConditionalGet, HeadAsGet, install_error_handlers
 from broadsheet.web.fever import fever_router
+from broadsheet.web.following import following_router
 from broadsheet.web.greader import DoubleSlash, ReaderApi, greader_router
+from broadsheet.web.reader_digests import reader_digests_router
 from broadsheet.web.readerapps import readerapps_router
 from broadsheet.web.saved import saved_router
 from broadsheet.web.security import SecurityHeaders, install_filters
@@ -129,6 +131,8 @@ def _include_routers(app: FastAPI, site: Site, accounts: Accounts, on_new_entrie
     # Reader apps: the token secret is made (or read) now, at start-up, so no API read writes.
     app.include_router(greader_router(ReaderApi(engine, user_store.site_secret(engine, "reader-api"))))
     app.include_router(fever_router(engine))
+    app.include_router(following_router(accounts, site.templates))  # follows, mutes, For you
+    app.include_router(reader_digests_router(accounts, site.templates))  # private digest feeds, unsubscribe
     # Coverage first: its story page (coverage, AI panel, comments) is the one readers get.
     app.include_router(coverage.router)
     app.include_router(ai_router(engine, config, render))

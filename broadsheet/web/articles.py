@@ -13,6 +13,7 @@ from broadsheet.store import articles as article_store
 from broadsheet.web import related as story_pages
 from broadsheet.web.ai import article_panel
 from broadsheet.web.atom import atom_response
+from broadsheet.web.following import hidden_for_reader, visible_articles
 from broadsheet.web.saved import opened, reading_states
 from broadsheet.web.site import Site, site_of
 
@@ -26,7 +27,7 @@ def latest(request: Request, page: str | None = None, site: Site = Depends(site_
     items = article_store.latest_articles(site.engine, limit=size + 1, offset=(number - 1) * size, originals_only=True)
     if not items and number > 1:
         raise NotFound(f"web: page {number} is past the end")
-    shown = items[:size]
+    shown = visible_articles(request, site.engine, items[:size])  # a reader's mutes left out
     return site.render(
         request,
         "front.html",
@@ -50,11 +51,13 @@ def article(
     if item.status != "ok":
         raise NotFound(f"web: article {article_id} is not readable yet")
     opened(request, item.id)  # a signed-in reader has read it now (marked off the request)
+    related = story_pages.related_items(site.engine, item, kept=(view.related_ids, view.related_at))
+    hidden = hidden_for_reader(request, site.engine, [r.article for r in related])  # a reader's mutes
     return site.render(
         request,
         "article.html",
         article=item,
-        related=story_pages.related_items(site.engine, item, kept=(view.related_ids, view.related_at)),
+        related=[r for r in related if r.article.id not in hidden],
         also=story_pages.also_published_by(site.engine, item, view.duplicate_of),
         comments=site.comments(request, "article", item.id),
         ai=article_panel(site.engine, site.config, item, q, length, view=view),

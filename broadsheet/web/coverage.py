@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Engine
 
 from broadsheet.api.params import page_number
 from broadsheet.errors import NotFound
@@ -14,6 +15,7 @@ from broadsheet.store import stories as story_store
 from broadsheet.store.digests import story_articles
 from broadsheet.web.ai import story_panel
 from broadsheet.web.atom import atom_response
+from broadsheet.web.following import hidden_for_reader, visible_cards
 from broadsheet.web.saved import reading_states
 from broadsheet.web.site import Site, site_of
 
@@ -39,7 +41,7 @@ def _stories_page(request: Request, site: Site, page: str | None, section: str |
     return site.render(
         request,
         "top.html",
-        cards=cards[:size],
+        cards=visible_cards(request, site.engine, cards[:size]),  # a reader's mutes left out
         page=number,
         has_next=len(cards) > size,
         heading=title,
@@ -75,7 +77,7 @@ def story(
         for d in storyline
         if not d.current and d.story.first_seen and item.first_seen and d.story.first_seen < item.first_seen
     )
-    groups = coverage.story_coverage(engine, story_id, members)
+    groups = coverage.story_coverage(engine, story_id, _unmuted(request, engine, members))
     return site.render(
         request,
         "story.html",
@@ -87,6 +89,12 @@ def story(
         ai=story_panel(engine, site.config, story_id, q, length, coverage.originals(members, digests.STORY_LIMIT)),
         comments=site.comments(request, "story", story_id),
     )
+
+
+def _unmuted(request: Request, engine: Engine, members: list[coverage.Member]) -> list[coverage.Member]:
+    """A story's members less the articles the reader muted (the coverage list shows no others)."""
+    hidden = hidden_for_reader(request, engine, [m.article for m in members])
+    return [m for m in members if m.article.id not in hidden] if hidden else members
 
 
 @router.get("/stories/{story_id}/feed.atom", include_in_schema=False)

@@ -13,6 +13,7 @@ from broadsheet.nlp.sections import SECTIONS
 from broadsheet.store import sources as source_store
 from broadsheet.store.search import SearchFilters, read_filters, search_articles
 from broadsheet.web.atom import atom_response
+from broadsheet.web.following import hidden_for_reader
 from broadsheet.web.site import Site, site_of
 
 router = APIRouter()
@@ -65,12 +66,13 @@ def search_page(
         else []
     )
     since = (since or "").strip().lower() if filters.since else ""
+    hidden = hidden_for_reader(request, site.engine, [h.article for h in hits[:size]])  # a reader's mutes
     return site.render(
         request,
         "search.html",
         status=error_status,
         q=q,
-        hits=hits[:size],
+        hits=[h for h in hits[:size] if h.article.id not in hidden],
         page=number,
         has_next=len(hits) > size,
         sources=source_store.source_choices(site.engine),

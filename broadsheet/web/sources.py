@@ -14,6 +14,7 @@ from broadsheet.ingest.feeds import export_opml
 from broadsheet.store import articles as article_store
 from broadsheet.store import sources as source_store
 from broadsheet.web.atom import atom_response
+from broadsheet.web.following import visible_articles
 from broadsheet.web.saved import reading_states
 from broadsheet.web.site import Site, site_of
 
@@ -38,6 +39,7 @@ def source(
     item = source_store.get_source(site.engine, source_id)
     number, size = page_number(page), site.config.page_size
     items = article_store.latest_articles(site.engine, limit=size, offset=(number - 1) * size, source_id=source_id)
+    items = visible_articles(request, site.engine, items)  # a reader's mutes (this source's too)
     failing = article_store.failing_articles(site.engine, source_id)
     return site.render(
         request,

@@ -140,7 +140,7 @@ def count_items(engine: Engine, user_id: int, selection: Selection) -> int:
 
 def items_by_number(engine: Engine, user_id: int, numbers: Iterable[int]) -> list[Item]:
     """The readable articles with these arrival numbers, newest first."""
-    wanted, found = sorted(set(numbers)), []
+    wanted, found = sorted(set(numbers)), list[Item]()
     with engine.connect() as conn:
         for chunk in in_chunks(wanted):
             query = select(*_item_columns()).select_from(_joined(user_id))
@@ -151,7 +151,7 @@ def items_by_number(engine: Engine, user_id: int, numbers: Iterable[int]) -> lis
 
 def ids_for_numbers(engine: Engine, numbers: Iterable[int]) -> list[str]:
     """Article ids for arrival numbers (unknown numbers are left out)."""
-    wanted, found = sorted(set(numbers)), []
+    wanted, found = sorted(set(numbers)), list[str]()
     with engine.connect() as conn:
         for chunk in in_chunks(wanted):
             found.extend(conn.execute(select(articles.c.id).where(articles.c.arrival.in_(chunk))).scalars())
@@ -170,7 +170,7 @@ def _write(conn: Connection, rows: Sequence[dict], column: str) -> None:
 
 
 def _existing(conn: Connection, ids: Iterable[str]) -> list[str]:
-    wanted, found = sorted(set(ids)), []
+    wanted, found = sorted(set(ids)), list[str]()
     for chunk in in_chunks(wanted):
         found.extend(conn.execute(select(articles.c.id).where(articles.c.id.in_(chunk))).scalars())
     return found

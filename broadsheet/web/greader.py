@@ -149,8 +149,10 @@ def read_page(engine: Engine, user: User, page: Page) -> tuple[list[Item], str |
     """One page of a stream and the continuation for the next (None: that was the last)."""
     selection = page.selection
     if page.continuation is not None:
-        side = "after" if selection.oldest_first else "before"
-        selection = replace(selection, **{side: page.continuation})
+        if selection.oldest_first:
+            selection = replace(selection, after=page.continuation)
+        else:
+            selection = replace(selection, before=page.continuation)
     found = reading.items(engine, user.id, selection, limit=page.count + 1)
     more = len(found) > page.count
     shown = found[: page.count]
@@ -356,11 +358,16 @@ def mark_all(api: ReaderApi, user: User, stream: str, ts: str | None) -> None:
     reading.mark_read_before(api.engine, user.id, before, api.selection(stream))
 
 
+def _last(values: list[str]) -> str | None:
+    """A form field's last value (clients repeat some), or None when it is absent."""
+    return values[-1] if values else None
+
+
 def _edit_routes(router: APIRouter, api: ReaderApi) -> None:
     @router.post("/reader/api/0/edit-tag")
     async def edit_tag(request: Request, user: User = Depends(api.user)) -> Response:
         values = {name: await form_values(request, name) for name in ("i", "a", "r", "T")}
-        await run_in_threadpool(api.check_csrf, user, (values["T"] or [None])[-1])
+        await run_in_threadpool(api.check_csrf, user, _last(values["T"]))
         numbers = [n for n in (parse_item_id(v) for v in values["i"]) if n is not None]
         await run_in_threadpool(edit_tags, api, user, numbers, values["a"], values["r"])
         return _text("OK")
@@ -368,6 +375,6 @@ def _edit_routes(router: APIRouter, api: ReaderApi) -> None:
     @router.post("/reader/api/0/mark-all-as-read")
     async def mark_all_as_read(request: Request, user: User = Depends(api.user)) -> Response:
         values = {name: await form_values(request, name) for name in ("s", "ts", "T")}
-        await run_in_threadpool(api.check_csrf, user, (values["T"] or [None])[-1])
-        await run_in_threadpool(mark_all, api, user, (values["s"] or [""])[-1], (values["ts"] or [None])[-1])
+        await run_in_threadpool(api.check_csrf, user, _last(values["T"]))
+        await run_in_threadpool(mark_all, api, user, (values["s"] or [""])[-1], _last(values["ts"]))
         return _text("OK")

@@ -210,6 +210,8 @@ def import_cmd(
     with progress_bar() as bar:
         report = importer(engine, file, RichProgress(bar))
     out.print(f"Imported {report.imported} of {report.lines} records; {len(report.errors)} lines skipped.")
+    if report.skipped:
+        out.print(report.skipped_summary(), highlight=False, markup=False)
 
 
 @app.command("export")

@@ -10,6 +10,7 @@ from typing import BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecord
 
 from broadsheet.errors import InputError
 from broadsheet.text.charset import decode_bytes
@@ -40,24 +41,37 @@ def _check_magic(stream: BinaryIO) -> None:
         raise InputError("warc: not a readable WARC file (it does not start with a WARC/1.x record)")
 
 
-def iter_warc_pages(stream: BinaryIO, max_bytes: int = 10_000_000) -> Iterator[ArchivedPage]:
-    """HTML pages with status 200 from a WARC (plain or gzip); other records are skipped."""
+@dataclass
+class SkippedRecord:
+    """A record that holds no article page, and why (the import reports these by reason)."""
+
+    url: str
+    reason: str
+
+
+def iter_warc_pages(stream: BinaryIO, max_bytes: int = 10_000_000) -> Iterator[ArchivedPage | SkippedRecord]:
+    """Every record of a WARC (plain or gzip): HTML pages with status 200 as pages, the rest as
+    skipped records with their reason."""
     _check_magic(stream)
     try:
         for record in ArchiveIterator(stream):
-            if record.rec_type != "response" or record.http_headers is None:
-                continue
-            status = record.http_headers.get_statuscode()
-            content_type = record.http_headers.get_header("Content-Type") or ""
-            if status != "200" or not content_type.lower().startswith(_HTML_TYPES):
-                continue
-            body = record.content_stream().read(max_bytes + 1)
-            if len(body) > max_bytes:
-                continue  # an oversized page is no article; skip it rather than hold it in memory
-            yield ArchivedPage(
-                url=record.rec_headers.get_header("WARC-Target-URI") or "",
-                captured=parse_date(record.rec_headers.get_header("WARC-Date")),
-                html=decode_bytes(body, content_type),
-            )
+            yield _page_or_skipped(record, max_bytes)
     except ArchiveLoadFailed as exc:
         raise InputError(f"warc: not a readable WARC file ({exc})") from exc
+
+
+def _page_or_skipped(record: ArcWarcRecord, max_bytes: int) -> ArchivedPage | SkippedRecord:
+    url = record.rec_headers.get_header("WARC-Target-URI") or ""
+    if record.rec_type != "response" or record.http_headers is None:
+        return SkippedRecord(url, f"a {record.rec_type} record, not a response")
+    status = record.http_headers.get_statuscode()
+    content_type = record.http_headers.get_header("Content-Type") or ""
+    if status != "200":
+        return SkippedRecord(url, f"status {status}")
+    if not content_type.lower().startswith(_HTML_TYPES):
+        return SkippedRecord(url, f"not HTML ({content_type.split(';')[0].strip() or 'no type'})")
+    body = record.content_stream().read(max_bytes + 1)
+    if len(body) > max_bytes:  # an oversized page is no article; skipped rather than held in memory
+        return SkippedRecord(url, f"larger than {max_bytes:,} bytes")
+    captured = parse_date(record.rec_headers.get_header("WARC-Date"))
+    return ArchivedPage(url=url, captured=captured, html=decode_bytes(body, content_type))

@@ -5,10 +5,12 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
@@ -34,6 +36,12 @@ class ImportReport:
     imported: int = 0
     lines: int = 0
     errors: list[str] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)  # records that hold no article, by reason
+
+    def skipped_summary(self) -> str:
+        """The skipped records in one line, most common reason first ("" when none)."""
+        parts = [f"{count} {reason}" for reason, count in self.skipped.most_common()]
+        return f"{sum(self.skipped.values())} records held no article page: " + "; ".join(parts) if parts else ""
 
 
 def open_text(path: Path) -> IO[str]:
@@ -104,7 +112,7 @@ def _write(engine: Engine, batch: list[Article], learn=None) -> int:
 
 def import_warc(engine: Engine, path: Path, progress: Progress | None = None) -> ImportReport:
     """Import the article pages archived in a WARC file through the extract stage."""
-    from broadsheet.ingest.warc import iter_warc_pages
+    from broadsheet.ingest.warc import SkippedRecord, iter_warc_pages
     from broadsheet.pipeline import sitelearn
 
     progress = progress or Progress()
@@ -116,6 +124,9 @@ def import_warc(engine: Engine, path: Path, progress: Progress | None = None) ->
     with path.open("rb") as stream:
         try:
             for page in iter_warc_pages(stream):
+                if isinstance(page, SkippedRecord):
+                    report.skipped[page.reason] += 1
+                    continue
                 report.lines += 1
                 _add_archived(page, batch, report, progress)
                 progress.advance("warc")
@@ -134,6 +145,10 @@ def import_warc(engine: Engine, path: Path, progress: Progress | None = None) ->
 
 def _add_archived(page: ArchivedPage, batch: list[Article], report: ImportReport, progress: Progress) -> None:
     """Extract one archived page into the batch, or report why it was skipped."""
+    if urlsplit(page.url).path in ("", "/"):  # a crawl holds home pages: a list of links, not an article
+        report.errors.append(f"warc: {page.url[:200]}: a site's home page, not an article")
+        progress.note(report.errors[-1])
+        return
     try:
         batch.append(stages.article_from_archive(page.url, page.html, page.captured))
     except BroadsheetError as exc:

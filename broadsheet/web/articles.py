@@ -12,7 +12,7 @@ from broadsheet.nlp.sections import SECTIONS
 from broadsheet.store import articles as article_store
 from broadsheet.web import related as story_pages
 from broadsheet.web.ai import article_panel
-from broadsheet.web.atom import atom_response
+from broadsheet.web.feeds import feed_response
 from broadsheet.web.site import Site, site_of
 
 router = APIRouter()
@@ -59,5 +59,6 @@ def article(
 
 
 @router.get("/feed.atom", include_in_schema=False)
+@router.get("/feed.json", include_in_schema=False)
 def front_feed(request: Request, site: Site = Depends(site_of)) -> Response:
-    return atom_response(request, "Broadsheet: latest news", article_store.latest_articles(site.engine, limit=50), "/")
+    return feed_response(request, "Broadsheet: latest news", article_store.latest_articles(site.engine, limit=50), "/")

@@ -13,7 +13,7 @@ from broadsheet.store import coverage, digests
 from broadsheet.store import stories as story_store
 from broadsheet.store.digests import story_articles
 from broadsheet.web.ai import story_panel
-from broadsheet.web.atom import atom_response
+from broadsheet.web.feeds import feed_response
 from broadsheet.web.site import Site, site_of
 
 SECTION_SLUGS = {s.lower(): s for s in SECTIONS}
@@ -87,14 +87,16 @@ def story(
 
 
 @router.get("/stories/{story_id}/feed.atom", include_in_schema=False)
+@router.get("/stories/{story_id}/feed.json", include_in_schema=False)
 def story_feed(request: Request, story_id: str, site: Site = Depends(site_of)) -> Response:
     item = story_store.get_story(site.engine, story_id)
     items = list(reversed(story_articles(site.engine, item.id)))
-    return atom_response(request, f"Broadsheet: {item.title}", items, f"/stories/{item.id}")
+    return feed_response(request, f"Broadsheet: {item.title}", items, f"/stories/{item.id}")
 
 
 @router.get("/sections/{slug}/feed.atom", include_in_schema=False)
+@router.get("/sections/{slug}/feed.json", include_in_schema=False)
 def section_feed(request: Request, slug: str, site: Site = Depends(site_of)) -> Response:
     name = section_name(slug)
     cards = coverage.top_stories(site.engine, limit=50, section=name)
-    return atom_response(request, f"Broadsheet: {name}", [c.lead for c in cards if c.lead], f"/sections/{slug}")
+    return feed_response(request, f"Broadsheet: {name}", [c.lead for c in cards if c.lead], f"/sections/{slug}")

@@ -64,7 +64,8 @@ def site(engine, config):
         )
     with engine.connect() as conn:
         story = conn.execute(select(articles.c.story_id).where(articles.c.story_id.isnot(None))).scalar()
-    with TestClient(create_app(engine, config)) as client:
+    # Cached pages on (nothing here changes after start): max-age says the same seconds
+    with TestClient(create_app(engine, config.replace(page_cache_seconds=30))) as client:
         yield client, story, source.id
 
 
@@ -101,7 +102,9 @@ def test_every_json_feed_passes_the_1_1_schema_and_matches_its_atom_twin(site, j
         errors = [e.message for e in json_schema.iter_errors(feed)]
         assert not errors, (path, errors)
         twin = etree.fromstring(client.get(f"{path}.atom{query}").content)
-        assert [i["id"] for i in feed["items"]] == [e.findtext("a:id", namespaces=ATOM) for e in twin.iterfind("a:entry", ATOM)]
+        assert [i["id"] for i in feed["items"]] == [
+            e.findtext("a:id", namespaces=ATOM) for e in twin.iterfind("a:entry", ATOM)
+        ]
         assert [i["content_html"] for i in feed["items"]] == [
             e.findtext("a:content", namespaces=ATOM) for e in twin.iterfind("a:entry", ATOM)
         ]
@@ -134,20 +137,43 @@ def test_pages_name_both_feeds(site):
         (f"/stories/{quote(story)}", f"/stories/{quote(story)}/feed"),
     ]:
         html = client.get(page).text
-        assert f'type="application/atom+xml"' in html and f'href="{feed}.json"' in html, page
+        assert 'type="application/atom+xml"' in html and f'href="{feed}.json"' in html, page
         assert 'type="application/feed+json"' in html, page
     assert 'href="/search.json?q=ferry"' in client.get("/search?q=ferry").text
 
 
 def test_feeds_say_when_their_newest_article_came_and_answer_if_modified_since(site):
-    client, story, source_id = site
+    client, _, source_id = site
     path = f"/sources/{source_id}/feed.json"
     response = client.get(path)
-    newest = max(
-        t for i in response.json()["items"] for t in (i.get("date_published"), i.get("date_modified")) if t
-    )
+    newest = max(t for i in response.json()["items"] for t in (i.get("date_published"), i.get("date_modified")) if t)
     stamp = format_datetime(datetime.fromisoformat(newest).replace(microsecond=0), usegmt=True)
     assert response.headers["last-modified"] == stamp
     assert client.get(path, headers={"If-Modified-Since": stamp}).status_code == 304
     earlier = format_datetime(datetime.fromisoformat(newest) - timedelta(hours=1), usegmt=True)
     assert client.get(path, headers={"If-Modified-Since": earlier}).status_code == 200
+
+
+def test_anonymous_answers_are_public_and_short_but_a_readers_own_are_private(site):
+    client, _, source_id = site
+    for path in ["/", "/latest", "/feed.atom", f"/sources/{source_id}/feed.json", "/api/articles"]:
+        anonymous = client.get(path)
+        assert anonymous.headers["cache-control"] == "public, max-age=30", path
+        signed_in = client.get(path, headers={"Cookie": "broadsheet_session=whatever"})
+        assert signed_in.headers["cache-control"] == "private, no-store", path
+        stamp = anonymous.headers["last-modified"]  # the newest article shown
+        assert client.get(path, headers={"If-Modified-Since": stamp}).status_code == 304, path
+        assert signed_in.status_code == 200
+        personal = client.get(path, headers={"If-Modified-Since": stamp, "Cookie": "broadsheet_session=whatever"})
+        assert personal.status_code == 200, path  # never a shared copy for a reader's own page
+    login = client.get("/login")  # sets the anonymous form cookie
+    assert login.headers["cache-control"] == "private, no-store" and "set-cookie" in login.headers
+
+
+def test_an_etag_decides_when_both_validators_are_sent(site):
+    client, _, _ = site
+    first = client.get("/feed.atom")
+    both = {"If-Modified-Since": first.headers["last-modified"], "If-None-Match": '"other"'}
+    assert client.get("/feed.atom", headers=both).status_code == 200
+    unreadable = client.get("/feed.atom", headers={"If-Modified-Since": "yesterday"})
+    assert unreadable.status_code == 200 and unreadable.content == first.content

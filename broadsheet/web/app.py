@@ -154,7 +154,8 @@ def _add_middleware(app: FastAPI, engine: Engine, config: Config, accounts: Acco
         shared=shared,
     )
     app.add_middleware(SecurityHeaders)  # cached pages and errors carry the headers too
-    app.add_middleware(ConditionalGet)  # ETag and 304 on whatever succeeds and sets no cookie
+    # ETag, Last-Modified and 304 on whatever succeeds and sets no cookie; Cache-Control on all of it
+    app.add_middleware(ConditionalGet, max_age=config.page_cache_seconds, session_cookie=SESSION_COOKIE)
     app.add_middleware(HeadAsGet)  # HEAD wherever GET is, through the cache and the headers
     if config.access_log:
         app.add_middleware(AccessLog)  # outermost: the time and status a client saw

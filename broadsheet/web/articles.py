@@ -12,6 +12,8 @@ from broadsheet.nlp.sections import SECTIONS
 from broadsheet.store import articles as article_store
 from broadsheet.web import related as story_pages
 from broadsheet.web.ai import article_panel
+from broadsheet.web.atom import newest_time
+from broadsheet.web.edge import last_modified
 from broadsheet.web.feeds import feed_response
 from broadsheet.web.site import Site, site_of
 
@@ -26,7 +28,7 @@ def latest(request: Request, page: str | None = None, site: Site = Depends(site_
     if not items and number > 1:
         raise NotFound(f"web: page {number} is past the end")
     shown = items[:size]
-    return site.render(
+    page = site.render(
         request,
         "front.html",
         articles=shown,
@@ -36,6 +38,7 @@ def latest(request: Request, page: str | None = None, site: Site = Depends(site_
         copies=story_pages.copy_sources(site.engine, shown),
         has_next=len(items) > size,
     )
+    return last_modified(page, newest_time(shown))
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)

@@ -13,6 +13,7 @@ from broadsheet.store import coverage, digests
 from broadsheet.store import stories as story_store
 from broadsheet.store.digests import story_articles
 from broadsheet.web.ai import story_panel
+from broadsheet.web.edge import last_modified
 from broadsheet.web.feeds import feed_response
 from broadsheet.web.site import Site, site_of
 
@@ -35,7 +36,7 @@ def _stories_page(request: Request, site: Site, page: str | None, section: str |
     cards = coverage.top_stories(site.engine, limit=size + 1, offset=(number - 1) * size, section=section)
     if not cards and number > 1:
         raise NotFound(f"web: page {number} is past the end")
-    return site.render(
+    page = site.render(
         request,
         "top.html",
         cards=cards[:size],
@@ -45,6 +46,8 @@ def _stories_page(request: Request, site: Site, page: str | None, section: str |
         section=section,
         sections=SECTIONS,
     )
+    seen = [c.story.last_seen for c in cards[:size] if c.story.last_seen]
+    return last_modified(page, max(seen) if seen else None)  # the newest article of the stories shown
 
 
 @router.get("/", response_class=HTMLResponse)

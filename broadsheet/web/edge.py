@@ -7,6 +7,8 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime
+from email.utils import format_datetime, parsedate_to_datetime
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -62,6 +64,13 @@ def install_error_handlers(app: FastAPI, render: Callable[..., HTMLResponse]) ->
         return answer(request, 400, "request: a number or date in the request is out of range.")
 
 
+def last_modified(response: Response, when: datetime | None) -> Response:
+    """The response marked as last changed `when` (the newest article it shows), for If-Modified-Since."""
+    if when is not None:
+        response.headers["last-modified"] = format_datetime(when, usegmt=True)
+    return response
+
+
 class AccessLog:
     """One log line per request served (the access_log setting): method, path, status, milliseconds."""
 
@@ -88,35 +97,65 @@ class AccessLog:
 
 
 class ConditionalGet:
-    """ETag on every successful GET that sets no cookie (pages, feeds, the API), and 304 Not Modified
-    when the client already holds it, so feed readers and crawlers revalidate for the price of the
-    headers. Responses that carry their own ETag (static files, the API's) are left as they are."""
+    """Validators and caching rules on every GET, so feed readers, crawlers and browsers revalidate
+    for the price of the headers:
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    - an ETag on every success that sets no cookie (pages, feeds, the API), and 304 Not Modified when
+      the client already holds it; responses carrying their own ETag (static files) are left as they are;
+    - 304 for If-Modified-Since when a route said when its newest article came (Last-Modified) and the
+      client sent no If-None-Match (RFC 9110 §13.1.3: the ETag decides when both are sent);
+    - Cache-Control: `public, max-age` (the page cache's seconds) for anonymous successes, and
+      `private, no-store` for a signed-in reader's responses (a session cookie or an API key) and for
+      any response that sets a cookie, which no shared cache may keep."""
+
+    def __init__(self, app: ASGIApp, max_age: float = 0, session_cookie: str = "") -> None:
+        self.app, self.max_age = app, int(max_age)
+        self.session_cookie = session_cookie.encode() + b"="
+
+    def _private(self, scope: Scope) -> bool:
+        for name, value in scope.get("headers", []):
+            if name == b"authorization" or (name == b"cookie" and self.session_cookie in value):
+                return True
+        return False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
+        private = self._private(scope)
         start: Message | None = None
         chunks: list[bytes] = []
 
         async def held(message: Message) -> None:
             nonlocal start
             if message["type"] == "http.response.start":
-                start = message
-                if not _taggable(message):
-                    await send(message)
+                start = _with_cache_control(message, private, self.max_age)
+                if not _taggable(start):
+                    await send(start)
                 return
             if start is None or not _taggable(start):
                 await send(message)
                 return
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
-                await _send_tagged(scope, start, b"".join(chunks), send)
+                await _send_tagged(scope, start, b"".join(chunks), send, private)
 
         await self.app(scope, receive, held)
+
+
+def _with_cache_control(start: Message, private: bool, max_age: int) -> Message:
+    """The response's Cache-Control: private for a reader's own or cookie-setting responses, public and
+    short for anonymous successes; errors and redirects keep what they carry."""
+    headers = list(start.get("headers", []))
+    names = {name.lower() for name, _ in headers}
+    if b"set-cookie" in names or private:
+        rule = b"private, no-store"
+    elif start["status"] == 200 and b"cache-control" not in names:
+        rule = b"public, max-age=%d" % max_age
+    else:
+        return start
+    headers = [(n, v) for n, v in headers if n.lower() != b"cache-control"] + [(b"cache-control", rule)]
+    return {**start, "headers": headers}
 
 
 def _taggable(start: Message) -> bool:
@@ -124,14 +163,28 @@ def _taggable(start: Message) -> bool:
     return start["status"] == 200 and b"etag" not in names and b"set-cookie" not in names
 
 
-async def _send_tagged(scope: Scope, start: Message, body: bytes, send: Send) -> None:
+def _not_modified_since(asked: bytes, last_modified: bytes | None) -> bool:
+    """Whether a response last modified at `last_modified` is no newer than the client's copy."""
+    if not asked or not last_modified:
+        return False
+    try:
+        return parsedate_to_datetime(last_modified.decode("latin-1")) <= parsedate_to_datetime(asked.decode("latin-1"))
+    except (TypeError, ValueError, IndexError, OverflowError):  # a date that cannot be read: send it all
+        return False
+
+
+async def _send_tagged(scope: Scope, start: Message, body: bytes, send: Send, private: bool) -> None:
     etag = b'"' + hashlib.blake2b(body, digest_size=12).hexdigest().encode() + b'"'
     headers = [(n, v) for n, v in start.get("headers", []) if n.lower() != b"content-length"]
-    if not any(n.lower() == b"cache-control" for n, _ in headers):
-        headers.append((b"cache-control", b"no-cache"))  # keep it, but ask each time (a 304 is cheap)
     headers.append((b"etag", etag))
-    asked = dict((n.lower(), v) for n, v in scope.get("headers", [])).get(b"if-none-match", b"")
-    if etag in [tag.strip().removeprefix(b"W/") for tag in asked.split(b",")] or asked.strip() == b"*":
+    asked = {n.lower(): v for n, v in scope.get("headers", [])}
+    if b"if-none-match" in asked:
+        tags = asked[b"if-none-match"]
+        fresh = etag in [tag.strip().removeprefix(b"W/") for tag in tags.split(b",")] or tags.strip() == b"*"
+    else:
+        modified = dict((n.lower(), v) for n, v in headers).get(b"last-modified")
+        fresh = not private and _not_modified_since(asked.get(b"if-modified-since", b""), modified)
+    if fresh:
         await send({"type": "http.response.start", "status": 304, "headers": headers})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
         return

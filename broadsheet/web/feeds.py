@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-from email.utils import format_datetime
-
 from fastapi import Request
 from fastapi.responses import Response
 
 from broadsheet.model import Article
 from broadsheet.text.sanitize import xml_text
 from broadsheet.web.atom import ATOM_TYPE, atom_feed, newest_time
+from broadsheet.web.edge import last_modified
 from broadsheet.web.jsonfeed import JSON_FEED_TYPE, json_feed
 from broadsheet.web.security import site_base
 
@@ -27,8 +26,5 @@ def feed_response(request: Request, title: str, articles: list[Article], site_pa
         body, media = json_feed(title, self_url, base + site_path, articles, base), JSON_FEED_TYPE
     else:
         body, media = atom_feed(title, self_url, base + site_path, articles, base), ATOM_TYPE
-    response = Response(body, media_type=f"{media}; charset=utf-8")
-    newest = newest_time(articles)
-    if newest is not None:  # web/edge.py answers If-Modified-Since from it
-        response.headers["last-modified"] = format_datetime(newest, usegmt=True)
-    return response
+    # ConditionalGet (web/edge.py) answers If-Modified-Since from the newest article's time
+    return last_modified(Response(body, media_type=f"{media}; charset=utf-8"), newest_time(articles))

@@ -51,10 +51,50 @@ def test_articles_paginate_and_etags(api):
     assert one["paragraphs"] == ["Ferry paragraph 3.", "More."] and one["source"] == "Pub"
 
 
-def test_errors_are_json_sentences(api):
+def test_every_api_error_is_problem_details(api):
     missing = api.get("/api/articles/nope")
-    assert missing.status_code == 404 and missing.json() == {"error": "store: no article with id nope"}
-    assert api.get("/api/articles", params={"limit": 1000}).status_code == 422
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert missing.status_code == 404 and missing.json() == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "store: no article with id nope",
+    }
+    invalid = api.get("/api/articles", params={"limit": 1000, "offset": "x"})
+    body = invalid.json()
+    assert invalid.status_code == 422 and body["status"] == 422 and body["title"] == "Unprocessable Entity"
+    assert {e["location"] for e in body["errors"]} == {"query.limit", "query.offset"}
+    assert body["detail"].startswith("request: limit: ")
+    bad = api.get("/api/stories", params={"section": "Weather"})
+    assert bad.status_code == 400 and "Sports" in bad.json()["detail"] and "errors" not in bad.json()
+    unknown = api.get("/api/nowhere")
+    assert unknown.status_code == 404 and unknown.headers["content-type"] == "application/problem+json"
+    refused = api.post("/api/articles")
+    assert refused.status_code == 405 and refused.json()["title"] == "Method Not Allowed"
+    assert refused.headers["content-type"] == "application/problem+json" and refused.headers["allow"] == "GET"
+    page = api.get("/nowhere")  # the site keeps its HTML pages
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+
+
+def test_a_failing_api_route_answers_problem_details_and_a_page_an_error_page(engine, config):
+    from fastapi.testclient import TestClient
+
+    app = create_app(engine, config)
+
+    @app.get("/api/broken", include_in_schema=False)
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    @app.get("/broken", include_in_schema=False)
+    def broken_page() -> None:
+        raise RuntimeError("a bug")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        failed = client.get("/api/broken")
+        assert failed.status_code == 500 and failed.headers["content-type"] == "application/problem+json"
+        assert failed.json()["title"] == "Internal Server Error" and "a bug" not in failed.text
+        page = client.get("/broken")
+        assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
 
 
 def test_sources_search_and_openapi(api):
@@ -91,5 +131,5 @@ def test_atom_feeds_and_search_page(api):
 
 def test_search_section_filter_is_checked(api):
     bad = api.get("/api/search", params={"q": "ferry", "section": "Weather"})
-    assert bad.status_code == 400 and "Sports" in bad.json()["error"]
+    assert bad.status_code == 400 and "Sports" in bad.json()["detail"]
     assert api.get("/api/search", params={"q": "ferry", "section": "Sports"}).json()["items"] == []

@@ -373,11 +373,37 @@ def search_articles(
     """Articles matching the query, best first (relevance x recency), copies collapsed into their best
     ranked member. With `embed` (text -> vector), natural-language queries are also matched by meaning
     and the two rankings fused; natural-language queries show only results above a relevance floor."""
+    return search_counted(engine, query, filters, limit, offset, now, embed)[0]
+
+
+def search_counted(
+    engine: Engine,
+    query: str,
+    filters: SearchFilters | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    now: datetime | None = None,
+    embed: Callable[[str], np.ndarray] | None = None,
+) -> tuple[list[Hit], int]:
+    """A page of search_articles, and how many results there are in all (copies collapsed)."""
     terms = query_terms(query)
     if not terms:
-        return []
-    filters = filters or SearchFilters()
-    now = now or datetime.now(UTC)
+        return [], 0
+    ranked = _collapsed(
+        engine, _ranked(engine, query, terms, filters or SearchFilters(), now or datetime.now(UTC), embed)
+    )
+    return _hits(engine, terms, ranked[offset : offset + limit]), len(ranked)
+
+
+def _ranked(
+    engine: Engine,
+    query: str,
+    terms: list[str],
+    filters: SearchFilters,
+    now: datetime,
+    embed: Callable[[str], np.ndarray] | None,
+) -> list[tuple]:
+    """Every match as (score, id, snippet), best first, before copies are collapsed."""
     fetch = _postgres_candidates if engine.dialect.name == "postgresql" else _sqlite_candidates
     candidates = fetch(engine, terms, filters)
     natural = is_natural_language(query)
@@ -398,9 +424,11 @@ def search_articles(
             ),
             key=lambda c: (-c[0], c[1]),
         )
-    if natural:
-        ranked = _above_floor(engine, ranked, candidates, vector)
-    page = _collapsed(engine, ranked)[offset : offset + limit]
+    return _above_floor(engine, ranked, candidates, vector) if natural else ranked
+
+
+def _hits(engine: Engine, terms: list[str], page: list[tuple]) -> list[Hit]:
+    """The shown page of collapsed results as Hits: typed rows, snippets and the outlets of each text."""
     outlets = _outlets(engine, [root for *_, root in page])  # only the shown results name their outlets
     page = [(score, article_id, snippet, outlets.get(root, [])) for score, article_id, snippet, root in page]
     with engine.connect() as conn:  # typed rows (aware datetimes, JSON) for the shown page only

@@ -114,16 +114,18 @@ def create_app(
 
 def _include_routers(app: FastAPI, site: Site, accounts: Accounts, on_new_entries: Callable[[], None] | None) -> None:
     engine, config, render = site.engine, site.config, site.render
-    app.include_router(websub_router(engine, on_new_entries))
+    # Only the JSON API is in the OpenAPI document: pages, forms, feeds and callbacks are not for
+    # generated clients (include_in_schema=False on every router but the API's).
+    app.include_router(websub_router(engine, on_new_entries), include_in_schema=False)
     app.include_router(api_routes.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    app.include_router(accounts_router(accounts, site.templates))
-    app.include_router(comments_router(accounts, site.templates))
+    app.include_router(accounts_router(accounts, site.templates), include_in_schema=False)
+    app.include_router(comments_router(accounts, site.templates), include_in_schema=False)
     # Coverage first: its story page (coverage, AI panel, comments) is the one readers get.
-    app.include_router(coverage.router)
-    app.include_router(ai_router(engine, config, render))
+    app.include_router(coverage.router, include_in_schema=False)
+    app.include_router(ai_router(engine, config, render), include_in_schema=False)
     for router in (articles.router, sources.router, search.router, operations):
-        app.include_router(router)
+        app.include_router(router, include_in_schema=False)
     install_error_handlers(app, render)  # validation and HTTP errors in the project's shape, HTML or JSON
 
     @app.exception_handler(BroadsheetError)

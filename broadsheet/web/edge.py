@@ -1,5 +1,5 @@
 """Errors at the edge: every refused request answered in the project's shape, an HTML page for
-readers and {"error": sentence} for the API (the bounds themselves live in api/params.py)."""
+readers and problem details for the API (the bounds themselves live in api/params.py)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from email.utils import format_datetime, parsedate_to_datetime
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from broadsheet.api.problems import FieldProblem, problem
 from broadsheet.logs import access_line
 
 log = logging.getLogger(__name__)
@@ -25,21 +26,35 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _validation_sentence(exc: RequestValidationError) -> str:
-    """FastAPI's validation errors as one sentence a reader can act on."""
+def _validation_problems(exc: RequestValidationError) -> list[FieldProblem]:
+    """FastAPI's validation errors, one per parameter, in words."""
+    return [
+        FieldProblem(
+            location=".".join(str(p) for p in error.get("loc", ())) or "request",
+            message=str(error.get("msg", "invalid")),
+        )
+        for error in exc.errors()[:20]
+    ]
+
+
+def _validation_sentence(problems: list[FieldProblem]) -> str:
+    """The first few validation errors as one sentence a reader can act on."""
     parts = []
-    for error in exc.errors()[:3]:
-        where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("query", "path", "body"))
-        parts.append(f"{where or 'request'}: {str(error.get('msg', 'invalid')).lower()}")
+    for found in problems[:3]:
+        where = ".".join(p for p in found.location.split(".") if p not in ("query", "path", "body"))
+        parts.append(f"{where or 'request'}: {found.message.lower()}")
     return "request: " + "; ".join(parts) + "."
 
 
 def install_error_handlers(app: FastAPI, render: Callable[..., HTMLResponse]) -> None:
-    """Every refused request in the project's shape: {"error": sentence} under /api, an HTML page elsewhere."""
+    """Every refused request in the project's shape: problem details (api/problems.py) under /api, an
+    HTML page elsewhere."""
 
-    def answer(request: Request, status: int, message: str, headers: dict | None = None) -> Response:
+    def answer(
+        request: Request, status: int, message: str, headers: dict | None = None, errors: list | None = None
+    ) -> Response:
         if _is_api(request):
-            return JSONResponse({"error": message}, status_code=status, headers=headers)
+            return problem(status, message, errors, headers)
         title = "Not found" if status == 404 else "Error"
         page = "That page does not exist." if status == 404 else message
         response = render(request, "error.html", status=status, title=title, message=page)
@@ -48,13 +63,16 @@ def install_error_handlers(app: FastAPI, render: Callable[..., HTMLResponse]) ->
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> Response:
-        return answer(request, 422, _validation_sentence(exc))
+        found = _validation_problems(exc)
+        return answer(request, 422, _validation_sentence(found), errors=found)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else "The request could not be served."
         if exc.status_code == 404:
             message = "That page does not exist."
+        elif exc.status_code == 405:
+            message = f"request: {request.method} is not allowed here."
         return answer(request, exc.status_code, message, exc.headers)
 
     @app.exception_handler(OverflowError)

@@ -133,3 +133,73 @@ def test_search_section_filter_is_checked(api):
     bad = api.get("/api/search", params={"q": "ferry", "section": "Weather"})
     assert bad.status_code == 400 and "Sports" in bad.json()["detail"]
     assert api.get("/api/search", params={"q": "ferry", "section": "Sports"}).json()["items"] == []
+
+
+def test_the_openapi_document_declares_problems_enums_and_totals(api):
+    spec = api.get("/api/openapi.json").json()
+    assert all(path.startswith("/api/") for path in spec["paths"])
+    schemas = spec["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas and set(schemas["ProblemOut"]["required"]) >= {"title", "status"}
+    for path, item in spec["paths"].items():
+        responses = item["get"]["responses"]
+        for status in ("400", "422", "500"):
+            assert list(responses[status]["content"]) == ["application/problem+json"], (path, status)
+        if "{" in path:
+            assert "application/problem+json" in responses["404"]["content"], path
+    stories = spec["paths"]["/api/stories"]["get"]["parameters"]
+    section = next(p for p in stories if p["name"] == "section")["schema"]
+    assert {"Business", "Sports"} <= set(section["anyOf"][0]["enum"]) and "pattern" in section["anyOf"][1]
+    assert "Business" in schemas["StoryOut"]["properties"]["section"]["enum"]
+    assert schemas["SourceOut"]["properties"]["state"]["enum"] == ["healthy", "failing", "unhealthy", "gone"]
+    assert "total" in schemas["Page"]["required"]
+    for name in ("SourceList", "EntityList", "CommentList"):
+        assert "total" in schemas[name]["required"], name
+
+
+def test_every_list_is_counted_and_articles_say_where_they_belong(api, engine):
+    from sqlalchemy import update
+
+    from broadsheet.store.schema import articles
+
+    with engine.begin() as conn:
+        conn.execute(update(articles).where(articles.c.id == "a1").values(story_id="s1", section="Business"))
+        conn.execute(
+            update(articles)
+            .where(articles.c.id == "a1")
+            .values(
+                key_points=[{"text": "Ferry paragraph 1.", "start": 0, "end": 18, "sentence": 0}],
+                tags=["Ferries"],
+                entities=[{"id": 7, "name": "Pub", "kind": "organisation", "count": 1}],
+                enriched=1,
+            )
+        )
+    hits = api.get("/api/search", params={"q": "ferry", "limit": 2}).json()
+    assert hits["page"]["total"] == 5 and hits["page"]["next_offset"] == 2
+    assert api.get("/api/search", params={"q": "ferry", "offset": 4}).json()["page"]["next_offset"] is None
+    listed = api.get("/api/articles", params={"limit": 2}).json()["items"]
+    assert listed[1]["story_id"] == "s1" and listed[1]["section"] == "Business" and listed[0]["story_id"] is None
+    one = api.get("/api/articles/a1").json()
+    assert one["key_points"] == ["Ferry paragraph 1."] and one["tags"] == ["Ferries"]
+    assert one["entities"] == [{"id": 7, "name": "Pub", "kind": "organisation"}] and one["section"] == "Business"
+    assert api.get("/api/sources").json()["total"] == 1
+    assert api.get("/api/entities").json()["total"] == 0
+    assert api.get("/api/comments", params={"target": "article:a1"}).json()["total"] == 0
+    assert api.get("/api/stories").json()["page"]["total"] == 0
+
+
+def test_a_storys_detail_names_the_section_its_list_card_names(engine, config):
+    from pathlib import Path
+
+    from fastapi.testclient import TestClient
+
+    from broadsheet.pipeline import bulk
+
+    bulk.import_jsonl(engine, Path(__file__).parent / "fixtures" / "ai_story.jsonl")
+    with TestClient(create_app(engine, config)) as client:
+        listed = client.get("/api/stories").json()
+        [card] = listed["items"]
+        assert listed["page"]["total"] == 1 and card["section"] == "Business"
+        detail = client.get(f"/api/stories/{card['id']}").json()
+        assert detail["section"] == card["section"]
+        assert {a["story_id"] for g in detail["coverage"] for a in g["articles"]} == {card["id"]}
+        assert client.get("/api/stories", params={"section": "business"}).json()["items"] == [card]

@@ -17,8 +17,10 @@ MAX_PAGE = MAX_OFFSET // 1000
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)  # date filters are clamped here: nothing older exists
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 _SECTIONS = {s.lower(): s for s in SECTIONS}
-# The spellings of a section the API takes (an enum in the OpenAPI document): as named, or lower case.
-SECTION_VALUES = [*SECTIONS, *(s.lower() for s in SECTIONS if s.lower() != s)]
+# Sections in any case, as a pattern OpenAPI tools understand (ECMA regexes have no (?i) flag).
+SECTION_PATTERN = "^(" + "|".join("".join(f"[{c.upper()}{c.lower()}]" for c in s) for s in SECTIONS) + ")$"
+# A section parameter's schema: one of the names (an enum for generated clients), or one in another case.
+SECTION_SCHEMA = {"anyOf": [{"type": "string", "enum": list(SECTIONS)}, {"type": "string", "pattern": SECTION_PATTERN}]}
 # RFC 3339 date-time (what OpenAPI's "date-time" means), or a full date.
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}([Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2}))?", re.ASCII)
 TIME_SCHEMA = {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}]}
@@ -43,16 +45,15 @@ def optional_id(raw: str | None) -> int | None:
 
 
 def section_of(value: str | None, strict: bool = False) -> str | None:
-    """The section a filter names ("business" -> "Business"); None for none. The web's forms are
-    lenient (any case; blank or unknown: no filter, so a shared link stays usable); the API is `strict`
-    and takes only SECTION_VALUES, refusing anything else, blank included, with a 400 naming them."""
+    """The section a filter names, ignoring case ("business" -> "Business"); None for none. The web's
+    forms are lenient (blank or unknown: no filter, so a shared link stays usable); the API is `strict`
+    and refuses anything but a section name, blank included, with a 400 naming the sections."""
     if value is None:
         return None
-    if not strict:
-        return _SECTIONS.get(value.strip().lower())
-    if value not in SECTION_VALUES:
-        raise InputError(f"api: section must be one of {', '.join(SECTIONS)} (or the same in lower case)")
-    return _SECTIONS[value.lower()]
+    found = _SECTIONS.get(value.lower() if strict else value.strip().lower())
+    if found is None and strict:
+        raise InputError(f"api: section must be one of {', '.join(SECTIONS)}")
+    return found
 
 
 def bounded_time(value: datetime | None) -> datetime | None:

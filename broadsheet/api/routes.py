@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
-from broadsheet.api.params import MAX_ID, MAX_OFFSET, SECTION_VALUES, TIME_SCHEMA, parse_time, section_of
+from broadsheet.api.params import MAX_ID, MAX_OFFSET, SECTION_SCHEMA, TIME_SCHEMA, parse_time, section_of
 from broadsheet.api.problems import as_problem_media, declared, problem
 from broadsheet.api.schemas import (
     ArticleList,
@@ -52,12 +52,9 @@ COMMON: dict[int | str, dict] = {
     **declared(400, 422, 500),
 }
 Offset = Query(0, ge=0, le=MAX_OFFSET)
-# The enum is documented, and checked by section_of, whose 400 names the sections.
-Section = Query(
-    None,
-    json_schema_extra={"enum": SECTION_VALUES},
-    description="A section, capitalised or in lower case (Business, business)",
-)
+# The sections as an enum, and the same in any case as a pattern: checked by section_of, whose 400
+# names the sections.
+Section = Query(None, json_schema_extra=SECTION_SCHEMA, description="A section, in any case (business, Business)")
 Time = Query(None, json_schema_extra=TIME_SCHEMA, description="A date-time (RFC 3339) or a date, UTC when no offset")
 
 

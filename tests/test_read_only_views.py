@@ -71,6 +71,7 @@ def _paths(engine) -> list[str]:
         "/sources.opml",
         "/robots.txt",
         "/healthz",
+        "/metrics",
         "/api/articles",
         f"/api/articles/{a}",
         f"/api/stories/{s}",

@@ -24,12 +24,13 @@ from broadsheet.context import Context, current, install
 from broadsheet.errors import BroadsheetError, NotFound
 from broadsheet.nlp.embed import model_state, query_encoder
 from broadsheet.store import generations
-from broadsheet.web import articles, coverage, search, sources
+from broadsheet.web import articles, coverage, metrics, search, sources
 from broadsheet.web.accounts import SESSION_COOKIE, Accounts, SessionMiddleware, accounts_router
 from broadsheet.web.ai import ai_router
 from broadsheet.web.cache import PageCache, SharedGeneration
 from broadsheet.web.comments import comments_router, section_renderer
 from broadsheet.web.edge import AccessLog, ConditionalGet, HeadAsGet, install_error_handlers
+from broadsheet.web.metrics import CountPages, metrics_of
 from broadsheet.web.security import SecurityHeaders, install_filters
 from broadsheet.web.site import Site, site_of
 from broadsheet.web.timefmt import absolute_time, day_date, iso_time, relative_time
@@ -124,7 +125,7 @@ def _include_routers(app: FastAPI, site: Site, accounts: Accounts, on_new_entrie
     # Coverage first: its story page (coverage, AI panel, comments) is the one readers get.
     app.include_router(coverage.router, include_in_schema=False)
     app.include_router(ai_router(engine, config, render), include_in_schema=False)
-    for router in (articles.router, sources.router, search.router, operations):
+    for router in (articles.router, sources.router, search.router, metrics.router, operations):
         app.include_router(router, include_in_schema=False)
     install_error_handlers(app, render)  # validation and HTTP errors in the project's shape, HTML or JSON
 
@@ -159,6 +160,7 @@ def _add_middleware(app: FastAPI, engine: Engine, config: Config, accounts: Acco
     # ETag, Last-Modified and 304 on whatever succeeds and sets no cookie; Cache-Control on all of it
     app.add_middleware(ConditionalGet, max_age=config.page_cache_seconds, session_cookie=SESSION_COOKIE)
     app.add_middleware(HeadAsGet)  # HEAD wherever GET is, through the cache and the headers
+    app.add_middleware(CountPages, metrics=metrics_of(app.state.context))  # /metrics: pages served
     if config.access_log:
         app.add_middleware(AccessLog)  # outermost: the time and status a client saw
 

@@ -82,6 +82,8 @@ def _paths(engine) -> list[str]:
         f"/api/comments?target=article:{a}",
         "/login",
         "/register",
+        "/account/keys",
+        "/api/me",
     ]
 
 

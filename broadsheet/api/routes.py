@@ -11,6 +11,7 @@ from email.utils import format_datetime
 import numpy as np
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
@@ -26,6 +27,7 @@ from broadsheet.api.schemas import (
     EntityList,
     EntityOut,
     Page,
+    ReaderOut,
     SearchHitOut,
     SearchResults,
     SourceList,
@@ -34,8 +36,9 @@ from broadsheet.api.schemas import (
     StoryList,
     StoryOut,
 )
-from broadsheet.errors import NotFound
+from broadsheet.errors import NotFound, Unauthorized
 from broadsheet.model import Article
+from broadsheet.store import apikeys as key_store
 from broadsheet.store import articles as article_store
 from broadsheet.store import comments as comment_store
 from broadsheet.store import coverage
@@ -43,6 +46,7 @@ from broadsheet.store import enrichment as enrichment_store
 from broadsheet.store import sources as source_store
 from broadsheet.store import stories as story_store
 from broadsheet.store.search import read_filters, search_counted
+from broadsheet.store.users import User
 
 MAX_LIMIT = 100
 ERRORS = declared(404)
@@ -237,6 +241,26 @@ def list_comments(
     return json_body(CommentList(target=target, items=items, total=_count_comments(items)))
 
 
+bearer = HTTPBearer(auto_error=False, description="An API key, made on the account page (/account/keys)")
+
+
+def reader_of(
+    credentials: HTTPAuthorizationCredentials | None = Depends(bearer), engine: Engine = Depends(engine_of)
+) -> User:
+    """The reader whose API key the request carries (`Authorization: Bearer KEY`), or 401."""
+    if credentials is None:
+        raise Unauthorized("api: send an API key as Authorization: Bearer KEY (make one at /account/keys)")
+    user = key_store.user_for_key(engine, credentials.credentials)
+    if user is None:
+        raise Unauthorized("api: that API key is unknown or was revoked")
+    return user
+
+
+@router.get("/me", response_model=ReaderOut, responses=declared(401), summary="The reader an API key belongs to")
+def me(request: Request, reader: User = Depends(reader_of)) -> Response:
+    return json_body(ReaderOut(username=reader.username, role=reader.role))
+
+
 def _story_out(story: object, section: str, sources: list[str]) -> StoryOut:
     return StoryOut(
         id=story.id,
@@ -275,8 +299,8 @@ def _count_comments(items: list[CommentOut]) -> int:
 
 
 def api_error(status: int, message: str) -> JSONResponse:
-    """The API's error body: problem details."""
-    return problem(status, message)
+    """The API's error body: problem details (a 401 names the scheme it wants, RFC 6750)."""
+    return problem(status, message, headers={"WWW-Authenticate": 'Bearer realm="api"'} if status == 401 else None)
 
 
 def api_openapi(app: FastAPI) -> Callable[[], dict]:

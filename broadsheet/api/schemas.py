@@ -218,3 +218,10 @@ class CommentList(BaseModel):
     target: str
     items: list[CommentOut]
     total: int = Field(description="How many comments the thread holds, replies included")
+
+
+class ReaderOut(BaseModel):
+    """The reader an API key belongs to."""
+
+    username: str
+    role: Literal["reader", "moderator", "admin"]

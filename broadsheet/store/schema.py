@@ -373,3 +373,19 @@ vector_snapshots = Table(
     Column("ids", JSON, nullable=False),
     Column("matrix", LargeBinary, nullable=False),  # float16 rows, unit length, in the order of ids
 )
+
+# API keys (migration 0019): a reader's keys for the JSON API (`Authorization: Bearer KEY`). The key is
+# shown once, when made; the row keeps its SHA-256 (a random 256-bit key needs no slow hash) and its
+# first characters, so the account page can tell keys apart.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Index("ix_api_keys_user", "user_id"),
+)

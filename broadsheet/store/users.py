@@ -82,6 +82,11 @@ def _user(row: Row[Any]) -> User:
     )
 
 
+def user_from_row(row: Row[Any]) -> User:
+    """A row of the users table as a User (for the reads of other store modules that join it)."""
+    return _user(row)
+
+
 def _token_key(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

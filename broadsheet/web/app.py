@@ -27,6 +27,7 @@ from broadsheet.store import generations
 from broadsheet.web import articles, coverage, metrics, search, sources
 from broadsheet.web.accounts import SESSION_COOKIE, Accounts, SessionMiddleware, accounts_router
 from broadsheet.web.ai import ai_router
+from broadsheet.web.apikeys import apikeys_router
 from broadsheet.web.cache import PageCache, SharedGeneration
 from broadsheet.web.comments import comments_router, section_renderer
 from broadsheet.web.edge import AccessLog, ConditionalGet, HeadAsGet, install_error_handlers
@@ -122,6 +123,7 @@ def _include_routers(app: FastAPI, site: Site, accounts: Accounts, on_new_entrie
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(accounts_router(accounts, site.templates), include_in_schema=False)
     app.include_router(comments_router(accounts, site.templates), include_in_schema=False)
+    app.include_router(apikeys_router(accounts, site.templates), include_in_schema=False)
     # Coverage first: its story page (coverage, AI panel, comments) is the one readers get.
     app.include_router(coverage.router, include_in_schema=False)
     app.include_router(ai_router(engine, config, render), include_in_schema=False)

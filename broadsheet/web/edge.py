@@ -137,10 +137,13 @@ class ConditionalGet:
         return False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET":
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         private = self._private(scope)
+        if scope["method"] != "GET":  # a form's answer (a new API key, say) is never kept either
+            await self.app(scope, receive, _marking(send, private))
+            return
         start: Message | None = None
         chunks: list[bytes] = []
 
@@ -161,14 +164,25 @@ class ConditionalGet:
         await self.app(scope, receive, held)
 
 
-def _with_cache_control(start: Message, private: bool, max_age: int) -> Message:
+def _marking(send: Send, private: bool) -> Send:
+    """`send`, with Cache-Control private on a reader's own or cookie-setting answers to other methods."""
+
+    async def marked(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = _with_cache_control(message, private, None)
+        await send(message)
+
+    return marked
+
+
+def _with_cache_control(start: Message, private: bool, max_age: int | None) -> Message:
     """The response's Cache-Control: private for a reader's own or cookie-setting responses, public and
-    short for anonymous successes; errors and redirects keep what they carry."""
+    short (`max_age`, None: never public) for anonymous successes; errors and redirects keep theirs."""
     headers = list(start.get("headers", []))
     names = {name.lower() for name, _ in headers}
     if b"set-cookie" in names or private:
         rule = b"private, no-store"
-    elif start["status"] == 200 and b"cache-control" not in names:
+    elif max_age is not None and start["status"] == 200 and b"cache-control" not in names:
         rule = b"public, max-age=%d" % max_age
     else:
         return start

@@ -76,3 +76,15 @@ def test_a_form_without_its_token_makes_no_key_and_a_reader_cannot_revoke_anothe
     assert refused.status_code == 404
     assert [k.revoked_at for k in key_store.list_keys(engine, other.id)] == [None]
     assert key_store.list_keys(engine, user_store.find_user(engine, "reader1").id) == []
+
+
+def test_the_page_cache_never_hands_one_keys_answer_to_another(engine, config):
+    first = user_store.create_user(engine, "reader1", PASSWORD)
+    second = user_store.create_user(engine, "reader2", PASSWORD)
+    keys = [key_store.create_key(engine, user.id, "k")[0] for user in (first, second)]
+    with AppServer(create_app(engine, config.replace(page_cache_seconds=60))) as base:
+        names = [
+            httpx.get(f"{base}/api/me", headers={"Authorization": f"Bearer {key}"}).json()["username"] for key in keys
+        ]
+        assert names == ["reader1", "reader2"]
+        assert httpx.get(f"{base}/api/me").status_code == 401

@@ -26,7 +26,17 @@ FIRST_FILL_WAIT = 5.0  # seconds a request waits for an identical first renderin
 STALE_FACTOR = 6  # an expired page may be served for this many TTLs more while it is being re-rendered
 CHANGES = ("/comments", "/moderation")  # forms whose success changes pages other processes cache
 CHECK_INTERVAL = 1.0  # seconds between reads of the shared generation counter
-SKIP_PREFIXES = ("/static/", "/websub/", "/healthz", "/login", "/register", "/logout", "/moderation", "/comments")
+SKIP_PREFIXES = (
+    "/static/",
+    "/websub/",
+    "/healthz",
+    "/login",
+    "/register",
+    "/logout",
+    "/moderation",
+    "/comments",
+    "/account",
+)
 
 
 class SharedGeneration:
@@ -108,6 +118,8 @@ class PageCache:
         for name, value in scope["headers"]:
             if name == b"cookie" and any(cookie in value for cookie in self.session_cookies):
                 return False  # a signed-in reader: personal page
+            if name == b"authorization":
+                return False  # an API key: the reader's own answer (/api/me)
         return True
 
     async def __call__(self, scope: Scope, receive: Callable, send: Callable) -> None:

@@ -8,7 +8,7 @@ import re
 import httpx
 import pytest
 from httpserver import AppServer
-from sqlalchemy import select
+from sqlalchemy import event, select
 from test_accounts import csrf_of, login
 from test_web import assert_valid_html
 
@@ -44,7 +44,13 @@ def test_a_reader_makes_a_key_the_api_accepts_until_it_is_revoked(http, engine):
     assert_valid_html(page)
     assert "feed reader" in page and row.prefix in page and key not in page  # shown once only
     bearer = {"Authorization": f"Bearer {key}"}
+    written: list[str] = []
+    listen = (engine, "before_cursor_execute", lambda _c, _k, statement, *_: written.append(statement))
+    event.listen(*listen)
     me = httpx.get(str(http.base_url.join("/api/me")), headers=bearer)
+    event.remove(*listen)
+    writes = ("INSERT", "UPDATE", "DELETE", "REPLACE", "UPSERT")
+    assert not [s for s in written if s.lstrip().upper().startswith(writes)]  # a key's use writes nothing
     assert me.status_code == 200 and me.json() == {"username": "reader1", "role": "reader"}
     assert me.headers["cache-control"] == "private, no-store"
     form = re.search(r'action="(/account/keys/\d+/revoke)"', page).group(1)

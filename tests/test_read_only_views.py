@@ -83,7 +83,6 @@ def _paths(engine) -> list[str]:
         "/login",
         "/register",
         "/account/keys",
-        "/api/me",
     ]
 
 

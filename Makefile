@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-postgresql install install-test torch fuzz
+.PHONY: demo test test-postgresql install install-test install-lint lint format torch fuzz
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -19,6 +19,21 @@ install: torch
 
 install-test: torch
 	$(BIN)/pip install -q -e '.[test]'
+
+install-lint: torch
+	$(BIN)/pip install -q -e '.[test,lint]'
+
+# The guardrails CI runs before the tests: lint and format (ruff), types (mypy), layers (import-linter).
+LINTED := broadsheet tests bench fuzz
+lint: install-lint
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+format: install-lint
+	$(BIN)/ruff check --fix $(LINTED)
+	$(BIN)/ruff format $(LINTED)
 
 demo: install
 	$(BIN)/broadsheet demo

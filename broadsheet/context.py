@@ -98,7 +98,11 @@ class Context:
         if self.peek(kind, key) is None:
             while self.count(kind) >= limit:
                 oldest = self.oldest(kind)
-                self.drop(kind, keep=lambda k, oldest=oldest: k != oldest)
+
+                def younger(k: Hashable, oldest: Hashable | None = oldest) -> bool:
+                    return k != oldest
+
+                self.drop(kind, keep=younger)
         return self.shared(kind, key, build)
 
     def take(self, kind: str) -> list[object]:

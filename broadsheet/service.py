@@ -85,28 +85,10 @@ def serve(
     loop = RefreshLoop(engine, config, interval) if interval > 0 else None
     try:
         if config.web_workers > 1:
-            if warmup:
-                warmup()
-            _start(loop)
-            os.environ[WORKER_SETTINGS] = json.dumps(config.as_dict(reveal_secrets=True))
-            uvicorn.run(
-                "broadsheet.service:worker_app",
-                factory=True,
-                host=config.host,
-                port=config.port,
-                proxy_headers=False,
-                workers=config.web_workers,
-                log_level="warning",
-            )
+            _serve_workers(config, warmup, loop)
         elif warmup is None:
             _start(loop)
-            uvicorn.run(
-                _site(engine, config, context, loop),
-                host=config.host,
-                port=config.port,
-                log_level="warning",
-                proxy_headers=False,
-            )
+            uvicorn.run(_site(engine, config, context, loop), **_uvicorn_options(config))
         else:
             site = Switch(starting_app(tally or Tally()))
             threading.Thread(
@@ -115,15 +97,29 @@ def serve(
                 name="broadsheet-warmup",
                 daemon=True,
             ).start()
-            uvicorn.run(site, host=config.host, port=config.port, log_level="warning", proxy_headers=False)
+            uvicorn.run(site, **_uvicorn_options(config))
     finally:
-        if (
-            loop and loop.is_alive()
-        ):  # SIGTERM or Ctrl-C: let the pass in hand finish (a killed one is finished by the next)
+        # SIGTERM or Ctrl-C: let the pass in hand finish (a killed one is finished by the next)
+        if loop and loop.is_alive():
             loop.stop()
             loop.join(STOP_WAIT)
         if warmup is not None:
             context.close()  # the switch does not pass lifespan events on to the site it opened
+
+
+def _uvicorn_options(config: Config) -> dict:
+    # proxy headers are read by the site itself, from configured proxies only
+    return {"host": config.host, "port": config.port, "log_level": "warning", "proxy_headers": False}
+
+
+def _serve_workers(config: Config, warmup: Callable[[], object] | None, loop: RefreshLoop | None) -> None:
+    """The site in `web_workers` processes (uvicorn's supervisor), each building its own context
+    from the settings passed down in the environment; this process only refreshes."""
+    if warmup:
+        warmup()
+    _start(loop)
+    os.environ[WORKER_SETTINGS] = json.dumps(config.as_dict(reveal_secrets=True))
+    uvicorn.run("broadsheet.service:worker_app", factory=True, workers=config.web_workers, **_uvicorn_options(config))
 
 
 def _start(loop: RefreshLoop | None) -> None:

@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 # install it themselves (understand.configure), so most tests never load torch.
 os.environ.setdefault("BROADSHEET_EMBEDDINGS", "off")
 
+import evaluation
 from databases import postgres_database, template_copy
 from httpserver import TestServer
 
@@ -31,6 +32,15 @@ if TEST_DATABASE not in ("sqlite", "postgresql"):
 def pytest_report_header() -> str:
     """Say which database the suite's fixtures use."""
     return f"broadsheet test database: {TEST_DATABASE}"
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Every evaluation figure this run measured (tests/evaluation.toml holds the baseline)."""
+    lines = evaluation.report()
+    if lines:
+        terminalreporter.section("evaluation figures")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")

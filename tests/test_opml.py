@@ -56,6 +56,9 @@ def test_variants_of_one_feed_url_are_one_source(engine):
     other, new = source_store.add_source(engine, "https://harbour.example/feed/sport")
     assert new and other.id != first.id
     assert feed_key("https://harbour.example/feed?b=2&a=1") == feed_key("http://harbour.example/feed/?a=1&b=2")
+    # a path written as text or percent-encoded (courlan normalises the encoding)
+    assert feed_key("https://hafen.example/gebühren/feed") == feed_key("https://hafen.example/geb%C3%BChren/feed")
+    assert feed_key("https://hafen.example/feed") != feed_key("https://hafen.example/feed/sport")
 
 
 def test_import_reports_what_it_skipped_and_export_nests_folders(tmp_path):

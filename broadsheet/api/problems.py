@@ -40,7 +40,7 @@ def problem(
     status: int, detail: str, errors: list[FieldProblem] | None = None, headers: dict | None = None
 ) -> JSONResponse:
     """A problem details response."""
-    body = ProblemOut(title=status_title(status), status=status, detail=detail, errors=errors)
+    body = ProblemOut(type="about:blank", title=status_title(status), status=status, detail=detail, errors=errors)
     return JSONResponse(
         body.model_dump(exclude_none=True), status_code=status, headers=headers, media_type=PROBLEM_TYPE
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from email.utils import format_datetime
+from typing import cast
 
 import numpy as np
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
@@ -23,11 +24,14 @@ from broadsheet.api.schemas import (
     ArticleSummaryOut,
     CommentList,
     CommentOut,
+    CommentState,
     CoverageOut,
+    EntityKind,
     EntityList,
     EntityOut,
     Page,
     ReaderOut,
+    Role,
     SearchHitOut,
     SearchResults,
     SourceList,
@@ -45,7 +49,10 @@ from broadsheet.store import coverage
 from broadsheet.store import enrichment as enrichment_store
 from broadsheet.store import sources as source_store
 from broadsheet.store import stories as story_store
+from broadsheet.store.comments import Comment
+from broadsheet.store.enrichment import StoredEntity
 from broadsheet.store.search import read_filters, search_counted
+from broadsheet.store.stories import Story
 from broadsheet.store.users import User
 
 MAX_LIMIT = 100
@@ -258,10 +265,10 @@ def reader_of(
 
 @router.get("/me", response_model=ReaderOut, responses=declared(401), summary="The reader an API key belongs to")
 def me(request: Request, reader: User = Depends(reader_of)) -> Response:
-    return json_body(ReaderOut(username=reader.username, role=reader.role))
+    return json_body(ReaderOut(username=reader.username, role=cast(Role, reader.role)))
 
 
-def _story_out(story: object, section: str, sources: list[str]) -> StoryOut:
+def _story_out(story: Story, section: str, sources: list[str]) -> StoryOut:
     return StoryOut(
         id=story.id,
         title=story.title,
@@ -274,14 +281,18 @@ def _story_out(story: object, section: str, sources: list[str]) -> StoryOut:
     )
 
 
-def _entity_out(entity: object) -> EntityOut:
+def _entity_out(entity: StoredEntity) -> EntityOut:
     return EntityOut(
-        id=entity.id, kind=entity.kind, name=entity.name, article_count=entity.article_count, last_seen=entity.last_seen
+        id=entity.id,
+        kind=cast(EntityKind, entity.kind),
+        name=entity.name,
+        article_count=entity.article_count,
+        last_seen=entity.last_seen,
     )
 
 
-def _comment_out(comment: object) -> CommentOut:
-    state = "deleted" if comment.deleted else "hidden" if comment.hidden_at else "visible"
+def _comment_out(comment: Comment) -> CommentOut:
+    state: CommentState = "deleted" if comment.deleted else "hidden" if comment.hidden_at else "visible"
     return CommentOut(
         id=comment.id,
         parent_id=comment.parent_id,

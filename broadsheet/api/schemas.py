@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, Field
 
@@ -12,11 +12,13 @@ from broadsheet.nlp.sections import SECTIONS
 from broadsheet.store.articles import ArticleView
 
 # Closed sets, as enums in the OpenAPI document.
-SectionName = Literal[tuple(SECTIONS)]  # type: ignore[valid-type]  # the names in nlp/data/sections.toml
-StorySection = Literal[("", *SECTIONS)]  # type: ignore[valid-type]  # "": its articles have no section yet
+# The section names of nlp/data/sections.toml, read at start-up (a type only at run time, hence Any for mypy).
+SectionName: Any = Literal[tuple(SECTIONS)]
+StorySection: Any = Literal[("", *SECTIONS)]  # "": its articles have no section yet
 SourceState = Literal["healthy", "failing", "unhealthy", "gone"]
 EntityKind = Literal["person", "organisation", "place"]
 CommentState = Literal["visible", "hidden", "deleted"]
+Role = Literal["reader", "moderator", "admin"]
 
 
 class SourceOut(BaseModel):
@@ -42,7 +44,7 @@ class SourceOut(BaseModel):
             title=source.title,
             feed_url=source.feed_url,
             site_url=source.site_url,
-            state=source.state,
+            state=cast(SourceState, source.state),
             article_count=source.article_count,
             last_fetched_at=source.last_fetched_at,
             last_status=source.last_status,
@@ -224,4 +226,4 @@ class ReaderOut(BaseModel):
     """The reader an API key belongs to."""
 
     username: str
-    role: Literal["reader", "moderator", "admin"]
+    role: Role

@@ -265,9 +265,9 @@ class SiteApp:
             dd=f"{when:%d}",
         )
 
-    def _build_routes(self) -> dict[str, tuple[str, object]]:
+    def _build_routes(self) -> dict[str, tuple[str, DemoArticle | str | None]]:
         base = len(self.base_url)
-        routes: dict[str, tuple[str, object]] = {
+        routes: dict[str, tuple[str, DemoArticle | str | None]] = {
             "/": ("home", None),
             self.layout.feed: ("feed", None),
             "/robots.txt": ("robots", None),
@@ -295,11 +295,11 @@ class SiteApp:
         if route is None:
             return self._redirect_or_404(key, now)
         kind, obj = route
-        if isinstance(obj, DemoArticle) and self.published[obj.slug] > now:
-            return self.not_found()  # future news does not exist yet
-        if kind == "article":
-            return self._html(self.skin.render_article(self.article_view(obj, now)))
-        if kind == "image":
+        if isinstance(obj, DemoArticle):
+            if self.published[obj.slug] > now:
+                return self.not_found()  # future news does not exist yet
+            if kind == "article":
+                return self._html(self.skin.render_article(self.article_view(obj, now)))
             return Response(200, "image/svg+xml", render_image(obj.title, obj.slug), {"Cache-Control": "max-age=86400"})
         if kind == "feed":
             return self._feed(now)

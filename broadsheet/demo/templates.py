@@ -9,7 +9,7 @@ comment count) change between pages.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
 
@@ -72,7 +72,7 @@ class ArticleView(PageView):
     image_url: str = ""
     image_alt: str = ""
     caption: str = ""
-    published: datetime | None = None
+    published: datetime = field(kw_only=True)  # every article page has a time; keyword-only after the defaults
     related: tuple[Link, ...] = ()
     comments: int = 0
     wire_credit: str = ""  # name of the agency whose copy this syndicates
@@ -154,7 +154,7 @@ def og_tags(v: ArticleView, *, article_times: bool = True) -> str:
         ("og:url", v.url),
         ("og:image", v.image_url),
     ]
-    if article_times and v.published:
+    if article_times:
         tags += [("article:published_time", iso(v.published)), ("article:section", v.section)]
         tags += [("article:tag", t) for t in v.tags]
     return "\n".join(f'<meta property="{k}" content="{esc(c)}">' for k, c in tags)
@@ -169,8 +169,8 @@ def json_ld(v: ArticleView) -> str:
         "description": v.summary,
         "image": [v.image_url],
         "articleSection": v.section,
-        "datePublished": iso(v.published) if v.published else None,
-        "dateModified": iso(v.published) if v.published else None,
+        "datePublished": iso(v.published),
+        "dateModified": iso(v.published),
         "author": [{"@type": "Person", "name": v.author}] if v.author else [],
         "publisher": {"@type": "Organization", "name": v.name},
         "mainEntityOfPage": {"@type": "WebPage", "@id": v.url},

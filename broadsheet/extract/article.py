@@ -102,7 +102,8 @@ def _trafilatura_paragraphs(tree: lxml_html.HtmlElement, url: str | None) -> lis
         )
     except ValueError:  # trafilatura signals an unusable page this way
         return []
-    return _body_paragraphs(document.body) if document is not None else []
+    # with as_dict False (the default) trafilatura returns its Document, never a dict
+    return _body_paragraphs(getattr(document, "body", None)) if document is not None else []
 
 
 class _TextDocument(Document):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-import time
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,6 +14,8 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
+from aiolimiter import AsyncLimiter
+from cachetools import LRUCache, TTLCache
 from protego import Protego
 
 from broadsheet.errors import FetchError
@@ -22,6 +23,7 @@ from broadsheet.text.charset import decode_bytes
 
 MAX_REDIRECTS = 5
 ROBOTS_TTL = 24 * 3600.0  # seconds a host's robots.txt is trusted before it is fetched again
+ROBOTS_HOSTS = 10_000  # hosts whose robots.txt is remembered at once (the least recently used go first)
 
 
 @dataclass
@@ -182,9 +184,10 @@ class Fetcher:
         )
         self._global = asyncio.Semaphore(self.policy.global_limit)
         self._hosts: dict[str, asyncio.Semaphore] = {}
-        self._next_start: dict[str, float] = {}
-        self._robots: dict[str, tuple[float, Protego | None]] = {}
-        self._robots_locks: dict[str, asyncio.Lock] = {}
+        self._pacers: dict[str, AsyncLimiter] = {}
+        # Bounded: a desk of many thousand hosts keeps the rules of those it fetched from lately.
+        self._robots: TTLCache[str, Protego | None] = TTLCache(ROBOTS_HOSTS, ROBOTS_TTL)
+        self._robots_locks: LRUCache[str, asyncio.Lock] = LRUCache(ROBOTS_HOSTS)
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -202,14 +205,12 @@ class Fetcher:
         return self._hosts[host]
 
     async def _wait_turn(self, host: str) -> None:
-        """Keep at least per_host_delay between request starts to one host."""
+        """Keep at least per_host_delay between request starts to one host (a leaky bucket of one)."""
         if self.policy.per_host_delay <= 0:
             return
-        now = time.monotonic()
-        start = max(now, self._next_start.get(host, 0.0))
-        self._next_start[host] = start + self.policy.per_host_delay
-        if start > now:
-            await asyncio.sleep(start - now)
+        if host not in self._pacers:
+            self._pacers[host] = AsyncLimiter(1, self.policy.per_host_delay)
+        await self._pacers[host].acquire()
 
     async def _get_once(self, url: str, headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
         address = await resolve_checked(url, self.policy)
@@ -248,18 +249,20 @@ class Fetcher:
         origin = f"{parts.scheme}://{parts.netloc}"
         lock = self._robots_locks.setdefault(origin, asyncio.Lock())
         async with lock:  # one robots.txt request per host, however many URLs wait for it
-            cached = self._robots.get(origin)
-            if cached is None or time.monotonic() - cached[0] > ROBOTS_TTL:
-                rules = None
-                try:
-                    response, body = await self._get_once(origin + "/robots.txt", {})
-                    if response.status_code == 200:
-                        rules = Protego.parse(decode_bytes(body, response.headers.get("content-type")))
-                except (httpx.HTTPError, FetchError):
-                    rules = None
-                self._robots[origin] = cached = (time.monotonic(), rules)
-        rules = cached[1]
+            if origin not in self._robots:
+                self._robots[origin] = await self._robots_rules(origin)
+            rules = self._robots.get(origin)
         return rules is None or rules.can_fetch(url, self.policy.user_agent)
+
+    async def _robots_rules(self, origin: str) -> Protego | None:
+        """The host's robots.txt rules; None (allow all) when it has none or cannot be read."""
+        try:
+            response, body = await self._get_once(origin + "/robots.txt", {})
+        except (httpx.HTTPError, FetchError):
+            return None
+        if response.status_code != 200:
+            return None
+        return Protego.parse(decode_bytes(body, response.headers.get("content-type")))
 
     async def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
         """GET a URL within the policy; raise FetchError on failure, return 304s as results.

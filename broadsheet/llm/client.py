@@ -13,10 +13,10 @@ import json
 import logging
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import httpx
+from cachetools import LRUCache
 
 log = logging.getLogger(__name__)
 HARD_LIMIT = 60.0  # seconds a background call may take in all
@@ -68,7 +68,7 @@ class Generator:
     def __init__(self, settings: LLMSettings, workers: int = 2):
         self.settings = settings
         self.slots = threading.BoundedSemaphore(workers)
-        self.cache: OrderedDict[str, str] = OrderedDict()
+        self.cache: LRUCache[str, str] = LRUCache(CACHE_SIZE)
         self.pending: dict[str, _Call] = {}
         self.skip_until = 0.0
         self.lock = threading.Lock()
@@ -84,8 +84,6 @@ class Generator:
             else:
                 with self.lock:
                     self.cache[key] = call.text
-                    while len(self.cache) > CACHE_SIZE:
-                        self.cache.popitem(last=False)
                     self.skip_until = 0.0
             finally:
                 with self.lock:

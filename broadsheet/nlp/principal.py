@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Mapping
 
 from broadsheet.nlp import terms as lexical
 
@@ -52,7 +53,7 @@ def name_mentions(title: str, text: str) -> Counter:
     return found
 
 
-def principal_names(mentions: Counter, df: Counter, documents: int, count: int = 3) -> tuple[str, ...]:
+def principal_names(mentions: Counter, df: Mapping[str, int], documents: int, count: int = 3) -> tuple[str, ...]:
     """The names an article is about: salience (mentions, headline and lead counting more) times
     inverse document frequency, so that a name repeated through the article beats both a country
     every article names and a photographer credited once."""

@@ -19,6 +19,7 @@ principal names in `principal.py`.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
@@ -143,11 +144,11 @@ class StoryIndex:
         n, p = len(self.keys), self.params
         if not p.candidates or n <= p.candidates + p.recent:
             return np.arange(n)
-        votes: Counter = Counter()
+        votes: defaultdict[str, float] = defaultdict(float)
         for term, weight in sorted(doc.terms.items(), key=lambda kv: -kv[1])[: p.query_terms]:
             for key in self.postings.get(term, ()):
                 votes[key] += weight
-        keys = {key for key, _ in votes.most_common(p.candidates)} | set(self.recent)
+        keys = set(heapq.nlargest(p.candidates, votes, key=votes.__getitem__)) | set(self.recent)  # as most_common
         return np.fromiter((self.slot[k] for k in keys), dtype=np.int64, count=len(keys))
 
     def scores(self, doc: Doc, slots: np.ndarray | None = None) -> np.ndarray:
@@ -177,7 +178,7 @@ class StoryIndex:
         if not principal:
             return np.zeros(len(slots))
         known = [self.known.get(self.keys[j]) for j in slots]
-        return np.array([float(bool(k) and not any(n in k for n in principal)) for k in known])
+        return np.array([float(k is not None and bool(k) and not any(n in k for n in principal)) for k in known])
 
     def place(self, doc: Doc) -> Placement:
         """Put the doc in its best story (or a new one named after it), merging stories it bridges."""
@@ -362,7 +363,7 @@ class StoryIndex:
             self.lex[j],
             self.name[j],
             self.emb[j] if self.embedding_dim else None,
-            tuple(float(x) for x in self.norms[j]),
+            (float(self.norms[j, 0]), float(self.norms[j, 1]), float(self.norms[j, 2])),
         )
         self.size[i] += self.size[j]
         self.first[i] = np.fmin(self.first[i], self.first[j])
@@ -430,7 +431,7 @@ def signal_matrices(docs: list[Doc], params: StoryParams, embedding_dim: int) ->
     """Per-signal matrices of the docs (rows), the embedding one only when every doc has one."""
     parts = [np.stack([d.lexical for d in docs]), np.stack([d.names for d in docs])]
     if embedding_dim and params.embedding_weight and all(d.embedding is not None for d in docs):
-        parts.append(np.stack([d.embedding for d in docs]))
+        parts.append(np.stack([d.embedding for d in docs if d.embedding is not None]))
     return parts
 
 

@@ -392,7 +392,7 @@ def figures(text: str) -> set[tuple[float, str]]:
 def superseded(kept: Sequence[SourceText], pools: list[list[Candidate]]) -> set[tuple[int, float]]:
     """(document, value) pairs a later document revises: it counts one of the things this document
     counted with that value (one value's nouns are one thing within a document) differently."""
-    counted = [{} for _ in kept]  # per document: noun -> values, value -> nouns
+    counted: list[dict[str | float, set]] = [{} for _ in kept]  # per document: noun -> values, value -> nouns
     for doc, pool in enumerate(pools):
         for candidate in pool:
             for value, noun in figures(candidate.text):

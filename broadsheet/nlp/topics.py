@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -68,12 +68,12 @@ def _prefixes() -> frozenset[tuple[str, ...]]:
     return frozenset(gram[:n] for gram in _vocabulary() for n in range(1, len(gram) + 1))
 
 
-def _weighted_counts(title: str, text: str) -> Counter:
+def _weighted_counts(title: str, text: str) -> dict[tuple[str, ...], float]:
     """Counts of the vocabulary's n-grams, with the headline and the lead weighted above the rest of
     the body. Only n-grams the vocabulary holds are counted (no other count is ever read), in the
     order a plain count of every n-gram meets them, so the scores add up exactly as before."""
     vocab, prefixes = _vocabulary(), _prefixes()
-    counts: Counter = Counter()
+    counts: defaultdict[tuple[str, ...], float] = defaultdict(float)
     body = tokens(" ".join(text.split()[:BODY_WORDS]))
     for part, weight in ((tokens(title), TITLE_WEIGHT), (body[:LEAD_WORDS], 2.0), (body[LEAD_WORDS:], 1.0)):
         found = []  # (n, position, gram)

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -19,6 +19,9 @@ from broadsheet.pipeline.progress import Progress
 from broadsheet.pipeline.runner import finish_work
 from broadsheet.store import articles as article_store
 from broadsheet.store.db import optimize, serialize_placement
+
+if TYPE_CHECKING:  # imported lazily at run time: warcio is only needed by WARC imports
+    from broadsheet.ingest.warc import ArchivedPage
 
 log = logging.getLogger(__name__)
 IMPORT_BATCH = 1000  # rows per transaction: no per-article commits
@@ -129,7 +132,7 @@ def import_warc(engine: Engine, path: Path, progress: Progress | None = None) ->
     return report
 
 
-def _add_archived(page: object, batch: list[Article], report: ImportReport, progress: Progress) -> None:
+def _add_archived(page: ArchivedPage, batch: list[Article], report: ImportReport, progress: Progress) -> None:
     """Extract one archived page into the batch, or report why it was skipped."""
     try:
         batch.append(stages.article_from_archive(page.url, page.html, page.captured))

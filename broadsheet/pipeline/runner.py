@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urljoin
 
 from sqlalchemy import Engine
@@ -19,7 +19,7 @@ from broadsheet.config import Config
 from broadsheet.errors import BroadsheetError, FeedError, FetchError
 from broadsheet.ingest import schedule
 from broadsheet.ingest.feeds import COMMON_FEED_PATHS, discover_feeds, looks_like_feed, parse_source_document
-from broadsheet.ingest.fetch import Fetcher, FetchPolicy
+from broadsheet.ingest.fetch import Fetcher, FetchPolicy, FetchResult
 from broadsheet.model import Article, ParsedFeed, Source
 from broadsheet.pipeline import enrich, push, related, sitelearn, stages, understand
 from broadsheet.pipeline.progress import Progress
@@ -142,45 +142,49 @@ async def poll_source(engine: Engine, config: Config, fetcher: Fetcher, source: 
         result = await fetcher.fetch(source.feed_url, etag=source.etag, last_modified=source.last_modified)
         if result.not_modified:
             times = article_store.recent_publish_times(engine, source.key)
-            source_store.record_success(
-                engine, source.key, 304, now + schedule.adaptive_interval(times, now, low, high)
-            )
+            next_poll = now + schedule.adaptive_interval(times, now, low, high)
+            source_store.record_success(engine, source.key, 304, next_poll)
             return []
         feed = parse_source_document(result.content, result.url, result.content_type)
         feed = await _with_child_sitemaps(fetcher, feed)
     except BroadsheetError as exc:
         _record_poll_failure(engine, config, source, exc)
         raise
-    warning = (
-        "; ".join(feed.skipped[:3]) + (f" (and {len(feed.skipped) - 3} more)" if len(feed.skipped) > 3 else "")
-        if feed.skipped
-        else None
-    )
-    interval = schedule.adaptive_interval([e.published for e in feed.entries], now, low, high)
+    next_poll = now + schedule.adaptive_interval([e.published for e in feed.entries], now, low, high)
     pending = [stages.pending_from_entry(entry, source) for entry in feed.entries]
     known = article_store.known_ids(engine, [p.id for p in pending])
     new = [p for p in pending if p.id not in known]
-
-    def store() -> None:
-        with engine.begin() as conn:
-            source_store.save_success(
-                conn,
-                source.key,
-                result.status,
-                now + interval,
-                etag=result.etag,
-                last_modified=result.last_modified,
-                title=source.title or feed.title,
-                site_url=source.site_url or feed.site_url,
-                warning=warning,
-            )
-            article_store.add_pending(conn, new)
-
-    await asyncio.to_thread(retry_write, store, "poll")
+    await asyncio.to_thread(retry_write, lambda: _save_poll(engine, source, result, feed, next_poll, new), "poll")
     source.title = source.title or feed.title
     if push.needs_subscription(source, feed, config):
         await push.subscribe(engine, config, fetcher.policy, source, feed.hub)
     return new
+
+
+def _save_poll(
+    engine: Engine, source: Source, result: FetchResult, feed: ParsedFeed, next_poll: datetime, new: list[Article]
+) -> None:
+    """The source's health and validators with placeholders for its new entries, in one transaction."""
+    with engine.begin() as conn:
+        source_store.save_success(
+            conn,
+            source.key,
+            result.status,
+            next_poll,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            title=source.title or feed.title,
+            site_url=source.site_url or feed.site_url,
+            warning=_skipped_warning(feed.skipped),
+        )
+        article_store.add_pending(conn, new)
+
+
+def _skipped_warning(skipped: list[str]) -> str | None:
+    """The first few entries a feed's parse skipped, for the source's health line."""
+    if not skipped:
+        return None
+    return "; ".join(skipped[:3]) + (f" (and {len(skipped) - 3} more)" if len(skipped) > 3 else "")
 
 
 async def fetch_article(

@@ -19,13 +19,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, Row, select
 
 from broadsheet.config import load_config
 from broadsheet.context import current
 from broadsheet.model import Article
 from broadsheet.nlp import terms as lexical
-from broadsheet.nlp.dedup import DuplicateIndex, fingerprint
+from broadsheet.nlp.dedup import DuplicateIndex, Fingerprint, fingerprint
 from broadsheet.nlp.embed import Embedder, embedding_text, load_embedder
 from broadsheet.nlp.principal import name_mentions, principal_names
 from broadsheet.nlp.recluster import recluster
@@ -81,6 +81,36 @@ def _epoch(when) -> float | None:
     return when.timestamp() if when is not None else None
 
 
+@dataclass
+class _Batch:
+    """What placing one batch works with, from the copy check to the stored rows."""
+
+    items: list[Article]  # in arrival order
+    prints: dict[str, Fingerprint]
+    ids: set[str]
+    original_of: dict[str, str] = field(default_factory=dict)  # copy -> its first copy
+    replaces: dict[str, str] = field(default_factory=dict)  # a late-arriving earlier copy -> the stored one
+    embeddings: dict[str, np.ndarray | None] = field(default_factory=dict)
+    stored: dict[str, Row] = field(default_factory=dict)  # first copies stored by earlier batches
+    story_of: dict[str, str] = field(default_factory=dict)
+    signals: dict[str, tuple[Counter, Counter]] = field(default_factory=dict)
+    df_added: Counter = field(default_factory=Counter)
+    redirect: dict[str, str] = field(default_factory=dict)  # merged story -> the story it went into
+    merges: list[tuple[str, str]] = field(default_factory=list)
+
+    def displace(self, first: str, earlier: str) -> None:
+        """`earlier` was published before `first` and takes its place as the first copy."""
+        if first not in self.ids:
+            self.replaces[earlier] = first
+            return
+        for copy, original in list(self.original_of.items()):
+            if original == first:
+                self.original_of[copy] = earlier
+        self.original_of[first] = earlier
+        if first in self.replaces:  # it had itself displaced a stored copy: that passes on too
+            self.replaces[earlier] = self.replaces.pop(first)
+
+
 class Understander:
     """Online state for one database: document frequencies, story index, duplicate index."""
 
@@ -102,7 +132,7 @@ class Understander:
         self.duplicates = DuplicateIndex()
         placed = [item for item in story_store.recent_understood(conn, REBUILD_ARTICLES) if item.duplicate_of is None]
         last_seen = {item.story_id: item.arrival for item in placed}
-        kept = set(sorted(last_seen, key=last_seen.get)[-self.params.max_stories :])
+        kept = set(sorted(last_seen, key=last_seen.__getitem__)[-self.params.max_stories :])
         for item in placed:  # arrival order, so "recently touched" means what it meant before
             if item.story_id not in kept:
                 continue
@@ -165,73 +195,78 @@ class Understander:
         report = UnderstandReport()
         if not items:
             return report
-        prints = {a.id: fingerprint(a.title, a.text) for a in items}
-        original_of: dict[str, str] = {}
-        replaces: dict[str, str] = {}  # a late-arriving earlier copy -> the stored copy it replaces as first
-        batch_ids = {a.id for a in items}
-        for article in items:
-            found = self.duplicates.find(prints[article.id])
-            when = _epoch(article.published_at)
-            if found is None:
-                self.duplicates.add(article.id, prints[article.id], when)
-            elif not _earlier(when, self.duplicates.when.get(found[0])):
-                original_of[article.id] = found[0]
-            else:  # an earlier-published copy arrived later: it becomes the first copy
-                self.duplicates.replace(found[0], article.id, prints[article.id], when)
-                if found[0] in batch_ids:
-                    for copy, first in list(original_of.items()):
-                        if first == found[0]:
-                            original_of[copy] = article.id
-                    original_of[found[0]] = article.id
-                    if found[0] in replaces:  # it had itself displaced a stored copy: that passes on too
-                        replaces[article.id] = replaces.pop(found[0])
-                else:
-                    replaces[article.id] = found[0]
-        originals = [a for a in items if a.id not in original_of and a.id not in replaces]
-        embeddings = dict(zip((a.id for a in originals), self._embed(conn, originals, report)))
-        stored = self._stored_originals(conn, (set(original_of.values()) | set(replaces.values())) - batch_ids)
-        story_of = {key: row.story_id for key, row in stored.items()}
-        df_added: Counter = Counter()
-        signals = self._count_batch(originals, df_added)
-        redirect: dict[str, str] = {}
-        rows, touched, merges = [], set(), []
-        sizes_before: dict[str, int] = {}
-        # First copies before copies; a batch's first copies in publication order (fetches finish in any order).
-        order = sorted(items, key=lambda a: (a.id in original_of, _epoch(a.published_at or a.fetched_at) or 0.0))
-        for article in order:
-            try:
-                if article.id in replaces:
-                    row = self._take_over(article, stored[replaces[article.id]], story_of, report)
-                else:
-                    row = self._place(
-                        article, original_of, story_of, embeddings.get(article.id), signals, report, merges, redirect
-                    )
-            except Exception as exc:  # one article failing never aborts the batch; it is retried later
-                report.errors.append(f"understand: article {article.id}: {exc}")
-                log.warning("understand: article %s: %s", article.id, exc)
-                continue
-            row["content_hash"] = prints[article.id].content_hash
-            rows.append(row)
-            sizes_before.setdefault(row["story_id"], row.pop("size_before"))
-            touched.add(row["story_id"])
-        for row in rows:
-            row["story_id"] = _resolve(redirect, row["story_id"])
-        story_store.save_understanding(conn, rows)
-        for new, old in replaces.items():
-            story_store.relink_copies(conn, old, new)
-        for into, other in merges:
-            story_store.merge_story(conn, _resolve(redirect, into), other)
-        touched = {_resolve(redirect, s) for s in touched}
+        batch = self._match_copies(items)
+        originals = [a for a in items if a.id not in batch.original_of and a.id not in batch.replaces]
+        batch.embeddings = dict(zip((a.id for a in originals), self._embed(conn, originals, report)))
+        batch.stored = self._stored_originals(
+            conn, (set(batch.original_of.values()) | set(batch.replaces.values())) - batch.ids
+        )
+        batch.story_of = {key: row.story_id for key, row in batch.stored.items()}
+        batch.signals = self._count_batch(originals, batch.df_added)
+        rows, sizes_before = self._decide(batch, report)
+        touched = self._write(conn, batch, rows)
         touched |= self._consolidate(conn, touched, report)
         touched |= self._split_grown(conn, touched & set(self.index.slot), sizes_before, report)
         story_store.refresh_stories(conn, touched, {s: self.rep_of[s] for s in touched if s in self.rep_of})
         self._link_storylines(conn, touched)
-        story_store.add_term_stats(conn, dict(df_added))
+        story_store.add_term_stats(conn, dict(batch.df_added))
         self.batches += 1
         story_store.write_state(conn, {"documents": float(self.documents), "batches": self.batches})
         for name in ("placed", "duplicates", "new_stories", "merged", "split"):
             setattr(self.totals, name, getattr(self.totals, name) + getattr(report, name))
         return report
+
+    def _match_copies(self, items: list[Article]) -> _Batch:
+        """Each article's copy status against every text seen: first copy, copy of a first copy, or an
+        earlier-published copy arriving late, which becomes the first copy in its place."""
+        batch = _Batch(items, {a.id: fingerprint(a.title, a.text) for a in items}, {a.id for a in items})
+        for article in items:
+            print_ = batch.prints[article.id]
+            found = self.duplicates.find(print_)
+            when = _epoch(article.published_at)
+            if found is None:
+                self.duplicates.add(article.id, print_, when)
+            elif not _earlier(when, self.duplicates.when.get(found[0])):
+                batch.original_of[article.id] = found[0]
+            else:
+                self.duplicates.replace(found[0], article.id, print_, when)
+                batch.displace(found[0], article.id)
+        return batch
+
+    def _decide(self, batch: _Batch, report: UnderstandReport) -> tuple[list[dict], dict[str, int]]:
+        """A row per article that could be placed, and each touched story's size before the batch."""
+        rows: list[dict] = []
+        sizes_before: dict[str, int] = {}
+        # First copies before copies; a batch's first copies in publication order (fetches finish in any order).
+        original_of = batch.original_of
+        order = sorted(batch.items, key=lambda a: (a.id in original_of, _epoch(a.published_at or a.fetched_at) or 0.0))
+        for article in order:
+            try:
+                if article.id in batch.replaces:
+                    row = self._take_over(article, batch.stored[batch.replaces[article.id]], batch.story_of, report)
+                elif article.id in original_of:
+                    row = self._follow(article, batch, report)
+                else:
+                    row = self._place(article, batch, report)
+            except Exception as exc:  # one article failing never aborts the batch; it is retried later
+                report.errors.append(f"understand: article {article.id}: {exc}")
+                log.warning("understand: article %s: %s", article.id, exc)
+                continue
+            row["content_hash"] = batch.prints[article.id].content_hash
+            rows.append(row)
+            sizes_before.setdefault(row["story_id"], row.pop("size_before"))
+        return rows, sizes_before
+
+    def _write(self, conn: Connection, batch: _Batch, rows: list[dict]) -> set[str]:
+        """Store the batch's decisions and the merges they caused; returns the stories touched."""
+        for row in rows:
+            row["story_id"] = _resolve(batch.redirect, row["story_id"])
+        story_store.save_understanding(conn, rows)
+        for new, old in batch.replaces.items():
+            story_store.relink_copies(conn, old, new)
+        for into, other in batch.merges:
+            story_store.merge_story(conn, _resolve(batch.redirect, into), other)
+        return {row["story_id"] for row in rows}
 
     def _stored_originals(self, conn: Connection, ids: set[str]) -> dict:
         """Story, terms and vector of first copies stored by earlier batches."""
@@ -244,7 +279,7 @@ class Understander:
         ).all()
         return {r.id: r for r in rows if r.story_id}
 
-    def _take_over(self, article: Article, old: object, story_of: dict[str, str], report: UnderstandReport) -> dict:
+    def _take_over(self, article: Article, old: Row, story_of: dict[str, str], report: UnderstandReport) -> dict:
         """An earlier-published copy arriving late takes the stored first copy's place in its story."""
         story_of[article.id] = old.story_id
         report.duplicates += 1  # the stored copy becomes a duplicate
@@ -257,33 +292,26 @@ class Understander:
             "size_before": self._size(old.story_id),
         }
 
-    def _place(
-        self,
-        article: Article,
-        original_of: dict[str, str],
-        story_of: dict[str, str],
-        embedding: np.ndarray | None,
-        signals: dict[str, tuple[Counter, Counter]],
-        report: UnderstandReport,
-        merges: list[tuple[str, str]],
-        redirect: dict[str, str],
-    ) -> dict:
-        """Decide one article: a copy follows its original's story, an original is placed online."""
-        if article.id in original_of:
-            original = original_of[article.id]
-            story = _resolve(redirect, story_of.get(original, original))
-            story_of[article.id] = story
-            report.duplicates += 1
-            return {
-                "id": article.id,
-                "story_id": story,
-                "duplicate_of": original,
-                "terms": {},
-                "vector": None,
-                "size_before": self._size(story),
-            }
-        counts, mentions = signals[article.id]
+    def _follow(self, article: Article, batch: _Batch, report: UnderstandReport) -> dict:
+        """A copy follows its original's story."""
+        original = batch.original_of[article.id]
+        story = _resolve(batch.redirect, batch.story_of.get(original, original))
+        batch.story_of[article.id] = story
+        report.duplicates += 1
+        return {
+            "id": article.id,
+            "story_id": story,
+            "duplicate_of": original,
+            "terms": {},
+            "vector": None,
+            "size_before": self._size(story),
+        }
+
+    def _place(self, article: Article, batch: _Batch, report: UnderstandReport) -> dict:
+        """An original is placed online: into the story it fits, or a story of its own."""
+        counts, mentions = batch.signals[article.id]
         weights, name_weights, principal = self._weigh(counts, mentions)
+        embedding = batch.embeddings.get(article.id)
         doc = Doc(
             article.id,
             lexical.hashed(weights),
@@ -298,11 +326,11 @@ class Understander:
         if placement.title_changed:
             self.rep_of[placement.story] = article.id
         for other in placement.merged:
-            redirect[other] = placement.story
-            merges.append((placement.story, other))
+            batch.redirect[other] = placement.story
+            batch.merges.append((placement.story, other))
             self.rep_of.pop(other, None)
             report.merged += 1
-        story_of[article.id] = placement.story
+        batch.story_of[article.id] = placement.story
         report.placed += 1
         report.new_stories += placement.created
         return {
@@ -365,7 +393,8 @@ class Understander:
             for j in np.argsort(-best)
             if best[j] >= NEIGHBOUR_SHARE * floor and index.keys[j] not in touched
         ]
-        window, total = [], 0
+        window: list[str] = []
+        total = 0
         for story in chosen:
             total += int(index.size[index.slot[story]])
             if total > WINDOW_ARTICLES and window:
@@ -388,22 +417,7 @@ class Understander:
         groups = [[items[i] for i in g] for g in recluster(docs, self.params, self.embedder.dim)]
         current = {u.id: u.story_id for u in items}
         names = _name_groups(groups, current, set(window))
-        moved_from: dict[str, Counter] = {}
-        changed: set[str] = set()
-        for group, story in zip(groups, names):
-            movers = [u.id for u in group if current[u.id] != story]
-            if movers:
-                story_store.move_articles(conn, movers, story)
-                changed.add(story)
-                for u in group:
-                    if current[u.id] != story:
-                        moved_from.setdefault(current[u.id], Counter())[story] += 1
-        kept = set(names)
-        for story, where in moved_from.items():
-            changed.add(story)
-            if story not in kept and story_store.story_size(conn, story) == 0:
-                story_store.merge_story(conn, where.most_common(1)[0][0], story)
-                report.merged += 1
+        changed = self._move_groups(conn, groups, names, current, report)
         report.split += sum(1 for story in names if story not in current.values())
         if not changed:
             return set()
@@ -413,7 +427,33 @@ class Understander:
             self.rep_of.pop(story, None)
         for group, story in zip(groups, names):
             self.rep_of[story] = self.index.restore(story, [self._doc(u) for u in group])
-        return changed | kept
+        return changed | set(names)
+
+    def _move_groups(
+        self,
+        conn: Connection,
+        groups: list[list[story_store.Understood]],
+        names: list[str],
+        current: dict[str, str],
+        report: UnderstandReport,
+    ) -> set[str]:
+        """Move each group's members into the group's story; a story left empty redirects to where
+        most of its articles went. Returns the stories that changed."""
+        moved_from: dict[str, Counter] = {}
+        changed: set[str] = set()
+        for group, story in zip(groups, names):
+            movers = [u.id for u in group if current[u.id] != story]
+            if movers:
+                story_store.move_articles(conn, movers, story)
+                changed.add(story)
+                for mover in movers:
+                    moved_from.setdefault(current[mover], Counter())[story] += 1
+        for story, where in moved_from.items():
+            changed.add(story)
+            if story not in names and story_store.story_size(conn, story) == 0:
+                story_store.merge_story(conn, where.most_common(1)[0][0], story)
+                report.merged += 1
+        return changed
 
     # --- storylines -------------------------------------------------------------------------------
     def _link_storylines(self, conn: Connection, stories: set[str]) -> None:
@@ -494,6 +534,7 @@ class Understander:
         embedding = vectors_of({}, item.vector)[2]
         if self.embedder.dim and (embedding is None or len(embedding) != self.embedder.dim):
             embedding = None
+        principal: tuple[str, ...] | None
         if reweigh and "c" in terms:
             weights, name_weights, principal = self._weigh(terms["c"], terms.get("m", {}))
         else:

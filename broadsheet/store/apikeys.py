@@ -8,8 +8,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, Row, func, select, update
 
 from broadsheet.errors import InputError, NotFound
 from broadsheet.store.schema import api_keys, users
@@ -36,7 +37,7 @@ def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def _key(row: object) -> ApiKey:
+def _key(row: Row[Any]) -> ApiKey:
     return ApiKey(row.id, row.name, row.prefix, row.created_at, row.revoked_at)
 
 
@@ -53,7 +54,7 @@ def create_key(engine: Engine, user_id: int, name: str) -> tuple[str, ApiKey]:
         if live >= MAX_KEYS:
             raise InputError(f"api keys: you have {live} keys; revoke one you no longer use first.")
         values = {"user_id": user_id, "name": name, "key_hash": key_hash(key), "prefix": key[:12], "created_at": now}
-        key_id = conn.execute(api_keys.insert().values(**values)).inserted_primary_key[0]
+        key_id = conn.execute(api_keys.insert().values(**values).returning(api_keys.c.id)).scalar_one()
     return key, ApiKey(key_id, name, key[:12], now, None)
 
 

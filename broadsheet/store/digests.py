@@ -39,7 +39,7 @@ def signature(items: list[Article]) -> str:
     return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
-def read_digest(engine: Engine, story_id: str, kind: str, sig: str) -> dict | list | None:
+def read_digest(engine: Engine, story_id: str, kind: str, sig: str) -> dict | None:
     """A cached digest when it was made for this signature."""
     with engine.connect() as conn:
         row = conn.execute(
@@ -48,7 +48,7 @@ def read_digest(engine: Engine, story_id: str, kind: str, sig: str) -> dict | li
     return row.data if row is not None and row.signature == sig else None
 
 
-def write_digest(engine: Engine, story_id: str, kind: str, sig: str, data: dict | list) -> None:
+def write_digest(engine: Engine, story_id: str, kind: str, sig: str, data: dict) -> None:
     """Cache a digest for a story (replacing an older one)."""
     with engine.begin() as conn:
         upsert(

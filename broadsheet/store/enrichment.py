@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Engine, Row, func, select, update
 from sqlalchemy.sql import bindparam
 
 from broadsheet.errors import NotFound
@@ -54,26 +54,9 @@ def pool_story_sections(conn: Connection, article_ids: Sequence[str]) -> int:
                 select(articles.c.story_id).where(articles.c.id.in_(chunk)).where(articles.c.story_id.isnot(None))
             ).scalars()
         )
-    wanted = sorted(wanted)
     changed = 0
-    for chunk in in_chunks(wanted):
-        votes = conn.execute(
-            select(
-                articles.c.story_id,
-                articles.c.section_vote,
-                func.count().label("n"),
-                func.min(func.coalesce(articles.c.published_at, articles.c.fetched_at)).label("first"),
-            )
-            .where(articles.c.story_id.in_(chunk))
-            .where(articles.c.section_vote.isnot(None))
-            .group_by(articles.c.story_id, articles.c.section_vote)
-        ).all()
-        best: dict[str, tuple] = {}
-        for row in votes:
-            key = (-row.n, row.first, row.section_vote)
-            if row.story_id not in best or key < best[row.story_id]:
-                best[row.story_id] = key
-        for story_id, (_, _, section) in best.items():
+    for chunk in in_chunks(sorted(wanted)):
+        for story_id, section in _winning_sections(conn, chunk).items():
             changed += conn.execute(
                 update(articles)
                 .where(articles.c.story_id == story_id)
@@ -81,6 +64,27 @@ def pool_story_sections(conn: Connection, article_ids: Sequence[str]) -> int:
                 .values(section=section)
             ).rowcount
     return changed
+
+
+def _winning_sections(conn: Connection, story_ids: list[str]) -> dict[str, str]:
+    """Each story's section: most votes, then the earliest voter, then the first name."""
+    votes = conn.execute(
+        select(
+            articles.c.story_id,
+            articles.c.section_vote,
+            func.count().label("n"),
+            func.min(func.coalesce(articles.c.published_at, articles.c.fetched_at)).label("first"),
+        )
+        .where(articles.c.story_id.in_(story_ids))
+        .where(articles.c.section_vote.isnot(None))
+        .group_by(articles.c.story_id, articles.c.section_vote)
+    ).all()
+    best: dict[str, tuple] = {}
+    for row in votes:
+        key = (-row.n, row.first, row.section_vote)
+        if row.story_id not in best or key < best[row.story_id]:
+            best[row.story_id] = key
+    return {story_id: section for story_id, (_, _, section) in best.items()}
 
 
 def known_full_names(conn: Connection, surnames: Iterable[str]) -> dict[tuple[str, str], str]:
@@ -151,7 +155,7 @@ def _recount(conn: Connection, touched: set[int], rows: dict, ids: dict[str, int
         counts, kinds = entity_tallies(conn, chunk)
         shapes: dict[tuple[str, ...], list[dict]] = {}
         for entity_id in chunk:
-            values = {"article_count": counts.get(entity_id, 0)}
+            values: dict[str, object] = {"article_count": counts.get(entity_id, 0)}
             if entity_id in kinds:
                 values["kind"] = kinds[entity_id]
             if entity_id in seen:
@@ -277,7 +281,7 @@ def unenriched(conn: Connection, ids: Sequence[str], version: int | None) -> lis
 def vectors_for(conn: Connection, ids: Sequence[str]) -> dict[str, bytes]:
     """Stored sentence embeddings of these articles; a copy borrows its original's."""
     wanted = list(ids)
-    rows = []
+    rows: list[Row] = []
     for chunk in in_chunks(wanted):
         rows += conn.execute(
             select(articles.c.id, articles.c.vector, articles.c.duplicate_of).where(articles.c.id.in_(chunk))

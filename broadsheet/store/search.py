@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import Engine, bindparam, select, text
+from sqlalchemy import Connection, Engine, bindparam, select, text
 
 from broadsheet.errors import InputError, UnknownFilter
 from broadsheet.model import Article
@@ -189,7 +189,7 @@ RECENT_ROWS = 20_000  # searched first: with recency in the ranking, older match
 def _sqlite_candidates(engine: Engine, terms: list[str], filters: SearchFilters) -> list[tuple]:
     """Articles matching all terms, recent ones first; when fewer than a page do, any term, then all time."""
     with engine.connect() as conn:
-        newest = conn.execute(text("SELECT coalesce(max(rowid), 0) FROM articles")).scalar()
+        newest = int(conn.execute(text("SELECT coalesce(max(rowid), 0) FROM articles")).scalar() or 0)
     for low in (newest - RECENT_ROWS, 0) if newest > RECENT_ROWS else (0,):
         found = _sqlite_match(engine, fts5_expression(terms, "AND"), filters, low)
         if len(found) < 20 and len(terms) > 1:
@@ -207,14 +207,14 @@ def _discriminating(engine: Engine, terms: list[str], low: int, newest: int) -> 
     every one of them. The rarest terms are kept when all are that common."""
     kept = [t for t in terms if t not in STOPWORDS] or terms
     cap = max(1000, (newest - low) // 2)
-    counts = {}
+    counts: dict[str, int] = {}
     with engine.connect() as conn:
         for term in kept:
             counts[term] = conn.execute(
                 text("""SELECT count(*) FROM (SELECT rowid FROM articles_fts
                                                 WHERE articles_fts MATCH :m AND rowid > :low LIMIT :cap)"""),
                 {"m": fts5_expression([term]), "low": low, "cap": cap},
-            ).scalar()
+            ).scalar_one()
     rare = [t for t in kept if counts[t] < cap]
     return rare or sorted(kept, key=lambda t: counts[t])[:1]
 
@@ -246,9 +246,10 @@ def _as_utc(value: object) -> datetime | None:
     """A timestamp read through raw SQL (SQLite gives text) as aware UTC."""
     if value is None:
         return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if not isinstance(when, datetime):
+        raise TypeError(f"not a timestamp: {value!r}")
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def make_snippet(text_: str, terms: list[str], words: int = 28) -> str:
@@ -285,7 +286,7 @@ def _postgres_candidates(engine: Engine, terms: list[str], filters: SearchFilter
         ]
 
 
-def _headlines(conn: object, terms: list[str], ids: list[str]) -> dict[str, str]:
+def _headlines(conn: Connection, terms: list[str], ids: list[str]) -> dict[str, str]:
     """PostgreSQL's matched passage (ts_headline) of each of these articles."""
     if not ids:
         return {}
@@ -403,7 +404,8 @@ def _ranked(
     now: datetime,
     embed: Callable[[str], np.ndarray] | None,
 ) -> list[tuple]:
-    """Every match as (score, id, snippet), best first, before copies are collapsed."""
+    """(score, article id, snippet) of every candidate, best first; for a natural-language query,
+    lexical and semantic rankings fused and only what clears the relevance floor kept."""
     fetch = _postgres_candidates if engine.dialect.name == "postgresql" else _sqlite_candidates
     candidates = fetch(engine, terms, filters)
     natural = is_natural_language(query)
@@ -427,30 +429,24 @@ def _ranked(
     return _above_floor(engine, ranked, candidates, vector) if natural else ranked
 
 
-def _hits(engine: Engine, terms: list[str], page: list[tuple]) -> list[Hit]:
-    """The shown page of collapsed results as Hits: typed rows, snippets and the outlets of each text."""
-    outlets = _outlets(engine, [root for *_, root in page])  # only the shown results name their outlets
-    page = [(score, article_id, snippet, outlets.get(root, [])) for score, article_id, snippet, root in page]
-    with engine.connect() as conn:  # typed rows (aware datetimes, JSON) for the shown page only
-        rows = {
-            r.id: article_from_row(r)
-            for r in conn.execute(select(*ARTICLE_COLUMNS).where(articles.c.id.in_([c[1] for c in page])))
-        }
-        headlines = _headlines(conn, terms, [c[1] for c in page if c[2] is HEADLINE])
-    page = [
-        (score, article_id, headlines.get(article_id, "") if snippet is HEADLINE else snippet, outlets)
-        for score, article_id, snippet, outlets in page
-    ]
-    return [
-        Hit(
-            rows[article_id],
-            score,
-            " ".join((snippet or make_snippet(rows[article_id].text, terms)).split()),
-            [o for o in outlets if o != (rows[article_id].source_name or rows[article_id].site_name)],
-        )
-        for score, article_id, snippet, outlets in page
-        if article_id in rows
-    ]
+def _hits(engine: Engine, terms: list[str], page: list[tuple[float, str, str, str]]) -> list[Hit]:
+    """The shown page as hits: typed rows (aware datetimes, JSON), snippets, and the other outlets
+    that published the same text (only the shown results name their outlets)."""
+    outlets = _outlets(engine, [root for *_, root in page])
+    ids = [article_id for _, article_id, _, _ in page]
+    with engine.connect() as conn:
+        rows = {r.id: article_from_row(r) for r in conn.execute(select(*ARTICLE_COLUMNS).where(articles.c.id.in_(ids)))}
+        headlines = _headlines(conn, terms, [article_id for _, article_id, snippet, _ in page if snippet is HEADLINE])
+    hits = []
+    for score, article_id, snippet, root in page:
+        if article_id not in rows:
+            continue
+        row = rows[article_id]
+        text_ = headlines.get(article_id, "") if snippet is HEADLINE else snippet
+        own = row.source_name or row.site_name
+        others = [o for o in outlets.get(root, []) if o != own]
+        hits.append(Hit(row, score, " ".join((text_ or make_snippet(row.text, terms)).split()), others))
+    return hits
 
 
 def _query_vector(embed: Callable[[str], np.ndarray] | None, query: str) -> np.ndarray | None:
@@ -495,7 +491,7 @@ def _collapsed(engine: Engine, ranked: list[tuple]) -> list[tuple[float, str, st
     among the results (else that member), with the group's root (the original: `_outlets` names
     every outlet of the group, the original's first, then its copies' in arrival order)."""
     ids = [c[1] for c in ranked]
-    original = {}
+    original: dict[str, str] = {}
     with engine.connect() as conn:
         for chunk in in_chunks(ids):
             original.update(

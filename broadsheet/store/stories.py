@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, update
+from sqlalchemy import Connection, Engine, Row, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from broadsheet.errors import NotFound
@@ -37,7 +37,7 @@ class Understood:
 
     id: str
     arrival: int
-    story_id: str | None
+    story_id: str  # every query that makes one selects placed articles only
     duplicate_of: str | None
     terms: dict
     vector: bytes | None
@@ -51,7 +51,7 @@ def _when():
     return func.coalesce(articles.c.published_at, articles.c.fetched_at)
 
 
-def _understood(row: object) -> Understood:
+def _understood(row: Row) -> Understood:
     return Understood(
         id=row.id,
         arrival=row.arrival,
@@ -217,28 +217,9 @@ def refresh_stories(conn: Connection, ids: Iterable[str], titles: dict[str, str]
     wanted = list(set(ids))
     now = datetime.now(UTC)
     for chunk in in_chunks(wanted):
-        query = (
-            select(
-                articles.c.story_id,
-                func.count().label("n"),
-                func.count(func.distinct(func.nullif(articles.c.source_name, ""))).label("sources"),
-                func.min(_when()).label("first"),
-                func.max(_when()).label("last"),
-            )
-            .where(articles.c.story_id.in_(chunk))
-            .group_by(articles.c.story_id)
-        )
-        counts = {r.story_id: r for r in conn.execute(query)}
+        counts = _story_counts(conn, chunk)
         reps = {s: a for s, a in titles.items() if s in counts}
-        rep_titles = (
-            dict(
-                conn.execute(
-                    select(articles.c.id, articles.c.title).where(articles.c.id.in_(list(reps.values())))
-                ).all()
-            )
-            if reps
-            else {}
-        )
+        rep_titles = _titles(conn, list(reps.values()))
         existing = set(conn.execute(select(stories.c.id).where(stories.c.id.in_(chunk))).scalars())
         for story_id, row in counts.items():
             values = {
@@ -256,6 +237,31 @@ def refresh_stories(conn: Connection, ids: Iterable[str], titles: dict[str, str]
                 values.setdefault("article_id", reps.get(story_id, story_id))
                 values.setdefault("title", rep_titles.get(values["article_id"], ""))
                 conn.execute(stories.insert().values(id=story_id, storyline_id=story_id, **values))
+
+
+def _story_counts(conn: Connection, story_ids: list[str]) -> dict[str, Row]:
+    """Per story: articles, distinct named sources, first and last article time."""
+    query = (
+        select(
+            articles.c.story_id,
+            func.count().label("n"),
+            func.count(func.distinct(func.nullif(articles.c.source_name, ""))).label("sources"),
+            func.min(_when()).label("first"),
+            func.max(_when()).label("last"),
+        )
+        .where(articles.c.story_id.in_(story_ids))
+        .group_by(articles.c.story_id)
+    )
+    return {r.story_id: r for r in conn.execute(query)}
+
+
+def _titles(conn: Connection, article_ids: list[str]) -> dict[str, str]:
+    if not article_ids:
+        return {}
+    return {
+        r.id: r.title
+        for r in conn.execute(select(articles.c.id, articles.c.title).where(articles.c.id.in_(article_ids)))
+    }
 
 
 def merge_story(conn: Connection, into: str, other: str) -> None:
@@ -310,7 +316,7 @@ def members_of_stories(conn: Connection, story_ids: Sequence[str], per_story: in
 
 def story_size(conn: Connection, story_id: str) -> int:
     """How many articles (copies included) a story holds."""
-    return int(conn.execute(select(func.count()).select_from(articles).where(articles.c.story_id == story_id)).scalar())
+    return conn.execute(select(func.count()).select_from(articles).where(articles.c.story_id == story_id)).scalar_one()
 
 
 # --- storylines ----------------------------------------------------------------------------------
@@ -380,9 +386,9 @@ def resolve_story_id(engine: Engine, story_id: str) -> str:
 def get_story(engine: Engine, story_id: str, resolved: bool = False) -> Story:
     """One story by id (old ids of merged stories resolve, unless the caller says the id is current),
     or NotFound."""
-    resolved = story_id if resolved else resolve_story_id(engine, story_id)
+    current = story_id if resolved else resolve_story_id(engine, story_id)
     with engine.connect() as conn:
-        row = conn.execute(select(stories).where(stories.c.id == resolved)).first()
+        row = conn.execute(select(stories).where(stories.c.id == current)).first()
     if row is None:
         raise NotFound(f"store: no story with id {story_id}")
     return Story(**{k: row._mapping[k] for k in Story.__dataclass_fields__})

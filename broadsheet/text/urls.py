@@ -7,6 +7,8 @@ import ipaddress
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+import courlan
+
 from broadsheet.errors import InputError
 
 # Query parameters that only track the reader; they never select content.
@@ -66,8 +68,10 @@ def canonical_url(url: str) -> str:
 
 def feed_key(url: str) -> str:
     """What makes two feed URLs one feed: the canonical URL without its scheme, a leading "www."
-    or a trailing slash (http/https, host-case, slash and tracking variants of one feed agree)."""
-    parts = urlsplit(canonical_url(url))
+    or a trailing slash (http/https, host-case, slash and tracking variants of one feed agree),
+    percent-encoding normalised by courlan. Keys are compared, never stored, so how they are made
+    may change; article ids (`url_id`) may not, which is why `canonical_url` stays as it was."""
+    parts = urlsplit(courlan.normalize_url(canonical_url(url), strict=False))
     host = parts.netloc[4:] if parts.netloc.startswith("www.") else parts.netloc
     return urlunsplit(("", host, parts.path.rstrip("/"), parts.query, ""))
 

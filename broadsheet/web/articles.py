@@ -21,14 +21,14 @@ router = APIRouter()
 
 
 @router.get("/latest", response_class=HTMLResponse)
-def latest(request: Request, page: str | None = None, site: Site = Depends(site_of)) -> HTMLResponse:
+def latest(request: Request, page: str | None = None, site: Site = Depends(site_of)) -> Response:
     number, size = page_number(page), site.config.page_size
     # One row more than a page tells whether there is a next page, without counting every article.
     items = article_store.latest_articles(site.engine, limit=size + 1, offset=(number - 1) * size, originals_only=True)
     if not items and number > 1:
         raise NotFound(f"web: page {number} is past the end")
     shown = items[:size]
-    page = site.render(
+    rendered = site.render(
         request,
         "front.html",
         articles=shown,
@@ -38,7 +38,7 @@ def latest(request: Request, page: str | None = None, site: Site = Depends(site_
         copies=story_pages.copy_sources(site.engine, shown),
         has_next=len(items) > size,
     )
-    return last_modified(page, newest_time(shown))
+    return last_modified(rendered, newest_time(shown))
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)

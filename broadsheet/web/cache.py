@@ -14,8 +14,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+
+from cachetools import LRUCache
 
 Scope = dict
 Message = dict
@@ -87,7 +88,9 @@ class PageCache:
         self.shared, self.clock = shared, clock
         self.longer = {prefix: seconds for prefix, seconds in (longer or {}).items() if seconds > ttl}
         self.session_cookies = tuple(name.encode() + b"=" for name in session_cookies)
-        self.entries: OrderedDict[bytes, tuple[float, int, list, bytes]] = OrderedDict()
+        # Least recently used first out; expiry is ours (an expired page is still served while it
+        # is re-rendered), so the cache only bounds the count.
+        self.entries: LRUCache[bytes, tuple[float, int, list, bytes]] = LRUCache(max_entries)
         self.refreshing: set[bytes] = set()
         self.filling: dict[bytes, asyncio.Event] = {}
         self.tasks: set[asyncio.Task] = set()  # background re-renders (held so they are not collected)
@@ -141,7 +144,6 @@ class PageCache:
             # Fresh, or stale but recent: served now; a stale copy is re-rendered in the background.
             if hit[0] <= now and key not in self.refreshing:
                 self._refresh_in_background(scope, key)
-            self.entries.move_to_end(key)
             await self._replay(scope, send, hit)
             return
         if hit is None and key in self.filling:  # first rendering under way: wait for it, briefly
@@ -243,6 +245,3 @@ class PageCache:
             return
         path = key.split(b"?", 1)[0].decode("latin-1")
         self.entries[key] = (self.clock() + self._ttl(path), 200, headers, body)
-        self.entries.move_to_end(key)
-        while len(self.entries) > self.max_entries:
-            self.entries.popitem(last=False)

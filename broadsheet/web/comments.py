@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 import nh3
@@ -147,6 +147,14 @@ def section_renderer(accounts: Accounts, templates: Jinja2Templates) -> Callable
     return comments_section
 
 
+def _problem(exc: CommentError | RateLimited) -> dict[str, Any]:
+    """How a refused form says why: the status, and the message next to its field or above the form."""
+    if isinstance(exc, RateLimited):
+        return {"status": 429, "form_error": str(exc), "headers": {"Retry-After": str(math.ceil(exc.retry_after))}}
+    errors = {exc.field: exc.sentence} if exc.field else {}
+    return {"status": exc.status, "errors": errors, "form_error": None if exc.field else exc.sentence}
+
+
 class _Forms:
     """What the comment routes render: pages with the viewer's token, and a form shown once more."""
 
@@ -154,7 +162,7 @@ class _Forms:
         self.accounts, self.templates = accounts, templates
 
     def page(
-        self, request: Request, name: str, status: int = 200, headers: dict | None = None, **context: object
+        self, request: Request, name: str, status: int = 200, headers: dict | None = None, **context: Any
     ) -> HTMLResponse:
         viewer = viewer_of(request)
         context = {
@@ -168,26 +176,9 @@ class _Forms:
         }
         return self.templates.TemplateResponse(request, name, context, status_code=status, headers=headers)
 
-    def again(self, request: Request, exc: CommentError | RateLimited, **context: object) -> HTMLResponse:
+    def again(self, request: Request, exc: CommentError | RateLimited, **context: Any) -> HTMLResponse:
         """The comment form once more, with the text kept and the problem next to it."""
-        if isinstance(exc, RateLimited):
-            return self.page(
-                request,
-                "comments/form.html",
-                status=429,
-                form_error=str(exc),
-                headers={"Retry-After": str(math.ceil(exc.retry_after))},
-                **context,
-            )
-        errors = {exc.field: exc.sentence} if exc.field else {}
-        return self.page(
-            request,
-            "comments/form.html",
-            status=exc.status,
-            errors=errors,
-            form_error=None if exc.field else exc.sentence,
-            **context,
-        )
+        return self.page(request, "comments/form.html", **_problem(exc), **context)
 
     def spend(self, viewer: Session, request: Request) -> None:
         self.accounts.limit("comment-user", str(viewer.user.id))
@@ -204,6 +195,7 @@ def comments_router(accounts: Accounts, templates: Jinja2Templates) -> APIRouter
 
     forms = _Forms(accounts, templates)
     _posting_routes(router, accounts, forms)
+    _reply_routes(router, accounts, forms)
     _editing_routes(router, accounts, forms)
     _deleting_routes(router, accounts, forms)
     _report_routes(router, accounts, forms.page)
@@ -233,7 +225,7 @@ def _edit_context(comment: Comment, body: str) -> dict:
 
 
 def _posting_routes(router: APIRouter, accounts: Accounts, forms: _Forms) -> None:
-    """A new comment, a reply."""
+    """A new comment."""
     engine = accounts.engine
 
     @router.post("/comments", response_class=HTMLResponse)
@@ -255,6 +247,11 @@ def _posting_routes(router: APIRouter, accounts: Accounts, forms: _Forms) -> Non
         except (CommentError, RateLimited) as exc:
             return forms.again(request, exc, **context)
         return RedirectResponse(_anchor(comment), status_code=303)
+
+
+def _reply_routes(router: APIRouter, accounts: Accounts, forms: _Forms) -> None:
+    """A reply to a comment."""
+    engine = accounts.engine
 
     @router.get("/comments/{comment_id}/reply", response_class=HTMLResponse)
     def reply_form(request: Request, comment_id: CommentId) -> Response:
@@ -331,7 +328,7 @@ def _report_routes(router: APIRouter, accounts: Accounts, page: Callable[..., HT
     """GET and POST /comments/{id}/report: a reason from a short list and an optional note."""
     engine = accounts.engine
 
-    def report_page(request: Request, comment: Comment, status: int = 200, **context: object) -> HTMLResponse:
+    def report_page(request: Request, comment: Comment, status: int = 200, **context: Any) -> HTMLResponse:
         return page(
             request,
             "comments/report.html",
@@ -357,25 +354,8 @@ def _report_routes(router: APIRouter, accounts: Accounts, page: Callable[..., HT
         try:
             accounts.limit("report-user", str(viewer.user.id))
             new = comment_store.report_comment(engine, comment.id, viewer.user.id, reason, note)
-        except RateLimited as exc:
-            return report_page(
-                request,
-                comment,
-                status=429,
-                form_error=str(exc),
-                values=values,
-                headers={"Retry-After": str(math.ceil(exc.retry_after))},
-            )
-        except CommentError as exc:
-            errors = {exc.field: exc.sentence} if exc.field else {}
-            return report_page(
-                request,
-                comment,
-                status=exc.status,
-                errors=errors,
-                values=values,
-                form_error=None if exc.field else exc.sentence,
-            )
+        except (RateLimited, CommentError) as exc:
+            return report_page(request, comment, values=values, **_problem(exc))
         return RedirectResponse(f"/comments/{comment.id}/report?sent={'new' if new else 'again'}", status_code=303)
 
 

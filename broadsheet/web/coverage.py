@@ -31,12 +31,12 @@ def section_name(slug: str) -> str:
 router = APIRouter()  # /, /sections/{name}, /stories/{id} and their Atom feeds
 
 
-def _stories_page(request: Request, site: Site, page: str | None, section: str | None, title: str) -> HTMLResponse:
+def _stories_page(request: Request, site: Site, page: str | None, section: str | None, title: str) -> Response:
     number, size = page_number(page), site.config.page_size
     cards = coverage.top_stories(site.engine, limit=size + 1, offset=(number - 1) * size, section=section)
     if not cards and number > 1:
         raise NotFound(f"web: page {number} is past the end")
-    page = site.render(
+    rendered = site.render(
         request,
         "top.html",
         cards=cards[:size],
@@ -47,16 +47,16 @@ def _stories_page(request: Request, site: Site, page: str | None, section: str |
         sections=SECTIONS,
     )
     seen = [c.story.last_seen for c in cards[:size] if c.story.last_seen]
-    return last_modified(page, max(seen) if seen else None)  # the newest article of the stories shown
+    return last_modified(rendered, max(seen) if seen else None)  # the newest article of the stories shown
 
 
 @router.get("/", response_class=HTMLResponse)
-def front(request: Request, page: str | None = None, site: Site = Depends(site_of)) -> HTMLResponse:
+def front(request: Request, page: str | None = None, site: Site = Depends(site_of)) -> Response:
     return _stories_page(request, site, page, None, "Top stories")
 
 
 @router.get("/sections/{slug}", response_class=HTMLResponse)
-def section(request: Request, slug: str, page: str | None = None, site: Site = Depends(site_of)) -> HTMLResponse:
+def section(request: Request, slug: str, page: str | None = None, site: Site = Depends(site_of)) -> Response:
     name = section_name(slug)
     return _stories_page(request, site, page, name, name)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
@@ -51,10 +51,14 @@ def install_error_handlers(app: FastAPI, render: Callable[..., HTMLResponse]) ->
     HTML page elsewhere."""
 
     def answer(
-        request: Request, status: int, message: str, headers: dict | None = None, errors: list | None = None
+        request: Request,
+        status: int,
+        message: str,
+        headers: Mapping[str, str] | None = None,
+        errors: list[FieldProblem] | None = None,
     ) -> Response:
         if _is_api(request):
-            return problem(status, message, errors, headers)
+            return problem(status, message, errors, dict(headers or {}))
         title = "Not found" if status == 404 else "Error"
         page = "That page does not exist." if status == 404 else message
         response = render(request, "error.html", status=status, title=title, message=page)

@@ -132,7 +132,9 @@ class DatabaseCollector:
     def _articles(self) -> Iterator[Metric]:
         by_status = GaugeMetricFamily("broadsheet_articles", "Stored articles, by status.", labels=["status"])
         with self.engine.connect() as conn:
-            counts = dict(conn.execute(select(articles.c.status, func.count()).group_by(articles.c.status)).all())
+            counts: dict[str, int] = dict(
+                conn.execute(select(articles.c.status, func.count()).group_by(articles.c.status)).all()
+            )
         for status in ("ok", "pending", "error"):
             by_status.add_metric([status], counts.get(status, 0))
         yield by_status

@@ -4,6 +4,8 @@ Revision ID: 0005
 Revises: 0004
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -14,7 +16,7 @@ down_revision = "0004"
 branch_labels = None
 depends_on = None
 
-ARTICLE_COLUMNS = [
+ARTICLE_COLUMNS: list[tuple[str, Any]] = [
     ("section", sa.String(32)),
     ("tags", sa.JSON),
     ("key_points", sa.JSON),

@@ -159,6 +159,7 @@ def test_anonymous_answers_are_public_and_short_but_a_readers_own_are_private(si
     for path in ["/", "/latest", "/feed.atom", f"/sources/{source_id}/feed.json", "/api/articles"]:
         anonymous = client.get(path)
         assert anonymous.headers["cache-control"] == "public, max-age=30", path
+        assert {"Cookie", "Authorization"} <= {v.strip() for v in anonymous.headers["vary"].split(",")}, path
         signed_in = client.get(path, headers={"Cookie": "broadsheet_session=whatever"})
         assert signed_in.headers["cache-control"] == "private, no-store", path
         stamp = anonymous.headers["last-modified"]  # the newest article shown

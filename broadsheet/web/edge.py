@@ -188,10 +188,19 @@ def _with_cache_control(start: Message, private: bool, max_age: int | None) -> M
         rule = b"private, no-store"
     elif max_age is not None and start["status"] == 200 and b"cache-control" not in names:
         rule = b"public, max-age=%d" % max_age
+        # A shared cache keeps the anonymous copy apart from what a signed-in reader is sent.
+        headers = [(n, v) for n, v in headers if n.lower() != b"vary"] + [(b"vary", _vary(headers))]
     else:
         return start
     headers = [(n, v) for n, v in headers if n.lower() != b"cache-control"] + [(b"cache-control", rule)]
     return {**start, "headers": headers}
+
+
+def _vary(headers: list[tuple[bytes, bytes]]) -> bytes:
+    """The response's Vary with Cookie and Authorization added."""
+    named = [v.strip() for n, value in headers if n.lower() == b"vary" for v in value.split(b",") if v.strip()]
+    wanted = [v for v in (b"Cookie", b"Authorization") if v.lower() not in {n.lower() for n in named}]
+    return b", ".join(named + wanted)
 
 
 def _taggable(start: Message) -> bool:

@@ -5,7 +5,7 @@ the 1.1 specification (tests/schemas/jsonfeed-1.1.json). Both carry the cleaned 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -178,3 +178,10 @@ def test_an_etag_decides_when_both_validators_are_sent(site):
     assert client.get("/feed.atom", headers=both).status_code == 200
     unreadable = client.get("/feed.atom", headers={"If-Modified-Since": "yesterday"})
     assert unreadable.status_code == 200 and unreadable.content == first.content
+
+
+def test_any_time_becomes_an_http_date():
+    from broadsheet.web.edge import http_date
+
+    paris = datetime(2026, 11, 30, 9, 0, tzinfo=UTC).astimezone(timezone(timedelta(hours=1)))
+    assert http_date(paris) == http_date(datetime(2026, 11, 30, 9, 0)) == "Mon, 30 Nov 2026 09:00:00 GMT"

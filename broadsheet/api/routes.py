@@ -5,7 +5,7 @@ copy with 304, so clients and caches poll cheaply. Every error is problem detail
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import cast
 
@@ -74,7 +74,8 @@ def json_body(model: BaseModel, newest: datetime | None = None) -> Response:
     also to If-Modified-Since when `newest` (the newest article time of the response) is known."""
     response = Response(model.model_dump_json().encode("utf-8"), media_type="application/json")
     if newest is not None:
-        response.headers["last-modified"] = format_datetime(newest, usegmt=True)
+        aware = newest if newest.tzinfo else newest.replace(tzinfo=UTC)  # store times are UTC
+        response.headers["last-modified"] = format_datetime(aware.astimezone(UTC), usegmt=True)
     return response
 
 

@@ -7,7 +7,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
 from fastapi import FastAPI, Request
@@ -89,8 +89,13 @@ def install_error_handlers(app: FastAPI, render: Callable[..., HTMLResponse]) ->
 def last_modified(response: Response, when: datetime | None) -> Response:
     """The response marked as last changed `when` (the newest article it shows), for If-Modified-Since."""
     if when is not None:
-        response.headers["last-modified"] = format_datetime(when, usegmt=True)
+        response.headers["last-modified"] = http_date(when)
     return response
+
+
+def http_date(when: datetime) -> str:
+    """An HTTP date (RFC 9110 §5.6.7) of any time, naive ones taken as UTC."""
+    return format_datetime((when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC), usegmt=True)
 
 
 class AccessLog:

@@ -470,25 +470,25 @@ QUESTIONS = (
 
 def ask_latency(engine, config) -> dict[str, float]:
     """Milliseconds per question through the store (scope, index, answer, cache write), cold then cached."""
-    from broadsheet.pipeline import insight
+    from broadsheet.pipeline import explain
     from broadsheet.store import articles as article_store
 
     cold, warm, supported = [], [], 0
     seen_stories = set()
     for article in article_store.iter_articles(engine):
-        scope = insight.scope_of(engine, article)
+        scope = explain.scope_of(engine, article)
         if scope.key in seen_stories:
             continue
         seen_stories.add(scope.key)
         questions = list(QUESTIONS) + [f"Why {article.title[0].lower()}{article.title[1:]}?"]
         for question in questions:
             started = time.perf_counter()
-            scope = insight.scope_of(engine, article)
-            answer = insight.ask(engine, config, scope, question)
+            scope = explain.scope_of(engine, article)
+            answer = explain.ask(engine, config, scope, question)
             cold.append((time.perf_counter() - started) * 1000)
             supported += answer["supported"]
             started = time.perf_counter()
-            insight.ask(engine, config, insight.scope_of(engine, article), question)
+            explain.ask(engine, config, explain.scope_of(engine, article), question)
             warm.append((time.perf_counter() - started) * 1000)
     q = lambda xs, p: sorted(xs)[min(len(xs) - 1, int(p * len(xs)))]  # noqa: E731
     return {

@@ -152,9 +152,13 @@ def worker(
     ] = None,
 ) -> None:
     """Run pipeline jobs (job_engine procrastinate); start as many as you like, on any machine."""
+    from broadsheet.jobs.engine import require_job_engine
+
+    config = state.config()
+    require_job_engine(config)  # checked before the job code (and the postgres extra) is loaded
     from broadsheet.jobs.worker import run_worker
 
-    run_worker(state.config(), concurrency, queue or [])
+    run_worker(config, concurrency, queue or [])
 
 
 @app.command()
@@ -364,7 +368,7 @@ def main() -> None:
         console.print("stopped.")
         sys.exit(0)
     except BroadsheetError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)  # [brackets] stay text
         sys.exit(1)
     except KeyboardInterrupt:
         console.print("stopped.")
@@ -372,7 +376,7 @@ def main() -> None:
     except Exception as exc:  # a bug: still one sentence for the user, the traceback only with -v
         logging.getLogger("broadsheet").debug("unexpected error", exc_info=True)
         console.print(
-            f"[red]error:[/red] unexpected {type(exc).__name__}: {exc} (run with --verbose for details)",
+            f"[red]error:[/red] unexpected {type(exc).__name__}: {escape(str(exc))} (run with --verbose for details)",
             highlight=False,
         )
         sys.exit(2)

@@ -180,5 +180,5 @@ def current() -> Context:
 
 def request_work(kind: str, item: str, context: Context | None = None) -> None:
     """Ask for work on an article ("enrich" or "related") or a digest ("digest", an
-    `insight.digest_item`), to be done off the request by the process's context."""
+    `explain.digest_item`), to be done off the request by the process's context."""
     (context or current()).request_work(kind, item)

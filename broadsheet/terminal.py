@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichBar
 
@@ -34,7 +35,7 @@ class RichProgress(Progress):
             self.bar.advance(self.tasks[stage], count)
 
     def note(self, message: str) -> None:
-        self.bar.console.print(f"[yellow]•[/yellow] {message}", markup=True, highlight=False)
+        self.bar.console.print(f"[yellow]•[/yellow] {escape(message)}", markup=True, highlight=False)
 
 
 def progress_bar() -> RichBar:

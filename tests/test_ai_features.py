@@ -14,7 +14,7 @@ import pytest
 from httpserver import AppServer
 from test_llm import ChatServer
 
-from broadsheet.pipeline import bulk, insight
+from broadsheet.pipeline import bulk, explain
 from broadsheet.pipeline.enrich import VERSION
 from broadsheet.store import articles as article_store
 from broadsheet.store import enrichment as enrichment_store
@@ -109,16 +109,16 @@ def test_entities_are_filed_once_across_articles(imported):
 
 def test_answers_are_cached(imported, config, monkeypatch):
     article = next(a for a in article_store.iter_articles(imported) if a.import_id == "br-3")
-    scope = insight.scope_of(imported, article)
-    first = insight.ask(imported, config, scope, "How much will the repairs cost?")
+    scope = explain.scope_of(imported, article)
+    first = explain.ask(imported, config, scope, "How much will the repairs cost?")
     assert first["supported"] and "9 million" in first["text"]
-    assert not insight.ask(imported, config, scope, "Who won the football match?")["supported"]
+    assert not explain.ask(imported, config, scope, "Who won the football match?")["supported"]
 
     def no_answering(_scope):
         raise AssertionError("answered again although the answer is cached")
 
-    monkeypatch.setattr(insight, "_index", no_answering)
-    assert insight.ask(imported, config, scope, "how much will the repairs cost") == first
+    monkeypatch.setattr(explain, "_index", no_answering)
+    assert explain.ask(imported, config, scope, "how much will the repairs cost") == first
 
 
 def test_summarize_command(tmp_path):
@@ -176,11 +176,11 @@ def test_generative_backend_phrases_the_answer_when_grounded(imported, config):
     try:
         llm = config.replace(llm_url=chat.url, llm_model="tiny", llm_timeout=5.0)
         article = next(a for a in article_store.iter_articles(imported) if a.import_id == "br-3")
-        scope = insight.scope_of(imported, article)
-        answer = insight.ask(imported, llm, scope, "How much will the repairs cost?")
+        scope = explain.scope_of(imported, article)
+        answer = explain.ask(imported, llm, scope, "How much will the repairs cost?")
         assert answer["generated"]["sentences"][0]["citations"]
         chat.mode = "invented"
-        other = insight.ask(imported, llm, scope, "How long will the repairs take?")
+        other = explain.ask(imported, llm, scope, "How long will the repairs take?")
         assert "generated" not in other and other["supported"]  # rejected: the extractive answer stands
     finally:
         chat.close()

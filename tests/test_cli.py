@@ -178,3 +178,37 @@ def _env(allow: bool):
     if allow:
         env["BROADSHEET_ALLOW_PRIVATE_ADDRESSES"] = "true"
     return env
+
+
+# Runs `broadsheet` as a Python without PostgreSQL's driver and the job engine (the `postgres` extra).
+WITHOUT_POSTGRES_EXTRA = """
+import importlib.abc, sys
+class Absent(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("psycopg", "psycopg_binary", "procrastinate"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, Absent())
+from broadsheet.cli import main
+sys.argv = ["broadsheet", *sys.argv[1:]]
+main()
+"""
+
+
+def test_sqlite_needs_no_postgresql_driver_and_postgresql_says_which_extra(tmp_path):
+    def bare(*args):
+        return subprocess.run(
+            [sys.executable, "-c", WITHOUT_POSTGRES_EXTRA, "--data-dir", str(tmp_path), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "x1", "title": "T", "text": "Body."}) + "\n", encoding="utf-8")
+    imported = bare("import", str(source))
+    assert imported.returncode == 0 and "Imported 1 of 1 records" in imported.stdout, imported.stderr
+    refused = bare("--database", "postgresql://postgres@127.0.0.1:5432/test", "migrate")
+    assert refused.returncode != 0 and "pip install 'broadsheet[postgres]'" in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr
+    jobs = bare("--set", "job_engine=procrastinate", "--database", "postgresql://postgres@127.0.0.1/test", "worker")
+    assert jobs.returncode != 0 and "broadsheet[postgres]" in jobs.stderr and "Traceback" not in jobs.stderr

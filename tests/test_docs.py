@@ -160,3 +160,21 @@ def test_json_log_lines_and_the_access_log(tmp_path):
     access = next(line for line in lines if line.get("path") == "/latest?page=1")
     assert access["logger"] == "broadsheet.access" and access["status"] == 200 and access["method"] == "GET"
     assert access["ms"] >= 0 and access["time"].endswith("+00:00")
+
+
+LONGEST_FUNCTION = 40  # lines, from `def` to the last line of the body, docstring included
+
+
+def test_no_function_is_longer_than_forty_lines():
+    import ast
+
+    package = README.parent / "broadsheet"
+    long = [
+        f"{path.relative_to(package)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for path in sorted(package.rglob("*.py"))
+        if "migrations" not in path.parts
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.end_lineno - node.lineno + 1 > LONGEST_FUNCTION
+    ]
+    assert long == [], "split these functions"

@@ -7,14 +7,17 @@ transaction that writes its rows (`tasks.defer`): either both are committed or n
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-import procrastinate
-import psycopg
 from sqlalchemy import Connection, make_url, text
 
 from broadsheet.config import Config
 from broadsheet.errors import ConfigError
+from broadsheet.store.db import POSTGRES_EXTRA
+
+if TYPE_CHECKING:
+    import procrastinate
 
 ENGINES = ("embedded", "procrastinate")
 SCHEMA_LOCK = 0x62_73_6A_6F  # advisory lock id: one process at a time installs the job tables
@@ -28,7 +31,27 @@ def job_engine(config: Config) -> str:
             "config: job_engine procrastinate keeps its jobs in PostgreSQL; "
             "set database_url to a postgresql:// URL or use job_engine embedded"
         )
+    if name == "procrastinate":
+        _require_postgres_extra()
     return name
+
+
+def require_job_engine(config: Config) -> None:
+    """For `broadsheet worker`: a job engine must be configured (and installed)."""
+    if job_engine(config) != "procrastinate":
+        raise ConfigError(
+            'worker: no job engine is configured; set job_engine = "procrastinate" '
+            "(with a PostgreSQL database_url), or use `broadsheet serve` / `refresh`"
+        )
+
+
+def _require_postgres_extra() -> None:
+    """PostgreSQL's driver and the job engine are an extra: SQLite users do not install them."""
+    for name in ("psycopg", "procrastinate"):
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            raise ConfigError(f"config: job_engine procrastinate needs {name}; {POSTGRES_EXTRA}") from exc
 
 
 def is_postgresql(url: str) -> bool:
@@ -43,12 +66,17 @@ def conninfo(url: str) -> str:
 
 def make_app(config: Config, **pool_args: Any) -> procrastinate.App:
     """A procrastinate app on the configured PostgreSQL (tasks are registered by the caller)."""
+    import procrastinate
+
     connector = procrastinate.PsycopgConnector(conninfo=conninfo(config.resolved_database_url), **pool_args)
     return procrastinate.App(connector=connector)
 
 
 def ensure_schema(config: Config) -> None:
     """Install procrastinate's tables once; concurrent first starts wait for each other."""
+    import procrastinate
+    import psycopg
+
     with psycopg.connect(conninfo(config.resolved_database_url), autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
         try:

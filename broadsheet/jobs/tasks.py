@@ -34,7 +34,7 @@ from broadsheet.errors import BroadsheetError, NotFound
 from broadsheet.extract.boilerplate import site_key
 from broadsheet.ingest.fetch import Fetcher
 from broadsheet.jobs.engine import advisory_xact_lock
-from broadsheet.pipeline import enrich, insight, related, runner, sitelearn, stages, understand
+from broadsheet.pipeline import enrich, explain, related, runner, sitelearn, stages, understand
 from broadsheet.store import articles as article_store
 from broadsheet.store import enrichment as enrichment_store
 from broadsheet.store import semantic
@@ -274,7 +274,7 @@ def rank_related(ctx: Context, ids: list[str]) -> int:
 
 def store_digest(ctx: Context, item: str) -> bool:
     """Store the digest (summary, timeline, additions) a page view made for itself."""
-    return insight.store_digest(ctx.engine, item)
+    return explain.store_digest(ctx.engine, item)
 
 
 class AskedWork:

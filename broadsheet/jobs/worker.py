@@ -13,7 +13,7 @@ from broadsheet.config import Config
 from broadsheet.errors import ConfigError
 from broadsheet.ingest.fetch import Fetcher
 from broadsheet.jobs import tasks
-from broadsheet.jobs.engine import ensure_schema, job_engine, make_app
+from broadsheet.jobs.engine import ensure_schema, make_app, require_job_engine
 from broadsheet.nlp.embed import load_embedder
 from broadsheet.pipeline import understand
 from broadsheet.pipeline.runner import fetch_policy
@@ -33,11 +33,7 @@ def check_queues(queues: Sequence[str]) -> list[str] | None:
 
 def run_worker(config: Config, concurrency: int, queues: Sequence[str] = ()) -> None:
     """Run jobs until SIGTERM or SIGINT (running jobs are finished first)."""
-    if job_engine(config) != "procrastinate":
-        raise ConfigError(
-            'worker: no job engine is configured; set job_engine = "procrastinate" '
-            "(with a PostgreSQL database_url), or use `broadsheet serve` / `refresh`"
-        )
+    require_job_engine(config)
     if concurrency < 1:
         raise ConfigError("worker: --concurrency must be at least 1")
     asyncio.run(_work(config, concurrency, check_queues(queues)))

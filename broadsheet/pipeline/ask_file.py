@@ -1,5 +1,5 @@
 """`broadsheet ask`: questions answered from an import file's articles taken as one story, nothing
-stored, through the same answerer as the site's Ask form (`insight.story_index` / `insight.answer_of`).
+stored, through the same answerer as the site's Ask form (`explain.story_index` / `explain.answer_of`).
 
 Output, one line per question in input order: {"id", "answer" (the answer text, or null when the
 sources do not say), "citations": [{"article", "text"}]}. A bad line in either file is reported
@@ -74,7 +74,7 @@ def _lines(path: Path, what: str, warn: Warn) -> Iterator[tuple[int, str]]:
 
 def answer_lines(articles: Path, questions: Path, config: Config, warn: Warn) -> Iterator[dict]:
     """One output record per usable question, in input order."""
-    from broadsheet.pipeline.insight import answer_of, story_index
+    from broadsheet.pipeline.explain import answer_of, story_index
 
     docs = read_story(articles, warn)
     asked = read_questions(questions, warn)

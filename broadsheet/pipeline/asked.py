@@ -44,12 +44,12 @@ def related(context: Context, ids: list[str]) -> None:
 
 
 def digest(context: Context, items: list[str]) -> None:
-    """Store the digests a page view made for itself ("words:story:ID", `insight.digest_item`)."""
-    from broadsheet.pipeline import insight
+    """Store the digests a page view made for itself ("words:story:ID", `explain.digest_item`)."""
+    from broadsheet.pipeline import explain
     from broadsheet.store.db import retry_write
 
     for item in items:
-        retry_write(functools.partial(insight.store_digest, context.engine, item), "digest")
+        retry_write(functools.partial(explain.store_digest, context.engine, item), "digest")
 
 
 register("enrich", enrich)

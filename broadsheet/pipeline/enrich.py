@@ -113,7 +113,7 @@ def ensure_enriched(engine: Engine, ids: list[str]) -> None:
 def export_fields(engine: Engine, chunk: list[Article], understood: dict[str, dict]) -> dict[str, dict]:
     """Per article of an export chunk: section, topics (section first, then tags), entities, key
     points, and the summary of its story (the same object on every article of the story)."""
-    from broadsheet.pipeline import insight
+    from broadsheet.pipeline import explain
     from broadsheet.store.stories import export_ids
 
     ids = [a.id for a in chunk]
@@ -124,7 +124,7 @@ def export_fields(engine: Engine, chunk: list[Article], understood: dict[str, di
     for article in chunk:
         story_id = (understood.get(article.id) or {}).get("story_id")
         if story_id and story_id not in summaries:
-            summaries[story_id] = _story_summary(engine, insight, story_id)
+            summaries[story_id] = _story_summary(engine, explain, story_id)
     public_ids = {i for s in summaries.values() if s for i in s["article_ids"]}
     with engine.connect() as conn:
         public = export_ids(conn, public_ids)
@@ -142,15 +142,15 @@ def export_fields(engine: Engine, chunk: list[Article], understood: dict[str, di
     return out
 
 
-def _story_summary(engine: Engine, insight, story_id: str) -> dict | None:
+def _story_summary(engine: Engine, explain, story_id: str) -> dict | None:
     """A story's cached summary as export shows it (internal article ids, mapped later)."""
     from broadsheet.store import digests
 
     members = digests.story_articles(engine, story_id)
     if not members:
         return None
-    scope = insight.Scope(story_id, members, digests.signature(members))
-    sentences = insight.digest(engine, scope).summary
+    scope = explain.Scope(story_id, members, digests.signature(members))
+    sentences = explain.digest(engine, scope).summary
     return {
         "story_id": story_id,
         "sentences": sentences,

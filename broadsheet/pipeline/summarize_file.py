@@ -65,7 +65,7 @@ def _generated(config: Config, summary, words: int) -> dict | None:
     """The summary phrased by the generative backend, when it answers and passes the grounding check."""
     from broadsheet.llm.client import generator_for
     from broadsheet.llm.grounding import phrase_summary
-    from broadsheet.pipeline.insight import grounded_dict, llm_settings
+    from broadsheet.pipeline.explain import grounded_dict, llm_settings
 
     try:
         grounded = phrase_summary(generator_for(llm_settings(config)), summary.sentences, words)

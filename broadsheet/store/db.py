@@ -21,6 +21,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from broadsheet.errors import ConfigError
 
+POSTGRES_EXTRA = "pip install 'broadsheet[postgres]'"  # PostgreSQL's driver is an extra: SQLite users skip it
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 60_000  # a writer waits this long for the one write lock before the retry below
 WRITE_ATTEMPTS = 6  # whole write transactions tried again (with backoff) when SQLite stays busy
@@ -124,6 +125,8 @@ def make_engine(url: str) -> Engine:
     try:
         return create_engine(parsed, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
     except (NoSuchModuleError, ImportError) as exc:
+        if parsed.drivername == "postgresql+psycopg":
+            raise ConfigError(f"store: PostgreSQL needs its driver; {POSTGRES_EXTRA}") from exc
         raise ConfigError(
             f"store: no database driver for {parsed.drivername!r}; use sqlite:///PATH or postgresql://USER@HOST/DB"
         ) from exc

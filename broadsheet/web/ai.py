@@ -22,7 +22,7 @@ from broadsheet.context import request_work
 from broadsheet.errors import NotFound
 from broadsheet.model import Article
 from broadsheet.nlp.summarize import paragraph_number
-from broadsheet.pipeline import enrich, insight
+from broadsheet.pipeline import enrich, explain
 from broadsheet.store import articles as article_store
 from broadsheet.store import digests
 from broadsheet.store import enrichment as enrichment_store
@@ -109,7 +109,7 @@ def article_panel(
         log.exception("web: enrichment of %s failed", article.id)
     try:
         placement = (view.story_id, view.duplicate_of) if view is not None else None
-        _story_features(panel, engine, config, insight.scope_of(engine, article, placement))
+        _story_features(panel, engine, config, explain.scope_of(engine, article, placement))
     except Exception:
         log.exception("web: story features for %s failed", article.id)
     return panel
@@ -129,16 +129,16 @@ def story_panel(
     members = digests.story_articles(engine, story_id) if members is None else members
     if members:
         try:
-            _story_features(panel, engine, config, insight.Scope(story_id, members, digests.signature(members)))
+            _story_features(panel, engine, config, explain.Scope(story_id, members, digests.signature(members)))
         except Exception:
             log.exception("web: story features for story %s failed", story_id)
     return panel
 
 
-def _story_features(panel: dict, engine: Engine, config: Config, scope: insight.Scope) -> None:
+def _story_features(panel: dict, engine: Engine, config: Config, scope: explain.Scope) -> None:
     """Fill the story-level parts of a panel (cached digest, optional phrasing, the answer)."""
     words = SUMMARY_LENGTHS[panel["length"]]
-    digest = insight.digest(engine, scope, words, keep=False)  # a read: a missing digest is asked for
+    digest = explain.digest(engine, scope, words, keep=False)  # a read: a missing digest is asked for
     panel["story_id"] = scope.key if scope.is_story else None
     titles = {a.id: a.title for a in scope.articles}
     panel.update(
@@ -149,10 +149,10 @@ def _story_features(panel: dict, engine: Engine, config: Config, scope: insight.
         sources=len({a.source_name or a.id for a in scope.articles}),
         story_size=len(scope.articles),
     )
-    generated = insight.phrased_summary(config, scope, digest.summary, words)
-    panel["generated"] = _linked_generated(insight.grounded_dict(generated)) if generated else None
+    generated = explain.phrased_summary(config, scope, digest.summary, words)
+    panel["generated"] = _linked_generated(explain.grounded_dict(generated)) if generated else None
     if panel["question"]:
-        answer = insight.ask(engine, config, scope, panel["question"])
+        answer = explain.ask(engine, config, scope, panel["question"])
         answer["passages"] = _linked(answer["passages"])
         if answer.get("generated"):
             answer["generated"] = _linked_generated(answer["generated"])
@@ -184,7 +184,7 @@ def ai_router(engine: Engine, config: Config, render: Callable[..., HTMLResponse
         question = q.strip()[:MAX_QUESTION]
         if question:  # the POST answers and stores; the page it redirects to reads the stored answer
             article = article_store.get_article(engine, article_id)
-            insight.ask(engine, config, insight.scope_of(engine, article), question, keep=True)
+            explain.ask(engine, config, explain.scope_of(engine, article), question, keep=True)
         query = urlencode({"q": question})
         return RedirectResponse(f"/articles/{quote(article_id)}?{query}#answer", status_code=303)
 

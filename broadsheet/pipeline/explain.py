@@ -1,6 +1,8 @@
-"""On-demand AI features of a story, read through the store and cached there: summary, timeline,
-what each source adds, and answers to readers' questions (optionally phrased by the generative
-backend, shown only when every sentence checks out against its cited source)."""
+"""The "Explain" features a reader asks for on a story: summary, timeline, what each source adds,
+and answers to questions (optionally phrased by the generative backend, shown only when every
+sentence checks out against its cited source). Not a stage of the refresh: they are made from the
+stored articles when first asked for, and kept in the store by the work queue or a job (a page view
+only reads); it lives with the pipeline because it is what joins `nlp` to `store` for a reader."""
 
 from __future__ import annotations
 

@@ -49,6 +49,12 @@ class UnknownFilter(InputError):
     status = 404
 
 
+class Unauthorized(BroadsheetError):
+    """A request that needs credentials came without valid ones (an API key that is unknown or revoked)."""
+
+    status = 401
+
+
 class NotFound(BroadsheetError):
     """The thing asked for does not exist."""
 

@@ -20,6 +20,7 @@ from broadsheet.pipeline.mailing import send_due_digests
 from broadsheet.pipeline.progress import Progress, Tally
 from broadsheet.pipeline.runner import refresh
 from broadsheet.web.app import create_app
+from broadsheet.web.metrics import metrics_of, share_between_processes
 from broadsheet.web.starting import Switch, starting_app
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class RefreshLoop(threading.Thread):
         while self._sleep():
             try:
                 report = asyncio.run(refresh(self.engine, self.config, self.progress))
+                metrics_of(current()).record_refresh(report)
                 log.info(
                     "refresh: %d feeds, %d new articles, %d failures",
                     report.sources_polled,
@@ -88,6 +90,8 @@ def serve(
     `warmup` (the demo's first collection), one process answers at once with its progress
     (`tally`) and opens the site when the warmup is done."""
     interval = config.refresh_interval
+    if config.web_workers > 1:  # /metrics adds up what every process counted (web/metrics.py)
+        share_between_processes(config.data_dir)
     context = install(current().derive(config, engine))  # models kept; caches and the work queue its own
     asked_work_to_jobs(context, engine, config)
     loop = RefreshLoop(engine, config, interval) if interval > 0 else None

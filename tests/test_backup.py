@@ -1,5 +1,5 @@
 """`broadsheet backup` then `restore` into an empty database gives the same desk: the same export,
-users, sessions and comments, on SQLite and PostgreSQL and from one to the other."""
+users, sessions, API keys and comments, on SQLite and PostgreSQL and from one to the other."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from broadsheet.errors import InputError
 from broadsheet.pipeline import bulk
+from broadsheet.store import apikeys as key_store
 from broadsheet.store import apipasswords, reading
 from broadsheet.store import comments as comment_store
 from broadsheet.store import follows as follow_store
@@ -25,6 +26,7 @@ from broadsheet.store import users as user_store
 from broadsheet.store.backup import backup, restore
 from broadsheet.store.db import open_database
 from broadsheet.store.schema import (
+    api_keys,
     api_passwords,
     article_states,
     articles,
@@ -60,6 +62,7 @@ def _people(engine) -> dict[str, list[tuple]]:
                 follows,
                 mutes,
                 reader_digests,
+                api_keys,
             )
         }
 
@@ -77,6 +80,8 @@ def desk(engine):
     reader = user_store.create_user(engine, "reader1", "a long passphrase here", "r@example.org")
     moderator = user_store.create_user(engine, "mod1", "another long passphrase", role="moderator")
     user_store.start_session(engine, reader.id)
+    key_store.create_key(engine, reader.id, "feed reader")
+    key_store.revoke_key(engine, reader.id, key_store.create_key(engine, reader.id, "old laptop")[1].id)
     article = _first_article(engine)
     first = comment_store.add_comment(engine, reader.id, comment_store.Target("article", article), "Good piece.")
     comment_store.add_comment(engine, moderator.id, comment_store.Target("article", article), "Thanks!", first.id)

@@ -18,6 +18,7 @@ from broadsheet.web.app import create_app
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ai_story.jsonl"
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "UPSERT")
+KINDS = ("atom", "json")  # every feed in both formats
 
 
 @pytest.fixture
@@ -58,14 +59,14 @@ def _paths(engine) -> list[str]:
         f"/stories/{s}",
         f"/stories/{s}?q={question}&length=short",
         f"/stories/{s}?length=long",
-        f"/stories/{s}/feed.atom",
-        "/feed.atom",
-        "/search.atom?q=bridge",
+        *(f"{feed}.{kind}" for feed in (f"/stories/{s}/feed", "/feed", "/sections/business/feed") for kind in KINDS),
+        *(f"/search.{kind}?q=bridge" for kind in KINDS),
         "/entities",
         "/sources",
         "/sources.opml",
         "/robots.txt",
         "/healthz",
+        "/metrics",
         "/api/articles",
         f"/api/articles/{a}",
         f"/api/stories/{s}",
@@ -76,6 +77,7 @@ def _paths(engine) -> list[str]:
         f"/api/comments?target=article:{a}",
         "/login",
         "/register",
+        "/account/keys",
     ]
 
 

@@ -89,6 +89,6 @@ def test_api_conforms_to_its_openapi_document(live):
     base, document = live
     schema = schemathesis.openapi.from_dict(document)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 10 and all(op.path.startswith("/api/") for op in operations)
+    assert len(operations) == 11 and all(op.path.startswith("/api/") for op in operations)
     failures = [f for op in operations for mode in MODES for f in _failures(base, op, mode)]
     assert not failures, "\n\n".join(failures[:10])

@@ -39,7 +39,8 @@ def test_the_progress_page_is_served_until_the_site_opens(engine, config):
         assert "articles: 2 of 3" in page.text and "a &lt;feed&gt; failed" in page.text
         assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
         api = httpx.get(f"{base}/api/articles")
-        assert api.status_code == 503 and "still being collected" in api.json()["error"]
+        assert api.status_code == 503 and "still being collected" in api.json()["detail"]
+        assert api.headers["content-type"] == "application/problem+json"
         assert httpx.get(f"{base}/healthz").status_code == 503
         gate.set()
         thread.join(120)

@@ -19,6 +19,8 @@ LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 _SECTIONS = {s.lower(): s for s in SECTIONS}
 # Sections in any case, as a pattern OpenAPI tools understand (ECMA regexes have no (?i) flag).
 SECTION_PATTERN = "^(" + "|".join("".join(f"[{c.upper()}{c.lower()}]" for c in s) for s in SECTIONS) + ")$"
+# A section parameter's schema: one of the names (an enum for generated clients), or one in another case.
+SECTION_SCHEMA = {"anyOf": [{"type": "string", "enum": list(SECTIONS)}, {"type": "string", "pattern": SECTION_PATTERN}]}
 # RFC 3339 date-time (what OpenAPI's "date-time" means), or a full date.
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}([Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2}))?", re.ASCII)
 TIME_SCHEMA = {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}]}

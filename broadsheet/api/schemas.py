@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, Field
 
 from broadsheet.model import Article, Source
+from broadsheet.nlp.sections import SECTIONS
+from broadsheet.store.articles import ArticleView
+
+# Closed sets, as enums in the OpenAPI document.
+# The section names of nlp/data/sections.toml, read at start-up (a type only at run time, hence Any for mypy).
+SectionName: Any = Literal[tuple(SECTIONS)]
+StorySection: Any = Literal[("", *SECTIONS)]  # "": its articles have no section yet
+SourceState = Literal["healthy", "failing", "unhealthy", "gone"]
+EntityKind = Literal["person", "organisation", "place"]
+CommentState = Literal["visible", "hidden", "deleted"]
+Role = Literal["reader", "moderator", "admin"]
 
 
 class SourceOut(BaseModel):
@@ -16,7 +28,7 @@ class SourceOut(BaseModel):
     title: str
     feed_url: str
     site_url: str
-    state: str = Field(description="healthy, failing, unhealthy (retried daily) or gone")
+    state: SourceState = Field(description="healthy, failing, unhealthy (retried daily) or gone")
     article_count: int
     last_fetched_at: datetime | None
     last_status: int | None
@@ -32,7 +44,7 @@ class SourceOut(BaseModel):
             title=source.title,
             feed_url=source.feed_url,
             site_url=source.site_url,
-            state=source.state,
+            state=cast(SourceState, source.state),
             article_count=source.article_count,
             last_fetched_at=source.last_fetched_at,
             last_status=source.last_status,
@@ -54,12 +66,17 @@ class ArticleSummaryOut(BaseModel):
     byline: str
     published_at: datetime | None
     excerpt: str
+    story_id: str | None = Field(None, description="The story it belongs to, once placed")
+    section: SectionName | None = Field(None, description="Its section, once enriched")
 
     @classmethod
-    def of(cls, article: Article) -> ArticleSummaryOut:
+    def of(cls, article: Article, placement: tuple[str | None, str | None] = (None, None)) -> ArticleSummaryOut:
         paragraphs = article.paragraphs
         excerpt = paragraphs[0][:300] if paragraphs else ""
+        story_id, section = placement
         return cls(
+            story_id=story_id,
+            section=section if section in SECTIONS else None,
             id=article.id,
             url=article.url,
             title=article.title,
@@ -71,17 +88,41 @@ class ArticleSummaryOut(BaseModel):
         )
 
 
+class EntityRef(BaseModel):
+    """An entity an article names."""
+
+    id: int
+    name: str
+    kind: EntityKind
+
+
 class ArticleOut(ArticleSummaryOut):
-    """One article with its clean body."""
+    """One article with its clean body and what the enrich stage found (empty until it has run)."""
 
     language: str
     image: str
     paragraphs: list[str]
+    key_points: list[str] = Field([], description="The sentences that carry the article, in order")
+    tags: list[str] = []
+    entities: list[EntityRef] = []
 
     @classmethod
-    def of(cls, article: Article) -> ArticleOut:
-        base = ArticleSummaryOut.of(article).model_dump()
-        return cls(**base, language=article.language, image=article.image, paragraphs=article.paragraphs)
+    def of(cls, view: ArticleView) -> ArticleOut:  # type: ignore[override]
+        article, found = view.article, view.enrichment
+        base = ArticleSummaryOut.of(article, (view.story_id, found.get("section"))).model_dump()
+        return cls(
+            **base,
+            language=article.language,
+            image=article.image,
+            paragraphs=article.paragraphs,
+            key_points=[p["text"] for p in found.get("key_points") or [] if isinstance(p, dict) and "text" in p],
+            tags=[t for t in found.get("tags") or [] if isinstance(t, str)],
+            entities=[
+                EntityRef(id=e["id"], name=e["name"], kind=e["kind"])
+                for e in found.get("entities") or []
+                if isinstance(e, dict) and e.get("id") is not None
+            ],
+        )
 
 
 class Page(BaseModel):
@@ -89,7 +130,7 @@ class Page(BaseModel):
 
     limit: int
     offset: int
-    total: int | None = None
+    total: int = Field(description="How many items the whole list holds")
     next_offset: int | None = None
 
 
@@ -100,6 +141,7 @@ class ArticleList(BaseModel):
 
 class SourceList(BaseModel):
     items: list[SourceOut]
+    total: int
 
 
 class SearchHitOut(BaseModel):
@@ -115,12 +157,6 @@ class SearchResults(BaseModel):
     page: Page
 
 
-class ErrorOut(BaseModel):
-    """Every error: one clear sentence."""
-
-    error: str
-
-
 class StoryOut(BaseModel):
     """A story: all coverage of one event."""
 
@@ -130,7 +166,7 @@ class StoryOut(BaseModel):
     last_seen: datetime | None
     article_count: int
     source_count: int
-    section: str = ""
+    section: StorySection = Field("", description="The most common section of its articles")
     sources: list[str] = []
 
 
@@ -155,7 +191,7 @@ class EntityOut(BaseModel):
     """A person, organisation or place and the articles naming it."""
 
     id: int
-    kind: str
+    kind: EntityKind
     name: str
     article_count: int
     last_seen: datetime | None
@@ -164,6 +200,7 @@ class EntityOut(BaseModel):
 
 class EntityList(BaseModel):
     items: list[EntityOut]
+    total: int = Field(description="How many entities are named by any article")
 
 
 class CommentOut(BaseModel):
@@ -175,10 +212,18 @@ class CommentOut(BaseModel):
     body: str | None
     created_at: datetime
     edited_at: datetime | None
-    state: str
+    state: CommentState
     replies: list[CommentOut] = []
 
 
 class CommentList(BaseModel):
     target: str
     items: list[CommentOut]
+    total: int = Field(description="How many comments the thread holds, replies included")
+
+
+class ReaderOut(BaseModel):
+    """The reader an API key belongs to."""
+
+    username: str
+    role: Role

@@ -110,6 +110,16 @@ def get_article_view(engine: Engine, article_id: str) -> ArticleView:
     )
 
 
+def placements(engine: Engine, ids: Iterable[str]) -> dict[str, tuple[str | None, str | None]]:
+    """Each article's story and section, for lists that show where an article belongs."""
+    found: dict[str, tuple[str | None, str | None]] = {}
+    with engine.connect() as conn:
+        for chunk in in_chunks(list(dict.fromkeys(ids))):
+            query = select(articles.c.id, articles.c.story_id, articles.c.section).where(articles.c.id.in_(chunk))
+            found.update({r.id: (r.story_id, r.section) for r in conn.execute(query)})
+    return found
+
+
 def _sort_key():
     return func.coalesce(articles.c.published_at, articles.c.fetched_at)
 

@@ -110,6 +110,18 @@ def top_stories(
     engine: Engine, limit: int = 20, offset: int = 0, section: str | None = None, now: datetime | None = None
 ) -> list[StoryCard]:
     """Stories ranked by breadth of coverage and recency, optionally within one section."""
+    return top_stories_counted(engine, limit, offset, section, now)[0]
+
+
+def story_section(engine: Engine, story_id: str) -> str:
+    """A story's section as its card names it (the most common section of its articles), or ""."""
+    return _sections(engine, [story_id]).get(story_id, "")
+
+
+def top_stories_counted(
+    engine: Engine, limit: int = 20, offset: int = 0, section: str | None = None, now: datetime | None = None
+) -> tuple[list[StoryCard], int]:
+    """A page of top stories, and how many the ranking holds (what paging through it reaches)."""
     now = now or datetime.now(UTC)
     with engine.connect() as conn:
         rows = conn.execute(
@@ -129,10 +141,11 @@ def top_stories(
         sections = _sections(engine, ids)
     page = _stories(engine, ids)
     members = _card_members(engine, page)
-    return [
+    cards = [
         StoryCard(story, *members.get(story.id, (None, [])), sections.get(story.id, ""), story_score(story, now))
         for story in page
     ]
+    return cards, len(ranked)
 
 
 def _stories(engine: Engine, ids: list[str]) -> list[Story]:

@@ -260,6 +260,12 @@ def top_entities(engine: Engine, limit: int = 30) -> list[StoredEntity]:
     return [StoredEntity(r.id, r.kind, r.name, r.article_count, r.last_seen) for r in rows]
 
 
+def count_entities(engine: Engine) -> int:
+    """How many entities are named by at least one article (what top_entities ranks)."""
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(entities).where(entities.c.article_count > 0)).scalar_one()
+
+
 def unenriched(conn: Connection, ids: Sequence[str], version: int | None) -> list[Article]:
     """Readable articles among these ids that the current enrich stage has not seen (all when version is None)."""
     found: list[Article] = []

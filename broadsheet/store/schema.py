@@ -399,6 +399,7 @@ api_passwords = Table(
     Column("fever_key", String(32), nullable=False, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
 # --- The personal layer (migration 0020_personal) -------------------------------------------------
 # What a signed-in reader follows (raises stories on their "For you" page, fills their digests)
 # and mutes (hidden wherever they read). `target` is the followed thing's key as text: a source or
@@ -434,4 +435,20 @@ reader_digests = Table(
     Column("feed_token", String(64), unique=True),
     Column("last_sent_at", UTCDateTime),
     Column("last_error", Text),
+)
+
+# API keys (migration 0021_apikeys): a reader's keys for the JSON API (`Authorization: Bearer KEY`). The key is
+# shown once, when made; the row keeps its SHA-256 (a random 256-bit key needs no slow hash) and its
+# first characters, so the account page can tell keys apart.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Index("ix_api_keys_user", "user_id"),
 )

@@ -374,11 +374,26 @@ def search_articles(
     """Articles matching the query, best first (relevance x recency), copies collapsed into their best
     ranked member. With `embed` (text -> vector), natural-language queries are also matched by meaning
     and the two rankings fused; natural-language queries show only results above a relevance floor."""
+    return search_counted(engine, query, filters, limit, offset, now, embed)[0]
+
+
+def search_counted(
+    engine: Engine,
+    query: str,
+    filters: SearchFilters | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    now: datetime | None = None,
+    embed: Callable[[str], np.ndarray] | None = None,
+) -> tuple[list[Hit], int]:
+    """A page of search_articles, and how many results there are in all (copies collapsed)."""
     terms = query_terms(query)
     if not terms:
-        return []
-    ranked = _ranked(engine, query, terms, filters or SearchFilters(), now or datetime.now(UTC), embed)
-    return _hits(engine, terms, _collapsed(engine, ranked)[offset : offset + limit])
+        return [], 0
+    ranked = _collapsed(
+        engine, _ranked(engine, query, terms, filters or SearchFilters(), now or datetime.now(UTC), embed)
+    )
+    return _hits(engine, terms, ranked[offset : offset + limit]), len(ranked)
 
 
 def _ranked(

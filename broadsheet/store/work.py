@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, Select, or_, select
+from sqlalchemy import Engine, Select, func, or_, select
 
 from broadsheet.store.schema import articles
 
@@ -43,3 +43,20 @@ def unranked_ids(engine: Engine, limit: int) -> list[str]:
         .where(articles.c.related_at.is_(None))
     )
     return _ids(engine, query, limit)
+
+
+def waiting_counts(engine: Engine, version: int) -> dict[str, int]:
+    """How many articles wait for each stage: their page fetched, placed in a story, enriched by the
+    current enrich stage (`version`), their related list ranked (the queues /metrics shows)."""
+    ok, placed = articles.c.status == "ok", articles.c.story_id.is_not(None)
+    waiting = {
+        "fetch": articles.c.status == "pending",
+        "place": ok & articles.c.story_id.is_(None),
+        "enrich": ok & placed & or_(articles.c.enriched.is_(None), articles.c.enriched < version),
+        "related": ok & placed & articles.c.related_at.is_(None),
+    }
+    with engine.connect() as conn:
+        return {
+            stage: conn.execute(select(func.count()).select_from(articles).where(where)).scalar_one()
+            for stage, where in waiting.items()
+        }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import nh3
@@ -67,3 +68,8 @@ def sanitize_html(html: str) -> str:
 def html_to_text(html: str) -> str:
     """Visible text of an HTML fragment, whitespace collapsed (for summaries and excerpts)."""
     return " ".join(nh3.clean(xml_text(html or ""), tags=set()).split())
+
+
+def paragraphs_html(paragraphs: list[str]) -> str:
+    """A clean body's paragraphs as safe HTML, one <p> each (what feeds carry as the full text)."""
+    return sanitize_html("".join(f"<p>{html.escape(p)}</p>" for p in paragraphs))

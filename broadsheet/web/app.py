@@ -25,15 +25,17 @@ from broadsheet.errors import BroadsheetError, NotFound
 from broadsheet.nlp.embed import model_state, query_encoder
 from broadsheet.store import generations
 from broadsheet.store import users as user_store
-from broadsheet.web import articles, coverage, search, sources
+from broadsheet.web import articles, coverage, metrics, search, sources
 from broadsheet.web.accounts import SESSION_COOKIE, Accounts, SessionMiddleware, accounts_router
 from broadsheet.web.ai import ai_router
+from broadsheet.web.apikeys import apikeys_router
 from broadsheet.web.cache import PageCache, SharedGeneration
 from broadsheet.web.comments import comments_router, section_renderer
 from broadsheet.web.edge import MACHINE_PATHS, AccessLog, ConditionalGet, HeadAsGet, install_error_handlers
 from broadsheet.web.fever import fever_router
 from broadsheet.web.following import following_router
 from broadsheet.web.greader import DoubleSlash, ReaderApi, greader_router
+from broadsheet.web.metrics import CountPages, metrics_of
 from broadsheet.web.reader_digests import reader_digests_router
 from broadsheet.web.readerapps import readerapps_router
 from broadsheet.web.saved import saved_router
@@ -121,23 +123,28 @@ def create_app(
 
 def _include_routers(app: FastAPI, site: Site, accounts: Accounts, on_new_entries: Callable[[], None] | None) -> None:
     engine, config, render = site.engine, site.config, site.render
-    app.include_router(websub_router(engine, on_new_entries))
+    # Only the JSON API is in the OpenAPI document: pages, forms, feeds and callbacks are not for
+    # generated clients (include_in_schema=False on every router but the API's).
+    app.include_router(websub_router(engine, on_new_entries), include_in_schema=False)
     app.include_router(api_routes.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    app.include_router(accounts_router(accounts, site.templates))
-    app.include_router(comments_router(accounts, site.templates))
-    app.include_router(saved_router(accounts, site.templates))
-    app.include_router(readerapps_router(accounts, site.templates))
+    app.include_router(accounts_router(accounts, site.templates), include_in_schema=False)
+    app.include_router(comments_router(accounts, site.templates), include_in_schema=False)
+    app.include_router(apikeys_router(accounts, site.templates), include_in_schema=False)
+    app.include_router(saved_router(accounts, site.templates), include_in_schema=False)
+    app.include_router(readerapps_router(accounts, site.templates), include_in_schema=False)
     # Reader apps: the token secret is made (or read) now, at start-up, so no API read writes.
-    app.include_router(greader_router(ReaderApi(engine, user_store.site_secret(engine, "reader-api"))))
-    app.include_router(fever_router(engine))
-    app.include_router(following_router(accounts, site.templates))  # follows, mutes, For you
-    app.include_router(reader_digests_router(accounts, site.templates))  # private digest feeds, unsubscribe
+    reader_api = ReaderApi(engine, user_store.site_secret(engine, "reader-api"))
+    app.include_router(greader_router(reader_api), include_in_schema=False)
+    app.include_router(fever_router(engine), include_in_schema=False)
+    app.include_router(following_router(accounts, site.templates), include_in_schema=False)  # follows, mutes, For you
+    # private digest feeds, the unsubscribe link
+    app.include_router(reader_digests_router(accounts, site.templates), include_in_schema=False)
     # Coverage first: its story page (coverage, AI panel, comments) is the one readers get.
-    app.include_router(coverage.router)
-    app.include_router(ai_router(engine, config, render))
-    for router in (articles.router, sources.router, search.router, operations):
-        app.include_router(router)
+    app.include_router(coverage.router, include_in_schema=False)
+    app.include_router(ai_router(engine, config, render), include_in_schema=False)
+    for router in (articles.router, sources.router, search.router, metrics.router, operations):
+        app.include_router(router, include_in_schema=False)
     install_error_handlers(app, render)  # validation and HTTP errors in the project's shape, HTML or JSON
 
     @app.exception_handler(BroadsheetError)
@@ -168,9 +175,11 @@ def _add_middleware(app: FastAPI, engine: Engine, config: Config, accounts: Acco
         shared=shared,
     )
     app.add_middleware(SecurityHeaders)  # cached pages and errors carry the headers too
-    app.add_middleware(ConditionalGet)  # ETag and 304 on whatever succeeds and sets no cookie
+    # ETag, Last-Modified and 304 on whatever succeeds and sets no cookie; Cache-Control on all of it
+    app.add_middleware(ConditionalGet, max_age=config.page_cache_seconds, session_cookie=SESSION_COOKIE)
     app.add_middleware(HeadAsGet)  # HEAD wherever GET is, through the cache and the headers
     app.add_middleware(DoubleSlash)  # reader apps given the site's address with a trailing slash
+    app.add_middleware(CountPages, metrics=metrics_of(app.state.context))  # /metrics: pages served
     if config.access_log:
         app.add_middleware(AccessLog)  # outermost: the time and status a client saw
 

@@ -12,7 +12,9 @@ from broadsheet.nlp.sections import SECTIONS
 from broadsheet.store import articles as article_store
 from broadsheet.web import related as story_pages
 from broadsheet.web.ai import article_panel
-from broadsheet.web.atom import atom_response
+from broadsheet.web.atom import newest_time
+from broadsheet.web.edge import last_modified
+from broadsheet.web.feeds import feed_response
 from broadsheet.web.following import hidden_for_reader, visible_articles
 from broadsheet.web.saved import opened, reading_states
 from broadsheet.web.site import Site, site_of
@@ -21,14 +23,14 @@ router = APIRouter()
 
 
 @router.get("/latest", response_class=HTMLResponse)
-def latest(request: Request, page: str | None = None, site: Site = Depends(site_of)) -> HTMLResponse:
+def latest(request: Request, page: str | None = None, site: Site = Depends(site_of)) -> Response:
     number, size = page_number(page), site.config.page_size
     # One row more than a page tells whether there is a next page, without counting every article.
     items = article_store.latest_articles(site.engine, limit=size + 1, offset=(number - 1) * size, originals_only=True)
     if not items and number > 1:
         raise NotFound(f"web: page {number} is past the end")
     shown = visible_articles(request, site.engine, items[:size])  # a reader's mutes left out
-    return site.render(
+    rendered = site.render(
         request,
         "front.html",
         articles=shown,
@@ -39,6 +41,7 @@ def latest(request: Request, page: str | None = None, site: Site = Depends(site_
         states=reading_states(request, site.engine, [a.id for a in shown]),
         has_next=len(items) > size,
     )
+    return last_modified(rendered, newest_time(shown))
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
@@ -71,5 +74,6 @@ def _opened_state(request: Request, site: Site, article_id: str) -> tuple[bool, 
 
 
 @router.get("/feed.atom", include_in_schema=False)
+@router.get("/feed.json", include_in_schema=False)
 def front_feed(request: Request, site: Site = Depends(site_of)) -> Response:
-    return atom_response(request, "Broadsheet: latest news", article_store.latest_articles(site.engine, limit=50), "/")
+    return feed_response(request, "Broadsheet: latest news", article_store.latest_articles(site.engine, limit=50), "/")

@@ -127,7 +127,7 @@ class PageCache:
             if name == b"cookie" and any(cookie in value for cookie in self.session_cookies):
                 return False  # a signed-in reader: personal page
             if name == b"authorization":
-                return False  # a signed request (a reader app): personal too
+                return False  # a reader app or an API key (/api/me): the reader's own answer
         return True
 
     async def __call__(self, scope: Scope, receive: Callable, send: Callable) -> None:

@@ -14,7 +14,8 @@ from broadsheet.store import coverage, digests
 from broadsheet.store import stories as story_store
 from broadsheet.store.digests import story_articles
 from broadsheet.web.ai import story_panel
-from broadsheet.web.atom import atom_response
+from broadsheet.web.edge import last_modified
+from broadsheet.web.feeds import feed_response
 from broadsheet.web.following import hidden_for_reader, visible_cards
 from broadsheet.web.saved import reading_states
 from broadsheet.web.site import Site, site_of
@@ -33,12 +34,12 @@ def section_name(slug: str) -> str:
 router = APIRouter()  # /, /sections/{name}, /stories/{id} and their Atom feeds
 
 
-def _stories_page(request: Request, site: Site, page: str | None, section: str | None, title: str) -> HTMLResponse:
+def _stories_page(request: Request, site: Site, page: str | None, section: str | None, title: str) -> Response:
     number, size = page_number(page), site.config.page_size
     cards = coverage.top_stories(site.engine, limit=size + 1, offset=(number - 1) * size, section=section)
     if not cards and number > 1:
         raise NotFound(f"web: page {number} is past the end")
-    return site.render(
+    rendered = site.render(
         request,
         "top.html",
         cards=visible_cards(request, site.engine, cards[:size]),  # a reader's mutes left out
@@ -48,15 +49,17 @@ def _stories_page(request: Request, site: Site, page: str | None, section: str |
         section=section,
         sections=SECTIONS,
     )
+    seen = [c.story.last_seen for c in cards[:size] if c.story.last_seen]
+    return last_modified(rendered, max(seen) if seen else None)  # the newest article of the stories shown
 
 
 @router.get("/", response_class=HTMLResponse)
-def front(request: Request, page: str | None = None, site: Site = Depends(site_of)) -> HTMLResponse:
+def front(request: Request, page: str | None = None, site: Site = Depends(site_of)) -> Response:
     return _stories_page(request, site, page, None, "Top stories")
 
 
 @router.get("/sections/{slug}", response_class=HTMLResponse)
-def section(request: Request, slug: str, page: str | None = None, site: Site = Depends(site_of)) -> HTMLResponse:
+def section(request: Request, slug: str, page: str | None = None, site: Site = Depends(site_of)) -> Response:
     name = section_name(slug)
     return _stories_page(request, site, page, name, name)
 
@@ -98,14 +101,16 @@ def _unmuted(request: Request, engine: Engine, members: list[coverage.Member]) -
 
 
 @router.get("/stories/{story_id}/feed.atom", include_in_schema=False)
+@router.get("/stories/{story_id}/feed.json", include_in_schema=False)
 def story_feed(request: Request, story_id: str, site: Site = Depends(site_of)) -> Response:
     item = story_store.get_story(site.engine, story_id)
     items = list(reversed(story_articles(site.engine, item.id)))
-    return atom_response(request, f"Broadsheet: {item.title}", items, f"/stories/{item.id}")
+    return feed_response(request, f"Broadsheet: {item.title}", items, f"/stories/{item.id}")
 
 
 @router.get("/sections/{slug}/feed.atom", include_in_schema=False)
+@router.get("/sections/{slug}/feed.json", include_in_schema=False)
 def section_feed(request: Request, slug: str, site: Site = Depends(site_of)) -> Response:
     name = section_name(slug)
     cards = coverage.top_stories(site.engine, limit=50, section=name)
-    return atom_response(request, f"Broadsheet: {name}", [c.lead for c in cards if c.lead], f"/sections/{slug}")
+    return feed_response(request, f"Broadsheet: {name}", [c.lead for c in cards if c.lead], f"/sections/{slug}")

@@ -12,7 +12,7 @@ from broadsheet.errors import InputError
 from broadsheet.nlp.sections import SECTIONS
 from broadsheet.store import sources as source_store
 from broadsheet.store.search import SearchFilters, read_filters, search_articles
-from broadsheet.web.atom import atom_response
+from broadsheet.web.feeds import feed_response
 from broadsheet.web.following import hidden_for_reader
 from broadsheet.web.site import Site, site_of
 
@@ -31,6 +31,7 @@ def feed_query(q: str, filters: SearchFilters, since: str | None) -> str:
 
 
 @router.get("/search.atom", include_in_schema=False)
+@router.get("/search.json", include_in_schema=False)
 def search_feed(
     request: Request,
     q: str = "",
@@ -42,7 +43,7 @@ def search_feed(
     hits = search_articles(
         site.engine, q, read_filters(site.engine, source, section, since), limit=50, embed=site.embed
     )
-    return atom_response(request, f"Broadsheet: search for {q}", [h.article for h in hits], f"/search?q={quote(q)}")
+    return feed_response(request, f"Broadsheet: search for {q}", [h.article for h in hits], f"/search?q={quote(q)}")
 
 
 @router.get("/search", response_class=HTMLResponse)

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from broadsheet.api.problems import PROBLEM_TYPE, problem
 from broadsheet.config import Config
 from broadsheet.text.urls import safe_url
 
@@ -73,9 +74,10 @@ class SecurityHeaders:
 
 
 async def _send_server_error(scope: Scope, send: Send) -> None:
-    """A 500 in the project's shape: JSON under /api, a short HTML page elsewhere."""
+    """A 500 in the project's shape: problem details under /api, a short HTML page elsewhere."""
     if scope.get("path", "").startswith("/api/"):
-        body, kind = b'{"error": "server: something went wrong; it has been logged."}', b"application/json"
+        failed = problem(500, "server: something went wrong; it has been logged.")
+        body, kind = failed.body, PROBLEM_TYPE.encode()
     else:
         body = (
             b"<!doctype html><html lang=en><meta charset=utf-8><title>Error</title>"

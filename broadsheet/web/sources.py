@@ -13,7 +13,7 @@ from broadsheet.api.params import MAX_ID, page_number
 from broadsheet.ingest.feeds import export_opml
 from broadsheet.store import articles as article_store
 from broadsheet.store import sources as source_store
-from broadsheet.web.atom import atom_response
+from broadsheet.web.feeds import feed_response
 from broadsheet.web.following import visible_articles
 from broadsheet.web.saved import reading_states
 from broadsheet.web.site import Site, site_of
@@ -54,7 +54,8 @@ def source(
 
 
 @router.get("/sources/{source_id}/feed.atom", include_in_schema=False)
+@router.get("/sources/{source_id}/feed.json", include_in_schema=False)
 def source_feed(request: Request, source_id: SourceId, site: Site = Depends(site_of)) -> Response:
     item = source_store.get_source(site.engine, source_id)
     items = article_store.latest_articles(site.engine, limit=50, source_id=source_id)
-    return atom_response(request, f"Broadsheet: {item.title or item.feed_url}", items, f"/sources/{source_id}")
+    return feed_response(request, f"Broadsheet: {item.title or item.feed_url}", items, f"/sources/{source_id}")

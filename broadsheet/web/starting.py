@@ -8,10 +8,12 @@ from html import escape
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from broadsheet.api.problems import PROBLEM_TYPE, problem
 from broadsheet.pipeline.progress import Tally
 from broadsheet.web.security import SECURITY_HEADERS
 
 RETRY_SECONDS = 2
+_STARTING = problem(503, "starting: the desk is still being collected; try again shortly.")  # problem details
 
 
 class Switch:
@@ -54,16 +56,13 @@ def _page(tally: Tally) -> bytes:
 
 
 def starting_app(tally: Tally) -> ASGIApp:
-    """Every request answered with the collection's progress (JSON under /api, like the site)."""
+    """Every request answered with the collection's progress (problem details under /api, like the site)."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
         if scope["path"].startswith("/api/") or scope["path"] == "/healthz":
-            body, kind = (
-                b'{"error": "starting: the desk is still being collected; try again shortly."}',
-                b"application/json",
-            )
+            body, kind = _STARTING.body, PROBLEM_TYPE.encode()
         else:
             body, kind = _page(tally), b"text/html; charset=utf-8"
         headers = [

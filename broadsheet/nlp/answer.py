@@ -383,30 +383,12 @@ class PassageIndex:
         bm = self._bm25(unique, self.postings, self.lengths, self.average, self.n, self.idf)
         top = bm.max() or 1.0
         dbm = self._bm25(unique, self.doc_postings, self.doc_lengths, self.doc_average, len(self.docs))
-        pbm = (dbm / (dbm.max() or 1.0))[self.doc]
-        present = {w: self._presence(w) for w in unique}
-        cov = sum(idf[w] * present[w] for w in unique) / total
-        ncov = sum(idf[w] * self._window(present[w].astype(float)) for w in unique) / total
-        pairs = set(itertools.pairwise(words))
-        shared = np.zeros(self.n)
-        for pair in pairs:
-            for i in self.pairs.get(pair, ()):
-                shared[i] += 1
-        kinds = self._fits(q)
         typed, loose, named = self._entity_fit(q)
-        inside = np.zeros(self.n)
-        for w in unique:
-            inside += present[w]
-        novel = self.novel_base - inside
         cols = {
             "bm": bm / top,
-            "pbm": pbm,
-            "cov": cov,
-            "ncov": ncov,
-            "big": np.minimum(shared, 3) / 3,
-            "fit": kinds,
-            "novel": (novel > 0).astype(float),
-            "lognovel": np.log1p(np.maximum(novel, 0)),
+            "pbm": (dbm / (dbm.max() or 1.0))[self.doc],
+            **self._overlap(words, idf, total),
+            "fit": self._fits(q),
             "loglen": np.log1p(self.lengths),
             "bmp": self._neighbour(bm, -1) / top,
             "bmn": self._neighbour(bm, 1) / top,
@@ -424,6 +406,24 @@ class PassageIndex:
                 cols.update(self._vector_features(q.text, extra))
         names = weights.FEATURES if self.vectors is not None else weights.LEXICAL_FEATURES
         return q, np.stack([cols[name] for name in names], 1), extra
+
+    def _overlap(self, words: list[str], idf: dict[str, float], total: float) -> dict[str, np.ndarray]:
+        """Per sentence: the IDF share of the question's words it holds (alone and with its neighbours),
+        the question's word pairs it repeats, and how many words it adds to the question's."""
+        unique = set(words)
+        present = {w: self._presence(w) for w in unique}
+        shared = np.zeros(self.n)
+        for pair in set(itertools.pairwise(words)):
+            for i in self.pairs.get(pair, ()):
+                shared[i] += 1
+        novel = self.novel_base - sum(present[w].astype(float) for w in unique)
+        return {
+            "cov": sum(idf[w] * present[w] for w in unique) / total,
+            "ncov": sum(idf[w] * self._window(present[w].astype(float)) for w in unique) / total,
+            "big": np.minimum(shared, 3) / 3,
+            "novel": (novel > 0).astype(float),
+            "lognovel": np.log1p(np.maximum(novel, 0)),
+        }
 
     def prepare(self, questions: Sequence[str]) -> None:
         """Encode questions known in advance in one batch (a file of questions, a benchmark)."""

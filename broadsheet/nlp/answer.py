@@ -4,7 +4,8 @@ honest "the sources do not say".
 Every sentence of the story's distinct sources is a candidate. A question is scored against each
 with lexical evidence (BM25 over sentences and over whole articles, the share of the question's
 IDF-weighted words a sentence and its neighbours hold, shared word pairs) and, when the MiniLM
-model is on, embedding evidence (sentence cosine, and how well each informative word piece of the
+model is on, embedding evidence (sentence cosine, the cosine of the sentence read after the one
+before it, so that "it" carries what it points to, and how well each informative word piece of the
 question is matched in the sentence, its neighbours and its article; see `answer_vectors`). The
 expected kind of answer guides the choice: a "how many" question wants a sentence holding a figure
 the question does not already hold, "when" a date, "who" and "where" a name (`question`), and spaCy's
@@ -19,7 +20,9 @@ rest (`bench/qa_fit.py`, weights in `answer_weights`). Below the threshold nothi
 
 The answer is one sentence; a sentence that opens by pointing back ("He...", "This...") is shown
 after the sentence it points to, and a "who" or "when" sentence that names no new person or date is
-followed by its neighbour when that one does and scores close to it. When sources give different figures for a "how many" question,
+followed by its neighbour when that one does and scores close to it. A "what was the source of"
+question is answered by a close sentence that states an origin ("traced it to", "came from"), with
+the sentence it points back to. When sources give different figures for a "how many" question,
 the newest source's figure is given with its date and the disagreement is said.
 """
 
@@ -41,8 +44,10 @@ from broadsheet.nlp.answer_vectors import encode
 from broadsheet.nlp.question import (
     DATE,
     ENTITY_LABELS,
+    FRAME_WORDS,
     KINDS,
     NUMBER,
+    ORIGIN,
     OTHER,
     PERSON,
     WH_WORDS,
@@ -135,6 +140,13 @@ def words_of(text: str) -> list[str]:
     return [fold(w) for w in content_words(text)]
 
 
+def asked_terms(q: Question) -> list[str]:
+    """The question's terms that an answer should hold: not the words that only name the kind of
+    answer ("the source of"), which the answering sentence says otherwise ("traced it to")."""
+    frame = {fold(w) for w in FRAME_WORDS.get(q.kind, ())}
+    return [w for w in terms(q.text) if w not in frame]
+
+
 def question_words(question: str) -> list[str]:
     """The informative words of a question (stopwords and question words removed, folded)."""
     return terms(question)
@@ -205,6 +217,17 @@ class PassageIndex:
         self.vectors = encode(embedder, [p.raw for p in self.passages]) if embedder is not None and n else None
         if self.vectors is not None:
             self._index_pieces()
+            self.in_context = self._context_vectors()
+
+    def _context_vectors(self) -> np.ndarray:
+        """Each sentence read after the one before it in its article, as one vector: "Investigators
+        traced it to the drains" is about the outbreak only with the sentence that names it."""
+        out = self.vectors.sentences.copy()
+        follow = np.flatnonzero(self.has_prev)
+        if len(follow):
+            texts = [f"{self.passages[i - 1].raw} {self.passages[i].raw}" for i in follow.tolist()]
+            out[follow] = encode(self.embedder, texts).sentences
+        return out
 
     def _index_sentences(self) -> None:
         """Postings of words and of word pairs over the sentences."""
@@ -351,7 +374,7 @@ class PassageIndex:
         """The ranking evidence of every sentence for a question (rows follow `weights.FEATURES`),
         and what the answerability check reads; None when the question has no informative word."""
         q = parse_question(question)
-        words = [w for w in terms(q.text)]
+        words = asked_terms(q)
         if not words or not self.n:
             return None
         unique = set(words)
@@ -360,30 +383,12 @@ class PassageIndex:
         bm = self._bm25(unique, self.postings, self.lengths, self.average, self.n, self.idf)
         top = bm.max() or 1.0
         dbm = self._bm25(unique, self.doc_postings, self.doc_lengths, self.doc_average, len(self.docs))
-        pbm = (dbm / (dbm.max() or 1.0))[self.doc]
-        present = {w: self._presence(w) for w in unique}
-        cov = sum(idf[w] * present[w] for w in unique) / total
-        ncov = sum(idf[w] * self._window(present[w].astype(float)) for w in unique) / total
-        pairs = set(itertools.pairwise(words))
-        shared = np.zeros(self.n)
-        for pair in pairs:
-            for i in self.pairs.get(pair, ()):
-                shared[i] += 1
-        kinds = self._fits(q)
         typed, loose, named = self._entity_fit(q)
-        inside = np.zeros(self.n)
-        for w in unique:
-            inside += present[w]
-        novel = self.novel_base - inside
         cols = {
             "bm": bm / top,
-            "pbm": pbm,
-            "cov": cov,
-            "ncov": ncov,
-            "big": np.minimum(shared, 3) / 3,
-            "fit": kinds,
-            "novel": (novel > 0).astype(float),
-            "lognovel": np.log1p(np.maximum(novel, 0)),
+            "pbm": (dbm / (dbm.max() or 1.0))[self.doc],
+            **self._overlap(words, idf, total),
+            "fit": self._fits(q),
             "loglen": np.log1p(self.lengths),
             "bmp": self._neighbour(bm, -1) / top,
             "bmn": self._neighbour(bm, 1) / top,
@@ -401,6 +406,24 @@ class PassageIndex:
                 cols.update(self._vector_features(q.text, extra))
         names = weights.FEATURES if self.vectors is not None else weights.LEXICAL_FEATURES
         return q, np.stack([cols[name] for name in names], 1), extra
+
+    def _overlap(self, words: list[str], idf: dict[str, float], total: float) -> dict[str, np.ndarray]:
+        """Per sentence: the IDF share of the question's words it holds (alone and with its neighbours),
+        the question's word pairs it repeats, and how many words it adds to the question's."""
+        unique = set(words)
+        present = {w: self._presence(w) for w in unique}
+        shared = np.zeros(self.n)
+        for pair in set(itertools.pairwise(words)):
+            for i in self.pairs.get(pair, ()):
+                shared[i] += 1
+        novel = self.novel_base - sum(present[w].astype(float) for w in unique)
+        return {
+            "cov": sum(idf[w] * present[w] for w in unique) / total,
+            "ncov": sum(idf[w] * self._window(present[w].astype(float)) for w in unique) / total,
+            "big": np.minimum(shared, 3) / 3,
+            "novel": (novel > 0).astype(float),
+            "lognovel": np.log1p(np.maximum(novel, 0)),
+        }
 
     def prepare(self, questions: Sequence[str]) -> None:
         """Encode questions known in advance in one batch (a file of questions, a benchmark)."""
@@ -435,6 +458,7 @@ class PassageIndex:
         extra.update(piece_best=best, piece_window=window)
         return {
             "cs": cs,
+            "ccs": self.in_context @ vector,
             "csp": self._neighbour(cs, -1),
             "csn": self._neighbour(cs, 1),
             "csr": _reciprocal_rank(cs),
@@ -531,12 +555,34 @@ class PassageIndex:
         scores = self.scores(x)
         b, evidence = self.check(q, x, extra, scores)
         support = self.support(evidence)
+        cause = self._stated_cause(q, x, scores, b, extra) if q.kind == ORIGIN else None
+        if cause is not None and self._unmentioned(extra) == 0:
+            return Answer(question, cause, round(support, 3), q.kind)
         if support < self.threshold() or self._unmentioned(extra) > UNMENTIONED:
             return Answer(question, support=round(support, 3), kind=q.kind)
         answer = Answer(question, self._typed_passages(q, x, scores, b), round(support, 3), q.kind)
         if q.kind == NUMBER:
             self._newest_figure(answer, q, x, scores, b, extra)
         return answer
+
+    def _stated_cause(self, q: Question, x: np.ndarray, scores: np.ndarray, b: int, extra: dict) -> list[Cited] | None:
+        """For a "what was the source of" question whose best sentence states no origin or cause: a
+        sentence scored close to it that does ("traced it to the drains", "because..."), when it and
+        the sentence before it hold every word of the question; shown after that sentence when the
+        words are there (what "it" is). The check is not asked: it was fitted on answers that repeat
+        the question's words, and a stated cause names the thing through a pronoun as often as not."""
+        fit = x[:, self._col("fit")]
+        if fit[b] > 0:
+            return None
+        wanted = set(extra["idf"])
+        for j in sorted(np.flatnonzero((scores >= scores[b] - CLOSE) & (fit > 0)).tolist(), key=lambda j: -scores[j]):
+            own = self.passages[j].words.keys()
+            before = self.passages[j - 1].words.keys() if self.has_prev[j] else set()
+            if wanted <= own:
+                return self._shown(j)
+            if wanted <= own | before:
+                return [self.passages[j - 1].cited, self.passages[j].cited]
+        return None
 
     def _typed_passages(self, q: Question, x: np.ndarray, scores: np.ndarray, b: int) -> list[Cited]:
         """The passage shown; for "who" and "when", when the best sentence names no new person or date

@@ -3,8 +3,9 @@ person or organisation, a reason...), its informative words, and the details a s
 must not contradict (names, figures, a negation).
 
 The kind comes from the question's wh-phrase ("how many" -> a number, "in what year" -> a date,
-"which city" -> a place); a sentence fits the kind when it holds a token of that kind that the
-question does not already contain (a figure, a year or month, a capitalised name).
+"which city" -> a place, "what was the source of" -> an origin); a sentence fits the kind when it
+holds a token of that kind that the question does not already contain (a figure, a year or month, a
+capitalised name, a phrase that introduces a cause).
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-NUMBER, DATE, PLACE, PERSON, REASON, OTHER = "number", "date", "place", "person", "reason", "other"
-KINDS = (NUMBER, DATE, PERSON, PLACE, REASON, OTHER)
+NUMBER, DATE, PLACE, PERSON, REASON, ORIGIN, OTHER = "number", "date", "place", "person", "reason", "origin", "other"
+KINDS = (NUMBER, DATE, PERSON, PLACE, REASON, ORIGIN, OTHER)
 
 WH_WORDS = frozenset(
     [
@@ -92,7 +93,24 @@ _KIND_PATTERNS = (
         ),
     ),
     (REASON, re.compile(r"\bwhy\b|\bwhat (?:caused|causes|led to)\b|\bfor what reason\b")),
+    (
+        ORIGIN,
+        re.compile(
+            r"\b(?:what|which) (?:was|is|were|are) the (?:main |likely |probable )?(?:source|origin|cause)s? of\b"
+        ),
+    ),
 )
+# A sentence gives an origin or a cause through a phrase that introduces it ("traced it to the drains",
+# "came from", "because of"), seldom through the question's own "source" or "cause"
+_CAUSES = re.compile(
+    r"\b(?:traced(?:\s+\w+){0,3}\s+to|(?:came|come|comes|coming|spread|spreading|arose|arising|stem(?:s|med)?|"
+    r"originat(?:ed|es|ing))\s+from|originat(?:ed|es|ing)\s+in|caused\s+by|due\s+to|because|blamed\s+on|"
+    r"linked\s+to|attributed\s+to|result(?:ed|s)?\s+(?:of|from)|as\s+a\s+result|owing\s+to|led\s+to)\b",
+    re.IGNORECASE,
+)
+# The words of a "what was the source of..." question that name the kind of answer: the sentence that
+# answers says "traced to" or "came from" instead, so they are not matched as the question's content
+FRAME_WORDS = {ORIGIN: frozenset({"source", "sources", "origin", "origins", "cause", "causes", "reason", "reasons"})}
 
 
 @dataclass
@@ -138,7 +156,7 @@ ENTITY_LABELS = {
     PERSON: (frozenset({"PERSON"}), frozenset({"ORG", "NORP"})),
     PLACE: (frozenset({"GPE", "LOC", "FAC"}), frozenset({"ORG"})),
 }
-_KIND_TOKENS = {NUMBER: _NUMBERS, DATE: _DATES, PERSON: _CAPITALISED, PLACE: _CAPITALISED}
+_KIND_TOKENS = {NUMBER: _NUMBERS, DATE: _DATES, PERSON: _CAPITALISED, PLACE: _CAPITALISED, ORIGIN: _CAUSES}
 
 
 def kind_tokens(kind: str, sentence: str) -> set[str] | None:

@@ -40,7 +40,7 @@ from functools import lru_cache
 import numpy as np
 
 from broadsheet.nlp import answer_weights as weights
-from broadsheet.nlp.answer_vectors import encode
+from broadsheet.nlp.answer_vectors import Encoded, encode
 from broadsheet.nlp.question import (
     DATE,
     ENTITY_LABELS,
@@ -222,11 +222,11 @@ class PassageIndex:
     def _context_vectors(self) -> np.ndarray:
         """Each sentence read after the one before it in its article, as one vector: "Investigators
         traced it to the drains" is about the outbreak only with the sentence that names it."""
-        out = self.vectors.sentences.copy()
+        out = self._encoded().sentences.copy()
         follow = np.flatnonzero(self.has_prev)
         if len(follow):
             texts = [f"{self.passages[i - 1].raw} {self.passages[i].raw}" for i in follow.tolist()]
-            out[follow] = encode(self.embedder, texts).sentences
+            out[follow] = self._encode(texts).sentences
         return out
 
     def _index_sentences(self) -> None:
@@ -258,10 +258,23 @@ class PassageIndex:
         self.doc_average = float(self.doc_lengths.mean()) if len(self.docs) else 1.0
         self.doc_text = [" ".join(p.raw for p in self.passages if p.doc == d).lower() for d in range(len(self.docs))]
 
+    def _encode(self, texts: list[str]) -> Encoded:
+        """More texts through the index's embedder (which made its sentences' vectors, so it has a model)."""
+        encoded = encode(self.embedder, texts)
+        if encoded is None:
+            raise RuntimeError("answer: the embedder has no model to encode questions with")
+        return encoded
+
+    def _encoded(self) -> Encoded:
+        """The sentences' vectors: only the embedding evidence asks, and only when there is an embedder."""
+        if self.vectors is None:
+            raise RuntimeError("answer: embedding evidence asked of an index built without an embedder")
+        return self.vectors
+
     def _index_pieces(self) -> None:
         """How many sentences hold each word piece, and where each article's sentences start."""
-        v = self.vectors
-        self.piece_df = Counter()
+        v = self._encoded()
+        self.piece_df: Counter[int] = Counter()
         for i in range(self.n):
             self.piece_df.update(set(v.piece_ids[v.offsets[i] : v.offsets[i + 1]].tolist()))
         self.doc_starts = np.flatnonzero(np.append(True, self.doc[1:] != self.doc[:-1]))
@@ -295,9 +308,9 @@ class PassageIndex:
             else:
                 postings: dict[str, list[int]] = defaultdict(list)
                 for i, tokens in enumerate(found):
-                    for token in tokens:
+                    for token in tokens or ():
                         postings[token].append(i)
-                self._kind_index[q.kind] = (np.array([len(t) for t in found], float), postings)
+                self._kind_index[q.kind] = (np.array([len(t or ()) for t in found], float), postings)
         index = self._kind_index[q.kind]
         if index is None:
             return np.ones(self.n)
@@ -339,7 +352,8 @@ class PassageIndex:
             held = {w for _, w in spots}
             if len(held) < 2:
                 continue
-            best, counts, have, left = len(spots) * 99, Counter(), 0, 0
+            best, have, left = len(spots) * 99, 0, 0
+            counts: Counter[str] = Counter()
             for _right, (k, w) in enumerate(spots):  # the shortest window holding every matched word
                 counts[w] += 1
                 have += counts[w] == 1
@@ -430,7 +444,7 @@ class PassageIndex:
         if self.vectors is None:
             return
         texts = list(dict.fromkeys(parse_question(q).text for q in questions if q.strip()))
-        encoded = encode(self.embedder, texts)
+        encoded = self._encode(texts)
         for i, text in enumerate(texts):
             piece = slice(encoded.offsets[i], encoded.offsets[i + 1])
             self._asked[text] = (encoded.sentences[i], encoded.pieces[piece], encoded.piece_ids[piece])
@@ -438,12 +452,12 @@ class PassageIndex:
     def _question_vectors(self, question: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         found = self._asked.get(question)
         if found is None:
-            encoded = encode(self.embedder, [question])
+            encoded = self._encode([question])
             found = (encoded.sentences[0], encoded.pieces, encoded.piece_ids)
         return found
 
     def _vector_features(self, question: str, extra: dict) -> dict[str, np.ndarray]:
-        v = self.vectors
+        v = self._encoded()
         vector, pieces, ids = self._question_vectors(question)
         cs = v.sentences @ vector
         qp = pieces.astype(np.float32)
@@ -632,9 +646,10 @@ class PassageIndex:
                 continue  # "two further patients" adds to a count; it is not the count
             k = next((k for k, m in enumerate(tokens) if m.start() >= at), len(tokens))
             distance = min((abs(k - s) for s in spots), default=99)
-            if distance <= NEAR and (best is None or distance < best[0]):
-                best = (distance, text)
-        return (best[1], _value(best[1])) if best else None
+            value = _value(text)
+            if value is not None and distance <= NEAR and (best is None or distance < best[0]):
+                best = (distance, text, value)
+        return (best[1], best[2]) if best else None
 
     def _rival_figures(
         self, q: Question, x: np.ndarray, scores: np.ndarray, b: int, extra: dict
@@ -658,12 +673,13 @@ class PassageIndex:
         given = self._rival_figures(q, x, scores, b, extra)
         if given and b not in given:
             answer.passages = self._shown(max(given, key=lambda i: scores[i]))
-        given = {i: f for i, f in given.items() if self.passages[i].published is not None}
+        when = {i: t for i in given if (t := self.passages[i].published) is not None}
+        given = {i: f for i, f in given.items() if i in when}
         if len({v for _, v in given.values()}) < 2:
             return
-        newest = max(given, key=lambda i: (self.passages[i].published, scores[i]))
+        newest = max(given, key=lambda i: (when[i], scores[i]))
         earlier = {}
-        for i in sorted(given, key=lambda i: self.passages[i].published, reverse=True):
+        for i in sorted(given, key=when.__getitem__, reverse=True):
             text, value = given[i]
             if value != given[newest][1] and value not in earlier:
                 earlier[value] = f"{text} ({self.passages[i].cited.source}, {_day(self.passages[i].published)})"

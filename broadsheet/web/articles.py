@@ -52,7 +52,8 @@ def article(
         "article.html",
         article=item,
         related=story_pages.related_items(site.engine, item, kept=(view.related_ids, view.related_at)),
-        also=story_pages.also_published_by(site.engine, item, view.duplicate_of),
+        also=story_pages.copy_links(site.engine, item, view.duplicate_of),
+        coverage_story=story_pages.story_of(site.engine, view.story_id),
         comments=site.comments(request, "article", item.id),
         ai=article_panel(site.engine, site.config, item, q, length, view=view),
     )

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from broadsheet.context import request_work
+from broadsheet.errors import NotFound
 from broadsheet.model import Article
 from broadsheet.nlp.related import excerpt
 from broadsheet.pipeline.related import KEPT, related_for
@@ -58,15 +59,25 @@ def related_items(
     return [RelatedItem(found[i], excerpt(found[i].title, found[i].text)) for i in ids if i in found]
 
 
-def also_published_by(engine: Engine, article: Article, duplicate_of: str | object | None = UNREAD) -> list[str]:
-    """Names of the other outlets that ran the same text (first copy and syndicated copies);
-    `duplicate_of`: the article's stored original, when the caller has read it."""
-    names: list[str] = []
+def copy_links(engine: Engine, article: Article, duplicate_of: str | object | None = UNREAD) -> list[tuple[str, str]]:
+    """(outlet name, article id) of each other outlet that ran the same text, one link per outlet."""
+    own, links, named = article.source_name or article.site_name, [], set()
     for copy in story_store.copies_of(engine, article.id, duplicate_of):
         name = copy.source_name or copy.site_name
-        if name and name != (article.source_name or article.site_name) and name not in names:
-            names.append(name)
-    return names
+        if name and name != own and name not in named:
+            named.add(name)
+            links.append((name, copy.id))
+    return links
+
+
+def story_of(engine: Engine, story_id: str | None) -> story_store.Story | None:
+    """The story an article is placed in (None before placement or when it is gone)."""
+    if not story_id:
+        return None
+    try:
+        return story_store.get_story(engine, story_id)
+    except NotFound:
+        return None
 
 
 def copy_sources(engine: Engine, articles: list[Article]) -> dict[str, list[str]]:

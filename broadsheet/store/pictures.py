@@ -107,7 +107,7 @@ def story_leads(conn: Connection, story_ids: list[str]) -> dict[str, str]:
         query = (
             select(articles.c.story_id, articles.c.id, articles.c.arrival, pictures.c.width)
             .join(pictures, pictures.c.article_id == articles.c.id)
-            .where(articles.c.story_id.in_(chunk), pictures.c.status == "ok", articles.c.duplicate_of.is_(None))
+            .where(articles.c.story_id.in_(chunk), pictures.c.status == "ok")
         )
         for row in conn.execute(query):
             # A picture wide enough for a story page beats a small one; then the earliest arrival.

@@ -94,7 +94,10 @@ def _store(engine, server) -> dict[str, str]:
     images = {"jpg": "/lead.jpg", "png": "/lead.png", "html": "/page.jpg", "gone": "/gone.jpg", "none": ""}
     topics = {
         "jpg": ("Harbour crane lifted into place", "A new crane was lifted onto the quay by two barges on Tuesday."),
-        "png": ("Orchard growers count a record crane harvest", "Apple pickers in the valley finished early this year."),
+        "png": (
+            "Orchard growers count a record crane harvest",
+            "Apple pickers in the valley finished early this year.",
+        ),
         "html": ("Council votes on library hours", "Councillors agreed to open the central library on Sundays."),
         "gone": ("Rowing club wins regional final", "The eight crossed the line two lengths clear of the champions."),
         "none": ("Museum reopens its glass gallery", "Visitors queued from dawn to see the restored lanterns again."),

@@ -36,7 +36,9 @@ def manifest() -> JSONResponse:
         "theme_color": "#1f2933",
         "icons": ICONS,
     }
-    return JSONResponse(body, media_type="application/manifest+json", headers={"Cache-Control": "public, max-age=86400"})
+    return JSONResponse(
+        body, media_type="application/manifest+json", headers={"Cache-Control": "public, max-age=86400"}
+    )
 
 
 @router.get("/favicon.ico", include_in_schema=False)

@@ -12,7 +12,6 @@ from urllib.parse import unquote
 import httpx
 import pytest
 from httpserver import AppServer
-
 from sqlalchemy import select
 
 from broadsheet.pipeline import bulk

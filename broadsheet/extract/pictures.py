@@ -68,7 +68,7 @@ def resize_picture(data: bytes, widths: tuple[int, ...] = WIDTHS) -> Picture:
     image = _flat(_open(data))
     image.info.clear()  # no EXIF (location, camera) passes from a publisher to readers
     fmt, mime = output_format()
-    copies = []
+    copies: list[Resized] = []
     for width in sorted(widths):
         if copies and width > image.width:
             break

@@ -65,7 +65,7 @@ def wanted(engine: Engine, now: datetime, limit: int, ids: list[str] | None = No
 
 def save_picture(conn: Connection, item: Wanted, picture: Picture, now: datetime) -> None:
     """Keep a picture and its copies (replacing any earlier attempt)."""
-    row = {"article_id": item.article_id, "url": item.url, "alt": item.alt, "status": "ok"}
+    row: dict[str, object] = {"article_id": item.article_id, "url": item.url, "alt": item.alt, "status": "ok"}
     row |= {"width": picture.width, "height": picture.height, "error_count": 0, "last_error": None}
     upsert(conn, pictures, [row | {"next_try_at": None, "fetched_at": now}], "article_id")
     conn.execute(delete(picture_files).where(picture_files.c.article_id == item.article_id))
@@ -78,7 +78,7 @@ def save_picture(conn: Connection, item: Wanted, picture: Picture, now: datetime
 
 def record_failure(conn: Connection, item: Wanted, error: str, next_try: datetime, now: datetime) -> None:
     """Keep why a picture could not be had, and when to try again."""
-    row = {"article_id": item.article_id, "url": item.url, "alt": item.alt, "status": "failed"}
+    row: dict[str, object] = {"article_id": item.article_id, "url": item.url, "alt": item.alt, "status": "failed"}
     row |= {"error_count": item.error_count + 1, "last_error": error[:500], "next_try_at": next_try}
     upsert(conn, pictures, [row | {"fetched_at": now}], "article_id")
 

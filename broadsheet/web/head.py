@@ -13,7 +13,6 @@ from jinja2 import Environment
 from broadsheet.config import Config
 from broadsheet.web.security import site_base
 
-
 router = APIRouter()
 ICONS = [
     {"src": "/static/favicon.svg", "sizes": "any", "type": "image/svg+xml"},

@@ -177,7 +177,9 @@ def test_pictures_full_coverage_first_and_touch_targets(site, browser, shots):
     for path, card in (("/", ".story-card"), ("/latest", ".card")):
         page.goto(site + path)
         assert page.locator(f"{card} img.thumb").count() >= 3, path
-        page.wait_for_function("() => { const i = document.querySelector('img.thumb'); return i.complete && i.naturalWidth > 0; }")
+        page.wait_for_function(
+            "() => { const i = document.querySelector('img.thumb'); return i.complete && i.naturalWidth > 0; }"
+        )
         own_pictures(page, site)
     page.goto(site + "/")
     page.locator(".story-card h2 a").first.click()

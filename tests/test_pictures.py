@@ -219,3 +219,31 @@ def test_a_backup_carries_the_pictures(engine, config, publisher, tmp_path):
                 )
         finally:
             target.dispose()
+
+
+PARAGRAPHS = "".join(
+    f"<p>The harbour board met on Tuesday to discuss crane number {n} and the cost of its repair.</p>" for n in range(6)
+)
+
+
+def test_extraction_finds_the_lead_picture_and_what_it_shows():
+    from broadsheet.extract.article import extract_article
+
+    stated = (
+        '<html><head><meta property="og:image" content="/img/crane.jpg">'
+        '<meta property="og:image:alt" content="A crane at dusk"></head><body><article><h1>Crane</h1>'
+        f"{PARAGRAPHS}</article></body></html>"
+    )
+    found = extract_article(stated, "https://pub.example/news/crane")
+    assert (found.image, found.image_alt) == ("https://pub.example/img/crane.jpg", "A crane at dusk")
+    figure_only = (
+        "<html><body><article><h1>Crane</h1>"
+        '<figure><img src="/photos/7.jpg"><figcaption>The crane on the quay.</figcaption></figure>'
+        f"{PARAGRAPHS}</article></body></html>"
+    )
+    found = extract_article(figure_only, "https://pub.example/news/crane")
+    assert (found.image, found.image_alt) == ("https://pub.example/photos/7.jpg", "The crane on the quay.")
+    with_alt = figure_only.replace(
+        '<img src="/photos/7.jpg">', '<img src="/photos/7.jpg" alt="Crane, seen from the water">'
+    )
+    assert extract_article(with_alt, "https://pub.example/news/crane").image_alt == "Crane, seen from the water"

@@ -100,21 +100,27 @@ def shown(conn: Connection, ids: list[str]) -> dict[str, Shown]:
     return {key: Shown(key, alts[key], tuple(value)) for key, value in sizes.items()}
 
 
-def story_leads(conn: Connection, story_ids: list[str]) -> dict[str, str]:
-    """The article whose picture stands for each story: the widest picture among its earliest articles."""
-    best: dict[str, tuple] = {}
+def story_pictures(conn: Connection, story_ids: list[str]) -> dict[str, Shown]:
+    """The picture that stands for each story, in one read: among its articles' pictures, one wide
+    enough for a story page (640 px) beats a smaller one, then the earliest arrival wins."""
+    found: dict[str, dict[str, list]] = {}
     for chunk in in_chunks(list(dict.fromkeys(story_ids))):
         query = (
-            select(articles.c.story_id, articles.c.id, articles.c.arrival, pictures.c.width)
+            select(articles.c.story_id, articles.c.id, articles.c.arrival, pictures.c.width.label("full"))
+            .add_columns(pictures.c.alt, picture_files.c.width, picture_files.c.height)
             .join(pictures, pictures.c.article_id == articles.c.id)
+            .join(picture_files, picture_files.c.article_id == articles.c.id)
             .where(articles.c.story_id.in_(chunk), pictures.c.status == "ok")
+            .order_by(picture_files.c.width)
         )
         for row in conn.execute(query):
-            # A picture wide enough for a story page beats a small one; then the earliest arrival.
-            rank = (-min(row.width or 0, 640), row.arrival, row.id)
-            if row.story_id not in best or rank < best[row.story_id]:
-                best[row.story_id] = rank
-    return {story: rank[2] for story, rank in best.items()}
+            entry = found.setdefault(row.story_id, {}).setdefault(row.id, [row, []])
+            entry[1].append((row.width, row.height))
+    best = {}
+    for story, candidates in found.items():
+        row, sizes = min(candidates.values(), key=lambda c: (-min(c[0].full or 0, 640), c[0].arrival, c[0].id))
+        best[story] = Shown(row.id, row.alt, tuple(sizes))
+    return best
 
 
 def picture_file(engine: Engine, article_id: str, width: int) -> tuple[str, bytes] | None:

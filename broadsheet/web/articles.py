@@ -10,6 +10,7 @@ from broadsheet.api.params import page_number
 from broadsheet.errors import NotFound
 from broadsheet.nlp.sections import SECTIONS
 from broadsheet.store import articles as article_store
+from broadsheet.web import pictures
 from broadsheet.web import related as story_pages
 from broadsheet.web.ai import article_panel
 from broadsheet.web.atom import atom_response
@@ -47,13 +48,15 @@ def article(
     item = view.article
     if item.status != "ok":
         raise NotFound(f"web: article {article_id} is not readable yet")
+    related = story_pages.related_items(site.engine, item, kept=(view.related_ids, view.related_at))
     return site.render(
         request,
         "article.html",
         article=item,
-        related=story_pages.related_items(site.engine, item, kept=(view.related_ids, view.related_at)),
+        related=related,
+        pics=pictures.article_pictures(site.engine, [item, *(r.article for r in related)]),  # one read
         also=story_pages.copy_links(site.engine, item, view.duplicate_of),
-        coverage_story=story_pages.story_of(site.engine, view.story_id),
+        coverage_story=story_pages.coverage_of(view),
         comments=site.comments(request, "article", item.id),
         ai=article_panel(site.engine, site.config, item, q, length, view=view),
     )

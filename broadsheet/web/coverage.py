@@ -12,6 +12,7 @@ from broadsheet.nlp.sections import SECTIONS
 from broadsheet.store import coverage, digests
 from broadsheet.store import stories as story_store
 from broadsheet.store.digests import story_articles
+from broadsheet.web import pictures
 from broadsheet.web.ai import story_panel
 from broadsheet.web.atom import atom_response
 from broadsheet.web.site import Site, site_of
@@ -83,6 +84,7 @@ def story(
         earlier=earlier,
         ai=story_panel(engine, site.config, story_id, q, length, coverage.originals(members, digests.STORY_LIMIT)),
         comments=site.comments(request, "story", story_id),
+        lead_picture=pictures.story_pictures(engine, [story_id]).get(story_id),
     )
 
 

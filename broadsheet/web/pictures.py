@@ -58,26 +58,34 @@ def img_attributes(shown: store.Shown, sizes: str, alt: str) -> dict[str, Any]:
 
 def _article_reader(engine: Engine) -> Callable[[Iterable[Any]], dict[str, store.Shown]]:
     def read(items: Iterable[Any]) -> dict[str, store.Shown]:
-        ids = [getattr(item, "id", item) for item in items if item is not None]
-        if not ids:
-            return {}
-        with engine.connect() as conn:
-            return store.shown(conn, ids)
+        return article_pictures(engine, items)
 
     return read
 
 
 def _story_reader(engine: Engine) -> Callable[[Iterable[str]], dict[str, store.Shown]]:
     def read(story_ids: Iterable[str]) -> dict[str, store.Shown]:
-        story_ids = [s for s in story_ids if s]
-        if not story_ids:
-            return {}
-        with engine.connect() as conn:
-            leads = store.story_leads(conn, story_ids)
-            found = store.shown(conn, list(leads.values()))
-        return {story: found[article] for story, article in leads.items() if article in found}
+        return story_pictures(engine, list(story_ids))
 
     return read
+
+
+def article_pictures(engine: Engine, items: Iterable[Any]) -> dict[str, store.Shown]:
+    """The stored pictures of these articles (or ids), keyed by article id; one read."""
+    ids = [getattr(item, "id", item) for item in items if item is not None]
+    if not ids:
+        return {}
+    with engine.connect() as conn:
+        return store.shown(conn, ids)
+
+
+def story_pictures(engine: Engine, story_ids: list[str]) -> dict[str, store.Shown]:
+    """The picture that stands for each story, keyed by story id; one read."""
+    story_ids = [s for s in story_ids if s]
+    if not story_ids:
+        return {}
+    with engine.connect() as conn:
+        return store.story_pictures(conn, story_ids)
 
 
 def install_pictures(env: Environment, engine: Engine) -> None:

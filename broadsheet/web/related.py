@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from broadsheet.context import request_work
-from broadsheet.errors import NotFound
 from broadsheet.model import Article
 from broadsheet.nlp.related import excerpt
 from broadsheet.pipeline.related import KEPT, related_for
 from broadsheet.store import stories as story_store
+from broadsheet.store.articles import ArticleView
 from broadsheet.store.stories import UNREAD
 
 log = logging.getLogger(__name__)
@@ -70,14 +70,18 @@ def copy_links(engine: Engine, article: Article, duplicate_of: str | object | No
     return links
 
 
-def story_of(engine: Engine, story_id: str | None) -> story_store.Story | None:
-    """The story an article is placed in (None before placement or when it is gone)."""
-    if not story_id:
-        return None
-    try:
-        return story_store.get_story(engine, story_id)
-    except NotFound:
-        return None
+@dataclass(frozen=True)
+class Coverage:
+    """The story an article page opens with: its id and how many sources and articles it has."""
+
+    id: str
+    source_count: int
+    article_count: int
+
+
+def coverage_of(view: ArticleView) -> Coverage | None:
+    """The article's story as its page's full-coverage line shows it (None before placement)."""
+    return Coverage(view.story_id, view.story_sources, view.story_articles) if view.story_id else None
 
 
 def copy_sources(engine: Engine, articles: list[Article]) -> dict[str, list[str]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
@@ -25,7 +26,8 @@ router = APIRouter()
 @router.get("/pictures/{article_id}/{width}", include_in_schema=False)
 def picture(article_id: str, width: str, site: Site = Depends(site_of)) -> Response:
     """One resized copy of an article's lead picture."""
-    found = store.picture_file(site.engine, article_id[:32], int(width)) if width.isdigit() and len(width) < 6 else None
+    wellformed = width.isdigit() and len(width) < 6 and len(article_id) <= 32
+    found = store.picture_file(site.engine, article_id, int(width)) if wellformed else None
     if found is None:
         raise NotFound(f"web: no picture {article_id}/{width}")
     mime, data = found
@@ -34,7 +36,7 @@ def picture(article_id: str, width: str, site: Site = Depends(site_of)) -> Respo
 
 def picture_url(shown: store.Shown, width: int) -> str:
     """The site-relative address of one copy."""
-    return f"/pictures/{shown.article_id}/{width}"
+    return f"/pictures/{quote(shown.article_id, safe='')}/{width}"
 
 
 def _default(shown: store.Shown) -> tuple[int, int]:

@@ -14,7 +14,7 @@ from broadsheet.web import pictures
 from broadsheet.web import related as story_pages
 from broadsheet.web.ai import article_panel
 from broadsheet.web.atom import atom_response
-from broadsheet.web.site import Site, site_of
+from broadsheet.web.site import ItemId, Site, site_of
 
 router = APIRouter()
 
@@ -41,7 +41,7 @@ def latest(request: Request, page: str | None = None, site: Site = Depends(site_
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 def article(
-    request: Request, article_id: str, q: str | None = None, length: str | None = None, site: Site = Depends(site_of)
+    request: Request, article_id: ItemId, q: str | None = None, length: str | None = None, site: Site = Depends(site_of)
 ) -> HTMLResponse:
     # One read for the article and what the pipeline stored beside it; the parts below use it.
     view = article_store.get_article_view(site.engine, article_id)

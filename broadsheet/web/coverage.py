@@ -15,7 +15,7 @@ from broadsheet.store.digests import story_articles
 from broadsheet.web import pictures
 from broadsheet.web.ai import story_panel
 from broadsheet.web.atom import atom_response
-from broadsheet.web.site import Site, site_of
+from broadsheet.web.site import ItemId, Site, site_of
 
 SECTION_SLUGS = {s.lower(): s for s in SECTIONS}
 
@@ -61,7 +61,7 @@ def section(request: Request, slug: str, page: str | None = None, site: Site = D
 
 @router.get("/stories/{story_id}", response_class=HTMLResponse)
 def story(
-    request: Request, story_id: str, q: str | None = None, length: str | None = None, site: Site = Depends(site_of)
+    request: Request, story_id: ItemId, q: str | None = None, length: str | None = None, site: Site = Depends(site_of)
 ) -> Response:
     engine = site.engine
     current = story_store.resolve_story_id(engine, story_id)
@@ -89,7 +89,7 @@ def story(
 
 
 @router.get("/stories/{story_id}/feed.atom", include_in_schema=False)
-def story_feed(request: Request, story_id: str, site: Site = Depends(site_of)) -> Response:
+def story_feed(request: Request, story_id: ItemId, site: Site = Depends(site_of)) -> Response:
     item = story_store.get_story(site.engine, story_id)
     items = list(reversed(story_articles(site.engine, item.id)))
     return atom_response(request, f"Broadsheet: {item.title}", items, f"/stories/{item.id}")

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from broadsheet.errors import NotFound
 from broadsheet.store import pictures as store
-from broadsheet.web.site import Site, site_of
+from broadsheet.web.site import ItemId, Site, site_of
 
 CACHE = "public, max-age=604800"  # a week: a copy never changes once kept (a later one replaces a failure)
 CARD_WIDTH = 320  # the copy `src` names: what a card shows at one device pixel per CSS pixel
@@ -24,9 +24,9 @@ router = APIRouter()
 
 
 @router.get("/pictures/{article_id}/{width}", include_in_schema=False)
-def picture(article_id: str, width: str, site: Site = Depends(site_of)) -> Response:
+def picture(article_id: ItemId, width: str, site: Site = Depends(site_of)) -> Response:
     """One resized copy of an article's lead picture."""
-    wellformed = width.isdigit() and len(width) < 6 and len(article_id) <= 32
+    wellformed = width.isdigit() and len(width) < 6
     found = store.picture_file(site.engine, article_id, int(width)) if wellformed else None
     if found is None:
         raise NotFound(f"web: no picture {article_id}/{width}")

@@ -10,6 +10,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
+import html5lib
 import httpx
 import pytest
 from databases import fresh_database
@@ -174,6 +175,7 @@ def test_pages_show_pictures_from_our_own_origin(engine, config, publisher):
         pages = {path: http.get(path) for path in ("/", "/latest", f"/articles/{ids['jpg']}", "/search?q=crane")}
         for path, response in pages.items():
             assert response.status_code == 200, path
+            html5lib.HTMLParser(strict=True).parse(response.text)  # valid HTML with the pictures in it
             shown = images_of(response.text)
             assert shown, f"{path} shows no picture"
             for img in shown:
@@ -199,6 +201,7 @@ def test_pages_show_pictures_from_our_own_origin(engine, config, publisher):
         story = re.search(r'href="/stories/([^"]+)"', article)
         assert story, "the article page links its story"
         story_page = http.get(f"/stories/{story.group(1)}").text
+        html5lib.HTMLParser(strict=True).parse(story_page)
         lead = images_of(story_page)
         assert lead and lead[0]["src"].startswith("/pictures/pic-")
 

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from broadsheet.errors import BroadsheetError
 from broadsheet.extract.pictures import Picture, resize_picture
 from broadsheet.ingest.fetch import Fetcher
+from broadsheet.pipeline.progress import Progress
 from broadsheet.pipeline.stages import now_utc
 from broadsheet.store import pictures as store
 from broadsheet.store.db import retry_write
@@ -60,30 +61,30 @@ def _keep(engine: Engine, done: list[tuple[store.Wanted, Picture | str]]) -> int
     return retry_write(write, "pictures")
 
 
-async def _round(engine: Engine, fetcher: Fetcher, ids: list[str] | None, limit: int) -> tuple[int, int]:
-    """(wanted, kept) for one batch of wanted pictures."""
-    items = await asyncio.to_thread(store.wanted, engine, now_utc(), limit, ids)
-    if not items:
-        return 0, 0
+async def _fetch_and_keep(engine: Engine, fetcher: Fetcher, items: list[store.Wanted]) -> int:
+    """Fetch these pictures at once (the fetcher keeps each host's limits) and keep what came; how many were kept."""
     outcomes = await asyncio.gather(*(_fetch_one(fetcher, item) for item in items))
-    return len(items), await asyncio.to_thread(_keep, engine, list(zip(items, outcomes)))
+    return await asyncio.to_thread(_keep, engine, list(zip(items, outcomes)))
 
 
 async def fetch_pictures(engine: Engine, fetcher: Fetcher, ids: list[str] | None = None, limit: int = BATCH) -> int:
     """Fetch and keep the pictures still wanted (of these articles, or any due); returns how many were kept."""
-    return (await _round(engine, fetcher, ids, limit))[1]
+    items = await asyncio.to_thread(store.wanted, engine, now_utc(), limit, ids)
+    return await _fetch_and_keep(engine, fetcher, items) if items else 0
 
 
-async def fetch_due(engine: Engine, fetcher: Fetcher, limit: int = PASS_LIMIT) -> int:
-    """The refresh pass's share: due pictures in batches, up to `limit` (failures wait for their next try)."""
-    kept, seen = 0, 0
-    while seen < limit:
-        try:
-            wanted, stored = await _round(engine, fetcher, None, BATCH)
-        except Exception:  # pictures are never worth failing a refresh for: the next pass tries again
-            log.exception("pictures: a batch failed")
-            break
-        if not wanted:
-            break
-        kept, seen = kept + stored, seen + wanted
+async def fetch_due(engine: Engine, fetcher: Fetcher, limit: int = PASS_LIMIT, progress: Progress | None = None) -> int:
+    """The refresh pass's share: the due pictures, up to `limit`, a batch at a time (failures wait
+    for their next try; a batch that breaks ends the pass's share, never the pass)."""
+    progress = progress or Progress()
+    kept = 0
+    try:
+        items = await asyncio.to_thread(store.wanted, engine, now_utc(), limit, None)
+        if items:
+            progress.start("pictures", len(items))
+        for start in range(0, len(items), BATCH):
+            kept += await _fetch_and_keep(engine, fetcher, items[start : start + BATCH])
+            progress.advance("pictures", len(items[start : start + BATCH]))
+    except Exception:  # pictures are never worth failing a refresh for: the next pass tries again
+        log.exception("pictures: a batch failed")
     return kept

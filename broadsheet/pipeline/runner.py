@@ -386,7 +386,9 @@ async def refresh(
         report.add_time("phase 2: articles (wall)", time.perf_counter() - started)
         changed = await asyncio.to_thread(finish_work, engine, report, progress)
         started = time.perf_counter()
-        changed = bool(await pictures.fetch_due(engine, fetcher)) or changed  # after the news: never holds it up
+        changed = (
+            bool(await pictures.fetch_due(engine, fetcher, progress=progress)) or changed
+        )  # after the news: never holds it up
         report.add_time("phase 4: pictures (wall)", time.perf_counter() - started)
         if changed or report.articles_saved:
             await asyncio.to_thread(retry_write, lambda: generations.bump(engine), "generation")  # web caches

@@ -99,6 +99,7 @@ class ExtractedArticle:
     language: str = ""
     site_name: str = ""
     image: str = ""
+    image_alt: str = ""  # the page's alt text or caption for the lead image
     url: str = ""
     paragraphs: list[str] = field(default_factory=list)
 

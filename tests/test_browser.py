@@ -145,3 +145,59 @@ def test_search_from_the_header(site, browser, shots):
     page.screenshot(path=str(shots / "search.png"), full_page=True)
     results.first.click()
     assert page.locator("h1#headline").is_visible()
+
+
+TARGETS = (
+    "header a, header button, .sections a, .pager a, .full-coverage a, .also a, .original a, a.cite, "
+    ".coverage li > a, .related-list li > a, main button, main select, main input:not([type=hidden])"
+)
+
+
+def small_targets(page) -> list[str]:
+    """Visible controls and standalone links smaller than 24 by 24 CSS pixels (WCAG 2.2, 2.5.8)."""
+    return page.evaluate(
+        """selector => [...document.querySelectorAll(selector)]
+            .filter(e => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden')
+            .map(e => [e, e.getBoundingClientRect()])
+            .filter(([e, r]) => r.height < 24 || r.width < 24)
+            .map(([e, r]) => `${e.tagName.toLowerCase()}.${e.className} "${e.textContent.trim().slice(0, 30)}" ${r.width.toFixed(1)}x${r.height.toFixed(1)}`)""",
+        TARGETS,
+    )
+
+
+def own_pictures(page, site: str) -> list[str]:
+    """The sources of every picture on the page, after checking that each is the site's own."""
+    sources = page.evaluate("[...document.images].map(i => i.currentSrc || i.src)")
+    assert sources and all(src.startswith(site + "/pictures/") for src in sources), sources
+    return sources
+
+
+def test_pictures_full_coverage_first_and_touch_targets(site, browser, shots):
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    for path, card in (("/", ".story-card"), ("/latest", ".card")):
+        page.goto(site + path)
+        assert page.locator(f"{card} img.thumb").count() >= 3, path
+        page.wait_for_function(
+            "() => { const i = document.querySelector('img.thumb'); return i.complete && i.naturalWidth > 0; }"
+        )
+        own_pictures(page, site)
+    page.goto(site + "/")
+    page.locator(".story-card h2 a").first.click()
+    story_url = page.url
+    assert page.locator("figure.lead-image img").count() == 1
+    own_pictures(page, site)
+    coverage, panel = page.locator("section.coverage").bounding_box(), page.locator("section.ai-panel").bounding_box()
+    assert coverage and panel and coverage["y"] < panel["y"]
+    assert page.locator(".first-report").is_visible()
+    page.locator(".coverage li > a").first.click()
+    banner = page.locator(".full-coverage")
+    assert "Full coverage:" in banner.inner_text() and "Original:" in banner.inner_text()
+    box, panel = banner.bounding_box(), page.locator("section.ai-panel").bounding_box()
+    assert box and panel and box["y"] < panel["y"]  # the story before the AI panel
+    article_url = page.url
+    mobile = browser.new_page(viewport={"width": 390, "height": 844})
+    for url in (article_url, story_url):
+        mobile.goto(url)
+        assert small_targets(mobile) == [], url
+        assert mobile.evaluate("document.documentElement.scrollWidth") <= 390
+    mobile.screenshot(path=str(shots / "story-mobile.png"), full_page=True)

@@ -337,3 +337,45 @@ def test_pushed_entries_are_swept_by_a_job_at_once(pg):
     hook()  # what the WebSub callback calls after storing a push's new entries
     assert [name for name, _, _ in _jobs(engine)] == ["broadsheet.enqueue_due"]
     assert pushed_entries_hook(engine, config.replace(job_engine="embedded"), None) is None
+
+
+@needs_postgres
+def test_a_stored_page_with_an_image_gets_its_picture_job_and_the_sweep_retries_failures(pg, server):
+    import asyncio
+    import io
+
+    from httpserver import Reply
+    from PIL import Image
+
+    from broadsheet.ingest.fetch import Fetcher
+    from broadsheet.model import Article
+    from broadsheet.pipeline.runner import fetch_policy
+    from broadsheet.store import pictures as picture_store
+
+    engine, config = pg
+    drawn = io.BytesIO()
+    Image.new("RGB", (800, 400), (10, 120, 90)).save(drawn, "JPEG")
+    server.routes["/ferry.jpg"] = Reply(200, drawn.getvalue(), {"Content-Type": "image/jpeg"})
+    article = Article(
+        id="p2",
+        url=server.url("/p2"),
+        title="Ferry strike ends",
+        text="The strike ended.",
+        status="ok",
+        image=server.url("/ferry.jpg"),
+    )
+    tasks._store_article(engine, article, False)
+    assert _jobs(engine) == [
+        ("broadsheet.fetch_picture", "todo", "picture:p2"),
+        ("broadsheet.place_articles", "todo", "placement"),
+    ]
+
+    async def run_job() -> int:
+        async with Fetcher(fetch_policy(config)) as fetcher:
+            return await tasks.fetch_picture(tasks.Context(engine, config, fetcher), "p2")
+
+    assert asyncio.run(run_job()) == 1
+    assert picture_store.picture_file(engine, "p2", 640) is not None
+    tasks.enqueue_due(tasks.Context(engine, config, None))
+    tasks.enqueue_due(tasks.Context(engine, config, None))  # at most one sweep waits
+    assert [name for name, _, _ in _jobs(engine)].count("broadsheet.fetch_due_pictures") == 1

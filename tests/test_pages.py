@@ -98,11 +98,11 @@ def test_article_and_story_pages_read_what_is_stored_in_few_queries(desk, config
     page = article.text
     assert "Harbour budget 2" in page  # the kept related list, read with the article
     assert "approved the budget on Monday" in page and "Politics" in page  # key points and section, same read
-    # The article with everything stored beside it, the related articles, copies, comments, the
-    # story's articles and its digest: one query each.
-    assert article_selects <= 6
-    # Redirects, the story, its storyline, its articles (coverage and panel), digest, comments.
-    assert story_selects <= 6
+    # The article with everything stored beside it (its story's counts too), the related articles,
+    # copies, comments, the story's articles, its digest and the pictures of the page: one query each.
+    assert article_selects <= 7
+    # Redirects, the story, its storyline, its articles (coverage and panel), digest, comments, its picture.
+    assert story_selects <= 7
     assert "Harbour budget 1" in story.text and "Harbour budget 2" in story.text
 
 

@@ -4,19 +4,32 @@ run anywhere, on read-only replicas, and a crawler cannot make the database busy
 
 from __future__ import annotations
 
+import io
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 from sqlalchemy import event, select
 
 from broadsheet.context import Context
+from broadsheet.extract.pictures import resize_picture
 from broadsheet.pipeline import bulk
+from broadsheet.store import pictures as picture_store
 from broadsheet.store.schema import articles, entities
 from broadsheet.web.app import create_app
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ai_story.jsonl"
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (800, 450), (40, 90, 160)).save(out, "PNG")
+    return out.getvalue()
+
+
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "UPSERT")
 KINDS = ("atom", "json")  # every feed in both formats
 
@@ -27,6 +40,9 @@ def site(engine, config):
     bulk.import_jsonl(engine, FIXTURE)
     with engine.begin() as conn:  # as if enrichment and related lists had not run yet
         conn.execute(articles.update().values(enriched=None))
+        first = conn.execute(select(articles.c.id, articles.c.image).order_by(articles.c.arrival)).first()
+        wanted = picture_store.Wanted(first.id, first.image or "https://pub.example/lead.jpg", "", 0)
+        picture_store.save_picture(conn, wanted, resize_picture(_png()), datetime.now(UTC))  # the pipeline's copies
     requested: list[tuple[str, str]] = []
     context = Context(config, engine)
     context.work.sink = lambda kind, item: requested.append((kind, item))
@@ -78,6 +94,8 @@ def _paths(engine) -> list[str]:
         "/login",
         "/register",
         "/account/keys",
+        "/manifest.webmanifest",
+        f"/pictures/{a}/320",
     ]
 
 

@@ -6,6 +6,8 @@ HTTP plumbing lives in `server.py`, the page markup in `templates.py`.
 
 from __future__ import annotations
 
+import colorsys
+import io
 import re
 import unicodedata
 import zlib
@@ -15,6 +17,8 @@ from datetime import datetime
 from email.utils import format_datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit
 from xml.sax.saxutils import escape as xml_escape
+
+from PIL import Image, ImageDraw, ImageFont
 
 from broadsheet.demo import templates as tpl
 from broadsheet.demo.content import PUBLISHERS, DemoArticle, DemoPublisher
@@ -79,7 +83,7 @@ class Layout:
 LAYOUTS: dict[str, Layout] = {
     "northgate-herald": Layout(
         "/news/{section}/{slug}",
-        "/images/lead/{slug}.svg",
+        "/images/lead/{slug}.jpg",
         "/feed.xml",
         "/section/{section}",
         ("News", "Politics", "Business", "World", "Sport", "Culture", "Opinion"),
@@ -87,7 +91,7 @@ LAYOUTS: dict[str, Layout] = {
     ),
     "valley-courier": Layout(
         "/{yyyy}/{mm}/{dd}/{slug}/",
-        "/media/{yyyy}/{mm}/{slug}-lead.svg",
+        "/media/{yyyy}/{mm}/{slug}-lead.png",
         "/atom.xml",
         "/category/{section}/",
         ("Local", "Business", "Technology", "Science", "Farming", "What's on"),
@@ -95,7 +99,7 @@ LAYOUTS: dict[str, Layout] = {
     ),
     "meridian-wire": Layout(
         "/wire/{id}-{slug}",
-        "/photos/{id}.svg",
+        "/photos/{id}.jpg",
         "/rss",
         "/wire/topic/{section}",
         ("World", "Politics", "Business", "Technology", "Science"),
@@ -104,21 +108,21 @@ LAYOUTS: dict[str, Layout] = {
     ),
     "civic-ledger": Layout(
         "/{section}/{slug}.html",
-        "/assets/img/{slug}.svg",
+        "/assets/img/{slug}.png",
         "/atom.xml",
         "/{section}/",
         ("Politics", "Business", "Economy", "Courts", "Investigations"),
     ),
     "brightline": Layout(
         "/articles/{slug}",
-        "/wp-content/uploads/{yyyy}/{mm}/{slug}.svg",
+        "/wp-content/uploads/{yyyy}/{mm}/{slug}.jpg",
         "/feed.xml",
         "/category/{section}/",
         ("Technology", "Science", "Security", "Space", "Reviews"),
     ),
     "harbour-times": Layout(
         "/article.php?id={id}",
-        "/pics/{id}.svg",
+        "/pics/{id}.jpg",
         "/rss.xml",
         "/section.php?name={section}",
         ("News", "Business", "Port", "Sport", "Café society"),
@@ -126,7 +130,7 @@ LAYOUTS: dict[str, Layout] = {
     ),
     "evening-sentinel": Layout(
         "/{section}/{slug}-n{id}",
-        "/img/{section}/{slug}-{id}.svg",
+        "/img/{section}/{slug}-{id}.png",
         "/rss",
         "/{section}",
         ("News", "Politics", "Business", "Technology", "Sport", "Showbiz"),
@@ -187,26 +191,30 @@ def assign_ids(articles: list[DemoArticle]) -> dict[str, int]:
     return ids
 
 
-def render_image(title: str, seed: str) -> bytes:
-    """A small SVG lead image: a coloured panel with the headline on it."""
-    hue = zlib.crc32(seed.encode()) % 360
-    words, lines, line = title.split(), [], ""
-    for word in words:  # wrap at about 34 characters a line
-        if len(line) + len(word) > 34 and line:
-            lines.append(line)
-            line = ""
-        line = f"{line} {word}".strip()
-    lines.append(line)
-    text = "".join(
-        f'<text x="32" y="{80 + 40 * i}" font-size="28" fill="#fff" font-family="Georgia">{xml_escape(ln)}</text>'
-        for i, ln in enumerate(lines[:6])
-    )
-    svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="640" height="360" viewBox="0 0 640 360">'
-        f'<rect width="640" height="360" fill="hsl({hue},45%,38%)"/><circle cx="560" cy="290" r="120" fill="hsl({(hue + 40) % 360},50%,55%)" opacity="0.5"/>'
-        f"{text}</svg>"
-    )
-    return svg.encode("utf-8")
+def _colour(hue: int, saturation: float, lightness: float) -> tuple[int, int, int]:
+    red, green, blue = colorsys.hls_to_rgb(hue / 360, lightness, saturation)
+    return round(red * 255), round(green * 255), round(blue * 255)
+
+
+def render_image(story: str, seed: str, fmt: str = "JPEG") -> bytes:
+    """A lead picture drawn for the demo (plainly an illustration, not a photograph): the colours
+    belong to the story, so its coverage looks alike across publishers; the shapes to the article."""
+    hue, pick = zlib.crc32(story.encode()) % 360, zlib.crc32(seed.encode())
+    image = Image.new("RGB", (960, 540), _colour(hue, 0.45, 0.32))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 360, 960, 540), fill=_colour(hue, 0.35, 0.22))  # a horizon
+    for i in range(3 + pick % 3):
+        x, y, r = 120 + (pick >> (i * 3)) % 720, 110 + (pick >> (i * 2)) % 260, 40 + (pick >> i) % 90
+        shade = _colour((hue + 30 * (i + 1)) % 360, 0.55, 0.45 + 0.08 * i)
+        if (pick >> i) % 2:
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=shade)
+        else:
+            draw.polygon([(x, y - r), (x + r, y + r), (x - r, y + r)], fill=shade)
+    draw.rectangle((24, 24, 208, 64), fill=(255, 255, 255))
+    draw.text((36, 34), "ILLUSTRATION", fill=_colour(hue, 0.45, 0.25), font=ImageFont.load_default(size=20))
+    out = io.BytesIO()
+    image.save(out, fmt, quality=85) if fmt == "JPEG" else image.save(out, fmt)
+    return out.getvalue()
 
 
 def robots_txt(publisher: DemoPublisher) -> bytes:
@@ -300,7 +308,8 @@ class SiteApp:
                 return self.not_found()  # future news does not exist yet
             if kind == "article":
                 return self._html(self.skin.render_article(self.article_view(obj, now)))
-            return Response(200, "image/svg+xml", render_image(obj.title, obj.slug), {"Cache-Control": "max-age=86400"})
+            fmt, mime = ("PNG", "image/png") if key.endswith(".png") else ("JPEG", "image/jpeg")
+            return Response(200, mime, render_image(obj.story, obj.slug, fmt), {"Cache-Control": "max-age=86400"})
         if kind == "feed":
             return self._feed(now)
         if kind == "robots":

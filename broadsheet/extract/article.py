@@ -182,6 +182,7 @@ def extract_article(html: str, url: str | None = None) -> ExtractedArticle:
         image=metadata.find_image(tree, ld, base or "", meta),
         url=metadata.find_canonical(tree, base or "", meta) or (url or ""),
     )
+    found.image_alt = metadata.find_image_alt(tree, found.image, base or "", meta)
     headlines = metadata.headline_variants(tree, title, meta)
     prepare_tree(tree)
     body = _trafilatura_paragraphs(tree, base)

@@ -412,7 +412,26 @@ def find_image(tree: lxml_html.HtmlElement, ld: dict, url: str, meta: PageMeta |
         if isinstance(ld_image, dict):
             ld_image = ld_image.get("url", "")
         image = ld_image if isinstance(ld_image, str) else ""
+    if not image:  # no stated lead image: the page's first figure
+        image = next((src for src in tree.xpath("//figure//img/@src") if not src.startswith("data:")), "")
     return safe_url(image, url) if image else ""  # only an absolute http(s) image is any use (URL policy)
+
+
+def find_image_alt(tree: lxml_html.HtmlElement, image: str, url: str, meta: PageMeta | None = None) -> str:
+    """What the lead image shows, in the page's words: its stated alt text, the alt of the <img> that
+    shows it, else that image's caption ("" when the page says nothing)."""
+    meta = meta or read_meta(tree)
+    stated = meta.get("og:image:alt", "twitter:image:alt")
+    if stated or not image:
+        return stated[:300]
+    for node in tree.xpath("//img[@src or @data-src]"):
+        if safe_url(node.get("data-src") or node.get("src") or "", url) != image:
+            continue
+        if (node.get("alt") or "").strip():
+            return " ".join(node.get("alt").split())[:300]
+        figure = next(iter(node.xpath("ancestor::figure[1]//figcaption")), None)
+        return " ".join(figure.text_content().split())[:300] if figure is not None else ""
+    return ""
 
 
 def find_canonical(tree: lxml_html.HtmlElement, url: str, meta: PageMeta | None = None) -> str:

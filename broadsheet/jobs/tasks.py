@@ -34,7 +34,7 @@ from broadsheet.errors import BroadsheetError, NotFound
 from broadsheet.extract.boilerplate import site_key
 from broadsheet.ingest.fetch import Fetcher
 from broadsheet.jobs.engine import advisory_xact_lock
-from broadsheet.pipeline import enrich, explain, mailing, related, runner, sitelearn, stages, understand
+from broadsheet.pipeline import enrich, explain, mailing, pictures, related, runner, sitelearn, stages, understand
 from broadsheet.store import articles as article_store
 from broadsheet.store import enrichment as enrichment_store
 from broadsheet.store import reading, semantic
@@ -78,6 +78,8 @@ ENQUEUE_DUE = Kind("broadsheet.enqueue_due", "schedule", priority=30)
 RETRY_STALLED = Kind("broadsheet.retry_stalled", "schedule", priority=30)
 REFRESH_VECTORS = Kind("broadsheet.refresh_vector_index", "enrich", "vector-index", "vector-index")
 SEND_DIGESTS = Kind("broadsheet.send_reader_digests", "schedule", "reader-digests", "reader-digests")
+PICTURE = Kind("broadsheet.fetch_picture", "articles", "picture:{article_id}")
+PICTURES_DUE = Kind("broadsheet.fetch_due_pictures", "articles", "pictures-due", "pictures-due")
 KINDS = (
     POLL,
     FETCH,
@@ -92,6 +94,8 @@ KINDS = (
     RETRY_STALLED,
     REFRESH_VECTORS,
     SEND_DIGESTS,
+    PICTURE,
+    PICTURES_DUE,
 )
 # What a page view asks for (work.request_work) becomes one of these: at most one waits per item.
 ASKED = {
@@ -223,12 +227,24 @@ def _store_article(engine: Engine, article: Any, embed: bool) -> None:
             defer(conn, LEARN, site=site)
         if embed:  # placement waits for it while fetches and embeddings are running (_gathering)
             defer(conn, EMBED, article_id=article.id)
+        if article.image:  # fetched beside placement: an article never waits for its picture
+            defer(conn, PICTURE, article_id=article.id)
         defer(conn, PLACE)
 
 
 def embed_article(ctx: Context, article_id: str) -> int:
     """Embed a stored article ahead of its placement (in parallel; placement only reads the vector)."""
     return understand.embed_ahead(ctx.engine, [article_id])
+
+
+async def fetch_picture(ctx: Context, article_id: str) -> int:
+    """Fetch, resize and keep one stored article's lead picture (1 when it was kept)."""
+    return await pictures.fetch_pictures(ctx.engine, ctx.fetcher, [article_id])
+
+
+async def fetch_due_pictures(ctx: Context) -> int:
+    """Pictures whose earlier try failed and is due again (or that no job fetched): how many were kept."""
+    return await pictures.fetch_due(ctx.engine, ctx.fetcher)
 
 
 def learn_site(ctx: Context, site: str) -> int:
@@ -357,6 +373,7 @@ def enqueue_due(ctx: Context) -> dict[str, int]:
             defer(conn, PLACE)
         bare = list(conn.execute(_UNENRICHED, {"task": ENRICH.name, "version": enrich.VERSION}).scalars())
         defer_many(conn, ENRICH, _chunked(bare))
+        defer(conn, PICTURES_DUE)  # at most one waits (its queueing lock); it finds nothing when none is due
     return {"polls": polls, "pages": len(pages), "enrich": len(bare)}
 
 
@@ -421,6 +438,8 @@ def register(app: procrastinate.App, ctx: Context) -> None:
         return await poll_source(ctx, source_id, job.job.attempts)
 
     task(FETCH)(_bound(fetch_article, ctx))
+    task(PICTURE)(_bound(fetch_picture, ctx))
+    task(PICTURES_DUE)(_bound(fetch_due_pictures, ctx))
     for kind, function in IN_THREADS:
         task(kind)(_in_thread(function, ctx))
     _register_periodic(app, ctx, task)

@@ -21,7 +21,7 @@ from broadsheet.ingest import schedule
 from broadsheet.ingest.feeds import COMMON_FEED_PATHS, discover_feeds, looks_like_feed, parse_source_document
 from broadsheet.ingest.fetch import Fetcher, FetchPolicy, FetchResult
 from broadsheet.model import Article, ParsedFeed, Source
-from broadsheet.pipeline import enrich, push, related, sitelearn, stages, understand
+from broadsheet.pipeline import enrich, pictures, push, related, sitelearn, stages, understand
 from broadsheet.pipeline.progress import Progress
 from broadsheet.pipeline.workers import POOL_THRESHOLD, run_cpu, worker_count
 from broadsheet.store import articles as article_store
@@ -384,7 +384,13 @@ async def refresh(
         started = time.perf_counter()
         await _fetch_all(engine, config, fetcher, progress, report, owner)
         report.add_time("phase 2: articles (wall)", time.perf_counter() - started)
-        if await asyncio.to_thread(finish_work, engine, report, progress) or report.articles_saved:
+        changed = await asyncio.to_thread(finish_work, engine, report, progress)
+        started = time.perf_counter()
+        changed = (
+            bool(await pictures.fetch_due(engine, fetcher, progress=progress)) or changed
+        )  # after the news: never holds it up
+        report.add_time("phase 4: pictures (wall)", time.perf_counter() - started)
+        if changed or report.articles_saved:
             await asyncio.to_thread(retry_write, lambda: generations.bump(engine), "generation")  # web caches
     finally:
         if own:

@@ -62,7 +62,7 @@ def article_from_page(pending: Article, html: str, final_url: str) -> Article:
             site_name=extracted.site_name,
             image=safe_url(extracted.image),
             status="ok",
-            meta=pending.meta,
+            meta=pending.meta | ({"image_alt": extracted.image_alt} if extracted.image_alt else {}),
             arrival=pending.arrival,
             import_id=pending.import_id,
         )

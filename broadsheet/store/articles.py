@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, func, select, update
 from broadsheet.errors import NotFound
 from broadsheet.model import Article
 from broadsheet.store.chunks import in_chunks
-from broadsheet.store.schema import articles, sources
+from broadsheet.store.schema import articles, sources, stories
 from broadsheet.store.upsert import upsert
 
 _COLUMNS = [f.name for f in fields(Article)]
@@ -89,24 +89,36 @@ class ArticleView:
     related_ids: list[str] | None = None
     related_at: datetime | None = None
     enrichment: dict = field(default_factory=dict)  # the enrich stage's fields; empty until it has run
+    story_sources: int = 0  # the story's distinct sources and articles ("Full coverage: N sources")
+    story_articles: int = 0
 
 
 ENRICHED_COLUMNS = ("section", "section_vote", "tags", "key_points", "entities", "enriched")  # the enrich stage's
 _VIEW_COLUMNS = [
     *ARTICLE_COLUMNS,
     *(articles.c[k] for k in ("story_id", "duplicate_of", "related_ids", "related_at", *ENRICHED_COLUMNS)),
+    stories.c.source_count.label("story_sources"),
+    stories.c.article_count.label("story_articles"),
 ]
+_VIEW_FROM = articles.outerjoin(stories, stories.c.id == articles.c.story_id)
 
 
 def get_article_view(engine: Engine, article_id: str) -> ArticleView:
     """An article with its stored placement, related list and enrichment, or NotFound."""
     with engine.connect() as conn:
-        row = conn.execute(select(*_VIEW_COLUMNS).where(articles.c.id == article_id)).first()
+        row = conn.execute(select(*_VIEW_COLUMNS).select_from(_VIEW_FROM).where(articles.c.id == article_id)).first()
     if row is None:
         raise NotFound(f"store: no article with id {article_id}")
     enrichment = {"id": row.id, **{k: row._mapping[k] for k in ENRICHED_COLUMNS}} if row.enriched is not None else {}
     return ArticleView(
-        article_from_row(row), row.story_id, row.duplicate_of, row.related_ids, row.related_at, enrichment
+        article_from_row(row),
+        row.story_id,
+        row.duplicate_of,
+        row.related_ids,
+        row.related_at,
+        enrichment,
+        row.story_sources or 0,
+        row.story_articles or 0,
     )
 
 

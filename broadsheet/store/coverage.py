@@ -38,6 +38,7 @@ class SourceCoverage:
     name: str
     articles: list[Article]
     copies: dict[str, list[str]] = field(default_factory=dict)
+    copy_ids: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # (outlet, article id) per original
 
 
 def story_score(story: Story, now: datetime) -> float:
@@ -205,13 +206,13 @@ def story_coverage(engine: Engine, story_id: str, members: list[Member] | None =
     story's, when the caller has read them (`story_members`)."""
     members = story_members(engine, story_id) if members is None else members
     present = {m.article.id for m in members}
-    copies: dict[str, list[str]] = {}
+    copies: dict[str, list[tuple[str, str]]] = {}
     originals = []
     for member in members:
         article = member.article
         if member.duplicate_of and member.duplicate_of in present:
             copies.setdefault(member.duplicate_of, []).append(
-                article.source_name or article.site_name or "another outlet"
+                (article.source_name or article.site_name or "another outlet", article.id)
             )
         else:
             originals.append(article)
@@ -221,7 +222,8 @@ def story_coverage(engine: Engine, story_id: str, members: list[Member] | None =
         group = groups.setdefault(name, SourceCoverage(name, []))
         group.articles.append(article)
         if article.id in copies:
-            group.copies[article.id] = copies[article.id]
+            group.copies[article.id] = [name for name, _ in copies[article.id]]
+            group.copy_ids[article.id] = copies[article.id]
     return sorted(groups.values(), key=lambda g: (-len(g.articles), g.name))
 
 

@@ -452,3 +452,33 @@ api_keys = Table(
     Column("revoked_at", UTCDateTime),
     Index("ix_api_keys_user", "user_id"),
 )
+
+# Migration 0022_pictures: each article's lead picture, fetched once by the pipeline and served from our own
+# origin. Kept as rows, not files: every web process on every machine reads the same database, and
+# backup and restore carry them like any other row (bytes as base64).
+pictures = Table(
+    "pictures",
+    metadata,
+    Column("article_id", String(32), ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("url", Text, nullable=False),  # the publisher's image, fetched once (never linked to)
+    Column("alt", Text, nullable=False, default=""),  # the page's alt text or caption ("" = use the headline)
+    Column("status", String(16), nullable=False),  # ok | failed
+    Column("width", Integer),  # of the original, when it could be read
+    Column("height", Integer),
+    Column("error_count", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("next_try_at", UTCDateTime),  # failed: when to try again (backoff)
+    Column("fetched_at", UTCDateTime, nullable=False),
+    Index("ix_pictures_retry", "status", "next_try_at"),
+)
+
+# The resized copies of a picture, one row per width (WebP, or JPEG where Pillow has no WebP).
+picture_files = Table(
+    "picture_files",
+    metadata,
+    Column("article_id", String(32), ForeignKey("pictures.article_id", ondelete="CASCADE"), primary_key=True),
+    Column("width", Integer, primary_key=True),
+    Column("height", Integer, nullable=False),
+    Column("mime", String(32), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)

@@ -34,12 +34,18 @@ MAX_QUESTION = 300
 SUMMARY_LENGTHS = {"short": 60, "medium": 120, "long": 200}  # words; the reader picks one on the page
 
 
+def fragment_text(text: str) -> str:
+    """Text percent-encoded for a text directive: "&", "," and "-" too, which the directive's own
+    syntax uses (an unescaped hyphen reads as a prefix or suffix marker and the link finds nothing)."""
+    return quote(text, safe="").replace("-", "%2D")
+
+
 @functools.lru_cache(maxsize=16384)
 def text_fragment(sentence: str) -> str:
     """A URL text fragment (#:~:text=start,end) that makes the browser scroll to and mark a sentence.
     Kept per sentence: a story's summary, timeline and key points link the same sentences on every view."""
     words = sentence.split()
-    enc = lambda part: quote(" ".join(part), safe="")  # noqa: E731 (a tiny local helper)
+    enc = lambda part: fragment_text(" ".join(part))  # noqa: E731 (a tiny local helper)
     if len(words) <= 10:
         return f"#:~:text={enc(words)}"
     return f"#:~:text={enc(words[:5])},{enc(words[-4:])}"

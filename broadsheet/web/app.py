@@ -25,7 +25,7 @@ from broadsheet.errors import BroadsheetError, NotFound
 from broadsheet.nlp.embed import model_state, query_encoder
 from broadsheet.store import generations
 from broadsheet.store import users as user_store
-from broadsheet.web import articles, coverage, metrics, search, sources
+from broadsheet.web import articles, coverage, head, metrics, pictures, search, sources
 from broadsheet.web.accounts import SESSION_COOKIE, Accounts, SessionMiddleware, accounts_router
 from broadsheet.web.ai import ai_router
 from broadsheet.web.apikeys import apikeys_router
@@ -112,6 +112,8 @@ def create_app(
     app.state.context = context
     embed = query_encoder(config.embeddings)  # questions in search are also matched by meaning (lazy load)
     templates = _templates()
+    pictures.install_pictures(templates.env, engine)  # cards and pages show the pipeline's stored pictures
+    head.install_head(templates.env, config)
     accounts = Accounts(engine, config)
     site = Site(engine, config, templates, section_renderer(accounts, templates), embed)
     app.state.site = site
@@ -143,7 +145,8 @@ def _include_routers(app: FastAPI, site: Site, accounts: Accounts, on_new_entrie
     # Coverage first: its story page (coverage, AI panel, comments) is the one readers get.
     app.include_router(coverage.router, include_in_schema=False)
     app.include_router(ai_router(engine, config, render), include_in_schema=False)
-    for router in (articles.router, sources.router, search.router, metrics.router, operations):
+    routers = (articles.router, sources.router, search.router, metrics.router, pictures.router, head.router)
+    for router in (*routers, operations):
         app.include_router(router, include_in_schema=False)
     install_error_handlers(app, render)  # validation and HTTP errors in the project's shape, HTML or JSON
 

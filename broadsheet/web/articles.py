@@ -10,6 +10,7 @@ from broadsheet.api.params import page_number
 from broadsheet.errors import NotFound
 from broadsheet.nlp.sections import SECTIONS
 from broadsheet.store import articles as article_store
+from broadsheet.web import pictures
 from broadsheet.web import related as story_pages
 from broadsheet.web.ai import article_panel
 from broadsheet.web.atom import newest_time
@@ -17,7 +18,7 @@ from broadsheet.web.edge import last_modified
 from broadsheet.web.feeds import feed_response
 from broadsheet.web.following import hidden_for_reader, visible_articles
 from broadsheet.web.saved import opened, reading_states
-from broadsheet.web.site import Site, site_of
+from broadsheet.web.site import ItemId, Site, site_of
 
 router = APIRouter()
 
@@ -46,7 +47,7 @@ def latest(request: Request, page: str | None = None, site: Site = Depends(site_
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 def article(
-    request: Request, article_id: str, q: str | None = None, length: str | None = None, site: Site = Depends(site_of)
+    request: Request, article_id: ItemId, q: str | None = None, length: str | None = None, site: Site = Depends(site_of)
 ) -> HTMLResponse:
     # One read for the article and what the pipeline stored beside it; the parts below use it.
     view = article_store.get_article_view(site.engine, article_id)
@@ -56,12 +57,15 @@ def article(
     opened(request, item.id)  # a signed-in reader has read it now (marked off the request)
     related = story_pages.related_items(site.engine, item, kept=(view.related_ids, view.related_at))
     hidden = hidden_for_reader(request, site.engine, [r.article for r in related])  # a reader's mutes
+    related = [r for r in related if r.article.id not in hidden]
     return site.render(
         request,
         "article.html",
         article=item,
-        related=[r for r in related if r.article.id not in hidden],
-        also=story_pages.also_published_by(site.engine, item, view.duplicate_of),
+        related=related,
+        pics=pictures.article_pictures(site.engine, [item, *(r.article for r in related)]),  # one read
+        also=story_pages.copy_links(site.engine, item, view.duplicate_of),
+        coverage_story=story_pages.coverage_of(view),
         comments=site.comments(request, "article", item.id),
         ai=article_panel(site.engine, site.config, item, q, length, view=view),
         state=_opened_state(request, site, item.id),

@@ -13,12 +13,13 @@ from broadsheet.nlp.sections import SECTIONS
 from broadsheet.store import coverage, digests
 from broadsheet.store import stories as story_store
 from broadsheet.store.digests import story_articles
+from broadsheet.web import pictures
 from broadsheet.web.ai import story_panel
 from broadsheet.web.edge import last_modified
 from broadsheet.web.feeds import feed_response
 from broadsheet.web.following import hidden_for_reader, visible_cards
 from broadsheet.web.saved import reading_states
-from broadsheet.web.site import Site, site_of
+from broadsheet.web.site import ItemId, Site, site_of
 
 SECTION_SLUGS = {s.lower(): s for s in SECTIONS}
 
@@ -66,7 +67,7 @@ def section(request: Request, slug: str, page: str | None = None, site: Site = D
 
 @router.get("/stories/{story_id}", response_class=HTMLResponse)
 def story(
-    request: Request, story_id: str, q: str | None = None, length: str | None = None, site: Site = Depends(site_of)
+    request: Request, story_id: ItemId, q: str | None = None, length: str | None = None, site: Site = Depends(site_of)
 ) -> Response:
     engine = site.engine
     current = story_store.resolve_story_id(engine, story_id)
@@ -91,6 +92,7 @@ def story(
         earlier=earlier,
         ai=story_panel(engine, site.config, story_id, q, length, coverage.originals(members, digests.STORY_LIMIT)),
         comments=site.comments(request, "story", story_id),
+        lead_picture=pictures.story_pictures(engine, [story_id]).get(story_id),
     )
 
 
@@ -102,7 +104,7 @@ def _unmuted(request: Request, engine: Engine, members: list[coverage.Member]) -
 
 @router.get("/stories/{story_id}/feed.atom", include_in_schema=False)
 @router.get("/stories/{story_id}/feed.json", include_in_schema=False)
-def story_feed(request: Request, story_id: str, site: Site = Depends(site_of)) -> Response:
+def story_feed(request: Request, story_id: ItemId, site: Site = Depends(site_of)) -> Response:
     item = story_store.get_story(site.engine, story_id)
     items = list(reversed(story_articles(site.engine, item.id)))
     return feed_response(request, f"Broadsheet: {item.title}", items, f"/stories/{item.id}")

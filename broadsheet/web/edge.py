@@ -49,6 +49,11 @@ def _validation_sentence(problems: list[FieldProblem]) -> str:
     return "request: " + "; ".join(parts) + "."
 
 
+def _in_path(exc: RequestValidationError) -> bool:
+    """True when the refused part of the request is its path (a malformed id), not a parameter."""
+    return any(tuple(error.get("loc", ()))[:1] == ("path",) for error in exc.errors())
+
+
 def install_error_handlers(app: FastAPI, render: Callable[..., HTMLResponse]) -> None:
     """Every refused request in the project's shape: problem details (api/problems.py) under /api, an
     HTML page elsewhere."""
@@ -70,6 +75,8 @@ def install_error_handlers(app: FastAPI, render: Callable[..., HTMLResponse]) ->
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> Response:
+        if not _is_api(request) and _in_path(exc):  # /entities/abc names no page: it is not there
+            return answer(request, 404, "That page does not exist.")
         found = _validation_problems(exc)
         return answer(request, 422, _validation_sentence(found), errors=found)
 

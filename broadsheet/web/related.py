@@ -13,6 +13,7 @@ from broadsheet.model import Article
 from broadsheet.nlp.related import excerpt
 from broadsheet.pipeline.related import KEPT, related_for
 from broadsheet.store import stories as story_store
+from broadsheet.store.articles import ArticleView
 from broadsheet.store.stories import UNREAD
 
 log = logging.getLogger(__name__)
@@ -58,15 +59,29 @@ def related_items(
     return [RelatedItem(found[i], excerpt(found[i].title, found[i].text)) for i in ids if i in found]
 
 
-def also_published_by(engine: Engine, article: Article, duplicate_of: str | object | None = UNREAD) -> list[str]:
-    """Names of the other outlets that ran the same text (first copy and syndicated copies);
-    `duplicate_of`: the article's stored original, when the caller has read it."""
-    names: list[str] = []
+def copy_links(engine: Engine, article: Article, duplicate_of: str | object | None = UNREAD) -> list[tuple[str, str]]:
+    """(outlet name, article id) of each other outlet that ran the same text, one link per outlet."""
+    own, links, named = article.source_name or article.site_name, [], set()
     for copy in story_store.copies_of(engine, article.id, duplicate_of):
         name = copy.source_name or copy.site_name
-        if name and name != (article.source_name or article.site_name) and name not in names:
-            names.append(name)
-    return names
+        if name and name != own and name not in named:
+            named.add(name)
+            links.append((name, copy.id))
+    return links
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The story an article page opens with: its id and how many sources and articles it has."""
+
+    id: str
+    source_count: int
+    article_count: int
+
+
+def coverage_of(view: ArticleView) -> Coverage | None:
+    """The article's story as its page's full-coverage line shows it (None before placement)."""
+    return Coverage(view.story_id, view.story_sources, view.story_articles) if view.story_id else None
 
 
 def copy_sources(engine: Engine, articles: list[Article]) -> dict[str, list[str]]:

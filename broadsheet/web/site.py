@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Annotated
 
 import numpy as np
-from fastapi import Request
+from fastapi import Path, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
@@ -33,3 +34,8 @@ class Site:
 def site_of(request: Request) -> Site:
     """The site a request is for (a dependency: `site: Site = Depends(site_of)`)."""
     return request.app.state.site
+
+
+# An article or story id in a page's path: what the store can hold (32 characters, no control
+# characters: PostgreSQL refuses a NUL outright). Anything else names no page: 404 (web/edge.py).
+ItemId = Annotated[str, Path(max_length=32, pattern=r"^[^\x00-\x1f]+$")]

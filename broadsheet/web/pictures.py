@@ -1,0 +1,97 @@
+"""Lead pictures served from the site's own origin (readers never load a publisher's image, so a
+publisher cannot follow them around), and the helpers templates call to show them: width-based
+srcset, sizes, alt text, lazy loading and width/height against layout shift."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+from jinja2 import Environment
+from sqlalchemy import Engine
+
+from broadsheet.errors import NotFound
+from broadsheet.store import pictures as store
+from broadsheet.web.site import ItemId, Site, site_of
+
+CACHE = "public, max-age=604800"  # a week: a copy never changes once kept (a later one replaces a failure)
+CARD_WIDTH = 320  # the copy `src` names: what a card shows at one device pixel per CSS pixel
+
+router = APIRouter()
+
+
+@router.get("/pictures/{article_id}/{width}", include_in_schema=False)
+def picture(article_id: ItemId, width: str, site: Site = Depends(site_of)) -> Response:
+    """One resized copy of an article's lead picture."""
+    wellformed = width.isdigit() and len(width) < 6
+    found = store.picture_file(site.engine, article_id, int(width)) if wellformed else None
+    if found is None:
+        raise NotFound(f"web: no picture {article_id}/{width}")
+    mime, data = found
+    return Response(data, media_type=mime, headers={"Cache-Control": CACHE, "X-Content-Type-Options": "nosniff"})
+
+
+def picture_url(shown: store.Shown, width: int) -> str:
+    """The site-relative address of one copy."""
+    return f"/pictures/{quote(shown.article_id, safe='')}/{width}"
+
+
+def _default(shown: store.Shown) -> tuple[int, int]:
+    """The copy `src` names: the widest not past CARD_WIDTH (the narrowest when all are)."""
+    fitting = [size for size in shown.sizes if size[0] <= CARD_WIDTH]
+    return fitting[-1] if fitting else shown.sizes[0]
+
+
+def img_attributes(shown: store.Shown, sizes: str, alt: str) -> dict[str, Any]:
+    """The attributes of an <img> for a stored picture (escaped by the template)."""
+    width, height = _default(shown)
+    return {
+        "src": picture_url(shown, width),
+        "srcset": ", ".join(f"{picture_url(shown, w)} {w}w" for w, _ in shown.sizes),
+        "sizes": sizes,
+        "width": width,
+        "height": height,
+        "alt": shown.alt or alt,
+    }
+
+
+def _article_reader(engine: Engine) -> Callable[[Iterable[Any]], dict[str, store.Shown]]:
+    def read(items: Iterable[Any]) -> dict[str, store.Shown]:
+        return article_pictures(engine, items)
+
+    return read
+
+
+def _story_reader(engine: Engine) -> Callable[[Iterable[str]], dict[str, store.Shown]]:
+    def read(story_ids: Iterable[str]) -> dict[str, store.Shown]:
+        return story_pictures(engine, list(story_ids))
+
+    return read
+
+
+def article_pictures(engine: Engine, items: Iterable[Any]) -> dict[str, store.Shown]:
+    """The stored pictures of these articles (or ids), keyed by article id; one read."""
+    ids = [getattr(item, "id", item) for item in items if item is not None]
+    if not ids:
+        return {}
+    with engine.connect() as conn:
+        return store.shown(conn, ids)
+
+
+def story_pictures(engine: Engine, story_ids: list[str]) -> dict[str, store.Shown]:
+    """The picture that stands for each story, keyed by story id; one read."""
+    story_ids = [s for s in story_ids if s]
+    if not story_ids:
+        return {}
+    with engine.connect() as conn:
+        return store.story_pictures(conn, story_ids)
+
+
+def install_pictures(env: Environment, engine: Engine) -> None:
+    """Give templates `article_pictures(items)`, `story_pictures(ids)` and `picture_attrs(...)` (reads only)."""
+    env.globals["article_pictures"] = _article_reader(engine)
+    env.globals["story_pictures"] = _story_reader(engine)
+    env.globals["picture_attrs"] = img_attributes

@@ -106,7 +106,7 @@ def shots(tmp_path):
     return folder
 
 
-def test_follow_mute_and_digests_in_a_browser(desk, browser, shots):
+def test_follow_save_mute_and_digests_in_a_browser(desk, browser, shots):
     base, engine, config, inbox = desk
     page = _sign_up(browser, base)
     page.get_by_role("link", name="For you").click()
@@ -123,10 +123,28 @@ def test_follow_mute_and_digests_in_a_browser(desk, browser, shots):
     after = _titles(page)
     assert after != before and page.locator(".because", has_text=outlet).count() >= 1
     page.screenshot(path=str(shots / "for-you.png"), full_page=True)
+    _save_an_article(page, base)
     muted = _mute_a_word(page, base)
     page.goto(base + "/for-you")
     _digest_by_feed_and_email(page, base, engine, config, inbox, browser, _titles(page), muted)
     page.screenshot(path=str(shots / "following.png"), full_page=True)
+
+
+def _save_an_article(page, base: str) -> None:
+    """Save ("read later") from the article page; the Saved page lists it, and unsaving empties it."""
+    page.goto(base + "/saved")
+    assert page.get_by_text("Nothing saved yet").is_visible()
+    page.goto(base + "/latest")
+    link = page.locator(".card-title a").first
+    title = link.inner_text().strip()
+    link.click()
+    page.locator("main").get_by_role("button", name="Save", exact=True).first.click()
+    assert page.locator("main").get_by_role("button", name="Saved: unsave").first.is_visible()
+    page.get_by_role("link", name="Saved", exact=True).click()
+    assert page.locator(".card-title a", has_text=title).count() == 1
+    page.locator("main").get_by_role("button", name="Saved: unsave").first.click()
+    page.goto(base + "/saved")
+    assert page.get_by_text("Nothing saved yet").is_visible()
 
 
 def _mute_a_word(page, base: str) -> str:

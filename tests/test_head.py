@@ -132,7 +132,7 @@ def test_unknown_paths_are_html_pages_and_the_api_keeps_json(http):
         assert response.status_code == 404 and response.headers["content-type"].startswith("text/html"), path
         assert "That page does not exist." in response.text
     api = http.get("/api/nope")
-    assert api.status_code == 404 and api.headers["content-type"].startswith("application/json")
+    assert api.status_code == 404 and api.headers["content-type"].startswith("application/problem+json")
 
 
 def test_a_malformed_id_is_not_found_not_unprocessable(http):
@@ -140,7 +140,7 @@ def test_a_malformed_id_is_not_found_not_unprocessable(http):
         response = http.get(path)
         assert response.status_code == 404 and response.headers["content-type"].startswith("text/html"), path
     assert http.get("/entities/1x", headers={"Accept": "application/json"}).status_code == 404
-    assert http.get("/api/entities/abc").headers["content-type"].startswith("application/json")
+    assert http.get("/api/entities/abc").headers["content-type"].startswith("application/problem+json")
 
 
 @pytest.mark.parametrize(

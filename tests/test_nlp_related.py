@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -103,7 +104,10 @@ def test_article_page_shows_copies_and_related_articles(tmp_path, engine, config
     with AppServer(create_app(engine, config)) as base, httpx.Client(base_url=base) as client:
         wire_page = client.get(f"/articles/{url_id('http://wire.invalid/0')}").text
         related = wire_page.split('id="related-heading"', 1)[1]
-        assert "Also published by Valley Courier" in wire_page
+        courier = re.search(r'Also published by <a href="/articles/([0-9a-f]+)">Valley Courier</a>', wire_page)
+        assert courier, "the copy's outlet links to the copy"
+        copy_page = client.get(f"/articles/{courier.group(1)}")
+        assert copy_page.status_code == 200 and "courier.invalid/0" in copy_page.text
         assert EVENTS[0]["reports"][0][0].replace("'", "&#39;") in related  # a report on the same event
         assert "Paper 0" in related and "hours ago</time>" in related and 'class="excerpt"' in related
         assert EVENTS[0]["title"] not in related  # never the article itself or its copy

@@ -161,6 +161,8 @@ def _open_when_warm(
         log.exception("serve: the first collection failed; opening the site with what there is")
     site.swap(_site(engine, config, context, loop))
     _start(loop)
+    if loop:
+        loop.wake()  # what the warmup left for later (the demo's pictures) comes now, not in a minute
 
 
 WORKER_SETTINGS = "BROADSHEET_WORKER_SETTINGS"

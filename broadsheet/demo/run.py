@@ -38,10 +38,12 @@ async def add_newsroom_sources(engine: Engine, config: Config, newsroom: Newsroo
         await add_source_url(engine, config, site.home_url)
 
 
-def ingest_newsroom(engine: Engine, config: Config, newsroom: Newsroom, progress=None) -> RefreshReport:
-    """Add the newsroom's sources and run one full refresh pass."""
+def ingest_newsroom(
+    engine: Engine, config: Config, newsroom: Newsroom, progress=None, pictures_too: bool = True
+) -> RefreshReport:
+    """Add the newsroom's sources and run one full refresh pass (its pictures too, unless told)."""
     asyncio.run(add_newsroom_sources(engine, config, newsroom))
-    return asyncio.run(refresh(engine, config, progress))
+    return asyncio.run(refresh(engine, config, progress, pictures_too=pictures_too))
 
 
 def run_demo(state: State, port: int = 8000, newsroom_port: int = 0, serve_site: bool = True) -> None:
@@ -64,7 +66,11 @@ def run_demo(state: State, port: int = 8000, newsroom_port: int = 0, serve_site:
 
         def collect() -> RefreshReport:
             with progress_bar() as bar:
-                report = ingest_newsroom(engine, config, newsroom, Tee(RichProgress(bar), tally))
+                # Serving, the site opens with the news and the refresh loop's first pass (at once)
+                # brings the pictures; without a site, the one pass does everything.
+                report = ingest_newsroom(
+                    engine, config, newsroom, Tee(RichProgress(bar), tally), pictures_too=not serve_site
+                )
             console.print(
                 f"Ingested {report.articles_saved} articles from {report.sources_polled} feeds "
                 f"({report.sources_failed + report.articles_failed} failures)."

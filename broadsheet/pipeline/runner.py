@@ -369,9 +369,14 @@ def finish_work(engine: Engine, report: RefreshReport | None = None, progress: P
 
 
 async def refresh(
-    engine: Engine, config: Config, progress: Progress | None = None, fetcher: Fetcher | None = None
+    engine: Engine,
+    config: Config,
+    progress: Progress | None = None,
+    fetcher: Fetcher | None = None,
+    pictures_too: bool = True,
 ) -> RefreshReport:
-    """One pass: poll every due source, fetch every due article page, then finish stored work."""
+    """One pass: poll every due source, fetch every due article page, finish stored work, then fetch
+    the pictures (`pictures_too=False` leaves them to the next pass: the demo opens its site first)."""
     progress = progress or Progress()
     report = RefreshReport()
     owner = leases.new_owner()
@@ -386,9 +391,8 @@ async def refresh(
         report.add_time("phase 2: articles (wall)", time.perf_counter() - started)
         changed = await asyncio.to_thread(finish_work, engine, report, progress)
         started = time.perf_counter()
-        changed = (
-            bool(await pictures.fetch_due(engine, fetcher, progress=progress)) or changed
-        )  # after the news: never holds it up
+        if pictures_too:  # after the news: never holds it up
+            changed = bool(await pictures.fetch_due(engine, fetcher, progress=progress)) or changed
         report.add_time("phase 4: pictures (wall)", time.perf_counter() - started)
         if changed or report.articles_saved:
             await asyncio.to_thread(retry_write, lambda: generations.bump(engine), "generation")  # web caches

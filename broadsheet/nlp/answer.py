@@ -58,7 +58,7 @@ from broadsheet.nlp.question import (
     parse_question,
 )
 from broadsheet.nlp.sentences import split_sentences
-from broadsheet.nlp.summarize import Cited, SourceText, displayed, distinct_sources
+from broadsheet.nlp.summarize import SMALL_NUMBERS, Cited, SourceText, displayed, distinct_sources
 from broadsheet.nlp.terms import STOPWORDS, content_words
 
 NOT_SAID = "The sources do not say."
@@ -85,34 +85,7 @@ _TENS = {
     for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])
 }
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ed", "ly", "es", "s")
-_NUMBER_VALUES = {
-    w: i
-    for i, w in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-            "twenty",
-        ]
-    )
-}
+_NUMBER_VALUES = SMALL_NUMBERS
 
 
 def fold(word: str) -> str:

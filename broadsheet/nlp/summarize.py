@@ -301,7 +301,8 @@ def story_weights(pools: list[list[Candidate]]) -> dict[str, float]:
     return {w: (0.5 + df[w] / n) * (1.0 + math.log(tf[w])) for w in tf}
 
 
-_NUMBER_WORDS = {
+# Number words up to twenty, as publishers spell small counts ("eleven patients"); the answerer reads them too.
+SMALL_NUMBERS = {
     w: n
     for n, w in enumerate(
         [
@@ -328,7 +329,8 @@ _NUMBER_WORDS = {
             "twenty",
         ]
     )
-} | {
+}
+_NUMBER_WORDS = SMALL_NUMBERS | {
     w: 10 * n
     for n, w in enumerate(["_", "_", "_", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])
     if w != "_"

@@ -5,8 +5,9 @@ Prints requests/s, p50/p99 latency, errors and pool timeouts seen in the server'
 Usage: .venv/bin/python bench/load.py [--articles 5000] [--seconds 30] [--clients 50]
                                       [--databases sqlite,postgresql] [--pages story,article,front,search]
 
-Load comes from a Python asyncio client in this process (it competes with the server for the two
-cores, so the figures understate the server); the server is `broadsheet serve` with --workers processes.
+Load comes from wrk (Debian package `wrk`) when installed, else from a Python asyncio client in this
+process (which competes harder with the server for the two cores, so its figures understate the
+server); the server is `broadsheet serve` with --workers processes.
 """
 
 from __future__ import annotations
@@ -92,6 +93,26 @@ async def load(urls: list[str], seconds: float, clients: int) -> dict:
     }
 
 
+def warm_up(urls: list[str]) -> None:
+    """Each URL twice, one at a time, before the load: a server's first requests compile templates,
+    open connections and ask for the page's background work (its related list), which is not the
+    steady state the load measures."""
+    with httpx.Client(timeout=120) as client:
+        for url in urls * 2:
+            client.get(url)
+
+
+def wrk_load(urls: list[str], seconds: float, clients: int, folder: Path) -> dict:
+    """The same load from wrk: its connections request the URLs in turn (a Lua script lists them)."""
+    script = folder / "urls.lua"
+    paths = ",".join('"' + url.split("/", 3)[3].replace('"', "%22") + '"' for url in urls)
+    script.write_text(
+        f"paths = {{{paths}}}\ncounter = 0\n"
+        "request = function() counter = counter + 1 return wrk.format('GET', '/' .. paths[(counter % #paths) + 1]) end\n"
+    )
+    return web.wrk(urls[0], seconds, str(script), connections=clients)
+
+
 def targets(base: str, ids: list[str]) -> dict[str, list[str]]:
     """One URL list per page kind: one story page (the issue's case), one article, the front, search."""
     rng = random.Random(7)
@@ -121,7 +142,11 @@ def run(kind: str, args: argparse.Namespace) -> list[tuple]:
         try:
             pages = targets(f"http://127.0.0.1:{args.port}", ids)
             for name in args.pages.split(","):
-                result = asyncio.run(load(pages[name], args.seconds, args.clients))
+                warm_up(pages[name])
+                if shutil.which("wrk"):
+                    result = wrk_load(pages[name], args.seconds, args.clients, folder)
+                else:
+                    result = asyncio.run(load(pages[name], args.seconds, args.clients))
                 timeouts = log.read_text(errors="replace").count("QueuePool limit")
                 rows.append((kind, name, result, timeouts))
         finally:
@@ -146,7 +171,8 @@ def main() -> None:
     rows = [row for kind in args.databases.split(",") for row in run(kind, args)]
     print(
         f"{args.articles} articles, {args.clients} concurrent clients, {args.seconds:.0f} s per page, "
-        f"page cache off, {args.workers} server process(es), load from a Python client on the same 2 cores"
+        f"page cache off, {args.workers} server process(es), load from "
+        f"{'wrk' if shutil.which('wrk') else 'a Python client'} on the same 2 cores"
     )
     print(
         f"{'database':<12}{'page':<9}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"

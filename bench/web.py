@@ -237,9 +237,12 @@ def start_server(
     raise SystemExit("bench: the server did not start: " + errors[-2000:])
 
 
-def wrk(url: str, seconds: int, script: str | None = None) -> dict:
-    """Run wrk with 50 connections; parse requests/s and latency percentiles."""
-    command = ["wrk", "-t2", "-c50", f"-d{seconds}s", "--latency", url]
+def wrk(url: str, seconds: float, script: str | None = None, connections: int = 50) -> dict:
+    """Run wrk with `connections` connections; parse requests/s, latency percentiles and errors
+    (non-2xx/3xx answers, and socket errors: connect, read, write, timeout)."""
+    # wrk leaves an answer slower than its timeout (2 s by default) out of the percentiles, counted
+    # only as an error: a long timeout keeps the slow tail in p99.
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{round(seconds)}s", "--timeout", "60s", "--latency", url]
     if script:
         command[1:1] = ["-s", script]
     out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60).stdout
@@ -253,7 +256,16 @@ def wrk(url: str, seconds: int, script: str | None = None) -> dict:
 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50": ms("50%"), "p99": ms("99%"), "errors": int(errors.group(1)) if errors else 0}
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    failed = (int(errors.group(1)) if errors else 0) + (sum(map(int, socket.groups())) if socket else 0)
+    requests = re.search(r"(\d+) requests in", out)
+    return {
+        "rps": rps,
+        "p50": ms("50%"),
+        "p99": ms("99%"),
+        "errors": failed,
+        "requests": int(requests.group(1)) if requests else 0,
+    }
 
 
 async def python_load(urls: list[str], seconds: int, clients: int = 50) -> dict:

@@ -101,15 +101,15 @@ def _page(limit: int, offset: int, count: int, total: int) -> Page:
 router = APIRouter(prefix="/api", tags=["api"], responses=COMMON)  # the JSON API; its state comes through Depends
 
 
-def engine_of(request: Request) -> Engine:
-    """The database of the site a request is for."""
+async def engine_of(request: Request) -> Engine:
+    """The database of the site a request is for (async: see web/site.py site_of)."""
     return request.app.state.engine
 
 
 Embed = Callable[[str], np.ndarray] | None
 
 
-def embed_of(request: Request) -> Embed:
+async def embed_of(request: Request) -> Embed:
     """The query encoder search uses to match questions by meaning (None: words only)."""
     return request.app.state.embed
 

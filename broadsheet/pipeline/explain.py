@@ -23,6 +23,7 @@ from broadsheet.nlp.novelty import source_additions
 from broadsheet.nlp.summarize import DEFAULT_WORDS, Cited, SourceText, StorySummary, summarize_story
 from broadsheet.nlp.timeline import build_timeline
 from broadsheet.store import digests
+from broadsheet.store.db import Reader, engine_behind
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -61,23 +62,23 @@ class Scope:
         return [source_text(a) for a in self.articles]
 
 
-def scope_of(engine: Engine, article: Article, placement: tuple[str | None, str | None] | None = None) -> Scope:
+def scope_of(db: Reader, article: Article, placement: tuple[str | None, str | None] | None = None) -> Scope:
     """The article's story as a scope, or the article alone when it has no story yet. `placement`
     (its stored story id and the original it copies), when the caller has read them already."""
-    story_id, duplicate_of = placement if placement is not None else _placement(engine, article)
-    members = digests.story_articles(engine, story_id) if story_id else []
+    story_id, duplicate_of = placement if placement is not None else _placement(db, article)
+    members = digests.story_articles(db, story_id) if story_id else []
     if article.id not in {a.id for a in members} and not (story_id and duplicate_of):  # a copy stays out
         members.append(article)
     members = members or [article]
     return Scope(story_id or article.id, members, digests.signature(members), is_story=story_id is not None)
 
 
-def _placement(engine: Engine, article: Article) -> tuple[str | None, str | None]:
+def _placement(db: Reader, article: Article) -> tuple[str | None, str | None]:
     """The article's story and the original it copies, as the understand stage placed it (None, None
     before it has)."""
     from broadsheet.store.stories import understood
 
-    placed = understood(engine, article.id)
+    placed = understood(db, article.id)
     return (placed.story_id, placed.duplicate_of) if placed else (None, None)
 
 
@@ -109,16 +110,16 @@ def summary_dicts(summary: StorySummary) -> list[dict]:
     return [{**asdict(c), "published": dates.get(c.article_id)} for c in summary.sentences]
 
 
-def digest(engine: Engine, scope: Scope, words: int = DEFAULT_WORDS, keep: bool = True) -> Digest:
+def digest(db: Reader, scope: Scope, words: int = DEFAULT_WORDS, keep: bool = True) -> Digest:
     """Summary, timeline and additions for a scope, from the store when its signature still matches.
 
     A missing one is made now; `keep` stores it (the work that `store_digest` does), else a read
     (a page view, which never writes) keeps it in the process's memory and asks for that work."""
     kind = f"digest:{DIGEST_VERSION}:{words}"
-    cached = digests.read_digest(engine, scope.key, kind, scope.signature)
+    cached = digests.read_digest(db, scope.key, kind, scope.signature)
     if cached is None and keep:
         cached = _digest_data(scope.docs, words)
-        digests.write_digest(engine, scope.key, kind, scope.signature, cached)
+        digests.write_digest(engine_behind(db), scope.key, kind, scope.signature, cached)
     elif cached is None:
         cached = _remembered("digest", (scope.key, kind, scope.signature), lambda: _digest_data(scope.docs, words))
         request_work("digest", digest_item(scope, words))

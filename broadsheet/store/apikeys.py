@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, Row, func, select, update
 
 from broadsheet.errors import InputError, NotFound
+from broadsheet.store.db import Reader, connected
 from broadsheet.store.schema import api_keys, users
 from broadsheet.store.users import User, user_from_row
 
@@ -58,10 +59,10 @@ def create_key(engine: Engine, user_id: int, name: str) -> tuple[str, ApiKey]:
     return key, ApiKey(key_id, name, key[:12], now, None)
 
 
-def list_keys(engine: Engine, user_id: int) -> list[ApiKey]:
+def list_keys(db: Reader, user_id: int) -> list[ApiKey]:
     """A reader's keys, newest first, revoked ones included."""
     query = select(api_keys).where(api_keys.c.user_id == user_id).order_by(api_keys.c.id.desc())
-    with engine.connect() as conn:
+    with connected(db) as conn:
         return [_key(row) for row in conn.execute(query)]
 
 
@@ -77,7 +78,7 @@ def revoke_key(engine: Engine, user_id: int, key_id: int) -> None:
         raise NotFound(f"api keys: you have no live key {key_id}")
 
 
-def user_for_key(engine: Engine, key: str) -> User | None:
+def user_for_key(db: Reader, key: str) -> User | None:
     """The reader a live key belongs to, or None."""
     if not key.startswith(KEY_PREFIX) or len(key) > 100:
         return None
@@ -86,6 +87,6 @@ def user_for_key(engine: Engine, key: str) -> User | None:
         .join(api_keys, api_keys.c.user_id == users.c.id)
         .where(api_keys.c.key_hash == key_hash(key), api_keys.c.revoked_at.is_(None))
     )
-    with engine.connect() as conn:
+    with connected(db) as conn:
         row = conn.execute(query).first()
     return user_from_row(row) if row else None

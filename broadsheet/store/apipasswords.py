@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import Engine, delete, select
 
 from broadsheet.store import users as user_store
+from broadsheet.store.db import Reader, connected
 from broadsheet.store.schema import api_passwords, users
 from broadsheet.store.upsert import upsert
 from broadsheet.store.users import AccountError, User, now, user_from_row
@@ -43,9 +44,9 @@ def remove_api_password(engine: Engine, user_id: int) -> None:
         conn.execute(delete(api_passwords).where(api_passwords.c.user_id == user_id))
 
 
-def api_password_set_at(engine: Engine, user_id: int) -> datetime | None:
+def api_password_set_at(db: Reader, user_id: int) -> datetime | None:
     """When the reader's API password was set (None: there is none)."""
-    with engine.connect() as conn:
+    with connected(db) as conn:
         return conn.execute(
             select(api_passwords.c.created_at).where(api_passwords.c.user_id == user_id)
         ).scalar_one_or_none()
@@ -57,9 +58,9 @@ def _joined():
     )
 
 
-def check_api_password(engine: Engine, username: str, password: str) -> User:
+def check_api_password(db: Reader, username: str, password: str) -> User:
     """The reader these API credentials belong to, or one AccountError (401) that never says which part was wrong."""
-    with engine.connect() as conn:
+    with connected(db) as conn:
         row = conn.execute(_joined().where(users.c.username_key == user_store.username_key(username or ""))).first()
     if row is None:
         user_store.waste_a_check(password)
@@ -72,29 +73,29 @@ def _signature(secret: bytes, user_id: int, password_hash: str) -> str:
     return hmac.new(secret, f"reader-api:{user_id}:{password_hash}".encode(), hashlib.sha256).hexdigest()
 
 
-def auth_token(engine: Engine, secret: bytes, user: User) -> str:
+def auth_token(db: Reader, secret: bytes, user: User) -> str:
     """The token a Google Reader client sends after ClientLogin: "username/signature"."""
-    with engine.connect() as conn:
+    with connected(db) as conn:
         password_hash = conn.execute(
             select(api_passwords.c.password_hash).where(api_passwords.c.user_id == user.id)
         ).scalar_one()
     return f"{user.username}/{_signature(secret, user.id, password_hash)}"
 
 
-def user_for_token(engine: Engine, secret: bytes, token: str) -> User | None:
+def user_for_token(db: Reader, secret: bytes, token: str) -> User | None:
     """The reader a ClientLogin token stands for (None: unknown, or the API password changed since)."""
     username, _, signature = (token or "").strip().partition("/")
     if not username or not signature:
         return None
-    with engine.connect() as conn:
+    with connected(db) as conn:
         row = conn.execute(_joined().where(users.c.username_key == user_store.username_key(username))).first()
     if row is None or not hmac.compare_digest(signature, _signature(secret, row.id, row.api_hash)):
         return None
     return user_from_row(row)
 
 
-def user_for_fever_key(engine: Engine, key: str) -> User | None:
+def user_for_fever_key(db: Reader, key: str) -> User | None:
     """The reader a Fever api_key belongs to (None: no such key)."""
-    with engine.connect() as conn:
+    with connected(db) as conn:
         row = conn.execute(_joined().where(api_passwords.c.fever_key == (key or "").strip().lower())).first()
     return user_from_row(row) if row is not None else None

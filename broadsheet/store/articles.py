@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, func, select, update
 from broadsheet.errors import NotFound
 from broadsheet.model import Article
 from broadsheet.store.chunks import in_chunks
+from broadsheet.store.db import Reader, connected
 from broadsheet.store.schema import articles, sources, stories
 from broadsheet.store.upsert import upsert
 
@@ -59,19 +60,19 @@ def add_pending(conn: Connection, batch: Iterable[Article]) -> None:
     upsert(conn, articles, _numbered(conn, batch), key="id", update=[])
 
 
-def known_ids(engine: Engine, ids: Iterable[str]) -> set[str]:
+def known_ids(db: Reader, ids: Iterable[str]) -> set[str]:
     """Which of these ids are already stored (any status)."""
     wanted = list(set(ids))
     found: set[str] = set()
-    with engine.connect() as conn:
+    with connected(db) as conn:
         for chunk in in_chunks(wanted):
             found.update(conn.execute(select(articles.c.id).where(articles.c.id.in_(chunk))).scalars())
     return found
 
 
-def get_article(engine: Engine, article_id: str) -> Article:
+def get_article(db: Reader, article_id: str) -> Article:
     """One article by id, or NotFound."""
-    with engine.connect() as conn:
+    with connected(db) as conn:
         row = conn.execute(select(*ARTICLE_COLUMNS).where(articles.c.id == article_id)).first()
     if row is None:
         raise NotFound(f"store: no article with id {article_id}")
@@ -103,9 +104,9 @@ _VIEW_COLUMNS = [
 _VIEW_FROM = articles.outerjoin(stories, stories.c.id == articles.c.story_id)
 
 
-def get_article_view(engine: Engine, article_id: str) -> ArticleView:
+def get_article_view(db: Reader, article_id: str) -> ArticleView:
     """An article with its stored placement, related list and enrichment, or NotFound."""
-    with engine.connect() as conn:
+    with connected(db) as conn:
         row = conn.execute(select(*_VIEW_COLUMNS).select_from(_VIEW_FROM).where(articles.c.id == article_id)).first()
     if row is None:
         raise NotFound(f"store: no article with id {article_id}")
@@ -122,10 +123,10 @@ def get_article_view(engine: Engine, article_id: str) -> ArticleView:
     )
 
 
-def placements(engine: Engine, ids: Iterable[str]) -> dict[str, tuple[str | None, str | None]]:
+def placements(db: Reader, ids: Iterable[str]) -> dict[str, tuple[str | None, str | None]]:
     """Each article's story and section, for lists that show where an article belongs."""
     found: dict[str, tuple[str | None, str | None]] = {}
-    with engine.connect() as conn:
+    with connected(db) as conn:
         for chunk in in_chunks(list(dict.fromkeys(ids))):
             query = select(articles.c.id, articles.c.story_id, articles.c.section).where(articles.c.id.in_(chunk))
             found.update({r.id: (r.story_id, r.section) for r in conn.execute(query)})
@@ -137,7 +138,7 @@ def _sort_key():
 
 
 def latest_articles(
-    engine: Engine, limit: int = 20, offset: int = 0, source_id: int | None = None, originals_only: bool = False
+    db: Reader, limit: int = 20, offset: int = 0, source_id: int | None = None, originals_only: bool = False
 ) -> list[Article]:
     """Readable articles, newest first; `originals_only` leaves out syndicated copies."""
     query = select(*ARTICLE_COLUMNS).where(articles.c.status == "ok")
@@ -146,24 +147,22 @@ def latest_articles(
     if source_id is not None:
         query = query.where(articles.c.source_id == source_id)
     query = query.order_by(_sort_key().desc(), articles.c.id.desc()).limit(limit).offset(offset)
-    with engine.connect() as conn:
+    with connected(db) as conn:
         return [article_from_row(r) for r in conn.execute(query)]
 
 
-def count_articles(
-    engine: Engine, source_id: int | None = None, status: str = "ok", originals_only: bool = False
-) -> int:
+def count_articles(db: Reader, source_id: int | None = None, status: str = "ok", originals_only: bool = False) -> int:
     """How many articles have this status (optionally from one source, optionally no copies)."""
     query = select(func.count()).select_from(articles).where(articles.c.status == status)
     if originals_only:
         query = query.where(articles.c.duplicate_of.is_(None))
     if source_id is not None:
         query = query.where(articles.c.source_id == source_id)
-    with engine.connect() as conn:
+    with connected(db) as conn:
         return conn.execute(query).scalar_one()
 
 
-def recent_publish_times(engine: Engine, source_id: int, limit: int = 50) -> list[datetime]:
+def recent_publish_times(db: Reader, source_id: int, limit: int = 50) -> list[datetime]:
     """Publication times of a source's latest articles (its publishing rate)."""
     query = (
         select(articles.c.published_at)
@@ -172,11 +171,11 @@ def recent_publish_times(engine: Engine, source_id: int, limit: int = 50) -> lis
         .order_by(articles.c.published_at.desc())
         .limit(limit)
     )
-    with engine.connect() as conn:
+    with connected(db) as conn:
         return list(conn.execute(query).scalars())
 
 
-def due_pending(engine: Engine, now: datetime | None = None, limit: int = 1000) -> list[Article]:
+def due_pending(db: Reader, now: datetime | None = None, limit: int = 1000) -> list[Article]:
     """Articles whose page still has to be fetched (new, or failed and due for a retry)."""
     now = now or datetime.now(UTC)
     query = (
@@ -186,7 +185,7 @@ def due_pending(engine: Engine, now: datetime | None = None, limit: int = 1000) 
         .order_by(articles.c.arrival)
         .limit(limit)
     )
-    with engine.connect() as conn:
+    with connected(db) as conn:
         return [article_from_row(r) for r in conn.execute(query)]
 
 
@@ -200,16 +199,16 @@ def record_article_failure(engine: Engine, article_id: str, error: str, next_try
         )
 
 
-def failing_articles(engine: Engine, source_id: int | None = None) -> list[Article]:
+def failing_articles(db: Reader, source_id: int | None = None) -> list[Article]:
     """Articles whose page could not be fetched or extracted."""
     query = select(articles).where(articles.c.status == "error")
     if source_id is not None:
         query = query.where(articles.c.source_id == source_id)
-    with engine.connect() as conn:
+    with connected(db) as conn:
         return [article_from_row(r) for r in conn.execute(query.order_by(articles.c.fetched_at))]
 
 
-def iter_articles(engine: Engine, batch_size: int = 1000) -> Iterator[Article]:
+def iter_articles(db: Reader, batch_size: int = 1000) -> Iterator[Article]:
     """Every readable article in arrival order, streamed in batches (for export)."""
     last = 0
     while True:
@@ -221,7 +220,7 @@ def iter_articles(engine: Engine, batch_size: int = 1000) -> Iterator[Article]:
             .order_by(articles.c.arrival)
             .limit(batch_size)
         )
-        with engine.connect() as conn:
+        with connected(db) as conn:
             rows = conn.execute(query).all()
         if not rows:
             return

@@ -23,7 +23,7 @@ from sqlalchemy import Engine, Table, func, insert, select, text
 
 from broadsheet import __version__
 from broadsheet.errors import InputError
-from broadsheet.store.db import current_revision
+from broadsheet.store.db import Reader, connected, current_revision
 from broadsheet.store.schema import articles, login_attempts, metadata, rate_hits, sources, users
 
 FORMAT = "broadsheet-backup/1"
@@ -104,8 +104,8 @@ def _check_header(header: dict, path: Path) -> None:
         raise InputError(f"restore: {path} is not a Broadsheet backup (no {FORMAT} header)")
 
 
-def _check_empty(engine: Engine) -> None:
-    with engine.connect() as conn:
+def _check_empty(db: Reader) -> None:
+    with connected(db) as conn:
         held = {
             t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (sources, articles, users)
         }

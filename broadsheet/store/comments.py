@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine, Row, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from broadsheet.errors import InputError, NotFound
+from broadsheet.store.db import Reader, connected
 from broadsheet.store.schema import comment_reports, comments, story_redirects, users
 
 MAX_BODY = 5000
@@ -155,9 +156,9 @@ def add_comment(engine: Engine, user_id: int, target: Target, body: str, parent_
     return get_comment(engine, new_id)
 
 
-def get_comment(engine: Engine, comment_id: int) -> Comment:
+def get_comment(db: Reader, comment_id: int) -> Comment:
     """One comment by id, or NotFound."""
-    with engine.connect() as conn:
+    with connected(db) as conn:
         row = conn.execute(_joined().where(comments.c.id == comment_id)).first()
     if row is None:
         raise NotFound(f"comments: no comment with id {comment_id}")
@@ -215,9 +216,9 @@ def _where_target(target: Target):
     return (comments.c.story_id == target.id) | comments.c.story_id.in_(merged)
 
 
-def thread(engine: Engine, target: Target) -> list[Comment]:
+def thread(db: Reader, target: Target) -> list[Comment]:
     """A target's comments as a forest: top-level comments oldest first, each with its replies."""
-    with engine.connect() as conn:
+    with connected(db) as conn:
         rows = conn.execute(_joined().where(_where_target(target)).order_by(comments.c.id)).all()
     by_id = {row.id: _comment(row) for row in rows}
     roots: list[Comment] = []
@@ -227,7 +228,7 @@ def thread(engine: Engine, target: Target) -> list[Comment]:
     return roots
 
 
-def count_comments(engine: Engine, target: Target) -> int:
+def count_comments(db: Reader, target: Target) -> int:
     """Comments a reader can see on a target (not deleted, not hidden)."""
     query = (
         select(func.count())
@@ -236,7 +237,7 @@ def count_comments(engine: Engine, target: Target) -> int:
         .where(comments.c.deleted_at.is_(None))
         .where(comments.c.hidden_at.is_(None))
     )
-    with engine.connect() as conn:
+    with connected(db) as conn:
         return conn.execute(query).scalar_one()
 
 
@@ -276,7 +277,7 @@ def dismiss_reports(engine: Engine, comment_id: int, moderator_id: int) -> None:
         _resolve(conn, comment_id, moderator_id, "dismissed", _now())
 
 
-def report_queue(engine: Engine, limit: int = 100) -> list[Reported]:
+def report_queue(db: Reader, limit: int = 100) -> list[Reported]:
     """Comments with open reports, most reported first, each with its reports."""
     query = (
         select(comment_reports, users.c.username.label("reporter"))
@@ -284,7 +285,7 @@ def report_queue(engine: Engine, limit: int = 100) -> list[Reported]:
         .where(comment_reports.c.resolved_at.is_(None))
         .order_by(comment_reports.c.id)
     )
-    with engine.connect() as conn:
+    with connected(db) as conn:
         rows = conn.execute(query).all()
         grouped: dict[int, list[Report]] = {}
         for row in rows:
@@ -295,7 +296,7 @@ def report_queue(engine: Engine, limit: int = 100) -> list[Reported]:
     return items[:limit]
 
 
-def hidden_comments(engine: Engine, limit: int = 50) -> list[Comment]:
+def hidden_comments(db: Reader, limit: int = 50) -> list[Comment]:
     """Comments moderators have hidden, most recent first (so they can be restored)."""
     query = (
         _joined()
@@ -303,5 +304,5 @@ def hidden_comments(engine: Engine, limit: int = 50) -> list[Comment]:
         .order_by(comments.c.hidden_at.desc())
         .limit(limit)
     )
-    with engine.connect() as conn:
+    with connected(db) as conn:
         return [_comment(row) for row in conn.execute(query)]

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select
 
 from broadsheet.model import Article
 from broadsheet.store.articles import ARTICLE_COLUMNS, article_from_row
+from broadsheet.store.db import Reader, connected
 from broadsheet.store.schema import articles, stories
 from broadsheet.store.stories import Story, storyline_stories
 
@@ -66,7 +67,7 @@ class Member:
     section: str | None
 
 
-def _members(engine: Engine, story_ids: list[str]) -> dict[str, list[Member]]:
+def _members(db: Reader, story_ids: list[str]) -> dict[str, list[Member]]:
     """Readable articles of the stories, oldest first."""
     if not story_ids:
         return {}
@@ -77,7 +78,7 @@ def _members(engine: Engine, story_ids: list[str]) -> dict[str, list[Member]]:
         .order_by(articles.c.arrival)
     )
     grouped: dict[str, list[Member]] = {}
-    with engine.connect() as conn:
+    with connected(db) as conn:
         for row in conn.execute(query):
             grouped.setdefault(row.story_id, []).append(
                 Member(article_from_row(row), row.duplicate_of, row._mapping.get("section"))
@@ -85,7 +86,7 @@ def _members(engine: Engine, story_ids: list[str]) -> dict[str, list[Member]]:
     return grouped
 
 
-def _sections(engine: Engine, ids: list[str]) -> dict[str, str]:
+def _sections(db: Reader, ids: list[str]) -> dict[str, str]:
     """Each story's section: the most common section of its articles."""
     if not ids or "section" not in articles.c:
         return {}
@@ -96,7 +97,7 @@ def _sections(engine: Engine, ids: list[str]) -> dict[str, str]:
         .group_by(articles.c.story_id, articles.c.section)
     )
     best: dict[str, tuple[int, str]] = {}
-    with engine.connect() as conn:
+    with connected(db) as conn:
         for row in conn.execute(query):
             if row.n > best.get(row.story_id, (0, ""))[0]:
                 best[row.story_id] = (row.n, row.section)
@@ -108,10 +109,10 @@ _RANKED = (stories.c.id, stories.c.last_seen, stories.c.source_count)
 
 
 def top_stories(
-    engine: Engine, limit: int = 20, offset: int = 0, section: str | None = None, now: datetime | None = None
+    db: Reader, limit: int = 20, offset: int = 0, section: str | None = None, now: datetime | None = None
 ) -> list[StoryCard]:
     """Stories ranked by breadth of coverage and recency, optionally within one section."""
-    return top_stories_counted(engine, limit, offset, section, now)[0]
+    return top_stories_counted(db, limit, offset, section, now)[0]
 
 
 def story_section(engine: Engine, story_id: str) -> str:
@@ -120,11 +121,11 @@ def story_section(engine: Engine, story_id: str) -> str:
 
 
 def top_stories_counted(
-    engine: Engine, limit: int = 20, offset: int = 0, section: str | None = None, now: datetime | None = None
+    db: Reader, limit: int = 20, offset: int = 0, section: str | None = None, now: datetime | None = None
 ) -> tuple[list[StoryCard], int]:
     """A page of top stories, and how many the ranking holds (what paging through it reaches)."""
     now = now or datetime.now(UTC)
-    with engine.connect() as conn:
+    with connected(db) as conn:
         rows = conn.execute(
             select(*_RANKED)
             .where(stories.c.last_seen >= now - WINDOW)
@@ -135,13 +136,13 @@ def top_stories_counted(
             rows = conn.execute(select(*_RANKED).order_by(stories.c.last_seen.desc()).limit(CANDIDATES)).all()
     ranked = [r.id for r in sorted(rows, key=lambda r: (-_score(r.last_seen, r.source_count, now), r.id))]
     if section:  # every candidate's section, to keep those of this one
-        sections = _sections(engine, ranked)
+        sections = _sections(db, ranked)
         ranked = [i for i in ranked if sections.get(i) == section]
     ids = ranked[offset : offset + limit]
     if not section:  # only the shown stories' sections: the card names them
-        sections = _sections(engine, ids)
-    page = _stories(engine, ids)
-    members = _card_members(engine, page)
+        sections = _sections(db, ids)
+    page = _stories(db, ids)
+    members = _card_members(db, page)
     cards = [
         StoryCard(story, *members.get(story.id, (None, [])), sections.get(story.id, ""), story_score(story, now))
         for story in page
@@ -149,16 +150,16 @@ def top_stories_counted(
     return cards, len(ranked)
 
 
-def _stories(engine: Engine, ids: list[str]) -> list[Story]:
+def _stories(db: Reader, ids: list[str]) -> list[Story]:
     """These stories, in this order."""
     if not ids:
         return []
-    with engine.connect() as conn:
+    with connected(db) as conn:
         found = {r.id: _story(r) for r in conn.execute(select(stories).where(stories.c.id.in_(ids)))}
     return [found[i] for i in ids if i in found]
 
 
-def _card_members(engine: Engine, page: list[Story]) -> dict[str, tuple[Article | None, list[str]]]:
+def _card_members(db: Reader, page: list[Story]) -> dict[str, tuple[Article | None, list[str]]]:
     """For each story, what its card shows of its readable articles: the lead (the story's
     representative article when readable, else the latest to arrive) and the outlets' names in
     arrival order. Only the leads are read whole: a card shows no other article's text."""
@@ -173,7 +174,7 @@ def _card_members(engine: Engine, page: list[Story]) -> dict[str, tuple[Article 
     )
     names: dict[str, list[str]] = {}
     lead: dict[str, str] = {}
-    with engine.connect() as conn:
+    with connected(db) as conn:
         for row in conn.execute(query):
             outlets = names.setdefault(row.story_id, [])
             name = row.source_name or row.site_name
@@ -188,9 +189,9 @@ def _card_members(engine: Engine, page: list[Story]) -> dict[str, tuple[Article 
     return {story_id: (full.get(lead.get(story_id, "")), outlets) for story_id, outlets in names.items()}
 
 
-def story_members(engine: Engine, story_id: str) -> list[Member]:
+def story_members(db: Reader, story_id: str) -> list[Member]:
     """A story's readable articles, oldest first, with their placement and section."""
-    return _members(engine, [story_id]).get(story_id, [])
+    return _members(db, [story_id]).get(story_id, [])
 
 
 def originals(members: list[Member], limit: int) -> list[Article]:
@@ -200,11 +201,11 @@ def originals(members: list[Member], limit: int) -> list[Article]:
     return found[len(found) - limit :] if len(found) > limit else found
 
 
-def story_coverage(engine: Engine, story_id: str, members: list[Member] | None = None) -> list[SourceCoverage]:
+def story_coverage(db: Reader, story_id: str, members: list[Member] | None = None) -> list[SourceCoverage]:
     """Every article of a story grouped by source (biggest contributors first); copies of
     syndicated text are folded under their original as "Also published by". `members`: the
     story's, when the caller has read them (`story_members`)."""
-    members = story_members(engine, story_id) if members is None else members
+    members = story_members(db, story_id) if members is None else members
     present = {m.article.id for m in members}
     copies: dict[str, list[tuple[str, str]]] = {}
     originals = []
@@ -235,10 +236,10 @@ class Development:
     current: bool
 
 
-def storyline_timeline(engine: Engine, story: Story, limit: int = 30) -> list[Development]:
+def storyline_timeline(db: Reader, story: Story, limit: int = 30) -> list[Development]:
     """The stories of the story's storyline, oldest first, the story itself marked; empty when it
     stands alone."""
-    stories = storyline_stories(engine, story.storyline_id, limit)
+    stories = storyline_stories(db, story.storyline_id, limit)
     if not any(s.id != story.id for s in stories):
         return []
     if not any(s.id == story.id for s in stories):

@@ -70,6 +70,28 @@ def _begin_writing(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
+Reader = Engine | Connection
+"""What a store read takes: the engine (the read opens a connection of its own) or a connection
+its caller holds open. A web page opens one connection and passes it to every read it makes: one
+pool checkout and one transaction instead of one per read, and every part of the page from the
+same snapshot of the database."""
+
+
+@contextlib.contextmanager
+def connected(db: Reader) -> Iterator[Connection]:
+    """A connection to read on: the caller's own, left open, or a new one from the engine."""
+    if isinstance(db, Connection):
+        yield db
+    else:
+        with db.connect() as conn:
+            yield conn
+
+
+def engine_behind(db: Reader) -> Engine:
+    """The engine of a reader: for what is kept per database (a snapshot, a cache), not per connection."""
+    return db if isinstance(db, Engine) else db.engine
+
+
 def _is_busy(exc: OperationalError) -> bool:
     text = str(exc.orig).lower()
     return "database is locked" in text or "database is busy" in text or "deadlock detected" in text

@@ -13,13 +13,14 @@ from sqlalchemy import Engine, select
 
 from broadsheet.model import Article
 from broadsheet.store.articles import ARTICLE_COLUMNS, article_from_row
+from broadsheet.store.db import Reader, connected
 from broadsheet.store.schema import answers, articles, story_digests
 from broadsheet.store.upsert import upsert
 
 STORY_LIMIT = 60  # newest originals of a story that feed its summary, timeline and answers
 
 
-def story_articles(engine: Engine, story_id: str, limit: int = STORY_LIMIT) -> list[Article]:
+def story_articles(db: Reader, story_id: str, limit: int = STORY_LIMIT) -> list[Article]:
     """A story's readable original articles (copies left out), oldest first."""
     query = (
         select(*ARTICLE_COLUMNS)
@@ -29,7 +30,7 @@ def story_articles(engine: Engine, story_id: str, limit: int = STORY_LIMIT) -> l
         .order_by(articles.c.arrival.desc())
         .limit(limit)
     )
-    with engine.connect() as conn:
+    with connected(db) as conn:
         return sorted((article_from_row(r) for r in conn.execute(query)), key=lambda a: a.arrival or 0)
 
 
@@ -39,9 +40,9 @@ def signature(items: list[Article]) -> str:
     return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
-def read_digest(engine: Engine, story_id: str, kind: str, sig: str) -> dict | None:
+def read_digest(db: Reader, story_id: str, kind: str, sig: str) -> dict | None:
     """A cached digest when it was made for this signature."""
-    with engine.connect() as conn:
+    with connected(db) as conn:
         row = conn.execute(
             select(story_digests.c.signature, story_digests.c.data).where(story_digests.c.key == f"{story_id}:{kind}")
         ).first()
@@ -73,9 +74,9 @@ def answer_key(scope: str, sig: str, question: str) -> str:
     return hashlib.sha256(f"{scope}|{sig}|{normal}".encode()).hexdigest()
 
 
-def read_answer(engine: Engine, key: str) -> dict | None:
+def read_answer(db: Reader, key: str) -> dict | None:
     """A cached answer."""
-    with engine.connect() as conn:
+    with connected(db) as conn:
         return conn.execute(select(answers.c.data).where(answers.c.key == key)).scalar()
 
 

@@ -15,6 +15,7 @@ from broadsheet.errors import NotFound
 from broadsheet.model import Article
 from broadsheet.store.articles import ENRICHED_COLUMNS, article_from_row
 from broadsheet.store.chunks import in_chunks
+from broadsheet.store.db import Reader, connected
 from broadsheet.store.schema import article_entities, articles, entities, stories
 from broadsheet.store.upsert import upsert
 
@@ -204,16 +205,16 @@ def enrichment_of(conn: Connection, ids: Sequence[str]) -> dict[str, dict]:
     return found
 
 
-def get_entity(engine: Engine, entity_id: int) -> StoredEntity:
+def get_entity(db: Reader, entity_id: int) -> StoredEntity:
     """One entity by id, or NotFound."""
-    with engine.connect() as conn:
+    with connected(db) as conn:
         row = conn.execute(select(entities).where(entities.c.id == entity_id)).first()
     if row is None:
         raise NotFound(f"store: no entity with id {entity_id}")
     return StoredEntity(row.id, row.kind, row.name, row.article_count, row.last_seen)
 
 
-def entity_articles(engine: Engine, entity_id: int, limit: int = 100) -> list[tuple[Article, int, str | None]]:
+def entity_articles(db: Reader, entity_id: int, limit: int = 100) -> list[tuple[Article, int, str | None]]:
     """The readable articles naming an entity, newest first, with mentions and story id (None when the
     article is not placed in a story yet)."""
     when = func.coalesce(articles.c.published_at, articles.c.fetched_at)
@@ -225,7 +226,7 @@ def entity_articles(engine: Engine, entity_id: int, limit: int = 100) -> list[tu
         .order_by(when.desc(), articles.c.id)
         .limit(limit)
     )
-    with engine.connect() as conn:
+    with connected(db) as conn:
         return [(article_from_row(r), r.mentions, r.story_id) for r in conn.execute(query)]
 
 
@@ -234,23 +235,23 @@ def story_titles(engine: Engine, story_ids: Iterable[str]) -> dict[str, str]:
     return _column_by_id(engine, stories.c.id, stories.c.title, story_ids)
 
 
-def entity_kinds(engine: Engine, entity_ids: Iterable[int]) -> dict[int, str]:
+def entity_kinds(db: Reader, entity_ids: Iterable[int]) -> dict[int, str]:
     """The kind each of these entities is filed as (what most of its mentions across articles say)."""
-    return _column_by_id(engine, entities.c.id, entities.c.kind, entity_ids)
+    return _column_by_id(db, entities.c.id, entities.c.kind, entity_ids)
 
 
-def _column_by_id(engine: Engine, key: Any, column: Any, ids: Iterable[Any]) -> dict[Any, Any]:
+def _column_by_id(db: Reader, key: Any, column: Any, ids: Iterable[Any]) -> dict[Any, Any]:
     """One column of the rows with these ids, read in chunks of a safe IN (...) size."""
     found: dict[Any, Any] = {}
-    with engine.connect() as conn:
+    with connected(db) as conn:
         for chunk in in_chunks(sorted(set(ids))):
             found.update(conn.execute(select(key, column).where(key.in_(chunk))).all())
     return found
 
 
-def top_entities(engine: Engine, limit: int = 30) -> list[StoredEntity]:
+def top_entities(db: Reader, limit: int = 30) -> list[StoredEntity]:
     """The most-covered entities."""
-    with engine.connect() as conn:
+    with connected(db) as conn:
         rows = conn.execute(
             select(entities)
             .where(entities.c.article_count > 0)
@@ -260,9 +261,9 @@ def top_entities(engine: Engine, limit: int = 30) -> list[StoredEntity]:
     return [StoredEntity(r.id, r.kind, r.name, r.article_count, r.last_seen) for r in rows]
 
 
-def count_entities(engine: Engine) -> int:
+def count_entities(db: Reader) -> int:
     """How many entities are named by at least one article (what top_entities ranks)."""
-    with engine.connect() as conn:
+    with connected(db) as conn:
         return conn.execute(select(func.count()).select_from(entities).where(entities.c.article_count > 0)).scalar_one()
 
 

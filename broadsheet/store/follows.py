@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from broadsheet.errors import InputError
 from broadsheet.model import Article
 from broadsheet.store.chunks import in_chunks
+from broadsheet.store.db import Reader, connected
 from broadsheet.store.schema import article_entities, follows, mutes
 
 FOLLOW_KINDS = ("source", "section", "entity", "storyline")
@@ -94,9 +95,9 @@ def _remove(engine: Engine, table: Table, user_id: int, kind: str, target: str) 
         )
 
 
-def _list(engine: Engine, table: Table, user_id: int) -> list[Choice]:
+def _list(db: Reader, table: Table, user_id: int) -> list[Choice]:
     query = select(table).where(table.c.user_id == user_id).order_by(table.c.kind, table.c.label, table.c.target)
-    with engine.connect() as conn:
+    with connected(db) as conn:
         return [Choice(r.kind, r.target, r.label, r.created_at) for r in conn.execute(query)]
 
 
@@ -169,7 +170,7 @@ def shows_word(article: Article, pattern: re.Pattern[str]) -> bool:
     return bool(pattern.search(article.title or "") or (paragraphs and pattern.search(paragraphs[0])))
 
 
-def hidden_ids(engine: Engine, found: Mutes, items: Iterable[Article]) -> set[str]:
+def hidden_ids(db: Reader, found: Mutes, items: Iterable[Article]) -> set[str]:
     """The ids of these articles the reader's mutes hide: from a muted source, naming a muted entity,
     or showing a muted word in the headline or first paragraph."""
     items = list(items)
@@ -180,17 +181,17 @@ def hidden_ids(engine: Engine, found: Mutes, items: Iterable[Article]) -> set[st
         pattern = _word_pattern(found.words)
         hidden |= {a.id for a in items if a.id not in hidden and shows_word(a, pattern)}
     if found.entities:
-        hidden |= naming_entities(engine, [a.id for a in items if a.id not in hidden], found.entities)
+        hidden |= naming_entities(db, [a.id for a in items if a.id not in hidden], found.entities)
     return hidden
 
 
-def naming_entities(engine: Engine, article_ids: Sequence[str], entity_ids: Iterable[int]) -> set[str]:
+def naming_entities(db: Reader, article_ids: Sequence[str], entity_ids: Iterable[int]) -> set[str]:
     """Which of these articles name any of these entities."""
     wanted = sorted(set(entity_ids))
     if not article_ids or not wanted:
         return set()
     found: set[str] = set()
-    with engine.connect() as conn:
+    with connected(db) as conn:
         for chunk in in_chunks(list(article_ids)):
             query = select(article_entities.c.article_id).where(
                 article_entities.c.article_id.in_(chunk), article_entities.c.entity_id.in_(wanted)
@@ -199,7 +200,7 @@ def naming_entities(engine: Engine, article_ids: Sequence[str], entity_ids: Iter
     return found
 
 
-def without_hidden(engine: Engine, found: Mutes, items: list[Article]) -> list[Article]:
+def without_hidden(db: Reader, found: Mutes, items: list[Article]) -> list[Article]:
     """These articles less the ones the mutes hide, in their order."""
-    hidden = hidden_ids(engine, found, items)
+    hidden = hidden_ids(db, found, items)
     return [a for a in items if a.id not in hidden] if hidden else items

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from broadsheet.store.db import Reader, connected
 from broadsheet.store.schema import generations
 
 PAGES = "pages"
@@ -22,7 +23,7 @@ def bump(engine: Engine, name: str = PAGES) -> None:
         conn.execute(statement)
 
 
-def read(engine: Engine, name: str = PAGES) -> int:
+def read(db: Reader, name: str = PAGES) -> int:
     """A counter's value (0 before its first bump)."""
-    with engine.connect() as conn:
+    with connected(db) as conn:
         return conn.execute(select(generations.c.value).where(generations.c.name == name)).scalar() or 0

@@ -13,6 +13,7 @@ from broadsheet.model import Article
 from broadsheet.store.articles import ARTICLE_COLUMNS, article_from_row
 from broadsheet.store.chunks import in_chunks
 from broadsheet.store.coverage import CANDIDATES, WINDOW, StoryCard, story_score
+from broadsheet.store.db import Reader, connected
 from broadsheet.store.follows import Interests, Mutes, hidden_ids
 from broadsheet.store.schema import article_entities, articles, stories
 from broadsheet.store.stories import Story
@@ -36,10 +37,10 @@ class PersonalCard(StoryCard):
     because: list[str] = field(default_factory=list)
 
 
-def _candidates(engine: Engine, now: datetime) -> list[Story]:
+def _candidates(db: Reader, now: datetime) -> list[Story]:
     """The front page's candidate stories: recent ones, or the latest at any age on a quiet desk."""
     columns = [stories.c[name] for name in Story.__dataclass_fields__]
-    with engine.connect() as conn:
+    with connected(db) as conn:
         rows = conn.execute(
             select(*columns)
             .where(stories.c.last_seen >= now - WINDOW)
@@ -51,10 +52,10 @@ def _candidates(engine: Engine, now: datetime) -> list[Story]:
     return [Story(**r._mapping) for r in rows]
 
 
-def _signals(engine: Engine, ids: list[str], wanted: Interests) -> dict[str, dict[str, set]]:
+def _signals(db: Reader, ids: list[str], wanted: Interests) -> dict[str, dict[str, set]]:
     """For each story, the followed sources, sections and entities its readable articles have."""
     found: dict[str, dict[str, set]] = {i: {"source": set(), "section": set(), "entity": set()} for i in ids}
-    with engine.connect() as conn:
+    with connected(db) as conn:
         for chunk in in_chunks(ids):
             rows = conn.execute(
                 select(articles.c.story_id, articles.c.source_id, articles.c.section)
@@ -125,10 +126,10 @@ def for_you(
     return cards
 
 
-def _members(engine: Engine, ids: list[str]) -> dict[str, list[tuple[Article, str | None]]]:
+def _members(db: Reader, ids: list[str]) -> dict[str, list[tuple[Article, str | None]]]:
     """Readable articles of these stories with their sections, oldest first."""
     grouped: dict[str, list[tuple[Article, str | None]]] = {}
-    with engine.connect() as conn:
+    with connected(db) as conn:
         for chunk in in_chunks(ids):
             query = (
                 select(*ARTICLE_COLUMNS, articles.c.story_id, articles.c.section)
@@ -141,12 +142,12 @@ def _members(engine: Engine, ids: list[str]) -> dict[str, list[tuple[Article, st
     return grouped
 
 
-def cards_for(engine: Engine, page: list[Story], found: Mutes, scores: list[float]) -> list[PersonalCard]:
+def cards_for(db: Reader, page: list[Story], found: Mutes, scores: list[float]) -> list[PersonalCard]:
     """Cards for these stories as one reader sees them: muted articles left out (a story with
     nothing left is dropped), the lead (and the headline shown) taken from what remains."""
-    members = _members(engine, [s.id for s in page])
+    members = _members(db, [s.id for s in page])
     every = [a for group in members.values() for a, _ in group]
-    hidden = hidden_ids(engine, found, every)
+    hidden = hidden_ids(db, found, every)
     cards = []
     for story, score in zip(page, scores):
         kept = [(a, section) for a, section in members.get(story.id, []) if a.id not in hidden]
@@ -163,8 +164,8 @@ def cards_for(engine: Engine, page: list[Story], found: Mutes, scores: list[floa
     return cards
 
 
-def visible_cards(engine: Engine, cards: list[StoryCard], found: Mutes) -> list[StoryCard]:
+def visible_cards(db: Reader, cards: list[StoryCard], found: Mutes) -> list[StoryCard]:
     """The front page's (or a section's) cards as a reader with mutes sees them."""
     if not found or not cards:
         return cards
-    return list(cards_for(engine, [c.story for c in cards], found, [c.score for c in cards]))
+    return list(cards_for(db, [c.story for c in cards], found, [c.score for c in cards]))

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, and_, delete, insert, or_, select
+from sqlalchemy import Connection, and_, delete, insert, or_, select
 
 from broadsheet.store.chunks import in_chunks
+from broadsheet.store.db import Reader, connected
 from broadsheet.store.schema import articles, picture_files, pictures
 from broadsheet.store.upsert import upsert
 
@@ -43,7 +44,7 @@ class Shown:
         return self.sizes[-1]
 
 
-def wanted(engine: Engine, now: datetime, limit: int, ids: list[str] | None = None) -> list[Wanted]:
+def wanted(db: Reader, now: datetime, limit: int, ids: list[str] | None = None) -> list[Wanted]:
     """Readable articles with an image URL and no stored picture, or a failed one due again."""
     query = (
         select(articles.c.id, articles.c.image, articles.c.meta, pictures.c.error_count)
@@ -58,7 +59,7 @@ def wanted(engine: Engine, now: datetime, limit: int, ids: list[str] | None = No
     )
     if ids is not None:
         query = query.where(articles.c.id.in_(ids))
-    with engine.connect() as conn:
+    with connected(db) as conn:
         rows = conn.execute(query.order_by(articles.c.arrival.desc()).limit(limit)).all()
     return [Wanted(r.id, r.image, str((r.meta or {}).get("image_alt") or ""), r.error_count or 0) for r in rows]
 
@@ -123,11 +124,11 @@ def story_pictures(conn: Connection, story_ids: list[str]) -> dict[str, Shown]:
     return best
 
 
-def picture_file(engine: Engine, article_id: str, width: int) -> tuple[str, bytes] | None:
+def picture_file(db: Reader, article_id: str, width: int) -> tuple[str, bytes] | None:
     """(MIME type, bytes) of one stored copy, or None."""
     query = select(picture_files.c.mime, picture_files.c.data).where(
         picture_files.c.article_id == article_id, picture_files.c.width == width
     )
-    with engine.connect() as conn:
+    with connected(db) as conn:
         row = conn.execute(query).first()
     return (row.mime, bytes(row.data)) if row else None

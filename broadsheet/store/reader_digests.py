@@ -17,6 +17,7 @@ from sqlalchemy import Engine, func, or_, select, update
 from broadsheet.model import Article
 from broadsheet.store import follows as follow_store
 from broadsheet.store.articles import ARTICLE_COLUMNS, article_from_row
+from broadsheet.store.db import Reader, connected
 from broadsheet.store.follows import Choice, Mutes
 from broadsheet.store.personal import for_you
 from broadsheet.store.schema import article_entities, articles, reader_digests, stories, users
@@ -79,9 +80,9 @@ class Digest:
 # --- settings and tokens -------------------------------------------------------------------------
 
 
-def settings_of(engine: Engine, user_id: int) -> DigestSettings:
+def settings_of(db: Reader, user_id: int) -> DigestSettings:
     """A reader's digest settings (the defaults when they never chose)."""
-    with engine.connect() as conn:
+    with connected(db) as conn:
         row = conn.execute(select(reader_digests).where(reader_digests.c.user_id == user_id)).first()
     return _settings(row) if row else DigestSettings(user_id)
 
@@ -107,7 +108,7 @@ def new_feed_token(engine: Engine, user_id: int) -> str:
     return token
 
 
-def reader_of_feed(engine: Engine, token: str) -> tuple[int, str, DigestSettings] | None:
+def reader_of_feed(db: Reader, token: str) -> tuple[int, str, DigestSettings] | None:
     """(user id, username, settings) of a feed token, or None when no reader has it."""
     if not token or len(token) > 64:
         return None
@@ -116,7 +117,7 @@ def reader_of_feed(engine: Engine, token: str) -> tuple[int, str, DigestSettings
         .join(users, users.c.id == reader_digests.c.user_id)
         .where(reader_digests.c.feed_token == token)
     )
-    with engine.connect() as conn:
+    with connected(db) as conn:
         row = conn.execute(query).first()
     if row is None or not hmac.compare_digest(row.feed_token, token):
         return None
@@ -181,7 +182,7 @@ class Recipient:
     last_sent_at: datetime | None
 
 
-def due_recipients(engine: Engine, now: datetime, hour: int) -> list[Recipient]:
+def due_recipients(db: Reader, now: datetime, hour: int) -> list[Recipient]:
     """Readers with digest emails on and an address whose last email is older than their period."""
     query = (
         select(reader_digests, users.c.username, users.c.email)
@@ -189,7 +190,7 @@ def due_recipients(engine: Engine, now: datetime, hour: int) -> list[Recipient]:
         .where(reader_digests.c.email_enabled.is_(True), users.c.email.isnot(None))
         .order_by(reader_digests.c.user_id)
     )
-    with engine.connect() as conn:
+    with connected(db) as conn:
         rows = conn.execute(query).all()
     return [
         Recipient(r.user_id, r.username, r.email, r.frequency, r.last_sent_at)

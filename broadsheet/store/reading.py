@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from broadsheet.model import Article
 from broadsheet.store.articles import ARTICLE_COLUMNS, article_from_row
 from broadsheet.store.chunks import in_chunks
+from broadsheet.store.db import Reader, connected
 from broadsheet.store.schema import article_states, articles, sources
 
 MAX_ITEMS = 1000  # items per page of a stream, whatever a client asks for
@@ -114,34 +115,34 @@ def _item_columns() -> list[Any]:
     ]
 
 
-def items(engine: Engine, user_id: int, selection: Selection, limit: int = 20) -> list[Item]:
+def items(db: Reader, user_id: int, selection: Selection, limit: int = 20) -> list[Item]:
     """One page of a stream, newest arrival first (oldest first when the selection says so)."""
     order = articles.c.arrival.asc() if selection.oldest_first else articles.c.arrival.desc()
     query = _where(select(*_item_columns()).select_from(_joined(user_id)), selection)
-    with engine.connect() as conn:
+    with connected(db) as conn:
         rows = conn.execute(query.order_by(order).limit(max(1, min(limit, MAX_ITEMS)))).all()
     return [_item(r) for r in rows]
 
 
-def item_numbers(engine: Engine, user_id: int, selection: Selection, limit: int = MAX_ITEMS) -> list[int]:
+def item_numbers(db: Reader, user_id: int, selection: Selection, limit: int = MAX_ITEMS) -> list[int]:
     """The arrival numbers a stream holds (Fever's unread and saved id lists), newest first."""
     order = articles.c.arrival.asc() if selection.oldest_first else articles.c.arrival.desc()
     query = _where(select(articles.c.arrival).select_from(_joined(user_id)), selection)
-    with engine.connect() as conn:
+    with connected(db) as conn:
         return list(conn.execute(query.order_by(order).limit(limit)).scalars())
 
 
-def count_items(engine: Engine, user_id: int, selection: Selection) -> int:
+def count_items(db: Reader, user_id: int, selection: Selection) -> int:
     """How many articles a stream holds."""
     query = _where(select(func.count()).select_from(_joined(user_id)), selection)
-    with engine.connect() as conn:
+    with connected(db) as conn:
         return conn.execute(query).scalar_one()
 
 
-def items_by_number(engine: Engine, user_id: int, numbers: Iterable[int]) -> list[Item]:
+def items_by_number(db: Reader, user_id: int, numbers: Iterable[int]) -> list[Item]:
     """The readable articles with these arrival numbers, newest first."""
     wanted, found = sorted(set(numbers)), list[Item]()
-    with engine.connect() as conn:
+    with connected(db) as conn:
         for chunk in in_chunks(wanted):
             query = select(*_item_columns()).select_from(_joined(user_id))
             query = _where(query, Selection()).where(articles.c.arrival.in_(chunk))
@@ -149,10 +150,10 @@ def items_by_number(engine: Engine, user_id: int, numbers: Iterable[int]) -> lis
     return sorted(found, key=lambda i: i.article.arrival or 0, reverse=True)
 
 
-def ids_for_numbers(engine: Engine, numbers: Iterable[int]) -> list[str]:
+def ids_for_numbers(db: Reader, numbers: Iterable[int]) -> list[str]:
     """Article ids for arrival numbers (unknown numbers are left out)."""
     wanted, found = sorted(set(numbers)), list[str]()
-    with engine.connect() as conn:
+    with connected(db) as conn:
         for chunk in in_chunks(wanted):
             found.extend(conn.execute(select(articles.c.id).where(articles.c.arrival.in_(chunk))).scalars())
     return found
@@ -218,10 +219,10 @@ def mark_read_before(engine: Engine, user_id: int, before: datetime, selection: 
     return len(ids)
 
 
-def states(engine: Engine, user_id: int, article_ids: Iterable[str]) -> dict[str, tuple[bool, bool]]:
+def states(db: Reader, user_id: int, article_ids: Iterable[str]) -> dict[str, tuple[bool, bool]]:
     """(read, saved) of the articles a page shows, by id; articles without a row are left out."""
     wanted, found = sorted(set(article_ids)), {}
-    with engine.connect() as conn:
+    with connected(db) as conn:
         for chunk in in_chunks(wanted):
             query = select(article_states).where(
                 article_states.c.user_id == user_id, article_states.c.article_id.in_(chunk)
@@ -231,11 +232,11 @@ def states(engine: Engine, user_id: int, article_ids: Iterable[str]) -> dict[str
     return found
 
 
-def saved(engine: Engine, user_id: int, limit: int = 50, offset: int = 0) -> list[Item]:
+def saved(db: Reader, user_id: int, limit: int = 50, offset: int = 0) -> list[Item]:
     """A reader's saved articles, most recently saved first."""
     query = _where(select(*_item_columns()).select_from(_joined(user_id)), Selection(starred=True))
     query = query.order_by(article_states.c.starred_at.desc(), articles.c.arrival.desc())
-    with engine.connect() as conn:
+    with connected(db) as conn:
         rows = conn.execute(query.limit(limit).offset(offset)).all()
     return [_item(r) for r in rows]
 
@@ -249,13 +250,13 @@ class Unread:
     newest: datetime | None
 
 
-def unread_counts(engine: Engine, user_id: int) -> list[Unread]:
+def unread_counts(db: Reader, user_id: int) -> list[Unread]:
     """Unread articles per source (None: articles imported without a source)."""
     query = _where(
         select(articles.c.source_id, func.count(), func.max(_when())).select_from(_joined(user_id)),
         Selection(read=False),
     ).group_by(articles.c.source_id)
-    with engine.connect() as conn:
+    with connected(db) as conn:
         return [Unread(source_id=r[0], count=r[1], newest=_aware(r[2])) for r in conn.execute(query)]
 
 

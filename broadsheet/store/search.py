@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import Connection, Engine, bindparam, select, text
+from sqlalchemy import Connection, bindparam, select, text
 
 from broadsheet.errors import InputError, UnknownFilter
 from broadsheet.model import Article
 from broadsheet.store.articles import ARTICLE_COLUMNS, article_from_row
 from broadsheet.store.chunks import in_chunks
+from broadsheet.store.db import Reader, connected, engine_behind
 from broadsheet.store.enrichment import vectors_for
 from broadsheet.store.schema import articles, sources
 from broadsheet.store.semantic import index_for
@@ -186,29 +187,29 @@ def _filters_sql(filters: SearchFilters, params: dict) -> str:
 RECENT_ROWS = 20_000  # searched first: with recency in the ranking, older matches rarely make the page
 
 
-def _sqlite_candidates(engine: Engine, terms: list[str], filters: SearchFilters) -> list[tuple]:
+def _sqlite_candidates(db: Reader, terms: list[str], filters: SearchFilters) -> list[tuple]:
     """Articles matching all terms, recent ones first; when fewer than a page do, any term, then all time."""
-    with engine.connect() as conn:
+    with connected(db) as conn:
         newest = int(conn.execute(text("SELECT coalesce(max(rowid), 0) FROM articles")).scalar() or 0)
     for low in (newest - RECENT_ROWS, 0) if newest > RECENT_ROWS else (0,):
-        found = _sqlite_match(engine, fts5_expression(terms, "AND"), filters, low)
+        found = _sqlite_match(db, fts5_expression(terms, "AND"), filters, low)
         if len(found) < 20 and len(terms) > 1:
             seen = {row[0] for row in found}
-            any_of = fts5_expression(_discriminating(engine, terms, low, newest), "OR")
-            found += [r for r in _sqlite_match(engine, any_of, filters, low) if r[0] not in seen]
+            any_of = fts5_expression(_discriminating(db, terms, low, newest), "OR")
+            found += [r for r in _sqlite_match(db, any_of, filters, low) if r[0] not in seen]
         if len(found) >= 20:
             break
     return found
 
 
-def _discriminating(engine: Engine, terms: list[str], low: int, newest: int) -> list[str]:
+def _discriminating(db: Reader, terms: list[str], low: int, newest: int) -> list[str]:
     """The terms of an any-word query worth ranking on: a word in over half of the searched
     articles says almost nothing about relevance (its IDF is near zero) yet makes the engine score
     every one of them. The rarest terms are kept when all are that common."""
     kept = [t for t in terms if t not in STOPWORDS] or terms
     cap = max(1000, (newest - low) // 2)
     counts: dict[str, int] = {}
-    with engine.connect() as conn:
+    with connected(db) as conn:
         for term in kept:
             counts[term] = conn.execute(
                 text("""SELECT count(*) FROM (SELECT rowid FROM articles_fts
@@ -219,7 +220,7 @@ def _discriminating(engine: Engine, terms: list[str], low: int, newest: int) -> 
     return rare or sorted(kept, key=lambda t: counts[t])[:1]
 
 
-def _sqlite_match(engine: Engine, match: str, filters: SearchFilters, low_rowid: int = 0) -> list[tuple]:
+def _sqlite_match(db: Reader, match: str, filters: SearchFilters, low_rowid: int = 0) -> list[tuple]:
     params: dict = {"match": match, "limit": CANDIDATES, "low": low_rowid}
     where = _filters_sql(filters, params)
     # No snippet() here: it is costly per row, and only the shown page needs one (made in Python).
@@ -238,7 +239,7 @@ def _sqlite_match(engine: Engine, match: str, filters: SearchFilters, low_rowid:
                        FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid
                        WHERE articles_fts MATCH :match AND articles_fts.rowid > :low AND {where}
                        ORDER BY bm25(articles_fts, 4.0, 1.0) LIMIT :limit""")
-    with engine.connect() as conn:
+    with connected(db) as conn:
         return [(row.id, float(row.relevance), _as_utc(row.published_at), "") for row in conn.execute(sql, params)]
 
 
@@ -272,7 +273,7 @@ def _tsquery(terms: list[str]) -> str:
 HEADLINE = None
 
 
-def _postgres_candidates(engine: Engine, terms: list[str], filters: SearchFilters) -> list[tuple]:
+def _postgres_candidates(db: Reader, terms: list[str], filters: SearchFilters) -> list[tuple]:
     params: dict = {"query": _tsquery(terms), "limit": CANDIDATES}
     where = _filters_sql(filters, params)
     # search_vector is stored (migration 0018): ranking reads it instead of parsing each text again.
@@ -280,7 +281,7 @@ def _postgres_candidates(engine: Engine, terms: list[str], filters: SearchFilter
                    FROM articles a, to_tsquery('english', :query) q
                    WHERE a.search_vector @@ q AND {where}
                    ORDER BY relevance DESC LIMIT :limit""")
-    with engine.connect() as conn:
+    with connected(db) as conn:
         return [
             (row.id, float(row.relevance), _as_utc(row.published_at), HEADLINE) for row in conn.execute(sql, params)
         ]
@@ -334,16 +335,16 @@ def is_natural_language(query: str) -> bool:
     return bool(terms) and (terms[0] in QUESTION_WORDS or query.rstrip().endswith("?") or len(terms) >= 4)
 
 
-def _semantic_candidates(engine: Engine, vector: np.ndarray, filters: SearchFilters) -> list[tuple]:
+def _semantic_candidates(db: Reader, vector: np.ndarray, filters: SearchFilters) -> list[tuple]:
     """(id, cosine, published) of the articles whose embeddings lie nearest the query's, filtered."""
-    nearest = index_for(engine).nearest(vector, CANDIDATES)
+    nearest = index_for(engine_behind(db)).nearest(vector, CANDIDATES)
     if not nearest:
         return []
     params: dict = {"ids": [i for i, _ in nearest]}
     sql = text(
         f"SELECT a.id, a.published_at FROM articles a WHERE a.id IN :ids AND {_filters_sql(filters, params)}"
     ).bindparams(bindparam("ids", expanding=True))
-    with engine.connect() as conn:
+    with connected(db) as conn:
         allowed = {row.id: _as_utc(row.published_at) for row in conn.execute(sql, params)}
     return [(i, sim, allowed[i]) for i, sim in nearest if i in allowed]
 
@@ -363,7 +364,7 @@ def _fused(lexical: list[tuple], semantic: list[tuple], now: datetime) -> list[t
 
 
 def search_articles(
-    engine: Engine,
+    db: Reader,
     query: str,
     filters: SearchFilters | None = None,
     limit: int = 20,
@@ -374,11 +375,11 @@ def search_articles(
     """Articles matching the query, best first (relevance x recency), copies collapsed into their best
     ranked member. With `embed` (text -> vector), natural-language queries are also matched by meaning
     and the two rankings fused; natural-language queries show only results above a relevance floor."""
-    return search_counted(engine, query, filters, limit, offset, now, embed)[0]
+    return search_counted(db, query, filters, limit, offset, now, embed)[0]
 
 
 def search_counted(
-    engine: Engine,
+    db: Reader,
     query: str,
     filters: SearchFilters | None = None,
     limit: int = 20,
@@ -390,14 +391,12 @@ def search_counted(
     terms = query_terms(query)
     if not terms:
         return [], 0
-    ranked = _collapsed(
-        engine, _ranked(engine, query, terms, filters or SearchFilters(), now or datetime.now(UTC), embed)
-    )
-    return _hits(engine, terms, ranked[offset : offset + limit]), len(ranked)
+    ranked = _collapsed(db, _ranked(db, query, terms, filters or SearchFilters(), now or datetime.now(UTC), embed))
+    return _hits(db, terms, ranked[offset : offset + limit]), len(ranked)
 
 
 def _ranked(
-    engine: Engine,
+    db: Reader,
     query: str,
     terms: list[str],
     filters: SearchFilters,
@@ -406,14 +405,14 @@ def _ranked(
 ) -> list[tuple]:
     """(score, article id, snippet) of every candidate, best first; for a natural-language query,
     lexical and semantic rankings fused and only what clears the relevance floor kept."""
-    fetch = _postgres_candidates if engine.dialect.name == "postgresql" else _sqlite_candidates
-    candidates = fetch(engine, terms, filters)
+    fetch = _postgres_candidates if db.dialect.name == "postgresql" else _sqlite_candidates
+    candidates = fetch(db, terms, filters)
     natural = is_natural_language(query)
     vector = _query_vector(embed, query) if natural else None
     semantic = []
     if vector is not None:
         try:
-            semantic = _semantic_candidates(engine, vector, filters)
+            semantic = _semantic_candidates(db, vector, filters)
         except Exception:  # the lexical results still stand
             log.exception("search: semantic matching failed for %r", query)
     if semantic:
@@ -426,15 +425,15 @@ def _ranked(
             ),
             key=lambda c: (-c[0], c[1]),
         )
-    return _above_floor(engine, ranked, candidates, vector) if natural else ranked
+    return _above_floor(db, ranked, candidates, vector) if natural else ranked
 
 
-def _hits(engine: Engine, terms: list[str], page: list[tuple[float, str, str, str]]) -> list[Hit]:
+def _hits(db: Reader, terms: list[str], page: list[tuple[float, str, str, str]]) -> list[Hit]:
     """The shown page as hits: typed rows (aware datetimes, JSON), snippets, and the other outlets
     that published the same text (only the shown results name their outlets)."""
-    outlets = _outlets(engine, [root for *_, root in page])
+    outlets = _outlets(db, [root for *_, root in page])
     ids = [article_id for _, article_id, _, _ in page]
-    with engine.connect() as conn:
+    with connected(db) as conn:
         rows = {r.id: article_from_row(r) for r in conn.execute(select(*ARTICLE_COLUMNS).where(articles.c.id.in_(ids)))}
         headlines = _headlines(conn, terms, [article_id for _, article_id, snippet, _ in page if snippet is HEADLINE])
     hits = []
@@ -460,12 +459,12 @@ def _query_vector(embed: Callable[[str], np.ndarray] | None, query: str) -> np.n
         return None
 
 
-def _above_floor(engine: Engine, ranked: list[tuple], lexical: list[tuple], vector: np.ndarray | None) -> list[tuple]:
+def _above_floor(db: Reader, ranked: list[tuple], lexical: list[tuple], vector: np.ndarray | None) -> list[tuple]:
     """The ranked results whose relevance clears the floor: the query-article cosine where the article
     (or the original it copies) has an embedding, else its share of the best lexical relevance."""
     best = max((c[1] for c in lexical), default=0.0)
     lexical_share = {c[0]: c[1] / best for c in lexical} if best > 0 else {}
-    cosines = _cosines(engine, vector, [c[1] for c in ranked]) if vector is not None else {}
+    cosines = _cosines(db, vector, [c[1] for c in ranked]) if vector is not None else {}
     return [
         c
         for c in ranked
@@ -473,10 +472,10 @@ def _above_floor(engine: Engine, ranked: list[tuple], lexical: list[tuple], vect
     ]
 
 
-def _cosines(engine: Engine, vector: np.ndarray, ids: list[str]) -> dict[str, float]:
+def _cosines(db: Reader, vector: np.ndarray, ids: list[str]) -> dict[str, float]:
     """Cosine of the query vector with each article's stored embedding (a copy borrows its original's)."""
     unit = vector / (np.linalg.norm(vector) or 1.0)
-    with engine.connect() as conn:
+    with connected(db) as conn:
         stored = vectors_for(conn, ids)
     out = {}
     for article_id, blob in stored.items():
@@ -486,13 +485,13 @@ def _cosines(engine: Engine, vector: np.ndarray, ids: list[str]) -> dict[str, fl
     return out
 
 
-def _collapsed(engine: Engine, ranked: list[tuple]) -> list[tuple[float, str, str, str]]:
+def _collapsed(db: Reader, ranked: list[tuple]) -> list[tuple[float, str, str, str]]:
     """One result per published text, at the rank of its best ranked member: the original where it is
     among the results (else that member), with the group's root (the original: `_outlets` names
     every outlet of the group, the original's first, then its copies' in arrival order)."""
     ids = [c[1] for c in ranked]
     original: dict[str, str] = {}
-    with engine.connect() as conn:
+    with connected(db) as conn:
         for chunk in in_chunks(ids):
             original.update(
                 conn.execute(select(articles.c.id, articles.c.duplicate_of).where(articles.c.id.in_(chunk))).all()
@@ -506,10 +505,10 @@ def _collapsed(engine: Engine, ranked: list[tuple]) -> list[tuple[float, str, st
     return [(score, article_id, snippet, root) for root, (score, article_id, snippet) in groups.items()]
 
 
-def _outlets(engine: Engine, roots: list[str]) -> dict[str, list[str]]:
+def _outlets(db: Reader, roots: list[str]) -> dict[str, list[str]]:
     """Outlet names per original: its own, then its readable copies', in arrival order, each once."""
     found: dict[str, list[str]] = {}
-    with engine.connect() as conn:
+    with connected(db) as conn:
         for chunk in in_chunks(roots):
             rows = conn.execute(
                 select(articles.c.id, articles.c.duplicate_of, articles.c.source_name, articles.c.site_name)
@@ -529,7 +528,7 @@ SINCE = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta
 
 
 def read_filters(
-    engine: Engine,
+    db: Reader,
     source: str | int | None = None,
     section: str | None = None,
     since: str | datetime | None = None,
@@ -538,9 +537,7 @@ def read_filters(
     """Search filters from a reader's values, in any letter case: a source by id or name, a section by
     name, `since` as a date or "day", "week" or "month". A value that names nothing is an InputError
     that lists the values that would."""
-    return SearchFilters(
-        source_id=_source_id(engine, source), section=_section(section), since=_since(since), until=until
-    )
+    return SearchFilters(source_id=_source_id(db, source), section=_section(section), since=_since(since), until=until)
 
 
 def _section(value: str | None) -> str | None:
@@ -554,10 +551,10 @@ def _section(value: str | None) -> str | None:
     return match
 
 
-def _source_id(engine: Engine, value: str | int | None) -> int | None:
+def _source_id(db: Reader, value: str | int | None) -> int | None:
     if value is None or not str(value).strip():
         return None
-    with engine.connect() as conn:
+    with connected(db) as conn:
         known = conn.execute(select(sources.c.id, sources.c.title).order_by(sources.c.title, sources.c.id)).all()
     wanted = str(value).strip().lower()
     for row in known:

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine, Row, func, or_, select, update
 
 from broadsheet.errors import NotFound
 from broadsheet.model import Source
+from broadsheet.store.db import Reader, connected
 from broadsheet.store.leases import claim
 from broadsheet.store.schema import articles, sources
 from broadsheet.text.urls import canonical_url, feed_key
@@ -70,24 +71,24 @@ def _with_counts():
     )
 
 
-def list_sources(engine: Engine) -> list[Source]:
+def list_sources(db: Reader) -> list[Source]:
     """All sources with their article counts, by title."""
-    with engine.connect() as conn:
+    with connected(db) as conn:
         rows = conn.execute(_with_counts().order_by(sources.c.title, sources.c.id)).all()
     return [_source(r, r.article_count) for r in rows]
 
 
-def source_choices(engine: Engine) -> list[Source]:
+def source_choices(db: Reader) -> list[Source]:
     """All sources by title, without their article counts (a filter's choices: counting every
     source's articles would cost more than the page they are on)."""
-    with engine.connect() as conn:
+    with connected(db) as conn:
         rows = conn.execute(select(sources).order_by(sources.c.title, sources.c.id)).all()
     return [_source(r) for r in rows]
 
 
-def get_source(engine: Engine, source_id: int) -> Source:
+def get_source(db: Reader, source_id: int) -> Source:
     """One source by id, or NotFound."""
-    with engine.connect() as conn:
+    with connected(db) as conn:
         count = (
             select(func.count())
             .select_from(articles)
@@ -101,10 +102,10 @@ def get_source(engine: Engine, source_id: int) -> Source:
     return _source(row, row.article_count)
 
 
-def due_sources(engine: Engine, now: datetime | None = None) -> list[Source]:
+def due_sources(db: Reader, now: datetime | None = None) -> list[Source]:
     """Sources whose next check time has come (or was never set)."""
     now = now or _now()
-    with engine.connect() as conn:
+    with connected(db) as conn:
         rows = conn.execute(
             select(sources)
             .where(or_(sources.c.next_check_at.is_(None), sources.c.next_check_at <= now))

@@ -13,6 +13,7 @@ from broadsheet.errors import NotFound
 from broadsheet.model import Article
 from broadsheet.store.articles import ARTICLE_COLUMNS, article_from_row
 from broadsheet.store.chunks import in_chunks
+from broadsheet.store.db import Reader, connected
 from broadsheet.store.schema import articles, stories, story_redirects, term_stats, understand_state
 from broadsheet.store.upsert import upsert
 
@@ -339,11 +340,11 @@ def join_storylines(conn: Connection, keep: str, other: str) -> None:
     conn.execute(update(stories).where(stories.c.storyline_id == other).values(storyline_id=keep))
 
 
-def storyline_stories(engine: Engine, storyline_id: str | None, limit: int = 50) -> list[Story]:
+def storyline_stories(db: Reader, storyline_id: str | None, limit: int = 50) -> list[Story]:
     """The stories of a storyline, oldest first (the newest `limit`)."""
     if not storyline_id:
         return []
-    with engine.connect() as conn:
+    with connected(db) as conn:
         rows = conn.execute(
             select(stories)
             .where(stories.c.storyline_id == storyline_id)
@@ -376,27 +377,27 @@ def storyline_originals(
     return [u for story in others for u in members.get(story, []) if u.id not in exclude]
 
 
-def resolve_story_id(engine: Engine, story_id: str) -> str:
+def resolve_story_id(db: Reader, story_id: str) -> str:
     """The current id of a story, following merge redirects."""
-    with engine.connect() as conn:
+    with connected(db) as conn:
         target = conn.execute(select(story_redirects.c.new_id).where(story_redirects.c.old_id == story_id)).scalar()
     return target or story_id
 
 
-def get_story(engine: Engine, story_id: str, resolved: bool = False) -> Story:
+def get_story(db: Reader, story_id: str, resolved: bool = False) -> Story:
     """One story by id (old ids of merged stories resolve, unless the caller says the id is current),
     or NotFound."""
-    current = story_id if resolved else resolve_story_id(engine, story_id)
-    with engine.connect() as conn:
+    current = story_id if resolved else resolve_story_id(db, story_id)
+    with connected(db) as conn:
         row = conn.execute(select(stories).where(stories.c.id == current)).first()
     if row is None:
         raise NotFound(f"store: no story with id {story_id}")
     return Story(**{k: row._mapping[k] for k in Story.__dataclass_fields__})
 
 
-def latest_stories(engine: Engine, limit: int = 20) -> list[Story]:
+def latest_stories(db: Reader, limit: int = 20) -> list[Story]:
     """Stories seen most recently."""
-    with engine.connect() as conn:
+    with connected(db) as conn:
         rows = conn.execute(select(stories).order_by(stories.c.last_seen.desc()).limit(limit)).all()
     return [Story(**{k: r._mapping[k] for k in Story.__dataclass_fields__}) for r in rows]
 
@@ -404,9 +405,9 @@ def latest_stories(engine: Engine, limit: int = 20) -> list[Story]:
 # --- reads for pages and export ------------------------------------------------------------------
 
 
-def understood(engine: Engine, article_id: str) -> Understood | None:
+def understood(db: Reader, article_id: str) -> Understood | None:
     """The stage's record of one article (None when not placed yet)."""
-    with engine.connect() as conn:
+    with connected(db) as conn:
         row = conn.execute(select(*_UNDERSTOOD_COLUMNS).where(articles.c.id == article_id)).first()
     return _understood(row) if row is not None and row.story_id is not None else None
 
@@ -414,10 +415,10 @@ def understood(engine: Engine, article_id: str) -> Understood | None:
 UNREAD = object()  # an argument the caller did not have: read it here
 
 
-def copies_of(engine: Engine, article_id: str, duplicate_of: str | object | None = UNREAD) -> list[Article]:
+def copies_of(db: Reader, article_id: str, duplicate_of: str | object | None = UNREAD) -> list[Article]:
     """Other copies of the same text: the first copy and every duplicate of it, in arrival order.
     `duplicate_of`, when the caller has read it already, is the article's own stored original."""
-    with engine.connect() as conn:
+    with connected(db) as conn:
         if duplicate_of is UNREAD:
             duplicate_of = conn.execute(select(articles.c.duplicate_of).where(articles.c.id == article_id)).scalar()
         root = duplicate_of or article_id
@@ -458,9 +459,9 @@ def originals_of_stories(
     return found
 
 
-def stored_related(engine: Engine, article_id: str) -> tuple[list[str] | None, datetime | None]:
+def stored_related(db: Reader, article_id: str) -> tuple[list[str] | None, datetime | None]:
     """The related-article ids kept for an article and when they were ranked (None, None: never)."""
-    with engine.connect() as conn:
+    with connected(db) as conn:
         row = conn.execute(
             select(articles.c.related_ids, articles.c.related_at).where(articles.c.id == article_id)
         ).first()
@@ -480,10 +481,10 @@ def store_related_many(engine: Engine, lists: dict[str, list[str]], when: dateti
         conn.execute(statement, [{"_id": i, "_ids": ids, "_at": when} for i, ids in lists.items()])
 
 
-def placed_arrivals(engine: Engine, ids: Sequence[str]) -> list[int]:
+def placed_arrivals(db: Reader, ids: Sequence[str]) -> list[int]:
     """Arrival numbers of those of these articles the understand stage has placed, ascending."""
     found: list[int] = []
-    with engine.connect() as conn:
+    with connected(db) as conn:
         for chunk in in_chunks(ids):
             found += conn.execute(
                 select(articles.c.arrival).where(articles.c.id.in_(chunk)).where(articles.c.story_id.isnot(None))
@@ -491,11 +492,11 @@ def placed_arrivals(engine: Engine, ids: Sequence[str]) -> list[int]:
     return sorted(found)
 
 
-def articles_by_id(engine: Engine, ids: Sequence[str]) -> dict[str, Article]:
+def articles_by_id(db: Reader, ids: Sequence[str]) -> dict[str, Article]:
     """Articles for a list of ids."""
     if not ids:
         return {}
-    with engine.connect() as conn:
+    with connected(db) as conn:
         rows = conn.execute(select(*ARTICLE_COLUMNS).where(articles.c.id.in_(list(ids)))).all()
     return {r.id: article_from_row(r) for r in rows}
 
@@ -534,11 +535,11 @@ def redirect_map(conn: Connection, ids: Iterable[str]) -> dict[str, str]:
     )
 
 
-def duplicate_sources(engine: Engine, original_ids: Sequence[str]) -> dict[str, list[str]]:
+def duplicate_sources(db: Reader, original_ids: Sequence[str]) -> dict[str, list[str]]:
     """Outlet names of the copies of each original, in arrival order."""
     if not original_ids:
         return {}
-    with engine.connect() as conn:
+    with connected(db) as conn:
         rows = conn.execute(
             select(articles.c.duplicate_of, articles.c.source_name, articles.c.site_name)
             .where(articles.c.duplicate_of.in_(list(original_ids)))

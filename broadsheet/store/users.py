@@ -18,6 +18,7 @@ from sqlalchemy import Engine, Row, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from broadsheet.errors import InputError, NotFound
+from broadsheet.store.db import Reader, connected
 from broadsheet.store.schema import login_attempts, site_secrets, user_sessions, users
 from broadsheet.store.upsert import upsert
 
@@ -169,18 +170,18 @@ def create_user(engine: Engine, username: str, password: str, email: str | None 
     return User(id=new_id, username=name, email=address, role=role, created_at=created)
 
 
-def find_user(engine: Engine, username: str) -> User:
+def find_user(db: Reader, username: str) -> User:
     """A user by name, ignoring case, or NotFound."""
-    with engine.connect() as conn:
+    with connected(db) as conn:
         row = conn.execute(select(users).where(users.c.username_key == username_key(username))).first()
     if row is None:
         raise NotFound(f"users: no user named {username!r}")
     return _user(row)
 
 
-def list_users(engine: Engine) -> list[User]:
+def list_users(db: Reader) -> list[User]:
     """Every user, oldest first."""
-    with engine.connect() as conn:
+    with connected(db) as conn:
         return [_user(r) for r in conn.execute(select(users).order_by(users.c.id))]
 
 
@@ -251,7 +252,7 @@ def start_session(engine: Engine, user_id: int) -> tuple[str, Session]:
     return token, Session(user=_user(row), csrf_token=csrf, expires_at=now + SESSION_LIFETIME)
 
 
-def session_for_token(engine: Engine, token: str) -> Session | None:
+def session_for_token(db: Reader, token: str) -> Session | None:
     """The live session a cookie token stands for (None when unknown or expired)."""
     query = (
         select(users, user_sessions.c.csrf_token, user_sessions.c.expires_at)
@@ -259,7 +260,7 @@ def session_for_token(engine: Engine, token: str) -> Session | None:
         .where(user_sessions.c.id == _token_key(token))
         .where(user_sessions.c.expires_at > _now())
     )
-    with engine.connect() as conn:
+    with connected(db) as conn:
         row = conn.execute(query).first()
     return Session(user=_user(row), csrf_token=row.csrf_token, expires_at=row.expires_at) if row else None
 
@@ -270,9 +271,9 @@ def end_session(engine: Engine, token: str) -> None:
         conn.execute(delete(user_sessions).where(user_sessions.c.id == _token_key(token)))
 
 
-def count_sessions(engine: Engine, user_id: int) -> int:
+def count_sessions(db: Reader, user_id: int) -> int:
     """Live sessions of one user."""
-    with engine.connect() as conn:
+    with connected(db) as conn:
         return conn.execute(
             select(func.count())
             .select_from(user_sessions)
@@ -310,10 +311,10 @@ def login_delay(excess: int) -> timedelta:
     return min(MAX_LOGIN_DELAY, timedelta(seconds=2 ** min(excess - 1, 20)))
 
 
-def login_wait(engine: Engine, keys: dict[str, str], now: datetime | None = None) -> float:
+def login_wait(db: Reader, keys: dict[str, str], now: datetime | None = None) -> float:
     """Seconds before another login may be tried under these keys (0: now)."""
     now = now or _now()
-    with engine.connect() as conn:
+    with connected(db) as conn:
         waits = (
             conn.execute(
                 select(login_attempts.c.retry_at)

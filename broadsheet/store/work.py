@@ -8,11 +8,12 @@ from typing import Any
 
 from sqlalchemy import Engine, Select, func, or_, select
 
+from broadsheet.store.db import Reader, connected
 from broadsheet.store.schema import articles
 
 
-def _ids(engine: Engine, query: Select[Any], limit: int) -> list[str]:
-    with engine.connect() as conn:
+def _ids(db: Reader, query: Select[Any], limit: int) -> list[str]:
+    with connected(db) as conn:
         return list(conn.execute(query.order_by(articles.c.arrival).limit(limit)).scalars())
 
 
@@ -45,7 +46,7 @@ def unranked_ids(engine: Engine, limit: int) -> list[str]:
     return _ids(engine, query, limit)
 
 
-def waiting_counts(engine: Engine, version: int) -> dict[str, int]:
+def waiting_counts(db: Reader, version: int) -> dict[str, int]:
     """How many articles wait for each stage: their page fetched, placed in a story, enriched by the
     current enrich stage (`version`), their related list ranked (the queues /metrics shows)."""
     ok, placed = articles.c.status == "ok", articles.c.story_id.is_not(None)
@@ -55,7 +56,7 @@ def waiting_counts(engine: Engine, version: int) -> dict[str, int]:
         "enrich": ok & placed & or_(articles.c.enriched.is_(None), articles.c.enriched < version),
         "related": ok & placed & articles.c.related_at.is_(None),
     }
-    with engine.connect() as conn:
+    with connected(db) as conn:
         return {
             stage: conn.execute(select(func.count()).select_from(articles).where(where)).scalar_one()
             for stage, where in waiting.items()

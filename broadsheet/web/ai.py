@@ -27,6 +27,7 @@ from broadsheet.store import articles as article_store
 from broadsheet.store import digests
 from broadsheet.store import enrichment as enrichment_store
 from broadsheet.store.articles import ArticleView
+from broadsheet.store.db import Reader, connected, engine_behind
 from broadsheet.web.following import hidden_for_reader
 
 log = logging.getLogger(__name__)
@@ -58,9 +59,9 @@ def _key_points(article: Article, fields: dict) -> list[dict]:
     ]
 
 
-def _filed_entities(engine: Engine, found: list[dict]) -> list[dict]:
+def _filed_entities(db: Reader, found: list[dict]) -> list[dict]:
     """The article's entities as filed: one per name, shown with the kind most mentions agree on."""
-    kinds = enrichment_store.entity_kinds(engine, [e["id"] for e in found if e.get("id")])
+    kinds = enrichment_store.entity_kinds(db, [e["id"] for e in found if e.get("id")])
     return [{**e, "kind": kinds[e["id"]]} for e in found if e.get("id") in kinds]
 
 
@@ -88,7 +89,7 @@ def _new_panel(question: str | None, length: str | None) -> dict:
 
 
 def article_panel(
-    engine: Engine,
+    db: Reader,
     config: Config,
     article: Article,
     question: str | None = None,
@@ -102,28 +103,28 @@ def article_panel(
         if view is not None:
             fields = view.enrichment
         else:
-            with engine.connect() as conn:
+            with connected(db) as conn:
                 fields = enrichment_store.enrichment_of(conn, [article.id]).get(article.id, {})
         if (fields.get("enriched") or 0) < enrich.VERSION:  # a read never writes: the pipeline enriches it
             request_work("enrich", article.id)
         panel.update(
             section=fields.get("section"),
             tags=fields.get("tags") or [],
-            entities=_filed_entities(engine, fields.get("entities") or []),
+            entities=_filed_entities(db, fields.get("entities") or []),
             key_points=_key_points(article, fields),
         )
     except Exception:  # the article itself must always be readable
         log.exception("web: enrichment of %s failed", article.id)
     try:
         placement = (view.story_id, view.duplicate_of) if view is not None else None
-        _story_features(panel, engine, config, explain.scope_of(engine, article, placement))
+        _story_features(panel, db, config, explain.scope_of(db, article, placement))
     except Exception:
         log.exception("web: story features for %s failed", article.id)
     return panel
 
 
 def story_panel(
-    engine: Engine,
+    db: Reader,
     config: Config,
     story_id: str,
     question: str | None = None,
@@ -133,19 +134,19 @@ def story_panel(
     """The panel of a story page: summary, ask, timeline and what each source adds. `members`: the
     story's articles as digests.story_articles reads them, when the caller has them."""
     panel = _new_panel(question, length)
-    members = digests.story_articles(engine, story_id) if members is None else members
+    members = digests.story_articles(db, story_id) if members is None else members
     if members:
         try:
-            _story_features(panel, engine, config, explain.Scope(story_id, members, digests.signature(members)))
+            _story_features(panel, db, config, explain.Scope(story_id, members, digests.signature(members)))
         except Exception:
             log.exception("web: story features for story %s failed", story_id)
     return panel
 
 
-def _story_features(panel: dict, engine: Engine, config: Config, scope: explain.Scope) -> None:
+def _story_features(panel: dict, db: Reader, config: Config, scope: explain.Scope) -> None:
     """Fill the story-level parts of a panel (cached digest, optional phrasing, the answer)."""
     words = SUMMARY_LENGTHS[panel["length"]]
-    digest = explain.digest(engine, scope, words, keep=False)  # a read: a missing digest is asked for
+    digest = explain.digest(db, scope, words, keep=False)  # a read: a missing digest is asked for
     panel["story_id"] = scope.key if scope.is_story else None
     titles = {a.id: a.title for a in scope.articles}
     panel.update(
@@ -159,7 +160,7 @@ def _story_features(panel: dict, engine: Engine, config: Config, scope: explain.
     generated = explain.phrased_summary(config, scope, digest.summary, words)
     panel["generated"] = _linked_generated(explain.grounded_dict(generated)) if generated else None
     if panel["question"]:
-        answer = explain.ask(engine, config, scope, panel["question"])
+        answer = explain.ask(engine_behind(db), config, scope, panel["question"])
         answer["passages"] = _linked(answer["passages"])
         if answer.get("generated"):
             answer["generated"] = _linked_generated(answer["generated"])

@@ -112,7 +112,7 @@ def create_app(
     app.state.context = context
     embed = query_encoder(config.embeddings)  # questions in search are also matched by meaning (lazy load)
     templates = _templates()
-    pictures.install_pictures(templates.env, engine)  # cards and pages show the pipeline's stored pictures
+    pictures.install_pictures(templates.env)  # the <img> attributes of the stored pictures pages pass in
     head.install_head(templates.env, config)
     accounts = Accounts(engine, config)
     site = Site(engine, config, templates, section_renderer(accounts, templates), embed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import Connection
 
 from broadsheet.api.params import page_number
 from broadsheet.errors import NotFound
@@ -26,11 +27,15 @@ router = APIRouter()
 @router.get("/latest", response_class=HTMLResponse)
 def latest(request: Request, page: str | None = None, site: Site = Depends(site_of)) -> Response:
     number, size = page_number(page), site.config.page_size
-    # One row more than a page tells whether there is a next page, without counting every article.
-    items = article_store.latest_articles(site.engine, limit=size + 1, offset=(number - 1) * size, originals_only=True)
-    if not items and number > 1:
-        raise NotFound(f"web: page {number} is past the end")
-    shown = visible_articles(request, site.engine, items[:size])  # a reader's mutes left out
+    with site.engine.connect() as db:  # every read of the page on one connection
+        # One row more than a page tells whether there is a next page, without counting every article.
+        items = article_store.latest_articles(db, limit=size + 1, offset=(number - 1) * size, originals_only=True)
+        if not items and number > 1:
+            raise NotFound(f"web: page {number} is past the end")
+        shown = visible_articles(request, db, items[:size])  # a reader's mutes left out
+        copies = story_pages.copy_sources(db, shown)
+        states = reading_states(request, db, [a.id for a in shown])
+        pics = pictures.article_pictures(db, shown)
     rendered = site.render(
         request,
         "front.html",
@@ -38,8 +43,9 @@ def latest(request: Request, page: str | None = None, site: Site = Depends(site_
         page=number,
         sections=SECTIONS,
         section=None,
-        copies=story_pages.copy_sources(site.engine, shown),
-        states=reading_states(request, site.engine, [a.id for a in shown]),
+        copies=copies,
+        pics=pics,
+        states=states,
         has_next=len(items) > size,
     )
     return last_modified(rendered, newest_time(shown))
@@ -49,32 +55,39 @@ def latest(request: Request, page: str | None = None, site: Site = Depends(site_
 def article(
     request: Request, article_id: ItemId, q: str | None = None, length: str | None = None, site: Site = Depends(site_of)
 ) -> HTMLResponse:
+    with site.engine.connect() as db:  # every read of the page on one connection (store/db.py Reader)
+        return _article_page(request, site, db, article_id, q, length)
+
+
+def _article_page(
+    request: Request, site: Site, db: Connection, article_id: str, q: str | None, length: str | None
+) -> HTMLResponse:
     # One read for the article and what the pipeline stored beside it; the parts below use it.
-    view = article_store.get_article_view(site.engine, article_id)
+    view = article_store.get_article_view(db, article_id)
     item = view.article
     if item.status != "ok":
         raise NotFound(f"web: article {article_id} is not readable yet")
     opened(request, item.id)  # a signed-in reader has read it now (marked off the request)
-    related = story_pages.related_items(site.engine, item, kept=(view.related_ids, view.related_at))
-    hidden = hidden_for_reader(request, site.engine, [r.article for r in related])  # a reader's mutes
+    related = story_pages.related_items(db, item, kept=(view.related_ids, view.related_at))
+    hidden = hidden_for_reader(request, db, [r.article for r in related])  # a reader's mutes
     related = [r for r in related if r.article.id not in hidden]
     return site.render(
         request,
         "article.html",
         article=item,
         related=related,
-        pics=pictures.article_pictures(site.engine, [item, *(r.article for r in related)]),  # one read
-        also=story_pages.copy_links(site.engine, item, view.duplicate_of),
+        pics=pictures.article_pictures(db, [item, *(r.article for r in related)]),  # one read
+        also=story_pages.copy_links(db, item, view.duplicate_of),
         coverage_story=story_pages.coverage_of(view),
-        comments=site.comments(request, "article", item.id),
-        ai=article_panel(site.engine, site.config, item, q, length, view=view),
-        state=_opened_state(request, site, item.id),
+        comments=site.comments(request, "article", item.id, db),
+        ai=article_panel(db, site.config, item, q, length, view=view),
+        state=_opened_state(request, db, item.id),
     )
 
 
-def _opened_state(request: Request, site: Site, article_id: str) -> tuple[bool, bool]:
+def _opened_state(request: Request, db: Connection, article_id: str) -> tuple[bool, bool]:
     """(read, saved) as the page shows it: read, since opening it marks it so."""
-    return True, reading_states(request, site.engine, [article_id]).get(article_id, (False, False))[1]
+    return True, reading_states(request, db, [article_id]).get(article_id, (False, False))[1]
 
 
 @router.get("/feed.atom", include_in_schema=False)

@@ -21,6 +21,7 @@ from broadsheet.store import articles as article_store
 from broadsheet.store import comments as comment_store
 from broadsheet.store import stories as story_store
 from broadsheet.store.comments import Comment, CommentError, Target
+from broadsheet.store.db import Reader
 from broadsheet.store.users import Session
 from broadsheet.text.urls import safe_url
 from broadsheet.web.accounts import Accounts, Forbidden, client_address, login_url, safe_next, viewer_of
@@ -122,13 +123,14 @@ def _anchor(comment: Comment) -> str:
     return f"{comment.target.url}#comment-{comment.id}"
 
 
-def section_renderer(accounts: Accounts, templates: Jinja2Templates) -> Callable[[Request, str, str], Markup]:
-    """A function rendering the comments section for one article or story: (request, kind, id)."""
+def section_renderer(accounts: Accounts, templates: Jinja2Templates) -> Callable[[Request, str, str, Reader], Markup]:
+    """A function rendering the comments section for one article or story: (request, kind, id, the
+    page's connection)."""
     template = templates.env.get_template("comments/section.html")
 
-    def comments_section(request: Request, kind: str, target_id: str) -> Markup:
+    def comments_section(request: Request, kind: str, target_id: str, db: Reader) -> Markup:
         target = Target(kind, target_id)
-        roots = comment_store.thread(accounts.engine, target)
+        roots = comment_store.thread(db, target)
         here = f"{target.url}#comments"
         return Markup(
             template.render(

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import Engine
+from sqlalchemy import Connection
 
 from broadsheet.api.params import page_number
 from broadsheet.errors import NotFound
 from broadsheet.nlp.sections import SECTIONS
 from broadsheet.store import coverage, digests
 from broadsheet.store import stories as story_store
+from broadsheet.store.db import Reader
 from broadsheet.store.digests import story_articles
 from broadsheet.web import pictures
 from broadsheet.web.ai import story_panel
@@ -37,13 +38,17 @@ router = APIRouter()  # /, /sections/{name}, /stories/{id} and their Atom feeds
 
 def _stories_page(request: Request, site: Site, page: str | None, section: str | None, title: str) -> Response:
     number, size = page_number(page), site.config.page_size
-    cards = coverage.top_stories(site.engine, limit=size + 1, offset=(number - 1) * size, section=section)
-    if not cards and number > 1:
-        raise NotFound(f"web: page {number} is past the end")
+    with site.engine.connect() as db:  # every read of the page on one connection
+        cards = coverage.top_stories(db, limit=size + 1, offset=(number - 1) * size, section=section)
+        if not cards and number > 1:
+            raise NotFound(f"web: page {number} is past the end")
+        shown = visible_cards(request, db, cards[:size])  # a reader's mutes left out
+        story_pics = pictures.story_pictures(db, [c.story.id for c in shown])
     rendered = site.render(
         request,
         "top.html",
-        cards=visible_cards(request, site.engine, cards[:size]),  # a reader's mutes left out
+        cards=shown,
+        story_pics=story_pics,
         page=number,
         has_next=len(cards) > size,
         heading=title,
@@ -69,36 +74,42 @@ def section(request: Request, slug: str, page: str | None = None, site: Site = D
 def story(
     request: Request, story_id: ItemId, q: str | None = None, length: str | None = None, site: Site = Depends(site_of)
 ) -> Response:
-    engine = site.engine
-    current = story_store.resolve_story_id(engine, story_id)
+    with site.engine.connect() as db:  # every read of the page on one connection (store/db.py Reader)
+        return _story_page(request, site, db, story_id, q, length)
+
+
+def _story_page(
+    request: Request, site: Site, db: Connection, story_id: str, q: str | None, length: str | None
+) -> Response:
+    current = story_store.resolve_story_id(db, story_id)
     if current != story_id:  # merged into another story: old links keep working
         return RedirectResponse(f"/stories/{current}", status_code=301)
-    item = story_store.get_story(engine, story_id, resolved=True)
-    storyline = coverage.storyline_timeline(engine, item)
-    members = coverage.story_members(engine, story_id)  # one read for the coverage and the panel
+    item = story_store.get_story(db, story_id, resolved=True)
+    storyline = coverage.storyline_timeline(db, item)
+    members = coverage.story_members(db, story_id)  # one read for the coverage and the panel
     earlier = sum(
         1
         for d in storyline
         if not d.current and d.story.first_seen and item.first_seen and d.story.first_seen < item.first_seen
     )
-    groups = coverage.story_coverage(engine, story_id, _unmuted(request, engine, members))
+    groups = coverage.story_coverage(db, story_id, _unmuted(request, db, members))
     return site.render(
         request,
         "story.html",
         story=item,
         groups=groups,
-        states=reading_states(request, engine, [a.id for g in groups for a in g.articles]),
+        states=reading_states(request, db, [a.id for g in groups for a in g.articles]),
         storyline=storyline,
         earlier=earlier,
-        ai=story_panel(engine, site.config, story_id, q, length, coverage.originals(members, digests.STORY_LIMIT)),
-        comments=site.comments(request, "story", story_id),
-        lead_picture=pictures.story_pictures(engine, [story_id]).get(story_id),
+        ai=story_panel(db, site.config, story_id, q, length, coverage.originals(members, digests.STORY_LIMIT)),
+        comments=site.comments(request, "story", story_id, db),
+        lead_picture=pictures.story_pictures(db, [story_id]).get(story_id),
     )
 
 
-def _unmuted(request: Request, engine: Engine, members: list[coverage.Member]) -> list[coverage.Member]:
+def _unmuted(request: Request, db: Reader, members: list[coverage.Member]) -> list[coverage.Member]:
     """A story's members less the articles the reader muted (the coverage list shows no others)."""
-    hidden = hidden_for_reader(request, engine, [m.article for m in members])
+    hidden = hidden_for_reader(request, db, [m.article for m in members])
     return [m for m in members if m.article.id not in hidden] if hidden else members
 
 

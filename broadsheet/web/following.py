@@ -22,8 +22,10 @@ from broadsheet.store import reader_digests as digest_store
 from broadsheet.store import sources as source_store
 from broadsheet.store import stories as story_store
 from broadsheet.store.coverage import StoryCard
+from broadsheet.store.db import Reader
 from broadsheet.store.follows import Choice, ChoiceError, Interests, Mutes
 from broadsheet.store.users import AccountError, Session
+from broadsheet.web import pictures
 from broadsheet.web.accounts import Accounts, Forbidden, login_url, safe_next, viewer_of
 from broadsheet.web.security import site_base
 
@@ -80,22 +82,22 @@ def reader_mutes(request: Request) -> Mutes:
     return state.mute_set if state else Mutes()
 
 
-def visible_articles(request: Request, engine: Engine, items: list[Article]) -> list[Article]:
+def visible_articles(request: Request, db: Reader, items: list[Article]) -> list[Article]:
     """A listing's articles less those the reader muted."""
     found = reader_mutes(request)
-    return follow_store.without_hidden(engine, found, items) if found else items
+    return follow_store.without_hidden(db, found, items) if found else items
 
 
-def hidden_for_reader(request: Request, engine: Engine, items: list[Article]) -> set[str]:
+def hidden_for_reader(request: Request, db: Reader, items: list[Article]) -> set[str]:
     """The ids of these articles the reader muted."""
     found = reader_mutes(request)
-    return follow_store.hidden_ids(engine, found, items) if found else set()
+    return follow_store.hidden_ids(db, found, items) if found else set()
 
 
-def visible_cards(request: Request, engine: Engine, cards: list[StoryCard]) -> list[StoryCard]:
+def visible_cards(request: Request, db: Reader, cards: list[StoryCard]) -> list[StoryCard]:
     """Story cards as the reader sees them: muted articles (and stories of nothing else) left out."""
     found = reader_mutes(request)
-    return personal.visible_cards(engine, cards, found) if found else cards
+    return personal.visible_cards(db, cards, found) if found else cards
 
 
 def _need_viewer(request: Request) -> Session:
@@ -248,6 +250,7 @@ def _for_you_page(request: Request, templates: Jinja2Templates, page: str | None
         raise NotFound(f"web: page {number} is past the end")
     context = {
         "cards": cards[:size],
+        "story_pics": pictures.story_pictures(request.app.state.engine, [c.story.id for c in cards[:size]]),
         "page": number,
         "has_next": len(cards) > size,
         "heading": "For you",

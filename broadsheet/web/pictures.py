@@ -4,17 +4,17 @@ srcset, sizes, alt text, lazy loading and width/height against layout shift."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from jinja2 import Environment
-from sqlalchemy import Engine
 
 from broadsheet.errors import NotFound
 from broadsheet.store import pictures as store
+from broadsheet.store.db import Reader, connected
 from broadsheet.web.site import ItemId, Site, site_of
 
 CACHE = "public, max-age=604800"  # a week: a copy never changes once kept (a later one replaces a failure)
@@ -58,40 +58,25 @@ def img_attributes(shown: store.Shown, sizes: str, alt: str) -> dict[str, Any]:
     }
 
 
-def _article_reader(engine: Engine) -> Callable[[Iterable[Any]], dict[str, store.Shown]]:
-    def read(items: Iterable[Any]) -> dict[str, store.Shown]:
-        return article_pictures(engine, items)
-
-    return read
-
-
-def _story_reader(engine: Engine) -> Callable[[Iterable[str]], dict[str, store.Shown]]:
-    def read(story_ids: Iterable[str]) -> dict[str, store.Shown]:
-        return story_pictures(engine, list(story_ids))
-
-    return read
-
-
-def article_pictures(engine: Engine, items: Iterable[Any]) -> dict[str, store.Shown]:
+def article_pictures(db: Reader, items: Iterable[Any]) -> dict[str, store.Shown]:
     """The stored pictures of these articles (or ids), keyed by article id; one read."""
     ids = [getattr(item, "id", item) for item in items if item is not None]
     if not ids:
         return {}
-    with engine.connect() as conn:
+    with connected(db) as conn:
         return store.shown(conn, ids)
 
 
-def story_pictures(engine: Engine, story_ids: list[str]) -> dict[str, store.Shown]:
+def story_pictures(db: Reader, story_ids: list[str]) -> dict[str, store.Shown]:
     """The picture that stands for each story, keyed by story id; one read."""
     story_ids = [s for s in story_ids if s]
     if not story_ids:
         return {}
-    with engine.connect() as conn:
+    with connected(db) as conn:
         return store.story_pictures(conn, story_ids)
 
 
-def install_pictures(env: Environment, engine: Engine) -> None:
-    """Give templates `article_pictures(items)`, `story_pictures(ids)` and `picture_attrs(...)` (reads only)."""
-    env.globals["article_pictures"] = _article_reader(engine)
-    env.globals["story_pictures"] = _story_reader(engine)
+def install_pictures(env: Environment) -> None:
+    """Give templates `picture_attrs(...)`. The pictures themselves come with each page's context,
+    read by its handler on the page's connection: a template never reads the database."""
     env.globals["picture_attrs"] = img_attributes

@@ -10,23 +10,23 @@ from collections.abc import Iterable
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import Engine
 
 from broadsheet.api.params import page_number
 from broadsheet.context import request_work
 from broadsheet.errors import NotFound
 from broadsheet.store import articles as article_store
 from broadsheet.store import reading
+from broadsheet.store.db import Reader
 from broadsheet.store.users import Session
 from broadsheet.web.accounts import Accounts, Forbidden, login_url, safe_next, viewer_of
 
 SAVED_PAGE = 50
 
 
-def reading_states(request: Request, engine: Engine, article_ids: Iterable[str]) -> dict[str, tuple[bool, bool]]:
+def reading_states(request: Request, db: Reader, article_ids: Iterable[str]) -> dict[str, tuple[bool, bool]]:
     """(read, saved) of the articles a page lists, for the signed-in reader (empty for visitors)."""
     viewer = viewer_of(request)
-    return reading.states(engine, viewer.user.id, article_ids) if viewer else {}
+    return reading.states(db, viewer.user.id, article_ids) if viewer else {}
 
 
 def opened(request: Request, article_id: str) -> None:

@@ -6,12 +6,14 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import Connection
 
 from broadsheet.api.params import page_number
 from broadsheet.errors import InputError
 from broadsheet.nlp.sections import SECTIONS
 from broadsheet.store import sources as source_store
 from broadsheet.store.search import SearchFilters, read_filters, search_articles
+from broadsheet.web import pictures
 from broadsheet.web.feeds import feed_response
 from broadsheet.web.following import hidden_for_reader
 from broadsheet.web.site import Site, site_of
@@ -46,6 +48,16 @@ def search_feed(
     return feed_response(request, f"Broadsheet: search for {q}", [h.article for h in hits], f"/search?q={quote(q)}")
 
 
+def _filters_or_error(
+    db: Connection, source: str | None, section: str | None, since: str | None
+) -> tuple[SearchFilters, str | None, int]:
+    """The search's filters, or none with the message and status of what was wrong with them."""
+    try:
+        return read_filters(db, source, section, since), None, 200
+    except InputError as exc:  # the form stays usable, and says which values would work
+        return SearchFilters(), str(exc), exc.status
+
+
 @router.get("/search", response_class=HTMLResponse)
 def search_page(
     request: Request,
@@ -57,17 +69,17 @@ def search_page(
     site: Site = Depends(site_of),
 ) -> HTMLResponse:
     number, size = page_number(page), site.config.page_size
-    try:
-        filters, error, error_status = read_filters(site.engine, source, section, since), None, 200
-    except InputError as exc:  # the form stays usable, and says which values would work
-        filters, error, error_status = SearchFilters(), str(exc), exc.status
-    hits = (
-        search_articles(site.engine, q, filters, limit=size + 1, offset=(number - 1) * size, embed=site.embed)
-        if q and not error
-        else []
-    )
+    with site.engine.connect() as db:  # every read of the page on one connection
+        filters, error, error_status = _filters_or_error(db, source, section, since)
+        hits = (
+            search_articles(db, q, filters, limit=size + 1, offset=(number - 1) * size, embed=site.embed)
+            if q and not error
+            else []
+        )
+        hidden = hidden_for_reader(request, db, [h.article for h in hits[:size]])  # a reader's mutes
+        choices = source_store.source_choices(db)
+        pics = pictures.article_pictures(db, [h.article for h in hits[:size] if h.article.id not in hidden])
     since = (since or "").strip().lower() if filters.since else ""
-    hidden = hidden_for_reader(request, site.engine, [h.article for h in hits[:size]])  # a reader's mutes
     return site.render(
         request,
         "search.html",
@@ -76,7 +88,8 @@ def search_page(
         hits=[h for h in hits[:size] if h.article.id not in hidden],
         page=number,
         has_next=len(hits) > size,
-        sources=source_store.source_choices(site.engine),
+        sources=choices,
+        pics=pics,
         source=filters.source_id,
         sections=SECTIONS,
         section=filters.section or "",

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
 from broadsheet.config import Config
+from broadsheet.store.db import Reader
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class Site:
     engine: Engine
     config: Config
     templates: Jinja2Templates
-    comments: Callable[[Request, str, str], object]  # the comment section under an article or story
+    comments: Callable[[Request, str, str, Reader], object]  # the comment section under an article or story
     embed: Callable[[str], np.ndarray] | None  # questions in search are also matched by meaning
 
     def render(self, request: Request, name: str, status: int = 200, **context: object) -> HTMLResponse:
@@ -31,8 +32,10 @@ class Site:
         return self.templates.TemplateResponse(request, name, context, status_code=status)
 
 
-def site_of(request: Request) -> Site:
-    """The site a request is for (a dependency: `site: Site = Depends(site_of)`)."""
+async def site_of(request: Request) -> Site:
+    """The site a request is for (a dependency: `site: Site = Depends(site_of)`). Async because it
+    only reads an attribute: FastAPI runs a plain `def` dependency in a worker thread, one thread hop
+    per request for nothing."""
     return request.app.state.site
 
 

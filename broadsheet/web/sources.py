@@ -13,6 +13,7 @@ from broadsheet.api.params import MAX_ID, page_number
 from broadsheet.ingest.feeds import export_opml
 from broadsheet.store import articles as article_store
 from broadsheet.store import sources as source_store
+from broadsheet.web import pictures
 from broadsheet.web.feeds import feed_response
 from broadsheet.web.following import visible_articles
 from broadsheet.web.saved import reading_states
@@ -36,17 +37,21 @@ def sources_opml(site: Site = Depends(site_of)) -> Response:
 def source(
     request: Request, source_id: SourceId, page: str | None = None, site: Site = Depends(site_of)
 ) -> HTMLResponse:
-    item = source_store.get_source(site.engine, source_id)
     number, size = page_number(page), site.config.page_size
-    items = article_store.latest_articles(site.engine, limit=size, offset=(number - 1) * size, source_id=source_id)
-    items = visible_articles(request, site.engine, items)  # a reader's mutes (this source's too)
-    failing = article_store.failing_articles(site.engine, source_id)
+    with site.engine.connect() as db:  # every read of the page on one connection
+        item = source_store.get_source(db, source_id)
+        items = article_store.latest_articles(db, limit=size, offset=(number - 1) * size, source_id=source_id)
+        items = visible_articles(request, db, items)  # a reader's mutes (this source's too)
+        failing = article_store.failing_articles(db, source_id)
+        states = reading_states(request, db, [a.id for a in items])
+        pics = pictures.article_pictures(db, items)
     return site.render(
         request,
         "source.html",
         source=item,
         articles=items,
-        states=reading_states(request, site.engine, [a.id for a in items]),
+        pics=pics,
+        states=states,
         page=number,
         failing=failing,
         has_next=number * size < item.article_count,

@@ -149,7 +149,6 @@ def main() -> None:
             profiler.enable()
             measure(app, pages[args.profile], args.renders)
             profiler.disable()
-            profiler.dump_stats("/tmp/render.prof")
             pstats.Stats(profiler).sort_stats(args.sort).print_stats(70)
             return
         figures = {

@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime, timedelta
 
 import html5lib
@@ -305,3 +306,41 @@ def test_a_form_that_changes_a_page_drops_it_from_the_cache():
         assert await call("GET", "/articles/b") == b"/articles/b 2 comments"
 
     asyncio.run(scenario())
+
+
+def _leaf_routes(routes, owner=None):
+    """(route, the router that declared it) of every route, through FastAPI's included routers."""
+    for route in routes:
+        if hasattr(route, "original_router"):
+            yield from _leaf_routes(route.original_router.routes, route.original_router)
+        else:
+            yield route, owner
+
+
+def _pattern(path: str) -> re.Pattern:
+    return re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$")
+
+
+def test_the_reader_pages_matched_first_share_no_path_with_any_other_route(engine, config):
+    """web/app.py tries the reader pages' routes before the others, for speed; that is only safe
+    while no other route could answer the same method and path."""
+    from broadsheet.web import articles, coverage, search
+
+    app = create_app(engine, config)
+    first = {id(coverage.router), id(articles.router), id(search.router)}
+    routes = list(_leaf_routes(app.router.routes))
+    ahead = [r for r, owner in routes if id(owner) in first]
+    others = [r for r, owner in routes if id(owner) not in first]
+    assert len(ahead) >= 10 and len(others) >= 50  # the walk reached into the included routers
+    clashes = []
+    for page in ahead:
+        example = re.sub(r"\{[^}]+\}", "x1", page.path)
+        for other in others:
+            shared = page.methods & (getattr(other, "methods", None) or {"GET", "HEAD", "POST"})
+            path = getattr(other, "path", "")
+            if (
+                shared
+                and (_pattern(path).match(example) or _pattern(page.path).match(re.sub(r"\{[^}]+\}", "x1", path)))
+            ) or (not hasattr(other, "methods") and path and example.startswith(path + "/")):
+                clashes.append((page.path, path))
+    assert clashes == []

@@ -127,6 +127,11 @@ def _include_routers(app: FastAPI, site: Site, accounts: Accounts, on_new_entrie
     engine, config, render = site.engine, site.config, site.render
     # Only the JSON API is in the OpenAPI document: pages, forms, feeds and callbacks are not for
     # generated clients (include_in_schema=False on every router but the API's).
+    # The pages readers open most come first: routes are tried in order (about a hundred), and no
+    # other route's path overlaps theirs (tests/test_web.py keeps it so). Coverage before articles:
+    # its story page (coverage, AI panel, comments) is the one readers get.
+    for router in (coverage.router, articles.router, search.router):
+        app.include_router(router, include_in_schema=False)
     app.include_router(websub_router(engine, on_new_entries), include_in_schema=False)
     app.include_router(api_routes.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
@@ -142,10 +147,8 @@ def _include_routers(app: FastAPI, site: Site, accounts: Accounts, on_new_entrie
     app.include_router(following_router(accounts, site.templates), include_in_schema=False)  # follows, mutes, For you
     # private digest feeds, the unsubscribe link
     app.include_router(reader_digests_router(accounts, site.templates), include_in_schema=False)
-    # Coverage first: its story page (coverage, AI panel, comments) is the one readers get.
-    app.include_router(coverage.router, include_in_schema=False)
     app.include_router(ai_router(engine, config, render), include_in_schema=False)
-    routers = (articles.router, sources.router, search.router, metrics.router, pictures.router, head.router)
+    routers = (sources.router, metrics.router, pictures.router, head.router)
     for router in (*routers, operations):
         app.include_router(router, include_in_schema=False)
     install_error_handlers(app, render)  # validation and HTTP errors in the project's shape, HTML or JSON

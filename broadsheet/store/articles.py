@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
 from broadsheet.errors import NotFound
 from broadsheet.model import Article
@@ -102,12 +102,15 @@ _VIEW_COLUMNS = [
     stories.c.article_count.label("story_articles"),
 ]
 _VIEW_FROM = articles.outerjoin(stories, stories.c.id == articles.c.story_id)
+# Built once: constructing a statement this wide costs more than SQLite takes to run it, on every
+# page view (SQLAlchemy caches the compiled SQL, not the statement object).
+_VIEW = select(*_VIEW_COLUMNS).select_from(_VIEW_FROM).where(articles.c.id == bindparam("id"))
 
 
 def get_article_view(db: Reader, article_id: str) -> ArticleView:
     """An article with its stored placement, related list and enrichment, or NotFound."""
     with connected(db) as conn:
-        row = conn.execute(select(*_VIEW_COLUMNS).select_from(_VIEW_FROM).where(articles.c.id == article_id)).first()
+        row = conn.execute(_VIEW, {"id": article_id}).first()
     if row is None:
         raise NotFound(f"store: no article with id {article_id}")
     enrichment = {"id": row.id, **{k: row._mapping[k] for k in ENRICHED_COLUMNS}} if row.enriched is not None else {}

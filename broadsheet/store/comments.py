@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, and_, func, select, update
+from sqlalchemy import Connection, Engine, Row, and_, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from broadsheet.errors import InputError, NotFound
@@ -208,18 +208,30 @@ def restore_comment(engine: Engine, comment_id: int) -> None:
 
 
 def _where_target(target: Target):
-    """The comments of a target; a story's include those of stories merged into it (a subquery, so
-    that one connection answers: a second checkout while holding the first starves the pool)."""
-    if target.kind == "article":
-        return comments.c.article_id == target.id
-    merged = select(story_redirects.c.old_id).where(story_redirects.c.new_id == target.id).scalar_subquery()
-    return (comments.c.story_id == target.id) | comments.c.story_id.in_(merged)
+    return _where(target.kind, target.id)
+
+
+def _where(kind: str, target_id: Any):
+    """The comments of an article or story (its id, or a bound parameter); a story's include those
+    of stories merged into it (a subquery, so that one connection answers: a second checkout while
+    holding the first starves the pool)."""
+    if kind == "article":
+        return comments.c.article_id == target_id
+    merged = select(story_redirects.c.old_id).where(story_redirects.c.new_id == target_id).scalar_subquery()
+    return (comments.c.story_id == target_id) | comments.c.story_id.in_(merged)
+
+
+# Each article and story page reads its thread: the two statements are built once (see
+# store/articles.py _VIEW), the target's id bound at each read.
+_THREADS = {
+    kind: _joined().where(_where(kind, bindparam("id"))).order_by(comments.c.id) for kind in ("article", "story")
+}
 
 
 def thread(db: Reader, target: Target) -> list[Comment]:
     """A target's comments as a forest: top-level comments oldest first, each with its replies."""
     with connected(db) as conn:
-        rows = conn.execute(_joined().where(_where_target(target)).order_by(comments.c.id)).all()
+        rows = conn.execute(_THREADS[target.kind], {"id": target.id}).all()
     by_id = {row.id: _comment(row) for row in rows}
     roots: list[Comment] = []
     for item in by_id.values():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, select
 
 from broadsheet.model import Article
 from broadsheet.store.articles import ARTICLE_COLUMNS, article_from_row
@@ -20,18 +20,23 @@ from broadsheet.store.upsert import upsert
 STORY_LIMIT = 60  # newest originals of a story that feed its summary, timeline and answers
 
 
+# Built once (every article and story page reads both): see store/articles.py _VIEW.
+_STORY_ARTICLES = (
+    select(*ARTICLE_COLUMNS)
+    .where(articles.c.story_id == bindparam("story_id"))
+    .where(articles.c.status == "ok")
+    .where(articles.c.duplicate_of.is_(None))
+    .order_by(articles.c.arrival.desc())
+    .limit(bindparam("limit"))
+)
+_DIGEST = select(story_digests.c.signature, story_digests.c.data).where(story_digests.c.key == bindparam("key"))
+
+
 def story_articles(db: Reader, story_id: str, limit: int = STORY_LIMIT) -> list[Article]:
     """A story's readable original articles (copies left out), oldest first."""
-    query = (
-        select(*ARTICLE_COLUMNS)
-        .where(articles.c.story_id == story_id)
-        .where(articles.c.status == "ok")
-        .where(articles.c.duplicate_of.is_(None))
-        .order_by(articles.c.arrival.desc())
-        .limit(limit)
-    )
     with connected(db) as conn:
-        return sorted((article_from_row(r) for r in conn.execute(query)), key=lambda a: a.arrival or 0)
+        rows = conn.execute(_STORY_ARTICLES, {"story_id": story_id, "limit": limit})
+        return sorted((article_from_row(r) for r in rows), key=lambda a: a.arrival or 0)
 
 
 def signature(items: list[Article]) -> str:
@@ -43,9 +48,7 @@ def signature(items: list[Article]) -> str:
 def read_digest(db: Reader, story_id: str, kind: str, sig: str) -> dict | None:
     """A cached digest when it was made for this signature."""
     with connected(db) as conn:
-        row = conn.execute(
-            select(story_digests.c.signature, story_digests.c.data).where(story_digests.c.key == f"{story_id}:{kind}")
-        ).first()
+        row = conn.execute(_DIGEST, {"key": f"{story_id}:{kind}"}).first()
     return row.data if row is not None and row.signature == sig else None
 
 

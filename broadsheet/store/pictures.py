@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, and_, delete, insert, or_, select
+from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select
 
 from broadsheet.store.chunks import in_chunks
 from broadsheet.store.db import Reader, connected
@@ -84,18 +84,21 @@ def record_failure(conn: Connection, item: Wanted, error: str, next_try: datetim
     upsert(conn, pictures, [row | {"fetched_at": now}], "article_id")
 
 
+# Built once: every page with pictures reads it (see store/articles.py _VIEW).
+_SHOWN = (
+    select(picture_files.c.article_id, picture_files.c.width, picture_files.c.height, pictures.c.alt)
+    .join(pictures, pictures.c.article_id == picture_files.c.article_id)
+    .where(picture_files.c.article_id.in_(bindparam("ids", expanding=True)))
+    .order_by(picture_files.c.article_id, picture_files.c.width)
+)
+
+
 def shown(conn: Connection, ids: list[str]) -> dict[str, Shown]:
     """The stored pictures of these articles, keyed by article id."""
     sizes: dict[str, list[tuple[int, int]]] = {}
     alts: dict[str, str] = {}
     for chunk in in_chunks(list(dict.fromkeys(ids))):
-        query = (
-            select(picture_files.c.article_id, picture_files.c.width, picture_files.c.height, pictures.c.alt)
-            .join(pictures, pictures.c.article_id == picture_files.c.article_id)
-            .where(picture_files.c.article_id.in_(chunk))
-            .order_by(picture_files.c.article_id, picture_files.c.width)
-        )
-        for row in conn.execute(query):
+        for row in conn.execute(_SHOWN, {"ids": chunk}):
             sizes.setdefault(row.article_id, []).append((row.width, row.height))
             alts[row.article_id] = row.alt
     return {key: Shown(key, alts[key], tuple(value)) for key, value in sizes.items()}

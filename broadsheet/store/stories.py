@@ -415,6 +415,9 @@ def understood(db: Reader, article_id: str) -> Understood | None:
 UNREAD = object()  # an argument the caller did not have: read it here
 
 
+_COPIES = select(*ARTICLE_COLUMNS).where(articles.c.duplicate_of == bindparam("root"))  # built once: every article page
+
+
 def copies_of(db: Reader, article_id: str, duplicate_of: str | object | None = UNREAD) -> list[Article]:
     """Other copies of the same text: the first copy and every duplicate of it, in arrival order.
     `duplicate_of`, when the caller has read it already, is the article's own stored original."""
@@ -426,7 +429,7 @@ def copies_of(db: Reader, article_id: str, duplicate_of: str | object | None = U
         # is only needed for a copy: an original is its own root, and is left out below anyway.
         rows = [
             *(conn.execute(select(*ARTICLE_COLUMNS).where(articles.c.id == root)) if root != article_id else ()),
-            *conn.execute(select(*ARTICLE_COLUMNS).where(articles.c.duplicate_of == root)),
+            *conn.execute(_COPIES, {"root": root}),
         ]
         rows = sorted((r for r in rows if r.id != article_id and r.status == "ok"), key=lambda r: r.arrival)
     return [article_from_row(r) for r in rows]

@@ -613,7 +613,7 @@ class PassageIndex:
         spots = [k for k, m in enumerate(tokens) if fold(m.group(0)) in focus]
         best = None
         for at, text in figures(raw):
-            if text.lower() in q.words or _is_year(text) or _value(text) is None or _LABEL.search(raw[:at]):
+            if text.lower() in q.words or _is_year(text) or _value(text) is None or _is_label(raw[:at]):
                 continue  # a year, or a label ("Ward 7", "Article 65"), is not a count
             if _INCREMENT.match(raw, at + len(text)):
                 continue  # "two further patients" adds to a count; it is not the count
@@ -683,6 +683,13 @@ def _reciprocal_rank(values: np.ndarray) -> np.ndarray:
     ranks = np.empty(len(values))
     ranks[np.argsort(-values, kind="stable")] = np.arange(1, len(values) + 1)
     return 1.0 / ranks
+
+
+def _is_label(before: str) -> bool:
+    """Whether the words before a figure make it a label ("Ward 7", "Article 65"): a capitalised word
+    just before it, unless that word opens the sentence ("Nearly 3,000", "About 150" are counts)."""
+    found = _LABEL.search(before)
+    return found is not None and bool(before[: found.start()].strip(" \"“‘'(["))
 
 
 def _is_year(text: str) -> bool:

@@ -195,3 +195,31 @@ def test_words_close_together_and_entity_kinds_are_evidence():
     assert typed[1] > 0 and typed[0] == 0
     own, _, _ = index._entity_fit(parse_question("Who is Ada Venn?"))
     assert own[1] == 0
+
+
+def test_a_count_is_kept_from_the_best_sentence_and_an_opening_word_is_no_label():
+    """The best sentence's count stands even when it is far from the question's words (a rival
+    sentence with a figure next to them is preferred only when the best gives no count), and the
+    word that opens a sentence does not make the figure after it a label ("Nearly 3,000")."""
+    docs = [
+        SourceText(
+            "h-1",
+            "Test Wire",
+            "",
+            "Ships calling at the Orla harbour last year numbered, by the port authority's careful count, "
+            "roughly 4,000. Twelve ships were repaired last year at the Orla harbour dry dock. Sailors on "
+            "Ward 7 of the harbour clinic were treated. Nearly 300 sailors were treated at the harbour clinic.",
+        )
+    ]
+    index = PassageIndex(docs)
+    q = parse_question("How many sailors were treated at the harbour clinic?")
+    focus = set(terms(q.text))
+    assert index._figure(3, q, focus) == ("300", 300.0)
+    assert index._figure(2, q, focus) is None  # "Ward 7" names a ward
+    assert index._figure(0, q, focus) is None and index._figure(0, q, focus, near=float("inf"))[1] == 4000
+    question = "How many ships called at the Orla harbour last year?"
+    found, x, extra = index.features(question)
+    scores = index.scores(x)
+    assert 1 in index._rival_figures(found, x, scores, 0, extra)  # "Twelve ships", close behind
+    answer = index.answer(question)
+    assert "4,000" in answer.text and "Twelve" not in answer.text

@@ -605,7 +605,7 @@ class PassageIndex:
             return [self.passages[b - 1].cited, p.cited]
         return [p.cited]
 
-    def _figure(self, i: int, q: Question, focus: set[str]) -> tuple[str, float] | None:
+    def _figure(self, i: int, q: Question, focus: set[str], near: float = NEAR) -> tuple[str, float] | None:
         """The figure a sentence gives for the question: one within a few words of a question word
         ("21 patients", "grown to 19 patients"), the nearest when there are several."""
         raw = self.passages[i].raw
@@ -613,14 +613,14 @@ class PassageIndex:
         spots = [k for k, m in enumerate(tokens) if fold(m.group(0)) in focus]
         best = None
         for at, text in figures(raw):
-            if text.lower() in q.words or _is_year(text) or _value(text) is None or _LABEL.search(raw[:at]):
+            if text.lower() in q.words or _is_year(text) or _value(text) is None or _is_label(raw[:at]):
                 continue  # a year, or a label ("Ward 7", "Article 65"), is not a count
             if _INCREMENT.match(raw, at + len(text)):
                 continue  # "two further patients" adds to a count; it is not the count
             k = next((k for k, m in enumerate(tokens) if m.start() >= at), len(tokens))
             distance = min((abs(k - s) for s in spots), default=99)
             value = _value(text)
-            if value is not None and distance <= NEAR and (best is None or distance < best[0]):
+            if value is not None and distance <= near and (best is None or distance < best[0]):
                 best = (distance, text, value)
         return (best[1], best[2]) if best else None
 
@@ -640,11 +640,13 @@ class PassageIndex:
     def _newest_figure(
         self, answer: Answer, q: Question, x: np.ndarray, scores: np.ndarray, b: int, extra: dict
     ) -> None:
-        """A "how many" answer gives a figure for what was asked (a close rival sentence that does is
-        preferred to one that does not); when dated sources give different figures, the newest
-        source's is given with its date and the disagreement is said."""
+        """A "how many" answer gives a figure for what was asked (a close rival sentence with a figure
+        next to the question's words is preferred to a best sentence that gives no count at all: one
+        whose count stands a few words off, "numbered, by the port's count, roughly 4,000", keeps it);
+        when dated sources give different figures, the newest source's is given with its date and the
+        disagreement is said."""
         given = self._rival_figures(q, x, scores, b, extra)
-        if given and b not in given:
+        if given and b not in given and self._figure(b, q, set(extra["idf"]), near=math.inf) is None:
             answer.passages = self._shown(max(given, key=lambda i: scores[i]))
         when = {i: t for i in given if (t := self.passages[i].published) is not None}
         given = {i: f for i, f in given.items() if i in when}
@@ -683,6 +685,13 @@ def _reciprocal_rank(values: np.ndarray) -> np.ndarray:
     ranks = np.empty(len(values))
     ranks[np.argsort(-values, kind="stable")] = np.arange(1, len(values) + 1)
     return 1.0 / ranks
+
+
+def _is_label(before: str) -> bool:
+    """Whether the words before a figure make it a label ("Ward 7", "Article 65"): a capitalised word
+    just before it, unless that word opens the sentence ("Nearly 3,000", "About 150" are counts)."""
+    found = _LABEL.search(before)
+    return found is not None and bool(before[: found.start()].strip(" \"“‘'(["))
 
 
 def _is_year(text: str) -> bool:

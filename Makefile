@@ -56,5 +56,5 @@ PAGE_SEEDS := $(wildcard ../shared/data/extraction/readability-pages)
 fuzz: install-test
 	$(BIN)/pip install -q -e '.[fuzz]'
 	mkdir -p .fuzz/feeds .fuzz/extract
-	$(BIN)/python fuzz/fuzz_feeds.py .fuzz/feeds $(FEED_SEEDS) -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=4096
-	$(BIN)/python fuzz/fuzz_extract.py .fuzz/extract $(PAGE_SEEDS) -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=4096
+	$(BIN)/python fuzz/fuzz_feeds.py .fuzz/feeds $(FEED_SEEDS) -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=4096 -artifact_prefix=.fuzz/
+	$(BIN)/python fuzz/fuzz_extract.py .fuzz/extract $(PAGE_SEEDS) -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=4096 -artifact_prefix=.fuzz/

@@ -5,6 +5,7 @@ import json
 import pytest
 from lxml import html as lxml_html
 
+from broadsheet.errors import ExtractError
 from broadsheet.extract import metadata
 from broadsheet.extract.article import _parse, _visible_tokens, extract_article
 from broadsheet.extract.files import extract_file
@@ -356,3 +357,14 @@ def test_extracting_the_same_file_twice_gives_identical_json(tmp_path):
     path.write_text(page(head='<meta name="author" content="Ida Fenn">'), encoding="utf-8")
     first = json.dumps(extract_file(path, "https://marrowby.example/keeper"), sort_keys=True)
     assert first == json.dumps(extract_file(path, "https://marrowby.example/keeper"), sort_keys=True)
+
+
+@pytest.mark.parametrize("page", ["<meta></html>E", "<meta></html>", "<html><head><meta></head></html>tail"])
+def test_a_page_whose_readable_part_has_no_body_is_refused_not_crashed(page):
+    """Found by fuzz/fuzz_extract.py: readability's summary of such a page has no <body>, and lxml
+    failed an assertion on it; the page is now simply one without an article."""
+    try:
+        found = extract_article(page, "http://pub.example/a/1")
+    except ExtractError:
+        return
+    assert isinstance(found.text, str)

@@ -128,11 +128,13 @@ def _readability_paragraphs(tree: lxml_html.HtmlElement) -> list[str]:
     """Body paragraphs according to readability-lxml."""
     try:
         summary = _TextDocument(tree).summary(html_partial=True)
+        # A summary with no body at all ("<meta></html>E" gives one) makes lxml fail an assertion.
+        found = lxml_html.fragment_fromstring(summary, create_parent="div")
     except Exception as exc:  # readability raises bare Exceptions on odd pages
         log.debug("readability failed: %s", exc)
         return []
     paragraphs: list[str] = []
-    for node in lxml_html.fragment_fromstring(summary, create_parent="div").iter(*_BLOCK_TAGS):
+    for node in found.iter(*_BLOCK_TAGS):
         if any(isinstance(c.tag, str) and c.tag in _BLOCK_TAGS for c in node.iterdescendants()):
             continue  # the inner blocks will be visited themselves
         text = " ".join(node.text_content().split())

@@ -273,3 +273,21 @@ def test_a_stale_related_list_is_shown_while_the_pipeline_ranks_it_again(importe
     assert context.work.wait_idle(120)
     assert story_store.stored_related(imported, article_id)[0] == related_for(imported, article_id, KEPT)
     context.close()
+
+
+def test_a_page_reads_only_the_heads_and_finds_the_digest_the_pipeline_stored(imported):
+    """The article page's scope is read from the story's heads (no text): its signature must be the
+    one the stored digest was made under, else every view would make the digest again."""
+    from broadsheet.store import digests
+
+    article = next(a for a in article_store.iter_articles(imported) if a.import_id == "br-3")
+    scope = explain.scope_of(imported, article)
+    assert scope.is_story and scope.loaded is None  # nothing but the heads read so far
+    made = explain.Scope.of(scope.key, digests.story_articles(imported, scope.key))
+    assert [h.id for h in scope.heads] == [h.id for h in made.heads]
+    assert scope.signature == made.signature
+    explain.digest(imported, made, keep=True)  # what the pipeline's work stores
+    assert digests.read_digest(
+        imported, scope.key, f"digest:{explain.DIGEST_VERSION}:{explain.DEFAULT_WORDS}", scope.signature
+    )
+    assert [a.id for a in scope.articles] == [h.id for h in scope.heads]  # loaded when asked for

@@ -149,7 +149,7 @@ def _story_summary(engine: Engine, explain, story_id: str) -> dict | None:
     members = digests.story_articles(engine, story_id)
     if not members:
         return None
-    scope = explain.Scope(story_id, members, digests.signature(members))
+    scope = explain.Scope.of(story_id, members)
     sentences = explain.digest(engine, scope).summary
     return {
         "story_id": story_id,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy import Engine
 
@@ -50,12 +50,28 @@ def llm_settings(config: Config) -> LLMSettings:
 
 @dataclass
 class Scope:
-    """What a feature reads: a story's articles (or one article not yet placed in a story)."""
+    """What a feature reads: a story's articles (or one article not yet placed in a story). A page
+    reads only their heads (titles, outlets, the signature its stored digest is checked against);
+    the articles themselves are loaded when first needed (`articles`): to make a digest or answer."""
 
     key: str
-    articles: list[Article]
+    heads: list[digests.Head]
     signature: str
     is_story: bool = True
+    load: Callable[[], list[Article]] | None = field(default=None, repr=False)
+    loaded: list[Article] | None = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, key: str, articles: list[Article], is_story: bool = True) -> Scope:
+        """A scope of articles already read."""
+        heads = [digests.head_of(a) for a in articles]
+        return cls(key, heads, digests.signature(heads), is_story, loaded=articles)
+
+    @property
+    def articles(self) -> list[Article]:
+        if self.loaded is None:
+            self.loaded = self.load() if self.load is not None else []
+        return self.loaded
 
     @property
     def docs(self) -> list[SourceText]:
@@ -66,11 +82,30 @@ def scope_of(db: Reader, article: Article, placement: tuple[str | None, str | No
     """The article's story as a scope, or the article alone when it has no story yet. `placement`
     (its stored story id and the original it copies), when the caller has read them already."""
     story_id, duplicate_of = placement if placement is not None else _placement(db, article)
-    members = digests.story_articles(db, story_id) if story_id else []
-    if article.id not in {a.id for a in members} and not (story_id and duplicate_of):  # a copy stays out
-        members.append(article)
-    members = members or [article]
-    return Scope(story_id or article.id, members, digests.signature(members), is_story=story_id is not None)
+    own = not (story_id and duplicate_of)  # a copy stays out of its story's scope
+
+    def members() -> list[Article]:
+        found = digests.story_articles(db, story_id) if story_id else []
+        return _with_own(found, article, own)
+
+    heads = _with_own(digests.story_heads(db, story_id) if story_id else [], digests.head_of(article), own)
+    return Scope(story_id or article.id, heads, digests.signature(heads), story_id is not None, load=members)
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+Item = TypeVar("Item", bound=_Identified)  # an article or its head
+
+
+def _with_own(items: list[Item], own: Item, add: bool) -> list[Item]:
+    """A story's items with the article's own added when it is not among them (and `add`); the
+    article alone when the story has none."""
+    if add and own.id not in {i.id for i in items}:
+        items = [*items, own]
+    return items or [own]
 
 
 def _placement(db: Reader, article: Article) -> tuple[str | None, str | None]:
@@ -146,7 +181,7 @@ def store_digest(engine: Engine, item: str) -> bool:
     words, kind, key = item.split(":", 2)
     if kind == "story":
         members = digests.story_articles(engine, key)
-        scope = Scope(key, members, digests.signature(members)) if members else None
+        scope = Scope.of(key, members) if members else None
     else:
         from broadsheet.errors import NotFound
         from broadsheet.store.articles import get_article

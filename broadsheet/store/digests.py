@@ -7,9 +7,10 @@ story that grows gets a fresh summary on the next read; answers are keyed by the
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, bindparam, select
+from sqlalchemy import Engine, bindparam, func, select
 
 from broadsheet.model import Article
 from broadsheet.store.articles import ARTICLE_COLUMNS, article_from_row
@@ -39,9 +40,52 @@ def story_articles(db: Reader, story_id: str, limit: int = STORY_LIMIT) -> list[
         return sorted((article_from_row(r) for r in rows), key=lambda a: a.arrival or 0)
 
 
-def signature(items: list[Article]) -> str:
+@dataclass(frozen=True)
+class Head:
+    """What a page shows of one of a story's articles, and what the story's signature is made of:
+    reading these, not the articles, spares a page view the story's whole text."""
+
+    id: str
+    title: str
+    outlet: str  # the source's name, else the site's
+    length: int  # characters of text
+    arrival: int
+
+
+def head_of(article: Article) -> Head:
+    return Head(
+        article.id, article.title, article.source_name or article.site_name, len(article.text), article.arrival or 0
+    )
+
+
+_STORY_HEADS = (
+    select(
+        articles.c.id,
+        articles.c.title,
+        articles.c.source_name,
+        articles.c.site_name,
+        func.length(articles.c.text).label("length"),
+        articles.c.arrival,
+    )
+    .where(articles.c.story_id == bindparam("story_id"))
+    .where(articles.c.status == "ok")
+    .where(articles.c.duplicate_of.is_(None))
+    .order_by(articles.c.arrival.desc())
+    .limit(bindparam("limit"))
+)
+
+
+def story_heads(db: Reader, story_id: str, limit: int = STORY_LIMIT) -> list[Head]:
+    """The heads of `story_articles` (the same articles, in the same order), without their text."""
+    with connected(db) as conn:
+        rows = conn.execute(_STORY_HEADS, {"story_id": story_id, "limit": limit}).all()
+    heads = [Head(r.id, r.title or "", r.source_name or r.site_name or "", r.length or 0, r.arrival or 0) for r in rows]
+    return sorted(heads, key=lambda h: h.arrival)
+
+
+def signature(items: list[Head]) -> str:
     """A short hash of a set of articles (ids and text lengths): changes when the story grows or is edited."""
-    parts = sorted(f"{a.id}:{len(a.text)}" for a in items)
+    parts = sorted(f"{h.id}:{h.length}" for h in items)
     return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:32]
 
 

@@ -137,7 +137,7 @@ def story_panel(
     members = digests.story_articles(db, story_id) if members is None else members
     if members:
         try:
-            _story_features(panel, db, config, explain.Scope(story_id, members, digests.signature(members)))
+            _story_features(panel, db, config, explain.Scope.of(story_id, members))
         except Exception:
             log.exception("web: story features for story %s failed", story_id)
     return panel
@@ -148,14 +148,14 @@ def _story_features(panel: dict, db: Reader, config: Config, scope: explain.Scop
     words = SUMMARY_LENGTHS[panel["length"]]
     digest = explain.digest(db, scope, words, keep=False)  # a read: a missing digest is asked for
     panel["story_id"] = scope.key if scope.is_story else None
-    titles = {a.id: a.title for a in scope.articles}
+    titles = {h.id: h.title for h in scope.heads}
     panel.update(
         summary=_timeline(digest.summary),
         timeline=_timeline(digest.timeline),
         titles=titles,
         adds=[{**s, "additions": _linked(s["additions"])} for s in digest.adds],
-        sources=len({a.source_name or a.id for a in scope.articles}),
-        story_size=len(scope.articles),
+        sources=len({h.outlet or h.id for h in scope.heads}),
+        story_size=len(scope.heads),
     )
     generated = explain.phrased_summary(config, scope, digest.summary, words)
     panel["generated"] = _linked_generated(explain.grounded_dict(generated)) if generated else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, Row, func, or_, select, update
 
@@ -78,12 +78,22 @@ def list_sources(db: Reader) -> list[Source]:
     return [_source(r, r.article_count) for r in rows]
 
 
-def source_choices(db: Reader) -> list[Source]:
-    """All sources by title, without their article counts (a filter's choices: counting every
-    source's articles would cost more than the page they are on)."""
+class SourceChoice(NamedTuple):
+    """A source as a filter offers it."""
+
+    id: int
+    title: str
+    feed_url: str
+
+
+_CHOICES = select(sources.c.id, sources.c.title, sources.c.feed_url).order_by(sources.c.title, sources.c.id)
+
+
+def source_choices(db: Reader) -> list[SourceChoice]:
+    """All sources by title, as a filter's choices: only what the choice shows (the search page
+    reads them on every view; whole sources with their article counts would cost more than it)."""
     with connected(db) as conn:
-        rows = conn.execute(select(sources).order_by(sources.c.title, sources.c.id)).all()
-    return [_source(r) for r in rows]
+        return [SourceChoice(r.id, r.title or "", r.feed_url) for r in conn.execute(_CHOICES)]
 
 
 def get_source(db: Reader, source_id: int) -> Source:

@@ -55,6 +55,7 @@ WEB_THREADS = 16
 
 def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.auto_reload = False  # templates change with a release, not while it runs: no stat per render
     templates.env.filters.update(
         relative=relative_time,
         absolute=absolute_time,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, bindparam, func, select
 
 from broadsheet.model import Article
 from broadsheet.store.articles import ARTICLE_COLUMNS, article_from_row
@@ -67,19 +67,22 @@ class Member:
     section: str | None
 
 
+# Built once: every story page reads it (see store/articles.py _VIEW).
+_MEMBERS = (
+    select(*ARTICLE_COLUMNS, articles.c.story_id, articles.c.duplicate_of, articles.c.section)
+    .where(articles.c.story_id.in_(bindparam("ids", expanding=True)))
+    .where(articles.c.status == "ok")
+    .order_by(articles.c.arrival)
+)
+
+
 def _members(db: Reader, story_ids: list[str]) -> dict[str, list[Member]]:
     """Readable articles of the stories, oldest first."""
     if not story_ids:
         return {}
-    query = (
-        select(*ARTICLE_COLUMNS, articles.c.story_id, articles.c.duplicate_of, articles.c.section)
-        .where(articles.c.story_id.in_(story_ids))
-        .where(articles.c.status == "ok")
-        .order_by(articles.c.arrival)
-    )
     grouped: dict[str, list[Member]] = {}
     with connected(db) as conn:
-        for row in conn.execute(query):
+        for row in conn.execute(_MEMBERS, {"ids": list(story_ids)}):
             grouped.setdefault(row.story_id, []).append(
                 Member(article_from_row(row), row.duplicate_of, row._mapping.get("section"))
             )

@@ -104,20 +104,22 @@ def shown(conn: Connection, ids: list[str]) -> dict[str, Shown]:
     return {key: Shown(key, alts[key], tuple(value)) for key, value in sizes.items()}
 
 
+_STORY_PICTURES = (  # built once: every story page and front page reads it
+    select(articles.c.story_id, articles.c.id, articles.c.arrival, pictures.c.width.label("full"))
+    .add_columns(pictures.c.alt, picture_files.c.width, picture_files.c.height)
+    .join(pictures, pictures.c.article_id == articles.c.id)
+    .join(picture_files, picture_files.c.article_id == articles.c.id)
+    .where(articles.c.story_id.in_(bindparam("ids", expanding=True)), pictures.c.status == "ok")
+    .order_by(picture_files.c.width)
+)
+
+
 def story_pictures(conn: Connection, story_ids: list[str]) -> dict[str, Shown]:
     """The picture that stands for each story, in one read: among its articles' pictures, one wide
     enough for a story page (640 px) beats a smaller one, then the earliest arrival wins."""
     found: dict[str, dict[str, list]] = {}
     for chunk in in_chunks(list(dict.fromkeys(story_ids))):
-        query = (
-            select(articles.c.story_id, articles.c.id, articles.c.arrival, pictures.c.width.label("full"))
-            .add_columns(pictures.c.alt, picture_files.c.width, picture_files.c.height)
-            .join(pictures, pictures.c.article_id == articles.c.id)
-            .join(picture_files, picture_files.c.article_id == articles.c.id)
-            .where(articles.c.story_id.in_(chunk), pictures.c.status == "ok")
-            .order_by(picture_files.c.width)
-        )
-        for row in conn.execute(query):
+        for row in conn.execute(_STORY_PICTURES, {"ids": chunk}):
             entry = found.setdefault(row.story_id, {}).setdefault(row.id, [row, []])
             entry[1].append((row.width, row.height))
     best = {}

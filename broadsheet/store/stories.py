@@ -377,10 +377,13 @@ def storyline_originals(
     return [u for story in others for u in members.get(story, []) if u.id not in exclude]
 
 
+_REDIRECT = select(story_redirects.c.new_id).where(story_redirects.c.old_id == bindparam("id"))  # every story page
+
+
 def resolve_story_id(db: Reader, story_id: str) -> str:
     """The current id of a story, following merge redirects."""
     with connected(db) as conn:
-        target = conn.execute(select(story_redirects.c.new_id).where(story_redirects.c.old_id == story_id)).scalar()
+        target = conn.execute(_REDIRECT, {"id": story_id}).scalar()
     return target or story_id
 
 

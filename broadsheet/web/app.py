@@ -152,6 +152,11 @@ def _include_routers(app: FastAPI, site: Site, accounts: Accounts, on_new_entrie
     routers = (sources.router, metrics.router, pictures.router, head.router)
     for router in (*routers, operations):
         app.include_router(router, include_in_schema=False)
+    _install_errors(app, render)
+
+
+def _install_errors(app: FastAPI, render: Callable[..., HTMLResponse]) -> None:
+    """Errors as pages for readers and as problem details for machines."""
     install_error_handlers(app, render)  # validation and HTTP errors in the project's shape, HTML or JSON
 
     @app.exception_handler(BroadsheetError)

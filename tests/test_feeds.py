@@ -70,3 +70,20 @@ def test_opml_round_trip_including_nested_outlines():
     assert [s.feed_url for s in parse_opml(nested)] == ["http://c.invalid/x"]
     with pytest.raises(FeedError, match="opml"):
         parse_opml(b"<html/>")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"<links m<item<link>2</link>",  # found by fuzz/fuzz_feeds.py: the channel's links became a dict
+        b"<rss><channel><links>x</links><item><link>http://pub.example/a</link></item></channel></rss>",
+        b"<rss><channel><item><link>http://pub.example/a</link><content>text</content></item></channel></rss>",
+    ],
+)
+def test_links_or_content_of_an_unexpected_shape_are_ignored_not_crashed(data):
+    try:
+        feed = parse_feed(data, "http://pub.example/feed")
+    except FeedError:
+        return
+    assert feed.hub == ""
+    assert all(isinstance(entry.content_html, str) for entry in feed.entries)

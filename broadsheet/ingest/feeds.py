@@ -37,9 +37,15 @@ def _entry_time(entry: dict) -> datetime | None:
     return None
 
 
+def _dicts(value: object) -> list[dict]:
+    """The dicts of a list feedparser gives (links, content): hostile markup can make the field a
+    string or a dict instead ("<links m<item..." gives a dict of attributes)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
 def _entry_content(entry: dict) -> str:
     """The longest full-content block an entry carries (content:encoded, atom content)."""
-    contents = [c.get("value", "") for c in entry.get("content", []) if c.get("value")]
+    contents = [c.get("value", "") for c in _dicts(entry.get("content")) if c.get("value")]
     return max(contents, key=len) if contents else ""
 
 
@@ -114,7 +120,7 @@ def parse_feed(data: bytes, url: str = "", content_type: str | None = None) -> P
             entries.append(entry)
     if reason and not entries:
         raise FeedError(f"feed: not a valid RSS, Atom or JSON feed ({reason}); no usable entries")
-    hub = first_link([link.get("href") for link in parsed.feed.get("links", []) if link.get("rel") == "hub"], url)
+    hub = first_link([link.get("href") for link in _dicts(parsed.feed.get("links")) if link.get("rel") == "hub"], url)
     return ParsedFeed(
         title=one_line(parsed.feed.get("title")),
         site_url=safe_url(parsed.feed.get("link"), url),

@@ -29,6 +29,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from web import VOCAB, WEIGHTS, generate
 
 BAR_MS = 2.0  # issue 14: an article page renders in under 2 ms of CPU without the page cache
+# The same script at ed68081 (before one connection per page), --articles 3000, idle: CPU ms and
+# SQL statements per render.
+PREVIOUS = {"article": (5.49, 12), "story": (5.44, 12), "front": (10.58, 13), "search": (14.19, 14)}
 
 
 async def get(app, path: str) -> int:
@@ -162,9 +165,10 @@ def main() -> None:
             f"{args.articles} articles in {engine.dialect.name}, page cache off, in-process ASGI requests, "
             f"CPU ms per render (median of 5 rounds)"
         )
-        print(f"{'page':<10}{'CPU ms':>9}{'SQL statements':>16}")
+        print(f"{'page':<10}{'CPU ms':>9}{'SQL statements':>16}   at ed68081 (idle, 3000 articles)")
         for name, (ms, statements) in figures.items():
-            print(f"{name:<10}{ms:>9.2f}{statements:>16}")
+            before = PREVIOUS.get(name)
+            print(f"{name:<10}{ms:>9.2f}{statements:>16}   " + (f"{before[0]:.2f} ms, {before[1]}" if before else ""))
         ms = figures["article"][0]
         print(
             f"article page: {ms:.2f} ms CPU per uncached render; bar under {BAR_MS:.0f} ms: "

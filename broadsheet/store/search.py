@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import Connection, bindparam, select, text
+from sqlalchemy import bindparam, select, text
 
 from broadsheet.errors import InputError, UnknownFilter
 from broadsheet.model import Article
@@ -223,7 +223,7 @@ def _discriminating(db: Reader, terms: list[str], low: int, newest: int) -> list
 def _sqlite_match(db: Reader, match: str, filters: SearchFilters, low_rowid: int = 0) -> list[tuple]:
     params: dict = {"match": match, "limit": CANDIDATES, "low": low_rowid}
     where = _filters_sql(filters, params)
-    # No snippet() here: it is costly per row, and only the shown page needs one (made in Python).
+    # No snippet() here: it is costly per row; only the shown page gets one (make_snippet, as on PostgreSQL).
     if where == "a.status = 'ok'":
         # Unfiltered: rank inside the full-text index first and join only the best (a join per match
         # costs as much again as the ranking when a common word matches most of the articles).
@@ -268,11 +268,6 @@ def _tsquery(terms: list[str], operator: str) -> str:
     return f" {operator} ".join(f"{t}:*" for t in terms)
 
 
-# A PostgreSQL candidate's snippet until its page is chosen: ts_headline is costly (it parses the
-# whole text), so only the shown results get one (`_headlines`), not every ranked candidate.
-HEADLINE = None
-
-
 def _postgres_candidates(db: Reader, terms: list[str], filters: SearchFilters) -> list[tuple]:
     """Articles matching all terms; when fewer than a page do, any term too (as the SQLite route:
     ranking every article that holds any common word cost 50 ms a query on 5,000 articles)."""
@@ -302,21 +297,7 @@ def _postgres_match(db: Reader, query: str, rank: str, filters: SearchFilters) -
                          ORDER BY a.arrival DESC LIMIT :recent) r
                    ORDER BY relevance DESC LIMIT :limit""")
     with connected(db) as conn:
-        return [
-            (row.id, float(row.relevance), _as_utc(row.published_at), HEADLINE) for row in conn.execute(sql, params)
-        ]
-
-
-def _headlines(conn: Connection, terms: list[str], ids: list[str]) -> dict[str, str]:
-    """PostgreSQL's matched passage (ts_headline) of each of these articles."""
-    if not ids:
-        return {}
-    sql = text("""SELECT a.id, ts_headline('english', a.text, q, 'MaxWords=30, MinWords=15, StartSel="", StopSel=""')
-                         AS snippet
-                  FROM articles a, to_tsquery('english', :query) q WHERE a.id IN :ids""").bindparams(
-        bindparam("ids", expanding=True)
-    )
-    return {row.id: row.snippet or "" for row in conn.execute(sql, {"query": _tsquery(terms, "|"), "ids": ids})}
+        return [(row.id, float(row.relevance), _as_utc(row.published_at), "") for row in conn.execute(sql, params)]
 
 
 QUESTION_WORDS = frozenset(
@@ -455,16 +436,14 @@ def _hits(db: Reader, terms: list[str], page: list[tuple[float, str, str, str]])
     ids = [article_id for _, article_id, _, _ in page]
     with connected(db) as conn:
         rows = {r.id: article_from_row(r) for r in conn.execute(select(*ARTICLE_COLUMNS).where(articles.c.id.in_(ids)))}
-        headlines = _headlines(conn, terms, [article_id for _, article_id, snippet, _ in page if snippet is HEADLINE])
     hits = []
     for score, article_id, snippet, root in page:
         if article_id not in rows:
             continue
         row = rows[article_id]
-        text_ = headlines.get(article_id, "") if snippet is HEADLINE else snippet
         own = row.source_name or row.site_name
         others = [o for o in outlets.get(root, []) if o != own]
-        hits.append(Hit(row, score, " ".join((text_ or make_snippet(row.text, terms)).split()), others))
+        hits.append(Hit(row, score, " ".join((snippet or make_snippet(row.text, terms)).split()), others))
     return hits
 
 

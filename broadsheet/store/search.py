@@ -289,7 +289,8 @@ def _postgres_match(db: Reader, query: str, rank: str, filters: SearchFilters) -
     params: dict = {"query": query, "rank": rank, "limit": CANDIDATES, "recent": RECENT_MATCHES}
     where = _filters_sql(filters, params)
     # search_vector is stored (migration 0018): ranking reads it instead of parsing each text again.
-    # The query is written inline (not a joined row) so that the planner uses its GIN index.
+    # The query is written inline, not a joined row: joined, it left the planner no plan but testing
+    # every article (a sequential scan); inline, the planner may use an index.
     sql = text(f"""SELECT r.id, ts_rank_cd(r.search_vector, to_tsquery('english', :rank)) AS relevance,
                           r.published_at
                    FROM (SELECT a.id, a.search_vector, a.published_at FROM articles a

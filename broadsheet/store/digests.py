@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Engine, bindparam, func, select
+from sqlalchemy import Engine, Select, bindparam, func, select
 
 from broadsheet.model import Article
 from broadsheet.store.articles import ARTICLE_COLUMNS, article_from_row
@@ -21,15 +22,21 @@ from broadsheet.store.upsert import upsert
 STORY_LIMIT = 60  # newest originals of a story that feed its summary, timeline and answers
 
 
-# Built once (every article and story page reads both): see store/articles.py _VIEW.
-_STORY_ARTICLES = (
-    select(*ARTICLE_COLUMNS)
-    .where(articles.c.story_id == bindparam("story_id"))
-    .where(articles.c.status == "ok")
-    .where(articles.c.duplicate_of.is_(None))
-    .order_by(articles.c.arrival.desc())
-    .limit(bindparam("limit"))
-)
+def _newest_originals(*columns: Any) -> Select:
+    """These columns of a story's newest readable originals (copies left out), at most :limit:
+    `story_articles` and `story_heads` read the same articles."""
+    return (
+        select(*columns)
+        .where(articles.c.story_id == bindparam("story_id"))
+        .where(articles.c.status == "ok")
+        .where(articles.c.duplicate_of.is_(None))
+        .order_by(articles.c.arrival.desc())
+        .limit(bindparam("limit"))
+    )
+
+
+# Built once (every article and story page reads them): see store/articles.py _VIEW.
+_STORY_ARTICLES = _newest_originals(*ARTICLE_COLUMNS)
 _DIGEST = select(story_digests.c.signature, story_digests.c.data).where(story_digests.c.key == bindparam("key"))
 
 
@@ -58,20 +65,13 @@ def head_of(article: Article) -> Head:
     )
 
 
-_STORY_HEADS = (
-    select(
-        articles.c.id,
-        articles.c.title,
-        articles.c.source_name,
-        articles.c.site_name,
-        func.length(articles.c.text).label("length"),
-        articles.c.arrival,
-    )
-    .where(articles.c.story_id == bindparam("story_id"))
-    .where(articles.c.status == "ok")
-    .where(articles.c.duplicate_of.is_(None))
-    .order_by(articles.c.arrival.desc())
-    .limit(bindparam("limit"))
+_STORY_HEADS = _newest_originals(
+    articles.c.id,
+    articles.c.title,
+    articles.c.source_name,
+    articles.c.site_name,
+    func.length(articles.c.text).label("length"),
+    articles.c.arrival,
 )
 
 

@@ -283,9 +283,11 @@ RECENT_MATCHES = 1000  # PostgreSQL ranks at most the newest this many matches (
 
 
 def _postgres_match(db: Reader, query: str, rank: str, filters: SearchFilters) -> list[tuple]:
-    """The best-ranked (against `rank`) of the newest RECENT_MATCHES articles matching `query`. Ranking costs about
-    10 µs an article: a query of common words matching most of a large desk would cost seconds, and
-    with recency in the ranking older matches rarely make the page (the SQLite route's RECENT_ROWS)."""
+    """The best-ranked (against `rank`) of the newest RECENT_MATCHES articles matching `query`: the
+    ranking's cost stays bounded however much of a large desk a query of common words matches, and
+    with recency in the ranking older matches rarely make the page (the SQLite route's RECENT_ROWS).
+    On a 5,000-article desk the cost is in finding the matches, not ranking them (400 or 1,000 ranked:
+    the same 12 ms)."""
     params: dict = {"query": query, "rank": rank, "limit": CANDIDATES, "recent": RECENT_MATCHES}
     where = _filters_sql(filters, params)
     # search_vector is stored (migration 0018): ranking reads it instead of parsing each text again.

@@ -1,11 +1,13 @@
 """Uncached pages read what the pipeline stored, in few queries: the article page reads its
 article with its placement, enrichment and related list at once, the story page its articles once;
-SQLite keeps planner statistics of a desk that was created empty."""
+both databases take planner statistics again at start when a bulk load left them stale."""
 
+import time
 from datetime import UTC, datetime
 
 import httpx
 import pytest
+from databases import postgres_database, postgres_reachable
 from httpserver import AppServer
 from sqlalchemy import event, update
 
@@ -13,7 +15,7 @@ from broadsheet.model import Article
 from broadsheet.pipeline.enrich import VERSION
 from broadsheet.store import articles as article_store
 from broadsheet.store import sources as source_store
-from broadsheet.store.db import open_database
+from broadsheet.store.db import make_engine, open_database
 from broadsheet.store.schema import articles, stories
 from broadsheet.web.app import create_app
 
@@ -126,3 +128,31 @@ def test_statistics_are_taken_again_once_a_desk_created_empty_has_articles(tmp_p
         rows = conn.exec_driver_sql("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'articles'").scalar()
     engine.dispose()
     assert rows > 0
+
+
+@pytest.mark.skipif(not postgres_reachable(), reason="PostgreSQL at 127.0.0.1:5432 is not reachable")
+def test_postgres_statistics_are_taken_at_start_when_a_bulk_load_left_them_stale():
+    with postgres_database() as url:
+        engine = open_database(url)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ALTER TABLE articles SET (autovacuum_enabled = false)")  # only the start analyses
+            article_store.save_articles(
+                conn, [Article(id=f"a{n}", url=f"http://pub.invalid/{n}", text="x") for n in range(500)]
+            )
+        engine.dispose()
+
+        def changes() -> int:
+            probe = make_engine(url)
+            with probe.connect() as conn:
+                count = conn.exec_driver_sql(
+                    "SELECT n_mod_since_analyze FROM pg_stat_user_tables WHERE relname = 'articles'"
+                ).scalar()
+            probe.dispose()
+            return count
+
+        deadline = time.monotonic() + 30
+        while changes() < 500 and time.monotonic() < deadline:  # the server counts the inserts asynchronously
+            time.sleep(0.1)
+        assert changes() >= 500
+        open_database(url).dispose()  # the next start
+        assert changes() == 0

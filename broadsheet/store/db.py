@@ -199,6 +199,9 @@ def optimize(engine: Engine) -> None:
 
     Without them SQLite picks the status index for every query on a 100,000-row table and
     scans it; `PRAGMA optimize` only re-analyses tables that changed a lot, so it is cheap."""
+    if engine.dialect.name == "postgresql":
+        _analyze_stale_postgres(engine)
+        return
     if engine.dialect.name != "sqlite":
         return
     with engine.begin() as conn:
@@ -206,6 +209,21 @@ def optimize(engine: Engine) -> None:
             conn.exec_driver_sql("ANALYZE")
         else:
             conn.exec_driver_sql("PRAGMA optimize")
+
+
+def _analyze_stale_postgres(engine: Engine) -> None:
+    """ANALYZE the tables changed by more than a fifth since their statistics were taken.
+
+    Autovacuum does this within a minute or so, but a desk bulk-loaded just before `serve` starts
+    would be served meanwhile on an empty desk's statistics: searching 5,000 articles then tested
+    every readable one for the match (26 ms a query against 7 ms with statistics)."""
+    with engine.begin() as conn:
+        stale = conn.exec_driver_sql(
+            """SELECT relname FROM pg_stat_user_tables
+               WHERE schemaname = current_schema() AND n_mod_since_analyze > 50 + 0.2 * n_live_tup"""
+        ).scalars().all()
+        for table in stale:
+            conn.exec_driver_sql(f'ANALYZE "{table}"')
 
 
 def _unanalyzed(conn: Connection) -> bool:

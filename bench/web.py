@@ -152,9 +152,16 @@ def random_vector(rng: random.Random, dim: int = 384) -> bytes:
     return (vector / np.linalg.norm(vector)).astype(np.float16).tobytes()
 
 
+def related_of(number: int) -> list[str]:
+    """A kept related list of five articles of other stories, as the pipeline keeps for every
+    article (random vectors relate nothing, and a page without related articles renders less)."""
+    step = -5 if number >= 25 else 5  # earlier articles exist already; the first ones look ahead
+    return [f"b{number + step * j:07d}" for j in range(1, 6)]
+
+
 def _understood(conn, batch, rng: random.Random, now: datetime) -> None:
     """What ingestion would have stored beside each article: its story (five articles each),
-    section and key points, so pages read the same shapes as on a live desk."""
+    section, key points and related list, so pages read the same shapes as on a live desk."""
     from sqlalchemy import update
 
     from broadsheet.pipeline.enrich import VERSION as ENRICHED
@@ -184,8 +191,10 @@ def _understood(conn, batch, rng: random.Random, now: datetime) -> None:
                 key_points=points,
                 enriched=ENRICHED,
                 vector=random_vector(rng),
+                related_ids=related_of(number),
+                related_at=now,
             )
-        )  # current: a view asks for no enrichment
+        )  # current: a view asks for no enrichment, and shows a kept related list
     for story_id, members in groups.items():
         times = [a.published_at for a in members]
         conn.execute(

@@ -10,9 +10,11 @@ import httpx
 import numpy as np
 from fixtures_duplicates import EVENTS
 from httpserver import AppServer
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from broadsheet.nlp import terms as lexical
-from broadsheet.nlp.related import Candidate, excerpt, rank_related
+from broadsheet.nlp.related import Candidate, _is_prose, excerpt, rank_related
 from broadsheet.pipeline.bulk import import_jsonl
 from broadsheet.web.app import create_app
 
@@ -58,6 +60,36 @@ def test_excerpt_is_clean_prose():
     assert lead.startswith("Masons finished repairing") and lead.endswith("…") and len(lead) <= 91
     assert "Xinhua" not in lead and "browser" not in lead and "Tags" not in lead
     assert excerpt("", "Short line.") == ""
+
+
+def _whole_text_excerpt(title: str, text: str, limit: int) -> str:
+    """The excerpt's definition, read over every line (excerpt itself stops at the lead)."""
+    lines = [re.sub(r"\s+", " ", line).strip() for line in re.split(r"\n+", text)]
+    lead = " ".join(line for line in lines if line and _is_prose(line, title))
+    return lead if len(lead) <= limit else lead[:limit].rsplit(" ", 1)[0].rstrip(",;:-–— ") + "…"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "Ferry crews walked out over pay at dawn on Monday, the union said.",
+                "Share",
+                "",
+                "The council will vote on the harbour budget next week, its leader confirmed.",
+                "Harbour wall repaired",
+                "By A Writer",
+                "x" * 60,
+            ]
+        ),
+        max_size=12,
+    ),
+    st.integers(min_value=0, max_value=400),
+)
+def test_the_excerpt_read_only_as_far_as_the_lead_equals_the_one_read_over_the_whole_text(lines, limit):
+    text = "\n".join(lines)
+    assert excerpt("Harbour wall repaired", text, limit) == _whole_text_excerpt("Harbour wall repaired", text, limit)
 
 
 def test_article_page_shows_copies_and_related_articles(tmp_path, engine, config):

@@ -498,12 +498,15 @@ def placed_arrivals(db: Reader, ids: Sequence[str]) -> list[int]:
     return sorted(found)
 
 
+_BY_ID = select(*ARTICLE_COLUMNS).where(articles.c.id.in_(bindparam("ids", expanding=True)))  # every related list
+
+
 def articles_by_id(db: Reader, ids: Sequence[str]) -> dict[str, Article]:
     """Articles for a list of ids."""
     if not ids:
         return {}
     with connected(db) as conn:
-        rows = conn.execute(select(*ARTICLE_COLUMNS).where(articles.c.id.in_(list(ids)))).all()
+        rows = conn.execute(_BY_ID, {"ids": list(ids)}).all()
     return {r.id: article_from_row(r) for r in rows}
 
 

@@ -65,9 +65,15 @@ def _filed_entities(db: Reader, found: list[dict]) -> list[dict]:
     return [{**e, "kind": kinds[e["id"]]} for e in found if e.get("id") in kinds]
 
 
+@functools.lru_cache(maxsize=16384)
+def sentence_href(article_id: str, sentence: str) -> str:
+    """The link to one sentence in its article; kept like text_fragment (the same on every view)."""
+    return f"/articles/{quote(article_id)}{text_fragment(sentence)}"
+
+
 def _linked(items: list[dict]) -> list[dict]:
     """Cited sentences with a link to the exact sentence in their article."""
-    return [{**item, "href": f"/articles/{quote(item['article_id'])}{text_fragment(item['text'])}"} for item in items]
+    return [{**item, "href": sentence_href(item["article_id"], item["text"])} for item in items]
 
 
 def _linked_generated(generated: dict) -> dict:

@@ -344,3 +344,18 @@ def test_the_reader_pages_matched_first_share_no_path_with_any_other_route(engin
             ) or (not hasattr(other, "methods") and path and example.startswith(path + "/")):
                 clashes.append((page.path, path))
     assert clashes == []
+
+
+def test_templates_read_dict_keys_first_yet_resolve_like_jinja():
+    import jinja2
+
+    from broadsheet.web.app import _templates
+
+    source = (
+        "{{ d.text }}|{{ d.missing is undefined }}|{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}|"
+        "{{ d.get('text') }}|{{ o.real }}|{{ o.missing is undefined }}"
+    )
+    values = {"d": {"text": "<b>", "items": "a key named like a method"}, "o": 3}
+    ours = _templates().env.from_string(source).render(values)
+    assert ours == jinja2.Environment(autoescape=True).from_string(source).render(values)
+    assert ours == "&lt;b&gt;|True|text=&lt;b&gt;;items=a key named like a method;|&lt;b&gt;|3|True"

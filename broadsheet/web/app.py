@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -65,7 +66,24 @@ def _templates() -> Jinja2Templates:
     )
     templates.env.globals["version"] = __version__
     install_filters(templates.env)  # only http(s) links are ever rendered, whatever a row holds
+    templates.env.getattr = functools.partial(_dict_first_getattr, templates.env.getattr)
     return templates
+
+
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+def _dict_first_getattr(getattr_: Callable[[object, str], object], obj: object, attribute: str) -> object:
+    """`x.name` in a template, looked up as a key first when x is a plain dict (the AI panel and its
+    sentences are dicts). Jinja tries the attribute first and catches the AttributeError: 0.7 µs
+    against 0.07, a few hundred times per article page. dict's own methods (`.get`, `.items`)
+    still resolve to the methods, as in Jinja."""
+    if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+        try:
+            return obj[attribute]
+        except KeyError:
+            pass
+    return getattr_(obj, attribute)
 
 
 def health(engine: Engine, config: Config) -> JSONResponse:

@@ -66,7 +66,7 @@ def _templates() -> Jinja2Templates:
     )
     templates.env.globals["version"] = __version__
     install_filters(templates.env)  # only http(s) links are ever rendered, whatever a row holds
-    templates.env.getattr = functools.partial(_dict_first_getattr, templates.env.getattr)
+    templates.env.getattr = functools.partial(_dict_first_getattr, templates.env.getattr)  # type: ignore[method-assign]
     return templates
 
 

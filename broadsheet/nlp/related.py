@@ -125,7 +125,6 @@ def rank_related(target: Candidate, candidates: list[Candidate], limit: int = 5)
 
 
 _SPACES = re.compile(r"\s+")
-_LINES = re.compile(r"\n+")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)]*$")
 
 
@@ -133,23 +132,30 @@ def _comparable(text: str) -> str:
     return re.sub(r"\W+", " ", text.lower()).strip()
 
 
-def _is_prose(line: str, title: str) -> bool:
-    """A real sentence of the article: not its headline again, a dateline, a byline or furniture."""
+def _is_prose(line: str, title: str, comparable_title: str | None = None) -> bool:
+    """A real sentence of the article: not its headline again, a dateline, a byline or furniture.
+    `comparable_title`: _comparable(title), when the caller tests many lines against one title."""
     if len(line) < 50 or is_furniture_line(line) or line.count("|") >= 1:
         return False
-    if title and _comparable(line) == _comparable(title):
-        return False
     letters = sum(map(str.isalpha, line))  # map: a third of the generator's time on a long lead
+    if title:
+        comparable_title = _comparable(title) if comparable_title is None else comparable_title
+        # Every letter stays a word character in _comparable, so a line with more letters than the
+        # comparable title has characters cannot equal it: most lines skip the comparison.
+        if letters <= len(comparable_title) and _comparable(line) == comparable_title:
+            return False
     return letters / max(1, len(line)) > 0.6 and " " in line and any(ch.islower() for ch in line)
 
 
 def excerpt(title: str, text: str, limit: int = 220) -> str:
     """The lead of an article as clean prose, cut at a word boundary."""
     prose: list[str] = []
-    length = -1
-    for raw in _LINES.split(text or ""):  # only as far as the lead goes: pages list five of these
+    length, comparable_title = -1, _comparable(title) if title else ""
+    # Lines as str.split gives them (a regex split of the whole text cost half of an excerpt); empty
+    # ones are skipped below, as "\n+" would have. Read only as far as the lead: pages list five.
+    for raw in (text or "").split("\n"):
         line = _SPACES.sub(" ", raw).strip()
-        if line and _is_prose(line, title):
+        if line and _is_prose(line, title, comparable_title):
             prose.append(line)
             length += len(line) + 1
             if length > limit:

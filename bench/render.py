@@ -31,7 +31,8 @@ from web import VOCAB, WEIGHTS, generate
 BAR_MS = 2.0  # issue 14: an article page renders in under 2 ms of CPU without the page cache
 # The same script at ed68081 (before one connection per page), --articles 3000, idle: CPU ms and
 # SQL statements per render. That desk kept no related lists, so its article pages listed no related
-# articles (b1f361a gave every bench article five, as the pipeline keeps them): 3.2 ms then at b1f361a's parent.
+# articles. Since b1f361a every bench article keeps five, as the pipeline keeps them; with them the
+# article page took 3.2 ms at b1f361a's parent (timed around the route, without the thread hop).
 PREVIOUS = {"article": (5.49, 12), "story": (5.44, 12), "front": (10.58, 13), "search": (14.19, 14)}
 
 

@@ -14,7 +14,9 @@ from sqlalchemy import event, update
 from broadsheet.model import Article
 from broadsheet.pipeline.enrich import VERSION
 from broadsheet.store import articles as article_store
+from broadsheet.store import comments as comment_store
 from broadsheet.store import sources as source_store
+from broadsheet.store import users as user_store
 from broadsheet.store.db import make_engine, open_database
 from broadsheet.store.schema import articles, stories
 from broadsheet.web.app import create_app
@@ -102,10 +104,45 @@ def test_article_and_story_pages_read_what_is_stored_in_few_queries(desk, config
     assert "approved the budget on Monday" in page and "Politics" in page  # key points and section, same read
     # The article with everything stored beside it (its story's counts too), the related articles,
     # copies, comments, the story's articles, its digest and the pictures of the page: one query each.
-    assert article_selects <= 7
+    assert article_selects <= 5  # copies and comments are not read: the article's own read says there are none
     # Redirects, the story, its storyline, its articles (coverage and panel), digest, comments, its picture.
     assert story_selects <= 7
     assert "Harbour budget 1" in story.text and "Harbour budget 2" in story.text
+
+
+def reads_of(engine, http: httpx.Client, path: str) -> tuple[httpx.Response, str]:
+    """A page and the SQL its render ran, as one text."""
+    seen: list[str] = []
+
+    def keep(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        return http.get(path), "\n".join(seen)
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+
+
+COMMENTS_READ = "FROM comments LEFT OUTER JOIN users"  # the thread, with its authors' names
+COPIES_READ = "WHERE articles.duplicate_of = ?"
+
+
+def test_an_article_without_copies_or_comments_skips_both_reads_and_one_with_them_shows_them(desk, config):
+    with AppServer(create_app(desk, config)) as base, httpx.Client(base_url=base) as http:
+        http.get("/articles/a1")  # the first view keeps the story's digest
+        _, bare = reads_of(desk, http, "/articles/a1")
+        with desk.begin() as conn:  # a2 becomes a copy of a1, and a1 gets a comment
+            conn.execute(update(articles).where(articles.c.id == "a2").values(duplicate_of="a1", source_name="Other"))
+        user = user_store.create_user(desk, "reader1", "a long enough password")
+        comment_store.add_comment(desk, user.id, comment_store.Target("article", "a1"), "A first comment here.")
+        page, full = reads_of(desk, http, "/articles/a1")
+    assert COMMENTS_READ not in bare and COPIES_READ not in bare
+    assert COMMENTS_READ in full and COPIES_READ in full  # read now that there are some
+    assert "Also published by" in page.text and "A first comment here." in page.text
+    view = article_store.get_article_view(desk, "a1")
+    assert (view.has_copies, view.has_comments) == (True, True)
+    assert article_store.get_article_view(desk, "a2").has_copies is False
 
 
 def test_article_view_reads_the_same_article_as_get_article(desk):

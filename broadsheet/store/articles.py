@@ -7,13 +7,13 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, exists, func, select, update
 
 from broadsheet.errors import NotFound
 from broadsheet.model import Article
 from broadsheet.store.chunks import in_chunks
 from broadsheet.store.db import Reader, connected
-from broadsheet.store.schema import articles, sources, stories
+from broadsheet.store.schema import articles, comments, sources, stories
 from broadsheet.store.upsert import upsert
 
 _COLUMNS = [f.name for f in fields(Article)]
@@ -92,14 +92,21 @@ class ArticleView:
     enrichment: dict = field(default_factory=dict)  # the enrich stage's fields; empty until it has run
     story_sources: int = 0  # the story's distinct sources and articles ("Full coverage: N sources")
     story_articles: int = 0
+    # Whether another article is a copy of this one, and whether it has any comment row: when not,
+    # the page skips those two reads (a statement each, most articles have neither).
+    has_copies: bool = True
+    has_comments: bool = True
 
 
 ENRICHED_COLUMNS = ("section", "section_vote", "tags", "key_points", "entities", "enriched")  # the enrich stage's
+_COPIES_OF = articles.alias("copies_of")
 _VIEW_COLUMNS = [
     *ARTICLE_COLUMNS,
     *(articles.c[k] for k in ("story_id", "duplicate_of", "related_ids", "related_at", *ENRICHED_COLUMNS)),
     stories.c.source_count.label("story_sources"),
     stories.c.article_count.label("story_articles"),
+    exists().where(_COPIES_OF.c.duplicate_of == articles.c.id).label("has_copies"),
+    exists().where(comments.c.article_id == articles.c.id).label("has_comments"),
 ]
 _VIEW_FROM = articles.outerjoin(stories, stories.c.id == articles.c.story_id)
 # Built once: constructing a statement this wide costs more than SQLite takes to run it, on every
@@ -123,6 +130,8 @@ def get_article_view(db: Reader, article_id: str) -> ArticleView:
         enrichment,
         row.story_sources or 0,
         row.story_articles or 0,
+        bool(row.has_copies),
+        bool(row.has_comments),
     )
 
 

@@ -77,9 +77,9 @@ def _article_page(
         article=item,
         related=related,
         pics=pictures.article_pictures(db, [item, *(r.article for r in related)]),  # one read
-        also=story_pages.copy_links(db, item, view.duplicate_of),
+        also=story_pages.copy_links(db, item, view.duplicate_of) if view.duplicate_of or view.has_copies else [],
         coverage_story=story_pages.coverage_of(view),
-        comments=site.comments(request, "article", item.id, db),
+        comments=site.comments(request, "article", item.id, db, none=not view.has_comments),
         ai=article_panel(db, site.config, item, q, length, view=view),
         state=_opened_state(request, db, item.id),
     )

@@ -123,14 +123,14 @@ def _anchor(comment: Comment) -> str:
     return f"{comment.target.url}#comment-{comment.id}"
 
 
-def section_renderer(accounts: Accounts, templates: Jinja2Templates) -> Callable[[Request, str, str, Reader], Markup]:
+def section_renderer(accounts: Accounts, templates: Jinja2Templates) -> Callable[..., Markup]:
     """A function rendering the comments section for one article or story: (request, kind, id, the
-    page's connection)."""
+    page's connection; `none=True` when the page already knows there is no comment to read)."""
     template = templates.env.get_template("comments/section.html")
 
-    def comments_section(request: Request, kind: str, target_id: str, db: Reader) -> Markup:
+    def comments_section(request: Request, kind: str, target_id: str, db: Reader, none: bool = False) -> Markup:
         target = Target(kind, target_id)
-        roots = comment_store.thread(db, target)
+        roots = [] if none else comment_store.thread(db, target)
         here = f"{target.url}#comments"
         return Markup(
             template.render(

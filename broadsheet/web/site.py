@@ -14,7 +14,6 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
 from broadsheet.config import Config
-from broadsheet.store.db import Reader
 
 
 @dataclass(frozen=True)
@@ -24,7 +23,7 @@ class Site:
     engine: Engine
     config: Config
     templates: Jinja2Templates
-    comments: Callable[[Request, str, str, Reader], object]  # the comment section under an article or story
+    comments: Callable[..., object]  # the comment section under an article or story (web/comments.py)
     embed: Callable[[str], np.ndarray] | None  # questions in search are also matched by meaning
 
     def render(self, request: Request, name: str, status: int = 200, **context: object) -> HTMLResponse:

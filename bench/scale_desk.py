@@ -207,12 +207,29 @@ def _load_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _fts_trigger() -> str:
+    """The migration's own statement for the trigger that keeps FTS5 in step with inserts."""
+    import importlib.util
+
+    from broadsheet import store
+
+    path = Path(store.__file__).parent / "migrations" / "versions" / "0007_search.py"
+    spec = importlib.util.spec_from_file_location("search_migration", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return next(s for s in module.SQLITE if "TRIGGER articles_fts_insert" in s)
+
+
 def _before_load(engine) -> None:
-    """SQLite: the load's PRAGMAs on every new connection. PostgreSQL: drop the search GIN index
-    for the load and build it once after, as a bulk loader would."""
+    """The search index is built once after the load, as a bulk loader would: SQLite's FTS5 insert
+    trigger and PostgreSQL's GIN index go for the load. (Through the trigger, FTS5 wrote a segment
+    per row of an executemany and its merges stalled the load past 70,000 rows.) SQLite also gets
+    the load's PRAGMAs on every new connection."""
     if engine.dialect.name == "sqlite":
         from sqlalchemy import event
 
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TRIGGER articles_fts_insert")
         engine.dispose()  # connections opened from here on get the PRAGMAs
         event.listen(engine, "connect", _load_pragmas)
     else:
@@ -236,6 +253,8 @@ def _after_load(engine, df: Counter, count: int) -> None:
             conn.exec_driver_sql("VACUUM ANALYZE")
     else:
         with engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
+            conn.exec_driver_sql(_fts_trigger())
             conn.exec_driver_sql("ANALYZE")
     optimize(engine)
 

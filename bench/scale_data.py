@@ -16,6 +16,9 @@ insert time in batches. Printed per database:
   cache off, plus article pages under wrk at 10 connections;
 - the database's size on disk and the RSS of every server process after the measurements.
 
+Seen here (2 shared cores): PostgreSQL's desk of 1,000,000 took 38 min to load and index; SQLite's
+rows took 20 min, but its FTS5 'rebuild' had not finished after 30 more minutes.
+
 --keep DIR keeps the generated desks (SQLite file and PostgreSQL database) and their record in DIR;
 --reuse measures the desks kept there instead of generating them again (generation is the slow part).
 """

@@ -275,9 +275,13 @@ def make_database(kind: str, folder: Path, name: str) -> str:
 
 
 def drop_database(url: str) -> None:
-    """Drop a PostgreSQL database made here (SQLite files go with their folder)."""
+    """Drop a database made here: the PostgreSQL database, or the SQLite file with its WAL."""
     if url.startswith("postgresql"):
         _admin(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+        return
+    path = url.removeprefix("sqlite:///")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _admin(statement: str) -> None:

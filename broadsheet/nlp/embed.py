@@ -119,7 +119,11 @@ class OnnxMiniLM:
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.no_padding()  # the packaged tokenizer.json pads to 128: a run of one needs none
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
+        # One thread by default: a text of 128 tokens is too small a run to split, and a second thread
+        # spin-waits between operators. On giveme5w1h (383 texts, 2 cores, load 3-5) one thread took
+        # 8.7 CPU s and 8.7 s; two took 15.5 CPU s and 13.5 s. The import runs NER on the other core
+        # meanwhile (pipeline/enrich.py: EntitiesAhead).
+        options.intra_op_num_threads = threads or 1
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # the graph's harmless initializer warnings stay out of the log
         self.session = onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])

@@ -50,6 +50,20 @@ def test_onnx_export_gives_the_reference_vectors():
     assert np.array_equal(model.encode(texts[1:2])[0], fast[1])  # a text's vector never depends on its batch
 
 
+def test_texts_of_one_length_run_together_and_each_vector_is_the_one_it_gets_alone():
+    from broadsheet.nlp.embed import _same_length_runs
+
+    assert _same_length_runs([5, 7, 5, 5, 7, 9], 2) == [[0, 2], [3], [1, 4], [5]]
+    model = load_embedder("minilm")
+    texts = [f"Harbour ferry number {n} sails at dawn" for n in ("one", "two", "three", "four")]
+    texts += ["A storm closed the port.", "Trains ran late after the storm closed the northern line all morning."]
+    lengths = [len(e.ids) for e in model.tokenizer.encode_batch(texts)]
+    assert len(set(lengths)) < len(lengths)  # some texts share a length: they run as one batch
+    together = model.encode(texts)
+    for row, text in enumerate(texts):
+        assert np.array_equal(model.encode([text])[0], together[row])
+
+
 class CountingEmbedder:
     name, dim, variant = "counting", 4, "test"
 

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from broadsheet.errors import BroadsheetError, InputError
 from broadsheet.model import Article
-from broadsheet.pipeline import enrich, related, stages, understand
+from broadsheet.pipeline import enrich, related, stages
 from broadsheet.pipeline.progress import Progress
 from broadsheet.pipeline.runner import finish_work
 from broadsheet.store import articles as article_store
@@ -105,8 +105,7 @@ def _write(engine: Engine, batch: list[Article], learn=None) -> int:
             if learn:
                 learn.reclean_sites(conn, learned)
             serialize_placement(conn)
-            understand.understand_batch(engine, conn, items)
-            enrich.enrich_batch(engine, conn, items)
+            enrich.understand_and_enrich(engine, conn, items)
     return len(items)
 
 

@@ -9,7 +9,8 @@ Idempotent: an article already enriched by this version of the stage is left alo
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, replace
 
 import numpy as np
 from sqlalchemy import Connection, Engine
@@ -66,11 +67,40 @@ def _enrich_one(
     }, entity_rows
 
 
-def enrich_articles(engine: Engine, conn: Connection, items: list[Article]) -> int:
-    """Enrich these articles inside the caller's transaction; returns how many were enriched."""
+def _ner_text(article: Article) -> str:
+    return f"{article.title}\n\n{article.text}"
+
+
+class EntitiesAhead:
+    """The entities of a batch, found in a thread of their own while the understand stage embeds the
+    same batch: ONNX Runtime lets go of the GIL while it runs, so spaCy gets the second core (the
+    two were the import's main costs, one after the other on one core). The results are read only
+    once the thread is done and are keyed by the exact text, so what is stored never depends on
+    which finished first; an article whose text is not among them is read as before."""
+
+    def __init__(self, items: list[Article]) -> None:
+        self.texts = [_ner_text(a) for a in items]  # the batch spaCy would have read in the enrich stage
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="entities-ahead")
+        self.future: Future[list[list[ner.Entity]]] = executor.submit(ner.extract_entities_batch, self.texts)
+        executor.shutdown(wait=False)  # the thread ends with its one task
+
+    def entities(self, items: list[Article]) -> list[list[ner.Entity]]:
+        """The entities of each item (fresh copies: the enrich stage links and recounts them)."""
+        found = dict(zip(self.texts, self.future.result()))
+        rest = [t for t in dict.fromkeys(_ner_text(a) for a in items) if t not in found]
+        found.update(zip(rest, ner.extract_entities_batch(rest) if rest else []))
+        return [[replace(e) for e in found[_ner_text(a)]] for a in items]
+
+
+def enrich_articles(engine: Engine, conn: Connection, items: list[Article], ahead: EntitiesAhead | None = None) -> int:
+    """Enrich these articles inside the caller's transaction; returns how many were enriched.
+    `ahead` holds entities already being found for them (see EntitiesAhead)."""
     if not items:
         return 0
-    found_all = ner.extract_entities_batch([f"{a.title}\n\n{a.text}" for a in items])
+    if ahead is None:
+        found_all = ner.extract_entities_batch([_ner_text(a) for a in items])
+    else:
+        found_all = ahead.entities(items)
     surnames = {e.key for found in found_all for e in found if e.kind == ner.PERSON and " " not in e.key}
     known = store.known_full_names(conn, surnames) if surnames else {}
     vectors = store.vectors_for(conn, [a.id for a in items])
@@ -94,11 +124,25 @@ def enrich_articles(engine: Engine, conn: Connection, items: list[Article]) -> i
     return len(rows)
 
 
-def enrich_batch(engine: Engine, conn: Connection, batch: list[Article]) -> int:
+def enrich_batch(engine: Engine, conn: Connection, batch: list[Article], ahead: EntitiesAhead | None = None) -> int:
     """Run the stage on a freshly stored batch inside its transaction (the pipeline's hook).
 
     Every readable article of the batch is (re)enriched: a stored-again article may have new text."""
-    return enrich_articles(engine, conn, store.unenriched(conn, [a.id for a in batch], None))
+    return enrich_articles(engine, conn, store.unenriched(conn, [a.id for a in batch], None), ahead)
+
+
+def understand_and_enrich(engine: Engine, conn: Connection, batch: list[Article]) -> None:
+    """The understand and enrich stages on a freshly stored batch, inside its transaction, with the
+    batch's entities found meanwhile on another core."""
+    from broadsheet.pipeline import understand
+
+    ahead = EntitiesAhead(batch)
+    try:
+        understand.understand_batch(engine, conn, batch)
+    except BaseException:
+        wait([ahead.future])  # the transaction rolls back: no spaCy run outlives the batch
+        raise
+    enrich_batch(engine, conn, batch, ahead)
 
 
 def ensure_enriched(engine: Engine, ids: list[str]) -> None:

@@ -21,7 +21,7 @@ from broadsheet.ingest import schedule
 from broadsheet.ingest.feeds import COMMON_FEED_PATHS, discover_feeds, looks_like_feed, parse_source_document
 from broadsheet.ingest.fetch import Fetcher, FetchPolicy, FetchResult
 from broadsheet.model import Article, ParsedFeed, Source
-from broadsheet.pipeline import enrich, pictures, push, related, sitelearn, stages, understand
+from broadsheet.pipeline import enrich, pictures, push, related, sitelearn, stages
 from broadsheet.pipeline.progress import Progress
 from broadsheet.pipeline.workers import POOL_THRESHOLD, run_cpu, worker_count
 from broadsheet.store import articles as article_store
@@ -314,8 +314,7 @@ def _place(engine: Engine, ids: list[str]) -> None:
         with engine.begin() as conn:
             serialize_placement(conn)
             chunk = story_store.unplaced(conn, ids)  # another process may have placed some meanwhile
-            understand.understand_batch(engine, conn, chunk)
-            enrich.enrich_batch(engine, conn, chunk)
+            enrich.understand_and_enrich(engine, conn, chunk)
 
     retry_write(write, "understand")
 

@@ -98,7 +98,15 @@ class ArticleView:
     has_comments: bool = True
 
 
-ENRICHED_COLUMNS = ("section", "section_vote", "tags", "key_points", "entities", "enriched")  # the enrich stage's
+ENRICHED_COLUMNS = (
+    "section",
+    "section_vote",
+    "tags",
+    "key_points",
+    "excerpt",
+    "entities",
+    "enriched",
+)  # the enrich stage's
 _COPIES_OF = articles.alias("copies_of")
 _VIEW_COLUMNS = [
     *ARTICLE_COLUMNS,

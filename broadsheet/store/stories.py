@@ -512,7 +512,8 @@ def story_ids_of(db: Reader, ids: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(found[i] for i in ids if i in found))
 
 
-_BY_ID = select(*ARTICLE_COLUMNS).where(articles.c.id.in_(bindparam("ids", expanding=True)))  # every related list
+_BY_ID = select(*ARTICLE_COLUMNS).where(articles.c.id.in_(bindparam("ids", expanding=True)))
+_LISTED = _BY_ID.add_columns(articles.c.excerpt)  # every related list
 
 
 def articles_by_id(db: Reader, ids: Sequence[str]) -> dict[str, Article]:
@@ -522,6 +523,15 @@ def articles_by_id(db: Reader, ids: Sequence[str]) -> dict[str, Article]:
     with connected(db) as conn:
         rows = conn.execute(_BY_ID, {"ids": list(ids)}).all()
     return {r.id: article_from_row(r) for r in rows}
+
+
+def listed_by_id(db: Reader, ids: Sequence[str]) -> dict[str, tuple[Article, str | None]]:
+    """Articles for a list of ids, each with its kept excerpt (None before the enrich stage saw it)."""
+    if not ids:
+        return {}
+    with connected(db) as conn:
+        rows = conn.execute(_LISTED, {"ids": list(ids)}).all()
+    return {r.id: (article_from_row(r), r.excerpt) for r in rows}
 
 
 def understood_range(conn: Connection, low: int, high: int) -> list[Understood]:

@@ -54,8 +54,9 @@ def related_items(
     """Related articles for the page, in ranking order, each with its excerpt (`kept`: the article's
     stored related list and when it was ranked, when the caller has read them)."""
     ids = _related_ids(db, article.id, limit, kept)
-    found = story_store.articles_by_id(db, ids)
-    return [RelatedItem(found[i], excerpt(found[i].title, found[i].text)) for i in ids if i in found]
+    found = story_store.listed_by_id(db, ids)
+    listed = [found[i] for i in ids if i in found]  # the excerpt the enrich stage kept, else made now
+    return [RelatedItem(a, stored if stored is not None else excerpt(a.title, a.text)) for a, stored in listed]
 
 
 def copy_links(db: Reader, article: Article, duplicate_of: str | object | None = UNREAD) -> list[tuple[str, str]]:

@@ -96,7 +96,8 @@ def scope_of(
         found = digests.story_articles(db, story_id) if story_id else []
         return _with_own(found, article, own)
 
-    found, stored = [], None
+    found: list[digests.Head] = []
+    stored: tuple[str, tuple[str, dict] | None] | None = None
     if story_id and words is not None:
         kind = digest_kind(words)
         found, row = digests.heads_and_digest(db, story_id, kind)

@@ -7,6 +7,7 @@ story that grows gets a fresh summary on the next read; answers are keyed by the
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -81,7 +82,7 @@ def story_heads(db: Reader, story_id: str, limit: int = STORY_LIMIT) -> list[Hea
         return _heads(conn.execute(_STORY_HEADS, {"story_id": story_id, "limit": limit}).all())
 
 
-def _heads(rows: list) -> list[Head]:
+def _heads(rows: Sequence[Any]) -> list[Head]:
     heads = [Head(r.id, r.title or "", r.source_name or r.site_name or "", r.length or 0, r.arrival or 0) for r in rows]
     return sorted(heads, key=lambda h: h.arrival)
 

@@ -14,6 +14,7 @@ from broadsheet.model import Article
 from broadsheet.store.articles import ARTICLE_COLUMNS, article_from_row
 from broadsheet.store.chunks import in_chunks
 from broadsheet.store.db import Reader, connected
+from broadsheet.store.pictures import Shown, shown_columns, shown_from
 from broadsheet.store.schema import articles, comments, stories, story_redirects, term_stats, understand_state
 from broadsheet.store.upsert import upsert
 
@@ -540,7 +541,7 @@ def story_ids_of(db: Reader, ids: Sequence[str]) -> list[str]:
 
 
 _BY_ID = select(*ARTICLE_COLUMNS).where(articles.c.id.in_(bindparam("ids", expanding=True)))
-_LISTED = _BY_ID.add_columns(articles.c.excerpt)  # every related list
+_LISTED = _BY_ID.add_columns(articles.c.excerpt, *shown_columns(articles.c.id))  # every related list
 
 
 def articles_by_id(db: Reader, ids: Sequence[str]) -> dict[str, Article]:
@@ -552,13 +553,14 @@ def articles_by_id(db: Reader, ids: Sequence[str]) -> dict[str, Article]:
     return {r.id: article_from_row(r) for r in rows}
 
 
-def listed_by_id(db: Reader, ids: Sequence[str]) -> dict[str, tuple[Article, str | None]]:
-    """Articles for a list of ids, each with its kept excerpt (None before the enrich stage saw it)."""
+def listed_by_id(db: Reader, ids: Sequence[str]) -> dict[str, tuple[Article, str | None, Shown | None]]:
+    """Articles for a list of ids, each with its kept excerpt (None before the enrich stage saw it)
+    and its stored picture."""
     if not ids:
         return {}
     with connected(db) as conn:
         rows = conn.execute(_LISTED, {"ids": list(ids)}).all()
-    return {r.id: (article_from_row(r), r.excerpt) for r in rows}
+    return {r.id: (article_from_row(r), r.excerpt, shown_from(r.id, r.picture_sizes, r.picture_alt)) for r in rows}
 
 
 def understood_range(conn: Connection, low: int, high: int) -> list[Understood]:

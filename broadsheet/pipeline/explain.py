@@ -228,17 +228,22 @@ def story_scope(db: Reader, story_id: str) -> Scope:
     return Scope(story_id, heads, digests.signature(heads), load=lambda: digests.story_articles(db, story_id))
 
 
+KEPT_FROM = 2  # articles a story needs before the pipeline keeps its digest (one article's is cheap on a view)
+
+
 def keep_digests(engine: Engine, story_ids: list[str], words: int = DEFAULT_WORDS) -> int:
-    """Make and store the digest of each of these stories whose stored one is missing or was made
-    for other articles: the pipeline does it when stories change, so that no page view (the first
-    reader's, or a crawler's) pays for it. Returns how many were made."""
-    made, kind = 0, digest_kind(words)
+    """Make and store, in one transaction, the digest of each of these stories of two articles or
+    more whose stored one is missing or was made for other articles: the pipeline does it when
+    stories change, so that no page view (the first reader's, or a crawler's) pays for it. A lone
+    article's digest (its own summary, nothing to compare) is left to its first view: an import of
+    10,000 unrelated articles would otherwise make 10,000. Returns how many were made."""
+    made, kind = [], digest_kind(words)
     for story_id in story_ids:
         scope = story_scope(engine, story_id)
-        if scope.heads and digests.read_digest(engine, story_id, kind, scope.signature) is None:
-            digests.write_digest(engine, story_id, kind, scope.signature, _digest_data(scope.docs, words))
-            made += 1
-    return made
+        if len(scope.heads) >= KEPT_FROM and digests.read_digest(engine, story_id, kind, scope.signature) is None:
+            made.append((story_id, kind, scope.signature, _digest_data(scope.docs, words)))
+    digests.write_digests(engine, made)
+    return len(made)
 
 
 def _remembered(kind: str, key: tuple, build: Callable[[], T]) -> T:

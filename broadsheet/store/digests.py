@@ -130,21 +130,20 @@ def read_digest(db: Reader, story_id: str, kind: str, sig: str) -> dict | None:
 
 def write_digest(engine: Engine, story_id: str, kind: str, sig: str, data: dict) -> None:
     """Cache a digest for a story (replacing an older one)."""
+    write_digests(engine, [(story_id, kind, sig, data)])
+
+
+def write_digests(engine: Engine, made: list[tuple[str, str, str, dict]]) -> None:
+    """Cache digests, each (story id, kind, signature, data), in one transaction."""
+    if not made:
+        return
+    now = datetime.now(UTC)
+    rows = [
+        {"key": f"{story_id}:{kind}", "story_id": story_id, "signature": sig, "data": data, "updated_at": now}
+        for story_id, kind, sig, data in made
+    ]
     with engine.begin() as conn:
-        upsert(
-            conn,
-            story_digests,
-            [
-                {
-                    "key": f"{story_id}:{kind}",
-                    "story_id": story_id,
-                    "signature": sig,
-                    "data": data,
-                    "updated_at": datetime.now(UTC),
-                }
-            ],
-            key="key",
-        )
+        upsert(conn, story_digests, rows, key="key")
 
 
 def answer_key(scope: str, sig: str, question: str) -> str:

@@ -32,6 +32,16 @@ def test_cheap_route_and_settings():
     with pytest.raises(ConfigError, match="embeddings must be"):
         load_embedder("word2vec")
     assert embedding_text("Headline", "one two three") == "Headline. one two three"
+    assert embedding_text("", "one two three") == "one two three"
+
+
+def test_a_body_that_is_the_headline_is_embedded_once():
+    # feeds of headlines carry the headline as the body: "X. X" doubled the tokens the model reads
+    assert (
+        embedding_text("Fed official says weak data", "Fed official says  weak data") == "Fed official says weak data"
+    )
+    assert embedding_text("Markets fall.", "Markets fall.") == "Markets fall"
+    assert embedding_text("Markets fall", "Markets fall as rates rise") == "Markets fall. Markets fall as rates rise"
 
 
 def test_onnx_export_gives_the_reference_vectors():

@@ -322,8 +322,12 @@ def load_embedder(name: str = "minilm") -> Embedder:
 
 
 def embedding_text(title: str, text: str) -> str:
-    """What is embedded: the headline and the lead (the model reads MAX_TOKENS tokens)."""
+    """What is embedded: the headline and the lead (the model reads MAX_TOKENS tokens); the headline
+    once when the body is only the headline again (feeds of headlines: the model's cost grows with
+    every token, and "X. X" says nothing "X" does not)."""
     lead = " ".join(text.split()[:160])
+    if title and lead == " ".join(title.split()):
+        return lead.strip(" .")
     return f"{title}. {lead}".strip(" .") if title else lead
 
 

@@ -12,6 +12,7 @@ import html5lib
 import httpx
 import pytest
 from httpserver import AppServer
+from sqlalchemy import text
 from test_llm import ChatServer
 
 from broadsheet.pipeline import bulk, explain
@@ -291,3 +292,28 @@ def test_a_page_reads_only_the_heads_and_finds_the_digest_the_pipeline_stored(im
         imported, scope.key, f"digest:{explain.DIGEST_VERSION}:{explain.DEFAULT_WORDS}", scope.signature
     )
     assert [a.id for a in scope.articles] == [h.id for h in scope.heads]  # loaded when asked for
+
+
+def test_the_pipeline_makes_each_story_digest_so_no_page_view_makes_one(imported, config, monkeypatch):
+    """Import (the same finish_work as a refresh) stores every story's digest under its current
+    signature: the first view of an article or story page reads it and makes none."""
+    from fastapi.testclient import TestClient
+
+    from broadsheet.store import digests
+
+    with imported.connect() as conn:
+        stories = dict(conn.execute(text("SELECT id, story_id FROM articles WHERE duplicate_of IS NULL")).all())
+    for story_id in set(stories.values()):
+        scope = explain.story_scope(imported, story_id)
+        assert digests.read_digest(imported, story_id, explain._digest_kind(explain.DEFAULT_WORDS), scope.signature)
+    assert explain.keep_digests(imported, list(set(stories.values()))) == 0  # all fresh: nothing made again
+
+    def no_digest_on_a_view(*_args, **_kwargs):
+        raise AssertionError("a page view made a digest")
+
+    monkeypatch.setattr(explain, "_digest_data", no_digest_on_a_view)
+    with TestClient(create_app(imported, config)) as client:
+        for article_id, story_id in stories.items():
+            assert client.get(f"/articles/{article_id}").status_code == 200
+            page = client.get(f"/stories/{story_id}")
+            assert page.status_code == 200 and '<a class="cite"' in page.text  # the stored summary, cited

@@ -181,6 +181,7 @@ def test_a_source_added_while_a_worker_runs_is_polled_and_its_articles_placed(pg
         )
         assert added.returncode == 0, added.stderr
         wait_until(lambda: _placed(engine) == 2, 120, "both articles stored and placed")
+        wait_until(lambda: _undigested(engine) == 0, 120, "a digest for each story they joined, made by a job")
     finally:
         cluster.close()
     assert [
@@ -202,6 +203,17 @@ def _placed(engine) -> int:
     with engine.connect() as conn:
         return conn.execute(
             text("SELECT count(*) FROM articles WHERE status = 'ok' AND story_id IS NOT NULL")
+        ).scalar_one()
+
+
+def _undigested(engine) -> int:
+    """Stories holding a readable original that have no stored digest."""
+    with engine.connect() as conn:
+        return conn.execute(
+            text(
+                "SELECT count(DISTINCT story_id) FROM articles WHERE status = 'ok' AND story_id IS NOT NULL"
+                " AND duplicate_of IS NULL AND story_id NOT IN (SELECT story_id FROM story_digests)"
+            )
         ).scalar_one()
 
 
@@ -257,6 +269,7 @@ def test_what_a_page_view_asks_for_becomes_one_job_per_item(pg):
     bulk.import_jsonl(engine, Path(__file__).parent / "fixtures" / "ai_story.jsonl")
     with engine.begin() as conn:
         conn.execute(articles.update().values(enriched=None))
+        conn.execute(text("DELETE FROM story_digests"))  # as if the pass that placed them was killed before
         article, story = conn.execute(
             text("SELECT id, story_id FROM articles WHERE story_id IS NOT NULL LIMIT 1")
         ).one()

@@ -73,6 +73,7 @@ PLACE = Kind("broadsheet.place_articles", "placement", "placement", "placement",
 ENRICH = Kind("broadsheet.enrich_articles", "enrich")
 RELATED = Kind("broadsheet.rank_related", "enrich")
 DIGEST = Kind("broadsheet.store_digest", "enrich", queueing_lock="digest:{item}")
+STORY_DIGESTS = Kind("broadsheet.keep_story_digests", "enrich")  # the stories a placement changed
 READ = Kind("broadsheet.mark_read", "enrich", queueing_lock="read:{item}")  # a signed-in reader opened an article
 ENQUEUE_DUE = Kind("broadsheet.enqueue_due", "schedule", priority=30)
 RETRY_STALLED = Kind("broadsheet.retry_stalled", "schedule", priority=30)
@@ -89,6 +90,7 @@ KINDS = (
     ENRICH,
     RELATED,
     DIGEST,
+    STORY_DIGESTS,
     READ,
     ENQUEUE_DUE,
     RETRY_STALLED,
@@ -274,6 +276,8 @@ def place_articles(ctx: Context) -> int:
         chunks = _chunked(ids)
         defer_many(conn, ENRICH, chunks)
         defer_many(conn, RELATED, chunks)
+        stories = story_store.story_ids_of(conn, ids)  # their digests are made now, not on a first view
+        defer_many(conn, STORY_DIGESTS, _chunked(stories, "story_ids"))
         if len(todo) == PLACE_BATCH:
             defer(conn, PLACE)  # more are waiting
     return len(todo)
@@ -308,6 +312,11 @@ def rank_related(ctx: Context, ids: list[str]) -> int:
 def store_digest(ctx: Context, item: str) -> bool:
     """Store the digest (summary, timeline, additions) a page view made for itself."""
     return explain.store_digest(ctx.engine, item)
+
+
+def keep_story_digests(ctx: Context, story_ids: list[str]) -> int:
+    """Make the digests of stories a placement changed, so that no page view makes one."""
+    return explain.keep_digests(ctx.engine, story_ids)
 
 
 def mark_read(ctx: Context, item: str) -> int:
@@ -402,8 +411,8 @@ def send_reader_digests(ctx: Context) -> int:
     return report.sent
 
 
-def _chunked(ids: list[str]) -> list[dict[str, Any]]:
-    return [{"ids": ids[i : i + FOLLOW_UP_CHUNK]} for i in range(0, len(ids), FOLLOW_UP_CHUNK)]
+def _chunked(ids: list[str], name: str = "ids") -> list[dict[str, Any]]:
+    return [{name: ids[i : i + FOLLOW_UP_CHUNK]} for i in range(0, len(ids), FOLLOW_UP_CHUNK)]
 
 
 async def retry_stalled(manager: JobManager) -> int:
@@ -453,6 +462,7 @@ IN_THREADS = (
     (ENRICH, enrich_articles),
     (RELATED, rank_related),
     (DIGEST, store_digest),
+    (STORY_DIGESTS, keep_story_digests),
     (READ, mark_read),
 )
 

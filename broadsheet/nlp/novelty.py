@@ -8,11 +8,12 @@ number, a name, or several content words. The newest-information sentences come 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from broadsheet.nlp.summarize import Candidate, SourceText, candidates, cosine, distinct_sources
+import numpy as np
+
+from broadsheet.nlp.summarize import Candidate, Overlaps, SourceText, candidates, distinct_sources
 
 PER_SOURCE = 3
 SIMILAR = 0.4  # cosine above which another source already said it
@@ -47,26 +48,34 @@ def _details(candidate: Candidate, other_text: str, other_words: set[str]) -> li
     return found + names + (words if len(words) >= 3 else [])
 
 
+def by_source_key(doc: SourceText) -> str:
+    """What groups a story's articles by source: its outlet, else the article itself."""
+    return doc.source or doc.id
+
+
 def source_additions(docs: Sequence[SourceText], per_source: int = PER_SOURCE) -> list[SourceAdds]:
     """For each source of a story (two or more needed), the facts it alone reported."""
     kept = distinct_sources(docs)
     by_source: dict[str, list[int]] = {}
     for i, doc in enumerate(kept):
-        by_source.setdefault(doc.source or doc.id, []).append(i)
+        by_source.setdefault(by_source_key(doc), []).append(i)
     if len(by_source) < 2:
         return []
     pools = [candidates(doc.text, i) for i, doc in enumerate(kept)]
+    every = [c for pool in pools for c in pool]
+    overlaps = Overlaps(every)  # each sentence against all others at once (exactly `cosine`'s values)
+    source_of = np.array([by_source_key(kept[c.doc]) for c in every], dtype=object)
     out = []
     for source, members in by_source.items():
         others = [i for i in range(len(kept)) if i not in members]
         other_text = " ".join(kept[i].text + " " + kept[i].title for i in others)
-        other_bags = [c.words for i in others for c in pools[i]]
-        other_words = set(Counter(w for bag in other_bags for w in bag))
+        other_words = {w for i in others for c in pools[i] for w in c.words}
+        elsewhere = source_of != source
         found = []
         for i in members:
             for c in pools[i]:
-                if any(cosine(c.words, bag) > SIMILAR for bag in other_bags):
-                    continue
+                if (overlaps.cosines(c.words)[elsewhere] > SIMILAR).any():
+                    continue  # another source already has a similar sentence
                 details = _details(c, other_text, other_words)
                 if details:
                     found.append((len(details), c, kept[i].id, details))

@@ -185,18 +185,23 @@ class Overlaps:
         self.norms = np.array([math.sqrt(sum(v * v for v in c.words.values())) for c in pool])
         self.largest = np.zeros(len(pool))
 
+    def cosines(self, words: Counter) -> np.ndarray:
+        """`cosine(words, bag)` for every bag of the pool, in pool order (words outside it add nothing)."""
+        dots = np.zeros(len(self.norms), np.int64)
+        if not words:
+            return dots.astype(float)
+        for word, count in words.items():
+            posting = self.postings.get(word)
+            if posting is not None:
+                dots[posting[0]] += count * posting[1]
+        norm = math.sqrt(sum(v * v for v in words.values()))
+        scale = self.norms * norm
+        return np.divide(dots, scale, out=np.zeros(len(dots)), where=scale != 0)
+
     def choose(self, candidate: Candidate) -> None:
         """Take a chosen sentence into account."""
-        if not candidate.words:
-            return
-        dots = np.zeros(len(self.norms), np.int64)
-        for word, count in candidate.words.items():
-            rows, counts = self.postings[word]
-            dots[rows] += count * counts
-        norm = math.sqrt(sum(v * v for v in candidate.words.values()))
-        scale = self.norms * norm
-        cosines = np.divide(dots, scale, out=np.zeros(len(dots)), where=scale != 0)
-        np.maximum(self.largest, cosines, out=self.largest)
+        if candidate.words:
+            np.maximum(self.largest, self.cosines(candidate.words), out=self.largest)
 
 
 def _pick(pool: list[Candidate], enough, source_of=None) -> list[Candidate]:

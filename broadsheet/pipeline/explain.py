@@ -150,7 +150,7 @@ def digest(db: Reader, scope: Scope, words: int = DEFAULT_WORDS, keep: bool = Tr
 
     A missing one is made now; `keep` stores it (the work that `store_digest` does), else a read
     (a page view, which never writes) keeps it in the process's memory and asks for that work."""
-    kind = f"digest:{DIGEST_VERSION}:{words}"
+    kind = _digest_kind(words)
     cached = digests.read_digest(db, scope.key, kind, scope.signature)
     if cached is None and keep:
         cached = _digest_data(scope.docs, words)
@@ -159,6 +159,10 @@ def digest(db: Reader, scope: Scope, words: int = DEFAULT_WORDS, keep: bool = Tr
         cached = _remembered("digest", (scope.key, kind, scope.signature), lambda: _digest_data(scope.docs, words))
         request_work("digest", digest_item(scope, words))
     return Digest(cached["summary"], cached["timeline"], cached["adds"])
+
+
+def _digest_kind(words: int) -> str:
+    return f"digest:{DIGEST_VERSION}:{words}"
 
 
 def _digest_data(docs: list[SourceText], words: int) -> dict:
@@ -194,6 +198,25 @@ def store_digest(engine: Engine, item: str) -> bool:
         return False
     digest(engine, scope, int(words), keep=True)
     return True
+
+
+def story_scope(db: Reader, story_id: str) -> Scope:
+    """A story as a scope read by its heads; its articles are loaded only when a digest is made."""
+    heads = digests.story_heads(db, story_id)
+    return Scope(story_id, heads, digests.signature(heads), load=lambda: digests.story_articles(db, story_id))
+
+
+def keep_digests(engine: Engine, story_ids: list[str], words: int = DEFAULT_WORDS) -> int:
+    """Make and store the digest of each of these stories whose stored one is missing or was made
+    for other articles: the pipeline does it when stories change, so that no page view (the first
+    reader's, or a crawler's) pays for it. Returns how many were made."""
+    made, kind = 0, _digest_kind(words)
+    for story_id in story_ids:
+        scope = story_scope(engine, story_id)
+        if scope.heads and digests.read_digest(engine, story_id, kind, scope.signature) is None:
+            digests.write_digest(engine, story_id, kind, scope.signature, _digest_data(scope.docs, words))
+            made += 1
+    return made
 
 
 def _remembered(kind: str, key: tuple, build: Callable[[], T]) -> T:

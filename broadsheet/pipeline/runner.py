@@ -11,6 +11,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from urllib.parse import urljoin
 
 from sqlalchemy import Engine
@@ -21,7 +22,7 @@ from broadsheet.ingest import schedule
 from broadsheet.ingest.feeds import COMMON_FEED_PATHS, discover_feeds, looks_like_feed, parse_source_document
 from broadsheet.ingest.fetch import Fetcher, FetchPolicy, FetchResult
 from broadsheet.model import Article, ParsedFeed, Source
-from broadsheet.pipeline import enrich, pictures, push, related, sitelearn, stages
+from broadsheet.pipeline import enrich, explain, pictures, push, related, sitelearn, stages
 from broadsheet.pipeline.progress import Progress
 from broadsheet.pipeline.workers import POOL_THRESHOLD, run_cpu, worker_count
 from broadsheet.store import articles as article_store
@@ -327,6 +328,21 @@ def _enrich(engine: Engine, ids: list[str]) -> None:
     retry_write(write, "enrich")
 
 
+def _keep_digests(engine: Engine, placed: list[str], progress: Progress) -> None:
+    """The digests (summary, timeline, what each source adds) of the stories these articles joined."""
+    if not placed:
+        return
+    stories = story_store.story_ids_of(engine, placed)
+    progress.start("digests", len(stories))
+    try:
+        for start in range(0, len(stories), UNDERSTAND_BATCH):
+            chunk = stories[start : start + UNDERSTAND_BATCH]
+            retry_write(partial(explain.keep_digests, engine, chunk), "digests")
+            progress.advance("digests", len(chunk))
+    except Exception:  # the first view of a story makes its digest instead
+        log.exception("refresh: making story digests failed")
+
+
 def finish_work(engine: Engine, report: RefreshReport | None = None, progress: Progress | None = None) -> bool:
     """Place, enrich and rank every stored article still waiting for it, oldest first.
 
@@ -363,6 +379,9 @@ def finish_work(engine: Engine, report: RefreshReport | None = None, progress: P
     except Exception:  # pages rank them on first view instead
         log.exception("refresh: keeping related lists failed")
     report.add_time("phase 3: related lists (wall)", time.perf_counter() - started)
+    started = time.perf_counter()
+    _keep_digests(engine, unranked, progress)  # the stories every newly placed article joined
+    report.add_time("phase 3: story digests (wall)", time.perf_counter() - started)
     retry_write(lambda: semantic.build_snapshot(engine), "vector index")  # what search's web processes load
     return bool(unplaced or unenriched or unranked)
 

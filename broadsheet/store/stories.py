@@ -498,6 +498,20 @@ def placed_arrivals(db: Reader, ids: Sequence[str]) -> list[int]:
     return sorted(found)
 
 
+def story_ids_of(db: Reader, ids: Sequence[str]) -> list[str]:
+    """The stories these articles were placed in (each once, in first-seen order of the ids)."""
+    found: dict[str, str] = {}
+    with connected(db) as conn:
+        for chunk in in_chunks(ids):
+            rows = conn.execute(
+                select(articles.c.id, articles.c.story_id)
+                .where(articles.c.id.in_(chunk))
+                .where(articles.c.story_id.isnot(None))
+            )
+            found.update({r.id: r.story_id for r in rows})
+    return list(dict.fromkeys(found[i] for i in ids if i in found))
+
+
 _BY_ID = select(*ARTICLE_COLUMNS).where(articles.c.id.in_(bindparam("ids", expanding=True)))  # every related list
 
 

@@ -107,8 +107,9 @@ def sentence(rng: random.Random) -> str:
     return " ".join(words).capitalize() + "."
 
 
-def generate(engine, count: int, seed: int = 3) -> list[str]:
-    """Insert `count` articles from 50 sources over the last 60 days; returns their ids."""
+def generate(engine, count: int, seed: int = 3, digests: bool = True) -> list[str]:
+    """Insert `count` articles from 50 sources over the last 60 days; returns their ids. With
+    `digests`, every story's digest is made too (about 25 ms a story: see `keep_digests`)."""
     from broadsheet.model import Article
     from broadsheet.store import articles as article_store
     from broadsheet.store import sources as source_store
@@ -140,7 +141,22 @@ def generate(engine, count: int, seed: int = 3) -> list[str]:
         with engine.begin() as conn:
             article_store.save_articles(conn, batch)
             _understood(conn, batch, rng, now)
+    if digests:
+        keep_digests(engine, ids)
     return ids
+
+
+def story_of(article_id: str) -> str:
+    """The story a generated article belongs to (five articles each)."""
+    return f"story{int(article_id[1:]) // 5:06d}"
+
+
+def keep_digests(engine, article_ids: list[str]) -> None:
+    """The digests (summary, timeline, additions) of these articles' stories, made and stored as the
+    pipeline makes them when a story changes: no page view builds one, on a live desk or here."""
+    from broadsheet.pipeline import explain
+
+    explain.keep_digests(engine, list(dict.fromkeys(story_of(i) for i in article_ids)))
 
 
 SECTIONS = ("World", "Politics", "Business", "Technology", "Science", "Health", "Sports", "Entertainment")
@@ -164,6 +180,7 @@ def _understood(conn, batch, rng: random.Random, now: datetime) -> None:
     section, key points and related list, so pages read the same shapes as on a live desk."""
     from sqlalchemy import update
 
+    from broadsheet.nlp.related import excerpt
     from broadsheet.pipeline.enrich import VERSION as ENRICHED
     from broadsheet.store.schema import articles, stories
 
@@ -189,6 +206,7 @@ def _understood(conn, batch, rng: random.Random, now: datetime) -> None:
                 tags=[],
                 entities=[],
                 key_points=points,
+                excerpt=excerpt(article.title, article.text),  # as the enrich stage keeps it
                 enriched=ENRICHED,
                 vector=random_vector(rng),
                 related_ids=related_of(number),
@@ -362,14 +380,19 @@ def main() -> None:
         ids = json.loads(ids_file.read_text())
     else:
         started = time.perf_counter()
-        ids = generate(engine, args.articles)
+        ids = generate(engine, args.articles, digests=False)
         ids_file.write_text(json.dumps(ids))
         print(f"generated {len(ids)} articles in {time.perf_counter() - started:.0f} s")
+    rng = random.Random(5)
+    sample = [rng.choice(ids) for _ in range(2000)]
+    started = time.perf_counter()
+    keep_digests(engine, sample)  # the viewed stories' (all 20,000 would take minutes)
+    print(
+        f"story digests of the viewed articles made in {time.perf_counter() - started:.0f} s, as the pipeline makes them"
+    )
     engine.dispose()
     base = f"http://127.0.0.1:{args.port}"
     server = start_server(database, args.port, args.workers)
-    rng = random.Random(5)
-    sample = [rng.choice(ids) for _ in range(2000)]
     try:
         wait_for_models(base, args.workers)
         use_wrk = shutil.which("wrk") is not None
@@ -404,7 +427,7 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=20)
     # The same article pages, and their stories' pages, with the page cache off: every request renders.
-    stories = [f"story{int(i[1:]) // 5:06d}" for i in sample]
+    stories = [story_of(i) for i in sample]
     story_script = folder / "stories.lua"
     story_script.write_text(
         "ids = {" + ",".join(f'"{i}"' for i in stories) + "}\n"

@@ -292,6 +292,14 @@ def test_a_page_reads_only_the_heads_and_finds_the_digest_the_pipeline_stored(im
         imported, scope.key, f"digest:{explain.DIGEST_VERSION}:{explain.DEFAULT_WORDS}", scope.signature
     )
     assert [a.id for a in scope.articles] == [h.id for h in scope.heads]  # loaded when asked for
+    # A page reads the heads and the stored digest in one statement: the same as the two reads.
+    kind = explain.digest_kind(explain.DEFAULT_WORDS)
+    heads, stored = digests.heads_and_digest(imported, scope.key, kind)
+    assert heads == digests.story_heads(imported, scope.key)
+    assert stored is not None and stored[1] == digests.read_digest(imported, scope.key, kind, stored[0])
+    assert digests.heads_and_digest(imported, scope.key, "digest:0:1")[1] is None  # no digest of that kind
+    paged = explain.scope_of(imported, article, words=explain.DEFAULT_WORDS)
+    assert paged.signature == scope.signature and paged.stored == (kind, stored)
 
 
 def test_the_pipeline_makes_each_story_digest_so_no_page_view_makes_one(imported, config, monkeypatch):
@@ -305,7 +313,7 @@ def test_the_pipeline_makes_each_story_digest_so_no_page_view_makes_one(imported
         stories = dict(conn.execute(text("SELECT id, story_id FROM articles WHERE duplicate_of IS NULL")).all())
     for story_id in set(stories.values()):
         scope = explain.story_scope(imported, story_id)
-        assert digests.read_digest(imported, story_id, explain._digest_kind(explain.DEFAULT_WORDS), scope.signature)
+        assert digests.read_digest(imported, story_id, explain.digest_kind(explain.DEFAULT_WORDS), scope.signature)
     assert explain.keep_digests(imported, list(set(stories.values()))) == 0  # all fresh: nothing made again
 
     def no_digest_on_a_view(*_args, **_kwargs):
@@ -314,6 +322,7 @@ def test_the_pipeline_makes_each_story_digest_so_no_page_view_makes_one(imported
     monkeypatch.setattr(explain, "_digest_data", no_digest_on_a_view)
     with TestClient(create_app(imported, config)) as client:
         for article_id, story_id in stories.items():
-            assert client.get(f"/articles/{article_id}").status_code == 200
+            page = client.get(f"/articles/{article_id}")
+            assert page.status_code == 200 and '<a class="cite"' in page.text  # the stored summary, cited
             page = client.get(f"/stories/{story_id}")
             assert page.status_code == 200 and '<a class="cite"' in page.text  # the stored summary, cited

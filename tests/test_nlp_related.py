@@ -12,11 +12,14 @@ from fixtures_duplicates import EVENTS
 from httpserver import AppServer
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from broadsheet.extract.furniture import is_furniture_line
 from broadsheet.nlp import terms as lexical
 from broadsheet.nlp.related import Candidate, excerpt, rank_related
 from broadsheet.pipeline.bulk import import_jsonl
+from broadsheet.store.schema import articles
+from broadsheet.web import related as web_related
 from broadsheet.web.app import create_app
 
 
@@ -101,7 +104,11 @@ def test_the_excerpt_read_only_as_far_as_the_lead_equals_the_one_read_over_the_w
     assert excerpt(TITLE, text, limit) == _whole_text_excerpt(TITLE, text, limit)
 
 
-def test_article_page_shows_copies_and_related_articles(tmp_path, engine, config):
+def _no_lead_cleaned_on_a_view(*_args):
+    raise AssertionError("a page view cleaned a related article's lead")
+
+
+def test_article_page_shows_copies_and_related_articles(tmp_path, engine, config, monkeypatch):
     now = datetime.now(UTC)
     records = []
     for n, event in enumerate(EVENTS[:2]):
@@ -142,6 +149,10 @@ def test_article_page_shows_copies_and_related_articles(tmp_path, engine, config
     import_jsonl(engine, path)
     from broadsheet.text.urls import url_id
 
+    with engine.connect() as conn:  # the enrich stage kept each article's excerpt: pages clean no lead
+        kept = conn.execute(select(articles.c.title, articles.c.text, articles.c.excerpt)).all()
+    assert kept and all(row.excerpt == excerpt(row.title, row.text) for row in kept)
+    monkeypatch.setattr(web_related, "excerpt", _no_lead_cleaned_on_a_view)
     with AppServer(create_app(engine, config)) as base, httpx.Client(base_url=base) as client:
         wire_page = client.get(f"/articles/{url_id('http://wire.invalid/0')}").text
         related = wire_page.split('id="related-heading"', 1)[1]

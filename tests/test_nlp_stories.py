@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from fixtures_duplicates import EVENTS, FOLLOW_UPS
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from broadsheet.nlp import terms as lexical
 from broadsheet.nlp.stories import Doc, StoryIndex, StoryParams, split_groups
@@ -231,3 +233,50 @@ def test_recluster_gives_the_same_stories_in_any_order():
         random.Random(seed).shuffle(order)
         partitions.add(frozenset(frozenset(order[i].key for i in g) for g in recluster(order, StoryParams(), 0)))
     assert len(partitions) == 1 and len(next(iter(partitions))) == 3
+
+
+def _dense_window_scores(index: StoryIndex, rows: list[int]) -> np.ndarray:
+    """The storyline score by its definition: every centroid matrix times the stories' rows."""
+    n, p = len(index), index.params
+    score = p.lexical_weight * (index.lex[rows] @ index.lex[:n].T) + p.name_weight * (
+        index.name[rows] @ index.name[:n].T
+    )
+    if p.embedding_weight and index.embedding_dim:
+        score += p.embedding_weight * (index.emb[rows] @ index.emb[:n].T)
+    return score
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), embedding_dim=st.sampled_from([0, 8]), cap=st.integers(3, 24))
+def test_window_scores_are_the_definition_however_the_window_changed(seed, embedding_dim, cap):
+    """Placed, merged, evicted and restored stories: the mirrors and the kept scores follow every change."""
+    rng = np.random.default_rng(seed)
+    index = StoryIndex(StoryParams(max_stories=cap, merge_margin=0.05), embedding_dim)
+    vocabulary = [f"w{i}" for i in range(40)]
+    for n in range(60):
+        words = {str(w): float(rng.random()) for w in rng.choice(vocabulary, size=int(rng.integers(2, 9)))}
+        names = {f"n{int(k)}": 1.0 for k in rng.choice(6, size=int(rng.integers(0, 3)))}
+        embedding = rng.standard_normal(embedding_dim).astype(np.float32) if embedding_dim else None
+        doc = Doc(
+            str(n),
+            lexical.hashed(words),
+            lexical.hashed(names, lexical.ENTITY_DIM),
+            None if embedding is None else embedding / np.linalg.norm(embedding),
+            3600.0 * n,
+            words,
+            names,
+        )
+        action = rng.random()
+        if action < 0.1 and len(index):  # a re-clustered story comes back under its key
+            index.restore(index.keys[int(rng.integers(len(index)))], [doc])
+        elif action < 0.2 and len(index) > 1:  # re-clustering drops its window's stories first
+            index.evict(index.keys[int(rng.integers(len(index)))])
+        elif action < 0.25:  # a story opened before its first member is folded in
+            index.open_story(doc.key)
+        else:
+            index.place(doc)
+        for _ in range(int(rng.integers(0, 3))):  # scores asked for at any moment, some twice
+            rows = [int(i) for i in rng.integers(0, len(index), size=int(rng.integers(1, 30)))]
+            np.testing.assert_allclose(
+                index.window_scores(rows), _dense_window_scores(index, rows), rtol=1e-5, atol=1e-6
+            )

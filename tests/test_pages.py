@@ -18,7 +18,7 @@ from broadsheet.store import comments as comment_store
 from broadsheet.store import sources as source_store
 from broadsheet.store import users as user_store
 from broadsheet.store.db import make_engine, open_database
-from broadsheet.store.schema import articles, stories
+from broadsheet.store.schema import articles, stories, story_redirects
 from broadsheet.web.app import create_app
 
 TEXT = "The harbour council approved the budget on Monday.\n\nFerry crews will strike next week over wages."
@@ -104,9 +104,11 @@ def test_article_and_story_pages_read_what_is_stored_in_few_queries(desk, config
     assert "approved the budget on Monday" in page and "Politics" in page  # key points and section, same read
     # The article with everything stored beside it (its story's counts too), the related articles,
     # copies, comments, the story's articles, its digest and the pictures of the page: one query each.
-    assert article_selects <= 5  # copies and comments are not read: the article's own read says there are none
-    # Redirects, the story, its storyline, its articles (coverage and panel), digest, comments, its picture.
-    assert story_selects <= 7
+    # The article with its stored fields and picture, its related articles with theirs, its story's
+    # heads with the digest.
+    assert article_selects <= 3  # copies and comments are not read: the article's own read says there are none
+    # The story with its redirect and whether it has comments, its articles, the digest, its picture.
+    assert story_selects <= 4
     assert "Harbour budget 1" in story.text and "Harbour budget 2" in story.text
 
 
@@ -193,3 +195,19 @@ def test_postgres_statistics_are_taken_at_start_when_a_bulk_load_left_them_stale
         assert changes() >= 500
         open_database(url).dispose()  # the next start
         assert changes() == 0
+
+
+def test_a_story_page_reads_its_thread_only_when_it_has_comments_and_old_ids_redirect(desk, config):
+    with AppServer(create_app(desk, config)) as base, httpx.Client(base_url=base) as http:
+        _, bare = reads_of(desk, http, "/stories/s1")
+        user = user_store.create_user(desk, "reader2", "a long enough password")
+        comment_store.add_comment(desk, user.id, comment_store.Target("story", "s1"), "A comment on the story.")
+        page, full = reads_of(desk, http, "/stories/s1")
+        with desk.begin() as conn:  # s0 was merged into s1
+            conn.execute(story_redirects.insert().values(old_id="s0", new_id="s1"))
+        moved = http.get("/stories/s0")
+        missing = http.get("/stories/nothing-here")
+    assert COMMENTS_READ not in bare and COMMENTS_READ in full
+    assert "A comment on the story." in page.text
+    assert moved.status_code == 301 and moved.headers["location"] == "/stories/s1"
+    assert missing.status_code == 404

@@ -27,9 +27,11 @@ from broadsheet.pipeline.runner import fetch_policy, finish_work
 from broadsheet.store import articles as article_store
 from broadsheet.store import pictures as picture_store
 from broadsheet.store import sources as source_store
+from broadsheet.store import stories as story_store
 from broadsheet.store.backup import backup, restore
 from broadsheet.store.db import open_database
 from broadsheet.store.schema import picture_files, pictures
+from broadsheet.web import pictures as web_pictures
 from broadsheet.web.app import create_app
 
 
@@ -204,6 +206,11 @@ def test_pages_show_pictures_from_our_own_origin(engine, config, publisher):
         html5lib.HTMLParser(strict=True).parse(story_page)
         lead = images_of(story_page)
         assert lead and lead[0]["src"].startswith("/pictures/pic-")
+    # The article page reads its pictures with its article and its related articles: the same ones.
+    separate = web_pictures.article_pictures(engine, list(ids.values()))
+    assert len(separate) >= 2 and article_store.get_article_view(engine, ids["jpg"]).picture == separate[ids["jpg"]]
+    listed = story_store.listed_by_id(engine, list(ids.values()))
+    assert {i: shown for i, (_, _, shown) in listed.items() if shown is not None} == separate
 
 
 def test_a_backup_carries_the_pictures(engine, config, publisher, tmp_path):

@@ -26,9 +26,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from broadsheet.nlp.columns import ColumnMirror, scores_against
 from broadsheet.nlp.terms import ENTITY_DIM, LEXICAL_DIM
 
 DAY = 86400.0
+# Stories scored against the whole window one by one through the column mirrors up to this many;
+# more (a bulk batch's) go through one matrix product, whose cost the rows share.
+FEW_ROWS = 16
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,10 @@ class StoryIndex:
         self.indexed: dict[str, set[str]] = {}
         self.postings: defaultdict[str, set[str]] = defaultdict(set)
         self.recent: OrderedDict[str, None] = OrderedDict()
+        self.mirrors = {name: ColumnMirror() for name in ("lex", "name", "emb")}
+        # Each story's scores against the window, kept until a centroid or the window changes: a batch
+        # that moved nothing while re-clustering links storylines with the scores it chose neighbours by.
+        self.scanned: dict[int, np.ndarray] = {}
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -209,6 +217,7 @@ class StoryIndex:
         self.slot[key] = i
         for name in ("lex", "name", "emb", "rep", "norms"):
             getattr(self, name)[i] = 0
+        self._written(i)
         self.size[i], self.first[i], self.last[i], self.touched[i] = 0, np.nan, np.nan, self.tick
         self.term_weight[key], self.indexed[key], self.known[key] = Counter(), set(), Counter()
         self.principals[key] = Counter()
@@ -276,6 +285,13 @@ class StoryIndex:
             total = matrix[i] * self.norms[i, k] + vector * weight
             self.norms[i, k] = float(np.linalg.norm(total))
             matrix[i] = total / self.norms[i, k] if self.norms[i, k] else total
+        self._written(i)
+
+    def _written(self, i: int) -> None:
+        """Row i of the centroid matrices changed: the column mirrors copy it on their next read."""
+        for mirror in self.mirrors.values():
+            mirror.mark(i)
+        self.scanned.clear()
 
     def centroid_score(self, a: str, b: str) -> float:
         """How alike two stories are, on the same scale as an article's score."""
@@ -287,15 +303,34 @@ class StoryIndex:
             score += p.embedding_weight * float(self.emb[i] @ self.emb[j])
         return score
 
-    def subject_scores(self, key: str) -> np.ndarray:
-        """How alike a story and every story of the index are, however far apart in time (the
-        storyline score: the placing score between centroids, without its time penalty)."""
-        i, n, p = self.slot[key], len(self.keys), self.params
-        score = p.lexical_weight * (self.lex[:n] @ self.lex[i])
-        if p.name_weight:
-            score += p.name_weight * (self.name[:n] @ self.name[i])
+    def window_scores(self, rows: list[int]) -> np.ndarray:
+        """How alike the stories in these slots and every story of the index are, however far apart
+        in time (the storyline score: the placing score between centroids, without its time
+        penalty): one row of scores per slot."""
+        todo = [i for i in dict.fromkeys(rows) if i not in self.scanned]
+        if todo:
+            self.scanned.update(zip(todo, self._scan(todo)))
+        if not rows:
+            return np.zeros((0, len(self.keys)), np.float32)
+        return np.stack([self.scanned[i] for i in rows])
+
+    def _scan(self, rows: list[int]) -> np.ndarray:
+        """`window_scores` computed afresh."""
+        n, p = len(self.keys), self.params
+        parts = [(p.lexical_weight, "lex"), (p.name_weight, "name")]
         if p.embedding_weight and self.embedding_dim:
-            score += p.embedding_weight * (self.emb[:n] @ self.emb[i])
+            parts.append((p.embedding_weight, "emb"))
+        score = np.zeros((len(rows), n), np.float32)
+        for weight, name in parts:
+            if not weight:
+                continue
+            matrix = getattr(self, name)
+            if len(rows) > FEW_ROWS:
+                score += weight * (matrix[rows] @ matrix[:n].T)
+                continue
+            columns = self.mirrors[name].read(matrix)
+            for r, i in enumerate(rows):
+                score[r] += weight * scores_against(matrix[i], columns, n)
         return score
 
     def group_score(self, a: list[str], b: list[str]) -> float:
@@ -391,9 +426,11 @@ class StoryIndex:
             for name in ("lex", "name", "emb", "rep", "norms", "size", "first", "last", "touched"):
                 array = getattr(self, name)
                 array[i] = array[last]
+            self._written(i)
             self.keys[i] = moved
             self.slot[moved] = i
         self.keys.pop()
+        self.scanned.clear()
 
     def restore(self, key: str, members: list[Doc]) -> str:
         """Rebuild one story from its members; returns its representative article's key."""

@@ -19,6 +19,7 @@ from broadsheet.context import current
 from broadsheet.model import Article
 from broadsheet.nlp import entities as ner
 from broadsheet.nlp.embed import encode_fixed
+from broadsheet.nlp.related import excerpt
 from broadsheet.nlp.summarize import key_points
 from broadsheet.nlp.topics import Prototypes, choose_tags, classify_section, prototype_texts
 from broadsheet.store import enrichment as store
@@ -59,6 +60,7 @@ def _enrich_one(
         "section": section.section,
         "section_vote": section.section,
         "key_points": points,
+        "excerpt": excerpt(article.title, article.text),  # what a related-articles list shows of it
         "tags": choose_tags([(e.name, e.count) for e in found], article.title),
         "entities": [
             {"name": e.name, "kind": e.kind, "count": e.count, "ref": r["ref"]} for e, r in zip(found, entity_rows)

@@ -60,6 +60,8 @@ class Scope:
     is_story: bool = True
     load: Callable[[], list[Article]] | None = field(default=None, repr=False)
     loaded: list[Article] | None = field(default=None, repr=False)
+    # A digest read with the heads: its kind, and its (signature, data) as stored (None: none stored).
+    stored: tuple[str, tuple[str, dict] | None] | None = field(default=None, repr=False)
 
     @classmethod
     def of(cls, key: str, articles: list[Article], is_story: bool = True) -> Scope:
@@ -78,9 +80,15 @@ class Scope:
         return [source_text(a) for a in self.articles]
 
 
-def scope_of(db: Reader, article: Article, placement: tuple[str | None, str | None] | None = None) -> Scope:
+def scope_of(
+    db: Reader,
+    article: Article,
+    placement: tuple[str | None, str | None] | None = None,
+    words: int | None = None,
+) -> Scope:
     """The article's story as a scope, or the article alone when it has no story yet. `placement`
-    (its stored story id and the original it copies), when the caller has read them already."""
+    (its stored story id and the original it copies), when the caller has read them already;
+    `words`: the story's stored digest of that length is read with the heads (a page's one read)."""
     story_id, duplicate_of = placement if placement is not None else _placement(db, article)
     own = not (story_id and duplicate_of)  # a copy stays out of its story's scope
 
@@ -88,8 +96,18 @@ def scope_of(db: Reader, article: Article, placement: tuple[str | None, str | No
         found = digests.story_articles(db, story_id) if story_id else []
         return _with_own(found, article, own)
 
-    heads = _with_own(digests.story_heads(db, story_id) if story_id else [], digests.head_of(article), own)
-    return Scope(story_id or article.id, heads, digests.signature(heads), story_id is not None, load=members)
+    found: list[digests.Head] = []
+    stored: tuple[str, tuple[str, dict] | None] | None = None
+    if story_id and words is not None:
+        kind = digest_kind(words)
+        found, row = digests.heads_and_digest(db, story_id, kind)
+        stored = (kind, row)
+    elif story_id:
+        found = digests.story_heads(db, story_id)
+    heads = _with_own(found, digests.head_of(article), own)
+    scope = Scope(story_id or article.id, heads, digests.signature(heads), story_id is not None, load=members)
+    scope.stored = stored
+    return scope
 
 
 class _Identified(Protocol):
@@ -150,8 +168,12 @@ def digest(db: Reader, scope: Scope, words: int = DEFAULT_WORDS, keep: bool = Tr
 
     A missing one is made now; `keep` stores it (the work that `store_digest` does), else a read
     (a page view, which never writes) keeps it in the process's memory and asks for that work."""
-    kind = _digest_kind(words)
-    cached = digests.read_digest(db, scope.key, kind, scope.signature)
+    kind = digest_kind(words)
+    if scope.stored is not None and scope.stored[0] == kind:  # read with the heads
+        row = scope.stored[1]
+        cached = row[1] if row is not None and row[0] == scope.signature else None
+    else:
+        cached = digests.read_digest(db, scope.key, kind, scope.signature)
     if cached is None and keep:
         cached = _digest_data(scope.docs, words)
         digests.write_digest(engine_behind(db), scope.key, kind, scope.signature, cached)
@@ -161,7 +183,7 @@ def digest(db: Reader, scope: Scope, words: int = DEFAULT_WORDS, keep: bool = Tr
     return Digest(cached["summary"], cached["timeline"], cached["adds"])
 
 
-def _digest_kind(words: int) -> str:
+def digest_kind(words: int) -> str:
     return f"digest:{DIGEST_VERSION}:{words}"
 
 
@@ -210,7 +232,7 @@ def keep_digests(engine: Engine, story_ids: list[str], words: int = DEFAULT_WORD
     """Make and store the digest of each of these stories whose stored one is missing or was made
     for other articles: the pipeline does it when stories change, so that no page view (the first
     reader's, or a crawler's) pays for it. Returns how many were made."""
-    made, kind = 0, _digest_kind(words)
+    made, kind = 0, digest_kind(words)
     for story_id in story_ids:
         scope = story_scope(engine, story_id)
         if scope.heads and digests.read_digest(engine, story_id, kind, scope.signature) is None:

@@ -328,6 +328,17 @@ def _enrich(engine: Engine, ids: list[str]) -> None:
     retry_write(write, "enrich")
 
 
+def _keep_related(engine: Engine, unranked: list[str], progress: Progress) -> None:
+    """The related lists of articles placed but never ranked."""
+    try:
+        if unranked:
+            progress.start("related", len(unranked))
+        retry_write(lambda: related.keep_related(engine, unranked), "related")
+        progress.advance("related", len(unranked))
+    except Exception:  # pages rank them on first view instead
+        log.exception("refresh: keeping related lists failed")
+
+
 def _keep_digests(engine: Engine, placed: list[str], progress: Progress) -> None:
     """The digests (summary, timeline, what each source adds) of the stories these articles joined."""
     if not placed:
@@ -371,13 +382,7 @@ def finish_work(engine: Engine, report: RefreshReport | None = None, progress: P
     report.add_time("phase 3: understand + enrich (wall)", time.perf_counter() - started)
     started = time.perf_counter()
     unranked = work_store.unranked_ids(engine, FINISH_LIMIT)
-    try:
-        if unranked:
-            progress.start("related", len(unranked))
-        retry_write(lambda: related.keep_related(engine, unranked), "related")
-        progress.advance("related", len(unranked))
-    except Exception:  # pages rank them on first view instead
-        log.exception("refresh: keeping related lists failed")
+    _keep_related(engine, unranked, progress)
     report.add_time("phase 3: related lists (wall)", time.perf_counter() - started)
     started = time.perf_counter()
     _keep_digests(engine, unranked, progress)  # the stories every newly placed article joined

@@ -378,21 +378,10 @@ class Understander:
         present = [s for s in touched if s in index.slot]
         if not present:
             return []
-        rows = np.array([index.slot[s] for s in present])
-        n = len(index.keys)
-        near = p.lexical_weight * (index.lex[rows] @ index.lex[:n].T) + p.name_weight * (
-            index.name[rows] @ index.name[:n].T
-        )
-        if p.embedding_weight and self.embedder.dim:
-            near += p.embedding_weight * (index.emb[rows] @ index.emb[:n].T)
+        best = index.window_scores([index.slot[s] for s in present]).max(0)
         floor = p.threshold if self.embedder.dim and p.embedding_weight else p.lexical_threshold
-        best = near.max(0)
         chosen = sorted(present, key=lambda s: -index.touched[index.slot[s]])
-        chosen += [
-            index.keys[j]
-            for j in np.argsort(-best)
-            if best[j] >= NEIGHBOUR_SHARE * floor and index.keys[j] not in touched
-        ]
+        chosen += [index.keys[j] for j in nearest(best, NEIGHBOUR_SHARE * floor) if index.keys[j] not in touched]
         window: list[str] = []
         total = 0
         for story in chosen:
@@ -462,11 +451,14 @@ class Understander:
         below the placing threshold: a storyline's stories are its different developments)."""
         index = self.index
         threshold = index.storyline_threshold()
-        for story in sorted(s for s in stories if s in index.slot):
+        linked = sorted(s for s in stories if s in index.slot)
+        # Joining storylines moves no centroid: every story's scores are taken at once, in one product
+        # when a bulk batch touched many.
+        every = index.window_scores([index.slot[s] for s in linked])
+        for story, scores in zip(linked, every):
             line = self._line(story)
-            scores = index.subject_scores(story)
             scores[index.slot[story]] = -np.inf
-            near = [index.keys[j] for j in np.argsort(-scores)[:8] if scores[j] >= threshold]
+            near = [index.keys[j] for j in nearest(scores, threshold)[:8]]
             lines = [other for other in dict.fromkeys(self._line(k) for k in near) if other != line]
             mine = self._line_stories(line)
             scored = [
@@ -588,6 +580,13 @@ def _name_groups(groups: list[list[story_store.Understood]], current: dict[str, 
             names[g] = free[0] if free else hashlib.sha256(f"story:{group[0].id}".encode()).hexdigest()[:32]
             used.add(names[g])
     return [names[g] for g in range(len(groups))]
+
+
+def nearest(scores: np.ndarray, floor: float) -> np.ndarray:
+    """Positions of the scores at or above `floor`, highest first (equal scores by position). Only
+    those are sorted: sorting a whole window of stories cost as much as scoring it."""
+    above = np.flatnonzero(scores >= floor)
+    return above[np.argsort(-scores[above], kind="stable")]
 
 
 def _resolve(redirect: dict[str, str], story: str) -> str:

@@ -13,6 +13,7 @@ from broadsheet.errors import NotFound
 from broadsheet.model import Article
 from broadsheet.store.chunks import in_chunks
 from broadsheet.store.db import Reader, connected
+from broadsheet.store.pictures import Shown, shown_columns, shown_from
 from broadsheet.store.schema import articles, comments, sources, stories
 from broadsheet.store.upsert import upsert
 
@@ -96,9 +97,18 @@ class ArticleView:
     # the page skips those two reads (a statement each, most articles have neither).
     has_copies: bool = True
     has_comments: bool = True
+    picture: Shown | None = None  # its stored lead picture, read with it
 
 
-ENRICHED_COLUMNS = ("section", "section_vote", "tags", "key_points", "entities", "enriched")  # the enrich stage's
+ENRICHED_COLUMNS = (
+    "section",
+    "section_vote",
+    "tags",
+    "key_points",
+    "excerpt",
+    "entities",
+    "enriched",
+)  # the enrich stage's
 _COPIES_OF = articles.alias("copies_of")
 _VIEW_COLUMNS = [
     *ARTICLE_COLUMNS,
@@ -107,6 +117,7 @@ _VIEW_COLUMNS = [
     stories.c.article_count.label("story_articles"),
     exists().where(_COPIES_OF.c.duplicate_of == articles.c.id).label("has_copies"),
     exists().where(comments.c.article_id == articles.c.id).label("has_comments"),
+    *shown_columns(articles.c.id),
 ]
 _VIEW_FROM = articles.outerjoin(stories, stories.c.id == articles.c.story_id)
 # Built once: constructing a statement this wide costs more than SQLite takes to run it, on every
@@ -132,6 +143,7 @@ def get_article_view(db: Reader, article_id: str) -> ArticleView:
         row.story_articles or 0,
         bool(row.has_copies),
         bool(row.has_comments),
+        shown_from(row.id, row.picture_sizes, row.picture_alt),
     )
 
 

@@ -7,11 +7,12 @@ story that grows gets a fresh summary on the next read; answers are keyed by the
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, bindparam, func, select
+from sqlalchemy import Engine, Select, bindparam, func, null, select, type_coerce, union_all
 
 from broadsheet.model import Article
 from broadsheet.store.articles import ARTICLE_COLUMNS, article_from_row
@@ -78,9 +79,40 @@ _STORY_HEADS = _newest_originals(
 def story_heads(db: Reader, story_id: str, limit: int = STORY_LIMIT) -> list[Head]:
     """The heads of `story_articles` (the same articles, in the same order), without their text."""
     with connected(db) as conn:
-        rows = conn.execute(_STORY_HEADS, {"story_id": story_id, "limit": limit}).all()
+        return _heads(conn.execute(_STORY_HEADS, {"story_id": story_id, "limit": limit}).all())
+
+
+def _heads(rows: Sequence[Any]) -> list[Head]:
     heads = [Head(r.id, r.title or "", r.source_name or r.site_name or "", r.length or 0, r.arrival or 0) for r in rows]
     return sorted(heads, key=lambda h: h.arrival)
+
+
+_HEADS = _STORY_HEADS.subquery()
+# The heads and one stored digest in one statement (a UNION ALL: rows with a signature are the
+# digest's): every article page reads both, and a statement costs more than either read. The
+# first member's NULLs carry the digest columns' types (type_coerce: no SQL cast) for the result.
+_HEADS_AND_DIGEST = union_all(
+    select(
+        *_HEADS.c,
+        type_coerce(null(), story_digests.c.signature.type).label("signature"),
+        type_coerce(null(), story_digests.c.data.type).label("data"),
+    ),
+    select(*(null().label(c.name) for c in _HEADS.c), story_digests.c.signature, story_digests.c.data).where(
+        story_digests.c.key == bindparam("key")
+    ),
+)
+
+
+def heads_and_digest(
+    db: Reader, story_id: str, kind: str, limit: int = STORY_LIMIT
+) -> tuple[list[Head], tuple[str, dict] | None]:
+    """`story_heads`, and the stored digest of this kind as (signature, data) when there is one."""
+    with connected(db) as conn:
+        rows = conn.execute(
+            _HEADS_AND_DIGEST, {"story_id": story_id, "limit": limit, "key": f"{story_id}:{kind}"}
+        ).all()
+    stored = next(((r.signature, r.data) for r in rows if r.signature is not None), None)
+    return _heads([r for r in rows if r.signature is None]), stored
 
 
 def signature(items: list[Head]) -> str:

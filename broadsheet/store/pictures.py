@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select
+from sqlalchemy import Connection, String, and_, bindparam, cast, delete, func, insert, or_, select
+from sqlalchemy.sql.elements import ColumnElement, Label
 
 from broadsheet.store.chunks import in_chunks
 from broadsheet.store.db import Reader, connected
@@ -82,6 +83,24 @@ def record_failure(conn: Connection, item: Wanted, error: str, next_try: datetim
     row: dict[str, object] = {"article_id": item.article_id, "url": item.url, "alt": item.alt, "status": "failed"}
     row |= {"error_count": item.error_count + 1, "last_error": error[:500], "next_try_at": next_try}
     upsert(conn, pictures, [row | {"fetched_at": now}], "article_id")
+
+
+def shown_columns(article_id: ColumnElement[str]) -> tuple[Label[str], Label[str]]:
+    """Two columns that carry an article's stored picture inside another read: its sizes ("WxH WxH",
+    NULL when it has none) and its alt text. The article page reads its article and its related
+    articles with them, so it needs no picture read of its own (`shown_from` makes them a Shown)."""
+    size = cast(picture_files.c.width, String) + "x" + cast(picture_files.c.height, String)
+    sizes = select(func.aggregate_strings(size, " ")).where(picture_files.c.article_id == article_id)
+    alt = select(pictures.c.alt).where(pictures.c.article_id == article_id)
+    return sizes.scalar_subquery().label("picture_sizes"), alt.scalar_subquery().label("picture_alt")
+
+
+def shown_from(article_id: str, sizes: str | None, alt: str | None) -> Shown | None:
+    """The picture `shown_columns` read (None when the article has none), narrowest first."""
+    if not sizes:
+        return None
+    found = sorted((int(w), int(h)) for w, h in (pair.split("x") for pair in sizes.split()))
+    return Shown(article_id, alt or "", tuple(found))
 
 
 # Built once: every page with pictures reads it (see store/articles.py _VIEW).

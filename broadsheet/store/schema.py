@@ -109,6 +109,7 @@ articles = Table(
     Column("related_at", UTCDateTime),
     Column("tags", JSON),
     Column("key_points", JSON),  # [{text, start, end, sentence}]: offsets into `text`
+    Column("excerpt", Text),  # the clean lead related lists show (enrich stage, migration 0023)
     Column("entities", JSON),  # [{id, name, kind, count}]
     Column("enriched", Integer),  # version of the enrich stage that wrote the fields above
     Column("lease_owner", Text),  # the process fetching the page (migration 0012)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, Row, and_, bindparam, func, or_, select, update
+from sqlalchemy import Connection, Engine, Row, and_, bindparam, exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from broadsheet.errors import NotFound
@@ -14,7 +14,8 @@ from broadsheet.model import Article
 from broadsheet.store.articles import ARTICLE_COLUMNS, article_from_row
 from broadsheet.store.chunks import in_chunks
 from broadsheet.store.db import Reader, connected
-from broadsheet.store.schema import articles, stories, story_redirects, term_stats, understand_state
+from broadsheet.store.pictures import Shown, shown_columns, shown_from
+from broadsheet.store.schema import articles, comments, stories, story_redirects, term_stats, understand_state
 from broadsheet.store.upsert import upsert
 
 
@@ -398,6 +399,33 @@ def get_story(db: Reader, story_id: str, resolved: bool = False) -> Story:
     return Story(**{k: row._mapping[k] for k in Story.__dataclass_fields__})
 
 
+@dataclass(frozen=True)
+class StoryHead:
+    """What a story page reads first: the story (None when there is none by that id), where its
+    id redirects to (a merged story's old id), and whether it has any comment row (when not, the
+    page skips reading its thread)."""
+
+    story: Story | None
+    redirect: str | None
+    has_comments: bool
+
+
+_ONE = select(literal(1).label("one")).subquery()
+_STORY_HEAD = select(
+    *(stories.c[k] for k in Story.__dataclass_fields__),
+    _REDIRECT.scalar_subquery().label("redirect"),
+    exists().where(comments.c.story_id == bindparam("id")).label("has_comments"),
+).select_from(_ONE.outerjoin(stories, stories.c.id == bindparam("id")))  # a row even for no story
+
+
+def story_head(db: Reader, story_id: str) -> StoryHead:
+    """A story page's first read, in one statement (it was three: redirect, story, comments)."""
+    with connected(db) as conn:
+        row = conn.execute(_STORY_HEAD, {"id": story_id}).one()
+    story = Story(**{k: row._mapping[k] for k in Story.__dataclass_fields__}) if row.id is not None else None
+    return StoryHead(story, row.redirect, bool(row.has_comments))
+
+
 def latest_stories(db: Reader, limit: int = 20) -> list[Story]:
     """Stories seen most recently."""
     with connected(db) as conn:
@@ -512,7 +540,8 @@ def story_ids_of(db: Reader, ids: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(found[i] for i in ids if i in found))
 
 
-_BY_ID = select(*ARTICLE_COLUMNS).where(articles.c.id.in_(bindparam("ids", expanding=True)))  # every related list
+_BY_ID = select(*ARTICLE_COLUMNS).where(articles.c.id.in_(bindparam("ids", expanding=True)))
+_LISTED = _BY_ID.add_columns(articles.c.excerpt, *shown_columns(articles.c.id))  # every related list
 
 
 def articles_by_id(db: Reader, ids: Sequence[str]) -> dict[str, Article]:
@@ -522,6 +551,16 @@ def articles_by_id(db: Reader, ids: Sequence[str]) -> dict[str, Article]:
     with connected(db) as conn:
         rows = conn.execute(_BY_ID, {"ids": list(ids)}).all()
     return {r.id: article_from_row(r) for r in rows}
+
+
+def listed_by_id(db: Reader, ids: Sequence[str]) -> dict[str, tuple[Article, str | None, Shown | None]]:
+    """Articles for a list of ids, each with its kept excerpt (None before the enrich stage saw it)
+    and its stored picture."""
+    if not ids:
+        return {}
+    with connected(db) as conn:
+        rows = conn.execute(_LISTED, {"ids": list(ids)}).all()
+    return {r.id: (article_from_row(r), r.excerpt, shown_from(r.id, r.picture_sizes, r.picture_alt)) for r in rows}
 
 
 def understood_range(conn: Connection, low: int, high: int) -> list[Understood]:

@@ -123,7 +123,8 @@ def article_panel(
         log.exception("web: enrichment of %s failed", article.id)
     try:
         placement = (view.story_id, view.duplicate_of) if view is not None else None
-        _story_features(panel, db, config, explain.scope_of(db, article, placement))
+        scope = explain.scope_of(db, article, placement, SUMMARY_LENGTHS[panel["length"]])
+        _story_features(panel, db, config, scope)
     except Exception:
         log.exception("web: story features for %s failed", article.id)
     return panel

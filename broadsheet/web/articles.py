@@ -11,6 +11,8 @@ from broadsheet.api.params import page_number
 from broadsheet.errors import NotFound
 from broadsheet.nlp.sections import SECTIONS
 from broadsheet.store import articles as article_store
+from broadsheet.store.articles import ArticleView
+from broadsheet.store.pictures import Shown
 from broadsheet.web import pictures
 from broadsheet.web import related as story_pages
 from broadsheet.web.ai import article_panel
@@ -76,13 +78,19 @@ def _article_page(
         "article.html",
         article=item,
         related=related,
-        pics=pictures.article_pictures(db, [item, *(r.article for r in related)]),  # one read
+        pics=_pictures(view, related),
         also=story_pages.copy_links(db, item, view.duplicate_of) if view.duplicate_of or view.has_copies else [],
         coverage_story=story_pages.coverage_of(view),
         comments=site.comments(request, "article", item.id, db, none=not view.has_comments),
         ai=article_panel(db, site.config, item, q, length, view=view),
         state=_opened_state(request, db, item.id),
     )
+
+
+def _pictures(view: ArticleView, related: list[story_pages.RelatedItem]) -> dict[str, Shown]:
+    """The page's pictures by article id, as its two reads brought them (no read of their own)."""
+    found = [(view.article.id, view.picture), *((r.article.id, r.picture) for r in related)]
+    return {article_id: shown for article_id, shown in found if shown is not None}
 
 
 def _opened_state(request: Request, db: Connection, article_id: str) -> tuple[bool, bool]:

@@ -81,10 +81,12 @@ def story(
 def _story_page(
     request: Request, site: Site, db: Connection, story_id: str, q: str | None, length: str | None
 ) -> Response:
-    current = story_store.resolve_story_id(db, story_id)
-    if current != story_id:  # merged into another story: old links keep working
-        return RedirectResponse(f"/stories/{current}", status_code=301)
-    item = story_store.get_story(db, story_id, resolved=True)
+    head = story_store.story_head(db, story_id)
+    if head.redirect is not None and head.redirect != story_id:  # merged into another story: old links keep working
+        return RedirectResponse(f"/stories/{head.redirect}", status_code=301)
+    if head.story is None:
+        raise NotFound(f"store: no story with id {story_id}")
+    item = head.story
     storyline = coverage.storyline_timeline(db, item)
     members = coverage.story_members(db, story_id)  # one read for the coverage and the panel
     earlier = sum(
@@ -102,7 +104,7 @@ def _story_page(
         storyline=storyline,
         earlier=earlier,
         ai=story_panel(db, site.config, story_id, q, length, coverage.originals(members, digests.STORY_LIMIT)),
-        comments=site.comments(request, "story", story_id, db),
+        comments=site.comments(request, "story", story_id, db, none=not head.has_comments),
         lead_picture=pictures.story_pictures(db, [story_id]).get(story_id),
     )
 

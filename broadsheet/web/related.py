@@ -13,6 +13,7 @@ from broadsheet.pipeline.related import KEPT, related_for
 from broadsheet.store import stories as story_store
 from broadsheet.store.articles import ArticleView
 from broadsheet.store.db import Reader, engine_behind
+from broadsheet.store.pictures import Shown
 from broadsheet.store.stories import UNREAD
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ class RelatedItem:
 
     article: Article
     excerpt: str
+    picture: Shown | None = None  # its stored lead picture
 
 
 RELATED_FRESH = timedelta(hours=1)  # a kept ranking older than this is ranked again: later arrivals may join
@@ -54,8 +56,9 @@ def related_items(
     """Related articles for the page, in ranking order, each with its excerpt (`kept`: the article's
     stored related list and when it was ranked, when the caller has read them)."""
     ids = _related_ids(db, article.id, limit, kept)
-    found = story_store.articles_by_id(db, ids)
-    return [RelatedItem(found[i], excerpt(found[i].title, found[i].text)) for i in ids if i in found]
+    found = story_store.listed_by_id(db, ids)
+    listed = [found[i] for i in ids if i in found]  # the excerpt the enrich stage kept, else made now
+    return [RelatedItem(a, kept if kept is not None else excerpt(a.title, a.text), shown) for a, kept, shown in listed]
 
 
 def copy_links(db: Reader, article: Article, duplicate_of: str | object | None = UNREAD) -> list[tuple[str, str]]:

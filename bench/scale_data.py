@@ -16,10 +16,12 @@ insert time in batches. Printed per database:
   cache off, plus article pages under wrk at 10 connections (--wrk-pages distinct ones);
 - the database's size on disk and the RSS of every server process after the measurements.
 
+Excerpts of the articles related lists show are written with every article, as the enrich stage
+keeps them (migration 0023); a desk kept from before gets those of the viewed pages' lists.
 Digests (a story's summary, timeline and what each source adds) are made by the pipeline's
 `keep_digests` before serving, as the pipeline does when a story changes, for the stories of every
 page about to be viewed (measured, warm-up and wrk pages): the generated desk is written straight
-into the tables, so no pipeline ran on its 200,000 stories, and making them all (20-50 ms each)
+into the tables, so no pipeline ran on its stories (200,000 at a million), and making them all (20-50 ms each)
 would add hours to the load. How many were made, and how long it took, is printed.
 
 Seen here (2 shared cores): PostgreSQL's desk of 1,000,000 took 38 min to load and index; SQLite's
@@ -243,6 +245,7 @@ def serve_and_measure(database: str, count: int, args: argparse.Namespace, folde
     wrk_urls = [f"{base}/articles/b{rng.randrange(count):07d}" for _ in range(args.wrk_pages)]
     viewed = urls["article"] + urls["story"] + wrk_urls + warm_up_urls(base, count)
     freshly_ranked(database, viewed)
+    excerpts_kept(database, viewed)
     made = digests_kept(database, viewed)
     server = web.start_server(database, args.port, args.workers, env, folder / "server.log")
     try:
@@ -278,6 +281,36 @@ def freshly_ranked(database: str, urls: list[str]) -> None:
         statement = update(articles).where(articles.c.id == bindparam("_id")).values(related_at=datetime.now(UTC))
         conn.execute(statement, [{"_id": i} for i in ids])
     engine.dispose()
+
+
+def excerpts_kept(database: str, urls: list[str]) -> int:
+    """The excerpts the enrich stage keeps (migration 0023) of the articles these article pages list
+    as related, where the desk has none (one generated before that migration): without them each
+    view cleans five leads, work a live desk's pages no longer do. Returns how many were written."""
+    from sqlalchemy import bindparam, select, update
+
+    from broadsheet.nlp.related import excerpt
+    from broadsheet.store.chunks import in_chunks
+    from broadsheet.store.db import open_database
+    from broadsheet.store.schema import articles
+
+    viewed = sorted({url.split("?", 1)[0].rsplit("/", 1)[1] for url in urls if "/articles/" in url})
+    engine = open_database(database)  # migrated: a desk kept from before 0023 gets the column
+    with engine.begin() as conn:
+        listed: set[str] = set()
+        for chunk in in_chunks(viewed):
+            for (ids,) in conn.execute(select(articles.c.related_ids).where(articles.c.id.in_(chunk))):
+                listed.update(ids or [])
+        missing = []
+        for chunk in in_chunks(sorted(listed)):
+            query = select(articles.c.id, articles.c.title, articles.c.text).where(articles.c.id.in_(chunk))
+            missing += conn.execute(query.where(articles.c.excerpt.is_(None))).all()
+        if missing:
+            statement = update(articles).where(articles.c.id == bindparam("_id")).values(excerpt=bindparam("_e"))
+            conn.execute(statement, [{"_id": r.id, "_e": excerpt(r.title, r.text)} for r in missing])
+    engine.dispose()
+    print(f"  excerpts kept, as the enrich stage keeps them, for {len(missing):,} listed articles without one")
+    return len(missing)
 
 
 def digests_kept(database: str, urls: list[str]) -> dict:

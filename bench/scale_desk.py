@@ -1,7 +1,7 @@
 """The generated desk bench/scale_data.py measures: articles of generated text with real sizes
 (2,000-4,000 characters of Zipf pseudo-words from bench/web.py), 50 sources, 2,500 articles a day,
 in stories of five, with what the pipeline stores beside each (terms, a float16 384-d vector,
-section, key points, related list) written at insert time, in batches of 10,000 rows; and the
+section, key points, excerpt, related list) written at insert time, in batches of 10,000 rows; and the
 SQLite files or PostgreSQL databases it lives in."""
 
 from __future__ import annotations
@@ -81,8 +81,11 @@ def _key_points(text: str) -> list[dict]:
 
 def _article_row(n: int, rng: random.Random, when: datetime, df: Counter, documents: int) -> dict:
     """Article number `n` with everything placement, enrichment and ranking would have stored."""
+    from broadsheet.nlp.related import excerpt
+
     text, body = make_text(rng)
     title_words = pick_words(rng, 8)
+    title = " ".join(title_words).capitalize()
     first = n - n % STORY_SIZE
     source = n % SOURCES
     return {
@@ -91,7 +94,7 @@ def _article_row(n: int, rng: random.Random, when: datetime, df: Counter, docume
         "arrival": n + 1,
         "source_id": source + 1,
         "source_name": f"Publisher {source}",
-        "title": " ".join(title_words).capitalize(),
+        "title": title,
         "byline": "Bench Writer",
         "published_at": when,
         "fetched_at": when + timedelta(minutes=5),
@@ -108,6 +111,7 @@ def _article_row(n: int, rng: random.Random, when: datetime, df: Counter, docume
         "related_at": when + timedelta(minutes=10),
         "tags": [],
         "key_points": _key_points(text),
+        "excerpt": excerpt(title, text),  # what a related list shows of it, kept by the enrich stage
         "entities": [],
         "enriched": _enriched_version(),
     }

@@ -24,8 +24,10 @@ page about to be viewed (measured, warm-up and wrk pages): the generated desk is
 into the tables, so no pipeline ran on its stories (200,000 at a million), and making them all (20-50 ms each)
 would add hours to the load. How many were made, and how long it took, is printed.
 
-Seen here (2 shared cores): PostgreSQL's desk of 1,000,000 took 38 min to load and index; SQLite's
-rows took 20 min, but its FTS5 'rebuild' had not finished after 30 more minutes.
+Seen here (2 shared cores, other benches running): PostgreSQL's desk of 1,000,000 took 38 min to
+load and index at one time, 80 min at another (load average 6-12). SQLite's rows took 20 min, but
+one FTS5 'rebuild' after them had not finished after 30 more minutes; the index is now written batch
+by batch during the load (100,000 articles: 870 s at load 8-12, 202 s of the writer's time indexing).
 
 --keep DIR keeps the generated desks (SQLite file and PostgreSQL database) and their record in DIR;
 --reuse measures the desks kept there instead of generating them again (generation is the slow part).

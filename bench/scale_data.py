@@ -13,11 +13,21 @@ insert time in batches. Printed per database:
   (the same 50 texts on both), in a separate process whose peak RSS is the pipeline's memory;
 - search p50/p95 (100 two-word queries), uncached article and story pages p50/p99 (300 distinct
   pages each) and the front page, one client at a time against `broadsheet serve` with the page
-  cache off, plus article pages under wrk at 10 connections;
+  cache off, plus article pages under wrk at 10 connections (--wrk-pages distinct ones);
 - the database's size on disk and the RSS of every server process after the measurements.
 
-Seen here (2 shared cores): PostgreSQL's desk of 1,000,000 took 38 min to load and index; SQLite's
-rows took 20 min, but its FTS5 'rebuild' had not finished after 30 more minutes.
+Excerpts of the articles related lists show are written with every article, as the enrich stage
+keeps them (migration 0023); a desk kept from before gets those of the viewed pages' lists.
+Digests (a story's summary, timeline and what each source adds) are made by the pipeline's
+`keep_digests` before serving, as the pipeline does when a story changes, for the stories of every
+page about to be viewed (measured, warm-up and wrk pages): the generated desk is written straight
+into the tables, so no pipeline ran on its stories (200,000 at a million), and making them all (20-50 ms each)
+would add hours to the load. How many were made, and how long it took, is printed.
+
+Seen here (2 shared cores, other benches running): PostgreSQL's desk of 1,000,000 took 38 min to
+load and index at one time, 80 min at another (load average 6-12). SQLite's rows took 20 min, but
+one FTS5 'rebuild' after them had not finished after 30 more minutes; the index is now written batch
+by batch during the load (100,000 articles: 870 s at load 8-12, 202 s of the writer's time indexing).
 
 --keep DIR keeps the generated desks (SQLite file and PostgreSQL database) and their record in DIR;
 --reuse measures the desks kept there instead of generating them again (generation is the slow part).
@@ -181,9 +191,8 @@ def timed(client: httpx.Client, urls: list[str]) -> list[float]:
 
 def page_urls(base: str, count: int, seed: int) -> dict[str, list[str]]:
     """What one client requests: 100 two-word searches (as bench/load.py), 300 distinct articles and
-    300 distinct stories spread over the whole desk, the front page 50 times. A page's first view
-    makes its story's digest (summary, timeline) and has it stored: on a kept desk, a second run with
-    the same `seed` views pages whose digests are stored and whose rows the database has cached."""
+    300 distinct stories spread over the whole desk, the front page 50 times. On a kept desk, a
+    second run with the same `seed` views pages whose rows the database has cached."""
     rng = random.Random(7)
     queries = [" ".join(rng.choices(VOCAB[:2000], cum_weights=WEIGHTS[:2000], k=2)) for _ in range(100)]
     articles = random.Random(seed).sample(range(count), min(300, count))
@@ -235,8 +244,11 @@ def serve_and_measure(database: str, count: int, args: argparse.Namespace, folde
     urls, rng = page_urls(base, count, args.sample_seed), random.Random(args.sample_seed + 3)
     if args.skip_search:
         del urls["search"]
-    wrk_urls = [f"{base}/articles/b{rng.randrange(count):07d}" for _ in range(2000)]
-    freshly_ranked(database, urls["article"] + wrk_urls + warm_up_urls(base, count))
+    wrk_urls = [f"{base}/articles/b{rng.randrange(count):07d}" for _ in range(args.wrk_pages)]
+    viewed = urls["article"] + urls["story"] + wrk_urls + warm_up_urls(base, count)
+    freshly_ranked(database, viewed)
+    excerpts_kept(database, viewed)
+    made = digests_kept(database, viewed)
     server = web.start_server(database, args.port, args.workers, env, folder / "server.log")
     try:
         with httpx.Client(timeout=120) as client:
@@ -244,6 +256,7 @@ def serve_and_measure(database: str, count: int, args: argparse.Namespace, folde
             results = {kind: timed(client, pages) for kind, pages in urls.items()}
         results["wrk"] = load.wrk_load(wrk_urls, args.wrk_seconds, 10, folder) if args.wrk_seconds else None
         results["rss"] = process_tree_rss(server.pid)
+        results["digests"] = made
     finally:
         server.terminate()
         try:
@@ -270,6 +283,62 @@ def freshly_ranked(database: str, urls: list[str]) -> None:
         statement = update(articles).where(articles.c.id == bindparam("_id")).values(related_at=datetime.now(UTC))
         conn.execute(statement, [{"_id": i} for i in ids])
     engine.dispose()
+
+
+def excerpts_kept(database: str, urls: list[str]) -> int:
+    """The excerpts the enrich stage keeps (migration 0023) of the articles these article pages list
+    as related, where the desk has none (one generated before that migration): without them each
+    view cleans five leads, work a live desk's pages no longer do. Returns how many were written."""
+    from sqlalchemy import bindparam, select, update
+
+    from broadsheet.nlp.related import excerpt
+    from broadsheet.store.chunks import in_chunks
+    from broadsheet.store.db import open_database
+    from broadsheet.store.schema import articles
+
+    viewed = sorted({url.split("?", 1)[0].rsplit("/", 1)[1] for url in urls if "/articles/" in url})
+    engine = open_database(database)  # migrated: a desk kept from before 0023 gets the column
+    with engine.begin() as conn:
+        listed: set[str] = set()
+        for chunk in in_chunks(viewed):
+            for (ids,) in conn.execute(select(articles.c.related_ids).where(articles.c.id.in_(chunk))):
+                listed.update(ids or [])
+        missing = []
+        for chunk in in_chunks(sorted(listed)):
+            query = select(articles.c.id, articles.c.title, articles.c.text).where(articles.c.id.in_(chunk))
+            missing += conn.execute(query.where(articles.c.excerpt.is_(None))).all()
+        if missing:
+            statement = update(articles).where(articles.c.id == bindparam("_id")).values(excerpt=bindparam("_e"))
+            conn.execute(statement, [{"_id": r.id, "_e": excerpt(r.title, r.text)} for r in missing])
+    engine.dispose()
+    print(f"  excerpts kept, as the enrich stage keeps them, for {len(missing):,} listed articles without one")
+    return len(missing)
+
+
+def digests_kept(database: str, urls: list[str]) -> dict:
+    """Digests made by the pipeline's keep_digests before serving, as the pipeline does when a story
+    changes, for the stories of these pages: no view then makes one (a view of a story without its
+    digest makes it inside the request, ~50 ms, and asks the pipeline to store it). How many
+    stories, how many digests were made (kept ones are not made again) and the seconds it took."""
+    from broadsheet.pipeline.explain import keep_digests
+    from broadsheet.store import stories as story_store
+    from broadsheet.store.db import make_engine
+
+    paths = [url.split("?", 1)[0] for url in urls]
+    article_ids = sorted({p.rsplit("/", 1)[1] for p in paths if "/articles/" in p})
+    engine = make_engine(database)
+    started = time.perf_counter()
+    stories = set(story_store.story_ids_of(engine, article_ids))
+    stories |= {p.rsplit("/", 1)[1] for p in paths if "/stories/" in p}
+    made = keep_digests(engine, sorted(stories))
+    engine.dispose()
+    figures = {"stories": len(stories), "made": made, "seconds": time.perf_counter() - started}
+    print(
+        f"  digests made by the pipeline's keep_digests before serving, as the pipeline does when a story "
+        f"changes: {made:,} made for {len(stories):,} stories of the pages to be viewed, {figures['seconds']:.0f} s",
+        flush=True,
+    )
+    return figures
 
 
 # --- one database, the report ---------------------------------------------------------------------
@@ -356,7 +425,7 @@ def report(f: dict, args: argparse.Namespace) -> list[str]:
             "",
         ),
     ]
-    rows += _page_rows(p)
+    rows += _page_rows(p, args)
     rows.append(("database size on disk", f"{f['bytes'] / 2**30:.2f} GiB", ""))
     for pid, rss in p["rss"]:
         rows.append(
@@ -379,12 +448,20 @@ def _search_rows(p: dict, pair) -> list[tuple[str, str, str]]:
     ]
 
 
-def _page_rows(p: dict) -> list[tuple[str, str, str]]:
+def _page_rows(p: dict, args: argparse.Namespace) -> list[tuple[str, str, str]]:
     def pair(kind: str, a: float, b: float) -> str:
         return f"{percentile(p[kind], a):.1f} / {percentile(p[kind], b):.1f}"
 
     article99 = percentile(p["article"], 99)
-    rows = _search_rows(p, pair) + [
+    kept = p["digests"]
+    rows = [
+        (
+            "story digests kept before serving (pipeline's keep_digests)",
+            f"{kept['made']:,} of {kept['stories']:,}, {kept['seconds']:.0f} s",
+            "",
+        )
+    ]
+    rows += _search_rows(p, pair) + [
         ("article page p50 / p99 (300 distinct, one client, ms)", pair("article", 50, 99), ""),
         ("  article page p99", f"{article99:.1f}", f"< 100 ms {_bar(article99 < 100)}"),
         ("story page p50 / p99 (300 distinct, one client, ms)", pair("story", 50, 99), ""),
@@ -394,7 +471,7 @@ def _page_rows(p: dict) -> list[tuple[str, str, str]]:
         w = p["wrk"]
         rows.append(
             (
-                "article pages, wrk 10 connections: req/s, p50 / p99 ms",
+                f"article pages ({args.wrk_pages:,} distinct), wrk 10 conn.: req/s, p50 / p99 ms",
                 f"{w['rps']:.0f}, {w['p50']:.1f} / {w['p99']:.1f}",
                 f"errors {w['errors']}",
             )
@@ -410,6 +487,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="measure the desks kept in --keep")
     parser.add_argument("--workers", type=int, default=2, help="server processes (one per core here)")
     parser.add_argument("--wrk-seconds", type=float, default=15, help="article pages under wrk (0: skip)")
+    parser.add_argument("--wrk-pages", type=int, default=2000, help="distinct article pages wrk requests")
     parser.add_argument("--port", type=int, default=18795)
     parser.add_argument("--sample-seed", type=int, default=5, help="which pages are viewed (another: unseen ones)")
     parser.add_argument("--skip-search", action="store_true", help="leave search out (a desk without its index)")

@@ -1,7 +1,7 @@
 """The generated desk bench/scale_data.py measures: articles of generated text with real sizes
 (2,000-4,000 characters of Zipf pseudo-words from bench/web.py), 50 sources, 2,500 articles a day,
 in stories of five, with what the pipeline stores beside each (terms, a float16 384-d vector,
-section, key points, related list) written at insert time, in batches of 10,000 rows; and the
+section, key points, excerpt, related list) written at insert time, in batches of 10,000 rows; and the
 SQLite files or PostgreSQL databases it lives in."""
 
 from __future__ import annotations
@@ -81,8 +81,11 @@ def _key_points(text: str) -> list[dict]:
 
 def _article_row(n: int, rng: random.Random, when: datetime, df: Counter, documents: int) -> dict:
     """Article number `n` with everything placement, enrichment and ranking would have stored."""
+    from broadsheet.nlp.related import excerpt
+
     text, body = make_text(rng)
     title_words = pick_words(rng, 8)
+    title = " ".join(title_words).capitalize()
     first = n - n % STORY_SIZE
     source = n % SOURCES
     return {
@@ -91,7 +94,7 @@ def _article_row(n: int, rng: random.Random, when: datetime, df: Counter, docume
         "arrival": n + 1,
         "source_id": source + 1,
         "source_name": f"Publisher {source}",
-        "title": " ".join(title_words).capitalize(),
+        "title": title,
         "byline": "Bench Writer",
         "published_at": when,
         "fetched_at": when + timedelta(minutes=5),
@@ -108,6 +111,7 @@ def _article_row(n: int, rng: random.Random, when: datetime, df: Counter, docume
         "related_at": when + timedelta(minutes=10),
         "tags": [],
         "key_points": _key_points(text),
+        "excerpt": excerpt(title, text),  # what a related list shows of it, kept by the enrich stage
         "entities": [],
         "enriched": _enriched_version(),
     }
@@ -169,6 +173,7 @@ def generate(engine, count: int, seed: int = 3) -> float:
         "now": now - timedelta(minutes=15),
         "step": timedelta(days=1) / PER_DAY,
         "begin": now - timedelta(days=1) / PER_DAY * count,
+        "timings": {},  # seconds of the load spent on named steps, printed at the end
     }
     _before_load(engine)
     # One batch is written (the database working, the driver waiting without the GIL) while the
@@ -179,18 +184,33 @@ def generate(engine, count: int, seed: int = 3) -> float:
             rows = _batch(start, min(count, start + BATCH), state)
             if pending is not None:
                 pending.result()
-            pending = writer.submit(_insert, engine, rows)
+            pending = writer.submit(_insert, engine, rows, state["timings"])
             if start and start % (10 * BATCH) == 0:
                 print(f"  {start:,} articles, {time.perf_counter() - started:.0f} s", flush=True)
         pending.result()
-    _after_load(engine, state["df"], count)
+    _after_load(engine, state["df"], count, state["timings"])
+    for step, seconds in state["timings"].items():
+        print(f"  {step}: {seconds:.0f} s", flush=True)
     return time.perf_counter() - started
 
 
-def _insert(engine, rows: list[dict]) -> None:
+# The statement that indexes a batch's rows for search on SQLite, in the transaction that wrote them.
+_FTS_BATCH = """INSERT INTO articles_fts(rowid, title, text)
+                SELECT rowid, title, text FROM articles WHERE rowid > ?"""
+
+
+def _insert(engine, rows: list[dict], timings: dict) -> None:
+    """One batch in one transaction; on SQLite its search index too, as one statement (one FTS5
+    segment for the batch, where the insert trigger under an executemany made one per row)."""
     with engine.begin() as conn:
+        sqlite = engine.dialect.name == "sqlite"
+        after = conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM articles").scalar_one() if sqlite else 0
         conn.execute(_table("articles").insert(), rows)
         conn.execute(_table("stories").insert(), _story_rows(rows))
+        if sqlite:
+            started = time.perf_counter()
+            conn.exec_driver_sql(_FTS_BATCH, (after,))
+            timings["search index"] = timings.get("search index", 0.0) + time.perf_counter() - started
 
 
 def _table(name: str):
@@ -221,10 +241,11 @@ def _fts_trigger() -> str:
 
 
 def _before_load(engine) -> None:
-    """The search index is built once after the load, as a bulk loader would: SQLite's FTS5 insert
-    trigger and PostgreSQL's GIN index go for the load. (Through the trigger, FTS5 wrote a segment
-    per row of an executemany and its merges stalled the load past 70,000 rows.) SQLite also gets
-    the load's PRAGMAs on every new connection."""
+    """SQLite's FTS5 insert trigger goes for the load: each batch is indexed by one statement in
+    its own transaction instead (_insert). Through the trigger, FTS5 wrote a segment per row of an
+    executemany and its merges stalled the load past 70,000 rows; one 'rebuild' after the load
+    had not finished a million rows in 30 minutes. PostgreSQL's GIN index is built once after the
+    load, as a bulk loader would. SQLite also gets the load's PRAGMAs on every new connection."""
     if engine.dialect.name == "sqlite":
         from sqlalchemy import event
 
@@ -237,25 +258,28 @@ def _before_load(engine) -> None:
             conn.exec_driver_sql("DROP INDEX IF EXISTS ix_articles_search_vector")
 
 
-def _after_load(engine, df: Counter, count: int) -> None:
-    """Document frequencies and the stage's counters as placement left them; the search index;
-    planner statistics (and PostgreSQL's visibility map, which autovacuum would write later)."""
+def _after_load(engine, df: Counter, count: int, timings: dict) -> None:
+    """Document frequencies and the stage's counters as placement left them; PostgreSQL's search
+    index and SQLite's insert trigger back; planner statistics (and PostgreSQL's visibility map,
+    which autovacuum would write later)."""
     from broadsheet.store import stories as story_store
     from broadsheet.store.db import optimize
 
     with engine.begin() as conn:
         story_store.add_term_stats(conn, dict(df))
         story_store.write_state(conn, {"documents": float(count), "batches": 1.0})
+    started = time.perf_counter()
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("SET maintenance_work_mem = '512MB'")
             conn.exec_driver_sql("CREATE INDEX ix_articles_search_vector ON articles USING GIN (search_vector)")
+            timings["search index"] = time.perf_counter() - started
             conn.exec_driver_sql("VACUUM ANALYZE")
     else:
         with engine.begin() as conn:
-            conn.exec_driver_sql("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
             conn.exec_driver_sql(_fts_trigger())
             conn.exec_driver_sql("ANALYZE")
+    timings["after the load (index, statistics)"] = time.perf_counter() - started
     optimize(engine)
 
 

@@ -105,9 +105,7 @@ def scope_of(
     elif story_id:
         found = digests.story_heads(db, story_id)
     heads = _with_own(found, digests.head_of(article), own)
-    scope = Scope(story_id or article.id, heads, digests.signature(heads), story_id is not None, load=members)
-    scope.stored = stored
-    return scope
+    return Scope(story_id or article.id, heads, digests.signature(heads), story_id is not None, members, stored=stored)
 
 
 class _Identified(Protocol):
@@ -170,8 +168,7 @@ def digest(db: Reader, scope: Scope, words: int = DEFAULT_WORDS, keep: bool = Tr
     (a page view, which never writes) keeps it in the process's memory and asks for that work."""
     kind = digest_kind(words)
     if scope.stored is not None and scope.stored[0] == kind:  # read with the heads
-        row = scope.stored[1]
-        cached = row[1] if row is not None and row[0] == scope.signature else None
+        cached = _stored_digest(scope)
     else:
         cached = digests.read_digest(db, scope.key, kind, scope.signature)
     if cached is None and keep:
@@ -222,10 +219,19 @@ def store_digest(engine: Engine, item: str) -> bool:
     return True
 
 
-def story_scope(db: Reader, story_id: str) -> Scope:
-    """A story as a scope read by its heads; its articles are loaded only when a digest is made."""
-    heads = digests.story_heads(db, story_id)
-    return Scope(story_id, heads, digests.signature(heads), load=lambda: digests.story_articles(db, story_id))
+def story_scope(db: Reader, story_id: str, words: int = DEFAULT_WORDS) -> Scope:
+    """A story as a scope read by its heads, with its stored digest of that length (one read); its
+    articles are loaded only when a digest is made."""
+    kind = digest_kind(words)
+    heads, row = digests.heads_and_digest(db, story_id, kind)
+    load = lambda: digests.story_articles(db, story_id)  # noqa: E731 (read only when a digest is made)
+    return Scope(story_id, heads, digests.signature(heads), load=load, stored=(kind, row))
+
+
+def _stored_digest(scope: Scope) -> dict | None:
+    """The digest read with the scope's heads, when it was made for the same articles."""
+    row = scope.stored[1] if scope.stored is not None else None
+    return row[1] if row is not None and row[0] == scope.signature else None
 
 
 KEPT_FROM = 2  # articles a story needs before the pipeline keeps its digest (one article's is cheap on a view)
@@ -239,8 +245,8 @@ def keep_digests(engine: Engine, story_ids: list[str], words: int = DEFAULT_WORD
     10,000 unrelated articles would otherwise make 10,000. Returns how many were made."""
     made, kind = [], digest_kind(words)
     for story_id in story_ids:
-        scope = story_scope(engine, story_id)
-        if len(scope.heads) >= KEPT_FROM and digests.read_digest(engine, story_id, kind, scope.signature) is None:
+        scope = story_scope(engine, story_id, words)
+        if len(scope.heads) >= KEPT_FROM and _stored_digest(scope) is None:
             made.append((story_id, kind, scope.signature, _digest_data(scope.docs, words)))
     digests.write_digests(engine, made)
     return len(made)

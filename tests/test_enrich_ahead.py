@@ -13,6 +13,7 @@ from broadsheet.nlp import entities as ner
 from broadsheet.pipeline import enrich, understand
 from broadsheet.store import articles as article_store
 from broadsheet.store.schema import article_entities, entities
+from broadsheet.store.schema import articles as articles_table
 
 
 class Fixed:
@@ -97,3 +98,66 @@ def test_a_failing_understand_stage_fails_the_batch_after_the_entity_thread_ende
         article_store.save_articles(conn, items)
         enrich.understand_and_enrich(engine, conn, items)
     assert started and started[0].future.done()  # no spaCy run outlives the rolled-back batch
+
+
+def test_spacy_reads_each_distinct_text_once_and_every_copy_gets_entities_of_its_own(monkeypatch):
+    read: list[list[str]] = []
+    real = ner._extract_distinct
+
+    def counting(texts, batch_size):
+        read.append(list(texts))
+        return real(texts, batch_size)
+
+    monkeypatch.setattr(ner, "_extract_distinct", counting)
+    texts = [f"{a.title}\n\n{a.text}" for a in _articles()]
+    texts[2] = texts[0]  # a syndicated copy: the same headline and text
+    got = ner.extract_entities_batch(texts)
+    assert read == [[texts[0], texts[1]]]
+    assert got[0] == got[2] and got[0] == real([texts[0]], 32)[0]
+    assert all(a is not b for a, b in zip(got[0], got[2]))  # the stage recounts one copy's entities alone
+
+
+def test_placement_enriches_the_backlog_it_places_with_entities_found_ahead(engine, monkeypatch):
+    """Placing a batch also places older unplaced articles (the backlog); they are enriched in the same
+    transaction, their entities found on the other core, not left to a later pass of spaCy alone."""
+    from broadsheet.store.work import unenriched_ids, unplaced_ids
+
+    understand.configure(engine, Fixed())
+    backlog, batch = _articles("b"), _articles("c")[:1]
+    with engine.begin() as conn:
+        article_store.save_articles(conn, backlog)  # stored by a pass killed before placement
+    ahead: list[list[str]] = []
+    real = enrich.EntitiesAhead
+
+    def noting(items):
+        ahead.append(sorted(a.id for a in items))
+        return real(items)
+
+    monkeypatch.setattr(enrich, "EntitiesAhead", noting)
+    with engine.begin() as conn:
+        article_store.save_articles(conn, batch)
+        enrich.understand_and_enrich(engine, conn, batch)
+    assert unplaced_ids(engine, 10) == []
+    assert unenriched_ids(engine, enrich.VERSION, 10) == []
+    assert ahead == [["b0", "b1", "b2", "c0"]]
+
+
+def test_copies_of_one_text_share_the_text_fields_computed_once_and_keep_their_own_rows(engine, monkeypatch):
+    calls: list[str] = []
+    real = enrich._text_fields
+
+    def counting(article, vector, prototypes):
+        calls.append(article.id)
+        return real(article, vector, prototypes)
+
+    monkeypatch.setattr(enrich, "_text_fields", counting)
+    items = _articles()
+    items[2] = Article(id="n2", url="http://pub.invalid/n2", title=items[0].title, text=items[0].text, status="ok")
+    with engine.begin() as conn:
+        article_store.save_articles(conn, items)
+        enrich.enrich_articles(engine, conn, items)
+    assert sorted(calls) == ["n0", "n1"]  # n2 is n0's exact copy (no vectors: the lexical route)
+    with engine.connect() as conn:
+        rows = {r.id: r for r in conn.execute(select(articles_table).where(articles_table.c.id.in_(["n0", "n2"])))}
+    assert rows["n0"].key_points == rows["n2"].key_points and rows["n0"].section == rows["n2"].section
+    assert rows["n0"].excerpt == rows["n2"].excerpt and rows["n2"].key_points

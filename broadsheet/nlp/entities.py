@@ -29,7 +29,7 @@ import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 PERSON, ORGANISATION, PLACE = "person", "organisation", "place"
 KINDS = {"PERSON": PERSON, "ORG": ORGANISATION, "GPE": PLACE, "LOC": PLACE, "FAC": PLACE}
@@ -796,7 +796,22 @@ def _merge(
 
 
 def extract_entities_batch(texts: Sequence[str], batch_size: int = 32) -> list[list[Entity]]:
-    """Entities of many texts at once (nlp.pipe batching is several times faster than one by one)."""
+    """Entities of many texts at once (nlp.pipe batching is several times faster than one by one).
+
+    Each distinct text is read once: a wire story syndicated by ten outlets is ten copies of one
+    text, and spaCy was most of a refresh pass's CPU (bench/fetch.py, issue 14). Every text gets its
+    own Entity objects, as callers link and recount them in place."""
+    distinct = list(dict.fromkeys(texts))
+    found = dict(zip(distinct, _extract_distinct(distinct, batch_size)))
+    taken: set[str] = set()
+    out = []
+    for text in texts:
+        out.append([replace(e) for e in found[text]] if text in taken else found[text])
+        taken.add(text)
+    return out
+
+
+def _extract_distinct(texts: list[str], batch_size: int) -> list[list[Entity]]:
     nlp = load_model()
     cleaned = [datelines(t[:MAX_CHARS]) for t in texts]
     with _model_guard():  # spaCy pipelines are not safe to share between threads

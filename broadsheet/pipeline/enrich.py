@@ -48,25 +48,44 @@ def _entity_rows(found: list[ner.Entity]) -> list[dict]:
 
 
 def _enrich_one(
-    article: Article, found: list[ner.Entity], vector: bytes | None, prototypes: Prototypes | None
+    article: Article,
+    found: list[ner.Entity],
+    vector: bytes | None,
+    prototypes: Prototypes | None,
+    made: dict[tuple, dict] | None = None,
 ) -> tuple[dict, list[dict]]:
-    """The stored fields of one article, and its entity rows."""
-    embedding = np.frombuffer(vector, dtype=np.float16).astype(np.float32) if vector else None
-    section = classify_section(article.title, article.text, embedding, prototypes)
-    points = [asdict(p) for p in key_points(article.title, article.text)]
+    """The stored fields of one article, and its entity rows. `made` keeps the fields that depend
+    only on the headline, text and vector, so an exact copy (a copy borrows its original's vector)
+    costs no second section vote or key point pass."""
+    key = (article.title, article.text, vector)
+    fields = (made or {}).get(key)
+    if fields is None:
+        fields = _text_fields(article, vector, prototypes)
+        if made is not None:
+            made[key] = fields
     entity_rows = _entity_rows(found)
     return {
         "id": article.id,
-        "section": section.section,
-        "section_vote": section.section,
-        "key_points": points,
-        "excerpt": excerpt(article.title, article.text),  # what a related-articles list shows of it
+        "section": fields["section"],
+        "section_vote": fields["section"],
+        "key_points": [dict(p) for p in fields["key_points"]],
+        "excerpt": fields["excerpt"],
         "tags": choose_tags([(e.name, e.count) for e in found], article.title),
         "entities": [
             {"name": e.name, "kind": e.kind, "count": e.count, "ref": r["ref"]} for e, r in zip(found, entity_rows)
         ],
         "enriched": VERSION,
     }, entity_rows
+
+
+def _text_fields(article: Article, vector: bytes | None, prototypes: Prototypes | None) -> dict:
+    """Section, key points and excerpt: what the headline, the text and the vector decide."""
+    embedding = np.frombuffer(vector, dtype=np.float16).astype(np.float32) if vector else None
+    return {
+        "section": classify_section(article.title, article.text, embedding, prototypes).section,
+        "key_points": [asdict(p) for p in key_points(article.title, article.text)],
+        "excerpt": excerpt(article.title, article.text),  # what a related-articles list shows of it
+    }
 
 
 def _ner_text(article: Article) -> str:
@@ -108,10 +127,11 @@ def enrich_articles(engine: Engine, conn: Connection, items: list[Article], ahea
     vectors = store.vectors_for(conn, [a.id for a in items])
     prototypes = prototypes_for(engine) if vectors else None
     rows, links = [], {}
+    made: dict[tuple, dict] = {}  # text fields by (title, text, vector): copies of one story share them
     for article, found in zip(items, found_all):
         try:
             found = ner.link_short_names(found, known)
-            row, entity_rows = _enrich_one(article, found, vectors.get(article.id), prototypes)
+            row, entity_rows = _enrich_one(article, found, vectors.get(article.id), prototypes, made)
         except Exception as exc:  # one article failing never aborts the batch
             log.warning("enrich: article %s: %s", article.id, exc)
             continue
@@ -135,16 +155,22 @@ def enrich_batch(engine: Engine, conn: Connection, batch: list[Article], ahead: 
 
 def understand_and_enrich(engine: Engine, conn: Connection, batch: list[Article]) -> None:
     """The understand and enrich stages on a freshly stored batch, inside its transaction, with the
-    batch's entities found meanwhile on another core."""
+    batch's entities found meanwhile on another core.
+
+    Both stages take what placement takes: the batch and the older articles never placed. Enriching
+    only the batch left the backlog (after a burst, most of a refresh pass) to a later stage that ran
+    spaCy alone, with the second core idle (bench/fetch.py, issue 14)."""
     from broadsheet.pipeline import understand
 
-    ahead = EntitiesAhead(batch)
+    todo = understand.to_place(conn, batch)
+    ahead = EntitiesAhead(todo)
     try:
-        understand.understand_batch(engine, conn, batch)
+        understand.understand_batch(engine, conn, batch, todo)
     except BaseException:
         wait([ahead.future])  # the transaction rolls back: no spaCy run outlives the batch
         raise
-    enrich_batch(engine, conn, batch, ahead)
+    placed = {a.id for a in todo}
+    enrich_batch(engine, conn, todo + [a for a in batch if a.id not in placed], ahead)
 
 
 def ensure_enriched(engine: Engine, ids: list[str]) -> None:

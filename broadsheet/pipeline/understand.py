@@ -155,15 +155,14 @@ class Understander:
             self.rebuild(conn)
 
     # --- one batch ------------------------------------------------------------------------------
-    def understand(self, conn: Connection, batch: list[Article]) -> UnderstandReport:
-        """Place every unplaced article of the batch, in arrival order, inside the caller's transaction."""
+    def understand(self, conn: Connection, batch: list[Article], items: list[Article] | None = None) -> UnderstandReport:
+        """Place every unplaced article of the batch, in arrival order, inside the caller's transaction,
+        with the backlog (`to_place`; `items` when the caller has read it already)."""
         with self.lock:
             started = time.perf_counter()
             try:
                 self.ensure_current(conn)
-                items = {a.id: a for a in story_store.unplaced_backlog(conn, BACKLOG)}
-                items.update((a.id, a) for a in story_store.unplaced(conn, [a.id for a in batch]))
-                return self._understand(conn, sorted(items.values(), key=lambda a: a.arrival or 0))
+                return self._understand(conn, to_place(conn, batch) if items is None else items)
             except Exception:
                 self.batches = -1.0  # the transaction will roll back: memory must not keep its effects
                 raise
@@ -625,6 +624,18 @@ def embed_ahead(engine: Engine, ids: list[str]) -> int:
         )
 
 
-def understand_batch(engine: Engine, conn: Connection, batch: list[Article]) -> UnderstandReport:
-    """Run the stage on a freshly stored batch inside its transaction (the pipeline's hook)."""
-    return understander_for(engine).understand(conn, batch)
+def understand_batch(
+    engine: Engine, conn: Connection, batch: list[Article], items: list[Article] | None = None
+) -> UnderstandReport:
+    """Run the stage on a freshly stored batch inside its transaction (the pipeline's hook); `items`
+    is `to_place(conn, batch)` when the caller has read it."""
+    return understander_for(engine).understand(conn, batch, items)
+
+
+def to_place(conn: Connection, batch: list[Article]) -> list[Article]:
+    """What placing this batch places, in arrival order: the batch's unplaced articles and the oldest
+    ones never placed (BACKLOG: stored by a killed pass, or before the stage existed), so that
+    articles are always placed oldest first."""
+    items = {a.id: a for a in story_store.unplaced_backlog(conn, BACKLOG)}
+    items.update((a.id, a) for a in story_store.unplaced(conn, [a.id for a in batch]))
+    return sorted(items.values(), key=lambda a: a.arrival or 0)

@@ -155,7 +155,9 @@ class Understander:
             self.rebuild(conn)
 
     # --- one batch ------------------------------------------------------------------------------
-    def understand(self, conn: Connection, batch: list[Article], items: list[Article] | None = None) -> UnderstandReport:
+    def understand(
+        self, conn: Connection, batch: list[Article], items: list[Article] | None = None
+    ) -> UnderstandReport:
         """Place every unplaced article of the batch, in arrival order, inside the caller's transaction,
         with the backlog (`to_place`; `items` when the caller has read it already)."""
         with self.lock:

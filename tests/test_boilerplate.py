@@ -73,3 +73,73 @@ def test_refresh_learns_site_boilerplate_and_cleans_earlier_articles(server, eng
     with engine.connect() as conn:
         learned = boilerplate_samples(conn, site_key(server.base))
     assert [sample for sample, _ in learned] == [APPEAL]
+
+
+def _pages(prefix: str, furniture: list[str]) -> list:
+    """Twelve pages over two sites: own paragraphs, furniture that repeats, a paragraph seen twice,
+    and one seen on three of the site's eight pages (a minority: never furniture)."""
+    from broadsheet.model import Article
+
+    out = []
+    for i in range(12):
+        site = "alpha.example" if i % 3 else "beta.example"
+        paragraphs = [f"Page {i} has its own reporting about item {i * 7}."] + furniture[: 1 + i % 3]
+        if i in (1, 2):
+            paragraphs.append("A background paragraph seen twice.")
+        if i in (8, 10, 11):
+            paragraphs.append("A wire credit line on a minority of pages.")
+        out.append(
+            Article(
+                id=f"{prefix}{i}",
+                url=f"https://{site}/{prefix}/{i}",
+                title=f"T{i}",
+                text="\n\n".join(paragraphs),
+                status="ok",
+            )
+        )
+    return out
+
+
+def _learning(engine) -> tuple:
+    from sqlalchemy import select
+
+    from broadsheet.store.schema import site_pages, site_paragraphs
+
+    with engine.connect() as conn:
+        pages = sorted(tuple(r) for r in conn.execute(select(site_pages.c.site, site_pages.c.pages)))
+        counts = sorted(
+            tuple(r)
+            for r in conn.execute(
+                select(
+                    site_paragraphs.c.site,
+                    site_paragraphs.c.fingerprint,
+                    site_paragraphs.c.sample,
+                    site_paragraphs.c.pages,
+                )
+            )
+        )
+    return pages, counts
+
+
+def test_a_batch_learns_and_cleans_exactly_as_its_pages_one_at_a_time(engine, tmp_path):
+    """clean_batch reads and writes each site's counts once; every page is still cleaned with the
+    counts that include it and the pages before it, and the stored counts are the same."""
+    from broadsheet.pipeline.sitelearn import clean_batch
+    from broadsheet.store.db import open_database
+
+    furniture = ["Sign up for our newsletter.", "Comments (12) are checked.", "Follow us for more."]
+    together, alone = _pages("p", furniture), _pages("p", furniture)
+    with engine.begin() as conn:
+        learned = clean_batch(conn, together)
+    other = open_database(f"sqlite:///{tmp_path}/one-by-one.db")
+    learned_alone: set[str] = set()
+    with other.begin() as conn:
+        for article in alone:
+            learned_alone |= clean_batch(conn, [article])
+    assert [a.text for a in together] == [a.text for a in alone]
+    assert learned == learned_alone == {"alpha.example", "beta.example"}
+    assert _learning(engine) == _learning(other)
+    assert "Sign up for our newsletter." not in together[-1].text  # furniture learned and removed
+    assert "A background paragraph seen twice." in together[2].text
+    assert "A wire credit line on a minority of pages." in together[11].text
+    other.dispose()

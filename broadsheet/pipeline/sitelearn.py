@@ -10,7 +10,7 @@ from sqlalchemy import Connection, or_, select, update
 
 from broadsheet.extract.boilerplate import SiteProfile, fingerprint, remove_boilerplate, site_key
 from broadsheet.model import Article
-from broadsheet.store.boilerplate import load_profile, record_page
+from broadsheet.store.boilerplate import load_profile, record_pages
 from broadsheet.store.schema import articles
 
 log = logging.getLogger(__name__)
@@ -22,18 +22,24 @@ def _newly_learned(before: SiteProfile, after: SiteProfile, fingerprints: set[st
     )
 
 
-def clean_article(conn: Connection, article: Article) -> bool:
-    """Count the article's paragraphs for its site and strip the site's boilerplate from it (in place).
+def clean_site_pages(conn: Connection, site: str, items: list[Article]) -> bool:
+    """Count each article's paragraphs for its site and strip the site's boilerplate from it (in place),
+    in order: each page is cleaned with the counts that include it and the pages before it, as when
+    the pages came one at a time. The counts are read once and written once for all of them.
 
-    Returns True when this page taught us a new boilerplate paragraph of its site."""
-    site = site_key(article.url)
-    paragraphs = article.paragraphs
-    samples = {fingerprint(p): p for p in paragraphs}
-    before = load_profile(conn, site, samples)
-    record_page(conn, site, samples)
-    after = load_profile(conn, site, samples)
-    article.text = "\n\n".join(remove_boilerplate(paragraphs, after))
-    return _newly_learned(before, after, set(samples))
+    Returns True when these pages taught us a new boilerplate paragraph of the site."""
+    pages = [{fingerprint(p): p for p in article.paragraphs} for article in items]
+    profile = load_profile(conn, site, {fp for page in pages for fp in page})
+    learned = False
+    for article, samples in zip(items, pages):
+        before = SiteProfile(site, profile.pages, {fp: profile.counts[fp] for fp in samples if fp in profile.counts})
+        profile.pages += 1
+        for fp in samples:
+            profile.counts[fp] = profile.counts.get(fp, 0) + 1
+        article.text = "\n\n".join(remove_boilerplate(article.paragraphs, profile))
+        learned = _newly_learned(before, profile, set(samples)) or learned
+    record_pages(conn, site, pages)
+    return learned
 
 
 def reclean_site(conn: Connection, site: str) -> int:
@@ -60,7 +66,11 @@ def clean_batch(conn: Connection, batch: list[Article]) -> set[str]:
 
     Returns the sites that learned something: once the batch is stored, pass them to
     `reclean_sites` so their earlier articles (this batch's included) are cleaned too."""
-    return {site_key(a.url) for a in batch if a.url.startswith(("http://", "https://")) and clean_article(conn, a)}
+    by_site: dict[str, list[Article]] = {}
+    for article in batch:
+        if article.url.startswith(("http://", "https://")):
+            by_site.setdefault(site_key(article.url), []).append(article)
+    return {site for site, items in by_site.items() if clean_site_pages(conn, site, items)}
 
 
 def reclean_sites(conn: Connection, sites: set[str]) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import courlan
@@ -66,11 +67,15 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, netloc, path, urlencode(sorted(query)), ""))
 
 
+@lru_cache(maxsize=16384)
 def feed_key(url: str) -> str:
     """What makes two feed URLs one feed: the canonical URL without its scheme, a leading "www."
     or a trailing slash (http/https, host-case, slash and tracking variants of one feed agree),
     percent-encoding normalised by courlan. Keys are compared, never stored, so how they are made
-    may change; article ids (`url_id`) may not, which is why `canonical_url` stays as it was."""
+    may change; article ids (`url_id`) may not, which is why `canonical_url` stays as it was.
+
+    Remembered: adding a feed compares its key with every followed feed's, so an OPML file of 2,000
+    feeds made 2 million keys (31 s of CPU); a pure function of its string."""
     parts = urlsplit(courlan.normalize_url(canonical_url(url), strict=False))
     host = parts.netloc[4:] if parts.netloc.startswith("www.") else parts.netloc
     return urlunsplit(("", host, parts.path.rstrip("/"), parts.query, ""))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
 import random
 import statistics
 import tempfile
@@ -173,6 +174,11 @@ def main() -> None:
     )
     print(f"{'baseline: extraction alone, one process':<44}{single:>9.1f}{'':>9}{pages / single:>12.1f}")
     print(f"{'baseline: extraction alone, worker pool':<44}{pooled:>9.1f}{'':>9}{pages / pooled:>12.1f}")
+    end_to_end = report.articles_saved / wall
+    print(
+        f"\nend to end against extraction alone: {end_to_end / (pages / pooled):.3f}x the worker pool, "
+        f"{end_to_end / (pages / single):.3f}x one process (issue 14's bar: 0.5x); load {os.getloadavg()[0]:.1f}"
+    )
     print(
         f"\nsaved {report.articles_saved}, failed feeds {report.sources_failed}, failed articles "
         f"{report.articles_failed}; extraction per page: median {statistics.median(per_page):.1f} ms, "

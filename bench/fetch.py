@@ -2,7 +2,7 @@
 fetched, parsed, extracted and stored by the real pipeline; extraction alone on the same pages
 in the same run is the baseline.
 
-Usage: .venv/bin/python bench/fetch.py [--feeds 2000] [--hosts 200] [--per-feed 2]
+Usage: .venv/bin/python bench/fetch.py [--feeds 2000] [--hosts 200] [--per-feed 2] [--port 18431]
 The publishers are the demo newsroom's page templates (furniture included), served from a
 separate process on 127.0.1.x addresses so per-host politeness applies as on the real web.
 """
@@ -131,11 +131,14 @@ def _extract_one(page: tuple[str, str]) -> int:
 
 
 def main() -> None:
+    global PORT
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feeds", type=int, default=2000)
     parser.add_argument("--hosts", type=int, default=200)
     parser.add_argument("--per-feed", type=int, default=2)
+    parser.add_argument("--port", type=int, default=PORT, help="the publishers' port (two runs at once need two)")
     args = parser.parse_args()
+    PORT = args.port
     started = datetime.now(UTC).replace(microsecond=0)
     sites = build_sites(args.feeds, args.hosts, args.per_feed, started)
     feed_urls = sorted(

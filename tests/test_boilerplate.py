@@ -143,3 +143,37 @@ def test_a_batch_learns_and_cleans_exactly_as_its_pages_one_at_a_time(engine, tm
     assert "A background paragraph seen twice." in together[2].text
     assert "A wire credit line on a minority of pages." in together[11].text
     other.dispose()
+
+
+def test_a_batch_of_one_sites_pages_with_more_fingerprints_than_a_statement_takes_is_learned(engine):
+    """A batch of one site's pages can carry more fingerprints than one statement may bind (65,535
+    parameters on PostgreSQL): they are read and written in chunks."""
+    from sqlalchemy import func, select
+
+    from broadsheet.model import Article
+    from broadsheet.pipeline.sitelearn import clean_batch
+    from broadsheet.store.schema import site_pages, site_paragraphs
+
+    pages = [
+        Article(
+            id=f"q{i}",
+            url=f"https://gamma.example/q/{i}",
+            title=f"T{i}",
+            text="\n\n".join([f"Paragraph {_letters(i, j)} of its own." for j in range(30)] + ["Share this story."]),
+            status="ok",
+        )
+        for i in range(2_200)
+    ]
+    with engine.begin() as conn:
+        assert clean_batch(conn, pages) == {"gamma.example"}
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(site_paragraphs)).scalar_one() == 66_001
+        assert conn.execute(select(site_pages.c.pages)).scalar_one() == 2_200
+    assert (
+        "Share this story." not in pages[-1].text and f"Paragraph {_letters(2_199, 29)} of its own." in pages[-1].text
+    )
+
+
+def _letters(*numbers: int) -> str:
+    """Numbers spelt in letters: a fingerprint ignores digits."""
+    return "".join(chr(97 + int(d)) for d in "".join(f"{n:04d}" for n in numbers))

@@ -30,6 +30,7 @@ def clean_site_pages(conn: Connection, site: str, items: list[Article]) -> bool:
     Returns True when these pages taught us a new boilerplate paragraph of the site."""
     pages = [{fingerprint(p): p for p in article.paragraphs} for article in items]
     profile = load_profile(conn, site, {fp for page in pages for fp in page})
+    stored = set(profile.counts)  # before these pages count
     learned = False
     for article, samples in zip(items, pages):
         before = SiteProfile(site, profile.pages, {fp: profile.counts[fp] for fp in samples if fp in profile.counts})
@@ -38,7 +39,7 @@ def clean_site_pages(conn: Connection, site: str, items: list[Article]) -> bool:
             profile.counts[fp] = profile.counts.get(fp, 0) + 1
         article.text = "\n\n".join(remove_boilerplate(article.paragraphs, profile))
         learned = _newly_learned(before, profile, set(samples)) or learned
-    record_pages(conn, site, pages)
+    record_pages(conn, site, pages, stored)
     return learned
 
 

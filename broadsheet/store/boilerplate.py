@@ -18,32 +18,23 @@ def load_profile(conn: Connection, site: str, fingerprints: Iterable[str] | None
     """A site's page count and the counts of the given fingerprints (all of them if None)."""
     pages = conn.execute(select(site_pages.c.pages).where(site_pages.c.site == site)).scalar() or 0
     query = select(site_paragraphs.c.fingerprint, site_paragraphs.c.pages).where(site_paragraphs.c.site == site)
-    if fingerprints is not None:
-        wanted = list(fingerprints)
-        if not wanted:
-            return SiteProfile(site, pages)
-        query = query.where(site_paragraphs.c.fingerprint.in_(wanted))
-    return SiteProfile(site, pages, {fp: n for fp, n in conn.execute(query)})
+    if fingerprints is None:
+        return SiteProfile(site, pages, {fp: n for fp, n in conn.execute(query)})
+    counts: dict[str, int] = {}
+    for chunk in in_chunks(list(fingerprints)):  # a batch of one site's pages: thousands of fingerprints
+        counts.update((fp, n) for fp, n in conn.execute(query.where(site_paragraphs.c.fingerprint.in_(chunk))))
+    return SiteProfile(site, pages, counts)
 
 
-def record_pages(conn: Connection, site: str, pages: list[dict[str, str]]) -> None:
+def record_pages(conn: Connection, site: str, pages: list[dict[str, str]], stored: set[str]) -> None:
     """Count more pages of `site`, each carrying its fingerprints (fingerprint -> sample text): a few
-    statements for a whole batch of the site's pages, where one page at a time took five each."""
+    statements for a whole batch of the site's pages, where one page at a time took five each.
+    `stored` is which of these fingerprints the site's counts already hold (the caller's profile)."""
     now = datetime.now(UTC)
     upsert(conn, site_pages, [{"site": site, "pages": 0}], key="site", update=[])
     conn.execute(update(site_pages).where(site_pages.c.site == site).values(pages=site_pages.c.pages + len(pages)))
     seen = Counter(fp for page in pages for fp in page)
-    if not seen:
-        return
-    existing: set[str] = set()
-    for chunk in in_chunks(list(seen)):
-        existing.update(
-            conn.execute(
-                select(site_paragraphs.c.fingerprint)
-                .where(site_paragraphs.c.site == site)
-                .where(site_paragraphs.c.fingerprint.in_(chunk))
-            ).scalars()
-        )
+    existing = stored & set(seen)
     samples = {fp: text for page in reversed(pages) for fp, text in page.items()}  # the first page's text wins
     new = [
         {"site": site, "fingerprint": fp, "sample": samples[fp][:500], "pages": n, "last_seen": now}

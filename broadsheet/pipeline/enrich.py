@@ -52,17 +52,15 @@ def _enrich_one(
     found: list[ner.Entity],
     vector: bytes | None,
     prototypes: Prototypes | None,
-    made: dict[tuple, dict] | None = None,
+    made: dict[tuple, dict],
 ) -> tuple[dict, list[dict]]:
     """The stored fields of one article, and its entity rows. `made` keeps the fields that depend
     only on the headline, text and vector, so an exact copy (a copy borrows its original's vector)
     costs no second section vote or key point pass."""
     key = (article.title, article.text, vector)
-    fields = (made or {}).get(key)
+    fields = made.get(key)
     if fields is None:
-        fields = _text_fields(article, vector, prototypes)
-        if made is not None:
-            made[key] = fields
+        fields = made[key] = _text_fields(article, vector, prototypes)
     entity_rows = _entity_rows(found)
     return {
         "id": article.id,

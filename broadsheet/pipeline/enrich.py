@@ -111,15 +111,54 @@ class EntitiesAhead:
         return [[replace(e) for e in found[_ner_text(a)]] for a in items]
 
 
-def enrich_articles(engine: Engine, conn: Connection, items: list[Article], ahead: EntitiesAhead | None = None) -> int:
+def _found(items: list[Article], ahead: EntitiesAhead | None) -> list[list[ner.Entity]]:
+    """The entities spaCy finds in each item (those `ahead` has found already are not read again)."""
+    if ahead is None:
+        return ner.extract_entities_batch([_ner_text(a) for a in items])
+    return ahead.entities(items)
+
+
+def _stored_entities(conn: Connection, ids: set[str]) -> dict[str, list[ner.Entity]]:
+    """The entities this version of the stage stored for these articles, filed under the same keys."""
+    stored = store.stored_entities(conn, sorted(ids), VERSION)
+    return {
+        key: [ner.Entity(e["name"], e["kind"], e["count"], e["ref"]) for e in found] for key, found in stored.items()
+    }
+
+
+def _entities_borrowing(
+    conn: Connection, items: list[Article], ahead: EntitiesAhead | None, copies: dict[str, str]
+) -> list[list[ner.Entity]]:
+    """The entities of each item, a copy taking its original's: found in this batch, else as stored.
+
+    A near-copy is its original with a few words changed, and spaCy was most of the enrich stage
+    (issue 14). A copy whose original has neither is read itself."""
+    here = {a.id for a in items}
+    copies = {key: original for key, original in copies.items() if key in here}
+    stored = _stored_entities(conn, {o for o in copies.values() if o not in here})
+    lenders = (here - set(copies)) | set(stored)  # an original of the batch, or one stored whole
+    lent = {key for key, original in copies.items() if original in lenders}
+    read = [a for a in items if a.id not in lent]
+    found = dict(zip((a.id for a in read), _found(read, ahead)))
+    found.update(stored)
+    # Fresh objects for every copy: the stage links and recounts each article's entities in place.
+    return [found[a.id] if a.id not in lent else [replace(e) for e in found[copies[a.id]]] for a in items]
+
+
+def enrich_articles(
+    engine: Engine,
+    conn: Connection,
+    items: list[Article],
+    ahead: EntitiesAhead | None = None,
+    copies: dict[str, str] | None = None,
+) -> int:
     """Enrich these articles inside the caller's transaction; returns how many were enriched.
-    `ahead` holds entities already being found for them (see EntitiesAhead)."""
+    `ahead` holds entities already being found for them (see EntitiesAhead); `copies` maps the ones
+    placement stored as copies to their originals, whose entities they take (every article is read
+    by spaCy when it is not given)."""
     if not items:
         return 0
-    if ahead is None:
-        found_all = ner.extract_entities_batch([_ner_text(a) for a in items])
-    else:
-        found_all = ahead.entities(items)
+    found_all = _found(items, ahead) if copies is None else _entities_borrowing(conn, items, ahead, copies)
     surnames = {e.key for found in found_all for e in found if e.kind == ner.PERSON and " " not in e.key}
     known = store.known_full_names(conn, surnames) if surnames else {}
     vectors = store.vectors_for(conn, [a.id for a in items])
@@ -144,11 +183,17 @@ def enrich_articles(engine: Engine, conn: Connection, items: list[Article], ahea
     return len(rows)
 
 
-def enrich_batch(engine: Engine, conn: Connection, batch: list[Article], ahead: EntitiesAhead | None = None) -> int:
+def enrich_batch(
+    engine: Engine,
+    conn: Connection,
+    batch: list[Article],
+    ahead: EntitiesAhead | None = None,
+    copies: dict[str, str] | None = None,
+) -> int:
     """Run the stage on a freshly stored batch inside its transaction (the pipeline's hook).
 
     Every readable article of the batch is (re)enriched: a stored-again article may have new text."""
-    return enrich_articles(engine, conn, store.unenriched(conn, [a.id for a in batch], None), ahead)
+    return enrich_articles(engine, conn, store.unenriched(conn, [a.id for a in batch], None), ahead, copies)
 
 
 def understand_and_enrich(engine: Engine, conn: Connection, batch: list[Article]) -> None:
@@ -161,14 +206,18 @@ def understand_and_enrich(engine: Engine, conn: Connection, batch: list[Article]
     from broadsheet.pipeline import understand
 
     todo = understand.to_place(conn, batch)
-    ahead = EntitiesAhead(todo)
+    # Near-copies take their original's entities, so the thread reads only what placement will likely
+    # keep as originals; a guess placement overturns is read in the enrich stage instead.
+    likely, prints = understand.understander_for(engine).likely_copies(conn, todo)
+    ahead = EntitiesAhead([a for a in todo if a.id not in likely])
     try:
-        understand.understand_batch(engine, conn, batch, todo)
+        understand.understand_batch(engine, conn, batch, todo, prints)
     except BaseException:
         wait([ahead.future])  # the transaction rolls back: no spaCy run outlives the batch
         raise
     placed = {a.id for a in todo}
-    enrich_batch(engine, conn, todo + [a for a in batch if a.id not in placed], ahead)
+    items = todo + [a for a in batch if a.id not in placed]
+    enrich_batch(engine, conn, items, ahead, store.copies_of(conn, [a.id for a in items]))
 
 
 def ensure_enriched(engine: Engine, ids: list[str]) -> None:

@@ -156,15 +156,20 @@ class Understander:
 
     # --- one batch ------------------------------------------------------------------------------
     def understand(
-        self, conn: Connection, batch: list[Article], items: list[Article] | None = None
+        self,
+        conn: Connection,
+        batch: list[Article],
+        items: list[Article] | None = None,
+        prints: dict[str, Fingerprint] | None = None,
     ) -> UnderstandReport:
         """Place every unplaced article of the batch, in arrival order, inside the caller's transaction,
-        with the backlog (`to_place`; `items` when the caller has read it already)."""
+        with the backlog (`to_place`; `items` when the caller has read it already, and `prints` their
+        fingerprints when it has taken them, see likely_copies)."""
         with self.lock:
             started = time.perf_counter()
             try:
                 self.ensure_current(conn)
-                return self._understand(conn, to_place(conn, batch) if items is None else items)
+                return self._understand(conn, to_place(conn, batch) if items is None else items, prints or {})
             except Exception:
                 self.batches = -1.0  # the transaction will roll back: memory must not keep its effects
                 raise
@@ -192,11 +197,35 @@ class Understander:
         found = {key: vectors_of({}, blob)[2] for key, blob in story_store.unplaced_vectors(conn, ids).items()}
         return {key: v for key, v in found.items() if v is not None and len(v) == self.embedder.dim}
 
-    def _understand(self, conn: Connection, items: list[Article]) -> UnderstandReport:
+    def likely_copies(self, conn: Connection, items: list[Article]) -> tuple[set[str], dict[str, Fingerprint]]:
+        """The items placing them now would most likely find to be copies, and every item's fingerprint.
+
+        Read only: the batch's first copies go to an index of its own, the shared one is not touched.
+        A guess, not a decision: another writer may place first, and a copy published earlier than
+        its original takes its place; whoever uses it must check what placement stored."""
+        with self.lock:
+            try:
+                self.ensure_current(conn)  # the state placing will start from (a rebuild is not done twice)
+            except Exception:
+                self.batches = -1.0
+                raise
+            prints = {a.id: fingerprint(a.title, a.text) for a in items}
+            firsts = DuplicateIndex()
+            copies = set()
+            for article in items:
+                found = self.duplicates.find(prints[article.id]) or firsts.find(prints[article.id])
+                when = _epoch(article.published_at)
+                if found is None or _earlier(when, self.duplicates.when.get(found[0], firsts.when.get(found[0]))):
+                    firsts.add(article.id, prints[article.id], when)
+                else:
+                    copies.add(article.id)
+            return copies, prints
+
+    def _understand(self, conn: Connection, items: list[Article], prints: dict[str, Fingerprint]) -> UnderstandReport:
         report = UnderstandReport()
         if not items:
             return report
-        batch = self._match_copies(items)
+        batch = self._match_copies(items, prints)
         originals = [a for a in items if a.id not in batch.original_of and a.id not in batch.replaces]
         batch.embeddings = dict(zip((a.id for a in originals), self._embed(conn, originals, report)))
         batch.stored = self._stored_originals(
@@ -217,10 +246,12 @@ class Understander:
             setattr(self.totals, name, getattr(self.totals, name) + getattr(report, name))
         return report
 
-    def _match_copies(self, items: list[Article]) -> _Batch:
+    def _match_copies(self, items: list[Article], prints: dict[str, Fingerprint]) -> _Batch:
         """Each article's copy status against every text seen: first copy, copy of a first copy, or an
-        earlier-published copy arriving late, which becomes the first copy in its place."""
-        batch = _Batch(items, {a.id: fingerprint(a.title, a.text) for a in items}, {a.id for a in items})
+        earlier-published copy arriving late, which becomes the first copy in its place. `prints`
+        holds fingerprints already taken (likely_copies); the others are taken here."""
+        taken = {a.id: prints.get(a.id) or fingerprint(a.title, a.text) for a in items}
+        batch = _Batch(items, taken, {a.id for a in items})
         for article in items:
             print_ = batch.prints[article.id]
             found = self.duplicates.find(print_)
@@ -627,11 +658,15 @@ def embed_ahead(engine: Engine, ids: list[str]) -> int:
 
 
 def understand_batch(
-    engine: Engine, conn: Connection, batch: list[Article], items: list[Article] | None = None
+    engine: Engine,
+    conn: Connection,
+    batch: list[Article],
+    items: list[Article] | None = None,
+    prints: dict[str, Fingerprint] | None = None,
 ) -> UnderstandReport:
     """Run the stage on a freshly stored batch inside its transaction (the pipeline's hook); `items`
-    is `to_place(conn, batch)` when the caller has read it."""
-    return understander_for(engine).understand(conn, batch, items)
+    is `to_place(conn, batch)` when the caller has read it, `prints` their fingerprints when taken."""
+    return understander_for(engine).understand(conn, batch, items, prints)
 
 
 def to_place(conn: Connection, batch: list[Article]) -> list[Article]:

@@ -279,6 +279,42 @@ def unenriched(conn: Connection, ids: Sequence[str], version: int | None) -> lis
     return sorted(found, key=lambda a: a.arrival or 0)
 
 
+def copies_of(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
+    """Which of these articles placement stored as copies, and the original of each."""
+    found: dict[str, str] = {}
+    for chunk in in_chunks(list(ids)):
+        found.update(
+            conn.execute(
+                select(articles.c.id, articles.c.duplicate_of)
+                .where(articles.c.id.in_(chunk))
+                .where(articles.c.duplicate_of.isnot(None))
+            ).all()
+        )
+    return found
+
+
+def stored_entities(conn: Connection, ids: Sequence[str], version: int) -> dict[str, list[dict]]:
+    """The entities (name, kind, count and the key `ref` they are filed under) stored for these
+    articles by the enrich stage at `version` or later; articles without them are left out."""
+    rows: list[Row] = []
+    for chunk in in_chunks(list(ids)):
+        rows += conn.execute(
+            select(articles.c.id, articles.c.entities)
+            .where(articles.c.id.in_(chunk))
+            .where(articles.c.enriched >= version)
+            .where(articles.c.entities.isnot(None))
+        ).all()
+    wanted = sorted({e["id"] for r in rows for e in r.entities if e.get("id") is not None})
+    refs: dict[int, str] = {}
+    for chunk in in_chunks(wanted):
+        refs.update(conn.execute(select(entities.c.id, entities.c.ref).where(entities.c.id.in_(chunk))).all())
+    return {
+        r.id: [{"name": e["name"], "kind": e["kind"], "count": e["count"], "ref": refs[e["id"]]} for e in r.entities]
+        for r in rows
+        if all(e.get("id") in refs for e in r.entities)  # an entity gone from the table: not whole, not lent
+    }
+
+
 def vectors_for(conn: Connection, ids: Sequence[str]) -> dict[str, bytes]:
     """Stored sentence embeddings of these articles; a copy borrows its original's."""
     wanted = list(ids)

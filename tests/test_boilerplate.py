@@ -177,3 +177,38 @@ def test_a_batch_of_one_sites_pages_with_more_fingerprints_than_a_statement_take
 def _letters(*numbers: int) -> str:
     """Numbers spelt in letters: a fingerprint ignores digits."""
     return "".join(chr(97 + int(d)) for d in "".join(f"{n:04d}" for n in numbers))
+
+
+def test_a_batch_reads_and_writes_the_counts_of_all_its_sites_in_a_few_statements(engine):
+    """A refresh batch spans dozens of sites: their counts are read and written by a fixed number of
+    statements, not a few per site (bench/fetch.py, issue 14)."""
+    from sqlalchemy import event, select
+
+    from broadsheet.model import Article
+    from broadsheet.pipeline.sitelearn import clean_batch
+    from broadsheet.store.schema import site_pages
+
+    def batch(round_: int) -> list[Article]:
+        return [
+            Article(
+                id=f"s{site}-{round_}-{n}",
+                url=f"https://site{site}.example/news/{round_}-{n}",
+                title=f"T{site}",
+                text="\n\n".join([f"The {BERTHS[n]} report number {_letters(site, round_ * 2 + n)}.", APPEAL]),
+                status="ok",
+            )
+            for site in range(20)
+            for n in range(2)
+        ]
+
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    for round_ in range(2):  # the second batch finds every site's counts stored: the update path
+        statements.clear()
+        with engine.begin() as conn:
+            clean_batch(conn, batch(round_))
+        assert len(statements) <= 8, statements
+    with engine.connect() as conn:
+        assert dict(conn.execute(select(site_pages.c.site, site_pages.c.pages)).all()) == {
+            f"site{site}.example": 4 for site in range(20)
+        }

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, or_, select, update
 
 from broadsheet.extract.boilerplate import SiteProfile, fingerprint, remove_boilerplate, site_key
 from broadsheet.model import Article
-from broadsheet.store.boilerplate import load_profile, record_pages
+from broadsheet.store.boilerplate import load_profile, load_profiles, record_site_pages
 from broadsheet.store.schema import articles
 
 log = logging.getLogger(__name__)
@@ -22,16 +22,14 @@ def _newly_learned(before: SiteProfile, after: SiteProfile, fingerprints: set[st
     )
 
 
-def clean_site_pages(conn: Connection, site: str, items: list[Article]) -> bool:
+def _clean_pages(profile: SiteProfile, items: list[Article], pages: list[dict[str, str]]) -> bool:
     """Count each article's paragraphs for its site and strip the site's boilerplate from it (in place),
     in order: each page is cleaned with the counts that include it and the pages before it, as when
-    the pages came one at a time. The counts are read once and written once for all of them.
+    the pages came one at a time. `profile` holds the site's counts of these pages' fingerprints and
+    is counted up here; the caller writes them.
 
     Returns True when these pages taught us a new boilerplate paragraph of the site."""
-    pages = [{fingerprint(p): p for p in article.paragraphs} for article in items]
-    profile = load_profile(conn, site, {fp for page in pages for fp in page})
-    stored = set(profile.counts)  # before these pages count
-    learned = False
+    site, learned = profile.site, False
     for article, samples in zip(items, pages):
         before = SiteProfile(site, profile.pages, {fp: profile.counts[fp] for fp in samples if fp in profile.counts})
         profile.pages += 1
@@ -39,7 +37,6 @@ def clean_site_pages(conn: Connection, site: str, items: list[Article]) -> bool:
             profile.counts[fp] = profile.counts.get(fp, 0) + 1
         article.text = "\n\n".join(remove_boilerplate(article.paragraphs, profile))
         learned = _newly_learned(before, profile, set(samples)) or learned
-    record_pages(conn, site, pages, stored)
     return learned
 
 
@@ -71,7 +68,14 @@ def clean_batch(conn: Connection, batch: list[Article]) -> set[str]:
     for article in batch:
         if article.url.startswith(("http://", "https://")):
             by_site.setdefault(site_key(article.url), []).append(article)
-    return {site for site, items in by_site.items() if clean_site_pages(conn, site, items)}
+    # The counts of every site of the batch are read once and written once (a refresh batch spans
+    # dozens of sites); sites do not share counts, so each is cleaned as if alone.
+    pages = {site: [{fingerprint(p): p for p in a.paragraphs} for a in items] for site, items in by_site.items()}
+    profiles = load_profiles(conn, {site: {fp for page in found for fp in page} for site, found in pages.items()})
+    stored = {site: set(profile.counts) for site, profile in profiles.items()}  # before these pages count
+    learned = {site for site, items in by_site.items() if _clean_pages(profiles[site], items, pages[site])}
+    record_site_pages(conn, pages, stored)
+    return learned
 
 
 def reclean_sites(conn: Connection, sites: set[str]) -> int:

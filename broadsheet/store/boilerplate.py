@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, tuple_, update
 
 from broadsheet.extract.boilerplate import SiteProfile
 from broadsheet.store.chunks import in_chunks
@@ -14,46 +13,73 @@ from broadsheet.store.schema import site_pages, site_paragraphs
 from broadsheet.store.upsert import upsert
 
 
-def load_profile(conn: Connection, site: str, fingerprints: Iterable[str] | None = None) -> SiteProfile:
-    """A site's page count and the counts of the given fingerprints (all of them if None)."""
+def load_profile(conn: Connection, site: str) -> SiteProfile:
+    """A site's page count and the counts of all its fingerprints."""
     pages = conn.execute(select(site_pages.c.pages).where(site_pages.c.site == site)).scalar() or 0
     query = select(site_paragraphs.c.fingerprint, site_paragraphs.c.pages).where(site_paragraphs.c.site == site)
-    if fingerprints is None:
-        return SiteProfile(site, pages, {fp: n for fp, n in conn.execute(query)})
-    counts: dict[str, int] = {}
-    for chunk in in_chunks(list(fingerprints)):  # a batch of one site's pages: thousands of fingerprints
-        counts.update((fp, n) for fp, n in conn.execute(query.where(site_paragraphs.c.fingerprint.in_(chunk))))
-    return SiteProfile(site, pages, counts)
+    return SiteProfile(site, pages, {fp: n for fp, n in conn.execute(query)})
 
 
-def record_pages(conn: Connection, site: str, pages: list[dict[str, str]], stored: set[str]) -> None:
-    """Count more pages of `site`, each carrying its fingerprints (fingerprint -> sample text): a few
-    statements for a whole batch of the site's pages, where one page at a time took five each.
-    `stored` is which of these fingerprints the site's counts already hold (the caller's profile)."""
+# (site, fingerprint) pairs per read: two parameters each, well under PostgreSQL's 65,535.
+_PAIRS = 2_000
+_ADD_PAGES = (
+    update(site_pages)
+    .where(site_pages.c.site == bindparam("_site"))
+    .values(pages=site_pages.c.pages + bindparam("_pages"))
+)
+_ADD_COUNT = (
+    update(site_paragraphs)
+    .where(site_paragraphs.c.site == bindparam("_site"))
+    .where(site_paragraphs.c.fingerprint == bindparam("_fingerprint"))
+    .values(
+        pages=site_paragraphs.c.pages + bindparam("_pages"),
+        last_seen=bindparam("_now", type_=site_paragraphs.c.last_seen.type),
+    )
+)
+
+
+def load_profiles(conn: Connection, wanted: dict[str, set[str]]) -> dict[str, SiteProfile]:
+    """Each site's page count and the counts of the fingerprints wanted of it (site -> fingerprints),
+    in two reads for all the sites: a refresh batch spans dozens of them."""
+    sites = sorted(wanted)
+    pages: dict[str, int] = {}
+    for chunk in in_chunks(sites):
+        pages.update(
+            conn.execute(select(site_pages.c.site, site_pages.c.pages).where(site_pages.c.site.in_(chunk))).all()
+        )
+    counts: dict[str, dict[str, int]] = {site: {} for site in sites}
+    pairs = sorted((site, fp) for site in sites for fp in wanted[site])
+    key = tuple_(site_paragraphs.c.site, site_paragraphs.c.fingerprint)
+    for chunk in in_chunks(pairs, _PAIRS):
+        query = select(site_paragraphs.c.site, site_paragraphs.c.fingerprint, site_paragraphs.c.pages)
+        for site, fp, n in conn.execute(query.where(key.in_(chunk))):
+            counts[site][fp] = n
+    return {site: SiteProfile(site, pages.get(site) or 0, counts[site]) for site in sites}
+
+
+def record_site_pages(conn: Connection, pages: dict[str, list[dict[str, str]]], stored: dict[str, set[str]]) -> None:
+    """Count more pages of each site, each page carrying its fingerprints (fingerprint -> sample
+    text); `stored` is which of them each site's counts already hold (the caller's profiles). Four
+    statements (executemany) for a batch's sites, where each site took about five of its own."""
+    if not pages:
+        return
     now = datetime.now(UTC)
-    upsert(conn, site_pages, [{"site": site, "pages": 0}], key="site", update=[])
-    conn.execute(update(site_pages).where(site_pages.c.site == site).values(pages=site_pages.c.pages + len(pages)))
-    seen = Counter(fp for page in pages for fp in page)
-    existing = stored & set(seen)
-    samples = {fp: text for page in reversed(pages) for fp, text in page.items()}  # the first page's text wins
-    new = [
-        {"site": site, "fingerprint": fp, "sample": samples[fp][:500], "pages": n, "last_seen": now}
-        for fp, n in seen.items()
-        if fp not in existing
-    ]
+    sites = sorted(pages)
+    upsert(conn, site_pages, [{"site": site, "pages": 0} for site in sites], key="site", update=[])
+    conn.execute(_ADD_PAGES, [{"_site": site, "_pages": len(pages[site])} for site in sites])
+    new, existing = [], []
+    for site in sites:
+        seen = Counter(fp for page in pages[site] for fp in page)
+        samples = {fp: text for page in reversed(pages[site]) for fp, text in page.items()}  # the first page's wins
+        for fp, n in seen.items():
+            if fp in stored[site]:
+                existing.append({"_site": site, "_fingerprint": fp, "_pages": n, "_now": now})
+            else:
+                new.append({"site": site, "fingerprint": fp, "sample": samples[fp][:500], "pages": n, "last_seen": now})
     if new:
         conn.execute(site_paragraphs.insert(), new)
-    by_count: dict[int, list[str]] = {}
-    for fp in existing:
-        by_count.setdefault(seen[fp], []).append(fp)
-    for n, fps in sorted(by_count.items()):
-        for chunk in in_chunks(sorted(fps)):
-            conn.execute(
-                update(site_paragraphs)
-                .where(site_paragraphs.c.site == site)
-                .where(site_paragraphs.c.fingerprint.in_(chunk))
-                .values(pages=site_paragraphs.c.pages + n, last_seen=now)
-            )
+    if existing:
+        conn.execute(_ADD_COUNT, existing)
 
 
 def boilerplate_samples(conn: Connection, site: str) -> list[tuple[str, int]]:

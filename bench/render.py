@@ -3,12 +3,19 @@ without the page cache), and the story page, front page and search beside it, wi
 SQL statements each render runs.
 
 Usage: .venv/bin/python bench/render.py [--articles 5000] [--renders 300] [--database URL] [--profile PAGE [--sort tottime]]
+                                        [--instructions]
 
 The desk is bench/web.py's synthetic one (stories of five articles, section and key points stored).
 Requests go straight to the ASGI app (no socket, no HTTP client), page cache off, embeddings off;
 CPU is time.process_time() of the whole process over the renders, median of five rounds, with
 /healthz measured the same way as the framework's own cost per request.
 --profile article (or story, front, search) prints cProfile's top functions for that page.
+--instructions counts instead the machine instructions of one render of the article and story pages
+and /healthz under valgrind's callgrind (Debian package `valgrind`): the difference between a run of
+60 renders and one of 10, divided by 50, in a child process on the same desk with the route called in
+the event loop's thread. The count is the same whatever else the machine runs (CPU time on two shared
+cores moved by a quarter between two runs of the same code), so it compares two trees exactly; each
+page takes about three minutes.
 """
 
 from __future__ import annotations
@@ -16,10 +23,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import json
+import os
 import pstats
 import random
+import re
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -103,6 +114,87 @@ def count_statements(engine, app, path: str) -> int:
     return len(seen)
 
 
+INSTRUCTION_RUNS = (10, 60)  # renders in the two callgrind runs; their difference is divided out
+
+
+def inline_routes() -> None:
+    """Run sync routes in the caller's thread (no thread pool): what a profiler or a count sees."""
+    import fastapi.routing
+
+    async def inline(func, *a, **kw):
+        return func(*a, **kw)
+
+    fastapi.routing.run_in_threadpool = inline
+
+
+def _site(url: str, folder: Path):
+    from broadsheet.config import load_config
+    from broadsheet.web.app import create_app
+
+    config = load_config(
+        environ={},
+        data_dir=str(folder),
+        database_url=url,
+        page_cache_seconds=0.0,
+        article_cache_seconds=0.0,
+        embeddings="off",
+    )
+    return config, create_app
+
+
+def child_renders(folder: Path, page: str, renders: int) -> None:
+    """The callgrind child: `renders` renders of one page kind on the parent's desk (a copy of it,
+    so every run starts from the same file)."""
+    from broadsheet.store.db import open_database
+
+    work = Path(tempfile.mkdtemp(prefix="bench-render-child-"))
+    try:
+        shutil.copy(folder / "render.db", work / "render.db")
+        url = f"sqlite:///{work / 'render.db'}"
+        engine = open_database(url)
+        config, create_app = _site(url, work)
+        app = create_app(engine, config)
+        paths = json.loads((folder / "paths.json").read_text())[page]
+        inline_routes()
+
+        async def run() -> None:
+            for path in paths[:3]:  # templates compiled, connection open
+                await get(app, path)
+            for n in range(renders):
+                await get(app, paths[n % len(paths)])
+
+        asyncio.run(run())
+        engine.dispose()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def count_instructions(folder: Path, page: str) -> int:
+    """Instructions per render of one page kind (see --instructions)."""
+    counts = []
+    for renders in INSTRUCTION_RUNS:
+        command = [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            sys.executable,
+            __file__,
+            "--child",
+            str(folder),
+            "--page",
+            page,
+            "--renders",
+            str(renders),
+        ]
+        # Hash seeds fixed: set and dict orders (and so the work) are the same in both runs.
+        done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+        found = re.search(r"Collected : (\d+)", done.stderr)
+        if done.returncode != 0 or found is None:
+            raise SystemExit(f"bench: callgrind run failed:\n{done.stderr[-2000:]}")
+        counts.append(int(found.group(1)))
+    return (counts[1] - counts[0]) // (INSTRUCTION_RUNS[1] - INSTRUCTION_RUNS[0])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=5000)
@@ -110,10 +202,14 @@ def main() -> None:
     parser.add_argument("--database", help="a database URL to fill (default: SQLite in a temporary folder)")
     parser.add_argument("--profile", choices=("article", "story", "front", "search"))
     parser.add_argument("--sort", default="cumulative", choices=("cumulative", "tottime"), help="profile order")
+    parser.add_argument("--instructions", action="store_true", help="count instructions per render (callgrind)")
+    parser.add_argument("--child", help=argparse.SUPPRESS)  # a callgrind run: the desk's folder
+    parser.add_argument("--page", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    from broadsheet.config import load_config
+    if args.child:
+        child_renders(Path(args.child), args.page, args.renders)
+        return
     from broadsheet.store.db import open_database, optimize
-    from broadsheet.web.app import create_app
 
     folder = Path(tempfile.mkdtemp(prefix="bench-render-"))
     try:
@@ -121,14 +217,7 @@ def main() -> None:
         engine = open_database(url)
         ids = generate(engine, args.articles)
         optimize(engine)  # what a server start does: planner statistics of the filled desk
-        config = load_config(
-            environ={},
-            data_dir=str(folder),
-            database_url=url,
-            page_cache_seconds=0.0,
-            article_cache_seconds=0.0,
-            embeddings="off",
-        )
+        config, create_app = _site(url, folder)
         app = create_app(engine, config)
         rng = random.Random(11)
         queries = [" ".join(rng.choices(VOCAB[:2000], cum_weights=WEIGHTS[:2000], k=2)) for _ in range(50)]
@@ -143,13 +232,18 @@ def main() -> None:
             for path in paths:
                 asyncio.run(get(app, path))
         app.state.context.work.wait_idle(600)  # the related lists those views asked for are kept
+        if args.instructions:
+            if args.database:
+                raise SystemExit("bench: --instructions counts on the SQLite desk it makes (no --database)")
+            engine.dispose()
+            (folder / "paths.json").write_text(json.dumps({k: pages[k] for k in ("healthz", "article", "story")}))
+            print(f"{args.articles} articles in sqlite, page cache off, instructions per render (callgrind)")
+            counts = {page: count_instructions(folder, page) for page in ("healthz", "article", "story")}
+            for page, count in counts.items():
+                print(f"{page:<10}{count:>14,}  {count / counts['healthz']:.2f}x /healthz")
+            return
         if args.profile:
-            import fastapi.routing
-
-            async def inline(func, *a, **kw):  # the route in this thread, where the profiler looks
-                return func(*a, **kw)
-
-            fastapi.routing.run_in_threadpool = inline
+            inline_routes()  # the route in this thread, where the profiler looks
             profiler = cProfile.Profile()
             profiler.enable()
             measure(app, pages[args.profile], args.renders)

@@ -43,9 +43,9 @@ def load_profiles(conn: Connection, wanted: dict[str, set[str]]) -> dict[str, Si
     in two reads for all the sites: a refresh batch spans dozens of them."""
     sites = sorted(wanted)
     pages: dict[str, int] = {}
-    for chunk in in_chunks(sites):
+    for names in in_chunks(sites):
         pages.update(
-            conn.execute(select(site_pages.c.site, site_pages.c.pages).where(site_pages.c.site.in_(chunk))).all()
+            conn.execute(select(site_pages.c.site, site_pages.c.pages).where(site_pages.c.site.in_(names))).all()
         )
     counts: dict[str, dict[str, int]] = {site: {} for site in sites}
     pairs = sorted((site, fp) for site in sites for fp in wanted[site])

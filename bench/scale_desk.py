@@ -200,12 +200,6 @@ _FTS_BATCH = """INSERT INTO articles_fts(rowid, title, text)
                 SELECT rowid, title, text FROM articles WHERE rowid > ?"""
 
 
-# FTS5's merge settings (stored in the index's own config table, so they outlive the connection).
-_FTS_SETTING = "INSERT INTO articles_fts(articles_fts, rank) VALUES (?, ?)"
-# Segments at one level before FTS5 merges them anyway: above what a load of a million writes.
-_LOAD_CRISISMERGE = 1_000
-
-
 def _insert(engine, rows: list[dict], timings: dict) -> None:
     """One batch in one transaction; on SQLite its search index too, as one statement (one FTS5
     segment for the batch, where the insert trigger under an executemany made one per row)."""
@@ -267,11 +261,6 @@ def _before_load(engine) -> None:
 
         with engine.begin() as conn:
             conn.exec_driver_sql("DROP TRIGGER articles_fts_insert")
-            # No merging while loading: FTS5's automatic merges inside each batch's statement grew
-            # from 18 s to 85 s a 100,000 rows by the second 100,000 (and the WAL with them). The
-            # segments are merged once, by 'optimize', after the load.
-            conn.exec_driver_sql(_FTS_SETTING, ("automerge", 0))
-            conn.exec_driver_sql(_FTS_SETTING, ("crisismerge", _LOAD_CRISISMERGE))
         engine.dispose()  # connections opened from here on get the PRAGMAs
         event.listen(engine, "connect", _load_pragmas)
     else:
@@ -298,11 +287,6 @@ def _after_load(engine, df: Counter, count: int, timings: dict) -> None:
             conn.exec_driver_sql("VACUUM ANALYZE")
     else:
         with engine.begin() as conn:
-            conn.exec_driver_sql("INSERT INTO articles_fts(articles_fts) VALUES ('optimize')")
-            timings["search index"] = timings.get("search index", 0.0) + time.perf_counter() - started
-            # FTS5's defaults back, as the site's own inserts expect them.
-            conn.exec_driver_sql(_FTS_SETTING, ("automerge", 4))
-            conn.exec_driver_sql(_FTS_SETTING, ("crisismerge", 16))
             conn.exec_driver_sql(_fts_trigger())
             conn.exec_driver_sql("ANALYZE")
     timings["after the load (index, statistics)"] = time.perf_counter() - started

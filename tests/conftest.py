@@ -92,3 +92,19 @@ def server():
     """A loopback HTTP server whose routes the test fills in."""
     with TestServer() as srv:
         yield srv
+
+
+@pytest.fixture
+def ahead_items(monkeypatch) -> list[list[str]]:
+    """The ids of the articles each entity thread was started on."""
+    from broadsheet.pipeline import enrich
+
+    started: list[list[str]] = []
+    real = enrich.EntitiesAhead
+
+    def noting(items):
+        started.append(sorted(a.id for a in items))
+        return real(items)
+
+    monkeypatch.setattr(enrich, "EntitiesAhead", noting)
+    return started

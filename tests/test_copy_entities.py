@@ -48,20 +48,6 @@ def spacy_reads(monkeypatch) -> list[str]:
     return read
 
 
-@pytest.fixture
-def ahead_items(monkeypatch) -> list[list[str]]:
-    """The ids of the articles each entity thread was started on."""
-    started: list[list[str]] = []
-    real = enrich.EntitiesAhead
-
-    def noting(items):
-        started.append(sorted(a.id for a in items))
-        return real(items)
-
-    monkeypatch.setattr(enrich, "EntitiesAhead", noting)
-    return started
-
-
 def _store_and_enrich(engine, batch: list[Article]) -> None:
     with engine.begin() as conn:
         article_store.save_articles(conn, batch)

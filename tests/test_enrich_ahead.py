@@ -117,7 +117,7 @@ def test_spacy_reads_each_distinct_text_once_and_every_copy_gets_entities_of_its
     assert all(a is not b for a, b in zip(got[0], got[2]))  # the stage recounts one copy's entities alone
 
 
-def test_placement_enriches_the_backlog_it_places_with_entities_found_ahead(engine, monkeypatch):
+def test_placement_enriches_the_backlog_it_places_with_entities_found_ahead(engine, ahead_items):
     """Placing a batch also places older unplaced articles (the backlog); they are enriched in the same
     transaction, their entities found on the other core, not left to a later pass of spaCy alone."""
     from broadsheet.store.work import unenriched_ids, unplaced_ids
@@ -126,20 +126,12 @@ def test_placement_enriches_the_backlog_it_places_with_entities_found_ahead(engi
     backlog, batch = _articles("b"), _articles("c")[:1]
     with engine.begin() as conn:
         article_store.save_articles(conn, backlog)  # stored by a pass killed before placement
-    ahead: list[list[str]] = []
-    real = enrich.EntitiesAhead
-
-    def noting(items):
-        ahead.append(sorted(a.id for a in items))
-        return real(items)
-
-    monkeypatch.setattr(enrich, "EntitiesAhead", noting)
     with engine.begin() as conn:
         article_store.save_articles(conn, batch)
         enrich.understand_and_enrich(engine, conn, batch)
     assert unplaced_ids(engine, 10) == []
     assert unenriched_ids(engine, enrich.VERSION, 10) == []
-    assert ahead == [["b0", "b1"]]  # b2 and c0 are copies of b0: they take its entities
+    assert ahead_items == [["b0", "b1"]]  # b2 and c0 are copies of b0: they take its entities
 
 
 def test_copies_of_one_text_share_the_text_fields_computed_once_and_keep_their_own_rows(engine, monkeypatch):

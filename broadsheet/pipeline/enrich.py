@@ -22,6 +22,7 @@ from broadsheet.nlp.embed import encode_fixed
 from broadsheet.nlp.related import excerpt
 from broadsheet.nlp.summarize import key_points
 from broadsheet.nlp.topics import Prototypes, choose_tags, classify_section, prototype_texts
+from broadsheet.store import articles as article_store
 from broadsheet.store import enrichment as store
 
 log = logging.getLogger(__name__)
@@ -217,7 +218,7 @@ def understand_and_enrich(engine: Engine, conn: Connection, batch: list[Article]
         raise
     placed = {a.id for a in todo}
     items = todo + [a for a in batch if a.id not in placed]
-    enrich_batch(engine, conn, items, ahead, store.copies_of(conn, [a.id for a in items]))
+    enrich_batch(engine, conn, items, ahead, article_store.originals_of(conn, [a.id for a in items]))
 
 
 def ensure_enriched(engine: Engine, ids: list[str]) -> None:

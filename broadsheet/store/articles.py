@@ -157,6 +157,16 @@ def get_article_view(db: Reader, article_id: str) -> ArticleView:
     )
 
 
+def originals_of(db: Reader, ids: Iterable[str]) -> dict[str, str]:
+    """The original of each of these articles that placement stored as a copy (the others are left out)."""
+    found: dict[str, str] = {}
+    with connected(db) as conn:
+        for chunk in in_chunks(list(dict.fromkeys(ids))):
+            query = select(articles.c.id, articles.c.duplicate_of).where(articles.c.id.in_(chunk))
+            found.update(conn.execute(query.where(articles.c.duplicate_of.isnot(None))).all())
+    return found
+
+
 def placements(db: Reader, ids: Iterable[str]) -> dict[str, tuple[str | None, str | None]]:
     """Each article's story and section, for lists that show where an article belongs."""
     found: dict[str, tuple[str | None, str | None]] = {}

@@ -279,20 +279,6 @@ def unenriched(conn: Connection, ids: Sequence[str], version: int | None) -> lis
     return sorted(found, key=lambda a: a.arrival or 0)
 
 
-def copies_of(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
-    """Which of these articles placement stored as copies, and the original of each."""
-    found: dict[str, str] = {}
-    for chunk in in_chunks(list(ids)):
-        found.update(
-            conn.execute(
-                select(articles.c.id, articles.c.duplicate_of)
-                .where(articles.c.id.in_(chunk))
-                .where(articles.c.duplicate_of.isnot(None))
-            ).all()
-        )
-    return found
-
-
 def stored_entities(conn: Connection, ids: Sequence[str], version: int) -> dict[str, list[dict]]:
     """The entities (name, kind, count and the key `ref` they are filed under) stored for these
     articles by the enrich stage at `version` or later; articles without them are left out."""

@@ -26,7 +26,7 @@ from sqlalchemy import bindparam, select, text
 
 from broadsheet.errors import InputError, UnknownFilter
 from broadsheet.model import Article
-from broadsheet.store.articles import ARTICLE_COLUMNS, article_from_row
+from broadsheet.store.articles import ARTICLE_COLUMNS, article_from_row, originals_of
 from broadsheet.store.chunks import in_chunks
 from broadsheet.store.db import Reader, connected, engine_behind
 from broadsheet.store.enrichment import vectors_for
@@ -493,12 +493,7 @@ def _collapsed(db: Reader, ranked: list[tuple]) -> list[tuple[float, str, str, s
     among the results (else that member), with the group's root (the original: `_outlets` names
     every outlet of the group, the original's first, then its copies' in arrival order)."""
     ids = [c[1] for c in ranked]
-    original: dict[str, str] = {}
-    with connected(db) as conn:
-        for chunk in in_chunks(ids):
-            original.update(
-                conn.execute(select(articles.c.id, articles.c.duplicate_of).where(articles.c.id.in_(chunk))).all()
-            )
+    original = originals_of(db, ids)
     groups: dict[str, tuple] = {}
     present = set(ids)
     for score, article_id, snippet in ranked:

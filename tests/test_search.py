@@ -68,9 +68,9 @@ def test_filters_and_updates_stay_in_sync(corpus):
 
 
 def test_recent_window_first_then_all_time(engine, monkeypatch):
-    from broadsheet.store import search
+    from broadsheet.store import recent_index
 
-    monkeypatch.setattr(search, "RECENT_ROWS", 2)
+    monkeypatch.setattr(recent_index, "RECENT_ROWS", 2)
     _add(engine, [_article(1, "Lighthouse history", "The old lighthouse keeper kept a logbook.", 900)])
     _add(engine, [_article(n, f"Tram works {n}", "Tram tracks are being relaid downtown.", 1) for n in range(2, 6)])
     assert [h.article.id for h in search_articles(engine, "logbook")] == ["s1"]  # only outside the window
@@ -92,8 +92,11 @@ def test_words_in_most_articles_do_not_drive_any_word_matching(engine):
         [_article(100 + n, f"Council notice {n}", "The council met again.", 1) for n in range(2400)]
         + [_article(9000 + n, f"Ferry item {n}", "The ferry was late.", 1) for n in range(3)],
     )
-    assert _discriminating(engine, ["why", "council", "ferry"], 0, 2403) == ["ferry"]
-    assert _discriminating(engine, ["council", "notice"], 0, 2403) in (["council"], ["notice"])  # all common: rarest
+    assert _discriminating(engine, "articles_fts", ["why", "council", "ferry"], 0, 2403) == ["ferry"]
+    assert _discriminating(engine, "articles_fts", ["council", "notice"], 0, 2403) in (
+        ["council"],
+        ["notice"],
+    )  # all common: rarest
     hits = search_articles(engine, "why was the council ferry late")
     assert {h.article.id for h in hits[:3]} == {"s9000", "s9001", "s9002"}
 

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, bindparam, exists, func, select, upda
 
 from broadsheet.errors import NotFound
 from broadsheet.model import Article
+from broadsheet.store import recent_index
 from broadsheet.store.chunks import in_chunks
 from broadsheet.store.db import Reader, connected
 from broadsheet.store.pictures import Shown, shown_columns, shown_from
@@ -64,11 +65,13 @@ def save_articles(conn: Connection, batch: Iterable[Article]) -> None:
     rows = _numbered(conn, batch)
     if rows:
         upsert(conn, articles, rows, key="id", update=[c for c in rows[0] if c not in ("id", "arrival")])
+        recent_index.trim(conn)
 
 
 def add_pending(conn: Connection, batch: Iterable[Article]) -> None:
     """Insert placeholder rows for entries whose page is not fetched yet; existing rows are kept."""
     upsert(conn, articles, _numbered(conn, batch), key="id", update=[])
+    recent_index.trim(conn)
 
 
 def known_ids(db: Reader, ids: Iterable[str]) -> set[str]:

@@ -23,6 +23,7 @@ from sqlalchemy import Engine, Table, func, insert, select, text
 
 from broadsheet import __version__
 from broadsheet.errors import InputError
+from broadsheet.store import recent_index
 from broadsheet.store.db import Reader, connected, current_revision
 from broadsheet.store.schema import articles, login_attempts, metadata, rate_hits, sources, users
 
@@ -145,6 +146,7 @@ def restore(engine: Engine, path: Path) -> BackupReport:
             if pending and current is not None:
                 conn.execute(insert(current), pending)
             _reset_sequences(conn, engine)
+            recent_index.rebuild(conn)  # the triggers indexed every restored article as if new
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise InputError(f"restore: {path} cannot be read as a gzip backup ({exc})") from exc
     return report

@@ -1,6 +1,7 @@
 """Full-text search over readable articles, ranked by relevance and recency, with filters.
 
-SQLite uses FTS5 (bm25, title weighted above body); PostgreSQL uses its text search
+SQLite uses FTS5 (bm25, title weighted above body; the newest articles have an index of their own,
+`recent_index.py`); PostgreSQL uses its text search
 (ts_rank_cd over a weighted tsvector). Both are combined with a recency decay so that
 today's coverage of a subject outranks last year's. Natural-language queries are also matched
 by meaning (sentence embeddings, `semantic.py`) and the two rankings fused by reciprocal rank.
@@ -26,6 +27,7 @@ from sqlalchemy import bindparam, select, text
 
 from broadsheet.errors import InputError, UnknownFilter
 from broadsheet.model import Article
+from broadsheet.store import recent_index
 from broadsheet.store.articles import ARTICLE_COLUMNS, article_from_row, originals_of
 from broadsheet.store.chunks import in_chunks
 from broadsheet.store.db import Reader, connected, engine_behind
@@ -184,25 +186,27 @@ def _filters_sql(filters: SearchFilters, params: dict) -> str:
     return " AND ".join(clauses)
 
 
-RECENT_ROWS = 20_000  # searched first: with recency in the ranking, older matches rarely make the page
-
-
 def _sqlite_candidates(db: Reader, terms: list[str], filters: SearchFilters) -> list[tuple]:
-    """Articles matching all terms, recent ones first; when fewer than a page do, any term, then all time."""
+    """Articles matching all terms, recent ones first; when fewer than a page do, any term, then all time.
+
+    The newest RECENT_ROWS are searched in their own index (store/recent_index.py), where bm25's
+    count of each term's documents covers those articles, not the whole desk."""
     with connected(db) as conn:
         newest = int(conn.execute(text("SELECT coalesce(max(rowid), 0) FROM articles")).scalar() or 0)
-    for low in (newest - RECENT_ROWS, 0) if newest > RECENT_ROWS else (0,):
-        found = _sqlite_match(db, fts5_expression(terms, "AND"), filters, low)
+    window = recent_index.RECENT_ROWS
+    passes = [(recent_index.TABLE, newest - window), ("articles_fts", 0)] if newest > window else [("articles_fts", 0)]
+    for index, low in passes:
+        found = _sqlite_match(db, index, fts5_expression(terms, "AND"), filters, low)
         if len(found) < 20 and len(terms) > 1:
             seen = {row[0] for row in found}
-            any_of = fts5_expression(_discriminating(db, terms, low, newest), "OR")
-            found += [r for r in _sqlite_match(db, any_of, filters, low) if r[0] not in seen]
+            any_of = fts5_expression(_discriminating(db, index, terms, low, newest), "OR")
+            found += [r for r in _sqlite_match(db, index, any_of, filters, low) if r[0] not in seen]
         if len(found) >= 20:
             break
     return found
 
 
-def _discriminating(db: Reader, terms: list[str], low: int, newest: int) -> list[str]:
+def _discriminating(db: Reader, index: str, terms: list[str], low: int, newest: int) -> list[str]:
     """The terms of an any-word query worth ranking on: a word in over half of the searched
     articles says almost nothing about relevance (its IDF is near zero) yet makes the engine score
     every one of them. The rarest terms are kept when all are that common."""
@@ -212,15 +216,16 @@ def _discriminating(db: Reader, terms: list[str], low: int, newest: int) -> list
     with connected(db) as conn:
         for term in kept:
             counts[term] = conn.execute(
-                text("""SELECT count(*) FROM (SELECT rowid FROM articles_fts
-                                                WHERE articles_fts MATCH :m AND rowid > :low LIMIT :cap)"""),
+                text(f"""SELECT count(*) FROM (SELECT rowid FROM {index}
+                                                 WHERE {index} MATCH :m AND rowid > :low LIMIT :cap)"""),
                 {"m": fts5_expression([term]), "low": low, "cap": cap},
             ).scalar_one()
     rare = [t for t in kept if counts[t] < cap]
     return rare or sorted(kept, key=lambda t: counts[t])[:1]
 
 
-def _sqlite_match(db: Reader, match: str, filters: SearchFilters, low_rowid: int = 0) -> list[tuple]:
+def _sqlite_match(db: Reader, index: str, match: str, filters: SearchFilters, low_rowid: int = 0) -> list[tuple]:
+    """The best CANDIDATES matches above `low_rowid` in `index` (articles_fts or the recent one)."""
     params: dict = {"match": match, "limit": CANDIDATES, "low": low_rowid}
     where = _filters_sql(filters, params)
     # No snippet() here: it is costly per row; only the shown page gets one (make_snippet, as on PostgreSQL).
@@ -229,16 +234,16 @@ def _sqlite_match(db: Reader, match: str, filters: SearchFilters, low_rowid: int
         # costs as much again as the ranking when a common word matches most of the articles).
         params["inner"] = CANDIDATES * 2  # room for matches that are not readable (pending, failed)
         sql = text(f"""SELECT a.id, f.relevance, a.published_at
-                       FROM (SELECT rowid, -bm25(articles_fts, 4.0, 1.0) AS relevance FROM articles_fts
-                             WHERE articles_fts MATCH :match AND rowid > :low
-                             ORDER BY bm25(articles_fts, 4.0, 1.0) LIMIT :inner) AS f
+                       FROM (SELECT rowid, -bm25({index}, 4.0, 1.0) AS relevance FROM {index}
+                             WHERE {index} MATCH :match AND rowid > :low
+                             ORDER BY bm25({index}, 4.0, 1.0) LIMIT :inner) AS f
                        JOIN articles a ON a.rowid = f.rowid
                        WHERE {where} ORDER BY f.relevance DESC LIMIT :limit""")
     else:
-        sql = text(f"""SELECT a.id, -bm25(articles_fts, 4.0, 1.0) AS relevance, a.published_at
-                       FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid
-                       WHERE articles_fts MATCH :match AND articles_fts.rowid > :low AND {where}
-                       ORDER BY bm25(articles_fts, 4.0, 1.0) LIMIT :limit""")
+        sql = text(f"""SELECT a.id, -bm25({index}, 4.0, 1.0) AS relevance, a.published_at
+                       FROM {index} JOIN articles a ON a.rowid = {index}.rowid
+                       WHERE {index} MATCH :match AND {index}.rowid > :low AND {where}
+                       ORDER BY bm25({index}, 4.0, 1.0) LIMIT :limit""")
     with connected(db) as conn:
         return [(row.id, float(row.relevance), _as_utc(row.published_at), "") for row in conn.execute(sql, params)]
 
@@ -285,7 +290,7 @@ RECENT_MATCHES = 2 * CANDIDATES  # PostgreSQL ranks at most the newest this many
 def _postgres_match(db: Reader, query: str, rank: str, filters: SearchFilters) -> list[tuple]:
     """The best-ranked (against `rank`) of the newest RECENT_MATCHES articles matching `query`: the
     ranking's cost stays bounded however much of a large desk a query of common words matches, and
-    with recency in the ranking older matches rarely make the page (the SQLite route's RECENT_ROWS).
+    with recency in the ranking older matches rarely make the page (the SQLite route's recent index).
     Walking the newest articles back until that many match, then ranking them, is the cheapest plan
     for common words (each test and each rank reads the stored vector): on the 5,000-article bench
     desk, a median of 6.8 ms for 1,000 matches ranked, 4.2 ms for 400."""

@@ -134,38 +134,53 @@ async def _with_child_sitemaps(fetcher: Fetcher, feed: ParsedFeed) -> ParsedFeed
     return feed
 
 
-async def poll_source(engine: Engine, config: Config, fetcher: Fetcher, source: Source) -> list[Article]:
+async def poll_source(
+    engine: Engine, config: Config, fetcher: Fetcher, source: Source, use_pool: bool = False, workers: int = 1
+) -> list[Article]:
     """Fetch and parse one feed; store its health with placeholders for its new entries (one
-    transaction, so a crash never keeps the validators of a feed whose entries were lost)."""
+    transaction, so a crash never keeps the validators of a feed whose entries were lost).
+
+    Parsing runs off the event loop (in the extraction pool when a pass polls many feeds: its
+    workers are idle until pages come), and so do the reads and writes, so that one feed's parse
+    does not hold up the other feeds' requests."""
     now = stages.now_utc()
     low, high = _poll_bounds(config)
     try:
         result = await fetcher.fetch(source.feed_url, etag=source.etag, last_modified=source.last_modified)
         if result.not_modified:
-            times = article_store.recent_publish_times(engine, source.key)
-            next_poll = now + schedule.adaptive_interval(times, now, low, high)
-            source_store.record_success(engine, source.key, 304, next_poll)
+            await asyncio.to_thread(_record_not_modified, engine, source, now, low, high)
             return []
-        feed = parse_source_document(result.content, result.url, result.content_type)
+        feed = await run_cpu(
+            parse_source_document, result.content, result.url, result.content_type, use_pool=use_pool, workers=workers
+        )
         feed = await _with_child_sitemaps(fetcher, feed)
     except BroadsheetError as exc:
         _record_poll_failure(engine, config, source, exc)
         raise
     next_poll = now + schedule.adaptive_interval([e.published for e in feed.entries], now, low, high)
     pending = [stages.pending_from_entry(entry, source) for entry in feed.entries]
-    known = article_store.known_ids(engine, [p.id for p in pending])
-    new = [p for p in pending if p.id not in known]
-    await asyncio.to_thread(retry_write, lambda: _save_poll(engine, source, result, feed, next_poll, new), "poll")
+    new = await asyncio.to_thread(
+        retry_write, lambda: _save_poll(engine, source, result, feed, next_poll, pending), "poll"
+    )
     source.title = source.title or feed.title
     if push.needs_subscription(source, feed, config):
         await push.subscribe(engine, config, fetcher.policy, source, feed.hub)
     return new
 
 
+def _record_not_modified(engine: Engine, source: Source, now: datetime, low: timedelta, high: timedelta) -> None:
+    """A 304: the feed is healthy and unchanged; the next poll follows its own publishing rhythm."""
+    times = article_store.recent_publish_times(engine, source.key)
+    source_store.record_success(engine, source.key, 304, now + schedule.adaptive_interval(times, now, low, high))
+
+
 def _save_poll(
-    engine: Engine, source: Source, result: FetchResult, feed: ParsedFeed, next_poll: datetime, new: list[Article]
-) -> None:
-    """The source's health and validators with placeholders for its new entries, in one transaction."""
+    engine: Engine, source: Source, result: FetchResult, feed: ParsedFeed, next_poll: datetime, pending: list[Article]
+) -> list[Article]:
+    """The source's health and validators with placeholders for its new entries, in one
+    transaction; returns the entries that were new."""
+    known = article_store.known_ids(engine, [p.id for p in pending])
+    new = [p for p in pending if p.id not in known]
     with engine.begin() as conn:
         source_store.save_success(
             conn,
@@ -179,6 +194,7 @@ def _save_poll(
             warning=_skipped_warning(feed.skipped),
         )
         article_store.add_pending(conn, new)
+    return new
 
 
 def _skipped_warning(skipped: list[str]) -> str | None:
@@ -207,10 +223,11 @@ async def poll_due_sources(
     """Poll every due source no other live process holds, all at once (politeness is the fetcher's)."""
     due = await asyncio.to_thread(source_store.claim_due_sources, engine, owner)
     progress.start("feeds", len(due))
+    use_pool, workers = len(due) >= POOL_THRESHOLD, worker_count(config.extract_workers)
 
     async def one(source: Source) -> None:
         try:
-            new = await poll_source(engine, config, fetcher, source)
+            new = await poll_source(engine, config, fetcher, source, use_pool, workers)
             report.new_entries += len(new)
         except BroadsheetError as exc:
             report.sources_failed += 1

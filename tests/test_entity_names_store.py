@@ -37,7 +37,10 @@ def test_a_name_is_one_entity_with_the_kind_most_mentions_agree_on(tmp_path):
     assert [(r.ref, r.kind, r.article_count) for r in rows] == [("kessford", "place", 3)]
 
 
-def test_migration_0013_folds_kinds_and_drops_what_is_not_a_name(tmp_path):
+def test_migration_0013_folds_kinds_and_drops_what_is_not_a_name(tmp_path, monkeypatch):
+    from broadsheet.store import recent_index
+
+    monkeypatch.setattr(recent_index, "trim", lambda conn: None)  # its table comes with 0024, after this schema
     engine = make_engine(f"sqlite:///{tmp_path}/old.db")
     cfg = _alembic_config()
     with engine.begin() as conn:

@@ -100,36 +100,3 @@ def test_retry_after_http_date():
     now = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
     assert retry_after_seconds("Fri, 20 Nov 2026 08:02:00 GMT", now) == 120
     assert retry_after_seconds("soon") is None
-
-
-def test_connections_to_many_hosts_are_kept_for_their_next_request():
-    """A refresh pass visits hundreds of hosts, a few requests each: every host's connection stays
-    open for its next request (httpx's default pool kept 20, so most requests opened a new one)."""
-    accepted: list[asyncio.StreamWriter] = []
-
-    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        accepted.append(writer)
-        try:
-            while await reader.readuntil(b"\r\n\r\n"):
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok")
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-
-    async def go() -> None:
-        servers = [await asyncio.start_server(serve, "127.0.0.1", 0) for _ in range(30)]
-        ports = [s.sockets[0].getsockname()[1] for s in servers]
-        try:
-            async with Fetcher(FetchPolicy(allow_private=True, obey_robots=False, total_timeout=5)) as fetcher:
-                for _ in range(3):  # three rounds over 30 hosts, one request at a time
-                    for port in ports:
-                        assert (await fetcher.fetch(f"http://127.0.0.1:{port}/feed")).content == b"ok"
-        finally:
-            for server in servers:
-                server.close()
-            for writer in accepted:  # the server's ends of the connections (the fetcher closed its own)
-                writer.close()
-                await writer.wait_closed()
-
-    asyncio.run(go())
-    assert len(accepted) == 30

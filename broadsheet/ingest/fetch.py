@@ -24,11 +24,6 @@ from broadsheet.text.charset import decode_bytes
 MAX_REDIRECTS = 5
 ROBOTS_TTL = 24 * 3600.0  # seconds a host's robots.txt is trusted before it is fetched again
 ROBOTS_HOSTS = 10_000  # hosts whose robots.txt is remembered at once (the least recently used go first)
-# Idle connections kept open for the next request to their host. httpx keeps 20, fewer than the hosts
-# one refresh pass visits, so most requests opened and closed a connection of their own: a handshake
-# (two round trips with TLS), a socket and CPU each time. How many run at once is the policy's limits.
-KEEPALIVE_CONNECTIONS = 256
-KEEPALIVE_SECONDS = 30.0
 
 
 @dataclass
@@ -186,11 +181,6 @@ class Fetcher:
             follow_redirects=False,
             transport=transport,
             headers={"User-Agent": self.policy.user_agent, "Accept-Encoding": "gzip, deflate"},
-            limits=httpx.Limits(
-                max_connections=None,  # the semaphores below bound what runs at once
-                max_keepalive_connections=KEEPALIVE_CONNECTIONS,
-                keepalive_expiry=KEEPALIVE_SECONDS,
-            ),
         )
         self._global = asyncio.Semaphore(self.policy.global_limit)
         self._hosts: dict[str, asyncio.Semaphore] = {}

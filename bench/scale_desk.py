@@ -237,27 +237,21 @@ def _load_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-_INSERT_TRIGGERS = {"0007_search.py": "articles_fts_insert", "0024_recent_search.py": "articles_recent_fts_insert"}
-
-
-def _fts_triggers() -> list[str]:
-    """The migrations' own statements for the triggers that keep the FTS5 indexes in step with inserts."""
+def _fts_trigger() -> str:
+    """The migration's own statement for the trigger that keeps FTS5 in step with inserts."""
     import importlib.util
 
     from broadsheet import store
 
-    found = []
-    for file, name in _INSERT_TRIGGERS.items():
-        path = Path(store.__file__).parent / "migrations" / "versions" / file
-        spec = importlib.util.spec_from_file_location("search_migration", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        found.append(next(s for s in module.SQLITE if f"TRIGGER {name}" in s))
-    return found
+    path = Path(store.__file__).parent / "migrations" / "versions" / "0007_search.py"
+    spec = importlib.util.spec_from_file_location("search_migration", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return next(s for s in module.SQLITE if "TRIGGER articles_fts_insert" in s)
 
 
 def _before_load(engine) -> None:
-    """SQLite's FTS5 insert triggers go for the load: each batch is indexed by one statement in
+    """SQLite's FTS5 insert trigger goes for the load: each batch is indexed by one statement in
     its own transaction instead (_insert). Through the trigger, FTS5 wrote a segment per row of an
     executemany and its merges stalled the load past 70,000 rows; one 'rebuild' after the load
     had not finished a million rows in 30 minutes. PostgreSQL's GIN index is built once after the
@@ -265,9 +259,11 @@ def _before_load(engine) -> None:
     if engine.dialect.name == "sqlite":
         from sqlalchemy import event
 
+        from broadsheet.store import recent_index
+
         with engine.begin() as conn:
-            for name in _INSERT_TRIGGERS.values():
-                conn.exec_driver_sql(f"DROP TRIGGER {name}")
+            conn.exec_driver_sql("DROP TRIGGER articles_fts_insert")
+            recent_index.suspend(conn)  # the newest articles' own index is made once, after the load
         engine.dispose()  # connections opened from here on get the PRAGMAs
         event.listen(engine, "connect", _load_pragmas)
     else:
@@ -277,8 +273,8 @@ def _before_load(engine) -> None:
 
 def _after_load(engine, df: Counter, count: int, timings: dict) -> None:
     """Document frequencies and the stage's counters as placement left them; PostgreSQL's search
-    index and SQLite's insert triggers back (and the newest articles' own index); planner statistics (and PostgreSQL's visibility map,
-    which autovacuum would write later)."""
+    index and SQLite's insert trigger back, and the newest articles' own index; planner statistics (and
+    PostgreSQL's visibility map, which autovacuum would write later)."""
     from broadsheet.store import stories as story_store
     from broadsheet.store.db import optimize
 
@@ -296,9 +292,8 @@ def _after_load(engine, df: Counter, count: int, timings: dict) -> None:
         from broadsheet.store import recent_index
 
         with engine.begin() as conn:
-            for statement in _fts_triggers():
-                conn.exec_driver_sql(statement)
-            recent_index.rebuild(conn)  # the newest articles' own index, which the load left empty
+            conn.exec_driver_sql(_fts_trigger())
+            recent_index.rebuild(conn)
             conn.exec_driver_sql("ANALYZE")
     timings["after the load (index, statistics)"] = time.perf_counter() - started
     optimize(engine)

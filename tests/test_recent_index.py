@@ -117,3 +117,14 @@ def test_a_restored_desk_indexes_only_its_newest_articles(desk, tmp_path):
             assert low == 15 and _indexed(target, "tram") == kept and len(kept) == 10
         finally:
             target.dispose()
+
+
+def test_a_suspended_index_takes_no_article_until_it_is_rebuilt(desk):
+    with desk.begin() as conn:
+        recent_index.suspend(conn)
+    _save(desk, [_article(n, f"Tram stop {n}.") for n in range(1, 26)])
+    assert _indexed(desk, "tram") == set()  # a load's articles are not indexed one by one
+    with desk.begin() as conn:
+        recent_index.rebuild(conn)
+    low, kept = _above_mark(desk)
+    assert low == 15 and _indexed(desk, "tram") == kept and len(kept) == 10

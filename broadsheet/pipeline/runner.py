@@ -155,7 +155,7 @@ async def poll_source(
         )
         feed = await _with_child_sitemaps(fetcher, feed)
     except BroadsheetError as exc:
-        _record_poll_failure(engine, config, source, exc)
+        await asyncio.to_thread(_record_poll_failure, engine, config, source, exc)
         raise
     next_poll = now + schedule.adaptive_interval([e.published for e in feed.entries], now, low, high)
     pending = [stages.pending_from_entry(entry, source) for entry in feed.entries]

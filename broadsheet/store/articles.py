@@ -70,8 +70,10 @@ def save_articles(conn: Connection, batch: Iterable[Article]) -> None:
 
 def add_pending(conn: Connection, batch: Iterable[Article]) -> None:
     """Insert placeholder rows for entries whose page is not fetched yet; existing rows are kept."""
-    upsert(conn, articles, _numbered(conn, batch), key="id", update=[])
-    recent_index.trim(conn)
+    rows = _numbered(conn, batch)
+    if rows:
+        upsert(conn, articles, rows, key="id", update=[])
+        recent_index.trim(conn)
 
 
 def known_ids(db: Reader, ids: Iterable[str]) -> set[str]:

@@ -128,6 +128,7 @@ def restore(engine: Engine, path: Path) -> BackupReport:
             _check_header(next(rows, {}), path)
             for table in reversed(list(known.values())):  # rows the migrations seeded give way to the backup's
                 conn.execute(table.delete())
+            recent_index.suspend(conn)  # the newest articles are indexed once, after the rows
             pending: list[dict] = []
             current: Table | None = None
             for item in rows:
@@ -146,7 +147,7 @@ def restore(engine: Engine, path: Path) -> BackupReport:
             if pending and current is not None:
                 conn.execute(insert(current), pending)
             _reset_sequences(conn, engine)
-            recent_index.rebuild(conn)  # the triggers indexed every restored article as if new
+            recent_index.rebuild(conn)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise InputError(f"restore: {path} cannot be read as a gzip backup ({exc})") from exc
     return report

@@ -37,6 +37,13 @@ def trim(conn: Connection) -> None:
     conn.exec_driver_sql("UPDATE recent_search_mark SET low = ?", (cut,))
 
 
+def suspend(conn: Connection) -> None:
+    """Index no new article until the next `rebuild` (SQLite only): for a load of many articles (a
+    restore, a bench desk) whose newest are indexed once at its end, not each on the way."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("UPDATE recent_search_mark SET low = 9223372036854775807")  # above any rowid
+
+
 def rebuild(conn: Connection) -> None:
     """Index the newest RECENT_ROWS articles afresh (SQLite only): after a load that bypassed the
     triggers, or one so large that trimming it article by article would cost more."""

@@ -27,7 +27,11 @@ router = APIRouter()
 
 
 @router.get("/latest", response_class=HTMLResponse)
-def latest(request: Request, page: str | None = None, site: Site = Depends(site_of)) -> Response:
+async def latest(request: Request, page: str | None = None, site: Site = Depends(site_of)) -> Response:
+    return await site.page(lambda: _latest_page(request, site, page))
+
+
+def _latest_page(request: Request, site: Site, page: str | None) -> Response:
     number, size = page_number(page), site.config.page_size
     with site.engine.connect() as db:  # every read of the page on one connection
         # One row more than a page tells whether there is a next page, without counting every article.
@@ -54,9 +58,14 @@ def latest(request: Request, page: str | None = None, site: Site = Depends(site_
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
-def article(
+async def article(
     request: Request, article_id: ItemId, q: str | None = None, length: str | None = None, site: Site = Depends(site_of)
 ) -> HTMLResponse:
+    # A question is answered now when its answer is not stored: the model's work, off the loop.
+    return await site.page(lambda: _read_article(request, site, article_id, q, length), waits=bool(q))
+
+
+def _read_article(request: Request, site: Site, article_id: str, q: str | None, length: str | None) -> HTMLResponse:
     with site.engine.connect() as db:  # every read of the page on one connection (store/db.py Reader)
         return _article_page(request, site, db, article_id, q, length)
 

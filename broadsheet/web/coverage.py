@@ -60,20 +60,25 @@ def _stories_page(request: Request, site: Site, page: str | None, section: str |
 
 
 @router.get("/", response_class=HTMLResponse)
-def front(request: Request, page: str | None = None, site: Site = Depends(site_of)) -> Response:
-    return _stories_page(request, site, page, None, "Top stories")
+async def front(request: Request, page: str | None = None, site: Site = Depends(site_of)) -> Response:
+    return await site.page(lambda: _stories_page(request, site, page, None, "Top stories"))
 
 
 @router.get("/sections/{slug}", response_class=HTMLResponse)
-def section(request: Request, slug: str, page: str | None = None, site: Site = Depends(site_of)) -> Response:
+async def section(request: Request, slug: str, page: str | None = None, site: Site = Depends(site_of)) -> Response:
     name = section_name(slug)
-    return _stories_page(request, site, page, name, name)
+    return await site.page(lambda: _stories_page(request, site, page, name, name))
 
 
 @router.get("/stories/{story_id}", response_class=HTMLResponse)
-def story(
+async def story(
     request: Request, story_id: ItemId, q: str | None = None, length: str | None = None, site: Site = Depends(site_of)
 ) -> Response:
+    # A question is answered now when its answer is not stored: the model's work, off the loop.
+    return await site.page(lambda: _read_story(request, site, story_id, q, length), waits=bool(q))
+
+
+def _read_story(request: Request, site: Site, story_id: str, q: str | None, length: str | None) -> Response:
     with site.engine.connect() as db:  # every read of the page on one connection (store/db.py Reader)
         return _story_page(request, site, db, story_id, q, length)
 

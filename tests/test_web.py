@@ -359,3 +359,30 @@ def test_templates_read_dict_keys_first_yet_resolve_like_jinja():
     ours = _templates().env.from_string(source).render(values)
     assert ours == jinja2.Environment(autoescape=True).from_string(source).render(values)
     assert ours == "&lt;b&gt;|True|text=&lt;b&gt;;items=a key named like a method;|&lt;b&gt;|3|True"
+
+
+def test_a_page_runs_in_the_event_loop_only_when_nothing_it_does_waits(client, engine, config, monkeypatch):
+    """On SQLite with no language model an article page renders in the loop's own thread (no hop to
+    a worker thread); a question, a language model or PostgreSQL send it to a worker thread, so the
+    loop never waits on a network."""
+    import asyncio
+
+    from broadsheet.web import articles
+
+    in_loop: list[bool] = []
+    render = articles._article_page
+
+    def recorded(*args, **kwargs):
+        in_loop.append(asyncio.events._get_running_loop() is not None)  # None in a worker thread
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(articles, "_article_page", recorded)
+    local = engine.dialect.name == "sqlite"
+    assert client.get("/articles/a1").status_code == 200
+    # (answering loads the answer model on first use: seconds)
+    assert client.get("/articles/a1", params={"q": "what was repaired?"}, timeout=120).status_code == 200
+    assert in_loop == [local, False]
+    with_model = config.replace(llm_url="http://127.0.0.1:9/v1")  # nothing listens: no answer
+    with AppServer(create_app(engine, with_model)) as base:
+        assert httpx.get(f"{base}/articles/a1", timeout=60).status_code == 200
+    assert in_loop == [local, False, False]

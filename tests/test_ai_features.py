@@ -302,6 +302,42 @@ def test_a_page_reads_only_the_heads_and_finds_the_digest_the_pipeline_stored(im
     assert paged.signature == scope.signature and paged.stored == (kind, stored)
 
 
+def test_a_digest_stores_each_cited_sentence_link_and_an_older_one_links_the_same(imported, config):
+    """The pipeline stores a digest with every cited sentence's link, so a view builds none; a digest
+    stored before links were kept (no "href") still shows exactly the same links."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from broadsheet.store import digests
+    from broadsheet.text.fragments import sentence_href
+
+    article = next(a for a in article_store.iter_articles(imported) if a.import_id == "br-3")
+    scope = explain.scope_of(imported, article)
+    kind = explain.digest_kind(explain.DEFAULT_WORDS)
+    stored = digests.read_digest(imported, scope.key, kind, scope.signature)  # the import kept it
+    cited = [*stored["summary"], *stored["timeline"], *(a for s in stored["adds"] for a in s["additions"])]
+    assert cited and all(c["href"] == sentence_href(c["article_id"], c["text"]) for c in cited)
+
+    def links() -> list[str]:
+        with TestClient(create_app(imported, config.replace(page_cache_seconds=0, article_cache_seconds=0))) as client:
+            page = client.get(f"/articles/{article.id}")
+        assert page.status_code == 200
+        return re.findall(r'href="(/articles/[^"]*#:~:text=[^"]*)"', page.text)
+
+    with_links = links()
+    older = {
+        "summary": [{k: v for k, v in c.items() if k != "href"} for c in stored["summary"]],
+        "timeline": [{k: v for k, v in c.items() if k != "href"} for c in stored["timeline"]],
+        "adds": [
+            {**s, "additions": [{k: v for k, v in a.items() if k != "href"} for a in s["additions"]]}
+            for s in stored["adds"]
+        ],
+    }
+    digests.write_digest(imported, scope.key, kind, scope.signature, older)
+    assert len(with_links) >= len(cited) and links() == with_links
+
+
 def test_the_pipeline_makes_each_story_digest_so_no_page_view_makes_one(imported, config, monkeypatch, tmp_path):
     """Import (the same finish_work as a refresh) stores every story's digest under its current
     signature: the first view of an article or story page reads it and makes none."""

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from broadsheet.pipeline import bulk
 from broadsheet.store import articles as article_store
 from broadsheet.store.schema import articles
-from broadsheet.web.ai import text_fragment
+from broadsheet.text.fragments import text_fragment
 from broadsheet.web.app import create_app
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ai_story.jsonl"

@@ -24,6 +24,7 @@ from broadsheet.nlp.summarize import DEFAULT_WORDS, Cited, SourceText, StorySumm
 from broadsheet.nlp.timeline import build_timeline
 from broadsheet.store import digests
 from broadsheet.store.db import Reader, engine_behind
+from broadsheet.text.fragments import linked
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -185,12 +186,15 @@ def digest_kind(words: int) -> str:
 
 
 def _digest_data(docs: list[SourceText], words: int) -> dict:
+    """A digest as stored: every cited sentence with its link (made once here, not on each view)."""
     return {
-        "summary": summary_dicts(summarize_story(docs, words)),
-        "timeline": [
-            {**asdict(d), "published": d.published.isoformat() if d.published else None} for d in build_timeline(docs)
+        "summary": linked(summary_dicts(summarize_story(docs, words))),
+        "timeline": linked(
+            [{**asdict(d), "published": d.published.isoformat() if d.published else None} for d in build_timeline(docs)]
+        ),
+        "adds": [
+            {"source": s.source, "additions": linked([asdict(a) for a in s.additions])} for s in source_additions(docs)
         ],
-        "adds": [{"source": s.source, "additions": [asdict(a) for a in s.additions]} for s in source_additions(docs)],
     }
 
 

@@ -6,7 +6,6 @@ in any of them leaves the panel partly empty, never the article page broken.
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -28,28 +27,12 @@ from broadsheet.store import digests
 from broadsheet.store import enrichment as enrichment_store
 from broadsheet.store.articles import ArticleView
 from broadsheet.store.db import Reader, connected, engine_behind
+from broadsheet.text.fragments import linked, text_fragment
 from broadsheet.web.following import hidden_for_reader
 
 log = logging.getLogger(__name__)
 MAX_QUESTION = 300
 SUMMARY_LENGTHS = {"short": 60, "medium": 120, "long": 200}  # words; the reader picks one on the page
-
-
-def fragment_text(text: str) -> str:
-    """Text percent-encoded for a text directive: "&", "," and "-" too, which the directive's own
-    syntax uses (an unescaped hyphen reads as a prefix or suffix marker and the link finds nothing)."""
-    return quote(text, safe="").replace("-", "%2D")
-
-
-@functools.lru_cache(maxsize=16384)
-def text_fragment(sentence: str) -> str:
-    """A URL text fragment (#:~:text=start,end) that makes the browser scroll to and mark a sentence.
-    Kept per sentence: a story's summary, timeline and key points link the same sentences on every view."""
-    words = sentence.split()
-    enc = lambda part: fragment_text(" ".join(part))  # noqa: E731 (a tiny local helper)
-    if len(words) <= 10:
-        return f"#:~:text={enc(words)}"
-    return f"#:~:text={enc(words[:5])},{enc(words[-4:])}"
 
 
 def _key_points(article: Article, fields: dict) -> list[dict]:
@@ -65,25 +48,14 @@ def _filed_entities(db: Reader, found: list[dict]) -> list[dict]:
     return [{**e, "kind": kinds[e["id"]]} for e in found if e.get("id") in kinds]
 
 
-@functools.lru_cache(maxsize=16384)
-def sentence_href(article_id: str, sentence: str) -> str:
-    """The link to one sentence in its article; kept like text_fragment (the same on every view)."""
-    return f"/articles/{quote(article_id)}{text_fragment(sentence)}"
-
-
-def _linked(items: list[dict]) -> list[dict]:
-    """Cited sentences with a link to the exact sentence in their article."""
-    return [{**item, "href": sentence_href(item["article_id"], item["text"])} for item in items]
-
-
 def _linked_generated(generated: dict) -> dict:
-    return {**generated, "sentences": [{**s, "citations": _linked(s["citations"])} for s in generated["sentences"]]}
+    return {**generated, "sentences": [{**s, "citations": linked(s["citations"])} for s in generated["sentences"]]}
 
 
 def _timeline(lines: list[dict]) -> list[dict]:
     """Timeline lines (or dated summary sentences) with links and real datetimes (for relative times)."""
     out = []
-    for line in _linked(lines):
+    for line in linked(lines):
         when = line.get("published")
         out.append({**line, "published": datetime.fromisoformat(when) if isinstance(when, str) else when})
     return out
@@ -160,7 +132,7 @@ def _story_features(panel: dict, db: Reader, config: Config, scope: explain.Scop
         summary=_timeline(digest.summary),
         timeline=_timeline(digest.timeline),
         titles=titles,
-        adds=[{**s, "additions": _linked(s["additions"])} for s in digest.adds],
+        adds=[{**s, "additions": linked(s["additions"])} for s in digest.adds],
         sources=len({h.outlet or h.id for h in scope.heads}),
         story_size=len(scope.heads),
     )
@@ -168,7 +140,7 @@ def _story_features(panel: dict, db: Reader, config: Config, scope: explain.Scop
     panel["generated"] = _linked_generated(explain.grounded_dict(generated)) if generated else None
     if panel["question"]:
         answer = explain.ask(engine_behind(db), config, scope, panel["question"])
-        answer["passages"] = _linked(answer["passages"])
+        answer["passages"] = linked(answer["passages"])
         if answer.get("generated"):
             answer["generated"] = _linked_generated(answer["generated"])
         panel["answer"] = answer

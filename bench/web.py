@@ -151,6 +151,18 @@ def story_of(article_id: str) -> str:
     return f"story{int(article_id[1:]) // 5:06d}"
 
 
+def keep_related_fresh(engine) -> None:
+    """A kept desk's related lists stamped as ranked now, as the refresh keeps them on a live desk.
+    A list older than an hour makes every view of its article ask the server to rank it again
+    (web/related.py RELATED_FRESH): a desk kept longer than that measured the ranking as well."""
+    from sqlalchemy import update
+
+    from broadsheet.store.schema import articles
+
+    with engine.begin() as conn:
+        conn.execute(update(articles).values(related_at=datetime.now(UTC)))
+
+
 def keep_digests(engine, article_ids: list[str]) -> None:
     """The digests (summary, timeline, additions) of these articles' stories, made and stored as the
     pipeline makes them when a story changes: no page view builds one, on a live desk or here."""
@@ -378,6 +390,7 @@ def main() -> None:
     ids_file = folder / "ids.json"
     if ids_file.exists():
         ids = json.loads(ids_file.read_text())
+        keep_related_fresh(engine)
     else:
         started = time.perf_counter()
         ids = generate(engine, args.articles, digests=False)

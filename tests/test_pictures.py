@@ -257,3 +257,15 @@ def test_extraction_finds_the_lead_picture_and_what_it_shows():
         '<img src="/photos/7.jpg">', '<img src="/photos/7.jpg" alt="Crane, seen from the water">'
     )
     assert extract_article(with_alt, "https://pub.example/news/crane").image_alt == "Crane, seen from the water"
+
+
+def test_the_img_escapes_every_value_and_names_the_copy_that_fits_a_card():
+    from broadsheet.store.pictures import Shown
+
+    tag = str(
+        web_pictures.picture_tag(Shown('a"1', None, [(160, 90), (320, 180), (640, 360)]), 'Say "<hi>" & go', "5rem")
+    )
+    assert 'alt="Say &#34;&lt;hi&gt;&#34; &amp; go"' in tag  # the headline, as no alt text was kept
+    assert 'src="/pictures/a%221/320"' in tag and 'width="320" height="180"' in tag and 'class="thumb"' in tag
+    assert 'srcset="/pictures/a%221/160 160w, /pictures/a%221/320 320w, /pictures/a%221/640 640w"' in tag
+    assert str(web_pictures.picture_tag(None, "x")) == ""

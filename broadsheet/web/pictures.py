@@ -11,6 +11,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from jinja2 import Environment
+from markupsafe import Markup, escape
 
 from broadsheet.errors import NotFound
 from broadsheet.store import pictures as store
@@ -19,6 +20,7 @@ from broadsheet.web.site import ItemId, Site, site_of
 
 CACHE = "public, max-age=604800"  # a week: a copy never changes once kept (a later one replaces a failure)
 CARD_WIDTH = 320  # the copy `src` names: what a card shows at one device pixel per CSS pixel
+DEFAULT_SIZES = "(max-width: 40rem) 100vw, 10rem"  # the <img> sizes when a page names none
 
 router = APIRouter()
 
@@ -45,17 +47,20 @@ def _default(shown: store.Shown) -> tuple[int, int]:
     return fitting[-1] if fitting else shown.sizes[0]
 
 
-def img_attributes(shown: store.Shown, sizes: str, alt: str) -> dict[str, Any]:
-    """The attributes of an <img> for a stored picture (escaped by the template)."""
+def picture_tag(shown: store.Shown | None, alt: str | None, sizes: str | None = None, cls: str | None = None) -> Markup:
+    """The <img> of a stored picture (nothing without one): the copy that fits a card as `src`, every
+    copy in `srcset`, the picture's own alt text else `alt` (the headline), lazy loading and its size
+    against layout shift. Built here rather than included as a template: a list page shows dozens,
+    and each include costs a template context of its own. Every value is escaped."""
+    if not shown:
+        return Markup("")
     width, height = _default(shown)
-    return {
-        "src": picture_url(shown, width),
-        "srcset": ", ".join(f"{picture_url(shown, w)} {w}w" for w, _ in shown.sizes),
-        "sizes": sizes,
-        "width": width,
-        "height": height,
-        "alt": shown.alt or alt,
-    }
+    srcset = ", ".join(f"{picture_url(shown, w)} {w}w" for w, _ in shown.sizes)
+    return Markup(
+        f'<img class="{escape(cls or "thumb")}" src="{escape(picture_url(shown, width))}" srcset="{escape(srcset)}" '
+        f'sizes="{escape(sizes or DEFAULT_SIZES)}" width="{width}" height="{height}" alt="{escape(shown.alt or alt or "")}" '
+        'loading="lazy" decoding="async">'
+    )
 
 
 def article_pictures(db: Reader, items: Iterable[Any]) -> dict[str, store.Shown]:
@@ -77,6 +82,6 @@ def story_pictures(db: Reader, story_ids: list[str]) -> dict[str, store.Shown]:
 
 
 def install_pictures(env: Environment) -> None:
-    """Give templates `picture_attrs(...)`. The pictures themselves come with each page's context,
-    read by its handler on the page's connection: a template never reads the database."""
-    env.globals["picture_attrs"] = img_attributes
+    """Give templates `picture(shown, alt, sizes, cls)`. The pictures themselves come with each page's
+    context, read by its handler on the page's connection: a template never reads the database."""
+    env.globals["picture"] = picture_tag

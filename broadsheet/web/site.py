@@ -42,7 +42,7 @@ class Site:
         """Run a page's reads and rendering (`build`, a plain function). When they only read the
         embedded database (`reads_locally`) and the page does nothing that waits (`waits`: a
         question answered now), in the event loop's own thread: the hop to a worker thread and back
-        cost 0.3 ms of CPU, an eighth of an uncached article page, and under the GIL the worker
+        cost 0.2 to 0.3 ms of CPU here, a tenth of an uncached article page, and under the GIL the worker
         renders no faster than the loop would. Otherwise in a worker thread, as FastAPI runs a
         plain route, so the loop never waits on PostgreSQL or a model and serves the others."""
         if self.reads_locally and not waits:

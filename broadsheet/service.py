@@ -123,8 +123,8 @@ def _uvicorn_options(config: Config) -> dict:
     # Proxy headers are read by the site itself, from configured proxies only. asyncio's own event
     # loop, not uvloop (uvicorn's pick when installed): pages render in the loop on SQLite
     # (web/site.py Site.page), and under uvloop a one-process site at 50 connections left some
-    # readers waiting seconds (p99 1.4 to 2.0 s against 0.46 s on asyncio's loop, at the same
-    # throughput; /healthz and cached pages equal within noise).
+    # readers waiting seconds (p99 1.4 to 3.4 s against 0.46 to 0.56 s on asyncio's loop, at about
+    # the same throughput; /healthz and cached pages equal within noise).
     return {"host": config.host, "port": config.port, "log_level": "warning", "proxy_headers": False, "loop": "asyncio"}
 
 

@@ -12,6 +12,13 @@ the follow-up work) and read back through `broadsheet export`'s. Printed per set
 seconds (wall clock and CPU of all threads), story BCubed F1, related precision@5; then key point ROUGE-1/2/L on every
 k-th BBC article and the demo's story summary ROUGE-1/2, and the ratios after/before. The machine
 load (`os.getloadavg`) is printed before and after: on a shared machine the ratio is the figure.
+
+`--floor` adds, for this tree, what the two models cost alone on each set: the CPU seconds of spaCy's
+NER on the distinct texts the import reads and of the article embeddings, and the least wall time an
+import could take on this machine's cores if nothing else cost anything (all model CPU spread evenly,
+NER no shorter than one core's share of it), beside the 5x target (before / 5). It also reads each
+set's NER on the first LEAD_CHARS characters only: its CPU and the share of the full text's
+(article, name) pairs it still finds, the price of the one cut that would bring NER under the target.
 Needs ../shared/data (a set that is absent is skipped with a message).
 """
 
@@ -29,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SETS = ("giveme5w1h", "giveme5w1h-long", "ecbplus", "uci-news-head")
 BASE = "6613ee1"  # main when the ingest work (issue 14) started
+LEAD_CHARS = 1500  # about the first five paragraphs of a wire story
 
 
 def measure(tree: Path, sets: list[str], rouge_rows: int) -> dict:
@@ -71,6 +79,43 @@ def measure(tree: Path, sets: list[str], rouge_rows: int) -> dict:
     return out
 
 
+def model_floor(sets: list[str]) -> dict:
+    """In a child process of this tree: the models' CPU alone per set (see the module's docstring)."""
+    sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
+    import stories
+
+    from broadsheet.nlp import entities
+    from broadsheet.nlp.embed import embedding_text, load_embedder
+
+    embedder = load_embedder("minilm")
+    entities.load_model()
+    out = {}
+    for name in sets:
+        if not (stories.DATA / name.removesuffix("-long")).is_dir():
+            continue
+        records = stories.load_set(name)
+        texts = list(dict.fromkeys(f"{r['title']}\n\n{r['text']}" for r in records))  # as the import reads
+        ner_cpu, full = _cpu(entities.extract_entities_batch, texts)
+        lead_cpu, lead = _cpu(entities.extract_entities_batch, [t[:LEAD_CHARS] for t in texts])
+        embed_cpu, _ = _cpu(embedder.encode, [embedding_text(r["title"], r["text"]) for r in records])
+        pairs = {(i, e.name) for i, found in enumerate(full) for e in found}
+        kept = {(i, e.name) for i, found in enumerate(lead) for e in found}
+        out[name] = {
+            "ner_cpu": ner_cpu,
+            "embed_cpu": embed_cpu,
+            "lead_ner_cpu": lead_cpu,
+            "pairs": len(pairs),
+            "pairs_kept": len(pairs & kept),
+        }
+    return out
+
+
+def _cpu(work, texts: list[str]) -> tuple[float, object]:
+    started = time.process_time()
+    result = work(texts)
+    return time.process_time() - started, result
+
+
 def _count_cpu() -> list[float]:
     """Wrap `import_jsonl` so that each call adds the CPU seconds it took (all threads) to the list
     returned: on a shared machine CPU time varies far less than wall time."""
@@ -92,10 +137,14 @@ def _count_cpu() -> list[float]:
 
 def run_tree(tree: Path, sets: list[str], rouge_rows: int) -> dict:
     """Measure one tree in a fresh interpreter (its own imports, its own models)."""
+    return _child(tree, f"ingest.measure(__import__('pathlib').Path({str(tree)!r}), {sets!r}, {rouge_rows})")
+
+
+def _child(tree: Path, call: str) -> dict:
+    """`call` (an expression on this module) in a fresh interpreter of `tree`, its JSON result."""
     code = (
         f"import sys, json; sys.path.insert(0, {str(ROOT / 'bench')!r}); import ingest; "
-        f"print('RESULT ' + json.dumps(ingest.measure(__import__('pathlib').Path({str(tree)!r}), "
-        f"{sets!r}, {rouge_rows})))"
+        f"print('RESULT ' + json.dumps({call}))"
     )
     env = {**os.environ, "PYTHONPATH": str(tree)}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=tree)
@@ -159,12 +208,40 @@ def report(before: dict, after: dict) -> None:
     )
 
 
+def report_floor(floor: dict, before: dict) -> None:
+    """The models' cost alone beside the 5x target, per set and for all sets."""
+    cores = os.cpu_count() or 1
+    print(
+        f"\nthe models alone (this tree, CPU s, one thread each); least import on {cores} cores = "
+        f"(NER + embedding) / {cores}\n"
+        f"{'set':<16} {'NER':>6} {'embed':>6} {'least s':>8} {'5x target':>9} "
+        f"{'NER on lead':>11} {'names kept':>10}"
+    )
+    rows = [
+        (name, f, before["sets"][name]["import_seconds"] / 5) for name, f in floor.items() if name in before["sets"]
+    ]
+    for name, f, target in rows + [("all sets", _summed([f for _, f, _ in rows]), sum(t for *_, t in rows))]:
+        least = (f["ner_cpu"] + f["embed_cpu"]) / cores
+        print(
+            f"{name:<16} {f['ner_cpu']:>6.1f} {f['embed_cpu']:>6.1f} {least:>8.1f} {target:>9.1f} "
+            f"{f['lead_ner_cpu']:>11.1f} {f['pairs_kept'] / max(f['pairs'], 1):>10.1%}"
+        )
+    print(
+        f"(NER on lead: the first {LEAD_CHARS} characters of each text; names kept: of the full text's article/name pairs)"
+    )
+
+
+def _summed(rows: list[dict]) -> dict:
+    return {k: sum(r[k] for r in rows) for k in ("ner_cpu", "embed_cpu", "lead_ner_cpu", "pairs", "pairs_kept")}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--before", default=BASE, help="the commit to compare with")
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--rouge", type=int, default=445, help="BBC articles for key point ROUGE (0: skip)")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--floor", action="store_true", help="also the models' cost alone against the 5x target")
     args = parser.parse_args()
     sets = args.sets.split(",")
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
@@ -175,10 +252,13 @@ def main() -> int:
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False)
     after = run_tree(ROOT, sets, args.rouge)
+    floor = _child(ROOT, f"ingest.model_floor({sets!r})") if args.floor else None
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n")
     report(before, after)
+    if floor is not None:
+        report_floor(floor, before)
     if args.json:
-        args.json.write_text(json.dumps({"before": before, "after": after}, indent=1), encoding="utf-8")
+        args.json.write_text(json.dumps({"before": before, "after": after, "floor": floor}, indent=1), encoding="utf-8")
     return 0
 
 

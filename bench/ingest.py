@@ -15,10 +15,10 @@ load (`os.getloadavg`) is printed before and after: on a shared machine the rati
 
 `--floor` adds, for this tree, what the two models cost alone on each set: the CPU seconds of spaCy's
 NER on the distinct texts the import reads and of the article embeddings, and the least wall time an
-import could take on this machine's cores if nothing else cost anything (all model CPU spread evenly,
-NER no shorter than one core's share of it), beside the 5x target (before / 5). It also reads each
-set's NER on the first LEAD_CHARS characters only: its CPU and the share of the full text's
-(article, name) pairs it still finds, the price of the one cut that would bring NER under the target.
+import could take on this machine's cores if nothing else cost anything (the two models' CPU spread
+evenly over every core), beside the 5x target (before / 5). It also runs NER on each text's first
+LEAD_CHARS characters only: its CPU, and the share of the full text's (article, name) pairs it still
+finds (what the cheapest cut of NER would cost entity pages).
 Needs ../shared/data (a set that is absent is skipped with a message).
 """
 
@@ -81,7 +81,7 @@ def measure(tree: Path, sets: list[str], rouge_rows: int) -> dict:
 
 def model_floor(sets: list[str]) -> dict:
     """In a child process of this tree: the models' CPU alone per set (see the module's docstring)."""
-    sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
+    sys.path[:0] = [str(ROOT / "bench")]  # this tree is on PYTHONPATH already (_child)
     import stories
 
     from broadsheet.nlp import entities

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 KINDS = ("enrich", "related", "digest", "read")
 BATCH = 100  # articles handled per call of a handler
+THREAD_NAME = "broadsheet-work"  # the context's background thread (tests tell its statements from a request's)
 
 
 HANDLERS: dict[str, Callable[[Context, list[str]], None]] = {}  # filled by pipeline/asked.py (register)
@@ -61,7 +62,7 @@ class WorkQueue:
             if self._thread is None:
                 # A daemon: unfinished work is asked for again later, so it never holds a process open;
                 # close() (shutdown) still finishes what is pending.
-                self._thread = threading.Thread(target=self._run, name="broadsheet-work", daemon=True)
+                self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
                 self._thread.start()
             self._cond.notify_all()
 

@@ -170,6 +170,10 @@ def test_article_page_panel_ask_and_entity_page(imported, config):
         story = client.get(f"/stories/{story_link}", params={"q": "How much will the repairs cost?"})
         assert story.status_code == 200 and "Story summary" in story.text and "9 million" in story.text
         html5lib.HTMLParser(strict=True).parse(story.text)
+        overview = client.get(f"/stories/{story_link}", params={"q": "What happened?"}).text
+        answer = overview.split('id="answer"', 1)[1].split("</div>", 1)[0]
+        assert answer.count("<blockquote>") == 2 and "The sources do not say." not in answer
+        assert "Engineers closed the Tarnby river bridge" in answer and "First reported by" in answer
 
 
 def test_generative_backend_phrases_the_answer_when_grounded(imported, config):

@@ -6,7 +6,20 @@ import pytest
 from test_nlp_summarize import story
 
 from broadsheet.nlp.answer import NOT_SAID, PassageIndex, answer_question, fold, terms
-from broadsheet.nlp.question import DATE, NUMBER, ORIGIN, OTHER, PERSON, PLACE, REASON, fits_kind, parse_question
+from broadsheet.nlp.question import (
+    DATE,
+    LATEST,
+    NUMBER,
+    ORIGIN,
+    OTHER,
+    OVERVIEW,
+    PERSON,
+    PLACE,
+    REASON,
+    fits_kind,
+    overview_asked,
+    parse_question,
+)
 from broadsheet.nlp.summarize import SourceText
 
 
@@ -31,6 +44,29 @@ def test_one_off_answer_and_folding():
     assert fold("leader") == fold("leads") == "lead"
     assert terms("Warsaw's 1944 uprising") == ["warsaw", "1944", "upris"]
     assert answer_question("How many vehicles cross the bridge each day?", story()).text.count("18,000")
+
+
+@pytest.mark.parametrize("question", ["What happened?", "So what's going on here?", "Summarise this, please", "TL;DR"])
+def test_a_question_about_the_whole_story_is_answered_by_the_first_and_the_newest_lead(question):
+    answer = PassageIndex(story()).answer(question)
+    assert answer.kind == OVERVIEW and answer.supported
+    assert [p.article_id for p in answer.passages] == ["br-1", "br-3"]  # br-4 is br-3's copy
+    assert answer.passages[0].text.startswith("Engineers closed the Tarnby river bridge on Sunday")  # no dateline
+    assert answer.note == (
+        "First reported by The Northgate Herald on 4 May 2026; the newest report is from Meridian Wire, 6 May 2026."
+    )
+
+
+def test_the_latest_is_the_newest_lead_and_a_narrower_question_is_an_ordinary_one():
+    index = PassageIndex(story())
+    latest = index.answer("What's the latest?")
+    assert latest.kind == LATEST and [p.article_id for p in latest.passages] == ["br-3"]
+    assert latest.passages[0].text.startswith("Repairs to the Tarnby river bridge will cost")
+    assert latest.as_of == datetime(2026, 5, 6, 12, tzinfo=UTC)
+    narrower = index.answer("What happened to the main steel span?")
+    assert narrower.kind == OTHER and "cracks" in narrower.text
+    assert overview_asked("What happened in the final?") is None and overview_asked("Who won?") is None
+    assert not PassageIndex([]).answer("What happened?").supported  # no sentence, nothing claimed
 
 
 @pytest.mark.parametrize(

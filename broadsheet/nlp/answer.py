@@ -46,6 +46,7 @@ from broadsheet.nlp.question import (
     ENTITY_LABELS,
     FRAME_WORDS,
     KINDS,
+    LATEST,
     NUMBER,
     ORIGIN,
     OTHER,
@@ -55,6 +56,7 @@ from broadsheet.nlp.question import (
     figures,
     is_negated,
     kind_tokens,
+    overview_asked,
     parse_question,
 )
 from broadsheet.nlp.sentences import split_sentences
@@ -131,7 +133,7 @@ class Answer:
 
     question: str
     passages: list[Cited] = field(default_factory=list)
-    support: float = 0.0  # the estimated chance that the passage answers (0 when nothing does)
+    support: float = 0.0  # the estimated chance that the passage answers (0 when nothing does; 1 for the leads)
     kind: str = OTHER
     note: str = ""  # said after the passage: that sources disagree on a figure, and what they said
     as_of: datetime | None = None  # the date of the source whose figure is given, when figures changed
@@ -535,6 +537,9 @@ class PassageIndex:
 
     def answer(self, question: str) -> Answer:
         """The sentence that answers a question, cited, or an unsupported Answer."""
+        asked = overview_asked(question)
+        if asked is not None and self.n:
+            return self._leads(question, asked)
         found = self.features(question)
         if found is None:
             return Answer(question)
@@ -550,6 +555,30 @@ class PassageIndex:
         answer = Answer(question, self._typed_passages(q, x, scores, b), round(support, 3), q.kind)
         if q.kind == NUMBER:
             self._newest_figure(answer, q, x, scores, b, extra)
+        return answer
+
+    def _leads(self, question: str, asked: str) -> Answer:
+        """ "What happened?" answered by the lead of the first report and, when a later one came, the
+        lead of the newest; "what's the latest?" by the newest alone. A lead is what its writer chose
+        to say first, so it answers a question about the whole story by construction (support 1)."""
+
+        def order(i: int) -> tuple[bool, float, int]:
+            published = self.passages[i].published
+            return (published is None, published.timestamp() if published else 0.0, i)
+
+        leads = sorted(np.flatnonzero(self.first).tolist(), key=order)
+        first = leads[0]
+        dated = [i for i in leads if self.passages[i].published is not None]
+        newest = dated[-1] if dated else first
+        shown = [newest] if asked == LATEST else [first] + ([newest] if order(newest) > order(first) else [])
+        said = [(self.passages[i].cited.source or "a source", _day(self.passages[i].published)) for i in shown]
+        if asked == LATEST:
+            note = "From the newest report: {}, {}.".format(*said[0])
+        else:
+            note = "First reported by {} on {}".format(*said[0])
+            note += "; the newest report is from {}, {}.".format(*said[1]) if len(said) > 1 else "."
+        answer = Answer(question, [self.passages[i].cited for i in shown], 1.0, asked, note)
+        answer.as_of = self.passages[shown[-1]].published
         return answer
 
     def _stated_cause(self, q: Question, x: np.ndarray, scores: np.ndarray, b: int, extra: dict) -> list[Cited] | None:

@@ -14,7 +14,10 @@ import re
 from dataclasses import dataclass, field
 
 NUMBER, DATE, PLACE, PERSON, REASON, ORIGIN, OTHER = "number", "date", "place", "person", "reason", "origin", "other"
-KINDS = (NUMBER, DATE, PERSON, PLACE, REASON, ORIGIN, OTHER)
+KINDS = (NUMBER, DATE, PERSON, PLACE, REASON, ORIGIN, OTHER)  # the kinds the fitted answer check knows
+# Questions about the story as a whole ("What happened?", "What's the latest?"): no one sentence
+# matches their words, so they are answered from the leads of the first and the newest report.
+OVERVIEW, LATEST = "overview", "latest"
 
 WH_WORDS = frozenset(
     [
@@ -146,6 +149,84 @@ def parse_question(question: str) -> Question:
         re.findall(r"\b\d[\d,.]*\b", text),
         bool(_NEGATION.search(text)),
     )
+
+
+# Whole questions (after `_plain`) that ask what the story is, or what is newest in it; a question with
+# any further word ("What happened in the final?") is an ordinary question.
+_OVERVIEW_ASKED = frozenset(
+    [
+        "what happened",
+        "what has happened",
+        "what is happening",
+        "what is going on",
+        "what went on",
+        "what is this about",
+        "what is this story about",
+        "what is the story",
+        "what is it about",
+        "what is it all about",
+        "what do we know",
+        "what is known",
+        "summary",
+        "summarize",
+        "summarise",
+        "summarize this",
+        "summarise this",
+        "summarize the story",
+        "summarise the story",
+        "give me a summary",
+        "gist",
+        "the gist",
+        "give me the gist",
+        "tldr",
+        "overview",
+        "recap",
+        "rundown",
+        "tell me more",
+        "tell me what happened",
+        "tell me about this",
+        "tell me about it",
+        "tell me about the story",
+    ]
+)
+_LATEST_ASKED = frozenset(
+    [
+        "what is new",
+        "what is the latest",
+        "latest",
+        "the latest",
+        "what is the latest news",
+        "what are the latest developments",
+        "what are the latest updates",
+        "what has changed",
+        "what changed",
+        "any news",
+        "any updates",
+        "any update",
+        "any new developments",
+        "updates",
+    ]
+)
+_POLITE = re.compile(r"^(?:(?:so|ok|okay|please|briefly|and|then)\s+)+|\s+(?:so far|here|today|now|then|please)$")
+
+
+def _plain(question: str) -> str:
+    """A question lower-cased, without its punctuation, contractions spelled out ("what's" is
+    "what is") and without polite padding ("so", "please", "so far")."""
+    text = question.lower().replace("’", "'").replace("tl;dr", "tldr")
+    text = re.sub(r"\b(what|who|it|that)'s\b", r"\1 is", text)
+    text = " ".join(re.sub(r"[^\w' ]+", " ", text).split())
+    while (shorter := _POLITE.sub("", text)) != text:
+        text = shorter
+    return text
+
+
+def overview_asked(question: str) -> str | None:
+    """LATEST for "what's the latest?", OVERVIEW for "what happened?" and its kin, else None."""
+    plain = _plain(question)
+    if plain in _LATEST_ASKED:
+        return LATEST
+    return OVERVIEW if plain in _OVERVIEW_ASKED else None
 
 
 # spaCy entity labels that answer each kind of question, then labels that sometimes do ("who" may be

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 ANSWER_CACHE = 32  # stories whose answer index (sentence and word-piece vectors) stays in memory
 REMEMBERED = 256  # digests and answers a process keeps for reads until the store has them
-ANSWERER = "answer-2"  # part of the answers' cache key: answers of an older answerer are not served
+ANSWERER = "answer-3"  # part of the answers' cache key: answers of an older answerer are not served
 
 
 def source_text(article: Article) -> SourceText:

@@ -15,6 +15,8 @@ from broadsheet.nlp.entities import (
     extract_entities_batch,
     is_name,
     link_short_names,
+    load_model,
+    mentions_of,
     normalise,
 )
 
@@ -127,6 +129,59 @@ def test_normalise_votes_kinds_and_strips_titles():
     assert keys["mira solberg"].count == 2 and keys["aldercrest holdings"].count == 2
     assert keys["agrarian league"].count == 2 and keys["aldercrest holdings"].kind == ORGANISATION
     assert set(keys) == {"mira solberg", "aldercrest holdings", "agrarian league"}
+
+
+def labelled(text: str, spans: dict[str, str]):
+    """The text tokenised, with these names labelled as given (what the small model might have said)."""
+    from spacy.tokens import Span
+
+    doc = load_model().make_doc(text)
+    ents = []
+    for name, label in spans.items():
+        start = text.index(name)
+        ents.append(Span(doc, *_token_range(doc, start, start + len(name)), label=label))
+    doc.ents = ents
+    return doc
+
+
+def _token_range(doc, start: int, end: int) -> tuple[int, int]:
+    span = doc.char_span(start, end)
+    return span.start, span.end
+
+
+@pytest.mark.parametrize(
+    "text, name, label",
+    [
+        ("Chief executive Rune Calloway said the mill would reopen.", "Rune Calloway", "ORG"),
+        ("The council's treasurer, Edda Morrow, signed the accounts.", "Edda Morrow", "ORG"),
+        ("Hallam Brisk, 64, was on the quay when the crane fell.", "Hallam Brisk", "GPE"),
+        ('"We are patient," said Nadia Quell, head of security at the bank.', "Nadia Quell", "ORG"),
+    ],
+)
+def test_a_role_or_an_age_beside_a_name_makes_it_a_person(text, name, label):
+    assert (name, PERSON) in mentions_of(labelled(text, {name: label}))
+
+
+@pytest.mark.parametrize(
+    "text, name, label, kind",
+    [
+        ("In North Esterby, attorney general Ola Brun said the law stood.", "North Esterby", "GPE", PLACE),
+        ("North Esterby, who beat Kessford 77-66, play again on Friday.", "North Esterby", "GPE", PLACE),
+        ("They trailed North Esterby, 5-2, in the ninth inning.", "North Esterby", "GPE", PLACE),
+        ("The launch was delayed, the official People's Courier said.", "People's Courier", "ORG", ORGANISATION),
+        ("Residents of Harrow Lane were moved to a rest centre.", "Harrow Lane", "PERSON", PLACE),
+        ("Nathan Lane said the play would tour.", "Nathan Lane", "PERSON", PERSON),
+    ],
+)
+def test_a_place_a_team_or_an_outlet_keeps_its_kind_and_a_street_is_a_place(text, name, label, kind):
+    assert mentions_of(labelled(text, {name: label})) == [(name, kind)]
+
+
+def test_a_lone_word_taken_for_a_person_is_the_site_that_holds_it():
+    site = {e.key: e for e in normalise([("Grensby Quarry", PLACE), ("Grensby", PERSON), ("Grensby", PERSON)])}
+    assert set(site) == {"grensby quarry"} and site["grensby quarry"].count == 3
+    junk = {e.key: e.kind for e in normalise([("Nuclear Button", PLACE), ("Button", PERSON)])}
+    assert junk == {"nuclear button": PLACE, "button": PERSON}  # no word of a site in that "place"
 
 
 def test_link_short_names_across_articles():

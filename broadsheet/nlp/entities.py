@@ -465,6 +465,15 @@ _GENERIC = frozenset(
         "unit",
         "minister",
         "ministers",
+        "quarry",
+        "terrace",
+        "quay",
+        "wharf",
+        "pier",
+        "market",
+        "stadium",
+        "airport",
+        "station",
     ]
 )
 
@@ -571,6 +580,182 @@ def _located(doc, ent) -> bool:
     return ent.end >= len(doc) or doc[ent.end].lower_ not in ("'s", "’s")
 
 
+# Words for what a person is or does, written right before their name ("chief executive Rune
+# Calloway", "commerce secretary, Anselmo Dravi") or right after it ("Nadia Quell, head of ..."): the
+# small model reads an unfamiliar name beside them as an organisation or a place.
+_ROLES = frozenset(
+    [
+        "executive",
+        "director",
+        "chair",
+        "chairman",
+        "chairwoman",
+        "chairperson",
+        "president",
+        "secretary",
+        "minister",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "manager",
+        "coach",
+        "captain",
+        "striker",
+        "defender",
+        "midfielder",
+        "goalkeeper",
+        "winger",
+        "substitute",
+        "player",
+        "head",
+        "founder",
+        "owner",
+        "editor",
+        "reporter",
+        "correspondent",
+        "analyst",
+        "economist",
+        "lawyer",
+        "attorney",
+        "judge",
+        "prosecutor",
+        "officer",
+        "inspector",
+        "detective",
+        "sergeant",
+        "constable",
+        "superintendent",
+        "councillor",
+        "mayor",
+        "governor",
+        "senator",
+        "professor",
+        "researcher",
+        "scientist",
+        "historian",
+        "curator",
+        "engineer",
+        "nurse",
+        "doctor",
+        "surgeon",
+        "teacher",
+        "farmer",
+        "driver",
+        "pilot",
+        "deckhand",
+        "actor",
+        "actress",
+        "singer",
+        "author",
+        "writer",
+        "producer",
+        "campaigner",
+        "activist",
+        "organiser",
+        "organizer",
+        "treasurer",
+        "chancellor",
+        "leader",
+        "deputy",
+        "wife",
+        "husband",
+        "widow",
+        "son",
+        "daughter",
+        "mother",
+        "father",
+        "brother",
+        "sister",
+        "colleague",
+        "neighbour",
+        "neighbor",
+        "geologist",
+        "palaeontologist",
+        "paleontologist",
+        "biologist",
+        "astronomer",
+        "architect",
+        "skipper",
+        "landlord",
+        "ambassador",
+        "envoy",
+        "diplomat",
+        "chief",
+        "boss",
+        "vicar",
+        "priest",
+        "bishop",
+        "student",
+        "victim",
+        "survivor",
+        "witness",
+        "negotiator",
+        "mediator",
+    ]
+)
+# The last word of a street, square or site: a name that ends in one is a place, not the person the
+# model took it for ("residents of Harrow Lane and Gullrock Terrace").
+_SITE_WORDS = frozenset(
+    ["road", "street", "avenue", "lane", "terrace", "square", "crescent", "boulevard", "quarry", "quay", "wharf"]
+    + ["pier", "market", "markets", "mews", "gardens", "drive", "stadium", "airport", "station"]
+)
+_OWNED = re.compile(r"['’]s$")  # "People's Daily" is an outlet's name, not a person's
+_AGE = re.compile(r"\d{1,3}")
+_AGE_ENDS = frozenset([",", ".", ";", ")"])  # "Ingeborg Saltvik, 71." (not a score: "San Francisco, 5-2")
+_ORIGIN = frozenset(["of", "from", "at", "to"])  # with _LOCATIVE: words that put a place after them
+# The words that make a name of several words a site ("Grensby Quarry", "Lake Erie"), so that a lone
+# word of it the model took for a person is that site.
+_PLACE_WORDS = _SITE_WORDS | frozenset(
+    ["river", "lake", "island", "isle", "bay", "field", "park", "hill", "mount", "mountain", "valley", "beach"]
+    + ["bridge", "canal", "sea", "gulf", "strait", "cape", "point", "port", "forest"]
+)
+
+
+def _named_like_a_person(ent) -> bool:
+    """Two or three capitalised words, none an organisation's, a club's or a place's word."""
+    words = ent.text.split()
+    return 2 <= len(words) <= 3 and all(
+        w[:1].isupper()
+        and not w.isupper()
+        and w.replace("-", "").replace("'", "").isalpha()
+        and not _OWNED.search(w)
+        and w.lower() not in _ORG_WORDS
+        and w.lower() not in _CLUB_WORDS
+        and w.lower() not in _GENERIC
+        and w.lower() not in _CONNECTORS
+        for w in words
+    )
+
+
+def _person_by_context(doc, ent, kind: str) -> str:
+    """A person by what surrounds the name: a role before it ("chief executive Rune Calloway", "its
+    secretary, Anselmo Dravi"), an age after it ("Ingeborg Saltvik, 71"), a role after it ("Nadia
+    Quell, head of ...") unless a preposition before it makes it a place. Not "who" after the name: a
+    team is "who" too, whether named for a club or a place ("North Florida, who beat Furman")."""
+    if kind == PERSON or not _named_like_a_person(ent):
+        return kind
+    before = [t for t in doc[max(ent.start - 2, 0) : ent.start] if t.text != ","][-1:]
+    after = doc[ent.end : ent.end + 3]
+    comma = len(after) >= 2 and after[0].text == ","
+    if before and before[0].is_lower and before[0].text in _ROLES - {"head"}:  # "over his head, Del Giudice said"
+        return PERSON
+    if not comma:
+        return kind
+    aged = _AGE.fullmatch(after[1].text) and (len(after) < 3 or after[2].text in _AGE_ENDS)
+    placed = ent.start > 0 and doc[ent.start - 1].lower_ in _ORIGIN | _LOCATIVE  # "In British Columbia, attorney..."
+    return PERSON if aged or (after[1].is_lower and after[1].text in _ROLES and not placed) else kind
+
+
+def _place_by_site_word(doc, ent, kind: str) -> str:
+    """A "person" whose name ends in a street's or a site's word is that place, unless the name
+    speaks ("Nathan Lane said")."""
+    words = ent.text.split()
+    if kind != PERSON or len(words) < 2 or words[-1].lower() not in _SITE_WORDS:
+        return kind
+    speaks = ent.end < len(doc) and doc[ent.end].lower_ in _SPEECH
+    return kind if speaks else PLACE
+
+
 def mentions_of(doc) -> list[tuple[str, str]]:
     """(name, kind) for every person, organisation or place mention in a spaCy doc."""
     return [(name, kind) for name, kind, _ in _mentions(doc)]
@@ -590,6 +775,7 @@ def _mentions(doc) -> list[tuple[str, str, bool]]:
         before = doc[ent.start - 1].text if ent.start > 0 else ""
         titled = before[:1].isupper() or before.lower() in _TITLES
         kind = _person_by_title(f"{before} {ent.text}" if titled else ent.text, kind)
+        kind = _place_by_site_word(doc, ent, _person_by_context(doc, ent, kind))
         kind = ORGANISATION if shape == "team" and kind != PERSON else kind  # a player is a person
         located = _located(doc, ent)
         kind = PLACE if located else kind
@@ -754,6 +940,9 @@ def _cross_kind(name: str, key: str, display: Mapping[str, str], kind_of: Mappin
             return other
     if kind_of[key] == ORGANISATION:
         return None
+    site = _place_holding(key, display, kind_of) if kind_of[key] == PERSON else None
+    if site is not None:
+        return site
     tails = [
         other
         for other_key, other in display.items()
@@ -771,6 +960,20 @@ def _cross_kind(name: str, key: str, display: Mapping[str, str], kind_of: Mappin
         ):
             return other  # but a town is not its newspaper ("Northgate", "The Northgate Herald")
     return None
+
+
+def _place_holding(key: str, display: Mapping[str, str], kind_of: Mapping[str, str]) -> str | None:
+    """The one place of several words in the article that holds this one-word "person": "Quarry staff"
+    and "back to Grensby" after "Grensby Quarry" (no person of the article has it as surname)."""
+    holding = [
+        other
+        for other_key, other in display.items()
+        if kind_of[other_key] == PLACE
+        and other_key != key
+        and key in other_key.split()
+        and any(w in _PLACE_WORDS for w in other_key.split() if w != key)
+    ]
+    return holding[0] if len(holding) == 1 else None
 
 
 def _merge(

@@ -26,7 +26,9 @@ from broadsheet.store import articles as article_store
 from broadsheet.store import enrichment as store
 
 log = logging.getLogger(__name__)
-VERSION = 2  # bump when the stage's output changes: older rows are enriched again when read
+VERSION = (
+    3  # bump when the stage's output changes: older rows are enriched again when read (3: entity kinds by context)
+)
 
 
 def prototypes_for(engine: Engine) -> Prototypes | None:

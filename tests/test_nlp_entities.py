@@ -133,20 +133,11 @@ def test_normalise_votes_kinds_and_strips_titles():
 
 def labelled(text: str, spans: dict[str, str]):
     """The text tokenised, with these names labelled as given (what the small model might have said)."""
-    from spacy.tokens import Span
-
     doc = load_model().make_doc(text)
-    ents = []
-    for name, label in spans.items():
-        start = text.index(name)
-        ents.append(Span(doc, *_token_range(doc, start, start + len(name)), label=label))
-    doc.ents = ents
+    doc.ents = [
+        doc.char_span(text.index(name), text.index(name) + len(name), label=label) for name, label in spans.items()
+    ]
     return doc
-
-
-def _token_range(doc, start: int, end: int) -> tuple[int, int]:
-    span = doc.char_span(start, end)
-    return span.start, span.end
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,10 @@ def test_fingerprint_ignores_numbers_case_and_punctuation():
 def test_profile_needs_repeats_on_enough_pages():
     fp = fingerprint(APPEAL)
     assert not SiteProfile("s", pages=2, counts={fp: 2}).is_boilerplate(APPEAL)  # too few pages yet
-    assert SiteProfile("s", pages=4, counts={fp: 3}).is_boilerplate(APPEAL)
+    assert not SiteProfile("s", pages=3, counts={fp: 3}).is_boilerplate(APPEAL)  # three pages: not yet sure
+    assert SiteProfile("s", pages=4, counts={fp: 4}).is_boilerplate(APPEAL)
+    assert SiteProfile("s", pages=12, counts={fp: 10}).is_boilerplate(APPEAL)  # nearly every page
+    assert not SiteProfile("s", pages=6, counts={fp: 3}).is_boilerplate(APPEAL)  # half of a few pages
     assert not SiteProfile("s", pages=40, counts={fp: 3}).is_boilerplate(APPEAL)  # a minority: kept
     only = [APPEAL]
     assert remove_boilerplate(only, SiteProfile("s", pages=4, counts={fp: 4})) == only  # never empties a page
@@ -143,6 +146,26 @@ def test_a_batch_learns_and_cleans_exactly_as_its_pages_one_at_a_time(engine, tm
     assert "A background paragraph seen twice." in together[2].text
     assert "A wire credit line on a minority of pages." in together[11].text
     other.dispose()
+
+
+def test_a_sign_off_on_a_third_of_a_sites_pages_is_kept_even_when_those_pages_come_first(engine):
+    """The demo's Evening Sentinel: a wire sign-off on three of its nine pages. Fetches finish in any
+    order; when the three come among the first pages, one at a time, it is still not furniture."""
+    from broadsheet.model import Article
+    from broadsheet.pipeline.sitelearn import clean_batch
+
+    def page(i: int) -> Article:
+        own = f"The {BERTHS[i % 5]} report number {_letters(i)} of its own."
+        signed = ["— Harbour Wire"] if i in (0, 2, 4) else []
+        text = "\n\n".join([own, "Share this story.", *signed])
+        return Article(id=f"w{i}", url=f"https://sentinel.example/w/{i}", title=f"T{i}", text=text, status="ok")
+
+    pages = [page(i) for i in range(9)]  # the sign-offs on three of the first five
+    with engine.begin() as conn:
+        for article in pages:
+            clean_batch(conn, [article])
+    assert ["— Harbour Wire" in a.text for a in pages] == [i in (0, 2, 4) for i in range(9)]
+    assert "Share this story." not in pages[-1].text  # on every page: furniture, learned
 
 
 def test_a_batch_of_one_sites_pages_with_more_fingerprints_than_a_statement_takes_is_learned(engine):

@@ -702,7 +702,8 @@ _SITE_WORDS = frozenset(
 _OWNED = re.compile(r"['’]s$")  # "People's Daily" is an outlet's name, not a person's
 _AGE = re.compile(r"\d{1,3}")
 _AGE_ENDS = frozenset([",", ".", ";", ")"])  # "Ingeborg Saltvik, 71." (not a score: "San Francisco, 5-2")
-_ORIGIN = frozenset(["of", "from", "at", "to"])  # with _LOCATIVE: words that put a place after them
+_ROLES_BEFORE = _ROLES - {"head"}  # "over his head, Del Giudice said": a body, not a role
+_PLACING = _LOCATIVE | frozenset(["of", "from", "at", "to"])  # words that put a place after them
 # The words that make a name of several words a site ("Grensby Quarry", "Lake Erie"), so that a lone
 # word of it the model took for a person is that site.
 _PLACE_WORDS = _SITE_WORDS | frozenset(
@@ -737,12 +738,12 @@ def _person_by_context(doc, ent, kind: str) -> str:
     before = [t for t in doc[max(ent.start - 2, 0) : ent.start] if t.text != ","][-1:]
     after = doc[ent.end : ent.end + 3]
     comma = len(after) >= 2 and after[0].text == ","
-    if before and before[0].is_lower and before[0].text in _ROLES - {"head"}:  # "over his head, Del Giudice said"
+    if before and before[0].is_lower and before[0].text in _ROLES_BEFORE:
         return PERSON
     if not comma:
         return kind
     aged = _AGE.fullmatch(after[1].text) and (len(after) < 3 or after[2].text in _AGE_ENDS)
-    placed = ent.start > 0 and doc[ent.start - 1].lower_ in _ORIGIN | _LOCATIVE  # "In British Columbia, attorney..."
+    placed = ent.start > 0 and doc[ent.start - 1].lower_ in _PLACING  # "In British Columbia, attorney ..."
     return PERSON if aged or (after[1].is_lower and after[1].text in _ROLES and not placed) else kind
 
 

@@ -14,13 +14,13 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-MIN_PAGES = 3  # a paragraph must be seen on this many pages of a site before it counts as boilerplate
-MIN_SHARE = 0.5  # ...and on more than half of them: furniture is on (nearly) every page, while
-# recurring background paragraphs and wire credit lines sit on a minority and are kept
-# How sure that share must be (a one-sided 97.5% Wilson bound). A site's first pages are a small
-# sample whose order is the order fetches finished: a wire sign-off ("— Meridian Wire") on three of
-# a site's nine pages was learned as furniture whenever those three came among the first six (3 of 6
-# is half), and removed from every page. Now 3 of 3 is not enough (bound 0.44); 4 of 4 is (0.51).
+MIN_SHARE = 0.5  # a paragraph on more than half of a site's pages is furniture: furniture is on
+# (nearly) every page, while recurring background paragraphs and wire credit lines sit on a minority
+# How sure that share must be (a one-sided 97.5% Wilson bound), which also sets how many pages it
+# takes: 3 of 3 is not enough (bound 0.44), 4 of 4 is (0.51). A site's first pages are a small sample
+# whose order is the order fetches finished: with "3 pages and half of those seen", a wire sign-off
+# ("— Meridian Wire") on three of a site's nine pages was learned whenever those three came among the
+# first six, and removed from every page.
 CONFIDENCE_Z = 1.96
 _NON_WORD = re.compile(r"[\W_]+")
 _DIGITS = re.compile(r"\d+")
@@ -53,8 +53,7 @@ class SiteProfile:
     def is_boilerplate_fingerprint(self, fp: str) -> bool:
         """True when this fingerprint repeats across enough of the site's pages: we are confident
         that it is on more than MIN_SHARE of them, not just that it was so far."""
-        seen = self.counts.get(fp, 0)
-        return seen >= MIN_PAGES and share_lower_bound(seen, self.pages) >= MIN_SHARE
+        return share_lower_bound(self.counts.get(fp, 0), self.pages) >= MIN_SHARE
 
     def is_boilerplate(self, paragraph: str) -> bool:
         """True when this paragraph is the site's furniture."""
